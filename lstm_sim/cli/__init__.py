@@ -1,0 +1,54 @@
+"""The ``lstm-sim`` command line.
+
+``lstm-sim [MODEL] [--screenshot PNG ...]`` opens the window; ``lstm-sim COMMAND ...``
+runs a headless subcommand. Each subcommand lives in its own module with
+``add_parser(subparsers)`` and ``run(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from lstm_sim import __version__
+
+
+def _subcommands() -> dict[str, ModuleType]:
+    from lstm_sim.cli import info, trace
+
+    return {"info": info, "trace": trace}
+
+
+class CommandError(Exception):
+    """A problem the user can fix; printed as one line, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lstm-sim",
+        description="Step an LSTM one gate and one time step at a time.",
+        epilog="Run 'lstm-sim' with no command to open the simulator window.",
+    )
+    parser.add_argument("--version", action="version", version=f"lstm-sim {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in _subcommands().values():
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = _subcommands()
+    if argv and argv[0] in commands:
+        args = build_parser().parse_args(argv)
+        try:
+            return int(commands[args.command].run(args))
+        except (CommandError, ValueError, FileNotFoundError, OSError) as err:
+            print(f"lstm-sim {args.command}: error: {err}", file=sys.stderr)
+            return 2
+    if any(a in ("-h", "--help", "--version") for a in argv):
+        build_parser().parse_args(argv)
+    print("lstm-sim: the simulator window is not built yet; see 'lstm-sim --help'.")
+    return 0

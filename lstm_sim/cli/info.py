@@ -1,0 +1,1 @@
+"""``lstm-sim info MODEL``: describe a model file."""

@@ -1,0 +1,1 @@
+"""``lstm-sim trace MODEL ...``: write the recorded trace of a sequence.

@@ -1,0 +1,220 @@
+"""The parameters of a recurrent network: stacked LSTM or tanh-RNN layers, with an
+optional one-hot encoder in front and an optional readout behind.
+
+Names and layouts follow PyTorch: an LSTM layer holds ``weight_ih`` (4H, D),
+``weight_hh`` (4H, H), ``bias_ih`` and ``bias_hh`` (4H,), gate blocks in the order
+i, f, g, o; a simple RNN layer holds the same with H rows instead of 4H.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+
+from lstm_sim.engine.vocab import Vocabulary
+
+Kind = Literal["lstm", "rnn"]
+ReadoutKind = Literal["softmax", "linear"]
+
+GATES = ("i", "f", "g", "o")
+"""LSTM gate blocks in PyTorch's order, the order of rows in ``weight_ih``."""
+
+
+def check_array(name: str, array: np.ndarray, shape: tuple[int, ...]) -> None:
+    """Raise ValueError unless ``array`` has ``shape`` and only finite values."""
+    if array.shape != shape:
+        raise ValueError(f"{name} has shape {array.shape}, expected {shape}")
+    if not np.all(np.isfinite(array)):
+        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+        raise ValueError(f"{name} of shape {array.shape} holds {bad} NaN or infinite values")
+
+
+def gate_rows(kind: Kind) -> int:
+    """How many blocks of H rows a layer's weight matrices have."""
+    return 4 if kind == "lstm" else 1
+
+
+@dataclass
+class Layer:
+    """One recurrent layer, in PyTorch's layout."""
+
+    weight_ih: np.ndarray  # (G*H, D)
+    weight_hh: np.ndarray  # (G*H, H)
+    bias_ih: np.ndarray  # (G*H,)
+    bias_hh: np.ndarray  # (G*H,)
+
+    @property
+    def input_size(self) -> int:
+        return int(self.weight_ih.shape[1])
+
+
+@dataclass
+class Readout:
+    """``logits = h_last @ weight.T + bias``; softmax makes them probabilities."""
+
+    weight: np.ndarray  # (V, H)
+    bias: np.ndarray  # (V,)
+    kind: ReadoutKind = "softmax"
+
+
+@dataclass
+class Network:
+    """A stack of recurrent layers, all of hidden size H.
+
+    Layer 0 reads the input (D features, or the one-hot of ``vocab``); layer l > 0 reads
+    the h of layer l-1.
+    """
+
+    kind: Kind
+    layers: list[Layer]
+    vocab: Vocabulary | None = None
+    readout: Readout | None = None
+    nonlinearity: Literal["tanh", "relu"] = "tanh"
+    source: str = "built in lstm-sim"
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    # -- sizes -------------------------------------------------------------------------
+    @property
+    def num_layers(self) -> int:
+        return len(self.layers)
+
+    @property
+    def hidden_size(self) -> int:
+        return int(self.layers[0].weight_hh.shape[1])
+
+    @property
+    def input_size(self) -> int:
+        return self.layers[0].input_size
+
+    @property
+    def output_size(self) -> int | None:
+        return None if self.readout is None else int(self.readout.weight.shape[0])
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.layers[0].weight_ih.dtype
+
+    @property
+    def num_parameters(self) -> int:
+        return sum(int(a.size) for a in self.state_dict().values())
+
+    # -- checks and conversions --------------------------------------------------------
+    def validate(self) -> None:
+        """Raise ValueError naming the first array whose shape or values are wrong."""
+        if self.kind not in ("lstm", "rnn"):
+            raise ValueError(f"kind must be 'lstm' or 'rnn', got {self.kind!r}")
+        if self.nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {self.nonlinearity!r}")
+        if not self.layers:
+            raise ValueError("a network needs at least one layer, got none")
+        first = self.layers[0].weight_hh
+        if first.ndim != 2 or first.shape[1] == 0:
+            raise ValueError(f"weight_hh_l0 has shape {first.shape}, expected (G*H, H) with H > 0")
+        hidden = int(first.shape[1])
+        rows = gate_rows(self.kind) * hidden
+        for k, layer in enumerate(self.layers):
+            d = layer.weight_ih.shape[1] if layer.weight_ih.ndim == 2 else -1
+            if k > 0:
+                d = hidden
+            check_array(f"weight_ih_l{k}", layer.weight_ih, (rows, d))
+            check_array(f"weight_hh_l{k}", layer.weight_hh, (rows, hidden))
+            check_array(f"bias_ih_l{k}", layer.bias_ih, (rows,))
+            check_array(f"bias_hh_l{k}", layer.bias_hh, (rows,))
+        if self.vocab is not None and len(self.vocab) != self.input_size:
+            raise ValueError(
+                f"vocabulary has {len(self.vocab)} tokens but weight_ih_l0 has shape "
+                f"{self.layers[0].weight_ih.shape}, expected {len(self.vocab)} columns"
+            )
+        if self.readout is not None:
+            v = self.readout.weight.shape[0] if self.readout.weight.ndim == 2 else -1
+            check_array("readout.weight", self.readout.weight, (v, hidden))
+            check_array("readout.bias", self.readout.bias, (v,))
+            if self.readout.kind not in ("softmax", "linear"):
+                raise ValueError(
+                    f"readout kind must be 'softmax' or 'linear', got {self.readout.kind!r}"
+                )
+
+    def astype(self, dtype: type | np.dtype) -> Network:
+        """A copy whose arrays all have ``dtype`` (float32 or float64)."""
+        dtype = np.dtype(dtype)
+        if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+        return self.from_arrays({k: v.astype(dtype) for k, v in self.state_dict().items()})
+
+    def copy(self) -> Network:
+        """A deep copy: editing its arrays leaves this network untouched."""
+        return self.from_arrays({k: v.copy() for k, v in self.state_dict().items()})
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Every parameter under PyTorch's name (``readout.weight`` for the readout)."""
+        out: dict[str, np.ndarray] = {}
+        for k, layer in enumerate(self.layers):
+            out[f"weight_ih_l{k}"] = layer.weight_ih
+            out[f"weight_hh_l{k}"] = layer.weight_hh
+            out[f"bias_ih_l{k}"] = layer.bias_ih
+            out[f"bias_hh_l{k}"] = layer.bias_hh
+        if self.readout is not None:
+            out["readout.weight"] = self.readout.weight
+            out["readout.bias"] = self.readout.bias
+        return out
+
+    def from_arrays(self, arrays: dict[str, np.ndarray]) -> Network:
+        """A network like this one (kind, vocabulary, readout kind) with new arrays."""
+        layers = [
+            Layer(
+                arrays[f"weight_ih_l{k}"],
+                arrays[f"weight_hh_l{k}"],
+                arrays[f"bias_ih_l{k}"],
+                arrays[f"bias_hh_l{k}"],
+            )
+            for k in range(self.num_layers)
+        ]
+        readout = None
+        if self.readout is not None:
+            readout = Readout(arrays["readout.weight"], arrays["readout.bias"], self.readout.kind)
+        return replace(self, layers=layers, readout=readout, metadata=dict(self.metadata))
+
+    @classmethod
+    def random(
+        cls,
+        kind: Kind,
+        input_size: int,
+        hidden_size: int,
+        rng: np.random.Generator,
+        *,
+        num_layers: int = 1,
+        output_size: int | None = None,
+        readout_kind: ReadoutKind = "softmax",
+        vocab: Vocabulary | None = None,
+        dtype: type = np.float64,
+    ) -> Network:
+        """PyTorch's default initialisation: every weight uniform in ±1/sqrt(H)."""
+        if hidden_size < 1 or input_size < 1 or num_layers < 1:
+            raise ValueError(
+                f"sizes must be positive, got input_size={input_size}, "
+                f"hidden_size={hidden_size}, num_layers={num_layers}"
+            )
+        bound = 1.0 / np.sqrt(hidden_size)
+        rows = gate_rows(kind) * hidden_size
+
+        def uniform(*shape: int) -> np.ndarray:
+            return rng.uniform(-bound, bound, size=shape).astype(dtype)
+
+        layers = [
+            Layer(
+                uniform(rows, input_size if k == 0 else hidden_size),
+                uniform(rows, hidden_size),
+                uniform(rows),
+                uniform(rows),
+            )
+            for k in range(num_layers)
+        ]
+        readout = None
+        if output_size is not None:
+            readout = Readout(uniform(output_size, hidden_size), uniform(output_size), readout_kind)
+        return cls(kind, layers, vocab=vocab, readout=readout, source="random initialisation")

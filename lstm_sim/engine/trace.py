@@ -1,0 +1,259 @@
+"""Recording a whole sequence: every quantity of every layer at every step.
+
+A :class:`Trace` owns preallocated arrays with a leading layer axis (L, T, ...), so a
+step is a set of views and stepping back never recomputes anything. Editing an input,
+the initial state or a weight reruns from the earliest step it affects
+(:func:`rerun_from`); earlier steps stay exactly as they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, softmax
+from lstm_sim.engine.network import Kind, Network, check_array, gate_rows
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """Everything one layer computed at one step; the arrays are views into the trace.
+
+    For a simple RNN only ``x``, ``h_prev``, ``pre`` and ``h`` are set; ``pre`` is then
+    the pre-activation a_t, and for an LSTM it is (4H,) in gate order i, f, g, o.
+    """
+
+    layer: int
+    t: int
+    x: np.ndarray  # the layer's input: x_t for layer 0, h_t of layer l-1 above it
+    h_prev: np.ndarray
+    pre: np.ndarray
+    h: np.ndarray
+    c_prev: np.ndarray | None = None
+    i: np.ndarray | None = None
+    f: np.ndarray | None = None
+    g: np.ndarray | None = None
+    o: np.ndarray | None = None
+    fc: np.ndarray | None = None  # f ⊙ c_prev
+    ig: np.ndarray | None = None  # i ⊙ g
+    c: np.ndarray | None = None
+    tanh_c: np.ndarray | None = None
+
+    def pre_gate(self, gate: str) -> np.ndarray:
+        """The pre-activation of one LSTM gate ('i', 'f', 'g' or 'o'), shape (H,)."""
+        hidden = self.h.shape[-1]
+        k = "ifgo".index(gate)
+        return self.pre[k * hidden : (k + 1) * hidden]
+
+
+@dataclass
+class Trace:
+    """The recorded forward pass of one sequence through a network.
+
+    Shapes: x (T, D); h_all, c_all (L, T+1, H) with the initial state at index 0;
+    pre (L, T, G*H); act (L, T, 4H) for an LSTM; fc, ig, tanh_c (L, T, H);
+    logits and probs (T, V) when the network has a readout (probs only for softmax).
+    """
+
+    kind: Kind
+    x: np.ndarray
+    h_all: np.ndarray
+    pre: np.ndarray
+    c_all: np.ndarray | None = None
+    act: np.ndarray | None = None
+    fc: np.ndarray | None = None
+    ig: np.ndarray | None = None
+    tanh_c: np.ndarray | None = None
+    logits: np.ndarray | None = None
+    probs: np.ndarray | None = None
+    tokens: tuple[str, ...] | None = None
+
+    @property
+    def num_steps(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def num_layers(self) -> int:
+        return int(self.h_all.shape[0])
+
+    @property
+    def hidden_size(self) -> int:
+        return int(self.h_all.shape[2])
+
+    @property
+    def h(self) -> np.ndarray:
+        """h_t for every layer and step, (L, T, H)."""
+        return self.h_all[:, 1:]
+
+    @property
+    def c(self) -> np.ndarray | None:
+        """c_t for every layer and step, (L, T, H); None for a simple RNN."""
+        return None if self.c_all is None else self.c_all[:, 1:]
+
+    def gate(self, name: str) -> np.ndarray:
+        """One LSTM gate's activation for every layer and step, (L, T, H)."""
+        if self.act is None:
+            raise ValueError("a simple RNN has no gates; only an LSTM trace does")
+        k = "ifgo".index(name)
+        hidden = self.hidden_size
+        return self.act[:, :, k * hidden : (k + 1) * hidden]
+
+    def layer_input(self, layer: int) -> np.ndarray:
+        """What layer ``layer`` reads at each step, (T, D) or (T, H)."""
+        return self.x if layer == 0 else self.h_all[layer - 1, 1:]
+
+    def step(self, layer: int, t: int) -> StepRecord:
+        """Views of everything ``layer`` computed at step ``t``."""
+        if not 0 <= layer < self.num_layers:
+            raise ValueError(f"layer {layer} is out of range for {self.num_layers} layers")
+        if not 0 <= t < self.num_steps:
+            raise ValueError(f"step {t} is out of range for a sequence of {self.num_steps}")
+        common = dict(
+            layer=layer,
+            t=t,
+            x=self.layer_input(layer)[t],
+            h_prev=self.h_all[layer, t],
+            pre=self.pre[layer, t],
+            h=self.h_all[layer, t + 1],
+        )
+        if self.kind == "rnn":
+            return StepRecord(**common)
+        assert self.c_all is not None and self.fc is not None and self.ig is not None
+        assert self.tanh_c is not None
+        i, f, g, o = (self.gate(name)[layer, t] for name in "ifgo")
+        return StepRecord(
+            **common,
+            c_prev=self.c_all[layer, t],
+            i=i,
+            f=f,
+            g=g,
+            o=o,
+            fc=self.fc[layer, t],
+            ig=self.ig[layer, t],
+            c=self.c_all[layer, t + 1],
+            tanh_c=self.tanh_c[layer, t],
+        )
+
+
+def encode_inputs(network: Network, inputs: np.ndarray | Sequence[str]) -> np.ndarray:
+    """The (T, D) input array for ``inputs``: an array as it is, or tokens one-hot encoded."""
+    if isinstance(inputs, np.ndarray):
+        x = np.asarray(inputs, dtype=network.dtype)
+        if x.ndim == 1 and network.input_size == 1:
+            x = x[:, None]
+    else:
+        if network.vocab is None:
+            raise ValueError("tokens were given but the network has no vocabulary")
+        x = network.vocab.one_hot(list(inputs), dtype=network.dtype)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ValueError(
+            f"inputs x has shape {x.shape}, expected (T, {network.input_size}) with T >= 1"
+        )
+    check_array("inputs x", x, (x.shape[0], network.input_size))
+    return x
+
+
+def record(
+    network: Network,
+    inputs: np.ndarray | Sequence[str],
+    h0: np.ndarray | None = None,
+    c0: np.ndarray | None = None,
+) -> Trace:
+    """Run ``inputs`` through ``network`` and record everything; the trace has the
+    network's dtype.
+
+    inputs: (T, D) array, or a sequence of tokens when the network has a vocabulary.
+    h0, c0: (L, H) initial states, zeros when omitted.
+    """
+    x = encode_inputs(network, inputs)
+    steps, layers, hidden = x.shape[0], network.num_layers, network.hidden_size
+    dtype = network.dtype
+    rows = gate_rows(network.kind) * hidden
+    lstm = network.kind == "lstm"
+    trace = Trace(
+        kind=network.kind,
+        x=x,
+        h_all=np.zeros((layers, steps + 1, hidden), dtype),
+        pre=np.zeros((layers, steps, rows), dtype),
+        tokens=None if isinstance(inputs, np.ndarray) else tuple(inputs),
+    )
+    if lstm:
+        trace.c_all = np.zeros((layers, steps + 1, hidden), dtype)
+        trace.act = np.zeros((layers, steps, rows), dtype)
+        trace.fc, trace.ig, trace.tanh_c = (
+            np.zeros((layers, steps, hidden), dtype) for _ in range(3)
+        )
+    if network.readout is not None:
+        vocab_size = network.readout.weight.shape[0]
+        trace.logits = np.zeros((steps, vocab_size), dtype)
+        if network.readout.kind == "softmax":
+            trace.probs = np.zeros((steps, vocab_size), dtype)
+    set_initial_state(trace, h0, c0)
+    rerun_from(network, trace, 0)
+    return trace
+
+
+def set_initial_state(trace: Trace, h0: np.ndarray | None, c0: np.ndarray | None) -> None:
+    """Write h0 and c0, each (L, H) or None for zeros; the caller reruns from step 0."""
+    shape = (trace.num_layers, trace.hidden_size)
+    for name, value, target in (("h0", h0, trace.h_all), ("c0", c0, trace.c_all)):
+        if value is None:
+            if target is not None:
+                target[:, 0] = 0.0
+            continue
+        if target is None:
+            raise ValueError("c0 was given but a simple RNN has no cell state")
+        value = np.asarray(value, dtype=target.dtype)
+        if value.shape == shape[1:] and shape[0] == 1:
+            value = value[None]
+        check_array(name, value, shape)
+        target[:, 0] = value
+
+
+def rerun_from(network: Network, trace: Trace, start: int) -> None:
+    """Recompute every layer's steps ``start``..T-1 (and the readout) in place.
+
+    Steps before ``start`` are not touched: call this after editing ``trace.x[start]``,
+    with ``start=0`` after editing the initial state or any parameter.
+    """
+    if not 0 <= start < trace.num_steps:
+        raise ValueError(f"start {start} is out of range for a sequence of {trace.num_steps}")
+    if network.kind != trace.kind or network.num_layers != trace.num_layers:
+        raise ValueError(
+            f"trace is of a {trace.num_layers}-layer {trace.kind}, the network a "
+            f"{network.num_layers}-layer {network.kind}"
+        )
+    for k, layer in enumerate(network.layers):
+        inputs = trace.layer_input(k)[start:]
+        # All steps' input projections at once: one matrix product instead of T.
+        xw = np.empty((trace.num_steps, layer.bias_ih.shape[0]), trace.x.dtype)
+        np.matmul(inputs, layer.weight_ih.T, out=xw[start:])
+        xw[start:] += layer.bias_ih + layer.bias_hh
+        if network.kind == "lstm":
+            assert trace.c_all is not None and trace.act is not None
+            assert trace.fc is not None and trace.ig is not None and trace.tanh_c is not None
+            lstm_layer_forward(
+                xw,
+                layer.weight_hh,
+                trace.h_all[k],
+                trace.c_all[k],
+                trace.pre[k],
+                trace.act[k],
+                trace.fc[k],
+                trace.ig[k],
+                trace.tanh_c[k],
+                start,
+            )
+        else:
+            rnn_layer_forward(
+                xw, layer.weight_hh, trace.h_all[k], trace.pre[k], network.nonlinearity, start
+            )
+    if network.readout is not None:
+        assert trace.logits is not None
+        readout = network.readout
+        np.matmul(trace.h_all[-1, start + 1 :], readout.weight.T, out=trace.logits[start:])
+        trace.logits[start:] += readout.bias
+        if trace.probs is not None:
+            softmax(trace.logits[start:], out=trace.probs[start:])

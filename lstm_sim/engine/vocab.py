@@ -1,0 +1,63 @@
+"""A vocabulary: how text becomes the one-hot inputs of a model, and back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+Tokenizer = Literal["char", "word"]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The tokens a model knows, in the order of its one-hot input columns.
+
+    ``tokenizer`` says how text is cut: ``"char"`` makes every character a token,
+    ``"word"`` splits on white space.
+    """
+
+    tokens: tuple[str, ...]
+    tokenizer: Tokenizer = "char"
+    _index: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.tokenizer not in ("char", "word"):
+            raise ValueError(f"tokenizer must be 'char' or 'word', got {self.tokenizer!r}")
+        if not self.tokens:
+            raise ValueError("a vocabulary needs at least one token, got an empty list")
+        index = {token: k for k, token in enumerate(self.tokens)}
+        if len(index) != len(self.tokens):
+            seen: set[str] = set()
+            repeated = next(t for t in self.tokens if t in seen or seen.add(t))
+            raise ValueError(f"vocabulary lists the token {repeated!r} more than once")
+        object.__setattr__(self, "_index", index)
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def tokenize(self, text: str) -> list[str]:
+        """Cut ``text`` into tokens the way this vocabulary was built."""
+        return list(text) if self.tokenizer == "char" else text.split()
+
+    def indices(self, tokens: list[str] | tuple[str, ...]) -> np.ndarray:
+        """Column index of each token, shape (T,); unknown tokens raise ValueError."""
+        try:
+            return np.array([self._index[t] for t in tokens], dtype=np.intp)
+        except KeyError as err:
+            token = err.args[0]
+            raise ValueError(
+                f"token {token!r} is not in the model's vocabulary of {len(self)} tokens"
+            ) from None
+
+    def one_hot(self, tokens: list[str] | tuple[str, ...], dtype: type = np.float64) -> np.ndarray:
+        """The inputs for ``tokens``, shape (T, V)."""
+        idx = self.indices(tokens)
+        x = np.zeros((len(idx), len(self)), dtype=dtype)
+        x[np.arange(len(idx)), idx] = 1.0
+        return x
+
+    def join(self, tokens: list[str] | tuple[str, ...]) -> str:
+        """Text made of ``tokens``, the inverse of :meth:`tokenize`."""
+        return "".join(tokens) if self.tokenizer == "char" else " ".join(tokens)

@@ -1,0 +1,265 @@
+"""The application state: one network, one input sequence, its recorded trace, and a
+cursor (t, phase). Qt-free; views subscribe to its psygnal signals.
+
+Moving the cursor never recomputes: the trace already holds every step. An edit (an
+input, h0/c0, a weight) reruns the trace from the earliest step it affects and can be
+undone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from psygnal import Signal
+
+from lstm_sim.engine.network import Network, check_array
+from lstm_sim.engine.trace import StepRecord, Trace, record, rerun_from, set_initial_state
+from lstm_sim.model.phases import Phase, phases_for
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One undoable change. ``target`` is 'x', 'token', 'h0', 'c0' or a parameter name;
+    ``index`` addresses the element that changed."""
+
+    target: str
+    index: tuple[int, ...]
+    old: Any
+    new: Any
+
+    def describe(self) -> str:
+        where = ", ".join(str(k) for k in self.index)
+        return f"{self.target}[{where}]: {self.old} → {self.new}"
+
+
+class Session:
+    """Single source of truth for what is on screen."""
+
+    network_changed = Signal()  # a new network or sequence: views rebuild
+    trace_changed = Signal(int)  # the trace was recomputed from this step on
+    cursor_changed = Signal(int, int)  # (t, phase index)
+    layer_changed = Signal(int)
+    unit_changed = Signal(int)  # the selected unit, -1 for none
+    history_changed = Signal()  # the undo/redo stacks changed
+
+    def __init__(
+        self,
+        network: Network,
+        inputs: np.ndarray | Sequence[str],
+        *,
+        title: str = "",
+    ) -> None:
+        self.network = network
+        self.title = title
+        self.trace: Trace = record(network, inputs)
+        self.t = 0
+        self.phase = 0
+        self.layer = 0
+        self.unit = 0
+        self._undo: list[Edit] = []
+        self._redo: list[Edit] = []
+
+    # -- what is on screen ---------------------------------------------------------------
+    @property
+    def phases(self) -> tuple[Phase, ...]:
+        return phases_for(self.network.kind)
+
+    @property
+    def num_steps(self) -> int:
+        return self.trace.num_steps
+
+    @property
+    def tokens(self) -> tuple[str, ...] | None:
+        return self.trace.tokens
+
+    @property
+    def current(self) -> StepRecord:
+        """The record of the selected layer at the cursor's step."""
+        return self.trace.step(self.layer, self.t)
+
+    @property
+    def at_start(self) -> bool:
+        return self.t == 0 and self.phase == 0
+
+    @property
+    def at_end(self) -> bool:
+        return self.t == self.num_steps - 1 and self.phase == len(self.phases) - 1
+
+    # -- replacing what is simulated -----------------------------------------------------
+    def load(self, network: Network, inputs: np.ndarray | Sequence[str], title: str = "") -> None:
+        """Simulate a new network on new inputs. Records first, so a bad pair raises
+        ValueError and leaves the session as it was."""
+        trace = record(network, inputs)
+        self.network, self.trace, self.title = network, trace, title
+        self.t, self.phase, self.layer = 0, 0, 0
+        self.unit = 0
+        self._undo.clear()
+        self._redo.clear()
+        self.network_changed.emit()
+        self.history_changed.emit()
+
+    def set_inputs(self, inputs: np.ndarray | Sequence[str]) -> None:
+        """Replace the whole input sequence (its length may change); keeps h0 and c0."""
+        h0 = self.trace.h_all[:, 0].copy()
+        c0 = None if self.trace.c_all is None else self.trace.c_all[:, 0].copy()
+        trace = record(self.network, inputs, h0, c0)
+        self.trace = trace
+        self.t = min(self.t, self.num_steps - 1)
+        self._undo.clear()
+        self._redo.clear()
+        self.network_changed.emit()
+        self.history_changed.emit()
+
+    # -- cursor --------------------------------------------------------------------------
+    def seek(self, t: int, phase: int | None = None) -> None:
+        """Move the cursor; ``phase`` defaults to the last, showing the whole step."""
+        last = len(self.phases) - 1
+        t = int(np.clip(t, 0, self.num_steps - 1))
+        phase = last if phase is None else int(np.clip(phase, 0, last))
+        if (t, phase) != (self.t, self.phase):
+            self.t, self.phase = t, phase
+            self.cursor_changed.emit(t, phase)
+
+    def next_phase(self) -> bool:
+        """Advance one phase, into the next step after the last; False at the end."""
+        if self.at_end:
+            return False
+        if self.phase < len(self.phases) - 1:
+            self.seek(self.t, self.phase + 1)
+        else:
+            self.seek(self.t + 1, 0)
+        return True
+
+    def prev_phase(self) -> bool:
+        if self.at_start:
+            return False
+        if self.phase > 0:
+            self.seek(self.t, self.phase - 1)
+        else:
+            self.seek(self.t - 1, len(self.phases) - 1)
+        return True
+
+    def next_step(self) -> bool:
+        """Same phase of the next step; False at the last step."""
+        if self.t >= self.num_steps - 1:
+            return False
+        self.seek(self.t + 1, self.phase)
+        return True
+
+    def prev_step(self) -> bool:
+        if self.t == 0:
+            return False
+        self.seek(self.t - 1, self.phase)
+        return True
+
+    def first(self) -> None:
+        self.seek(0, 0)
+
+    def last(self) -> None:
+        self.seek(self.num_steps - 1)
+
+    def select_layer(self, layer: int) -> None:
+        if not 0 <= layer < self.network.num_layers:
+            raise ValueError(f"layer {layer} is out of range for {self.network.num_layers}")
+        if layer != self.layer:
+            self.layer = layer
+            self.layer_changed.emit(layer)
+
+    def select_unit(self, unit: int) -> None:
+        if not -1 <= unit < self.network.hidden_size:
+            raise ValueError(f"unit {unit} is out of range for H={self.network.hidden_size}")
+        if unit != self.unit:
+            self.unit = unit
+            self.unit_changed.emit(unit)
+
+    # -- edits ---------------------------------------------------------------------------
+    def set_input(self, t: int, feature: int, value: float) -> None:
+        """Set x_t[feature] of a numeric input sequence."""
+        if self.trace.tokens is not None:
+            raise ValueError("this sequence is made of tokens; use set_token")
+        self._apply(Edit("x", (t, feature), float(self.trace.x[t, feature]), float(value)))
+
+    def set_token(self, t: int, token: str) -> None:
+        """Replace the token at step t (it must be in the vocabulary)."""
+        if self.trace.tokens is None or self.network.vocab is None:
+            raise ValueError("this sequence is numeric; use set_input")
+        self.network.vocab.indices([token])  # raises ValueError naming an unknown token
+        self._apply(Edit("token", (t,), self.trace.tokens[t], token))
+
+    def set_initial(self, which: str, layer: int, unit: int, value: float) -> None:
+        """Set h0 or c0 of one unit of one layer."""
+        arrays = {"h0": self.trace.h_all, "c0": self.trace.c_all}
+        if which not in arrays or arrays[which] is None:
+            raise ValueError(f"no initial state {which!r} in a {self.network.kind} network")
+        old = float(arrays[which][layer, 0, unit])  # type: ignore[index]
+        self._apply(Edit(which, (layer, unit), old, float(value)))
+
+    def set_parameter(self, name: str, index: tuple[int, ...], value: float) -> None:
+        """Set one element of a parameter, by its PyTorch name (e.g. 'weight_hh_l0')."""
+        params = self.network.state_dict()
+        if name not in params:
+            raise ValueError(f"no parameter {name!r}; the network has {', '.join(params)}")
+        array = params[name]
+        if len(index) != array.ndim or any(not 0 <= k < n for k, n in zip(index, array.shape)):
+            raise ValueError(f"index {index} is out of range for {name} of shape {array.shape}")
+        self._apply(Edit(name, tuple(int(k) for k in index), float(array[index]), float(value)))
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def undo(self) -> None:
+        if self._undo:
+            edit = self._undo.pop()
+            self._write(edit.target, edit.index, edit.old)
+            self._redo.append(edit)
+            self.history_changed.emit()
+
+    def redo(self) -> None:
+        if self._redo:
+            edit = self._redo.pop()
+            self._write(edit.target, edit.index, edit.new)
+            self._undo.append(edit)
+            self.history_changed.emit()
+
+    def _apply(self, edit: Edit) -> None:
+        self._write(edit.target, edit.index, edit.new)
+        self._undo.append(edit)
+        self._redo.clear()
+        self.history_changed.emit()
+
+    def _write(self, target: str, index: tuple[int, ...], value: Any) -> None:
+        """Write one value and rerun from the earliest step it affects."""
+        trace = self.trace
+        if target == "token":
+            assert self.network.vocab is not None and trace.tokens is not None
+            (t,) = index
+            tokens = list(trace.tokens)
+            tokens[t] = value
+            trace.x[t] = self.network.vocab.one_hot([value], dtype=trace.x.dtype)[0]
+            trace.tokens = tuple(tokens)
+            start = t
+        elif target == "x":
+            check_array("input value", np.asarray(value, dtype=float), ())
+            trace.x[index] = value
+            start = index[0]
+        elif target in ("h0", "c0"):
+            check_array(f"{target} value", np.asarray(value, dtype=float), ())
+            h0 = trace.h_all[:, 0].copy()
+            c0 = None if trace.c_all is None else trace.c_all[:, 0].copy()
+            (h0 if target == "h0" else c0)[index] = value  # type: ignore[index]
+            set_initial_state(trace, h0, c0)
+            start = 0
+        else:
+            check_array(f"{target} value", np.asarray(value, dtype=float), ())
+            self.network.state_dict()[target][index] = value
+            start = 0
+        rerun_from(self.network, trace, start)
+        self.trace_changed.emit(start)
