@@ -52,8 +52,7 @@ LSTM_PHASES: tuple[Phase, ...] = (
         "output",
         "Output gate",
         ("o",),
-        "A third sigmoid decides which parts of the memory should show in this step's "
-        "output.",
+        "A third sigmoid decides which parts of the memory should show in this step's output.",
     ),
     Phase(
         "hidden",

@@ -203,7 +203,8 @@ class Session:
         if name not in params:
             raise ValueError(f"no parameter {name!r}; the network has {', '.join(params)}")
         array = params[name]
-        if len(index) != array.ndim or any(not 0 <= k < n for k, n in zip(index, array.shape)):
+        in_range = all(0 <= k < n for k, n in zip(index, array.shape, strict=False))
+        if len(index) != array.ndim or not in_range:
             raise ValueError(f"index {index} is out of range for {name} of shape {array.shape}")
         self._apply(Edit(name, tuple(int(k) for k in index), float(array[index]), float(value)))
 
