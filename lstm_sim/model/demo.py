@@ -1,0 +1,136 @@
+"""What the window simulates before the user opens anything, and the inputs it gives to
+a model that arrives without any.
+
+The demo is a 4-unit LSTM with hand-set weights over a tiny word vocabulary, so the very
+first key presses show gates doing what the lecture says they do:
+
+- unit 0 remembers the subject's gender: on a name ("Alice", "Bob") its forget gate
+  closes (f ≈ 0) and its input gate opens (i ≈ 1) to write +1 (she) or -1 (he); on every
+  other word it keeps the cell (f ≈ 1, i ≈ 0). Its output gate opens only on "then" and
+  "and", where a pronoun is likely next, so h shows the memory only when it is useful
+  (watch t = 3 and t = 10, and c staying put in between);
+- unit 1 counts the words of the sentence: it always writes a little and keeps the rest,
+  and its forget gate wipes it on "." (watch c grow, then fall to 0 at t = 6);
+- unit 2 flags punctuation and has no memory at all (its forget gate is always ≈ 0);
+- unit 3 notes that a pronoun was used, until the sentence ends.
+
+The recurrent weights are small seeded random numbers, so every equation has an h-part.
+Editing a name token (Alice ↔ Bob, Carol ↔ Dan) flips unit 0's memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from lstm_sim.engine.network import Kind, Layer, Network
+from lstm_sim.engine.vocab import Vocabulary
+
+DEMO_TITLE = "Demo: who is the subject?"
+DEMO_TOKENS: tuple[str, ...] = tuple("Alice sat down then she read . Bob came in and he".split())
+DEMO_VOCAB = Vocabulary(
+    tuple("Alice Carol Bob Dan she he sat down read came in then and , .".split()),
+    tokenizer="word",
+)
+DEFAULT_STEPS = 12
+DEFAULT_TEXT = "the quick brown fox jumps over the lazy dog. Alice sat down, then she read."
+
+_FEMALE = ("Alice", "Carol")
+_MALE = ("Bob", "Dan")
+_HIDDEN = 4
+
+
+def demo_network() -> Network:
+    """The hand-set 4-unit LSTM described in this module's docstring."""
+    vocab = DEMO_VOCAB
+    hidden, size = _HIDDEN, len(vocab)
+    # One (H, V) input block and one (H,) bias per gate; PyTorch stacks them as i, f, g, o.
+    w = {gate: np.zeros((hidden, size)) for gate in "ifgo"}
+    b = {gate: np.zeros(hidden) for gate in "ifgo"}
+
+    def col(token: str) -> int:
+        return int(vocab.indices([token])[0])
+
+    # Unit 0, the subject's gender: keep by default, overwrite on a name, show before a pronoun.
+    b["f"][0], b["i"][0], b["o"][0] = 5.0, -5.0, -4.0
+    for name, sign in [(n, 1.0) for n in _FEMALE] + [(n, -1.0) for n in _MALE]:
+        w["f"][0, col(name)] = -10.0  # f ≈ 0: drop the old subject
+        w["i"][0, col(name)] = 11.0  # i ≈ 1: write the new one
+        w["g"][0, col(name)] = 4.0 * sign  # g ≈ ±1: +1 she, -1 he
+    for word in ("then", "and"):
+        w["o"][0, col(word)] = 8.0
+    # Unit 1, words in this sentence: write about 0.24 per word, wiped by ".".
+    b["f"][1], b["i"][1], b["g"][1], b["o"][1] = 5.0, 4.0, 0.3, 4.0
+    w["f"][1, col(".")] = -14.0
+    w["i"][1, col(".")] = -14.0
+    # Unit 2, punctuation now: always forgets, writes 1 on "," or ".".
+    b["f"][2], b["i"][2], b["o"][2] = -4.0, -5.0, 4.0
+    for mark in (",", "."):
+        w["i"][2, col(mark)] = 10.0
+        w["g"][2, col(mark)] = 6.0
+    # Unit 3, a pronoun was used: set by "she"/"he", cleared by ".".
+    b["f"][3], b["i"][3], b["g"][3] = 5.0, -5.0, 3.0
+    for pronoun in ("she", "he"):
+        w["i"][3, col(pronoun)] = 10.0
+    w["f"][3, col(".")] = -10.0
+
+    rng = np.random.default_rng(7)
+    layer = Layer(
+        weight_ih=np.concatenate([w[gate] for gate in "ifgo"]),
+        weight_hh=rng.uniform(-0.15, 0.15, size=(4 * hidden, hidden)),
+        bias_ih=np.concatenate([b[gate] for gate in "ifgo"]),
+        bias_hh=np.zeros(4 * hidden),
+    )
+    return Network(
+        "lstm",
+        [layer],
+        vocab=vocab,
+        source="built-in demo (hand-set weights)",
+        metadata={"units": "0 subject's gender, 1 words in sentence, 2 punctuation, 3 pronoun"},
+    )
+
+
+def default_inputs(
+    network: Network, steps: int = DEFAULT_STEPS, seed: int = 0
+) -> np.ndarray | list[str]:
+    """Inputs for a model that came without any.
+
+    With a vocabulary: the tokens of a short default text that the vocabulary knows (its
+    first tokens if it knows none of them). Without: a seeded uniform sequence in [-1, 1],
+    shape (steps, D).
+    """
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+    vocab = network.vocab
+    if vocab is None:
+        rng = np.random.default_rng(seed)
+        return rng.uniform(-1.0, 1.0, size=(steps, network.input_size))
+    known = set(vocab.tokens)
+    tokens = [token for token in vocab.tokenize(DEFAULT_TEXT) if token in known]
+    if not tokens:
+        tokens = list(vocab.tokens)
+    return tokens[:steps]
+
+
+def random_model(
+    kind: Kind,
+    input_size: int,
+    hidden_size: int,
+    num_layers: int,
+    seed: int,
+    steps: int,
+) -> tuple[Network, np.ndarray]:
+    """A freshly initialised network (PyTorch's initialisation) and a seeded input
+    sequence of shape (steps, input_size), both drawn from one generator seeded ``seed``."""
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+    rng = np.random.default_rng(seed)
+    network = Network.random(kind, input_size, hidden_size, rng, num_layers=num_layers)
+    network.source = f"random {kind.upper()} (seed {seed})"
+    return network, rng.uniform(-1.0, 1.0, size=(steps, input_size))
+
+
+def demo_inputs() -> Sequence[str]:
+    """The demo's sentence, one token per step."""
+    return list(DEMO_TOKENS)
