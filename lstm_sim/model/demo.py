@@ -28,9 +28,38 @@ from lstm_sim.engine.network import Kind, Layer, Network
 from lstm_sim.engine.vocab import Vocabulary
 
 DEMO_TITLE = "Demo: who is the subject?"
-DEMO_TOKENS: tuple[str, ...] = tuple("Alice sat down then she read . Bob came in and he".split())
+DEMO_TOKENS: tuple[str, ...] = (
+    "Alice",
+    "sat",
+    "down",
+    "then",
+    "she",
+    "read",
+    ".",
+    "Bob",
+    "came",
+    "in",
+    "and",
+    "he",
+)
 DEMO_VOCAB = Vocabulary(
-    tuple("Alice Carol Bob Dan she he sat down read came in then and , .".split()),
+    (
+        "Alice",
+        "Carol",
+        "Bob",
+        "Dan",
+        "she",
+        "he",
+        "sat",
+        "down",
+        "read",
+        "came",
+        "in",
+        "then",
+        "and",
+        ",",
+        ".",
+    ),
     tokenizer="word",
 )
 DEFAULT_STEPS = 12
