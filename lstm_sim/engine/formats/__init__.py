@@ -1,0 +1,77 @@
+"""Model files in and out: each format's reader turns a file into a :class:`Network`.
+
+``load_model(path)`` picks the reader by the file's suffix:
+
+=======================  ===========================================================
+suffix                   reader
+=======================  ===========================================================
+``.npz``                 lstm-sim's own format (:mod:`.native`), written by
+                         :func:`save_native`
+``.pt``, ``.pth``        ``torch.save(state_dict)``, read without torch and without
+                         running its pickle (:mod:`.torch_pickle`)
+``.safetensors``         a PyTorch state_dict saved with safetensors
+=======================  ===========================================================
+
+Every problem with a file, a missing one included, raises ValueError naming the file,
+what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from lstm_sim.engine.formats.native import read_native, save_native
+from lstm_sim.engine.formats.safetensors_file import read_safetensors
+from lstm_sim.engine.formats.torch_pickle import read_torch_file
+from lstm_sim.engine.formats.torch_state_dict import network_from_state_dict
+from lstm_sim.engine.network import Network
+
+__all__ = ["SUFFIXES", "load_model", "save_native"]
+
+_STATE_DICT_READERS: dict[str, tuple[str, Callable[[Path], dict[str, np.ndarray]]]] = {
+    ".pt": ("PyTorch .pt state_dict", read_torch_file),
+    ".pth": ("PyTorch .pth state_dict", read_torch_file),
+    ".safetensors": ("safetensors state_dict", read_safetensors),
+}
+
+SUFFIXES = (".npz", *_STATE_DICT_READERS)
+"""The file suffixes :func:`load_model` reads."""
+
+
+def load_model(
+    path: str | os.PathLike[str],
+    prefix: str | None = None,
+    *,
+    nonlinearity: str | None = None,
+) -> Network:
+    """The network stored in the model file ``path``.
+
+    ``prefix`` picks one recurrent module of a PyTorch state_dict that holds several
+    (``"encoder.lstm"``); ``nonlinearity`` ('tanh'/'relu') says what a PyTorch RNN used,
+    which its state_dict does not record (tanh when omitted).
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix != ".npz" and suffix not in _STATE_DICT_READERS:
+        raise ValueError(
+            f"{path}: expected a model file ending in {', '.join(SUFFIXES)}, "
+            f"found {suffix or 'no suffix'}"
+        )
+    if not path.is_file():
+        raise ValueError(f"{path}: no such model file")
+    try:
+        if suffix == ".npz":
+            if prefix is not None or nonlinearity is not None:
+                raise ValueError("prefix and nonlinearity apply to PyTorch files only")
+            return read_native(path)
+        description, read = _STATE_DICT_READERS[suffix]
+        network = network_from_state_dict(
+            read(path), source=f"{path} ({description})", prefix=prefix, nonlinearity=nonlinearity
+        )
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None
+    return network

@@ -1,0 +1,180 @@
+"""lstm-sim's own model file: a NumPy ``.npz`` that loads without pickle.
+
+Every string is a 0-d or 1-d fixed-width unicode array, so ``np.load(allow_pickle=False)``
+reads the whole file. The keys:
+
+==================  ==========================  ============================================
+key                 array                       meaning
+==================  ==========================  ============================================
+``format``          0-d unicode                 always ``"lstm-sim-model"``
+``format_version``  0-d int64                   ``1``; a newer number is refused
+``kind``            0-d unicode                 ``"lstm"`` or ``"rnn"``
+``nonlinearity``    0-d unicode                 ``"tanh"`` or ``"relu"`` (a simple RNN's)
+``weight_ih_l{k}``  (G·H, D) float32/float64    layer k's input weights, PyTorch's layout:
+                                                G = 4 blocks i, f, g, o for an LSTM, 1 for
+                                                an RNN; D = H for k > 0
+``weight_hh_l{k}``  (G·H, H)                    layer k's recurrent weights
+``bias_ih_l{k}``    (G·H,)                      the two biases add, as in PyTorch
+``bias_hh_l{k}``    (G·H,)
+``readout_kind``    0-d unicode                 ``"none"``, ``"linear"`` or ``"softmax"``
+``readout.weight``  (V, H)                      only with a readout: logits = W h + b
+``readout.bias``    (V,)
+``vocab``           (V_in,) unicode             only with a vocabulary: the token of each
+                                                one-hot input column (V_in = D)
+``tokenizer``       0-d unicode                 only with a vocabulary: ``"char"``/``"word"``
+``metadata``        0-d unicode                 a JSON object of strings (description,
+                                                provenance...)
+==================  ==========================  ============================================
+
+Layers are numbered from 0 without gaps; all weights share one dtype.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from lstm_sim.engine.network import Layer, Network, Readout
+from lstm_sim.engine.vocab import Vocabulary
+
+FORMAT_NAME = "lstm-sim-model"
+FORMAT_VERSION = 1
+_LAYER_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+def _text(value: str) -> np.ndarray:
+    return np.array(value, dtype=np.str_)
+
+
+def native_arrays(network: Network) -> dict[str, np.ndarray]:
+    """The arrays :func:`save_native` writes, by key."""
+    arrays: dict[str, np.ndarray] = {
+        "format": _text(FORMAT_NAME),
+        "format_version": np.array(FORMAT_VERSION, dtype=np.int64),
+        "kind": _text(network.kind),
+        "nonlinearity": _text(network.nonlinearity),
+        "readout_kind": _text("none" if network.readout is None else network.readout.kind),
+        "metadata": _text(json.dumps(network.metadata, sort_keys=True)),
+    }
+    arrays.update(network.state_dict())
+    if network.vocab is not None:
+        arrays["vocab"] = np.array(network.vocab.tokens, dtype=np.str_)
+        arrays["tokenizer"] = _text(network.vocab.tokenizer)
+    return arrays
+
+
+def save_native(network: Network, path: str | os.PathLike[str]) -> Path:
+    """Write ``network`` to ``path`` (which must end in .npz) and return the path.
+
+    Written to a temporary file beside it and renamed, so a failed save never leaves a
+    half-written model where a good one was.
+    """
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise ValueError(f"a native model file must end in .npz, got {path.name!r}")
+    if network.vocab is not None and any(t.endswith("\0") for t in network.vocab.tokens):
+        raise ValueError("vocabulary tokens ending in NUL cannot be stored as fixed-width text")
+    arrays = native_arrays(network)
+    fd, tmp_name = tempfile.mkstemp(suffix=".npz.tmp", prefix=path.stem, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _scalar_text(arrays: dict[str, np.ndarray], key: str) -> str:
+    value = _require(arrays, key)
+    if value.dtype.kind != "U" or value.ndim != 0:
+        raise ValueError(f"{key} has dtype {value.dtype} and shape {value.shape}, expected text")
+    return str(value)
+
+
+def _require(arrays: dict[str, np.ndarray], key: str) -> np.ndarray:
+    if key not in arrays:
+        raise ValueError(f"expected the key {key!r} of an lstm-sim model, it is missing")
+    return arrays[key]
+
+
+def _weights(arrays: dict[str, np.ndarray], key: str) -> np.ndarray:
+    value = _require(arrays, key)
+    if value.dtype not in (np.float32, np.float64):
+        raise ValueError(f"{key} has dtype {value.dtype}, expected float32 or float64")
+    return value
+
+
+def read_native(path: Path) -> Network:
+    """The network saved in ``path``; ValueError naming what is missing or wrong."""
+    if not zipfile.is_zipfile(path):
+        raise ValueError("expected a NumPy .npz archive (a zip), found something else")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except (zipfile.BadZipFile, EOFError, OSError) as err:
+        raise ValueError(f"expected a NumPy .npz archive, could not read it: {err}") from None
+    except ValueError as err:  # e.g. an object array, which would need pickle
+        raise ValueError(f"expected arrays readable without pickle: {err}") from None
+    if "format" not in arrays:
+        raise ValueError(
+            f"expected an lstm-sim model (a 'format' key saying {FORMAT_NAME!r}), "
+            f"found the keys {', '.join(sorted(arrays)) or 'none'}"
+        )
+    name = _scalar_text(arrays, "format")
+    if name != FORMAT_NAME:
+        raise ValueError(f"format is {name!r}, expected {FORMAT_NAME!r}")
+    version = _require(arrays, "format_version")
+    if version.shape != () or version.dtype.kind not in "iu":
+        raise ValueError(f"format_version has shape {version.shape}, expected an integer")
+    if int(version) > FORMAT_VERSION:
+        raise ValueError(
+            f"format_version is {int(version)}, this lstm-sim reads up to {FORMAT_VERSION}; "
+            "a newer lstm-sim wrote it"
+        )
+    num_layers = 0
+    while f"weight_ih_l{num_layers}" in arrays:
+        num_layers += 1
+    if num_layers == 0:
+        raise ValueError("expected the key 'weight_ih_l0' of an lstm-sim model, it is missing")
+    layers = [
+        Layer(*(_weights(arrays, f"{name}_l{k}") for name in _LAYER_KEYS))
+        for k in range(num_layers)
+    ]
+    readout_kind = _scalar_text(arrays, "readout_kind")
+    readout = None
+    if readout_kind != "none":
+        weight, bias = _weights(arrays, "readout.weight"), _weights(arrays, "readout.bias")
+        readout = Readout(weight, bias, readout_kind)  # type: ignore[arg-type]
+    vocab = None
+    if "vocab" in arrays:
+        tokens = _require(arrays, "vocab")
+        if tokens.dtype.kind != "U" or tokens.ndim != 1:
+            raise ValueError(
+                f"vocab has dtype {tokens.dtype}, shape {tokens.shape}, expected (V,) text"
+            )
+        vocab = Vocabulary(tuple(str(t) for t in tokens), _scalar_text(arrays, "tokenizer"))  # type: ignore[arg-type]
+    try:
+        metadata = json.loads(_scalar_text(arrays, "metadata"))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"metadata is not valid JSON: {err}") from None
+    if not isinstance(metadata, dict):
+        raise ValueError(f"metadata is a JSON {type(metadata).__name__}, expected an object")
+    dtypes = {a.dtype for layer in layers for a in (layer.weight_ih, layer.weight_hh)}
+    if len(dtypes) > 1:
+        raise ValueError(f"weights mix the dtypes {sorted(map(str, dtypes))}, expected one")
+    return Network(
+        _scalar_text(arrays, "kind"),  # type: ignore[arg-type]
+        layers,
+        vocab=vocab,
+        readout=readout,
+        nonlinearity=_scalar_text(arrays, "nonlinearity"),  # type: ignore[arg-type]
+        source=f"{path} (lstm-sim .npz, format version {int(version)})",
+        metadata={str(k): str(v) for k, v in metadata.items()},
+    )

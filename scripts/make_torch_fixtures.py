@@ -1,0 +1,122 @@
+"""Make the PyTorch fixture files the format tests compare against (needs torch).
+
+Run from the repository root: ``python scripts/make_torch_fixtures.py``. Seeded, so a
+rerun with the same PyTorch rewrites the same weights. Writes to tests/fixtures/torch/:
+
+- ``lstm2.pt``, ``lstm2.safetensors``: an ``nn.LSTM(3, 5, num_layers=2)`` state_dict;
+- ``lstm2_double.pt``: the same network in float64 (for parity to ~1e-12);
+- ``rnn_relu.pt``: an ``nn.RNN(3, 4, nonlinearity="relu")`` state_dict;
+- ``rnn_tanh.safetensors``: an ``nn.RNN(3, 4, num_layers=2)`` (tanh) state_dict;
+- ``lstm_cell.pt``: an ``nn.LSTMCell(3, 5)`` state_dict;
+- ``tagger.pt``: a checkpoint ``{"model": state_dict, "epoch": 7}`` of a model with an
+  ``encoder.lstm`` LSTM (bias=False) and an ``fc`` Linear head (5 → 4);
+- ``tensors.pt``: float16, bfloat16, float64, transposed and offset tensors;
+- ``outputs.npz``: the inputs ``x`` (T, 3) float32 and ``x64`` float64, and PyTorch's
+  ``<name>.h`` / ``<name>.c`` (L, T, H) for each model, ``tagger.logits`` (T, 4), and
+  the exact values of ``tensors.pt`` under ``tensors.<key>`` (float64).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import save_file
+
+OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch"
+STEPS = 6
+
+
+def run_stacked(module: torch.nn.Module, x: torch.Tensor, lstm: bool) -> dict[str, np.ndarray]:
+    """h (and c) of every layer at every step, one step at a time so each layer's state
+    is visible: PyTorch's own output holds only the top layer."""
+    layers, hidden = module.num_layers, module.hidden_size
+    h = torch.zeros(layers, hidden, dtype=x.dtype)
+    c = torch.zeros(layers, hidden, dtype=x.dtype)
+    hs, cs = [], []
+    for t in range(x.shape[0]):
+        if lstm:
+            _, (h, c) = module(x[t : t + 1], (h, c))
+        else:
+            _, h = module(x[t : t + 1], h)
+        hs.append(h.clone())
+        cs.append(c.clone())
+    out = {"h": torch.stack(hs, dim=1).numpy()}
+    if lstm:
+        out["c"] = torch.stack(cs, dim=1).numpy()
+    return out
+
+
+class Tagger(torch.nn.Module):
+    """A typical whole model: the LSTM sits inside a submodule, a Linear reads h."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoder = torch.nn.Module()
+        self.encoder.lstm = torch.nn.LSTM(3, 5, bias=False)
+        self.fc = torch.nn.Linear(5, 4)
+
+
+def main() -> None:
+    torch.manual_seed(20240611)
+    OUT.mkdir(parents=True, exist_ok=True)
+    x = torch.randn(STEPS, 3)
+    outputs: dict[str, np.ndarray] = {"x": x.numpy(), "x64": x.double().numpy()}
+
+    with torch.no_grad():
+        lstm2 = torch.nn.LSTM(3, 5, num_layers=2)
+        torch.save(lstm2.state_dict(), OUT / "lstm2.pt")
+        save_file(lstm2.state_dict(), OUT / "lstm2.safetensors")
+        outputs.update({f"lstm2.{k}": v for k, v in run_stacked(lstm2, x, True).items()})
+
+        lstm2_double = lstm2.double()
+        torch.save(lstm2_double.state_dict(), OUT / "lstm2_double.pt")
+        run = run_stacked(lstm2_double, x.double(), True)
+        outputs.update({f"lstm2_double.{k}": v for k, v in run.items()})
+
+        rnn_relu = torch.nn.RNN(3, 4, nonlinearity="relu")
+        torch.save(rnn_relu.state_dict(), OUT / "rnn_relu.pt")
+        outputs["rnn_relu.h"] = run_stacked(rnn_relu, x, False)["h"]
+
+        rnn_tanh = torch.nn.RNN(3, 4, num_layers=2)
+        save_file(rnn_tanh.state_dict(), OUT / "rnn_tanh.safetensors")
+        outputs["rnn_tanh.h"] = run_stacked(rnn_tanh, x, False)["h"]
+
+        cell = torch.nn.LSTMCell(3, 5)
+        torch.save(cell.state_dict(), OUT / "lstm_cell.pt")
+        h = c = torch.zeros(5)
+        hs, cs = [], []
+        for t in range(STEPS):
+            h, c = cell(x[t], (h, c))
+            hs.append(h)
+            cs.append(c)
+        outputs["lstm_cell.h"] = torch.stack(hs)[None].numpy()
+        outputs["lstm_cell.c"] = torch.stack(cs)[None].numpy()
+
+        tagger = Tagger()
+        torch.save({"model": tagger.state_dict(), "epoch": 7}, OUT / "tagger.pt")
+        run = run_stacked(tagger.encoder.lstm, x, True)
+        outputs.update({f"tagger.{k}": v for k, v in run.items()})
+        outputs["tagger.logits"] = tagger.fc(torch.from_numpy(run["h"][-1])).numpy()
+
+        base = torch.randn(4, 6, dtype=torch.float64)
+        tensors = {
+            "half": base[0].half(),
+            "bfloat16": base[1].bfloat16(),
+            "double": base[2:4],
+            "transposed": base.float().t(),  # strides (1, 6): not contiguous
+            "offset": base.float().flatten()[5:11],  # a view starting at element 5
+            "scalar": base[0, 0].float(),
+        }
+        torch.save(tensors, OUT / "tensors.pt")
+        for key, value in tensors.items():
+            outputs[f"tensors.{key}"] = value.double().numpy()
+
+    np.savez_compressed(OUT / "outputs.npz", **outputs)
+    total = sum(p.stat().st_size for p in OUT.iterdir())
+    print(f"wrote {len(list(OUT.iterdir()))} files, {total / 1024:.1f} KB, to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
