@@ -1,0 +1,384 @@
+"""Exact backpropagation through time for every network the engine runs.
+
+Losses (per step, summed over steps for a sequence):
+
+- ``"xent"``: next-token cross-entropy, -log softmax(z_t)[y_t], on the readout's logits
+  (whatever its kind) or, with no readout, on the last layer's h_t;
+- ``"mse"``: mean over output units of (y_t - target_t)², where y_t is what the network
+  outputs: the probabilities of a softmax readout, the logits of a linear one, or the
+  last layer's h_t.
+
+The recurrences run backwards one step at a time, but everything that does not depend on
+the step before (the gates' local derivatives, the weight gradients summed over all
+steps, the gradient passed to the layer below) is one vectorised operation over (T·B).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from lstm_sim.engine.batch import ForwardCache, cache_from_trace
+from lstm_sim.engine.cells import softmax
+from lstm_sim.engine.network import Network, gate_rows
+from lstm_sim.engine.trace import Trace
+
+LossKind = Literal["xent", "mse"]
+LOSSES: tuple[LossKind, ...] = ("xent", "mse")
+
+
+@dataclass
+class Gradients:
+    """The loss and its gradients.
+
+    From :func:`gradients` (one sequence): step_loss (T,), dh and dc (L, T, H), dh0 and
+    dc0 (L, H). From :func:`backward` (a minibatch) the same with a batch axis after time:
+    (T, B), (L, T, B, H), (L, B, H).
+
+    dh[l, t] is the total gradient reaching h_t of layer l: from the loss at step t (or
+    from layer l+1), and from step t+1 through the recurrence. dc likewise for c_t of an
+    LSTM (None for a simple RNN). ``params`` holds dL/dθ under the names of
+    ``Network.state_dict()``.
+    """
+
+    loss: float
+    step_loss: np.ndarray
+    dh: np.ndarray
+    dh0: np.ndarray
+    params: dict[str, np.ndarray]
+    dc: np.ndarray | None = None
+    dc0: np.ndarray | None = None
+
+    @property
+    def norm(self) -> float:
+        """The global L2 norm of all parameter gradients together."""
+        return float(np.sqrt(sum(float(np.vdot(g, g)) for g in self.params.values())))
+
+
+class BackwardBuffers:
+    """Arrays for the backward pass of minibatches of one shape, allocated once."""
+
+    def __init__(self, network: Network, steps: int, batch: int) -> None:
+        layers, hidden, dtype = network.num_layers, network.hidden_size, network.dtype
+        rows = gate_rows(network.kind) * hidden
+        outputs = network.output_size or hidden
+        self.shape = (steps, batch)
+        self.dh = np.empty((layers, steps, batch, hidden), dtype)
+        self.dc = np.empty_like(self.dh) if network.kind == "lstm" else None
+        self.dh0 = np.empty((layers, batch, hidden), dtype)
+        self.dc0 = np.empty_like(self.dh0) if network.kind == "lstm" else None
+        self.dpre = np.empty((steps, batch, rows), dtype)
+        self.local = np.empty((steps, batch, rows), dtype)  # ∂(c_t or h_t)/∂a_t per gate
+        self.dtanh = np.empty((steps, batch, hidden), dtype)  # ∂h_t/∂c_t = o ⊙ (1 - tanh²c)
+        self.carry = np.empty((batch, hidden), dtype)
+        self.dz = np.empty((steps, batch, outputs), dtype)
+        self.dh_out = np.empty((steps, batch, hidden), dtype)
+        self.step_loss = np.empty((steps, batch), dtype)
+        self.params = {k: np.empty_like(v) for k, v in network.state_dict().items()}
+
+
+def check_targets(
+    network: Network, targets: np.ndarray, loss: str, shape: tuple[int, int]
+) -> np.ndarray:
+    """``targets`` as the backward pass reads them, or ValueError naming what is wrong.
+
+    shape: (T, B). xent wants token ids (T, B) below the number of outputs; mse wants
+    values (T, B, K), K the number of outputs (readout size, else H).
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
+    outputs = network.output_size or network.hidden_size
+    targets = np.asarray(targets)
+    if loss == "xent":
+        if targets.shape != shape:
+            raise ValueError(f"targets have shape {targets.shape}, expected token ids {shape}")
+        whole = np.issubdtype(targets.dtype, np.integer) or (
+            np.all(np.isfinite(targets)) and np.all(targets == np.round(targets))
+        )
+        if not whole:
+            raise ValueError(
+                f"targets of shape {targets.shape} must be whole token ids for "
+                f"cross-entropy, got {targets.dtype} values with fractions"
+            )
+        ids = targets.astype(np.intp)
+        if ids.size and (ids.min() < 0 or ids.max() >= outputs):
+            raise ValueError(
+                f"targets of shape {targets.shape} hold ids {ids.min()}..{ids.max()}, "
+                f"expected 0..{outputs - 1}"
+            )
+        return ids
+    expected = (*shape, outputs)
+    if targets.shape == shape and outputs == 1:
+        targets = targets[..., None]
+    if targets.shape != expected:
+        raise ValueError(f"targets have shape {targets.shape}, expected {expected}")
+    values = targets.astype(network.dtype)
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"targets of shape {targets.shape} hold NaN or infinite values")
+    return values
+
+
+def _output_gradient(
+    cache: ForwardCache, targets: np.ndarray, loss: str, scale: float, buffers: BackwardBuffers
+) -> float:
+    """Write the per-step losses and dL/dz (z: logits, or h with no readout) into buffers;
+    return scale · Σ step losses."""
+    dz, step_loss = buffers.dz, buffers.step_loss
+    if loss == "xent":
+        z = cache.logits if cache.logits is not None else cache.h_all[-1, 1:]
+        # -log softmax(z)[y] = logsumexp(z) - z_y, shifted by max z so exp never overflows
+        z_max = z.max(axis=-1, keepdims=True)
+        np.subtract(z, z_max, out=dz)
+        np.exp(dz, out=dz)
+        np.log(dz.sum(axis=-1), out=step_loss)
+        step_loss += z_max[..., 0]
+        step_loss -= np.take_along_axis(z, targets[..., None], axis=-1)[..., 0]
+        # dL/dz = softmax(z) - onehot(y)
+        if cache.probs is not None:
+            dz[...] = cache.probs
+        else:
+            softmax(z, out=dz)
+        dz_flat = dz.reshape(-1, dz.shape[-1])
+        dz_flat[np.arange(dz_flat.shape[0]), targets.ravel()] -= 1.0
+    else:
+        y = cache.output()
+        np.subtract(y, targets, out=dz)
+        np.einsum("tbk,tbk->tb", dz, dz, out=step_loss)
+        step_loss /= dz.shape[-1]
+        dz *= 2.0 / dz.shape[-1]  # dL/dy = 2 (y - target) / K
+        if cache.probs is not None:
+            # through softmax: dL/dz = p ⊙ (dL/dp - Σ_k p_k dL/dp_k)
+            p = cache.probs
+            dz -= np.einsum("tbk,tbk->tb", dz, p)[..., None]
+            dz *= p
+    dz *= scale
+    return float(scale * step_loss.sum(dtype=np.float64))
+
+
+def _lstm_layer_backward(
+    weight_hh: np.ndarray,
+    c_all: np.ndarray,
+    act: np.ndarray,
+    tanh_c: np.ndarray,
+    dh_out: np.ndarray,
+    buffers: BackwardBuffers,
+    layer: int,
+) -> None:
+    """Backward through one LSTM layer's recurrence.
+
+    dh_out: (T, B, H) gradient arriving at h_t from the loss or the layer above. Writes
+    the totals dh, dc (T, B, H), dpre = dL/da_t (T, B, 4H) and dh0, dc0 (B, H).
+    """
+    steps, batch, rows = act.shape
+    hidden = rows // 4
+    dh, dc, dpre = buffers.dh[layer], buffers.dc[layer], buffers.dpre  # type: ignore[index]
+    local, dtanh = buffers.local, buffers.dtanh
+    i, f = act[..., :hidden], act[..., hidden : 2 * hidden]
+    g, o = act[..., 2 * hidden : 3 * hidden], act[..., 3 * hidden :]
+    li, lf = local[..., :hidden], local[..., hidden : 2 * hidden]
+    lg, lo = local[..., 2 * hidden : 3 * hidden], local[..., 3 * hidden :]
+    # Local derivatives for all steps at once; σ' = σ(1-σ), tanh' = 1 - tanh².
+    np.subtract(1.0, i, out=li)
+    li *= i
+    li *= g  # ∂c_t/∂a_i = g ⊙ σ'(a_i)
+    np.subtract(1.0, f, out=lf)
+    lf *= f
+    lf *= c_all[:-1]  # ∂c_t/∂a_f = c_{t-1} ⊙ σ'(a_f)
+    np.multiply(g, g, out=lg)
+    np.subtract(1.0, lg, out=lg)
+    lg *= i  # ∂c_t/∂a_g = i ⊙ tanh'(a_g)
+    np.subtract(1.0, o, out=lo)
+    lo *= o
+    lo *= tanh_c  # ∂h_t/∂a_o = tanh(c_t) ⊙ σ'(a_o)
+    np.multiply(tanh_c, tanh_c, out=dtanh)
+    np.subtract(1.0, dtanh, out=dtanh)
+    dtanh *= o  # ∂h_t/∂c_t = o ⊙ (1 - tanh²c_t)
+    dpre4 = dpre.reshape(steps, batch, 4, hidden)
+    local4 = local.reshape(steps, batch, 4, hidden)
+    carry = buffers.carry
+    for t in range(steps - 1, -1, -1):
+        if t == steps - 1:
+            dh[t] = dh_out[t]
+            np.multiply(dh[t], dtanh[t], out=dc[t])
+        else:
+            np.matmul(dpre[t + 1], weight_hh, out=dh[t])
+            dh[t] += dh_out[t]  # dL/dh_t = from above + W_hh^T dL/da_{t+1}
+            np.multiply(dh[t], dtanh[t], out=dc[t])
+            np.multiply(dc[t + 1], f[t + 1], out=carry)
+            dc[t] += carry  # dL/dc_t = via h_t + f_{t+1} ⊙ dL/dc_{t+1}
+        # i, f, g act through c_t; o through h_t
+        np.multiply(dc[t][:, None, :], local4[t, :, :3], out=dpre4[t, :, :3])
+        np.multiply(dh[t], local4[t, :, 3], out=dpre4[t, :, 3])
+    np.matmul(dpre[0], weight_hh, out=buffers.dh0[layer])
+    np.multiply(dc[0], f[0], out=buffers.dc0[layer])  # type: ignore[index]
+
+
+def _rnn_layer_backward(
+    weight_hh: np.ndarray,
+    h: np.ndarray,
+    pre: np.ndarray,
+    nonlinearity: str,
+    dh_out: np.ndarray,
+    buffers: BackwardBuffers,
+    layer: int,
+) -> None:
+    """Backward through one simple RNN layer's recurrence.
+
+    h, pre: (T, B, H) outputs and pre-activations; dh_out: (T, B, H) gradient arriving
+    from the loss or the layer above. Writes dh (T, B, H), dpre (T, B, H) and dh0 (B, H).
+    """
+    steps = h.shape[0]
+    dh, dpre, deriv = buffers.dh[layer], buffers.dpre, buffers.local
+    if nonlinearity == "tanh":
+        np.multiply(h, h, out=deriv)
+        np.subtract(1.0, deriv, out=deriv)  # tanh'(a) = 1 - h²
+    else:
+        np.greater(pre, 0.0, out=deriv)  # relu'(a) = [a > 0]
+    for t in range(steps - 1, -1, -1):
+        if t == steps - 1:
+            dh[t] = dh_out[t]
+        else:
+            np.matmul(dpre[t + 1], weight_hh, out=dh[t])
+            dh[t] += dh_out[t]
+        np.multiply(dh[t], deriv[t], out=dpre[t])
+    np.matmul(dpre[0], weight_hh, out=buffers.dh0[layer])
+
+
+def _input_weight_gradient(
+    inputs: np.ndarray, dpre_flat: np.ndarray, out: np.ndarray, token_ids: bool
+) -> None:
+    """dW_ih = Σ_t dL/da_t x_tᵀ over all steps and sequences, into ``out`` (G*H, D)."""
+    if not token_ids:
+        np.matmul(dpre_flat.T, inputs.reshape(dpre_flat.shape[0], -1), out=out)
+        return
+    # x_t is one-hot: column y of dW_ih sums dL/da_t over the steps whose token is y.
+    ids = inputs.ravel()
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+    out[...] = 0.0
+    out[:, sorted_ids[starts]] = np.add.reduceat(dpre_flat[order], starts, axis=0).T
+
+
+def backward(
+    network: Network,
+    cache: ForwardCache,
+    targets: np.ndarray,
+    loss: LossKind,
+    buffers: BackwardBuffers | None = None,
+    scale: float = 1.0,
+) -> Gradients:
+    """Gradients of ``scale`` · Σ_{t, b} loss_t,b for a minibatch ``forward`` recorded.
+
+    targets: (T, B) token ids for xent, (T, B, K) values for mse. The returned arrays
+    are views of ``buffers`` (allocated here when None): copy what must outlive the next
+    call with the same buffers.
+    """
+    steps, batch = cache.num_steps, cache.batch_size
+    if buffers is None or buffers.shape != (steps, batch):
+        buffers = BackwardBuffers(network, steps, batch)
+    targets = check_targets(network, targets, loss, (steps, batch))
+    total = _output_gradient(cache, targets, loss, scale, buffers)
+    params = buffers.params
+    flat = steps * batch
+    dh_out = buffers.dh_out
+    if network.readout is None:
+        dh_out[...] = buffers.dz
+    else:
+        # logits = W_out h + b: dL/dh = W_outᵀ dL/dz, dW_out = Σ dL/dz hᵀ
+        dz_flat = buffers.dz.reshape(flat, -1)
+        h_flat = cache.h_all[-1, 1:].reshape(flat, -1)
+        np.matmul(dz_flat, network.readout.weight, out=dh_out.reshape(flat, -1))
+        np.matmul(dz_flat.T, h_flat, out=params["readout.weight"])
+        np.sum(dz_flat, axis=0, out=params["readout.bias"])
+    dpre_flat = buffers.dpre.reshape(flat, -1)
+    for k in range(network.num_layers - 1, -1, -1):
+        layer = network.layers[k]
+        if network.kind == "lstm":
+            assert cache.c_all is not None and cache.act is not None and cache.tanh_c is not None
+            _lstm_layer_backward(
+                layer.weight_hh, cache.c_all[k], cache.act[k], cache.tanh_c[k], dh_out, buffers, k
+            )
+        else:
+            _rnn_layer_backward(
+                layer.weight_hh,
+                cache.h_all[k, 1:],
+                cache.pre[k],
+                cache.nonlinearity,
+                dh_out,
+                buffers,
+                k,
+            )
+        # Weight gradients summed over every step: one matrix product each.
+        h_prev_flat = cache.h_all[k, :-1].reshape(flat, -1)
+        np.matmul(dpre_flat.T, h_prev_flat, out=params[f"weight_hh_l{k}"])
+        _input_weight_gradient(
+            cache.layer_input(k),
+            dpre_flat,
+            params[f"weight_ih_l{k}"],
+            token_ids=k == 0 and cache.token_ids,
+        )
+        np.sum(dpre_flat, axis=0, out=params[f"bias_ih_l{k}"])
+        params[f"bias_hh_l{k}"][...] = params[f"bias_ih_l{k}"]
+        if k > 0:
+            # The layer below only hears from this layer: dL/dh^{l-1}_t = W_ihᵀ dL/da^l_t
+            np.matmul(dpre_flat, layer.weight_ih, out=dh_out.reshape(flat, -1))
+    return Gradients(
+        loss=total,
+        step_loss=buffers.step_loss,
+        dh=buffers.dh,
+        dh0=buffers.dh0,
+        params=params,
+        dc=buffers.dc,
+        dc0=buffers.dc0,
+    )
+
+
+def gradients(network: Network, trace: Trace, targets: np.ndarray, loss: LossKind) -> Gradients:
+    """Exact gradients of the sequence loss Σ_t loss_t for a recorded trace.
+
+    targets: (T,) token ids for ``"xent"``; (T, K) values for ``"mse"`` ((T,) when K = 1),
+    K the readout's size or, with no readout, H. Returns fresh arrays: step_loss (T,),
+    dh and dc (L, T, H), dh0 and dc0 (L, H), and parameter gradients by PyTorch name.
+    """
+    if network.kind != trace.kind or network.num_layers != trace.num_layers:
+        raise ValueError(
+            f"trace is of a {trace.num_layers}-layer {trace.kind}, the network a "
+            f"{network.num_layers}-layer {network.kind}"
+        )
+    if trace.hidden_size != network.hidden_size or trace.x.dtype != network.dtype:
+        raise ValueError(
+            f"trace h_all has shape {trace.h_all.shape} and dtype {trace.x.dtype}; the "
+            f"network has H={network.hidden_size} and dtype {network.dtype}"
+        )
+    if (trace.logits is None) != (network.readout is None):
+        raise ValueError("the trace and the network disagree on having a readout")
+    steps = trace.num_steps
+    outputs = network.output_size or network.hidden_size
+    targets = np.asarray(targets)
+    if loss == "mse" and targets.shape == (steps,) and outputs == 1:
+        targets = targets.reshape(steps, 1, 1)
+    elif loss == "mse" and targets.shape == (steps, outputs):
+        targets = targets.reshape(steps, 1, outputs)
+    elif loss == "xent" and targets.shape == (steps,):
+        targets = targets.reshape(steps, 1)
+    else:
+        expected = (steps,) if loss == "xent" else (steps, outputs)
+        raise ValueError(f"targets have shape {targets.shape}, expected {expected} for {loss}")
+    cache = cache_from_trace(trace, network.nonlinearity)
+    result = backward(network, cache, targets, loss)
+
+    def single(array: np.ndarray | None, axis: int) -> np.ndarray | None:
+        return None if array is None else np.take(array, 0, axis=axis)
+
+    return Gradients(
+        loss=result.loss,
+        step_loss=single(result.step_loss, 1),
+        dh=single(result.dh, 2),
+        dh0=single(result.dh0, 1),
+        params={k: v.copy() for k, v in result.params.items()},
+        dc=single(result.dc, 2),
+        dc0=single(result.dc0, 1),
+    )

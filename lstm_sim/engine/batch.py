@@ -1,0 +1,184 @@
+"""The forward pass over a minibatch, keeping what backpropagation needs.
+
+A :class:`ForwardCache` holds the same quantities as a :class:`~lstm_sim.engine.trace.Trace`
+with a batch axis after time, (L, T, B, ...), in arrays allocated once and reused for
+every minibatch of the same shape. The recurrence itself is the simulator's own
+(``lstm_layer_forward`` / ``rnn_layer_forward``), so training and stepping run the same
+code. :func:`cache_from_trace` views a recorded trace as a batch of one, so a single
+sequence and a minibatch go through the same backward pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, softmax
+from lstm_sim.engine.network import Kind, Network, gate_rows
+from lstm_sim.engine.trace import Trace
+
+
+@dataclass
+class ForwardCache:
+    """A minibatch's forward pass through every layer.
+
+    inputs: (T, B) token ids (one-hot encoded implicitly) or (T, B, D) numbers.
+    h_all, c_all: (L, T+1, B, H), index 0 the initial state. pre, act: (L, T, B, G*H);
+    fc, ig, tanh_c: (L, T, B, H); logits, probs: (T, B, V) with a readout.
+    ``c_all``, ``act``, ``fc``, ``ig`` and ``tanh_c`` are None for a simple RNN.
+    """
+
+    kind: Kind
+    inputs: np.ndarray
+    h_all: np.ndarray
+    pre: np.ndarray
+    c_all: np.ndarray | None = None
+    act: np.ndarray | None = None
+    fc: np.ndarray | None = None
+    ig: np.ndarray | None = None
+    tanh_c: np.ndarray | None = None
+    logits: np.ndarray | None = None
+    probs: np.ndarray | None = None
+    nonlinearity: str = "tanh"
+
+    @property
+    def num_steps(self) -> int:
+        return int(self.h_all.shape[1] - 1)
+
+    @property
+    def batch_size(self) -> int:
+        return int(self.h_all.shape[2])
+
+    @property
+    def token_ids(self) -> bool:
+        """True when layer 0 reads token ids rather than an input array."""
+        return self.inputs.ndim == 2
+
+    def layer_input(self, layer: int) -> np.ndarray:
+        """What ``layer`` reads at each step: (T, B) ids or (T, B, D) for layer 0,
+        (T, B, H) above it."""
+        return self.inputs if layer == 0 else self.h_all[layer - 1, 1:]
+
+    def output(self) -> np.ndarray:
+        """What a loss compares with the targets, (T, B, K): the probabilities of a
+        softmax readout, the logits of a linear one, else the last layer's h."""
+        if self.probs is not None:
+            return self.probs
+        if self.logits is not None:
+            return self.logits
+        return self.h_all[-1, 1:]
+
+    @classmethod
+    def allocate(cls, network: Network, steps: int, batch: int, token_ids: bool) -> ForwardCache:
+        """Empty arrays for minibatches of ``batch`` sequences of ``steps`` steps."""
+        if steps < 1 or batch < 1:
+            raise ValueError(f"steps and batch must be positive, got {steps} and {batch}")
+        layers, hidden, dtype = network.num_layers, network.hidden_size, network.dtype
+        rows = gate_rows(network.kind) * hidden
+        inputs_shape = (steps, batch) if token_ids else (steps, batch, network.input_size)
+        cache = cls(
+            kind=network.kind,
+            inputs=np.zeros(inputs_shape, np.intp if token_ids else dtype),
+            h_all=np.zeros((layers, steps + 1, batch, hidden), dtype),
+            pre=np.empty((layers, steps, batch, rows), dtype),
+            nonlinearity=network.nonlinearity,
+        )
+        if network.kind == "lstm":
+            cache.c_all = np.zeros((layers, steps + 1, batch, hidden), dtype)
+            cache.act = np.empty((layers, steps, batch, rows), dtype)
+            cache.fc, cache.ig, cache.tanh_c = (
+                np.empty((layers, steps, batch, hidden), dtype) for _ in range(3)
+            )
+        if network.readout is not None:
+            outputs = network.readout.weight.shape[0]
+            cache.logits = np.empty((steps, batch, outputs), dtype)
+            if network.readout.kind == "softmax":
+                cache.probs = np.empty((steps, batch, outputs), dtype)
+        return cache
+
+
+def cache_from_trace(trace: Trace, nonlinearity: str = "tanh") -> ForwardCache:
+    """A batch-of-one view of a recorded trace (no copy): every array gains B = 1."""
+
+    def batched(array: np.ndarray | None, axis: int) -> np.ndarray | None:
+        return None if array is None else np.expand_dims(array, axis)
+
+    return ForwardCache(
+        kind=trace.kind,
+        inputs=trace.x[:, None, :],
+        h_all=trace.h_all[:, :, None, :],
+        pre=trace.pre[:, :, None, :],
+        c_all=batched(trace.c_all, 2),
+        act=batched(trace.act, 2),
+        fc=batched(trace.fc, 2),
+        ig=batched(trace.ig, 2),
+        tanh_c=batched(trace.tanh_c, 2),
+        logits=batched(trace.logits, 1),
+        probs=batched(trace.probs, 1),
+        nonlinearity=nonlinearity,
+    )
+
+
+def forward(
+    network: Network,
+    cache: ForwardCache,
+    h0: np.ndarray | None = None,
+    c0: np.ndarray | None = None,
+) -> None:
+    """Run ``cache.inputs`` through ``network``, writing every intermediate into ``cache``.
+
+    Fill ``cache.inputs`` first. h0, c0: (L, B, H) initial states, zeros when omitted.
+    """
+    steps, batch = cache.num_steps, cache.batch_size
+    state_shape = (network.num_layers, batch, network.hidden_size)
+    for name, value, target in (("h0", h0, cache.h_all), ("c0", c0, cache.c_all)):
+        if target is None:
+            continue
+        if value is None:
+            target[:, 0] = 0.0
+        elif value.shape != state_shape:
+            raise ValueError(f"{name} has shape {value.shape}, expected {state_shape}")
+        else:
+            target[:, 0] = value
+    rows = cache.pre.shape[-1]
+    xw = np.empty((steps, batch, rows), network.dtype)
+    xw_flat = xw.reshape(steps * batch, rows)
+    for k, layer in enumerate(network.layers):
+        inputs = cache.layer_input(k)
+        if k == 0 and cache.token_ids:
+            # The one-hot product W_ih·x_t is column x_t of W_ih: gather instead of multiply.
+            np.take(np.ascontiguousarray(layer.weight_ih.T), inputs.ravel(), axis=0, out=xw_flat)
+        else:
+            np.matmul(inputs.reshape(steps * batch, -1), layer.weight_ih.T, out=xw_flat)
+        xw += layer.bias_ih + layer.bias_hh
+        if network.kind == "lstm":
+            assert cache.c_all is not None and cache.act is not None
+            assert cache.fc is not None and cache.ig is not None and cache.tanh_c is not None
+            lstm_layer_forward(
+                xw,
+                layer.weight_hh,
+                cache.h_all[k],
+                cache.c_all[k],
+                cache.pre[k],
+                cache.act[k],
+                cache.fc[k],
+                cache.ig[k],
+                cache.tanh_c[k],
+            )
+        else:
+            rnn_layer_forward(
+                xw, layer.weight_hh, cache.h_all[k], cache.pre[k], network.nonlinearity
+            )
+    if network.readout is not None:
+        assert cache.logits is not None
+        readout = network.readout
+        outputs = readout.weight.shape[0]
+        np.matmul(
+            cache.h_all[-1, 1:].reshape(steps * batch, -1),
+            readout.weight.T,
+            out=cache.logits.reshape(steps * batch, outputs),
+        )
+        cache.logits += readout.bias
+        if cache.probs is not None:
+            softmax(cache.logits, out=cache.probs)
