@@ -1,1 +1,63 @@
-"""``lstm-sim info MODEL``: describe a model file."""
+"""``lstm-sim info MODEL``: describe a model file without running it."""
+
+from __future__ import annotations
+
+import argparse
+
+from lstm_sim.engine.formats import SUFFIXES, load_model
+from lstm_sim.engine.network import Network
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "info",
+        help="describe a model file: kind, sizes, vocabulary, parameters",
+        description=f"Describe a model file ({', '.join(SUFFIXES)}).",
+    )
+    parser.add_argument("model", help="the model file")
+    parser.add_argument(
+        "--prefix",
+        help="which recurrent module of a PyTorch state_dict to read, e.g. encoder.lstm",
+    )
+    parser.add_argument(
+        "--nonlinearity",
+        choices=("tanh", "relu"),
+        help="what a PyTorch nn.RNN used (its state_dict does not say; tanh by default)",
+    )
+
+
+def describe(network: Network) -> list[tuple[str, str]]:
+    """(label, value) lines describing ``network``."""
+    kind = "LSTM" if network.kind == "lstm" else f"RNN ({network.nonlinearity})"
+    plural = "s" if network.num_layers > 1 else ""
+    if network.readout is None:
+        output = "none (no readout; the output is h of the last layer)"
+    else:
+        origin = network.metadata.get("readout_module")
+        output = f"{network.output_size} ({network.readout.kind} readout"
+        output += f" from {origin!r})" if origin else ")"
+    vocab = network.vocab
+    lines = [
+        ("kind", f"{kind}, {network.num_layers} layer{plural}"),
+        ("input size", str(network.input_size)),
+        ("hidden size", str(network.hidden_size)),
+        ("output size", output),
+        (
+            "vocabulary",
+            "none" if vocab is None else f"{len(vocab)} tokens, {vocab.tokenizer} tokenizer",
+        ),
+        ("parameters", f"{network.num_parameters:,}"),
+        ("dtype", str(network.dtype)),
+        ("weights from", network.source),
+    ]
+    lines += [(f"metadata {key}", value) for key, value in sorted(network.metadata.items())]
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    network = load_model(args.model, args.prefix, nonlinearity=args.nonlinearity)
+    lines = describe(network)
+    width = max(len(label) for label, _ in lines)
+    for label, value in lines:
+        print(f"{label:<{width}}  {value}")
+    return 0

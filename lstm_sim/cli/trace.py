@@ -1,1 +1,179 @@
-"""``lstm-sim trace MODEL ...``: write the recorded trace of a sequence.
+"""``lstm-sim trace MODEL ...``: run one sequence and write everything it computed.
+
+OUT.npz holds, for an LSTM, ``h c i f g o fc ig tanh_c`` each (L, T, H) and ``pre``
+(L, T, 4H) with the gate pre-activations in blocks i, f, g, o; for a simple RNN ``h`` and
+its pre-activation ``a`` (L, T, H). Always ``x`` (T, D) as fed, ``h0`` (and ``c0``) (L, H);
+with a readout ``logits`` (T, V) and, for softmax, ``probs`` (T, V); with a vocabulary
+``vocab`` (V,) and, for text input, ``tokens`` (T,), both unicode.
+
+OUT.csv has one row per (layer, step, unit) and a column per per-unit quantity, with a
+token column for text input; per-sequence arrays (x, logits, probs) are in the .npz only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from lstm_sim.cli import CommandError
+from lstm_sim.engine.formats import load_model
+from lstm_sim.engine.network import Network
+from lstm_sim.engine.trace import Trace, record
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "trace",
+        help="run a sequence through a model and write every gate at every step",
+        description=(
+            "Run one sequence through a model and write every intermediate quantity of "
+            "every layer at every step to OUT (.npz arrays or a .csv table)."
+        ),
+    )
+    parser.add_argument("model", help="the model file (.npz, .pt, .pth, .safetensors)")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--inputs", metavar="X", help="a (T, D) array: .npy, or .csv of numbers")
+    source.add_argument("--text", metavar="STR", help="text, cut by the model's tokenizer")
+    source.add_argument("--text-file", metavar="F", help="a UTF-8 text file, used like --text")
+    parser.add_argument("--out", required=True, metavar="OUT", help="where to write: .npz or .csv")
+    parser.add_argument(
+        "--dtype",
+        choices=("float32", "float64"),
+        help="compute in this precision (default: the model's own)",
+    )
+    parser.add_argument("--prefix", help="which recurrent module of a PyTorch state_dict to read")
+    parser.add_argument(
+        "--nonlinearity",
+        choices=("tanh", "relu"),
+        help="what a PyTorch nn.RNN used (its state_dict does not say; tanh by default)",
+    )
+    parser.add_argument(
+        "--h0", metavar="H.npy", help="initial hidden state (L, H), zeros if absent"
+    )
+    parser.add_argument("--c0", metavar="C.npy", help="initial cell state (L, H), LSTM only")
+
+
+def _load_npy(path: str, what: str) -> np.ndarray:
+    """A numeric array from a .npy file, never unpickling it."""
+    if not Path(path).is_file():
+        raise CommandError(f"{path}: no such {what} file")
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as err:
+        raise CommandError(f"{path}: expected a .npy array of numbers for {what}: {err}") from None
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
+        found = type(array).__name__ if not isinstance(array, np.ndarray) else array.dtype
+        raise CommandError(f"{path}: expected a .npy array of numbers for {what}, found {found}")
+    return array
+
+
+def read_inputs(path: str) -> np.ndarray:
+    """The (T, D) inputs in a .npy or a comma-separated .csv file ('#' starts a comment)."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".npy":
+        return _load_npy(path, "inputs")
+    if suffix != ".csv":
+        raise CommandError(
+            f"{path}: expected inputs in a .npy or .csv file, found {suffix or 'no suffix'}"
+        )
+    if not Path(path).is_file():
+        raise CommandError(f"{path}: no such inputs file")
+    try:
+        return np.loadtxt(path, delimiter=",", ndmin=2, dtype=np.float64)
+    except ValueError as err:
+        raise CommandError(
+            f"{path}: expected comma-separated numbers, one row per step: {err}"
+        ) from None
+
+
+def read_tokens(network: Network, text: str) -> list[str]:
+    """``text`` cut into the model's tokens; unknown tokens are reported by the engine."""
+    if network.vocab is None:
+        raise CommandError("this model has no vocabulary, so it reads --inputs, not text")
+    tokens = network.vocab.tokenize(text)
+    if not tokens:
+        raise CommandError("the text is empty: give at least one token")
+    return tokens
+
+
+def trace_arrays(network: Network, trace: Trace) -> dict[str, np.ndarray]:
+    """Every recorded quantity under the names documented above."""
+    arrays: dict[str, np.ndarray] = {"x": trace.x, "h": trace.h, "h0": trace.h_all[:, 0]}
+    if trace.kind == "lstm":
+        assert trace.c_all is not None
+        arrays |= {"c": trace.c, "c0": trace.c_all[:, 0], "pre": trace.pre}
+        arrays |= {name: trace.gate(name) for name in "ifgo"}
+        arrays |= {"fc": trace.fc, "ig": trace.ig, "tanh_c": trace.tanh_c}
+    else:
+        arrays["a"] = trace.pre
+    if trace.logits is not None:
+        arrays["logits"] = trace.logits
+    if trace.probs is not None:
+        arrays["probs"] = trace.probs
+    if network.vocab is not None:
+        arrays["vocab"] = np.array(network.vocab.tokens, dtype=np.str_)
+    if trace.tokens is not None:
+        arrays["tokens"] = np.array(trace.tokens, dtype=np.str_)
+    return arrays  # type: ignore[return-value]
+
+
+def csv_columns(trace: Trace) -> dict[str, np.ndarray]:
+    """The per-unit quantities, each (L, T, H), in the order the CSV lists them."""
+    if trace.kind == "rnn":
+        return {"a": trace.pre, "h": trace.h}
+    hidden = trace.hidden_size
+    columns = {
+        f"pre_{g}": trace.pre[..., k * hidden : (k + 1) * hidden] for k, g in enumerate("ifgo")
+    }
+    columns |= {g: trace.gate(g) for g in "ifgo"}
+    columns |= {"fc": trace.fc, "ig": trace.ig, "c": trace.c, "tanh_c": trace.tanh_c, "h": trace.h}
+    return columns  # type: ignore[return-value]
+
+
+def write_csv(trace: Trace, path: Path) -> None:
+    layers, steps, hidden = trace.num_layers, trace.num_steps, trace.hidden_size
+    layer, t, unit = (a.ravel().tolist() for a in np.indices((layers, steps, hidden)))
+    columns = csv_columns(trace)
+    header = ["layer", "t", "unit", *columns]
+    values = [layer, t, unit, *(c.ravel().tolist() for c in columns.values())]
+    if trace.tokens is not None:
+        header.insert(2, "token")
+        values.insert(2, [trace.tokens[k] for k in t])
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(zip(*values, strict=True))
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.suffix.lower() not in (".npz", ".csv"):
+        raise CommandError(f"--out {out}: expected a file ending in .npz or .csv")
+    network = load_model(args.model, args.prefix, nonlinearity=args.nonlinearity)
+    if args.dtype is not None:
+        network = network.astype(args.dtype)
+    if args.inputs is not None:
+        inputs: np.ndarray | list[str] = read_inputs(args.inputs)
+    elif args.text is not None:
+        inputs = read_tokens(network, args.text)
+    else:
+        try:
+            text = Path(args.text_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise CommandError(f"{args.text_file}: cannot read it as UTF-8 text: {err}") from None
+        inputs = read_tokens(network, text)
+    h0 = None if args.h0 is None else _load_npy(args.h0, "h0")
+    c0 = None if args.c0 is None else _load_npy(args.c0, "c0")
+    trace = record(network, inputs, h0, c0)
+    if out.suffix.lower() == ".csv":
+        write_csv(trace, out)
+    else:
+        np.savez(out, **trace_arrays(network, trace))
+    print(
+        f"wrote {out}: {trace.num_steps} steps through {network.num_layers} "
+        f"{network.kind.upper()} layer(s) of {network.hidden_size} units"
+    )
+    return 0
