@@ -4,11 +4,22 @@ caller allocated.
 The loops accept any leading shape between time and features, so the same code runs a
 single sequence (T, H) for the simulator and a minibatch (T, B, H) for training. Index
 0 of ``h_all``/``c_all`` holds the initial state; step t reads index t and writes t+1.
+
+The per-step loop is the engine's hot path and runs in Python, so at small H its cost is
+the number of NumPy calls per step, not arithmetic. The LSTM loop makes ten: one matrix
+product, one add, one tanh for all four gates at once, two to turn three of them into
+sigmoids, and five for the cell and hidden state.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+# Up to this size a C-contiguous (H, 4H) copy gives the fastest vector-matrix product;
+# above it (H > 181 in float64, H > 256 in float32) the transposed view of (4H, H) is up to
+# twice as fast, as OpenBLAS's two threads then each stream half the rows from their own
+# cache (measured on a 2-core Xeon with OpenBLAS 0.3.31).
+CONTIGUOUS_WEIGHT_BYTES = 1024 * 1024
 
 
 def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -18,6 +29,33 @@ def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     out *= 0.5
     out += 0.5
     return out
+
+
+def _recurrent_weight(
+    weight_hh: np.ndarray, dtype: np.dtype, row_scale: np.ndarray | None = None
+) -> np.ndarray:
+    """weight_hh (G*H, H) as the (H, G*H) right operand of ``h_prev @ W`` in ``dtype``,
+    each row multiplied by ``row_scale``, in the layout with the fastest product for its
+    size."""
+    w = weight_hh if row_scale is None else weight_hh * row_scale[:, None]
+    w = w.astype(dtype, copy=False)
+    if w.nbytes <= CONTIGUOUS_WEIGHT_BYTES:
+        return np.ascontiguousarray(w.T)
+    return w.T
+
+
+def _gate_half_scale(hidden: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """(scale, shift), each (4H,): 0.5 and 0.5 on the sigmoid gates i, f, o; 1 and 0 on g.
+
+    σ(a) = 0.5·tanh(0.5·a) + 0.5, so scaling the pre-activations of i, f, o by 0.5 lets one
+    tanh call serve all four gates; ``act·scale + shift`` then finishes the sigmoids and
+    leaves g = tanh(a_g) as it is. Scaling by 0.5 is exact in binary floating point.
+    """
+    scale = np.full(4 * hidden, 0.5, dtype)
+    shift = np.full(4 * hidden, 0.5, dtype)
+    scale[2 * hidden : 3 * hidden] = 1.0
+    shift[2 * hidden : 3 * hidden] = 0.0
+    return scale, shift
 
 
 def lstm_layer_forward(
@@ -37,25 +75,48 @@ def lstm_layer_forward(
     xw: (T, ..., 4H) input projection W_ih·x_t + b_ih + b_hh, gate blocks i, f, g, o.
     weight_hh: (4H, H). h_all, c_all: (T+1, ..., H). pre, act: (T, ..., 4H) gate
     pre-activations and activations. fc, ig, tanh_c: (T, ..., H) for f⊙c_prev, i⊙g and
-    tanh(c).
+    tanh(c). Entries before ``start`` are neither read (except h_all, c_all at ``start``)
+    nor written.
     """
-    hidden = weight_hh.shape[1]
-    w_hh_t = weight_hh.T
-    # Views of the gate blocks for all steps, so the loop only indexes time.
-    i_all, f_all = act[..., :hidden], act[..., hidden : 2 * hidden]
-    g_all, o_all = act[..., 2 * hidden : 3 * hidden], act[..., 3 * hidden :]
-    pre_g = pre[..., 2 * hidden : 3 * hidden]
-    for t in range(start, xw.shape[0]):
-        p = pre[t]
-        np.matmul(h_all[t], w_hh_t, out=p)
-        p += xw[t]  # a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
-        sigmoid(p, out=act[t])  # i, f, o = σ(a); g is overwritten next
-        np.tanh(pre_g[t], out=g_all[t])  # g = tanh(a_g), the candidate C̃_t
-        np.multiply(f_all[t], c_all[t], out=fc[t])  # f ⊙ c_{t-1}: what is kept
-        np.multiply(i_all[t], g_all[t], out=ig[t])  # i ⊙ g: what is written
-        np.add(fc[t], ig[t], out=c_all[t + 1])  # c_t = f⊙c_{t-1} + i⊙g
-        np.tanh(c_all[t + 1], out=tanh_c[t])
-        np.multiply(o_all[t], tanh_c[t], out=h_all[t + 1])  # h_t = o ⊙ tanh(c_t)
+    steps, hidden = xw.shape[0], weight_hh.shape[1]
+    scale, shift = _gate_half_scale(hidden, xw.dtype)
+    w_hh = _recurrent_weight(weight_hh, xw.dtype, scale)
+    # z_t = scale ⊙ a_t: half the pre-activation of i, f, o and all of g's, built from
+    # the same half-scaled terms, so 2·z_t equals a_t bit for bit.
+    xw_half = np.multiply(xw[start:], scale)
+    z = np.empty_like(xw_half)  # C-contiguous, as np.dot's out= requires
+    i_all, f_all = act[start:, ..., :hidden], act[start:, ..., hidden : 2 * hidden]
+    g_all, o_all = act[start:, ..., 2 * hidden : 3 * hidden], act[start:, ..., 3 * hidden :]
+    dot, add, multiply, tanh = np.dot, np.add, np.multiply, np.tanh
+    # zip hands out every step's views from C, cheaper than indexing 14 arrays per step.
+    for z_t, xw_t, a_t, i, f, g, o, c_prev, c, fc_t, ig_t, tanh_c_t, h_prev, h in zip(
+        z,
+        xw_half,
+        act[start:],
+        i_all,
+        f_all,
+        g_all,
+        o_all,
+        c_all[start:steps],
+        c_all[start + 1 :],
+        fc[start:],
+        ig[start:],
+        tanh_c[start:],
+        h_all[start:steps],
+        h_all[start + 1 :],
+        strict=True,
+    ):
+        dot(h_prev, w_hh, z_t)
+        add(z_t, xw_t, z_t)  # z = scale ⊙ (W_hh h_{t-1} + W_ih x_t + b_ih + b_hh)
+        tanh(z_t, a_t)  # tanh(a/2) for i, f, o; g = tanh(a_g), the candidate C̃_t
+        multiply(a_t, scale, a_t)
+        add(a_t, shift, a_t)  # i, f, o = σ(a) = 0.5·tanh(a/2) + 0.5
+        multiply(f, c_prev, fc_t)  # f ⊙ c_{t-1}: what is kept
+        multiply(i, g, ig_t)  # i ⊙ g: what is written
+        add(fc_t, ig_t, c)  # c_t = f⊙c_{t-1} + i⊙g
+        tanh(c, tanh_c_t)
+        multiply(o, tanh_c_t, h)  # h_t = o ⊙ tanh(c_t)
+    np.divide(z, scale, out=pre[start:])  # a_t = z_t / scale, exact: scale is 0.5 or 1
 
 
 def rnn_layer_forward(
@@ -71,15 +132,23 @@ def rnn_layer_forward(
     xw: (T, ..., H) input projection W_ih·x_t + b_ih + b_hh. weight_hh: (H, H).
     h_all: (T+1, ..., H). pre: (T, ..., H) the pre-activation a_t.
     """
-    w_hh_t = weight_hh.T
-    for t in range(start, xw.shape[0]):
-        p = pre[t]
-        np.matmul(h_all[t], w_hh_t, out=p)
-        p += xw[t]  # a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
-        if nonlinearity == "tanh":
-            np.tanh(p, out=h_all[t + 1])  # h_t = tanh(a_t)
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+    w_hh = _recurrent_weight(weight_hh, xw.dtype)
+    steps = xw.shape[0]
+    z = np.empty(xw[start:].shape, xw.dtype)  # C-contiguous, as np.dot's out= requires
+    dot, add, tanh, maximum = np.dot, np.add, np.tanh, np.maximum
+    relu = nonlinearity == "relu"
+    for z_t, xw_t, h_prev, h in zip(
+        z, xw[start:], h_all[start:steps], h_all[start + 1 :], strict=True
+    ):
+        dot(h_prev, w_hh, z_t)
+        add(z_t, xw_t, z_t)  # a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
+        if relu:
+            maximum(z_t, 0.0, out=h)  # h_t = relu(a_t)
         else:
-            np.maximum(p, 0.0, out=h_all[t + 1])  # h_t = relu(a_t)
+            tanh(z_t, h)  # h_t = tanh(a_t)
+    pre[start:] = z
 
 
 def softmax(logits: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

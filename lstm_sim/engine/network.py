@@ -21,6 +21,9 @@ ReadoutKind = Literal["softmax", "linear"]
 GATES = ("i", "f", "g", "o")
 """LSTM gate blocks in PyTorch's order, the order of rows in ``weight_ih``."""
 
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+"""The dtypes a network computes in; a trace has the dtype of ``weight_ih_l0``."""
+
 
 def check_array(name: str, array: np.ndarray, shape: tuple[int, ...]) -> None:
     """Raise ValueError unless ``array`` has ``shape`` and only finite values."""
@@ -112,6 +115,10 @@ class Network:
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {self.nonlinearity!r}")
         if not self.layers:
             raise ValueError("a network needs at least one layer, got none")
+        for name, array in self.state_dict().items():
+            if not isinstance(array, np.ndarray) or array.dtype not in FLOAT_DTYPES:
+                found = getattr(array, "dtype", type(array).__name__)
+                raise ValueError(f"{name} holds {found}, expected a float32 or float64 array")
         first = self.layers[0].weight_hh
         if first.ndim != 2 or first.shape[1] == 0:
             raise ValueError(f"weight_hh_l0 has shape {first.shape}, expected (G*H, H) with H > 0")
@@ -132,6 +139,8 @@ class Network:
             )
         if self.readout is not None:
             v = self.readout.weight.shape[0] if self.readout.weight.ndim == 2 else -1
+            if v == 0:
+                raise ValueError("readout.weight has shape (0, H), expected at least one output")
             check_array("readout.weight", self.readout.weight, (v, hidden))
             check_array("readout.bias", self.readout.bias, (v,))
             if self.readout.kind not in ("softmax", "linear"):
@@ -142,7 +151,7 @@ class Network:
     def astype(self, dtype: type | np.dtype) -> Network:
         """A copy whose arrays all have ``dtype`` (float32 or float64)."""
         dtype = np.dtype(dtype)
-        if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        if dtype not in FLOAT_DTYPES:
             raise ValueError(f"dtype must be float32 or float64, got {dtype}")
         return self.from_arrays({k: v.astype(dtype) for k, v in self.state_dict().items()})
 
@@ -194,10 +203,10 @@ class Network:
         dtype: type = np.float64,
     ) -> Network:
         """PyTorch's default initialisation: every weight uniform in ±1/sqrt(H)."""
-        if hidden_size < 1 or input_size < 1 or num_layers < 1:
+        if min(hidden_size, input_size, num_layers, 1 if output_size is None else output_size) < 1:
             raise ValueError(
                 f"sizes must be positive, got input_size={input_size}, "
-                f"hidden_size={hidden_size}, num_layers={num_layers}"
+                f"hidden_size={hidden_size}, num_layers={num_layers}, output_size={output_size}"
             )
         bound = 1.0 / np.sqrt(hidden_size)
         rows = gate_rows(kind) * hidden_size

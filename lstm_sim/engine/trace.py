@@ -14,7 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, softmax
-from lstm_sim.engine.network import Kind, Network, check_array, gate_rows
+from lstm_sim.engine.network import GATES, Kind, Network, check_array, gate_rows
+
+
+def gate_index(name: str) -> int:
+    """Position of LSTM gate ``name`` among the blocks i, f, g, o."""
+    if name not in GATES:
+        raise ValueError(f"gate must be one of {', '.join(GATES)}, got {name!r}")
+    return GATES.index(name)
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,7 @@ class StepRecord:
     def pre_gate(self, gate: str) -> np.ndarray:
         """The pre-activation of one LSTM gate ('i', 'f', 'g' or 'o'), shape (H,)."""
         hidden = self.h.shape[-1]
-        k = "ifgo".index(gate)
+        k = gate_index(gate)
         return self.pre[k * hidden : (k + 1) * hidden]
 
 
@@ -96,7 +103,7 @@ class Trace:
         """One LSTM gate's activation for every layer and step, (L, T, H)."""
         if self.act is None:
             raise ValueError("a simple RNN has no gates; only an LSTM trace does")
-        k = "ifgo".index(name)
+        k = gate_index(name)
         hidden = self.hidden_size
         return self.act[:, :, k * hidden : (k + 1) * hidden]
 
@@ -137,16 +144,32 @@ class Trace:
         )
 
 
-def encode_inputs(network: Network, inputs: np.ndarray | Sequence[str]) -> np.ndarray:
-    """The (T, D) input array for ``inputs``: an array as it is, or tokens one-hot encoded."""
-    if isinstance(inputs, np.ndarray):
-        x = np.asarray(inputs, dtype=network.dtype)
+def as_tokens(inputs: np.ndarray | Sequence[str] | Sequence[float]) -> tuple[str, ...] | None:
+    """``inputs`` as a tuple of tokens when it is a non-empty sequence of strings, else None."""
+    if isinstance(inputs, np.ndarray) or len(inputs) == 0:
+        return None
+    if all(isinstance(token, str) for token in inputs):
+        return tuple(inputs)  # type: ignore[arg-type]
+    return None
+
+
+def encode_inputs(
+    network: Network, inputs: np.ndarray | Sequence[str] | Sequence[float]
+) -> np.ndarray:
+    """The (T, D) input array for ``inputs``, always a new array the trace owns: numbers
+    copied into the network's dtype, or tokens one-hot encoded."""
+    tokens = as_tokens(inputs)
+    if tokens is None:
+        try:
+            x = np.array(inputs, dtype=network.dtype)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"inputs x cannot be read as numbers: {err}") from None
         if x.ndim == 1 and network.input_size == 1:
             x = x[:, None]
     else:
         if network.vocab is None:
             raise ValueError("tokens were given but the network has no vocabulary")
-        x = network.vocab.one_hot(list(inputs), dtype=network.dtype)
+        x = network.vocab.one_hot(tokens, dtype=network.dtype)
     if x.ndim != 2 or x.shape[0] == 0:
         raise ValueError(
             f"inputs x has shape {x.shape}, expected (T, {network.input_size}) with T >= 1"
@@ -157,14 +180,15 @@ def encode_inputs(network: Network, inputs: np.ndarray | Sequence[str]) -> np.nd
 
 def record(
     network: Network,
-    inputs: np.ndarray | Sequence[str],
+    inputs: np.ndarray | Sequence[str] | Sequence[float],
     h0: np.ndarray | None = None,
     c0: np.ndarray | None = None,
 ) -> Trace:
     """Run ``inputs`` through ``network`` and record everything; the trace has the
     network's dtype.
 
-    inputs: (T, D) array, or a sequence of tokens when the network has a vocabulary.
+    inputs: (T, D) numbers (T numbers when D = 1), or a sequence of tokens when the
+    network has a vocabulary.
     h0, c0: (L, H) initial states, zeros when omitted.
     """
     x = encode_inputs(network, inputs)
@@ -177,7 +201,7 @@ def record(
         x=x,
         h_all=np.zeros((layers, steps + 1, hidden), dtype),
         pre=np.zeros((layers, steps, rows), dtype),
-        tokens=None if isinstance(inputs, np.ndarray) else tuple(inputs),
+        tokens=as_tokens(inputs),
     )
     if lstm:
         trace.c_all = np.zeros((layers, steps + 1, hidden), dtype)
@@ -212,6 +236,27 @@ def set_initial_state(trace: Trace, h0: np.ndarray | None, c0: np.ndarray | None
         target[:, 0] = value
 
 
+def check_network_fits(network: Network, trace: Trace) -> None:
+    """Raise ValueError unless ``network`` has the topology ``trace`` was recorded with."""
+    recorded = (
+        f"{trace.num_layers}-layer {trace.kind} with D={trace.x.shape[1]}, H={trace.hidden_size}"
+    )
+    given = (
+        f"{network.num_layers}-layer {network.kind} with D={network.input_size}, "
+        f"H={network.hidden_size}"
+    )
+    if recorded != given:
+        raise ValueError(f"the trace is of a {recorded}, the network a {given}")
+    outputs = None if trace.logits is None else trace.logits.shape[1]
+    if network.output_size != outputs:
+        raise ValueError(
+            f"the trace has readout outputs {outputs}, the network {network.output_size}"
+        )
+    wants_probs = network.readout is not None and network.readout.kind == "softmax"
+    if wants_probs != (trace.probs is not None):
+        raise ValueError("the trace and the network disagree on whether the readout is a softmax")
+
+
 def rerun_from(network: Network, trace: Trace, start: int) -> None:
     """Recompute every layer's steps ``start``..T-1 (and the readout) in place.
 
@@ -220,11 +265,7 @@ def rerun_from(network: Network, trace: Trace, start: int) -> None:
     """
     if not 0 <= start < trace.num_steps:
         raise ValueError(f"start {start} is out of range for a sequence of {trace.num_steps}")
-    if network.kind != trace.kind or network.num_layers != trace.num_layers:
-        raise ValueError(
-            f"trace is of a {trace.num_layers}-layer {trace.kind}, the network a "
-            f"{network.num_layers}-layer {network.kind}"
-        )
+    check_network_fits(network, trace)
     for k, layer in enumerate(network.layers):
         inputs = trace.layer_input(k)[start:]
         # All steps' input projections at once: one matrix product instead of T.

@@ -25,8 +25,13 @@ class Vocabulary:
     def __post_init__(self) -> None:
         if self.tokenizer not in ("char", "word"):
             raise ValueError(f"tokenizer must be 'char' or 'word', got {self.tokenizer!r}")
+        # A list given by a caller becomes a tuple, so the vocabulary stays immutable.
+        object.__setattr__(self, "tokens", tuple(self.tokens))
         if not self.tokens:
             raise ValueError("a vocabulary needs at least one token, got an empty list")
+        odd = next((t for t in self.tokens if not isinstance(t, str) or not t), None)
+        if odd is not None:
+            raise ValueError(f"vocabulary tokens must be non-empty strings, got {odd!r}")
         index = {token: k for k, token in enumerate(self.tokens)}
         if len(index) != len(self.tokens):
             seen: set[str] = set()
