@@ -14,6 +14,9 @@ rerun with the same PyTorch rewrites the same weights. Writes to tests/fixtures/
 - ``outputs.npz``: the inputs ``x`` (T, 3) float32 and ``x64`` float64, and PyTorch's
   ``<name>.h`` / ``<name>.c`` (L, T, H) for each model, ``tagger.logits`` (T, 4), and
   the exact values of ``tensors.pt`` under ``tensors.<key>`` (float64).
+
+It also converts ``lstm2.pt`` into the model shipped with lstm-sim,
+lstm_sim/resources/models/example_lstm2.npz (lstm-sim's own format).
 """
 
 from __future__ import annotations
@@ -24,7 +27,11 @@ import numpy as np
 import torch
 from safetensors.torch import save_file
 
-OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch"
+from lstm_sim.engine.formats import load_model, save_native
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "tests" / "fixtures" / "torch"
+SHIPPED = ROOT / "lstm_sim" / "resources" / "models" / "example_lstm2.npz"
 STEPS = 6
 
 
@@ -114,8 +121,23 @@ def main() -> None:
             outputs[f"tensors.{key}"] = value.double().numpy()
 
     np.savez_compressed(OUT / "outputs.npz", **outputs)
+    ship_example()
     total = sum(p.stat().st_size for p in OUT.iterdir())
     print(f"wrote {len(list(OUT.iterdir()))} files, {total / 1024:.1f} KB, to {OUT}")
+
+
+def ship_example() -> None:
+    """The 2-layer fixture as a native model file, read back through lstm-sim's own loader."""
+    network = load_model(OUT / "lstm2.pt")
+    network.metadata = {
+        "description": "A tiny untrained 2-layer LSTM (3 inputs, 5 units) for trying "
+        "'lstm-sim trace' and the file formats; its weights are PyTorch's random "
+        "initialisation.",
+        "converted_from": "tests/fixtures/torch/lstm2.pt (scripts/make_torch_fixtures.py)",
+    }
+    SHIPPED.parent.mkdir(parents=True, exist_ok=True)
+    save_native(network, SHIPPED)
+    print(f"wrote {SHIPPED}")
 
 
 if __name__ == "__main__":

@@ -176,3 +176,14 @@ def test_live_parameters_saved_as_a_plain_dict(torch: ModuleType, tmp_path: Path
     torch.save(dict(cell.named_parameters()), tmp_path / "p.pt")
     net = load_model(tmp_path / "p.pt")
     np.testing.assert_array_equal(net.layers[0].weight_hh, cell.weight_hh.detach().numpy())
+
+
+def test_shipped_example_is_the_converted_fixture(outputs: dict[str, np.ndarray]) -> None:
+    from lstm_sim.resources import resource_path
+
+    shipped = load_model(resource_path("models/example_lstm2.npz"))
+    assert "converted_from" in shipped.metadata and shipped.metadata["description"]
+    original = load_model(FIXTURES / "lstm2.pt").state_dict()
+    for key, value in shipped.state_dict().items():
+        np.testing.assert_array_equal(value, original[key], err_msg=key)
+    np.testing.assert_allclose(record(shipped, outputs["x"]).h, outputs["lstm2.h"], atol=1e-6)

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 import zipfile
 from pathlib import Path
 
@@ -80,13 +80,15 @@ def save_native(network: Network, path: str | os.PathLike[str]) -> Path:
     if network.vocab is not None and any(t.endswith("\0") for t in network.vocab.tokens):
         raise ValueError("vocabulary tokens ending in NUL cannot be stored as fixed-width text")
     arrays = native_arrays(network)
-    fd, tmp_name = tempfile.mkstemp(suffix=".npz.tmp", prefix=path.stem, dir=path.parent)
+    # A fresh name beside the target, opened with open() so the file gets the user's
+    # usual permissions (mkstemp would make it private).
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with tmp.open("xb") as handle:
             np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
-        os.replace(tmp_name, path)
+        os.replace(tmp, path)
     except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
 
