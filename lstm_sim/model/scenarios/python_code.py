@@ -1,0 +1,260 @@
+"""A character-level corpus of Python source, and what a reader knows at each character,
+for the code-reading cells of Karpathy, Johnson & Fei-Fei (2015).
+
+The corpus is Python's own standard library, which ships with every Python install: a
+fixed list of training modules and a different, fixed list of held-out modules. A module
+missing from this Python's library is left out, and ``Corpus.files`` says which were used.
+Text is mapped onto printable ASCII plus newline (tabs expanded, anything else becomes
+'?'), so every character is one of ``VOCABULARY``.
+
+Labels come from the ``tokenize`` module and describe the context *after* reading
+character t, as a model's h_t can know it: the opening quote of a string is already
+inside it, its closing quote is outside again, a '#' is inside its comment and the
+newline that ends the comment is not.
+"""
+
+from __future__ import annotations
+
+import io
+import sysconfig
+import token
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+Split = Literal["train", "held_out"]
+
+VOCABULARY: tuple[str, ...] = ("\n", *(chr(k) for k in range(32, 127)))
+
+# Modules present from Python 3.11 on, none scheduled for removal; sorted.
+TRAIN_FILES = (
+    "argparse.py", "ast.py", "base64.py", "bdb.py", "calendar.py", "codecs.py",
+    "configparser.py", "contextlib.py", "copy.py", "csv.py", "dataclasses.py",
+    "datetime.py", "difflib.py", "dis.py", "doctest.py", "enum.py", "filecmp.py",
+    "fileinput.py", "fnmatch.py", "gettext.py", "glob.py", "gzip.py", "hashlib.py",
+    "hmac.py", "inspect.py", "ipaddress.py", "locale.py", "mimetypes.py", "netrc.py",
+    "ntpath.py", "numbers.py", "optparse.py", "os.py", "pickle.py", "pkgutil.py",
+    "platform.py", "plistlib.py", "posixpath.py", "pprint.py", "pstats.py", "pydoc.py",
+    "random.py", "reprlib.py", "shutil.py", "subprocess.py", "tarfile.py", "threading.py",
+    "traceback.py", "typing.py",
+)  # fmt: skip
+HELD_OUT_FILES = (
+    "queue.py", "sched.py", "selectors.py", "socketserver.py", "string.py", "tempfile.py",
+    "textwrap.py", "timeit.py", "tracemalloc.py", "weakref.py",
+)  # fmt: skip
+
+BINARY_LABELS = ("in_string", "in_comment", "in_docstring")
+NUMERIC_LABELS = ("indent", "bracket_depth", "line_position")
+
+_OPENING, _CLOSING = "([{", ")]}"
+
+
+def stdlib_dir() -> Path:
+    """Where this Python's standard library source lives."""
+    return Path(sysconfig.get_paths()["stdlib"])
+
+
+def clean_source(text: str) -> str:
+    """``text`` on the corpus alphabet: newlines normalised, tabs expanded to Python's
+    8-column stops, every other character outside printable ASCII replaced by '?'."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs(8)
+    allowed = set(VOCABULARY)
+    if all(ch in allowed for ch in text):
+        return text
+    return "".join(ch if ch in allowed else "?" for ch in text)
+
+
+@dataclass(frozen=True)
+class CodeLabels:
+    """Per-character labels of a text of T characters, each (T,).
+
+    in_string: inside a one-line string literal (quotes ' or ", f-strings included).
+    in_comment: inside a '#' comment. in_docstring: inside a triple-quoted string,
+    docstring or not. indent: leading spaces of the current line read so far, / 4.
+    bracket_depth: brackets opened and not yet closed, outside strings and comments.
+    line_position: characters of the current line read so far (0 after a newline).
+    """
+
+    in_string: np.ndarray
+    in_comment: np.ndarray
+    in_docstring: np.ndarray
+    indent: np.ndarray
+    bracket_depth: np.ndarray
+    line_position: np.ndarray
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in BINARY_LABELS + NUMERIC_LABELS:
+            raise ValueError(
+                f"no label {name!r}; labels are {', '.join(BINARY_LABELS + NUMERIC_LABELS)}"
+            )
+        return getattr(self, name)
+
+    def slice(self, start: int, stop: int) -> CodeLabels:
+        """The labels of characters start..stop-1."""
+        return CodeLabels(
+            *(getattr(self, name)[start:stop] for name in BINARY_LABELS + NUMERIC_LABELS)
+        )
+
+
+def _line_starts(chars: np.ndarray) -> np.ndarray:
+    """Offset of the first character of each line, with line 1 at index 1 (tokenize's
+    numbering) and one past the end appended."""
+    newlines = np.flatnonzero(chars == ord("\n")) + 1
+    return np.concatenate([[0, 0], newlines, [chars.size + 1]]).astype(np.int64)
+
+
+def _tokens(text: str) -> list[tokenize.TokenInfo]:
+    """Every token ``tokenize`` can make of ``text``; after an error it carries on from
+    the next line, so broken or partial code still gets most of its labels."""
+    lines = text.splitlines(keepends=True)
+    found: list[tokenize.TokenInfo] = []
+    first_line = 0
+    while first_line < len(lines):
+        chunk = "".join(lines[first_line:])
+        last_row = 0
+        try:
+            for tok in tokenize.generate_tokens(io.StringIO(chunk).readline):
+                last_row = tok.end[0]
+                found.append(
+                    tok._replace(
+                        start=(tok.start[0] + first_line, tok.start[1]),
+                        end=(tok.end[0] + first_line, tok.end[1]),
+                    )
+                )
+            break
+        except (tokenize.TokenError, SyntaxError) as error:
+            row = error.args[1][0] if isinstance(error, tokenize.TokenError) else error.lineno
+            # Skip past the line that failed, and always move on by at least one line.
+            first_line += max(row or 0, last_row, 1)
+    return found
+
+
+def _is_triple_quoted(literal: str) -> bool:
+    body = literal.lstrip("rRbBuUfF")
+    return body[:3] in ('"""', "'''")
+
+
+def _layout_labels(chars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(leading spaces read so far, line_position) of each character, both (T,), from
+    the text alone, so they hold even where tokenize gives up."""
+    index = np.arange(chars.size)
+    is_newline = chars == ord("\n")
+    # Characters of the line read so far: distance to the last newline at or before t.
+    line_position = index - np.maximum.accumulate(np.where(is_newline, index, -1))
+    # A newline belongs to the line it ends.
+    line = np.cumsum(is_newline) - is_newline
+    line_start = np.concatenate([[0], np.flatnonzero(is_newline) + 1])[line]
+    # First character of each line that is not a space (a newline counts as one).
+    other = chars != ord(" ")
+    first_other = np.full(int(line[-1]) + 1, chars.size, dtype=np.int64)
+    np.minimum.at(first_other, line[other], index[other])
+    first_other = first_other[line]
+    spaces = np.where(index < first_other, index - line_start + 1, first_other - line_start)
+    return np.where(is_newline, 0, spaces), line_position
+
+
+def label_source(text: str) -> CodeLabels:
+    """Label every character of ``text`` (already on the corpus alphabet); see
+    :class:`CodeLabels`."""
+    chars = np.frombuffer(text.encode("ascii", errors="replace"), dtype=np.uint8)
+    size = chars.size
+    if size == 0:
+        empty = np.zeros(0, dtype=bool)
+        return CodeLabels(empty, empty, empty, np.zeros(0), np.zeros(0, np.int64), empty)
+    spaces, line_position = _layout_labels(chars)
+    in_string = np.zeros(size, dtype=bool)
+    in_comment = np.zeros(size, dtype=bool)
+    in_docstring = np.zeros(size, dtype=bool)
+    bracket_step = np.zeros(size, dtype=np.int64)
+    starts = _line_starts(chars)
+    # Python 3.12 splits f-strings into start, middle and end tokens; 3.11 has one STRING.
+    fstring_start = getattr(token, "FSTRING_START", None)
+    fstring_end = getattr(token, "FSTRING_END", None)
+    open_fstrings: list[tuple[int, bool]] = []
+    for tok in _tokens(text):
+        begin = int(starts[tok.start[0]] + tok.start[1])
+        end = int(starts[tok.end[0]] + tok.end[1])
+        if tok.type == tokenize.COMMENT:
+            in_comment[begin:end] = True
+        elif tok.type == tokenize.STRING:
+            # Inside from the opening quote up to the closing quote(s), which end it.
+            quote = begin + len(tok.string) - len(tok.string.lstrip("rRbBuUfF"))
+            triple = _is_triple_quoted(tok.string)
+            (in_docstring if triple else in_string)[quote : end - (3 if triple else 1)] = True
+        elif tok.type == fstring_start:
+            prefix = len(tok.string.rstrip("'\""))
+            open_fstrings.append((begin + prefix, _is_triple_quoted(tok.string)))
+        elif tok.type == fstring_end and open_fstrings:
+            quote, triple = open_fstrings.pop()
+            (in_docstring if triple else in_string)[quote : end - len(tok.string)] = True
+        elif tok.type == tokenize.OP and not open_fstrings:
+            if tok.string in _OPENING:
+                bracket_step[begin] = 1
+            elif tok.string in _CLOSING:
+                bracket_step[begin] = -1
+    return CodeLabels(
+        in_string=in_string,
+        in_comment=in_comment,
+        in_docstring=in_docstring,
+        indent=spaces / 4.0,
+        # Unbalanced code (a fragment, or a line tokenize skipped) never goes below 0.
+        bracket_depth=np.maximum(np.cumsum(bracket_step), 0),
+        line_position=line_position,
+    )
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Source text joined file after file (each ends with a newline) and its labels.
+
+    files: the module names used, in order; offsets: (F+1,) where each file starts in
+    ``text``, with len(text) last.
+    """
+
+    text: str
+    files: tuple[str, ...]
+    offsets: np.ndarray
+    labels: CodeLabels
+
+
+def load_corpus(
+    split: Split = "train", max_chars: int = 2_000_000, directory: Path | None = None
+) -> Corpus:
+    """Read the ``split``'s modules in list order, whole files only, until the next one
+    would pass ``max_chars``; label each file on its own (a file is what ``tokenize``
+    understands)."""
+    if split not in ("train", "held_out"):
+        raise ValueError(f"split must be 'train' or 'held_out', got {split!r}")
+    if max_chars < 1:
+        raise ValueError(f"max_chars must be >= 1, got {max_chars}")
+    directory = stdlib_dir() if directory is None else directory
+    names = TRAIN_FILES if split == "train" else HELD_OUT_FILES
+    texts: list[str] = []
+    used: list[str] = []
+    total = 0
+    for name in names:
+        path = directory / name
+        if not path.is_file():
+            continue
+        text = clean_source(path.read_text(encoding="utf-8", errors="replace"))
+        if not text.endswith("\n"):
+            text += "\n"
+        if total + len(text) > max_chars:
+            break
+        texts.append(text)
+        used.append(name)
+        total += len(text)
+    if not texts:
+        raise ValueError(f"no {split} module of {directory} fits in max_chars={max_chars}")
+    parts = [label_source(text) for text in texts]
+    labels = CodeLabels(
+        *(
+            np.concatenate([getattr(p, name) for p in parts])
+            for name in BINARY_LABELS + NUMERIC_LABELS
+        )
+    )
+    offsets = np.cumsum([0, *(len(t) for t in texts)])
+    return Corpus("".join(texts), tuple(used), offsets, labels)
