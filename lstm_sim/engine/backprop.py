@@ -157,6 +157,38 @@ def _output_gradient(
     return float(scale * step_loss.sum(dtype=np.float64))
 
 
+def lstm_local_derivatives(
+    act: np.ndarray, c_prev: np.ndarray, tanh_c: np.ndarray, local: np.ndarray, dtanh: np.ndarray
+) -> None:
+    """The derivatives of one LSTM step that do not depend on the steps after it.
+
+    act: (..., 4H) gate activations i, f, g, o; c_prev, tanh_c: (..., H). Writes
+    ``local`` (..., 4H) = ∂c_t/∂a for the i, f, g blocks and ∂h_t/∂a_o for the o block,
+    and ``dtanh`` (..., H) = ∂h_t/∂c_t.
+    """
+    hidden = act.shape[-1] // 4
+    i, f = act[..., :hidden], act[..., hidden : 2 * hidden]
+    g, o = act[..., 2 * hidden : 3 * hidden], act[..., 3 * hidden :]
+    li, lf = local[..., :hidden], local[..., hidden : 2 * hidden]
+    lg, lo = local[..., 2 * hidden : 3 * hidden], local[..., 3 * hidden :]
+    # σ' = σ(1-σ), tanh' = 1 - tanh²
+    np.subtract(1.0, i, out=li)
+    li *= i
+    li *= g  # ∂c_t/∂a_i = g ⊙ σ'(a_i)
+    np.subtract(1.0, f, out=lf)
+    lf *= f
+    lf *= c_prev  # ∂c_t/∂a_f = c_{t-1} ⊙ σ'(a_f)
+    np.multiply(g, g, out=lg)
+    np.subtract(1.0, lg, out=lg)
+    lg *= i  # ∂c_t/∂a_g = i ⊙ tanh'(a_g)
+    np.subtract(1.0, o, out=lo)
+    lo *= o
+    lo *= tanh_c  # ∂h_t/∂a_o = tanh(c_t) ⊙ σ'(a_o)
+    np.multiply(tanh_c, tanh_c, out=dtanh)
+    np.subtract(1.0, dtanh, out=dtanh)
+    dtanh *= o  # ∂h_t/∂c_t = o ⊙ (1 - tanh²c_t)
+
+
 def _lstm_layer_backward(
     weight_hh: np.ndarray,
     c_all: np.ndarray,
@@ -175,26 +207,8 @@ def _lstm_layer_backward(
     hidden = rows // 4
     dh, dc, dpre = buffers.dh[layer], buffers.dc[layer], buffers.dpre  # type: ignore[index]
     local, dtanh = buffers.local, buffers.dtanh
-    i, f = act[..., :hidden], act[..., hidden : 2 * hidden]
-    g, o = act[..., 2 * hidden : 3 * hidden], act[..., 3 * hidden :]
-    li, lf = local[..., :hidden], local[..., hidden : 2 * hidden]
-    lg, lo = local[..., 2 * hidden : 3 * hidden], local[..., 3 * hidden :]
-    # Local derivatives for all steps at once; σ' = σ(1-σ), tanh' = 1 - tanh².
-    np.subtract(1.0, i, out=li)
-    li *= i
-    li *= g  # ∂c_t/∂a_i = g ⊙ σ'(a_i)
-    np.subtract(1.0, f, out=lf)
-    lf *= f
-    lf *= c_all[:-1]  # ∂c_t/∂a_f = c_{t-1} ⊙ σ'(a_f)
-    np.multiply(g, g, out=lg)
-    np.subtract(1.0, lg, out=lg)
-    lg *= i  # ∂c_t/∂a_g = i ⊙ tanh'(a_g)
-    np.subtract(1.0, o, out=lo)
-    lo *= o
-    lo *= tanh_c  # ∂h_t/∂a_o = tanh(c_t) ⊙ σ'(a_o)
-    np.multiply(tanh_c, tanh_c, out=dtanh)
-    np.subtract(1.0, dtanh, out=dtanh)
-    dtanh *= o  # ∂h_t/∂c_t = o ⊙ (1 - tanh²c_t)
+    f = act[..., hidden : 2 * hidden]
+    lstm_local_derivatives(act, c_all[:-1], tanh_c, local, dtanh)
     dpre4 = dpre.reshape(steps, batch, 4, hidden)
     local4 = local.reshape(steps, batch, 4, hidden)
     carry = buffers.carry
