@@ -1,26 +1,16 @@
 """What the window simulates before the user opens anything, and the inputs it gives to
 a model that arrives without any.
 
-The demo is a 4-unit LSTM with hand-set weights over a tiny word vocabulary, so the very
-first key presses show gates doing what the lecture says they do:
-
-- unit 0 remembers the subject's gender: on a name ("Alice", "Bob") its forget gate
-  closes (f ≈ 0) and its input gate opens (i ≈ 1) to write +1 (she) or -1 (he); on every
-  other word it keeps the cell (f ≈ 1, i ≈ 0). Its output gate opens only on "then" and
-  "and", where a pronoun is likely next, so h shows the memory only when it is useful
-  (watch t = 3 and t = 10, and c staying put in between);
-- unit 1 counts the words of the sentence: it always writes a little and keeps the rest,
-  and its forget gate wipes it on "." (watch c grow, then fall to 0 at t = 6);
-- unit 2 flags punctuation and has no memory at all (its forget gate is always ≈ 0);
-- unit 3 notes that a pronoun was used, until the sentence ends.
-
-The recurrent weights are small seeded random numbers, so every equation has an h-part.
-Editing a name token (Alice ↔ Bob, Carol ↔ Dan) flips unit 0's memory.
+The demo is a 4-unit LSTM with hand-set weights over a tiny word vocabulary, chosen so
+the very first key presses show gates doing what the lecture says they do;
+:data:`DEMO_GUIDE` tells the lecturer what to watch.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -28,6 +18,18 @@ from lstm_sim.engine.network import Kind, Layer, Network
 from lstm_sim.engine.vocab import Vocabulary
 
 DEMO_TITLE = "Demo: who is the subject?"
+DEMO_GUIDE = (
+    "Unit 0 remembers the subject's gender. On a name (Alice at t = 0, Bob at t = 7) its "
+    "forget gate closes (f ≈ 0) and its input gate opens (i ≈ 1) to write +1 for she or "
+    "−1 for he; on every other word it keeps the cell (f ≈ 1, i ≈ 0). Its output gate "
+    "opens only on 'then' (t = 3) and 'and' (t = 10), where a pronoun is likely next, so "
+    "h shows the memory only when it is useful while c holds it all along.\n"
+    "Unit 1 counts the words of the sentence: it writes a little at every word and keeps "
+    "the rest, and its forget gate wipes it on '.' (t = 6).\n"
+    "Unit 2 flags punctuation and has no memory: its forget gate is always ≈ 0.\n"
+    "Unit 3 notes that a pronoun was used, until the sentence ends.\n"
+    "Try it: change the token 'Alice' to 'Dan' in the Inputs panel and watch unit 0 flip."
+)
 DEMO_TOKENS: tuple[str, ...] = (
     "Alice",
     "sat",
@@ -163,3 +165,14 @@ def random_model(
 def demo_inputs() -> Sequence[str]:
     """The demo's sentence, one token per step."""
     return list(DEMO_TOKENS)
+
+
+def model_from_file(
+    path: str | os.PathLike[str],
+) -> tuple[Network, np.ndarray | list[str], str]:
+    """Read a model file and give it :func:`default_inputs`; returns (network, inputs,
+    title). A file the engine cannot read raises ValueError naming the problem."""
+    from lstm_sim.engine.formats import load_model  # the readers load only when used
+
+    network = load_model(path)
+    return network, default_inputs(network), Path(path).name

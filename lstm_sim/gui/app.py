@@ -1,0 +1,94 @@
+"""Starting the GUI: the QApplication, the first session, and the window (or a
+screenshot of it)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# pyqtgraph picks its Qt binding at import; PySide6 is the only one lstm-sim ships with.
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+APP_NAME = "lstm-sim"
+FONT_PT = 12
+"""Default font size: readable from the back of a lecture room."""
+DEFAULT_SIZE = (1600, 900)
+
+
+def create_application() -> QApplication:
+    """The QApplication, created once (tests and the CLI share this)."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    # Fractional scale factors (125 %, 150 %) keep their size instead of rounding.
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+    )
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setStyle("Fusion")  # the same look on every platform, and a dark palette that works
+    font = QFont(app.font())
+    font.setPointSize(max(font.pointSize(), FONT_PT))
+    app.setFont(font)
+    import pyqtgraph as pg
+
+    pg.setConfigOptions(antialias=True)
+    return app
+
+
+def run(
+    model_path: str | None = None,
+    *,
+    screenshot: str | None = None,
+    steps: int = 0,
+    size: tuple[int, int] | None = None,
+    theme: str = "light",
+) -> int:
+    """Open the window on ``model_path`` (the demo when None) and run until it closes.
+
+    With ``screenshot``, render the window after ``steps`` phase steps to that PNG
+    instead, and return at once. Returns the process exit status.
+    """
+    from lstm_sim.gui.main_window import MainWindow
+    from lstm_sim.gui.screenshot import save_screenshot
+    from lstm_sim.model import Session
+    from lstm_sim.model.demo import DEMO_TITLE, demo_inputs, demo_network, model_from_file
+
+    app = create_application()
+    session = Session(demo_network(), demo_inputs(), title=DEMO_TITLE)
+    problem = None
+    if model_path is not None:
+        try:
+            network, inputs, title = model_from_file(model_path)
+            session.load(network, inputs, title=title)
+        except (ValueError, OSError) as err:
+            problem = str(err)
+    if problem is not None and screenshot is not None:
+        print(f"lstm-sim: error: {problem}", file=sys.stderr)
+        return 2
+    window = MainWindow(session)
+    window.set_theme(theme)
+    window.resize(*(size or DEFAULT_SIZE))
+    try:
+        if screenshot is not None:
+            if not save_screenshot(window, screenshot, steps):
+                print(f"lstm-sim: error: could not write {screenshot}", file=sys.stderr)
+                return 2
+            return 0
+        window.show()
+        window.diagram.reset_zoom()
+        if problem is not None:
+            QTimer.singleShot(0, lambda: window.show_error("Cannot open this model", problem))
+        return int(app.exec())
+    finally:
+        window.close()
+        # Delete the window while the QApplication still exists; Python's exit-time
+        # teardown would otherwise destroy them in the wrong order and crash.
+        window.deleteLater()
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)

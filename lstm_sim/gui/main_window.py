@@ -1,0 +1,457 @@
+"""The main window: the diagram large in the centre, the equation under it, plots and
+inputs in docks, and every control on the toolbar, in the menus and on the keyboard."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QPalette,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSlider,
+    QSpinBox,
+    QSplitter,
+    QStyle,
+    QToolBar,
+    QWidget,
+)
+
+from lstm_sim.gui.colors import THEMES
+from lstm_sim.gui.controller import SPEEDS, PlaybackController
+from lstm_sim.gui.diagram import DiagramView
+from lstm_sim.gui.panels.equation_panel import EquationPanel
+from lstm_sim.gui.panels.input_panel import InputPanel
+from lstm_sim.gui.panels.new_model_dialog import NewModelDialog
+from lstm_sim.gui.plots import GateHeatmaps, StatePlot
+from lstm_sim.gui.session_link import subscribe
+from lstm_sim.model import Session
+from lstm_sim.model.demo import DEMO_GUIDE, model_from_file, random_model
+
+TOOLBAR_ICON_PX = 32
+MODEL_FILE_FILTER = "Model files (*.npz *.pt *.pth *.safetensors);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    """Shows one session; every view reads it and writes only to it."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.theme = "light"
+        self.shortcut_rows: list[tuple[str, str]] = []
+        self.setAcceptDrops(True)
+
+        self.diagram = DiagramView(session)
+        self.equation = EquationPanel(session)
+        self.state_plot = StatePlot(session)
+        self.gate_heatmaps = GateHeatmaps(session)
+        self.inputs = InputPanel(session)
+        self.controller = PlaybackController(session, self.diagram, self)
+
+        centre = QSplitter(Qt.Orientation.Vertical)
+        centre.addWidget(self.diagram)
+        centre.addWidget(self.equation)
+        centre.setStretchFactor(0, 3)
+        centre.setStretchFactor(1, 1)
+        centre.setChildrenCollapsible(False)
+        self.setCentralWidget(centre)
+        self.docks = {
+            "states": self._dock("States over time", self.state_plot),
+            "gates": self._dock("Gates over time", self.gate_heatmaps),
+            "inputs": self._dock("Inputs", self.inputs),
+        }
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.docks["states"])
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.docks["gates"])
+        self.tabifyDockWidget(self.docks["gates"], self.docks["inputs"])
+        self.docks["gates"].raise_()
+        self.resizeDocks([self.docks["states"]], [560], Qt.Orientation.Horizontal)
+
+        self._build_actions()
+        self._build_toolbars()
+        self._build_menus()
+        self._build_status_bar()
+        self.controller.playing_changed.connect(self._on_playing_changed)
+        self._unsubscribe = subscribe(self, session)
+        self._sync_with_session()
+
+    def _dock(self, title: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title)
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        return dock
+
+    # -- actions ---------------------------------------------------------------------------
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], object],
+        shortcuts: tuple[str, ...] = (),
+        icon: QStyle.StandardPixmap | None = None,
+        tip: str = "",
+    ) -> QAction:
+        """An action whose tooltip and the Help ▸ Keyboard shortcuts list name its keys."""
+        action = QAction(text, self)
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        sequences = [QKeySequence(s) for s in shortcuts]
+        action.setShortcuts(sequences)
+        keys = " or ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in sequences)
+        plain = text.replace("&", "")
+        action.setToolTip(f"{tip or plain} ({keys})" if keys else tip or plain)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)  # shortcuts work even when the toolbar is hidden
+        if keys:
+            self.shortcut_rows.append((plain.rstrip("…"), keys))
+        return action
+
+    def _build_actions(self) -> None:
+        c, pix = self.controller, QStyle.StandardPixmap
+        self.act_first = self._action("First step", c.first, ("Home",), pix.SP_MediaSkipBackward)
+        self.act_prev_step = self._action(
+            "Previous time step", c.prev_step, ("Up", "Shift+Left"), pix.SP_MediaSeekBackward
+        )
+        self.act_prev_phase = self._action(
+            "Previous phase", c.prev_phase, ("Left",), pix.SP_ArrowLeft
+        )
+        self.act_play = self._action("Play", c.toggle, ("Space",), pix.SP_MediaPlay, "Play/pause")
+        self.act_next_phase = self._action(
+            "Next phase", c.next_phase, ("Right",), pix.SP_ArrowRight
+        )
+        self.act_next_step = self._action(
+            "Next time step", c.next_step, ("Down", "Shift+Right"), pix.SP_MediaSeekForward
+        )
+        self.act_last = self._action("Last step", c.last, ("End",), pix.SP_MediaSkipForward)
+        d = self.diagram
+        self.act_zoom_in = self._action("Zoom in", d.zoom_in, ("Ctrl++", "Ctrl+="))
+        self.act_zoom_out = self._action("Zoom out", d.zoom_out, ("Ctrl+-",))
+        self.act_zoom_reset = self._action("Fit the cell", d.reset_zoom, ("Ctrl+0",))
+        self.act_open = self._action("&Open model…", self.open_dialog, ("Ctrl+O",))
+        self.act_new = self._action("&New random model…", self.new_random_model, ("Ctrl+N",))
+        self.act_export_svg = self._action("Export diagram as SVG…", self.export_svg)
+        self.act_export_png = self._action("Export diagram as PNG…", self.export_png)
+        self.act_quit = self._action("&Quit", self.close, ("Ctrl+Q",))
+        self.act_undo = self._action("&Undo edit", self.session.undo, ("Ctrl+Z",))
+        self.act_redo = self._action("&Redo edit", self.session.redo, ("Ctrl+Shift+Z",))
+        self.act_dark = self._action("Dark theme", self._toggle_dark, ("Ctrl+D",))
+        self.act_dark.setCheckable(True)
+        self.act_reduced = self._action(
+            "Reduced motion", self._toggle_reduced_motion, ("Ctrl+M",), tip="No flow animation"
+        )
+        self.act_reduced.setCheckable(True)
+        self.act_shortcuts = self._action("&Keyboard shortcuts", self.show_shortcuts, ("F1",))
+        self.act_guide = self._action("What to watch in the &demo", self.show_demo_guide)
+        self.act_about = self._action("&About lstm-sim", self.show_about)
+
+    def _build_toolbars(self) -> None:
+        steps = QToolBar("Stepping", self)
+        steps.setObjectName("stepping")
+        steps.setIconSize(QSize(TOOLBAR_ICON_PX, TOOLBAR_ICON_PX))
+        for action in (
+            self.act_first,
+            self.act_prev_step,
+            self.act_prev_phase,
+            self.act_play,
+            self.act_next_phase,
+            self.act_next_step,
+            self.act_last,
+        ):
+            steps.addAction(action)
+        steps.addSeparator()
+        self.timeline = QSlider(Qt.Orientation.Horizontal)
+        self.timeline.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows belong to stepping
+        self.timeline.setMinimumWidth(200)
+        self.timeline.setToolTip("Time step t: drag to seek")
+        self.timeline.valueChanged.connect(self._on_timeline_moved)
+        steps.addWidget(QLabel(" t "))
+        steps.addWidget(self.timeline)
+        self.step_label = QLabel()
+        steps.addWidget(self.step_label)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, steps)
+
+        view = QToolBar("View", self)
+        view.setObjectName("view")
+        self.speed = QComboBox()
+        for speed in SPEEDS:
+            self.speed.addItem(f"{speed:g}×", speed)
+        self.speed.setCurrentIndex(SPEEDS.index(1.0))
+        self.speed.setToolTip("Playback speed")
+        self.speed.currentIndexChanged.connect(
+            lambda _i: self.controller.set_speed(self.speed.currentData())
+        )
+        self.layer_box = QComboBox()
+        self.layer_box.setToolTip("Layer shown (stacked models)")
+        self.layer_box.currentIndexChanged.connect(self._on_layer_chosen)
+        self.unit_box = QSpinBox()
+        self.unit_box.setToolTip("Selected unit: its equation, curve and row are highlighted")
+        self.unit_box.setSpecialValueText("none")
+        self.unit_box.valueChanged.connect(self._on_unit_chosen)
+        for label, widget in (
+            ("Speed", self.speed),
+            ("Layer", self.layer_box),
+            ("Unit", self.unit_box),
+        ):
+            view.addWidget(QLabel(f" {label} "))
+            view.addWidget(widget)
+        view.addSeparator()
+        for action in (self.act_zoom_out, self.act_zoom_reset, self.act_zoom_in, self.act_dark):
+            view.addAction(action)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, view)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        file.addActions([self.act_open, self.act_new])
+        file.addSeparator()
+        file.addActions([self.act_export_svg, self.act_export_png])
+        file.addSeparator()
+        file.addAction(self.act_quit)
+        edit = bar.addMenu("&Edit")
+        edit.addActions([self.act_undo, self.act_redo])
+        step = bar.addMenu("&Step")
+        step.addActions(
+            [
+                self.act_play,
+                self.act_next_phase,
+                self.act_prev_phase,
+                self.act_next_step,
+                self.act_prev_step,
+                self.act_first,
+                self.act_last,
+            ]
+        )
+        view = bar.addMenu("&View")
+        view.addActions([self.act_dark, self.act_reduced])
+        view.addSeparator()
+        view.addActions([self.act_zoom_in, self.act_zoom_out, self.act_zoom_reset])
+        view.addSeparator()
+        panels = view.addMenu("Panels")
+        for dock in self.docks.values():
+            panels.addAction(dock.toggleViewAction())
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([self.act_shortcuts, self.act_guide, self.act_about])
+
+    def _build_status_bar(self) -> None:
+        self.source_label = QLabel()
+        self.position_label = QLabel()
+        self.phase_label = QLabel()
+        status = self.statusBar()
+        status.addWidget(self.source_label, 1)
+        status.addPermanentWidget(self.position_label)
+        status.addPermanentWidget(self.phase_label)
+
+    # -- following the session -------------------------------------------------------------
+    def _sync_with_session(self) -> None:
+        session = self.session
+        title = session.title or Path(session.network.source).name
+        self.setWindowTitle(f"{title} — lstm-sim")
+        net = session.network
+        self.source_label.setText(
+            f"{title}: {net.kind.upper()} · {net.num_layers} layer(s) · H = {net.hidden_size}"
+            f" · D = {net.input_size} · {net.source}"
+        )
+        self.timeline.blockSignals(True)
+        self.timeline.setRange(0, session.num_steps - 1)
+        self.timeline.blockSignals(False)
+        self.layer_box.blockSignals(True)
+        self.layer_box.clear()
+        self.layer_box.addItems([f"layer {k}" for k in range(net.num_layers)])
+        self.layer_box.setCurrentIndex(session.layer)
+        self.layer_box.setEnabled(net.num_layers > 1)
+        self.layer_box.blockSignals(False)
+        self.unit_box.blockSignals(True)
+        self.unit_box.setRange(-1, net.hidden_size - 1)
+        self.unit_box.setValue(session.unit)
+        self.unit_box.blockSignals(False)
+        self._on_history_changed()
+        self._show_cursor()
+
+    def _show_cursor(self) -> None:
+        session = self.session
+        self.timeline.blockSignals(True)
+        self.timeline.setValue(session.t)
+        self.timeline.blockSignals(False)
+        self.step_label.setText(f" {session.t + 1} / {session.num_steps} ")
+        self.position_label.setText(f"t = {session.t} / {session.num_steps - 1}")
+        phase = session.phases[session.phase]
+        self.phase_label.setText(f"phase {session.phase + 1}/{len(session.phases)}: {phase.title}")
+
+    def _on_network_changed(self) -> None:
+        self.controller.pause()
+        self._sync_with_session()
+
+    def _on_cursor_changed(self, t: int, phase: int) -> None:
+        self._show_cursor()
+
+    def _on_layer_changed(self, layer: int) -> None:
+        self.layer_box.blockSignals(True)
+        self.layer_box.setCurrentIndex(layer)
+        self.layer_box.blockSignals(False)
+
+    def _on_unit_changed(self, unit: int) -> None:
+        self.unit_box.blockSignals(True)
+        self.unit_box.setValue(unit)
+        self.unit_box.blockSignals(False)
+
+    def _on_history_changed(self) -> None:
+        self.act_undo.setEnabled(self.session.can_undo)
+        self.act_redo.setEnabled(self.session.can_redo)
+
+    def _on_playing_changed(self, playing: bool) -> None:
+        pix = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        self.act_play.setIcon(self.style().standardIcon(pix))
+        self.act_play.setText("Pause" if playing else "Play")
+
+    # -- controls that write to the session --------------------------------------------------
+    def _on_timeline_moved(self, t: int) -> None:
+        self.controller.seek(t)
+
+    def _on_layer_chosen(self, index: int) -> None:
+        if index >= 0:
+            self.session.select_layer(index)
+
+    def _on_unit_chosen(self, unit: int) -> None:
+        self.session.select_unit(unit)
+
+    def _toggle_dark(self) -> None:
+        self.set_theme("dark" if self.act_dark.isChecked() else "light")
+
+    def _toggle_reduced_motion(self) -> None:
+        self.controller.set_reduced_motion(self.act_reduced.isChecked())
+
+    def set_theme(self, name: str) -> None:
+        """Light or dark, for every view; the window's own palette follows."""
+        if name not in THEMES:
+            raise ValueError(f"theme must be one of {tuple(THEMES)}, got {name!r}")
+        self.theme = name
+        self.act_dark.setChecked(name == "dark")
+        theme = THEMES[name]
+        palette = QApplication.style().standardPalette()
+        if name == "dark":
+            for role in (QPalette.ColorRole.Window, QPalette.ColorRole.Base):
+                palette.setColor(role, theme.background)
+            palette.setColor(QPalette.ColorRole.AlternateBase, theme.line_dim)
+            palette.setColor(QPalette.ColorRole.Button, theme.background.lighter(140))
+            for role in (
+                QPalette.ColorRole.WindowText,
+                QPalette.ColorRole.Text,
+                QPalette.ColorRole.ButtonText,
+                QPalette.ColorRole.ToolTipText,
+            ):
+                palette.setColor(role, theme.foreground)
+            palette.setColor(QPalette.ColorRole.ToolTipBase, theme.background)
+        palette.setColor(QPalette.ColorRole.Highlight, theme.highlight)
+        self.setPalette(palette)
+        self.diagram.set_theme(name)
+        self.state_plot.set_theme(name)
+        self.gate_heatmaps.set_theme(name)
+        self.inputs.set_highlight_color(theme.highlight)
+
+    # -- files -------------------------------------------------------------------------------
+    def open_model(self, path: str) -> bool:
+        """Simulate the model in ``path`` on default inputs; a file the engine cannot read
+        gets a dialog naming the problem and the current session stays as it was."""
+        try:
+            network, inputs, title = model_from_file(path)
+            self.session.load(network, inputs, title=title)
+        except (ValueError, OSError) as err:
+            self.show_error("Cannot open this model", str(err))
+            return False
+        self.diagram.reset_zoom()
+        return True
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", "", MODEL_FILE_FILTER)
+        if path:
+            self.open_model(path)
+
+    def new_random_model(self) -> None:
+        dialog = NewModelDialog(self)
+        if dialog.exec() != NewModelDialog.DialogCode.Accepted:
+            return
+        try:
+            network, inputs = random_model(**dialog.arguments())
+            self.session.load(network, inputs, title=network.source)
+        except ValueError as err:
+            self.show_error("Cannot build this model", str(err))
+            return
+        self.diagram.reset_zoom()
+
+    def export_svg(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export diagram", "cell.svg", "SVG (*.svg)")
+        if path:
+            self.diagram.save_svg(path)
+
+    def export_png(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export diagram", "cell.png", "PNG (*.png)")
+        if path and not self.diagram.grab().save(path):
+            self.show_error("Cannot export the diagram", f"{path}: could not write a PNG there")
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if len(urls) == 1 and urls[0].isLocalFile():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls:
+            event.acceptProposedAction()
+            self.open_model(urls[0].toLocalFile())
+
+    # -- dialogs -----------------------------------------------------------------------------
+    def show_error(self, title: str, message: str) -> None:
+        QMessageBox.critical(self, title, message)
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(
+            f"<tr><td>{html.escape(name)}</td><td>&nbsp;&nbsp;<b>{html.escape(keys)}</b></td></tr>"
+            for name, keys in self.shortcut_rows
+        )
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+
+    def show_demo_guide(self) -> None:
+        QMessageBox.information(self, "What to watch in the demo", DEMO_GUIDE)
+
+    def show_about(self) -> None:
+        from lstm_sim import __version__
+
+        QMessageBox.about(
+            self,
+            "About lstm-sim",
+            f"<b>lstm-sim {__version__}</b><p>Steps an LSTM one gate and one time step at a "
+            "time, on hand-set demos, random networks or your own trained model.</p>",
+        )
+
+    # -- closing ---------------------------------------------------------------------------
+    def flush_views(self) -> None:
+        """Draw every pending plot change now (screenshots, benchmarks, tests)."""
+        self.state_plot.flush()
+        self.gate_heatmaps.flush()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.controller.pause()
+        self.diagram.finish_animation()
+        self._unsubscribe()
+        for view in (self.equation, self.state_plot, self.gate_heatmaps, self.inputs):
+            view.detach()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""Panels around the diagram: the equation and caption, the inputs, dialogs."""

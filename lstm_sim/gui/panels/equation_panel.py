@@ -1,0 +1,77 @@
+"""Under the diagram: the phase's title, its caption to read aloud, and its equation
+with the selected unit's numbers."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from lstm_sim.gui.panels.equation_text import caption_html, equation_html
+from lstm_sim.gui.session_link import subscribe
+from lstm_sim.model import Session
+
+TITLE_PT = 20
+CAPTION_PT = 15
+EQUATION_PT = 15
+
+
+def _label(point_size: int, bold: bool = False) -> QLabel:
+    label = QLabel()
+    font = QFont()
+    font.setPointSize(point_size)
+    font.setBold(bold)
+    label.setFont(font)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    return label
+
+
+class EquationPanel(QWidget):
+    """Follows the session's cursor, layer and unit; shows, never computes."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.title = _label(TITLE_PT, bold=True)
+        self.caption = _label(CAPTION_PT)
+        self.equation = _label(EQUATION_PT)
+        for label in (self.caption, self.equation):
+            label.setTextFormat(Qt.TextFormat.RichText)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 8, 16, 8)
+        layout.setSpacing(6)
+        for label in (self.title, self.caption, self.equation):
+            layout.addWidget(label)
+        layout.addStretch(1)
+        self._unsubscribe = subscribe(self, session)
+        self.refresh()
+
+    def detach(self) -> None:
+        self._unsubscribe()
+
+    def refresh(self) -> None:
+        session = self.session
+        phase = session.phases[session.phase]
+        layer = f" · layer {session.layer}" if session.network.num_layers > 1 else ""
+        self.title.setText(
+            f"t = {session.t} · {phase.title} ({session.phase + 1}/{len(session.phases)}){layer}"
+        )
+        self.caption.setText(caption_html(phase.caption))
+        self.equation.setText(equation_html(session))
+
+    def _on_network_changed(self) -> None:
+        self.refresh()
+
+    def _on_trace_changed(self, start: int) -> None:
+        self.refresh()
+
+    def _on_cursor_changed(self, t: int, phase: int) -> None:
+        self.refresh()
+
+    def _on_layer_changed(self, layer: int) -> None:
+        self.refresh()
+
+    def _on_unit_changed(self, unit: int) -> None:
+        self.refresh()

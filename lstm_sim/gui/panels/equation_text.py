@@ -1,0 +1,199 @@
+"""The current phase's equations as rich text, with the recorded numbers filled in.
+
+Only formatting happens here: every number is read from the trace, and the split of a
+pre-activation into input, recurrent and bias terms comes from the engine
+(:mod:`lstm_sim.engine.explain`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import numpy as np
+
+from lstm_sim.engine.explain import preactivation_terms
+from lstm_sim.engine.trace import StepRecord
+from lstm_sim.model import Session
+
+VECTOR_WINDOW = 12
+"""How many units of a vector are shown around the selected unit."""
+
+GATE_NAMES = {"i": "i", "f": "f", "g": "g", "o": "o"}
+GATE_FUNCTIONS = {"i": "σ", "f": "σ", "g": "tanh", "o": "σ"}
+MINUS = "\u2212"
+
+
+def number(value: float, digits: int = 2) -> str:
+    """``value`` rounded, with a true minus sign and never a "−0.00"."""
+    text = f"{value:.{digits}f}"
+    if float(text) == 0.0:
+        text = text.lstrip("-")
+    return text.replace("-", MINUS)
+
+
+def signed_term(value: float, digits: int = 2) -> str:
+    """`` + 0.31`` or `` − 1.02``, for the second and later terms of a sum."""
+    text = number(abs(value), digits)
+    return f" {MINUS} {text}" if value < 0 and text != number(0.0, digits) else f" + {text}"
+
+
+def sub(symbol: str, index: str) -> str:
+    return f"<i>{symbol}</i><sub>{index}</sub>"
+
+
+def caption_html(text: str) -> str:
+    """Plain text with ``h_{t-1}``/``x_t`` marks, as rich text with real subscripts."""
+    escaped = html.escape(text, quote=False)
+    escaped = re.sub(r"\b([A-Za-z])_\{([^}]*)\}", r"<i>\1</i><sub>\2</sub>", escaped)
+    escaped = re.sub(r"\b([A-Za-z])_([A-Za-z0-9]+)", r"<i>\1</i><sub>\2</sub>", escaped)
+    return escaped.replace("-", MINUS)
+
+
+def vector(values: np.ndarray, selected: int) -> str:
+    """A compact row ``[0.30 0.99 …]`` of (H,) values with the selected unit in bold;
+    long vectors show a window around the selected unit."""
+    hidden = values.shape[0]
+    start = 0
+    if hidden > VECTOR_WINDOW:
+        start = int(np.clip(max(selected, 0) - VECTOR_WINDOW // 2, 0, hidden - VECTOR_WINDOW))
+    stop = min(hidden, start + VECTOR_WINDOW)
+    cells = []
+    for u in range(start, stop):
+        text = number(float(values[u]))
+        cells.append(f"<b><u>{text}</u></b>" if u == selected else text)
+    head = "… " if start > 0 else ""
+    tail = " …" if stop < hidden else ""
+    return f"[{head}{'&nbsp;&nbsp;'.join(cells)}{tail}]"
+
+
+def _input_symbol(layer: int) -> str:
+    return sub("x", "t") if layer == 0 else f"<i>h</i><sub>t</sub><sup>({layer - 1})</sup>"
+
+
+def _gate_line(session: Session, record: StepRecord, gate: str, unit: int) -> str:
+    """``f_t[u] = σ(W_if[u,:]·x_t + W_hf[u,:]·h_{t-1} + b_f[u]) = σ(a + b + c) = σ(s) = v``"""
+    fn = GATE_FUNCTIONS[gate]
+    name = GATE_NAMES[gate]
+    value = getattr(record, gate)[unit]
+    pre = record.pre_gate(gate)[unit]
+    terms = preactivation_terms(session.network, session.trace, record.layer, record.t, gate)
+    u = f"[{unit}]"
+    symbolic = (
+        f"{fn}({sub('W', 'i' + name)}[{unit},:]·{_input_symbol(record.layer)}"
+        f" + {sub('W', 'h' + name)}[{unit},:]·{sub('h', 't−1')} + {sub('b', name)}{u})"
+    )
+    numeric = (
+        f"{fn}({number(terms.x_part[unit])}{signed_term(terms.h_part[unit])}"
+        f"{signed_term(terms.bias[unit])})"
+    )
+    return (
+        f"{sub(name, 't')}{u} = {symbolic}<br>&nbsp;&nbsp;&nbsp;&nbsp;= {numeric}"
+        f" = {fn}({number(pre)}) = <b>{number(value)}</b>"
+    )
+
+
+def _rnn_line(session: Session, record: StepRecord, unit: int) -> str:
+    fn = session.network.nonlinearity
+    terms = preactivation_terms(session.network, session.trace, record.layer, record.t, None)
+    u = f"[{unit}]"
+    symbolic = (
+        f"{fn}({sub('W', 'ih')}[{unit},:]·{_input_symbol(record.layer)}"
+        f" + {sub('W', 'hh')}[{unit},:]·{sub('h', 't−1')} + <i>b</i>{u})"
+    )
+    numeric = (
+        f"{fn}({number(terms.x_part[unit])}{signed_term(terms.h_part[unit])}"
+        f"{signed_term(terms.bias[unit])})"
+    )
+    return (
+        f"{sub('h', 't')}{u} = {symbolic}<br>&nbsp;&nbsp;&nbsp;&nbsp;= {numeric}"
+        f" = {fn}({number(record.pre[unit])}) = <b>{number(record.h[unit])}</b>"
+    )
+
+
+def _input_line(session: Session, record: StepRecord, unit: int) -> str:
+    tokens = session.tokens
+    if record.layer == 0 and tokens is not None:
+        x = f"{sub('x', 't')} = one-hot(“{tokens[record.t]}”)"
+    else:
+        x = f"{_input_symbol(record.layer)} = {vector(record.x, -1)}"
+    parts = [x, f"{sub('h', 't−1')}[{unit}] = {number(record.h_prev[unit])}"]
+    if record.c_prev is not None:
+        parts.append(f"{sub('c', 't−1')}[{unit}] = {number(record.c_prev[unit])}")
+    return "&nbsp;&nbsp;&nbsp;&nbsp;".join(parts)
+
+
+def _cell_line(record: StepRecord, unit: int) -> str:
+    assert record.f is not None and record.c_prev is not None and record.i is not None
+    assert record.g is not None and record.fc is not None and record.ig is not None
+    assert record.c is not None
+    u = f"[{unit}]"
+    return (
+        f"{sub('c', 't')}{u} = {sub('f', 't')}{u}·{sub('c', 't−1')}{u}"
+        f" + {sub('i', 't')}{u}·{sub('g', 't')}{u}<br>&nbsp;&nbsp;&nbsp;&nbsp;"
+        f"= {number(record.f[unit])}·{number(record.c_prev[unit])}"
+        f" + {number(record.i[unit])}·{number(record.g[unit])}"
+        f" = {number(record.fc[unit])}{signed_term(record.ig[unit])}"
+        f" = <b>{number(record.c[unit])}</b>"
+    )
+
+
+def _hidden_line(record: StepRecord, unit: int) -> str:
+    assert record.o is not None and record.tanh_c is not None and record.c is not None
+    u = f"[{unit}]"
+    return (
+        f"{sub('h', 't')}{u} = {sub('o', 't')}{u}·tanh({sub('c', 't')}{u})"
+        f" = {number(record.o[unit])}·tanh({number(record.c[unit])})"
+        f" = {number(record.o[unit])}·{number(record.tanh_c[unit])}"
+        f" = <b>{number(record.h[unit])}</b>"
+    )
+
+
+def phase_vectors(session: Session, record: StepRecord) -> list[tuple[str, np.ndarray]]:
+    """The (H,) vectors the current phase computes, with their rich-text names."""
+    key = session.phases[session.phase].key
+    names = {
+        "arrive": ["h_prev", "c_prev"],
+        "forget": ["f"],
+        "input": ["i", "g"],
+        "cell": ["c"],
+        "output": ["o"],
+        "hidden": ["h"],
+    }[key]
+    labels = {"h_prev": sub("h", "t−1"), "c_prev": sub("c", "t−1")}
+    out = []
+    for name in names:
+        values = getattr(record, name)
+        if values is not None:
+            out.append((labels.get(name, sub(name, "t")), values))
+    return out
+
+
+def equation_html(session: Session) -> str:
+    """The equations of the session's current phase for the selected unit, with numbers,
+    followed by the vectors of all units."""
+    record = session.current
+    key = session.phases[session.phase].key
+    unit = session.unit
+    lines: list[str] = []
+    if unit < 0:
+        lines.append("<i>Select a unit to see its equation with numbers.</i>")
+    elif key == "arrive":
+        lines.append(_input_line(session, record, unit))
+    elif session.network.kind == "rnn":
+        lines.append(_rnn_line(session, record, unit))
+    elif key == "forget":
+        lines.append(_gate_line(session, record, "f", unit))
+    elif key == "input":
+        lines.append(_gate_line(session, record, "i", unit))
+        lines.append(_gate_line(session, record, "g", unit))
+    elif key == "cell":
+        lines.append(_cell_line(record, unit))
+    elif key == "output":
+        lines.append(_gate_line(session, record, "o", unit))
+    else:
+        lines.append(_hidden_line(record, unit))
+    rows = [f"{name} = {vector(values, unit)}" for name, values in phase_vectors(session, record)]
+    body = "<br>".join(lines)
+    vectors = "&nbsp;&nbsp;&nbsp;&nbsp;".join(rows)
+    return f"{body}<br><span style='color:gray'>all units:</span> {vectors}"

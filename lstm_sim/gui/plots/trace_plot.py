@@ -1,0 +1,160 @@
+"""What the trace plots share: following the session, pacing redraws, themes, and
+turning a click into a step (and, where a row or curve is hit, a unit)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QWidget
+
+from lstm_sim.gui.colors import THEMES, Palette
+from lstm_sim.gui.plots.frame_pacer import FramePacer
+from lstm_sim.gui.session_link import subscribe
+from lstm_sim.model import Session
+
+AXIS_FONT_PT = 11
+TITLE_SIZE = "13pt"
+
+
+class TracePlotWidget(pg.GraphicsLayoutWidget):
+    """A grid of plots over time steps t = 0..T-1 of the session's selected layer.
+
+    Subclasses create their items in ``_build`` (on a new network) and update them with
+    ``setData`` in ``_update_data``; the cursor lines follow ``session.t``.
+    """
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.palette_ = THEMES["light"]
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.cursors: dict[str, pg.InfiniteLine] = {}
+        self._pacer = FramePacer(self._redraw, self)
+        self._data_stale = True
+        self._built_for: tuple[str, int, int] | None = None
+        self.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        self._unsubscribe = subscribe(self, session)
+        self._redraw()
+
+    # -- session signals: mark what is stale, redraw on the next frame -------------------
+    def _on_network_changed(self) -> None:
+        self._data_stale = True
+        self._pacer.mark_dirty()
+
+    def _on_trace_changed(self, start: int) -> None:
+        self._data_stale = True
+        self._pacer.mark_dirty()
+
+    def _on_layer_changed(self, layer: int) -> None:
+        self._data_stale = True
+        self._pacer.mark_dirty()
+
+    def _on_unit_changed(self, unit: int) -> None:
+        self._data_stale = True
+        self._pacer.mark_dirty()
+
+    def _on_cursor_changed(self, t: int, phase: int) -> None:
+        self._pacer.mark_dirty()
+
+    def detach(self) -> None:
+        """Stop following the session and drop a pending redraw: the window is closing."""
+        self._unsubscribe()
+        self._pacer.stop()
+
+    # -- drawing -------------------------------------------------------------------------
+    @property
+    def redraw_pending(self) -> bool:
+        return self._pacer.dirty
+
+    def flush(self) -> None:
+        """Draw pending changes now rather than on the next frame."""
+        self._pacer.flush()
+
+    def _redraw(self) -> None:
+        session = self.session
+        shape = (session.network.kind, session.num_steps, session.network.hidden_size)
+        if shape != self._built_for:
+            self.clear()
+            self.plots.clear()
+            self.cursors.clear()
+            self._build()
+            for plot in self.plots.values():
+                self._style_plot(plot)
+            self._built_for = shape
+            self._data_stale = True
+        if self._data_stale:
+            self._update_data()
+            self._data_stale = False
+        for line in self.cursors.values():
+            line.setValue(session.t)
+
+    def _add_plot(self, key: str, title: str, row: int, col: int) -> pg.PlotItem:
+        plot = self.addPlot(row=row, col=col)
+        plot.setTitle(title, size=TITLE_SIZE)
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        plot.setMenuEnabled(False)
+        plot.setXRange(-0.5, self.session.num_steps - 0.5, padding=0.0)
+        plot.setLabel("bottom", "t", **{"font-size": TITLE_SIZE})
+        cursor = pg.InfiniteLine(angle=90, movable=False)
+        cursor.setZValue(10)
+        plot.addItem(cursor, ignoreBounds=True)
+        self.plots[key] = plot
+        self.cursors[key] = cursor
+        return plot
+
+    def set_theme(self, name: str) -> None:
+        self.palette_ = THEMES[name]
+        self.setBackground(self.palette_.background)
+        for plot in self.plots.values():
+            self._style_plot(plot)
+        self._data_stale = True
+        self._pacer.mark_dirty()
+
+    def _style_plot(self, plot: pg.PlotItem) -> None:
+        palette: Palette = self.palette_
+        font = QFont()
+        font.setPointSize(AXIS_FONT_PT)
+        for side in ("left", "bottom"):
+            axis = plot.getAxis(side)
+            axis.setPen(palette.foreground)
+            axis.setTextPen(palette.foreground)
+            axis.setStyle(tickFont=font)
+            if axis.label.isVisible():
+                axis.setLabel(
+                    axis.labelText, color=palette.foreground.name(), **{"font-size": TITLE_SIZE}
+                )
+        plot.titleLabel.setText(plot.titleLabel.text, color=palette.foreground, size=TITLE_SIZE)
+        key = next(k for k, p in self.plots.items() if p is plot)
+        self.cursors[key].setPen(pg.mkPen(palette.highlight, width=2, style=Qt.PenStyle.DashLine))
+        self.setBackground(palette.background)
+
+    # -- clicks ----------------------------------------------------------------------------
+    def _on_scene_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        for key, plot in self.plots.items():
+            view = plot.getViewBox()
+            if not view.sceneBoundingRect().contains(event.scenePos()):
+                continue
+            point = view.mapSceneToView(event.scenePos())
+            t = int(np.clip(round(point.x()), 0, self.session.num_steps - 1))
+            unit = self._unit_at(key, t, point, event.scenePos())
+            self.session.seek(t)
+            if unit is not None:
+                self.session.select_unit(unit)
+            event.accept()
+            return
+
+    def _unit_at(self, key: str, t: int, point: QPointF, scene_pos: QPointF) -> int | None:
+        """The unit drawn at ``point`` of plot ``key`` at step ``t``, or None."""
+        return None
+
+    # -- subclass hooks ----------------------------------------------------------------------
+    def _build(self) -> None:
+        raise NotImplementedError
+
+    def _update_data(self) -> None:
+        raise NotImplementedError

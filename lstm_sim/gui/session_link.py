@@ -1,0 +1,42 @@
+"""Connecting a view's ``_on_<signal>`` handlers to the session, and undoing it.
+
+psygnal holds bound methods weakly, but a Qt widget whose window has closed can keep
+its Python wrapper alive after Qt deleted the C++ object; a signal delivered to it then
+raises. Views therefore disconnect explicitly when their window closes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lstm_sim.model import Session
+
+SESSION_SIGNALS = (
+    "network_changed",
+    "trace_changed",
+    "cursor_changed",
+    "layer_changed",
+    "unit_changed",
+    "history_changed",
+)
+
+
+def subscribe(view: object, session: Session) -> Callable[[], None]:
+    """Connect each ``view._on_<signal>`` that exists to ``session.<signal>``.
+
+    Returns a function that disconnects exactly those handlers.
+    """
+    links = []
+    for name in SESSION_SIGNALS:
+        handler = getattr(view, f"_on_{name}", None)
+        if handler is not None:
+            signal = getattr(session, name)
+            signal.connect(handler)
+            links.append((signal, handler))
+
+    def unsubscribe() -> None:
+        for signal, handler in links:
+            signal.disconnect(handler)
+        links.clear()
+
+    return unsubscribe
