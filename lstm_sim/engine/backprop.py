@@ -3,7 +3,8 @@
 Losses (per step, summed over steps for a sequence):
 
 - ``"xent"``: next-token cross-entropy, -log softmax(z_t)[y_t], on the readout's logits
-  (whatever its kind) or, with no readout, on the last layer's h_t;
+  (whatever its kind) or, with no readout, on the last layer's h_t; a target of -1
+  marks a step without one;
 - ``"mse"``: mean over output units of (y_t - target_t)², where y_t is what the network
   outputs: the probabilities of a softmax readout, the logits of a linear one, or the
   last layer's h_t.
@@ -84,8 +85,9 @@ def check_targets(
 ) -> np.ndarray:
     """``targets`` as the backward pass reads them, or ValueError naming what is wrong.
 
-    shape: (T, B). xent wants token ids (T, B) below the number of outputs; mse wants
-    values (T, B, K), K the number of outputs (readout size, else H).
+    shape: (T, B). xent wants token ids (T, B) below the number of outputs, -1 where a
+    step has no target (it adds nothing to the loss); mse wants values (T, B, K), K the
+    number of outputs (readout size, else H).
     """
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
@@ -103,10 +105,10 @@ def check_targets(
                 f"cross-entropy, got {targets.dtype} values with fractions"
             )
         ids = targets.astype(np.intp)
-        if ids.size and (ids.min() < 0 or ids.max() >= outputs):
+        if ids.size and (ids.min() < -1 or ids.max() >= outputs):
             raise ValueError(
                 f"targets of shape {targets.shape} hold ids {ids.min()}..{ids.max()}, "
-                f"expected 0..{outputs - 1}"
+                f"expected 0..{outputs - 1} (or -1 for no target)"
             )
         return ids
     expected = (*shape, outputs)
@@ -129,6 +131,8 @@ def _output_gradient(
     if loss == "xent":
         z = cache.logits if cache.logits is not None else cache.h_all[-1, 1:]
         # -log softmax(z)[y] = logsumexp(z) - z_y, shifted by max z so exp never overflows
+        ignored = targets < 0
+        targets = np.where(ignored, 0, targets)
         z_max = z.max(axis=-1, keepdims=True)
         np.subtract(z, z_max, out=dz)
         np.exp(dz, out=dz)
@@ -142,6 +146,9 @@ def _output_gradient(
             softmax(z, out=dz)
         dz_flat = dz.reshape(-1, dz.shape[-1])
         dz_flat[np.arange(dz_flat.shape[0]), targets.ravel()] -= 1.0
+        if ignored.any():
+            step_loss[ignored] = 0.0
+            dz[ignored] = 0.0
     else:
         y = cache.output()
         np.subtract(y, targets, out=dz)
@@ -353,9 +360,10 @@ def backward(
 def gradients(network: Network, trace: Trace, targets: np.ndarray, loss: LossKind) -> Gradients:
     """Exact gradients of the sequence loss Σ_t loss_t for a recorded trace.
 
-    targets: (T,) token ids for ``"xent"``; (T, K) values for ``"mse"`` ((T,) when K = 1),
-    K the readout's size or, with no readout, H. Returns fresh arrays: step_loss (T,),
-    dh and dc (L, T, H), dh0 and dc0 (L, H), and parameter gradients by PyTorch name.
+    targets: (T,) token ids for ``"xent"`` (-1: no target at that step); (T, K) values
+    for ``"mse"`` ((T,) when K = 1), K the readout's size or, with no readout, H.
+    Returns fresh arrays: step_loss (T,), dh and dc (L, T, H), dh0 and dc0 (L, H), and
+    parameter gradients by PyTorch name.
     """
     if network.kind != trace.kind or network.num_layers != trace.num_layers:
         raise ValueError(

@@ -19,7 +19,8 @@ def sequence_loss(network: Network, trace: Trace, targets: np.ndarray, loss: str
     if loss == "xent":
         log_p = z - z.max(axis=1, keepdims=True)
         log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
-        return float(-log_p[np.arange(len(targets)), targets].sum())
+        counted = targets >= 0
+        return float(-log_p[np.arange(len(targets))[counted], targets[counted]].sum())
     y = trace.probs if trace.probs is not None else z
     return float(((y - targets) ** 2).mean(axis=1).sum())
 
@@ -56,6 +57,7 @@ def make_case(kind: str, readout: str | None, loss: str, seed: int = 0):
     outputs = OUTPUTS if readout else HIDDEN
     if loss == "xent":
         targets = rng.integers(0, outputs, STEPS)
+        targets[1] = -1  # a step without a target
     else:
         targets = rng.normal(scale=0.5, size=(STEPS, outputs))
     return network, x, h0, c0, targets
@@ -168,7 +170,7 @@ def test_wrong_targets_raise_naming_the_shape():
     trace = record(network, x)
     with pytest.raises(ValueError, match=r"targets have shape \(4,\), expected \(5,\)"):
         gradients(network, trace, targets[:4], "xent")
-    with pytest.raises(ValueError, match=r"hold ids 9\.\.9, expected 0\.\.3"):
+    with pytest.raises(ValueError, match=r"hold ids 9\.\.9, expected 0\.\.3 \(or -1"):
         gradients(network, trace, np.full(STEPS, 9), "xent")
     with pytest.raises(ValueError, match=r"expected \(5, 4\) for mse"):
         gradients(network, trace, np.zeros((STEPS, 3)), "mse")
