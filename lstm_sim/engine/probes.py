@@ -166,3 +166,67 @@ def gate_saturation(traces: list[Trace], layer: int) -> dict[str, Saturation]:
         gate: saturation(np.concatenate([t.gate(gate)[layer] for t in traces]), gate)
         for gate in "ifo"
     }
+
+
+@dataclass(frozen=True)
+class SwitchUnit:
+    """The unit whose cell state best holds a binary state that is reset at known steps
+    (the lecture's example: the gender of the current subject, reset at each new name).
+
+    unit: the unit; score and sign: its max(AUC, 1 - AUC) for the state and whether c
+    is high (+1) or low (-1) in the positive state. reset_steps: (K,) for each switch,
+    the step in the window after it where the unit's forget gate is lowest;
+    forget_at_reset: (K,) that gate value, near 0 when the old state is wiped.
+    ranking: all units ranked by how well their cell state holds the state.
+    """
+
+    unit: int
+    score: float
+    sign: int
+    reset_steps: np.ndarray
+    forget_at_reset: np.ndarray
+    ranking: UnitRanking
+
+
+def find_switch_unit(
+    cell: np.ndarray,
+    forget: np.ndarray,
+    state: np.ndarray,
+    known: np.ndarray,
+    switches: np.ndarray,
+    window: int = 3,
+) -> SwitchUnit:
+    """Find the unit whose cell value c_t tracks ``state`` and where its forget gate resets.
+
+    cell, forget: (T, H) c_t and f_t of one layer; state: (T,) bool, the state after
+    step t; known: (T,) bool, steps where the state is defined (before the first switch
+    it is not); switches: (T,) bool, steps where a new state begins. The reset of each
+    switch is looked for in steps s..s+window-1, since a model may close the gate at
+    the word that starts the switch or a step or two later.
+    """
+    cell = np.asarray(cell)
+    forget = np.asarray(forget)
+    if forget.shape != cell.shape:
+        raise ValueError(f"forget has shape {forget.shape}, expected cell's {cell.shape}")
+    steps = cell.shape[0]
+    for name, array in (("state", state), ("known", known), ("switches", switches)):
+        if np.shape(array) != (steps,):
+            raise ValueError(f"{name} has shape {np.shape(array)}, expected ({steps},)")
+    if window < 1:
+        raise ValueError(f"window must be >= 1, got {window}")
+    known = np.asarray(known, dtype=bool)
+    ranking = rank_units(cell[known], np.asarray(state, dtype=bool)[known], "auc")
+    unit = ranking.best
+    starts = np.flatnonzero(switches)
+    # Candidate steps s..s+window-1 of every switch, clipped at the end of the sequence.
+    candidates = np.minimum(starts[:, None] + np.arange(window)[None, :], steps - 1)
+    lowest = np.argmin(forget[candidates, unit], axis=1)
+    reset_steps = candidates[np.arange(starts.size), lowest]
+    return SwitchUnit(
+        unit=unit,
+        score=float(ranking.scores[0]),
+        sign=int(ranking.signs[0]),
+        reset_steps=reset_steps,
+        forget_at_reset=forget[reset_steps, unit].astype(np.float64),
+        ranking=ranking,
+    )

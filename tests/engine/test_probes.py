@@ -6,6 +6,7 @@ import pytest
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.probes import (
     average_ranks,
+    find_switch_unit,
     gate_saturation,
     pearson,
     rank_units,
@@ -111,3 +112,27 @@ def test_bad_inputs_raise_value_error() -> None:
         rank_units(np.zeros((5, 2)), np.arange(5), "mutual")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="NaN"):
         roc_auc(np.full((3, 1), np.nan), np.array([True, False, True]))
+
+
+def test_find_switch_unit_finds_the_unit_and_its_reset_steps() -> None:
+    rng = np.random.default_rng(4)
+    steps, hidden = 400, 6
+    switches = np.zeros(steps, dtype=bool)
+    switches[rng.choice(np.arange(10, steps - 5, 10), size=25, replace=False)] = True
+    # The state flips at random switches (some keep the same value, as a new person of
+    # the same gender would); it is undefined before the first switch.
+    flips = rng.uniform(size=steps) < 0.5
+    state = np.cumsum(switches & flips) % 2 == 1
+    known = np.cumsum(switches) > 0
+    cell = rng.normal(size=(steps, hidden))
+    cell[:, 2] = np.where(state, -1.0, 1.0) + 0.3 * rng.normal(size=steps)
+    forget = rng.uniform(0.5, 1.0, size=(steps, hidden))
+    reset = np.flatnonzero(switches) + 1  # the model closes the gate one step late
+    forget[reset, 2] = 0.01
+    found = find_switch_unit(cell, forget, state, known, switches)
+    assert found.unit == 2 and found.sign == -1 and found.score > 0.99
+    np.testing.assert_array_equal(found.reset_steps, reset)
+    np.testing.assert_array_equal(found.forget_at_reset, 0.01)
+    assert found.ranking.units[0] == 2
+    with pytest.raises(ValueError, match="switches has shape"):
+        find_switch_unit(cell, forget, state, known, switches[:-1])

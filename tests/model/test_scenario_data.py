@@ -1,9 +1,14 @@
 """The scenario data generators: labels agree with the text, seeds reproduce, splits are
 disjoint."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
+from lstm_sim.engine.network import Layer, Network
+from lstm_sim.engine.trace import record
+from lstm_sim.engine.vocab import Vocabulary
 from lstm_sim.model.scenarios import counting, gender_stories, long_lag, python_code, sine
 from lstm_sim.model.scenarios.gender_stories import FEMALE, MALE, UNKNOWN
 
@@ -271,3 +276,42 @@ def test_clean_source_maps_onto_the_vocabulary() -> None:
     cleaned = python_code.clean_source("x\t= 'é'\r\n")
     assert cleaned == "x       = '?'\n"
     assert set(cleaned) <= set(python_code.VOCABULARY)
+
+
+def hand_built_gender_lstm(seed: int) -> Network:
+    """Unit 0 closes its forget gate and writes ±tanh(3) at every word that tells a new
+    person's gender (a name or a gendered noun), and keeps its cell otherwise; units 1
+    and 2 are small random noise."""
+    vocab = gender_stories.vocabulary()
+    weight_ih = np.random.default_rng(seed).uniform(-0.3, 0.3, size=(12, len(vocab)))
+    weight_ih[[0, 3, 6, 9]] = 0.0
+    weight_ih[0] = -10.0  # i closed
+    weight_ih[3] = 10.0  # f open
+    for k, word in enumerate(vocab):
+        gender = NAME_GENDER.get(word, CUE_GENDER.get(word))
+        if gender is not None:
+            weight_ih[0, k], weight_ih[3, k], weight_ih[6, k] = 10.0, -10.0, 3.0 * gender
+    layer = Layer(weight_ih, np.zeros((12, 3)), np.zeros(12), np.zeros(12))
+    return Network("lstm", [layer], vocab=Vocabulary(vocab, "word"))
+
+
+def test_find_gender_unit_in_a_hand_built_lstm(story: gender_stories.Story) -> None:
+    trace = record(hand_built_gender_lstm(0), list(story.tokens))
+    found = gender_stories.find_gender_unit(trace, story)
+    assert found.unit == 0 and found.sign == 1 and found.score == 1.0
+    np.testing.assert_array_equal(found.reset_steps, np.flatnonzero(story.introduced))
+    assert found.forget_at_reset.max() < 1e-4
+    text = gender_stories.describe_gender_unit(found, story)
+    assert text.startswith("Unit 0 of layer 0") and "forget gate closes" in text
+    assert "higher after a he" in text
+
+
+def test_describe_gender_unit_says_when_the_gate_stays_open(
+    story: gender_stories.Story,
+) -> None:
+    trace = record(hand_built_gender_lstm(1), list(story.tokens))
+    found = gender_stories.find_gender_unit(trace, story)
+    kept_open = replace(found, forget_at_reset=np.full(found.reset_steps.shape, 0.9))
+    assert "stays open" in gender_stories.describe_gender_unit(kept_open, story)
+    with pytest.raises(ValueError, match="steps but the story"):
+        gender_stories.find_gender_unit(record(hand_built_gender_lstm(0), ["he", "."]), story)

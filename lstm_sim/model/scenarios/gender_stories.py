@@ -21,6 +21,9 @@ from typing import Literal
 
 import numpy as np
 
+from lstm_sim.engine.probes import SwitchUnit, find_switch_unit
+from lstm_sim.engine.trace import Trace
+
 Split = Literal["train", "held_out"]
 MALE, FEMALE, UNKNOWN = 1, -1, 0
 
@@ -261,3 +264,54 @@ def pronoun_accuracy(probs: np.ndarray, story: Story, vocab: tuple[str, ...]) ->
     right = np.array([index[story.tokens[t + 1]] for t in positions])
     wrong = np.array([index[story.wrong_pronoun[t]] for t in positions])
     return float(np.mean(probs[positions, right] > probs[positions, wrong]))
+
+
+def find_gender_unit(trace: Trace, story: Story, layer: int = 0) -> SwitchUnit:
+    """The unit of ``layer`` whose cell state holds the current subject's gender, and for
+    each new person the step where its forget gate resets it; ``trace`` is the story
+    run through a trained word-level LSTM."""
+    if trace.kind != "lstm" or trace.c is None:
+        raise ValueError(f"finding the gender unit needs an LSTM trace, got a {trace.kind}")
+    if trace.num_steps != len(story.tokens):
+        raise ValueError(
+            f"trace has {trace.num_steps} steps but the story {len(story.tokens)} tokens"
+        )
+    if not 0 <= layer < trace.num_layers:
+        raise ValueError(f"layer {layer} is out of range for {trace.num_layers} layers")
+    return find_switch_unit(
+        cell=trace.c[layer],
+        forget=trace.gate("f")[layer],
+        state=story.gender == MALE,
+        known=story.gender != UNKNOWN,
+        switches=story.introduced,
+    )
+
+
+def describe_gender_unit(found: SwitchUnit, story: Story, layer: int = 0) -> str:
+    """A caption for the scenario, written from the analysis, not by hand."""
+    high, low = ("he", "she") if found.sign > 0 else ("she", "he")
+    text = (
+        f"Unit {found.unit} of layer {layer} holds the subject's gender in its cell state: "
+        f"c is higher after a {high} than after a {low} (AUC {found.score:.2f})."
+    )
+    starts = np.flatnonzero(story.introduced)
+    # The clearest example: the first new person whose gender differs from the last one's.
+    changes = [
+        k for k in range(1, starts.size) if story.gender[starts[k] - 1] != story.gender[starts[k]]
+    ]
+    if not changes:
+        return text
+    k = changes[0]
+    step = int(found.reset_steps[k])
+    forget = float(found.forget_at_reset[k])
+    typical = float(np.median(found.forget_at_reset))
+    if typical < 0.5:
+        return text + (
+            f" When a new person appears its forget gate closes: at '{story.tokens[step]}' "
+            f"(step {step}) f = {forget:.2f}, wiping the last person's gender "
+            f"(median f = {typical:.2f} over {starts.size} new people)."
+        )
+    return text + (
+        f" Its forget gate stays open at new people (median f = {typical:.2f}): the new "
+        f"gender is written over the old one, as at '{story.tokens[step]}' (step {step})."
+    )
