@@ -1,73 +1,302 @@
-"""The Olah-style cell diagram: a QGraphicsView drawn from the session's trace."""
+"""The Olah-style cell diagram: a QGraphicsView drawn from the session's trace.
+
+The view owns no numbers: every value it shows is read from the session's recorded
+trace at the cursor. A frame is a pure function of (step record, phase, progress); the
+animator only moves ``progress`` from 0 to 1 when the cursor advances by one phase.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QMouseEvent, QPainter, QResizeEvent, QWheelEvent
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
+from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from lstm_sim.gui.colors import THEMES
+from lstm_sim.gui.diagram.animator import PhaseAnimator
+from lstm_sim.gui.diagram.items import DotTrainItem, NodeItem, StripItem, WireItem
+from lstm_sim.gui.diagram.scene import DiagramScene, Frame
 from lstm_sim.model import Session
+
+ZOOM_STEP = 1.25
+MAX_ZOOM = 8.0
 
 
 class DiagramView(QGraphicsView):
-    """The cell of ``session.network`` at the session's cursor."""
+    """The cell of ``session.network`` (LSTM or simple RNN) at the session's cursor.
+
+    Reads the session, writes to it only to select a unit (a click on a strip cell).
+    ``animation_finished`` is emitted exactly once for every flow that starts, when it
+    ends by itself, by :meth:`finish_animation`, or because the cursor moved again; no
+    flow starts with reduced motion on.
+    """
 
     animation_finished = Signal()
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.setScene(QGraphicsScene(self))
-        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setRenderHints(
+            QPainter.RenderHint.Antialiasing
+            | QPainter.RenderHint.TextAntialiasing
+            | QPainter.RenderHint.SmoothPixmapTransform
+        )
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumSize(320, 180)
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
         self._theme = "light"
         self._reduced_motion = False
-        self._duration_ms = 600
+        self._zoom = 1.0
         self._progress = 1.0
-        self.set_theme("light")
+        self._window_start = 0
+        self._cursor = (session.t, session.phase)
+        self._animator = PhaseAnimator(self)
+        self._animator.progress_changed.connect(self.set_progress)
+        self._animator.finished.connect(self.animation_finished)
+        self._diagram: DiagramScene | None = None
+        self._build()
 
+        session.network_changed.connect(self._on_network_changed)
+        session.trace_changed.connect(self._on_trace_changed)
+        session.cursor_changed.connect(self._on_cursor_changed)
+        session.layer_changed.connect(self._on_layer_changed)
+        session.unit_changed.connect(self._on_unit_changed)
+
+    # -- what tests and the window read --------------------------------------------------
+    def diagram(self) -> DiagramScene:
+        """The scene on screen, rebuilt when the network or layer changes."""
+        assert self._diagram is not None
+        return self._diagram
+
+    def diagram_kind(self) -> str:
+        """ "lstm" or "rnn": which cell is drawn."""
+        return self.diagram().kind
+
+    def strip(self, field: str) -> StripItem:
+        """The strip of a StepRecord field ('f', 'c', 'h', 'x', 'pre', ...)."""
+        strips = self.diagram().strips
+        if field not in strips:
+            raise ValueError(f"the {self.diagram_kind()} diagram has no strip {field!r}")
+        return strips[field]
+
+    def wire(self, name: str) -> WireItem:
+        return self.diagram().wires[name]
+
+    def dots(self, name: str) -> DotTrainItem:
+        """The train of dots that rides wire ``name`` during its phase's flow."""
+        return self.diagram().dots[name]
+
+    def node(self, name: str) -> NodeItem:
+        return self.diagram().nodes[name]
+
+    def header_text(self) -> str:
+        """The step and phase caption, as plain text."""
+        return self.diagram().header.toPlainText()
+
+    def theme(self) -> str:
+        return self._theme
+
+    def unit_window(self) -> range:
+        """The units every strip shows, at most 16 of H."""
+        return range(self._window_start, self._window_start + self.diagram().window_size())
+
+    # -- settings ------------------------------------------------------------------------
     def set_theme(self, name: str) -> None:
         if name not in THEMES:
             raise ValueError(f"theme must be one of {tuple(THEMES)}, got {name!r}")
         self._theme = name
-        self.setBackgroundBrush(THEMES[name].background)
+        self.diagram().set_palette(THEMES[name])
 
     def set_reduced_motion(self, on: bool) -> None:
-        self._reduced_motion = on
+        self._reduced_motion = bool(on)
+        if on:
+            self.finish_animation()
 
     def set_animation_duration(self, ms: int) -> None:
-        if ms < 0:
-            raise ValueError(f"animation duration must be >= 0 ms, got {ms}")
-        self._duration_ms = ms
+        self._animator.set_duration(ms)
 
+    def set_unit_window(self, start: int) -> None:
+        """Show units ``start``.. in every strip (clipped so the window stays full)."""
+        size = self.diagram().window_size()
+        start = max(0, min(int(start), self.session.network.hidden_size - size))
+        if start != self._window_start:
+            self._window_start = start
+            self._redraw()
+
+    def scroll_units(self, pages: int) -> None:
+        """Move the unit window by ``pages`` windows (negative: towards unit 0)."""
+        self.set_unit_window(self._window_start + pages * self.diagram().window_size())
+
+    # -- the flow ------------------------------------------------------------------------
     def set_progress(self, p: float) -> None:
+        """Show the frame at progress ``p`` (0..1) of the current phase's flow."""
         self._progress = min(max(float(p), 0.0), 1.0)
+        self._redraw()
 
     def progress(self) -> float:
         return self._progress
 
     def is_animating(self) -> bool:
-        return False
+        return self._animator.is_running()
 
     def finish_animation(self) -> None:
-        self.set_progress(1.0)
+        """Jump a running flow to its end state."""
+        self._animator.finish()
 
+    # -- zoom and export -----------------------------------------------------------------
     def zoom_in(self) -> None:
-        self.scale(1.25, 1.25)
+        self._set_zoom(self._zoom * ZOOM_STEP)
 
     def zoom_out(self) -> None:
-        self.scale(0.8, 0.8)
+        self._set_zoom(self._zoom / ZOOM_STEP)
 
     def reset_zoom(self) -> None:
-        self.fitInView(self.scene().itemsBoundingRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        """Fit the whole cell in the view."""
+        self._set_zoom(1.0)
+
+    def zoom(self) -> float:
+        """1.0 when the whole cell fits the view."""
+        return self._zoom
 
     def save_svg(self, path: str) -> None:
-        rect = self.scene().itemsBoundingRect()
+        """Write the diagram as it is now to an SVG file."""
+        rect = self.diagram().sceneRect()
         generator = QSvgGenerator()
         generator.setFileName(path)
         generator.setSize(QSize(int(rect.width()), int(rect.height())))
         generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+        generator.setTitle("lstm-sim cell diagram")
         painter = QPainter(generator)
-        self.scene().render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
-        painter.end()
+        painter.setRenderHints(self.renderHints())
+        painter.fillRect(QRectF(0, 0, rect.width(), rect.height()), THEMES[self._theme].background)
+        self.diagram().render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+        if not painter.end():
+            raise OSError(f"could not write the SVG file {path}")
+
+    # -- session signals -----------------------------------------------------------------
+    def _on_network_changed(self) -> None:
+        self.finish_animation()
+        self._window_start = 0
+        self._cursor = (self.session.t, self.session.phase)
+        self._build()
+
+    def _on_layer_changed(self, layer: int) -> None:
+        self.finish_animation()
+        self._build()
+
+    def _on_trace_changed(self, start: int) -> None:
+        self._redraw()
+
+    def _on_cursor_changed(self, t: int, phase: int) -> None:
+        previous, self._cursor = self._cursor, (t, phase)
+        self.finish_animation()
+        if not self._reduced_motion and self._is_next_phase(previous, (t, phase)):
+            self._animator.start()
+        else:
+            self.set_progress(1.0)
+
+    def _on_unit_changed(self, unit: int) -> None:
+        if unit >= 0 and unit not in self.unit_window():
+            size = self.diagram().window_size()
+            self.set_unit_window(unit // size * size)
+        self._redraw()
+
+    # -- building and drawing ------------------------------------------------------------
+    def _is_next_phase(self, before: tuple[int, int], after: tuple[int, int]) -> bool:
+        last = len(self.session.phases) - 1
+        t, phase = before
+        return after == ((t, phase + 1) if phase < last else (t + 1, 0))
+
+    def _build(self) -> None:
+        session = self.session
+        network = session.network
+        layer = session.layer
+        input_size = network.input_size if layer == 0 else network.hidden_size
+        x_label = "x<sub>t</sub>" if layer == 0 else f"h<sub>t</sub> of layer {layer}"
+        show_x = not (layer == 0 and session.tokens is not None and input_size > 16)
+        old = self._diagram
+        self._diagram = DiagramScene(
+            network.kind, network.hidden_size, input_size, x_label, show_x_strip=show_x, parent=self
+        )
+        self._diagram.set_palette(THEMES[self._theme])
+        for strip in self._diagram.strips.values():
+            strip.on_click = session.select_unit
+        self.setScene(self._diagram)
+        if old is not None:
+            old.deleteLater()
+        self._progress = 1.0
+        self._redraw()
+        self._fit()
+
+    def _frame(self) -> Frame:
+        session = self.session
+        phase = session.phases[session.phase]
+        header = f"<b>t = {session.t}</b> of {session.num_steps - 1} &nbsp;·&nbsp; {phase.title}"
+        if session.network.num_layers > 1:
+            header += f" &nbsp;·&nbsp; layer {session.layer + 1} of {session.network.num_layers}"
+        token = None
+        if session.tokens is not None and session.layer == 0:
+            token = session.tokens[session.t]
+        return Frame(
+            record=session.current,
+            phase=session.phase,
+            progress=self._progress,
+            unit=session.unit,
+            window_start=self._window_start,
+            header=header,
+            token=token,
+        )
+
+    def _redraw(self) -> None:
+        if self._diagram is not None:
+            self._diagram.show_frame(self._frame())
+
+    def _set_zoom(self, zoom: float) -> None:
+        self._zoom = min(max(zoom, 1.0 / ZOOM_STEP**2), MAX_ZOOM)
+        policy = (
+            Qt.ScrollBarPolicy.ScrollBarAsNeeded
+            if self._zoom > 1.0
+            else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        )
+        self.setHorizontalScrollBarPolicy(policy)
+        self.setVerticalScrollBarPolicy(policy)
+        self.setDragMode(
+            QGraphicsView.DragMode.ScrollHandDrag
+            if self._zoom > 1.0
+            else QGraphicsView.DragMode.NoDrag
+        )
+        self._fit()
+
+    def _fit(self) -> None:
+        center = self.mapToScene(self.viewport().rect().center())
+        self.fitInView(self.diagram().sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        if self._zoom != 1.0:
+            self.scale(self._zoom, self._zoom)
+            self.centerOn(center)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        # Ctrl + wheel zooms like every other canvas; the plain wheel keeps scrolling.
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.zoom_in() if event.angleDelta().y() > 0 else self.zoom_out()
+            event.accept()
+        else:
+            super().wheelEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        caption = self.diagram().window_caption
+        point = self.mapToScene(event.position().toPoint())
+        if self.diagram().window_size() < self.session.network.hidden_size and (
+            caption.sceneBoundingRect().contains(point)
+        ):
+            # The ◀ and ▶ ends of "units 16–31 of 64" page the unit window.
+            left = point.x() < caption.sceneBoundingRect().center().x()
+            self.scroll_units(-1 if left else 1)
+            event.accept()
+            return
+        super().mousePressEvent(event)

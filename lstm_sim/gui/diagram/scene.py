@@ -1,0 +1,292 @@
+"""The diagram's scene: items built once per network, then redrawn as a pure function of
+(step record, phase, progress) plus the view's choices (unit window, selected unit, theme).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, QPointF, QRectF
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsScene, QGraphicsSimpleTextItem
+
+from lstm_sim.engine.network import Kind
+from lstm_sim.engine.trace import StepRecord
+from lstm_sim.gui.colors import THEMES, Palette, value_colors
+from lstm_sim.gui.diagram.geometry import (
+    CAPTION_FONT,
+    HEADER_FONT,
+    LABEL_FONT,
+    MAX_CELLS,
+    SCENE_RECT,
+    VALUE_FONT,
+    Layout,
+    StripGeometry,
+    TextAnchor,
+    lstm_layout,
+    rnn_layout,
+    strip_rect,
+)
+from lstm_sim.gui.diagram.items import (
+    DotTrainItem,
+    NodeItem,
+    State,
+    StripItem,
+    TextItem,
+    WireItem,
+    cosmetic_pen,
+    scene_font,
+)
+from lstm_sim.gui.diagram.wiring import Quantity, Wiring, wiring_for
+from lstm_sim.model.phases import phases_for
+
+_EXIT_LABELS = {"c_out": "C<sub>t</sub>", "h_out": "h<sub>t</sub>", "h_up": "h<sub>t</sub>"}
+_VISIBLE_WHITESPACE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """Everything a frame depends on besides the theme."""
+
+    record: StepRecord
+    phase: int
+    progress: float
+    unit: int
+    window_start: int
+    header: str  # rich text: the step and phase
+    token: str | None  # the input token at this step, when the inputs are tokens
+
+
+class StripLabel:
+    """The label of a strip and, under it, the value of the selected unit."""
+
+    def __init__(self, scene: QGraphicsScene, quantity: Quantity, geometry: StripGeometry):
+        self.geometry = geometry
+        self.label = TextItem(TextAnchor(geometry.center, "left"), LABEL_FONT)
+        self.label.set_html(quantity.label)
+        self.value = QGraphicsSimpleTextItem()
+        self.value.setFont(scene_font(VALUE_FONT, monospace=True))
+        scene.addItem(self.label)
+        scene.addItem(self.value)
+
+    def place(self, strip: QRectF) -> None:
+        """Left of the strip on a vertical wire, above it on a horizontal one."""
+        label = self.label.boundingRect()
+        value = self.value.boundingRect()
+        if self.geometry.label_side == "left":
+            right = strip.left() - 10.0
+            top = strip.center().y() - (label.height() + value.height()) / 2
+            self.label.setPos(right - label.width(), top)
+            self.value.setPos(right - value.width(), top + label.height())
+        else:
+            top = strip.top() - 6.0 - label.height()
+            self.label.setPos(strip.left(), top)
+            self.value.setPos(
+                strip.left() + label.width() + 12.0,
+                top + label.height() - value.height() - 4.0,
+            )
+
+    def set_colors(self, palette: Palette) -> None:
+        self.label.setDefaultTextColor(palette.foreground)
+        self.value.setBrush(palette.caption)
+
+
+class DiagramScene(QGraphicsScene):
+    """The LSTM or simple-RNN cell, built for one network size."""
+
+    def __init__(
+        self,
+        kind: Kind,
+        hidden_size: int,
+        input_size: int,
+        x_label: str,
+        *,
+        show_x_strip: bool = True,
+        parent: QObject | None = None,
+    ):
+        """``x_label``: rich text naming the layer's input; ``show_x_strip`` False shows
+        only the token for a one-hot input too long to draw."""
+        super().__init__(parent)
+        self.kind = kind
+        self.wiring: Wiring = wiring_for(kind)
+        self.layout: Layout = lstm_layout() if kind == "lstm" else rnn_layout()
+        self.hidden_size = hidden_size
+        self.input_size = input_size
+        self.show_x_strip = show_x_strip
+        self.palette: Palette = THEMES["light"]
+        self.setSceneRect(SCENE_RECT)
+        self._phase_keys = [p.key for p in phases_for(kind)]
+        self._frame: Frame | None = None
+
+        self.frame_item = QGraphicsRectItem(self.layout.cell_frame)
+        self.frame_item.setZValue(-1)
+        self.addItem(self.frame_item)
+        self.nodes = {
+            name: NodeItem(name, geometry, self.palette)
+            for name, geometry in self.layout.nodes.items()
+        }
+        self.wires = {
+            w.name: WireItem(
+                w.name, self.layout.wires[w.name], self.palette, dashed=w.name == "loop"
+            )
+            for w in self.wiring.wires
+        }
+        self.dots = {
+            w.name: DotTrainItem(w.name, self.layout.wires[w.name]) for w in self.wiring.wires
+        }
+        self.strips: dict[str, StripItem] = {}
+        self.strip_labels: dict[str, StripLabel] = {}
+        for quantity in self.wiring.quantities:
+            geometry = self.layout.strips[quantity.field]
+            title = _plain(x_label if quantity.field == "x" else quantity.label)
+            strip = StripItem(
+                quantity.field,
+                title,
+                quantity.scale,
+                lambda n, g=geometry: strip_rect(g, n),
+                self.palette,
+            )
+            self.strips[quantity.field] = strip
+            if quantity.field == "x":
+                quantity = Quantity("x", x_label, quantity.scale, quantity.stage)
+            self.strip_labels[quantity.field] = StripLabel(self, quantity, geometry)
+        for item in (*self.nodes.values(), *self.wires.values(), *self.dots.values()):
+            self.addItem(item)
+        for strip in self.strips.values():
+            self.addItem(strip)
+        self.strips["x"].setVisible(show_x_strip)
+
+        texts = self.layout.texts
+        self.header = TextItem(texts["header"], HEADER_FONT)
+        self.window_caption = TextItem(texts["window"], CAPTION_FONT)
+        self.token = TextItem(TextAnchor(QPointF(), "left"), LABEL_FONT * 1.2)
+        self.exit_labels = {
+            name: TextItem(texts[name], LABEL_FONT) for name in _EXIT_LABELS if name in texts
+        }
+        for name, item in self.exit_labels.items():
+            item.set_html(_EXIT_LABELS[name])
+        if "loop" in texts:
+            loop = TextItem(texts["loop"], CAPTION_FONT)
+            loop.set_html("next step: h<sub>t</sub> becomes h<sub>t−1</sub>")
+            self.exit_labels["loop"] = loop
+        for item in (self.header, self.window_caption, self.token, *self.exit_labels.values()):
+            self.addItem(item)
+        self.set_palette(self.palette)
+
+    # -- sizes ---------------------------------------------------------------------------
+    def window_size(self) -> int:
+        """How many units a strip shows at once."""
+        return min(self.hidden_size, MAX_CELLS)
+
+    def _x_follows_units(self) -> bool:
+        # x is indexed by unit only when it is the h of the layer below (D == H).
+        return self.input_size == self.hidden_size
+
+    # -- theme ---------------------------------------------------------------------------
+    def set_palette(self, palette: Palette) -> None:
+        self.palette = palette
+        self.setBackgroundBrush(palette.background)
+        self.frame_item.setPen(cosmetic_pen(palette.line_dim, 2.0))
+        frame_fill = QColor(palette.foreground)
+        frame_fill.setAlphaF(0.04)
+        self.frame_item.setBrush(frame_fill)
+        for item in (*self.nodes.values(), *self.wires.values(), *self.strips.values()):
+            item.set_palette(palette)
+        for label in self.strip_labels.values():
+            label.set_colors(palette)
+        for item in (self.header, self.token, *self.exit_labels.values()):
+            item.setDefaultTextColor(palette.foreground)
+        self.window_caption.setDefaultTextColor(palette.caption)
+        if self._frame is not None:
+            self.show_frame(self._frame)
+
+    # -- the frame -----------------------------------------------------------------------
+    def _state(self, phase_key: str, phase: int) -> State:
+        index = self._phase_keys.index(phase_key)
+        if index < phase:
+            return "done"
+        return "active" if index == phase else "pending"
+
+    def _window(self, field: str, start: int) -> tuple[int, int, bool]:
+        if field == "x" and not self.show_x_strip:
+            return 0, 0, False
+        if field == "x" and not self._x_follows_units():
+            return 0, min(self.input_size, MAX_CELLS), False
+        return start, self.window_size(), True
+
+    def _values(self, record: StepRecord, field: str, start: int) -> np.ndarray:
+        first, count, _ = self._window(field, start)
+        values = getattr(record, field)
+        return np.asarray(values[first : first + count])
+
+    def show_frame(self, frame: Frame) -> None:
+        """Redraw for ``frame``. Every item compares before it repaints, so only what
+        changed since the last frame is touched (the trace may have changed in place)."""
+        self._frame = frame
+        record, phase, progress = frame.record, frame.phase, frame.progress
+        active_key = self._phase_keys[phase]
+        stages = self.wiring.stage_count(active_key)
+
+        def stage_done(stage: int) -> bool:
+            return progress * stages >= stage + 1 - 1e-9
+
+        for name, node in self.nodes.items():
+            node.set_state(self._state(self.wiring.node_phases[name], phase))
+        for wire in self.wiring.wires:
+            self.wires[wire.name].set_state(self._state(wire.phase, phase))
+            head = None
+            if wire.phase == active_key and progress < 1.0:
+                local = progress * stages - wire.stage
+                head = local if 0.0 <= local <= 1.0 else None
+            colors: list[QColor] = []
+            if head is not None:
+                for field in wire.carries:
+                    values = self._values(record, field, frame.window_start)
+                    scale = self.wiring.quantity(field).scale
+                    colors += value_colors(values, scale, self.palette.name)
+            # A long concatenation would make a train longer than the wire it rides on.
+            colors = colors[:MAX_CELLS]
+            self.dots[wire.name].set_train(head, colors, self.palette.foreground)
+        for quantity in self.wiring.quantities:
+            strip = self.strips[quantity.field]
+            first, count, selectable = self._window(quantity.field, frame.window_start)
+            strip.set_window(first, count, selectable=selectable)
+            strip.set_selected(frame.unit)
+            state = self._state(self.wiring.quantity_phase(quantity.field), phase)
+            filled = state == "done" or (state == "active" and stage_done(quantity.stage))
+            values = self._values(record, quantity.field, frame.window_start)
+            strip.set_values(values if filled else None)
+            label = self.strip_labels[quantity.field]
+            if filled and selectable and frame.unit in strip.units():
+                label.value.setText(f"{values[frame.unit - first]:+.4f}")
+            else:
+                label.value.setText("")
+            label.place(strip_rect(self.layout.strips[quantity.field], count))
+        self.header.set_html(frame.header)
+        self.token.set_html("" if frame.token is None else _token_html(frame.token))
+        x_strip = strip_rect(self.layout.strips["x"], len(self.strips["x"].units()))
+        height = self.token.boundingRect().height()
+        self.token.setPos(x_strip.right() + 18.0, x_strip.center().y() - height / 2)
+        self.window_caption.set_html(self._window_text(frame.window_start, frame.unit))
+
+    def _window_text(self, start: int, unit: int) -> str:
+        count = self.window_size()
+        pinned = "no unit pinned" if unit < 0 else f"numbers: unit {unit}"
+        if count == self.hidden_size:
+            return f"{pinned} &nbsp;·&nbsp; H = {self.hidden_size} units"
+        shown = f"◀ units {start}–{start + count - 1} of {self.hidden_size} ▶"
+        return f"{pinned} &nbsp;·&nbsp; {shown}"
+
+
+def _plain(html: str) -> str:
+    """Tooltip text for a rich-text label: C<sub>t</sub> becomes C_t."""
+    return (
+        html.replace("<sub>", "_").replace("</sub>", "").replace("<sup>", "^").replace("</sup>", "")
+    )
+
+
+def _token_html(token: str) -> str:
+    shown = "".join(_VISIBLE_WHITESPACE.get(ch, ch) for ch in token)
+    escaped = shown.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"‘<span style='font-family: DejaVu Sans Mono'>{escaped}</span>’"

@@ -1,0 +1,148 @@
+"""What each part of the diagram means: which quantity a wire carries, which phase of
+the step computes a node or a strip, and in what order a phase's values flow.
+
+A phase's flow runs in stages: its inputs travel first (stage 0), then what it computed
+travels on towards the next node; a strip fills when the stage that carries its value
+ends. Phases come from :mod:`lstm_sim.model.phases`, the single list of what each phase
+computes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from lstm_sim.engine.network import Kind
+from lstm_sim.model.phases import phases_for
+
+Scale = Literal["gate", "signed"]
+
+
+@dataclass(frozen=True)
+class Wire:
+    """A line in the diagram; during ``phase`` the values of ``carries`` flow along it."""
+
+    name: str
+    carries: tuple[str, ...]  # StepRecord fields, concatenated as the vector moves
+    phase: str
+    stage: int
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A vector shown as a strip of cells: a StepRecord field, its label, its scale."""
+
+    field: str
+    label: str  # rich text, subscripts as <sub>
+    scale: Scale
+    stage: int  # the stage of its phase's flow after which the strip is filled
+
+
+@dataclass(frozen=True)
+class Wiring:
+    kind: Kind
+    wires: tuple[Wire, ...]
+    quantities: tuple[Quantity, ...]
+    node_phases: dict[str, str]  # node name -> key of the phase that computes it
+
+    def phase_index(self, key: str) -> int:
+        """Position of phase ``key`` in the step, 0 for the first."""
+        return [p.key for p in phases_for(self.kind)].index(key)
+
+    def quantity_phase(self, field: str) -> str:
+        """Key of the phase that computes StepRecord field ``field``."""
+        for phase in phases_for(self.kind):
+            if field in phase.computes:
+                return phase.key
+        raise ValueError(f"no {self.kind} phase computes {field!r}")
+
+    def stage_count(self, phase_key: str) -> int:
+        """How many stages the flow of ``phase_key`` has (at least 1)."""
+        stages = [w.stage for w in self.wires if w.phase == phase_key]
+        return max(stages, default=0) + 1
+
+    def quantity(self, field: str) -> Quantity:
+        for quantity in self.quantities:
+            if quantity.field == field:
+                return quantity
+        raise ValueError(f"the {self.kind} diagram shows no quantity {field!r}")
+
+
+_INPUTS = ("h_prev", "x")
+
+LSTM_WIRING = Wiring(
+    kind="lstm",
+    wires=(
+        Wire("c_prev", ("c_prev",), "arrive", 0),
+        Wire("h_prev", ("h_prev",), "arrive", 0),
+        Wire("x", ("x",), "arrive", 0),
+        Wire("bus_f", _INPUTS, "forget", 0),
+        Wire("f", ("f",), "forget", 1),
+        Wire("bus_i", _INPUTS, "input", 0),
+        Wire("bus_g", _INPUTS, "input", 0),
+        Wire("i", ("i",), "input", 1),
+        Wire("g", ("g",), "input", 1),
+        Wire("fc", ("fc",), "cell", 0),
+        Wire("ig", ("ig",), "cell", 0),
+        Wire("c", ("c",), "cell", 1),
+        Wire("c_out", ("c",), "cell", 1),
+        Wire("bus_o", _INPUTS, "output", 0),
+        Wire("o", ("o",), "output", 1),
+        Wire("c_to_tanh", ("c",), "hidden", 0),
+        Wire("tanh_c", ("tanh_c",), "hidden", 1),
+        Wire("h", ("h",), "hidden", 2),
+        Wire("h_out", ("h",), "hidden", 2),
+        Wire("h_up", ("h",), "hidden", 2),
+    ),
+    quantities=(
+        Quantity("c_prev", "C<sub>t−1</sub>", "signed", 0),
+        Quantity("h_prev", "h<sub>t−1</sub>", "signed", 0),
+        Quantity("x", "x<sub>t</sub>", "signed", 0),
+        Quantity("f", "f<sub>t</sub>", "gate", 1),
+        Quantity("i", "i<sub>t</sub>", "gate", 1),
+        Quantity("g", "g<sub>t</sub>", "signed", 1),
+        Quantity("fc", "f<sub>t</sub> ⊙ C<sub>t−1</sub>", "signed", 0),
+        Quantity("ig", "i<sub>t</sub> ⊙ g<sub>t</sub>", "signed", 0),
+        Quantity("c", "C<sub>t</sub>", "signed", 1),
+        Quantity("o", "o<sub>t</sub>", "gate", 1),
+        Quantity("tanh_c", "tanh C<sub>t</sub>", "signed", 1),
+        Quantity("h", "h<sub>t</sub>", "signed", 2),
+    ),
+    node_phases={
+        "forget_layer": "forget",
+        "input_layer": "input",
+        "candidate_layer": "input",
+        "forget_mul": "cell",
+        "input_mul": "cell",
+        "cell_add": "cell",
+        "output_layer": "output",
+        "cell_tanh": "hidden",
+        "output_mul": "hidden",
+    },
+)
+
+RNN_WIRING = Wiring(
+    kind="rnn",
+    wires=(
+        Wire("h_prev", ("h_prev",), "arrive", 0),
+        Wire("x", ("x",), "arrive", 0),
+        Wire("bus", _INPUTS, "hidden", 0),
+        Wire("h", ("h",), "hidden", 1),
+        Wire("h_up", ("h",), "hidden", 2),
+        Wire("loop", ("h",), "hidden", 2),
+    ),
+    quantities=(
+        Quantity("h_prev", "h<sub>t−1</sub>", "signed", 0),
+        Quantity("x", "x<sub>t</sub>", "signed", 0),
+        Quantity("pre", "a<sub>t</sub>", "signed", 0),
+        Quantity("h", "h<sub>t</sub>", "signed", 1),
+    ),
+    node_phases={"rnn_layer": "hidden"},
+)
+
+
+def wiring_for(kind: Kind) -> Wiring:
+    """The wiring of a ``kind`` network's diagram."""
+    if kind not in ("lstm", "rnn"):
+        raise ValueError(f"kind must be 'lstm' or 'rnn', got {kind!r}")
+    return LSTM_WIRING if kind == "lstm" else RNN_WIRING
