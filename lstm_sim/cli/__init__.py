@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from lstm_sim import __version__
+from lstm_sim.cli import gui
 
 
 def _subcommands() -> dict[str, ModuleType]:
@@ -29,9 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lstm-sim",
         description="Step an LSTM one gate and one time step at a time.",
-        epilog="Run 'lstm-sim' with no command to open the simulator window.",
+        epilog="Run 'lstm-sim [MODEL]' with no command to open the simulator window on MODEL "
+        "(the built-in demo when omitted).",
     )
     parser.add_argument("--version", action="version", version=f"lstm-sim {__version__}")
+    gui.add_window_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _subcommands().values():
         module.add_parser(subparsers)
@@ -50,5 +53,4 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     if any(a in ("-h", "--help", "--version") for a in argv):
         build_parser().parse_args(argv)
-    print("lstm-sim: the simulator window is not built yet; see 'lstm-sim --help'.")
-    return 0
+    return gui.main(argv)

@@ -15,6 +15,8 @@ from PySide6.QtGui import (
     QDropEvent,
     QKeySequence,
     QPalette,
+    QResizeEvent,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -44,6 +46,7 @@ from lstm_sim.model import Session
 from lstm_sim.model.demo import DEMO_GUIDE, model_from_file, random_model
 
 TOOLBAR_ICON_PX = 32
+DOCK_WIDTH_FRACTION = 0.36
 MODEL_FILE_FILTER = "Model files (*.npz *.pt *.pth *.safetensors);;All files (*)"
 
 
@@ -56,6 +59,7 @@ class MainWindow(QMainWindow):
         self.theme = "light"
         self.shortcut_rows: list[tuple[str, str]] = []
         self.setAcceptDrops(True)
+        self._docks_sized = False
 
         self.diagram = DiagramView(session)
         self.equation = EquationPanel(session)
@@ -67,8 +71,9 @@ class MainWindow(QMainWindow):
         centre = QSplitter(Qt.Orientation.Vertical)
         centre.addWidget(self.diagram)
         centre.addWidget(self.equation)
-        centre.setStretchFactor(0, 3)
-        centre.setStretchFactor(1, 1)
+        # The equation keeps its natural height; every spare pixel goes to the diagram.
+        centre.setStretchFactor(0, 1)
+        centre.setStretchFactor(1, 0)
         centre.setChildrenCollapsible(False)
         self.setCentralWidget(centre)
         self.docks = {
@@ -80,7 +85,6 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.docks["gates"])
         self.tabifyDockWidget(self.docks["gates"], self.docks["inputs"])
         self.docks["gates"].raise_()
-        self.resizeDocks([self.docks["states"]], [560], Qt.Orientation.Horizontal)
 
         self._build_actions()
         self._build_toolbars()
@@ -146,6 +150,10 @@ class MainWindow(QMainWindow):
         self.act_zoom_in = self._action("Zoom in", d.zoom_in, ("Ctrl++", "Ctrl+="))
         self.act_zoom_out = self._action("Zoom out", d.zoom_out, ("Ctrl+-",))
         self.act_zoom_reset = self._action("Fit the cell", d.reset_zoom, ("Ctrl+0",))
+        # Short toolbar labels keep both toolbars on one row at 1280 pixels wide.
+        self.act_zoom_in.setIconText("+")
+        self.act_zoom_out.setIconText("\u2212")
+        self.act_zoom_reset.setIconText("Fit")
         self.act_open = self._action("&Open model…", self.open_dialog, ("Ctrl+O",))
         self.act_new = self._action("&New random model…", self.new_random_model, ("Ctrl+N",))
         self.act_export_svg = self._action("Export diagram as SVG…", self.export_svg)
@@ -155,6 +163,7 @@ class MainWindow(QMainWindow):
         self.act_redo = self._action("&Redo edit", self.session.redo, ("Ctrl+Shift+Z",))
         self.act_dark = self._action("Dark theme", self._toggle_dark, ("Ctrl+D",))
         self.act_dark.setCheckable(True)
+        self.act_dark.setIconText("Dark")
         self.act_reduced = self._action(
             "Reduced motion", self._toggle_reduced_motion, ("Ctrl+M",), tip="No flow animation"
         )
@@ -180,7 +189,7 @@ class MainWindow(QMainWindow):
         steps.addSeparator()
         self.timeline = QSlider(Qt.Orientation.Horizontal)
         self.timeline.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows belong to stepping
-        self.timeline.setMinimumWidth(200)
+        self.timeline.setMinimumWidth(160)
         self.timeline.setToolTip("Time step t: drag to seek")
         self.timeline.valueChanged.connect(self._on_timeline_moved)
         steps.addWidget(QLabel(" t "))
@@ -291,7 +300,7 @@ class MainWindow(QMainWindow):
         self.timeline.blockSignals(True)
         self.timeline.setValue(session.t)
         self.timeline.blockSignals(False)
-        self.step_label.setText(f" {session.t + 1} / {session.num_steps} ")
+        self.step_label.setText(f" {session.t} / {session.num_steps - 1} ")
         self.position_label.setText(f"t = {session.t} / {session.num_steps - 1}")
         phase = session.phases[session.phase]
         self.phase_label.setText(f"phase {session.phase + 1}/{len(session.phases)}: {phase.title}")
@@ -447,6 +456,18 @@ class MainWindow(QMainWindow):
         """Draw every pending plot change now (screenshots, benchmarks, tests)."""
         self.state_plot.flush()
         self.gate_heatmaps.flush()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._docks_sized:
+            # The diagram keeps most of the width; the plots get a readable column.
+            width = round(self.width() * DOCK_WIDTH_FRACTION)
+            self.resizeDocks([self.docks["states"]], [width], Qt.Orientation.Horizontal)
+            self._docks_sized = True
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.diagram.reset_zoom()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.controller.pause()

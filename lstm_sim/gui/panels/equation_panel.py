@@ -44,7 +44,6 @@ class EquationPanel(QWidget):
         layout.setSpacing(6)
         for label in (self.title, self.caption, self.equation):
             layout.addWidget(label)
-        layout.addStretch(1)
         self._unsubscribe = subscribe(self, session)
         self.refresh()
 

@@ -32,6 +32,12 @@ def number(value: float, digits: int = 2) -> str:
     return text.replace("-", MINUS)
 
 
+def factor(value: float, digits: int = 2) -> str:
+    """A number inside a product: negative ones in parentheses, ``0.50·(−0.03)``."""
+    text = number(value, digits)
+    return f"({text})" if text.startswith(MINUS) else text
+
+
 def signed_term(value: float, digits: int = 2) -> str:
     """`` + 0.31`` or `` − 1.02``, for the second and later terms of a sum."""
     text = number(abs(value), digits)
@@ -131,8 +137,8 @@ def _cell_line(record: StepRecord, unit: int) -> str:
     return (
         f"{sub('c', 't')}{u} = {sub('f', 't')}{u}·{sub('c', 't−1')}{u}"
         f" + {sub('i', 't')}{u}·{sub('g', 't')}{u}<br>&nbsp;&nbsp;&nbsp;&nbsp;"
-        f"= {number(record.f[unit])}·{number(record.c_prev[unit])}"
-        f" + {number(record.i[unit])}·{number(record.g[unit])}"
+        f"= {factor(record.f[unit])}·{factor(record.c_prev[unit])}"
+        f" + {factor(record.i[unit])}·{factor(record.g[unit])}"
         f" = {number(record.fc[unit])}{signed_term(record.ig[unit])}"
         f" = <b>{number(record.c[unit])}</b>"
     )
@@ -144,7 +150,7 @@ def _hidden_line(record: StepRecord, unit: int) -> str:
     return (
         f"{sub('h', 't')}{u} = {sub('o', 't')}{u}·tanh({sub('c', 't')}{u})"
         f" = {number(record.o[unit])}·tanh({number(record.c[unit])})"
-        f" = {number(record.o[unit])}·{number(record.tanh_c[unit])}"
+        f" = {factor(record.o[unit])}·{factor(record.tanh_c[unit])}"
         f" = <b>{number(record.h[unit])}</b>"
     )
 

@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
 
 from lstm_sim.gui.colors import colormap, value_range
-from lstm_sim.gui.plots.trace_plot import TITLE_SIZE, TracePlotWidget
+from lstm_sim.gui.plots.trace_plot import TracePlotWidget
 
 LSTM_MAPS = (
     ("f", "f<sub>t</sub>  forget", "gate"),
@@ -19,8 +19,9 @@ RNN_MAPS = (("h", "h<sub>t</sub>  hidden state", "signed"),)
 
 
 class GateHeatmaps(TracePlotWidget):
-    """f, i, g, o of the selected layer as images with one row per unit (unit 0 on top)
-    and one column per step; a simple RNN, which has no gates, shows h instead."""
+    """f, i, g, o of the selected layer as images with one row per unit (unit 0 on top,
+    the left axis) and one column per step t (the bottom axis); a simple RNN, which has
+    no gates, shows h instead."""
 
     def _build(self) -> None:
         self.images: dict[str, pg.ImageItem] = {}
@@ -33,7 +34,6 @@ class GateHeatmaps(TracePlotWidget):
             plot = self._add_plot(key, title, k // 2, k % 2)
             plot.invertY(True)
             plot.setYRange(-0.5, hidden - 0.5, padding=0.0)
-            plot.setLabel("left", "unit", **{"font-size": TITLE_SIZE})
             image = pg.ImageItem(axisOrder="row-major")
             plot.addItem(image)
             mark = pg.PlotCurveItem()  # an outline around the selected unit's row

@@ -97,7 +97,6 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         plot.hideButtons()
         plot.setMenuEnabled(False)
         plot.setXRange(-0.5, self.session.num_steps - 0.5, padding=0.0)
-        plot.setLabel("bottom", "t", **{"font-size": TITLE_SIZE})
         cursor = pg.InfiniteLine(angle=90, movable=False)
         cursor.setZValue(10)
         plot.addItem(cursor, ignoreBounds=True)
@@ -122,10 +121,6 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             axis.setPen(palette.foreground)
             axis.setTextPen(palette.foreground)
             axis.setStyle(tickFont=font)
-            if axis.label.isVisible():
-                axis.setLabel(
-                    axis.labelText, color=palette.foreground.name(), **{"font-size": TITLE_SIZE}
-                )
         plot.titleLabel.setText(plot.titleLabel.text, color=palette.foreground, size=TITLE_SIZE)
         key = next(k for k, p in self.plots.items() if p is plot)
         self.cursors[key].setPen(pg.mkPen(palette.highlight, width=2, style=Qt.PenStyle.DashLine))

@@ -1,0 +1,80 @@
+"""``lstm-sim [MODEL] [--screenshot PNG ...]``: the options of the window.
+
+Qt is imported only when the window really opens, so ``lstm-sim --help`` and the
+headless subcommands stay fast and work without a display.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+THEMES = ("light", "dark")
+
+
+def window_size(text: str) -> tuple[int, int]:
+    """``1600x900`` → (1600, 900)."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected WIDTHxHEIGHT such as 1600x900, got {text!r}"
+        ) from None
+    if not (200 <= width <= 10000 and 200 <= height <= 10000):
+        raise argparse.ArgumentTypeError(f"size {text} is outside 200x200 .. 10000x10000")
+    return width, height
+
+
+def steps_count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"steps must be >= 0, got {value}")
+    return value
+
+
+def add_window_options(parser: argparse.ArgumentParser) -> None:
+    """The window's options, shared by the top-level help and the window's own parser."""
+    group = parser.add_argument_group("window options (when no COMMAND is given)")
+    group.add_argument("--model", metavar="M", help="model file to open (same as MODEL)")
+    group.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="render the window to PNG and exit instead of opening it (works offscreen)",
+    )
+    group.add_argument(
+        "--steps",
+        type=steps_count,
+        default=0,
+        metavar="N",
+        help="with --screenshot: advance N phases first (default 0)",
+    )
+    group.add_argument("--size", type=window_size, metavar="WxH", help="window size, e.g. 1600x900")
+    group.add_argument("--theme", choices=THEMES, default="light", help="colour theme")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lstm-sim",
+        description="Open the simulator window on MODEL, or on the built-in demo.",
+    )
+    parser.add_argument(
+        "model_file", nargs="?", metavar="MODEL", help="model file (.npz, .pt, .safetensors)"
+    )
+    add_window_options(parser)
+    return parser
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(argv))
+    if args.model and args.model_file and args.model != args.model_file:
+        parser.error(f"two models given: {args.model_file} and --model {args.model}")
+    from lstm_sim.gui.app import run
+
+    return run(
+        args.model or args.model_file,
+        screenshot=args.screenshot,
+        steps=args.steps,
+        size=args.size,
+        theme=args.theme,
+    )
