@@ -371,6 +371,10 @@ class DotTrainItem(QGraphicsItem):
         """Scene positions of the dots on the wire now, head first."""
         return [QPointF(p) for p in self._points]
 
+    def colors(self) -> list[QColor]:
+        """The colours of the dots on the wire now, head first."""
+        return [QColor(c) for c in self._colors]
+
     def set_train(self, head: float | None, colors: Sequence[QColor], outline: QColor) -> None:
         """Place the train (``head`` in 0..1) or hide it (None)."""
         if head is None or not colors:
@@ -383,7 +387,7 @@ class DotTrainItem(QGraphicsItem):
         self._points, self._colors = [], []
         for k, color in enumerate(colors):
             along = head_at - k * DOT_SPACING
-            if 0.0 <= along <= self._length:
+            if 0.0 < along <= self._length:
                 self._points.append(self._path.pointAtPercent(self._path.percentAtLength(along)))
                 self._colors.append(color)
         self._outline = outline
