@@ -23,9 +23,11 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSlider,
     QSpinBox,
     QSplitter,
@@ -47,6 +49,7 @@ from lstm_sim.model.demo import DEMO_GUIDE, model_from_file, random_model
 
 TOOLBAR_ICON_PX = 32
 DOCK_WIDTH_FRACTION = 0.36
+EQUATION_HEIGHT_FRACTION = 0.36
 MODEL_FILE_FILTER = "Model files (*.npz *.pt *.pth *.safetensors);;All files (*)"
 
 
@@ -68,9 +71,14 @@ class MainWindow(QMainWindow):
         self.inputs = InputPanel(session)
         self.controller = PlaybackController(session, self.diagram, self)
 
-        centre = QSplitter(Qt.Orientation.Vertical)
+        self.centre = centre = QSplitter(Qt.Orientation.Vertical)
         centre.addWidget(self.diagram)
-        centre.addWidget(self.equation)
+        # A long equation scrolls instead of forcing the window taller than the screen.
+        equation_area = QScrollArea()
+        equation_area.setWidget(self.equation)
+        equation_area.setWidgetResizable(True)
+        equation_area.setFrameShape(QFrame.Shape.NoFrame)
+        centre.addWidget(equation_area)
         # The equation keeps its natural height; every spare pixel goes to the diagram.
         centre.setStretchFactor(0, 1)
         centre.setStretchFactor(1, 0)
@@ -467,6 +475,10 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        # Re-proportion once the layout has settled: sizes set before that are overridden.
+        total = self.centre.height()
+        equation = round(total * EQUATION_HEIGHT_FRACTION)
+        self.centre.setSizes([total - equation, equation])
         self.diagram.reset_zoom()
 
     def closeEvent(self, event: QCloseEvent) -> None:

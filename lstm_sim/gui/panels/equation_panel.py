@@ -24,7 +24,7 @@ def _label(point_size: int, bold: bool = False) -> QLabel:
     label.setFont(font)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
     return label
 
 
@@ -44,6 +44,7 @@ class EquationPanel(QWidget):
         layout.setSpacing(6)
         for label in (self.title, self.caption, self.equation):
             layout.addWidget(label)
+        layout.addStretch(1)
         self._unsubscribe = subscribe(self, session)
         self.refresh()
 
