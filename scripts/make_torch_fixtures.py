@@ -16,11 +16,19 @@ rerun with the same PyTorch rewrites the same weights. Writes to tests/fixtures/
   the exact values of ``tensors.pt`` under ``tensors.<key>`` (float64).
 
 It also converts ``lstm2.pt`` into the model shipped with lstm-sim,
-lstm_sim/resources/models/example_lstm2.npz (lstm-sim's own format).
+lstm_sim/resources/models/example_lstm2.npz (lstm-sim's own format), and, when Keras 3
+is installed, runs it on PyTorch (``KERAS_BACKEND=torch``, no TensorFlow) to write
+tests/fixtures/keras/:
+
+- ``lstm2.keras`` and ``lstm2_legacy.h5``: one Sequential model, two LSTM(5) layers
+  reading 3 features and a Dense(4, softmax), saved in both formats;
+- ``outputs.npz``: the inputs ``x`` (T, 3) and Keras's outputs of every layer,
+  ``h`` (L, T, H) and ``probs`` (T, 4).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +39,7 @@ from lstm_sim.engine.formats import load_model, save_native
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "fixtures" / "torch"
+KERAS_OUT = ROOT / "tests" / "fixtures" / "keras"
 SHIPPED = ROOT / "lstm_sim" / "resources" / "models" / "example_lstm2.npz"
 STEPS = 6
 
@@ -122,6 +131,7 @@ def main() -> None:
 
     np.savez_compressed(OUT / "outputs.npz", **outputs)
     ship_example()
+    make_keras_fixtures(x.numpy())
     total = sum(p.stat().st_size for p in OUT.iterdir())
     print(f"wrote {len(list(OUT.iterdir()))} files, {total / 1024:.1f} KB, to {OUT}")
 
@@ -138,6 +148,44 @@ def ship_example() -> None:
     SHIPPED.parent.mkdir(parents=True, exist_ok=True)
     save_native(network, SHIPPED)
     print(f"wrote {SHIPPED}")
+
+
+def make_keras_fixtures(x: np.ndarray) -> None:
+    """Real Keras files and Keras's own outputs, when Keras 3 is installed."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    try:
+        import keras
+    except ImportError:
+        print("keras is not installed: tests/fixtures/keras/ left as it is")
+        return
+    keras.utils.set_random_seed(20240611)
+    model = keras.Sequential(
+        [
+            keras.Input((None, 3)),
+            keras.layers.LSTM(5, return_sequences=True),
+            keras.layers.LSTM(5, return_sequences=True),
+            keras.layers.Dense(4, activation="softmax"),
+        ]
+    )
+    # Non-zero biases, so a bias put in the wrong gate block would show.
+    for layer in model.layers[:2]:
+        kernel, recurrent, bias = layer.get_weights()
+        layer.set_weights([kernel, recurrent, np.random.default_rng(1).normal(size=bias.shape)])
+    KERAS_OUT.mkdir(parents=True, exist_ok=True)
+    model.save(KERAS_OUT / "lstm2.keras")
+    model.save(KERAS_OUT / "lstm2_legacy.h5")
+    batch = x[None]
+    layer_h = [
+        keras.Model(model.inputs, layer.output).predict(batch, verbose=0)[0]
+        for layer in model.layers[:2]
+    ]
+    np.savez_compressed(
+        KERAS_OUT / "outputs.npz",
+        x=x,
+        h=np.stack(layer_h),
+        probs=model.predict(batch, verbose=0)[0],
+    )
+    print(f"wrote Keras {keras.__version__} fixtures to {KERAS_OUT}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ suffix                   reader
 ``.pt``, ``.pth``        ``torch.save(state_dict)``, read without torch and without
                          running its pickle (:mod:`.torch_pickle`)
 ``.safetensors``         a PyTorch state_dict saved with safetensors
+``.keras``, ``.h5``      a Keras model (:mod:`.keras`, needs h5py)
 =======================  ===========================================================
 
 Every problem with a file, a missing one included, raises ValueError naming the file,
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lstm_sim.engine.formats.keras import read_keras
 from lstm_sim.engine.formats.native import read_native, save_native
 from lstm_sim.engine.formats.safetensors_file import read_safetensors
 from lstm_sim.engine.formats.torch_pickle import read_torch_file
@@ -38,7 +40,13 @@ _STATE_DICT_READERS: dict[str, tuple[str, Callable[[Path], dict[str, np.ndarray]
     ".safetensors": ("safetensors state_dict", read_safetensors),
 }
 
-SUFFIXES = (".npz", *_STATE_DICT_READERS)
+_NETWORK_READERS: dict[str, Callable[[Path], Network]] = {
+    ".npz": read_native,
+    ".keras": read_keras,
+    ".h5": read_keras,
+}
+
+SUFFIXES = (*_NETWORK_READERS, *_STATE_DICT_READERS)
 """The file suffixes :func:`load_model` reads."""
 
 
@@ -56,7 +64,7 @@ def load_model(
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix != ".npz" and suffix not in _STATE_DICT_READERS:
+    if suffix not in SUFFIXES:
         raise ValueError(
             f"{path}: expected a model file ending in {', '.join(SUFFIXES)}, "
             f"found {suffix or 'no suffix'}"
@@ -64,10 +72,10 @@ def load_model(
     if not path.is_file():
         raise ValueError(f"{path}: no such model file")
     try:
-        if suffix == ".npz":
+        if suffix in _NETWORK_READERS:
             if prefix is not None or nonlinearity is not None:
                 raise ValueError("prefix and nonlinearity apply to PyTorch files only")
-            return read_native(path)
+            return _NETWORK_READERS[suffix](path)
         description, read = _STATE_DICT_READERS[suffix]
         network = network_from_state_dict(
             read(path), source=f"{path} ({description})", prefix=prefix, nonlinearity=nonlinearity

@@ -1,0 +1,229 @@
+"""Keras models: ``.keras`` (Keras 3's zip) and legacy whole-model ``.h5``, via h5py.
+
+The model's config says which layers there are and their activations; the weights file
+holds the arrays. A Keras LSTM keeps ``kernel`` (D, 4H), ``recurrent_kernel`` (H, 4H) and
+one ``bias`` (4H,), gate blocks in the order i, f, c, o, which is PyTorch's i, f, g, o
+(c is the candidate g). So ``weight_ih = kernel.T``, ``weight_hh = recurrent_kernel.T``,
+``bias_ih = bias`` and ``bias_hh = 0``. A SimpleRNN is the same with H columns; a Dense
+after the last recurrent layer becomes the readout (``weight = kernel.T``).
+
+Where the arrays are:
+
+- ``.keras``: a zip with ``config.json`` and ``model.weights.h5``, in which a layer's
+  arrays sit at ``layers/<group>/cell/vars/0, 1, 2`` (recurrent) or
+  ``layers/<group>/vars/0, 1`` (Dense). The group is named after the layer's class
+  (``lstm``, ``lstm_1``...); ``layers/<group>/vars`` carries the layer's own name.
+- legacy ``.h5`` (``model.save("m.h5")``): the config is the ``model_config`` attribute,
+  and ``model_weights`` lists its layers in the ``layer_names`` attribute and each
+  layer's arrays in its ``weight_names`` attribute; they are read in that order.
+
+Supported: a chain of InputLayer/Dropout (skipped), LSTM or SimpleRNN layers of one size
+(stacked), then optionally one Dense. Anything else raises a ValueError naming the layer.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lstm_sim.engine.network import Layer, Network, Readout
+
+_SKIPPED = {"InputLayer", "Dropout"}
+_RECURRENT = {"LSTM": "lstm", "SimpleRNN": "rnn"}
+
+
+def _h5py() -> Any:
+    try:
+        import h5py
+    except ImportError:
+        raise ValueError(
+            "reading Keras files needs h5py, which is not installed (pip install 'lstm-sim[keras]')"
+        ) from None
+    return h5py
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _vars(group: Any) -> list[np.ndarray]:
+    """Datasets ``0, 1, 2...`` of a Keras 3 ``vars`` group, in numeric order."""
+    return [np.asarray(group[key][()]) for key in sorted(group, key=int)]
+
+
+def _read_keras_zip(path: Path) -> tuple[dict[str, Any], dict[str, list[np.ndarray]]]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise ValueError("expected a .keras zip archive, found something else") from None
+    with archive:
+        names = archive.namelist()
+        for needed in ("config.json", "model.weights.h5"):
+            if needed not in names:
+                raise ValueError(f"expected {needed} in the .keras zip, found {', '.join(names)}")
+        config = json.loads(archive.read("config.json"))
+        weights_file = io.BytesIO(archive.read("model.weights.h5"))
+    weights: dict[str, list[np.ndarray]] = {}
+    with _h5py().File(weights_file, "r") as h5:
+        if "layers" not in h5:
+            raise ValueError(f"expected a 'layers' group in model.weights.h5, found {list(h5)}")
+        for group_name, group in h5["layers"].items():
+            own = group.get("vars")
+            name = _text(own.attrs.get("name", group_name)) if own is not None else group_name
+            if "cell" in group:
+                weights[name] = _vars(group["cell"]["vars"])
+            elif own is not None:
+                weights[name] = _vars(own)
+    return config, weights
+
+
+def _read_legacy_h5(path: Path) -> tuple[dict[str, Any], dict[str, list[np.ndarray]]]:
+    h5py = _h5py()
+    try:
+        h5 = h5py.File(path, "r")
+    except OSError:
+        raise ValueError("expected an HDF5 file, found something else") from None
+    with h5:
+        if "model_config" not in h5.attrs:
+            raise ValueError(
+                "expected a whole model saved with model.save (a model_config attribute), "
+                "found none: weights alone do not say the layers' sizes and activations"
+            )
+        config = json.loads(_text(h5.attrs["model_config"]))
+        root = h5.get("model_weights", h5)
+        weights = {}
+        for layer in root.attrs.get("layer_names", []):
+            layer_name = _text(layer)
+            group = root[layer_name]
+            weight_names = [_text(w) for w in group.attrs.get("weight_names", [])]
+            weights[layer_name] = [np.asarray(group[w][()]) for w in weight_names]
+    return config, weights
+
+
+def _layers_of(config: dict[str, Any]) -> list[dict[str, Any]]:
+    inner = config.get("config", {})
+    layers = inner.get("layers") if isinstance(inner, dict) else None
+    if not isinstance(layers, list):
+        raise ValueError(
+            f"expected a Sequential or functional model config with a list of layers, "
+            f"found a {config.get('class_name', 'config without a class_name')}"
+        )
+    return layers
+
+
+def _recurrent_layer(kind: str, name: str, cfg: dict[str, Any], arrays: list[np.ndarray]) -> Layer:
+    if cfg.get("go_backwards"):
+        raise ValueError(f"layer {name!r} runs backwards (go_backwards), not supported yet")
+    activation = cfg.get("activation", "tanh")
+    if kind == "lstm" and (activation, cfg.get("recurrent_activation")) != ("tanh", "sigmoid"):
+        raise ValueError(
+            f"LSTM layer {name!r} uses activation {activation!r} and recurrent_activation "
+            f"{cfg.get('recurrent_activation')!r}; only tanh and sigmoid are supported"
+        )
+    if kind == "rnn" and activation not in ("tanh", "relu"):
+        raise ValueError(f"SimpleRNN layer {name!r} uses {activation!r}, expected tanh or relu")
+    use_bias = cfg.get("use_bias", True)
+    if len(arrays) != (3 if use_bias else 2):
+        raise ValueError(
+            f"expected {3 if use_bias else 2} arrays for layer {name!r} (kernel, "
+            f"recurrent_kernel{', bias' if use_bias else ''}), found {len(arrays)}"
+        )
+    kernel, recurrent = arrays[0], arrays[1]
+    if kernel.ndim != 2 or recurrent.ndim != 2:
+        raise ValueError(
+            f"layer {name!r} has kernel {kernel.shape} and recurrent_kernel "
+            f"{recurrent.shape}, expected (D, G·H) and (H, G·H)"
+        )
+    bias = arrays[2] if use_bias else np.zeros(kernel.shape[1], kernel.dtype)
+    # Keras multiplies x @ kernel; PyTorch W_ih @ x: the weights are transposes.
+    return Layer(
+        np.ascontiguousarray(kernel.T),
+        np.ascontiguousarray(recurrent.T),
+        np.ascontiguousarray(bias),
+        np.zeros_like(bias),  # Keras has one bias; PyTorch's second adds nothing
+    )
+
+
+def network_from_keras(
+    config: dict[str, Any], weights: dict[str, list[np.ndarray]], source: str
+) -> Network:
+    """The network described by a Keras model ``config`` with ``weights`` by layer name."""
+    kinds: set[str] = set()
+    layers: list[Layer] = []
+    readout = None
+    activations: list[str] = []
+    for entry in _layers_of(config):
+        class_name = entry.get("class_name", "?")
+        cfg = entry.get("config", {})
+        name = cfg.get("name", "?")
+        if class_name in _SKIPPED:
+            continue
+        if readout is not None:
+            raise ValueError(
+                f"layer {name!r} ({class_name}) follows the Dense readout; not supported"
+            )
+        if class_name in _RECURRENT:
+            if name not in weights:
+                raise ValueError(f"expected weights for layer {name!r}, found {sorted(weights)}")
+            kind = _RECURRENT[class_name]
+            kinds.add(kind)
+            layers.append(_recurrent_layer(kind, name, cfg, weights[name]))
+            activations.append(cfg.get("activation", "tanh"))
+        elif class_name == "Dense" and layers:
+            arrays = weights.get(name, [])
+            if not 1 <= len(arrays) <= 2:
+                raise ValueError(
+                    f"expected a kernel and a bias for Dense layer {name!r}, "
+                    f"found {len(arrays)} arrays"
+                )
+            activation = cfg.get("activation", "linear")
+            if activation not in ("linear", "softmax", None):
+                raise ValueError(
+                    f"Dense layer {name!r} uses {activation!r}, expected linear or softmax"
+                )
+            kernel = arrays[0]
+            bias = arrays[1] if len(arrays) > 1 else np.zeros(kernel.shape[1], kernel.dtype)
+            readout = Readout(
+                np.ascontiguousarray(kernel.T),
+                np.ascontiguousarray(bias),
+                "softmax" if activation == "softmax" else "linear",
+            )
+        else:
+            raise ValueError(
+                f"layer {name!r} is a {class_name}; lstm-sim reads LSTM or SimpleRNN layers "
+                "with an optional Dense after them, not this yet"
+            )
+    if not layers:
+        raise ValueError("expected an LSTM or SimpleRNN layer in the model, found none")
+    if len(kinds) > 1 or len(set(activations)) > 1:
+        raise ValueError(
+            "the recurrent layers mix LSTM and SimpleRNN or activations; not supported"
+        )
+    sizes = {layer.weight_hh.shape[1] for layer in layers}
+    if len(sizes) > 1:
+        raise ValueError(f"the recurrent layers have different sizes {sorted(sizes)}; expected one")
+    kind = kinds.pop()
+    return Network(
+        kind,  # type: ignore[arg-type]
+        layers,
+        readout=readout,
+        nonlinearity="relu" if activations[0] == "relu" else "tanh",
+        source=source,
+    )
+
+
+def read_keras(path: Path) -> Network:
+    """The network in a ``.keras`` or legacy ``.h5`` Keras model file."""
+    keras_zip = path.suffix.lower() == ".keras"
+    try:
+        config, weights = (_read_keras_zip if keras_zip else _read_legacy_h5)(path)
+    except (KeyError, OSError, TypeError, AttributeError) as err:
+        # h5py reports a missing group or a malformed file in several ways.
+        raise ValueError(f"expected a Keras model's layout, could not read it: {err}") from None
+    description = "Keras .keras model" if keras_zip else "Keras legacy .h5 model"
+    return network_from_keras(config, weights, f"{path} ({description})")

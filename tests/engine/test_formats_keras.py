@@ -1,0 +1,160 @@
+"""Keras files: real ones written by Keras 3 (scripts/make_torch_fixtures.py), a Keras 2
+style legacy .h5 built here from PyTorch weights, and the layers that are refused."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+from lstm_sim.engine import record
+from lstm_sim.engine.formats import load_model
+from lstm_sim.engine.formats.keras import network_from_keras
+
+h5py = pytest.importorskip("h5py")  # the 'keras' extra
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def keras_outputs() -> dict[str, np.ndarray]:
+    with np.load(FIXTURES / "keras" / "outputs.npz", allow_pickle=False) as npz:
+        return {key: npz[key] for key in npz.files}
+
+
+@pytest.mark.parametrize("file", ["lstm2.keras", "lstm2_legacy.h5"])
+def test_keras_files_match_keras(keras_outputs: dict[str, np.ndarray], file: str) -> None:
+    net = load_model(FIXTURES / "keras" / file)
+    assert (net.kind, net.num_layers, net.input_size, net.hidden_size) == ("lstm", 2, 3, 5)
+    assert net.readout is not None and net.readout.kind == "softmax"
+    assert not np.any(net.layers[0].bias_hh)  # Keras's single bias goes to bias_ih
+    trace = record(net, keras_outputs["x"])
+    np.testing.assert_allclose(trace.h, keras_outputs["h"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(trace.probs, keras_outputs["probs"], rtol=0, atol=1e-6)
+
+
+def _keras2_config(layers: list[dict]) -> str:
+    return json.dumps({"class_name": "Sequential", "config": {"name": "seq", "layers": layers}})
+
+
+def _lstm_entry(name: str, **cfg: object) -> dict:
+    base = {"name": name, "units": 5, "activation": "tanh", "recurrent_activation": "sigmoid"}
+    return {"class_name": "LSTM", "config": {**base, **cfg}}
+
+
+def test_keras2_legacy_h5_from_pytorch_weights_matches_pytorch(tmp_path: Path) -> None:
+    """Keras 2 names arrays 'kernel:0'...; built from PyTorch's weights, the file must give
+    PyTorch's outputs, which pins the gate order (Keras i, f, c, o = PyTorch i, f, g, o)."""
+    torch_net = load_model(FIXTURES / "torch" / "lstm2.pt")
+    path = tmp_path / "keras2.h5"
+    with h5py.File(path, "w") as h5:
+        h5.attrs["model_config"] = _keras2_config(
+            [{"class_name": "InputLayer", "config": {"name": "in"}}]
+            + [_lstm_entry(f"lstm_{k}", use_bias=True) for k in range(2)]
+            + [{"class_name": "Dropout", "config": {"name": "drop", "rate": 0.5}}]
+        ).encode()
+        weights = h5.create_group("model_weights")
+        weights.attrs["layer_names"] = [b"in", b"lstm_0", b"lstm_1", b"drop"]
+        for k, layer in enumerate(torch_net.layers):
+            group = weights.create_group(f"lstm_{k}")
+            names = [f"lstm_{k}/lstm_cell/{n}:0" for n in ("kernel", "recurrent_kernel", "bias")]
+            group.attrs["weight_names"] = [n.encode() for n in names]
+            group[names[0]] = layer.weight_ih.T
+            group[names[1]] = layer.weight_hh.T
+            group[names[2]] = layer.bias_ih + layer.bias_hh
+        for empty in ("in", "drop"):
+            weights.create_group(empty).attrs["weight_names"] = np.array([], dtype="S1")
+    with np.load(FIXTURES / "torch" / "outputs.npz", allow_pickle=False) as expected:
+        trace = record(load_model(path), expected["x"])
+        np.testing.assert_allclose(trace.h, expected["lstm2.h"], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(trace.c, expected["lstm2.c"], rtol=0, atol=1e-6)
+
+
+def _weights(d: int = 3, h: int = 5, blocks: int = 4) -> list[np.ndarray]:
+    rng = np.random.default_rng(0)
+    return [
+        rng.normal(size=(d, blocks * h)),
+        rng.normal(size=(h, blocks * h)),
+        np.zeros(blocks * h),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"class_name": "GRU", "config": {"name": "gru"}}, "'gru' is a GRU"),
+        ({"class_name": "Bidirectional", "config": {"name": "bi"}}, "'bi' is a Bidirectional"),
+        (_lstm_entry("l", recurrent_activation="hard_sigmoid"), "only tanh and sigmoid"),
+        (_lstm_entry("l", go_backwards=True), "go_backwards"),
+        ({"class_name": "Embedding", "config": {"name": "emb"}}, "'emb' is a Embedding"),
+    ],
+)
+def test_unsupported_layers_are_named(entry: dict, message: str) -> None:
+    config = json.loads(_keras2_config([entry]))
+    with pytest.raises(ValueError, match=message):
+        network_from_keras(config, {"l": _weights()}, "test")
+
+
+def test_simple_rnn_relu_without_bias_and_linear_head() -> None:
+    rng = np.random.default_rng(1)
+    config = json.loads(
+        _keras2_config(
+            [
+                {
+                    "class_name": "SimpleRNN",
+                    "config": {"name": "r", "activation": "relu", "use_bias": False},
+                },
+                {"class_name": "Dense", "config": {"name": "d", "activation": "linear"}},
+            ]
+        )
+    )
+    kernel, recurrent = rng.normal(size=(3, 4)), rng.normal(size=(4, 4))
+    dense = [rng.normal(size=(4, 2)), rng.normal(size=2)]
+    net = network_from_keras(config, {"r": [kernel, recurrent], "d": dense}, "test")
+    assert (net.kind, net.nonlinearity) == ("rnn", "relu")
+    x = rng.normal(size=(5, 3))
+    h = np.zeros(4)
+    for t in range(5):  # Keras: h_t = relu(x_t @ kernel + h_{t-1} @ recurrent_kernel)
+        h = np.maximum(x[t] @ kernel + h @ recurrent, 0)
+    trace = record(net, x)
+    np.testing.assert_allclose(trace.h[0, -1], h, atol=1e-12)
+    np.testing.assert_allclose(trace.logits[-1], h @ dense[0] + dense[1], atol=1e-12)
+
+
+def test_weights_only_and_broken_files(tmp_path: Path) -> None:
+    with h5py.File(tmp_path / "w.h5", "w") as h5:
+        h5.create_group("layers")
+    with pytest.raises(ValueError, match=r"w\.h5: expected a whole model saved with model\.save"):
+        load_model(tmp_path / "w.h5")
+    (tmp_path / "x.h5").write_text("not hdf5")
+    with pytest.raises(ValueError, match=r"x\.h5: expected an HDF5 file"):
+        load_model(tmp_path / "x.h5")
+    (tmp_path / "x.keras").write_text("not a zip")
+    with pytest.raises(ValueError, match=r"x\.keras: expected a \.keras zip"):
+        load_model(tmp_path / "x.keras")
+
+
+@pytest.fixture(scope="module")
+def keras() -> ModuleType:
+    os.environ.setdefault("KERAS_BACKEND", "torch")  # Keras 3 runs on PyTorch, no TensorFlow
+    return pytest.importorskip("keras")
+
+
+def test_live_keras_rnn_and_biasless_lstm(keras: ModuleType, tmp_path: Path) -> None:
+    keras.utils.set_random_seed(3)
+    x = np.random.default_rng(3).normal(size=(1, 8, 2)).astype(np.float32)
+    for recurrent in (
+        keras.layers.SimpleRNN(4, activation="relu", return_sequences=True),
+        keras.layers.LSTM(4, use_bias=False, return_sequences=True),
+    ):
+        model = keras.Sequential([keras.Input((None, 2)), recurrent, keras.layers.Dense(3)])
+        model.save(tmp_path / "m.keras")
+        net = load_model(tmp_path / "m.keras")
+        trace = record(net, x[0])
+        expected_h = keras.Model(model.inputs, recurrent.output).predict(x, verbose=0)[0]
+        np.testing.assert_allclose(trace.h[0], expected_h, rtol=0, atol=1e-6)
+        np.testing.assert_allclose(trace.logits, model.predict(x, verbose=0)[0], atol=1e-6)
