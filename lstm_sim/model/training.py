@@ -1,0 +1,329 @@
+"""Training a network on text or on numeric sequences, as a generator a worker thread runs.
+
+The trainer works on a float32 copy of the parameters: the caller's network is untouched
+until it takes :meth:`Trainer.result`. Every random choice comes from the
+``numpy.random.Generator`` passed in, so the same seed gives the same weights whatever
+the machine's speed (progress reports depend on the clock; the arithmetic never does).
+
+Text is trained with truncated backpropagation through time: the token stream is cut
+into B parallel streams, each step reads the next ``seq_len`` tokens of every stream,
+and the state at the end of a chunk is the initial state of the next (no gradient
+crosses the boundary). Numeric or token sequences start each sequence from a zero state.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstm_sim.engine.backprop import BackwardBuffers, LossKind, backward
+from lstm_sim.engine.batch import ForwardCache, forward
+from lstm_sim.engine.network import Kind, Network
+from lstm_sim.engine.optim import Adam, clip_grad_norm
+from lstm_sim.engine.vocab import Tokenizer, Vocabulary
+
+
+@dataclass(frozen=True)
+class TextData:
+    """One long text as token ids (N,) in ``vocab``; trained to predict the next token."""
+
+    vocab: Vocabulary
+    ids: np.ndarray
+
+    @classmethod
+    def from_text(cls, text: str, tokenizer: Tokenizer = "char") -> TextData:
+        """Tokenise ``text`` and build the vocabulary of its tokens, in sorted order."""
+        # A throwaway vocabulary cuts the text exactly as the final one will.
+        tokens = Vocabulary(("?",), tokenizer).tokenize(text)
+        if len(tokens) < 2:
+            raise ValueError(f"text has {len(tokens)} tokens; training needs at least 2")
+        vocab = Vocabulary(tuple(sorted(set(tokens))), tokenizer)
+        return cls(vocab, vocab.indices(tokens))
+
+    @property
+    def loss(self) -> LossKind:
+        return "xent"
+
+
+@dataclass(frozen=True)
+class SequenceData:
+    """N sequences of T steps, each trained from a zero initial state.
+
+    inputs: (N, T) token ids of ``vocab``, or (N, T, D) values. targets: (N, T) token ids
+    (-1 where a step has no target) for cross-entropy, or (N, T, K) values for MSE.
+    """
+
+    inputs: np.ndarray
+    targets: np.ndarray
+    vocab: Vocabulary | None = None
+
+    def __post_init__(self) -> None:
+        x, y = self.inputs, self.targets
+        if x.ndim not in (2, 3) or x.shape[0] == 0 or x.shape[1] == 0:
+            raise ValueError(f"inputs have shape {x.shape}, expected (N, T) ids or (N, T, D)")
+        if y.shape[:2] != x.shape[:2] or y.ndim not in (2, 3):
+            raise ValueError(
+                f"targets have shape {y.shape}, expected (N, T) ids or (N, T, K) with "
+                f"(N, T) = {x.shape[:2]} as the inputs"
+            )
+        if x.ndim == 2 and not np.issubdtype(x.dtype, np.integer):
+            raise ValueError(f"inputs of shape {x.shape} must be integer token ids")
+        if x.ndim == 2 and self.vocab is not None and (x.min() < 0 or x.max() >= len(self.vocab)):
+            raise ValueError(
+                f"inputs of shape {x.shape} hold ids {x.min()}..{x.max()}, expected "
+                f"0..{len(self.vocab) - 1}"
+            )
+
+    @property
+    def loss(self) -> LossKind:
+        return "xent" if self.targets.ndim == 2 else "mse"
+
+    @property
+    def input_size(self) -> int:
+        if self.inputs.ndim == 3:
+            return int(self.inputs.shape[2])
+        return len(self.vocab) if self.vocab is not None else int(self.inputs.max()) + 1
+
+    @property
+    def output_size(self) -> int:
+        if self.targets.ndim == 3:
+            return int(self.targets.shape[2])
+        return max(self.input_size, int(self.targets.max()) + 1)
+
+
+Data = TextData | SequenceData
+State = tuple[np.ndarray | None, np.ndarray | None]
+"""h and c (L, B, H) at the end of a chunk; None for a zero state."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """steps: optimiser updates; seq_len: steps of BPTT per update; batch_size: sequences
+    per update; clip: the global gradient norm is scaled down to at most this."""
+
+    steps: int
+    seq_len: int = 64
+    batch_size: int = 32
+    lr: float = 2e-3
+    clip: float = 5.0
+    report_every: float = 0.25  # seconds between progress reports
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "seq_len", "batch_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not self.lr > 0 or not self.clip > 0:
+            raise ValueError(f"lr and clip must be positive, got {self.lr} and {self.clip}")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A report: ``loss`` is the mean loss per target since the previous report,
+    ``grad_norm`` the last update's gradient norm before clipping, ``tokens_per_second``
+    the rate since the previous report, ``elapsed`` seconds since training began."""
+
+    step: int
+    steps: int
+    loss: float
+    grad_norm: float
+    tokens_per_second: float
+    elapsed: float
+    done: bool = False
+    stopped: bool = False
+
+
+def new_network(
+    data: Data, kind: Kind, hidden_size: int, num_layers: int, rng: np.random.Generator
+) -> Network:
+    """A freshly initialised network shaped for ``data``: a softmax readout over the
+    vocabulary for tokens, a linear readout for values."""
+    if isinstance(data, TextData):
+        size = len(data.vocab)
+        return Network.random(
+            kind,
+            size,
+            hidden_size,
+            rng,
+            num_layers=num_layers,
+            output_size=size,
+            vocab=data.vocab,
+            dtype=np.float32,
+        )
+    return Network.random(
+        kind,
+        data.input_size,
+        hidden_size,
+        rng,
+        num_layers=num_layers,
+        output_size=data.output_size,
+        readout_kind="softmax" if data.loss == "xent" else "linear",
+        vocab=data.vocab if data.inputs.ndim == 2 else None,
+        dtype=np.float32,
+    )
+
+
+@dataclass
+class _Chunk:
+    inputs: np.ndarray  # (T, B) ids or (T, B, D)
+    targets: np.ndarray  # (T, B) ids or (T, B, K)
+    carry: bool  # start from the state the previous chunk ended in
+
+
+class _TextBatches:
+    """Consecutive chunks of B parallel streams over the text, wrapping at its end."""
+
+    def __init__(self, data: TextData, seq_len: int, batch: int, rng: np.random.Generator):
+        self.ids, self.rng = data.ids, rng
+        self.batch = min(batch, len(data.ids) - 1)
+        self.stream = (len(data.ids) - 1) // self.batch
+        self.seq_len = min(seq_len, self.stream)
+        self.pos = self.stream  # forces a fresh epoch on the first chunk
+
+    def next(self) -> _Chunk:
+        carry = True
+        if self.pos + self.seq_len > self.stream:
+            # A new pass starts at a random offset, so chunk boundaries move between passes.
+            self.pos = int(self.rng.integers(0, self.stream - self.seq_len + 1))
+            carry = False
+        starts = np.arange(self.batch) * self.stream + self.pos
+        index = starts[None, :] + np.arange(self.seq_len)[:, None]  # (T, B)
+        self.pos += self.seq_len
+        return _Chunk(self.ids[index], self.ids[index + 1], carry)
+
+
+class _SequenceBatches:
+    """Minibatches of whole sequences in a shuffled order, each cut into chunks."""
+
+    def __init__(self, data: SequenceData, seq_len: int, batch: int, rng: np.random.Generator):
+        self.data, self.rng = data, rng
+        self.batch = min(batch, data.inputs.shape[0])
+        self.seq_len = seq_len
+        self.order = np.empty(0, np.intp)
+        self.rows = np.empty(0, np.intp)
+        self.pos = data.inputs.shape[1]
+
+    def next(self) -> _Chunk:
+        length = self.data.inputs.shape[1]
+        carry = True
+        if self.pos >= length:
+            if self.order.size < self.batch:
+                self.order = self.rng.permutation(self.data.inputs.shape[0])
+            self.rows, self.order = self.order[: self.batch], self.order[self.batch :]
+            self.pos, carry = 0, False
+        span = slice(self.pos, min(self.pos + self.seq_len, length))
+        self.pos = span.stop
+        # (B, T, ...) → (T, B, ...): time first, as the engine runs it
+        inputs = np.swapaxes(self.data.inputs[self.rows, span], 0, 1)
+        targets = np.swapaxes(self.data.targets[self.rows, span], 0, 1)
+        return _Chunk(inputs, targets, carry)
+
+
+class Trainer:
+    """Adam on minibatches with gradient clipping; iterate :meth:`run` for progress."""
+
+    def __init__(
+        self, network: Network, data: Data, config: TrainConfig, rng: np.random.Generator
+    ) -> None:
+        if data.loss == "xent" and network.output_size is None:
+            raise ValueError("training on token targets needs a network with a readout")
+        tokens = isinstance(data, TextData) or data.inputs.ndim == 2
+        input_size = len(data.vocab) if isinstance(data, TextData) else data.input_size
+        if tokens and network.input_size < input_size:
+            raise ValueError(
+                f"the data has {input_size} tokens but weight_ih_l0 has shape "
+                f"{network.layers[0].weight_ih.shape}"
+            )
+        self.config, self.data = config, data
+        self._dtype = network.dtype
+        self._network = network.astype(np.float32)  # a copy, trained in float32
+        self._batches = (
+            _TextBatches(data, config.seq_len, config.batch_size, rng)
+            if isinstance(data, TextData)
+            else _SequenceBatches(data, config.seq_len, config.batch_size, rng)
+        )
+        self._optimizer = Adam(self._network.state_dict(), lr=config.lr)
+        self._caches: dict[tuple[int, int], tuple[ForwardCache, BackwardBuffers]] = {}
+        self._stop = threading.Event()
+        self.step = 0
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to finish after the update in progress; safe from any thread."""
+        self._stop.set()
+
+    def result(self) -> Network:
+        """A copy of the trained network, in the dtype the caller's network had."""
+        return self._network.astype(self._dtype)
+
+    def _buffers(
+        self, steps: int, batch: int, tokens: bool
+    ) -> tuple[ForwardCache, BackwardBuffers]:
+        key = (steps, batch)
+        if key not in self._caches:
+            self._caches[key] = (
+                ForwardCache.allocate(self._network, steps, batch, token_ids=tokens),
+                BackwardBuffers(self._network, steps, batch),
+            )
+        return self._caches[key]
+
+    def train_step(self, chunk: _Chunk, state: State) -> tuple[float, int, float, State]:
+        """One update on ``chunk``; returns (loss sum, targets counted, gradient norm, the
+        state at the chunk's end)."""
+        steps, batch = chunk.targets.shape[:2]
+        tokens = chunk.inputs.ndim == 2
+        cache, buffers = self._buffers(steps, batch, tokens)
+        cache.inputs[...] = chunk.inputs
+        h0, c0 = state if chunk.carry else (None, None)
+        forward(self._network, cache, h0, c0)
+        counted = int(np.count_nonzero(chunk.targets >= 0)) if tokens else steps * batch
+        loss = self.data.loss
+        grads = backward(
+            self._network, cache, chunk.targets, loss, buffers, scale=1.0 / max(counted, 1)
+        )
+        norm = clip_grad_norm(grads.params, self.config.clip)
+        self._optimizer.step(grads.params)
+        end_state = (
+            cache.h_all[:, -1].copy(),
+            None if cache.c_all is None else cache.c_all[:, -1].copy(),
+        )
+        return grads.loss * counted, counted, norm, end_state
+
+    def run(self) -> Iterator[Progress]:
+        """Train, yielding a :class:`Progress` every ``report_every`` seconds, after the
+        first update and at the end (``done``; ``stopped`` too when :meth:`stop` ended it).
+        Closing the generator also stops cleanly, between two updates."""
+        config = self.config
+        start = last_report = time.perf_counter()
+        loss_sum, counted, tokens, norm = 0.0, 0, 0, 0.0
+        last_loss = float("nan")
+        state: State = (None, None)
+        while self.step < config.steps and not self._stop.is_set():
+            chunk = self._batches.next()
+            step_loss, step_count, norm, state = self.train_step(chunk, state)
+            self.step += 1
+            loss_sum += step_loss
+            counted += step_count
+            tokens += chunk.targets.shape[0] * chunk.targets.shape[1]
+            now = time.perf_counter()
+            if self.step == 1 or now - last_report >= config.report_every:
+                last_loss = loss_sum / max(counted, 1)
+                rate = tokens / max(now - last_report, 1e-9)
+                yield Progress(self.step, config.steps, last_loss, norm, rate, now - start)
+                last_report, loss_sum, counted, tokens = now, 0.0, 0, 0
+        now = time.perf_counter()
+        if counted:
+            last_loss = loss_sum / counted
+        rate = tokens / max(now - last_report, 1e-9) if tokens else 0.0
+        yield Progress(
+            self.step,
+            config.steps,
+            last_loss,
+            norm,
+            rate,
+            now - start,
+            done=True,
+            stopped=self._stop.is_set(),
+        )
