@@ -17,9 +17,9 @@ from lstm_sim.cli import gui
 
 
 def _subcommands() -> dict[str, ModuleType]:
-    from lstm_sim.cli import info, trace
+    from lstm_sim.cli import info, trace, train
 
-    return {"info": info, "trace": trace}
+    return {"info": info, "trace": trace, "train": train}
 
 
 class CommandError(Exception):

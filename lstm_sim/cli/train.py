@@ -1,0 +1,128 @@
+"""``lstm-sim train``: train a small LSTM or RNN and save it as a native .npz model.
+
+Data is a text file (character or word tokens, next-token prediction), an .npz of numeric
+sequences (``x`` (N, T, D) and ``y`` (N, T, K), mean squared error), or a built-in task.
+Progress goes to stderr on one line. Ctrl+C stops training and writes nothing; the model
+file is written under a temporary name and renamed, so it is never half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from lstm_sim.cli import CommandError
+from lstm_sim.engine.formats import save_native
+from lstm_sim.model.tasks import TASKS, make_task
+from lstm_sim.model.training import (
+    Data,
+    Progress,
+    SequenceData,
+    TextData,
+    TrainConfig,
+    Trainer,
+    new_network,
+)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "train",
+        help="train a small LSTM or RNN on text, sequences or a built-in task",
+        description=(
+            "Train a network with Adam and truncated backpropagation through time, then "
+            "save it as an lstm-sim .npz model."
+        ),
+    )
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--data", metavar="FILE", help="a UTF-8 text file, or an .npz with arrays x and y"
+    )
+    source.add_argument("--task", choices=sorted(TASKS), help="a built-in task")
+    parser.add_argument("--kind", choices=("lstm", "rnn"), default="lstm")
+    parser.add_argument("--hidden", type=int, default=64, metavar="H", help="units per layer")
+    parser.add_argument("--layers", type=int, default=1, metavar="L")
+    parser.add_argument("--steps", type=int, default=1000, metavar="N", help="Adam updates")
+    parser.add_argument("--out", required=True, metavar="MODEL.npz")
+    parser.add_argument("--seq-len", type=int, default=64, help="time steps per update")
+    parser.add_argument("--batch", type=int, default=32, help="sequences per update")
+    parser.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate")
+    parser.add_argument("--clip", type=float, default=5.0, help="largest gradient norm")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--tokenizer", choices=("char", "word"), default="char")
+
+
+def load_data(args: argparse.Namespace, rng: np.random.Generator) -> Data:
+    """The training data the arguments name."""
+    if args.task is not None:
+        return make_task(args.task, rng)
+    path = Path(args.data)
+    if not path.is_file():
+        raise CommandError(f"no data file {path}")
+    if path.suffix.lower() == ".npz":
+        with np.load(path, allow_pickle=False) as arrays:
+            missing = {"x", "y"} - set(arrays.files)
+            if missing:
+                raise CommandError(
+                    f"{path} holds {', '.join(arrays.files) or 'no arrays'}; expected x "
+                    f"(N, T, D) and y (N, T, K) (missing {', '.join(sorted(missing))})"
+                )
+            return SequenceData(arrays["x"], arrays["y"])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise CommandError(f"{path} is not UTF-8 text: {err}") from None
+    return TextData.from_text(text, args.tokenizer)
+
+
+def progress_line(p: Progress) -> str:
+    """One line of progress for a terminal: step/N, loss, gradient norm, tokens/s."""
+    width = 24
+    filled = int(width * p.step / p.steps)
+    bar = "#" * filled + "-" * (width - filled)
+    return (
+        f"[{bar}] {p.step}/{p.steps}  loss {p.loss:.4f}  |grad| {p.grad_norm:.3f}  "
+        f"{p.tokens_per_second:,.0f} tokens/s  {p.elapsed:.1f}s"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.suffix != ".npz":
+        raise CommandError(f"--out must end in .npz, got {out.name!r}")
+    if not out.parent.is_dir():
+        raise CommandError(f"no folder {out.parent} to write {out.name} in")
+    if args.hidden < 1 or args.layers < 1:
+        raise CommandError(
+            f"--hidden and --layers must be at least 1, got {args.hidden}, {args.layers}"
+        )
+    rng = np.random.default_rng(args.seed)
+    data = load_data(args, rng)
+    config = TrainConfig(
+        steps=args.steps, seq_len=args.seq_len, batch_size=args.batch, lr=args.lr, clip=args.clip
+    )
+    network = new_network(data, args.kind, args.hidden, args.layers, rng)
+    trainer = Trainer(network, data, config, rng)
+    last = None
+    try:
+        for last in trainer.run():
+            print("\r" + progress_line(last), end="", file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted at update {trainer.step}; nothing written", file=sys.stderr)
+        return 130
+    print(file=sys.stderr)
+    trained = trainer.result()
+    trained.metadata.update(
+        {
+            "trained_on": args.task or Path(args.data).name,
+            "steps": str(trainer.step),
+            "final_loss": f"{last.loss:.6g}" if last is not None else "",
+            "seed": str(args.seed),
+        }
+    )
+    save_native(trained, out)
+    print(f"wrote {out} ({trained.num_parameters:,} parameters)")
+    return 0
