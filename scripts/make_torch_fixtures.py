@@ -24,6 +24,9 @@ tests/fixtures/keras/:
   reading 3 features and a Dense(4, softmax), saved in both formats;
 - ``outputs.npz``: the inputs ``x`` (T, 3) and Keras's outputs of every layer,
   ``h`` (L, T, H) and ``probs`` (T, 4).
+
+When onnx is installed, PyTorch's exporter writes tests/fixtures/onnx/: ``lstm2.onnx``
+(the ``lstm2`` network above) and ``rnn_relu.onnx``, checked against ``outputs.npz``.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from lstm_sim.engine.formats import load_model, save_native
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "fixtures" / "torch"
+ONNX_OUT = ROOT / "tests" / "fixtures" / "onnx"
 KERAS_OUT = ROOT / "tests" / "fixtures" / "keras"
 SHIPPED = ROOT / "lstm_sim" / "resources" / "models" / "example_lstm2.npz"
 STEPS = 6
@@ -132,6 +136,7 @@ def main() -> None:
     np.savez_compressed(OUT / "outputs.npz", **outputs)
     ship_example()
     make_keras_fixtures(x.numpy())
+    make_onnx_fixtures(x)
     total = sum(p.stat().st_size for p in OUT.iterdir())
     print(f"wrote {len(list(OUT.iterdir()))} files, {total / 1024:.1f} KB, to {OUT}")
 
@@ -148,6 +153,24 @@ def ship_example() -> None:
     SHIPPED.parent.mkdir(parents=True, exist_ok=True)
     save_native(network, SHIPPED)
     print(f"wrote {SHIPPED}")
+
+
+def make_onnx_fixtures(x: torch.Tensor) -> None:
+    """The saved lstm2 and rnn_relu networks exported by PyTorch, when onnx is installed."""
+    try:
+        import onnx  # noqa: F401 - the exporter needs it
+    except ImportError:
+        print("onnx is not installed: tests/fixtures/onnx/ left as it is")
+        return
+    ONNX_OUT.mkdir(parents=True, exist_ok=True)
+    for name, module in (
+        ("lstm2", torch.nn.LSTM(3, 5, num_layers=2)),
+        ("rnn_relu", torch.nn.RNN(3, 4, nonlinearity="relu")),
+    ):
+        module.load_state_dict(torch.load(OUT / f"{name}.pt", weights_only=True))
+        # The legacy (TorchScript) exporter needs only onnx; (T, batch 1, D) as nn.LSTM reads.
+        torch.onnx.export(module, (x[:, None],), ONNX_OUT / f"{name}.onnx", dynamo=False)
+    print(f"wrote ONNX fixtures to {ONNX_OUT}")
 
 
 def make_keras_fixtures(x: np.ndarray) -> None:

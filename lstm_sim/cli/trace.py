@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_sim.cli import CommandError
-from lstm_sim.engine.formats import load_model
+from lstm_sim.engine.formats import SUFFIXES, load_model
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import Trace, record
 
@@ -33,7 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "every layer at every step to OUT (.npz arrays or a .csv table)."
         ),
     )
-    parser.add_argument("model", help="the model file (.npz, .pt, .pth, .safetensors)")
+    parser.add_argument("model", help=f"the model file ({', '.join(SUFFIXES)})")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--inputs", metavar="X", help="a (T, D) array: .npy, or .csv of numbers")
     source.add_argument("--text", metavar="STR", help="text, cut by the model's tokenizer")

@@ -11,6 +11,7 @@ suffix                   reader
                          running its pickle (:mod:`.torch_pickle`)
 ``.safetensors``         a PyTorch state_dict saved with safetensors
 ``.keras``, ``.h5``      a Keras model (:mod:`.keras`, needs h5py)
+``.onnx``                an ONNX graph's LSTM/RNN nodes (:mod:`.onnx_file`, needs onnx)
 =======================  ===========================================================
 
 Every problem with a file, a missing one included, raises ValueError naming the file,
@@ -27,6 +28,7 @@ import numpy as np
 
 from lstm_sim.engine.formats.keras import read_keras
 from lstm_sim.engine.formats.native import read_native, save_native
+from lstm_sim.engine.formats.onnx_file import read_onnx
 from lstm_sim.engine.formats.safetensors_file import read_safetensors
 from lstm_sim.engine.formats.torch_pickle import read_torch_file
 from lstm_sim.engine.formats.torch_state_dict import network_from_state_dict
@@ -44,6 +46,7 @@ _NETWORK_READERS: dict[str, Callable[[Path], Network]] = {
     ".npz": read_native,
     ".keras": read_keras,
     ".h5": read_keras,
+    ".onnx": read_onnx,
 }
 
 SUFFIXES = (*_NETWORK_READERS, *_STATE_DICT_READERS)
