@@ -99,6 +99,12 @@ def test_layer_shape_mismatch_names_the_array(tmp_path: Path) -> None:
         load_model(_save(tmp_path, arrays))
 
 
+def test_a_gap_in_the_layers_is_named(tmp_path: Path) -> None:
+    arrays = {k: v for k, v in _lstm_keys(layers=3).items() if not k.endswith("_l1")}
+    with pytest.raises(ValueError, match="expected the key weight_ih_l1 before weight_ih_l2"):
+        load_model(_save(tmp_path, arrays))
+
+
 def test_integer_weights_and_relu_lstm_are_refused(tmp_path: Path) -> None:
     arrays = _lstm_keys()
     path = _save(tmp_path, arrays, "lstm")

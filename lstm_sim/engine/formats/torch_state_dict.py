@@ -28,7 +28,6 @@ from lstm_sim.engine.network import Kind, Layer, Network, Readout
 
 _SUFFIX_STACKED = "weight_ih_l0"
 _SUFFIX_CELL = "weight_ih"
-_FLOAT_KINDS = "f"
 
 
 def find_recurrent_modules(keys: list[str]) -> list[str]:
@@ -70,7 +69,7 @@ def choose_module(keys: list[str], prefix: str | None) -> str:
 
 
 def _as_float(name: str, array: np.ndarray) -> np.ndarray:
-    if array.dtype.kind != _FLOAT_KINDS:
+    if array.dtype.kind != "f":
         raise ValueError(f"{name} has dtype {array.dtype}, expected floating point weights")
     return array
 
@@ -86,6 +85,12 @@ def _layer_names(arrays: Mapping[str, np.ndarray], prefix: str) -> list[tuple[st
             tuple(f"{prefix}{n}_l{k}" for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
         )
         k += 1
+    pattern = re.compile(re.escape(prefix) + r"weight_ih_l(\d+)")
+    stray = sorted(key for key in arrays if (m := pattern.fullmatch(key)) and int(m[1]) >= k)
+    if stray:
+        raise ValueError(
+            f"expected the key {prefix}weight_ih_l{k} before {stray[0]}, it is missing"
+        )
     return names
 
 
@@ -155,7 +160,7 @@ def _find_readout(
         and "embed" not in key.lower()  # an embedding (V, D) is read by index, not by h
         and value.ndim == 2
         and value.shape[1] == hidden
-        and value.dtype.kind == _FLOAT_KINDS
+        and value.dtype.kind == "f"
     ]
     if len(candidates) != 1:
         return None
