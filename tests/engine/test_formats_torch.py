@@ -187,3 +187,20 @@ def test_shipped_example_is_the_converted_fixture(outputs: dict[str, np.ndarray]
     for key, value in shipped.state_dict().items():
         np.testing.assert_array_equal(value, original[key], err_msg=key)
     np.testing.assert_allclose(record(shipped, outputs["x"]).h, outputs["lstm2.h"], atol=1e-6)
+
+
+def test_live_module_knows_its_nonlinearity(torch: ModuleType) -> None:
+    from lstm_sim.engine.formats.torch_module import network_from_module
+
+    torch.manual_seed(10)
+    model = torch.nn.Module()
+    model.rnn = torch.nn.RNN(3, 4, nonlinearity="relu").bfloat16()
+    model.out = torch.nn.Linear(4, 2).bfloat16()
+    net = network_from_module(model)
+    assert (net.kind, net.nonlinearity, net.dtype) == ("rnn", "relu", np.float32)
+    assert net.metadata["nonlinearity"] == "relu" and net.source == "a live torch Module"
+    x = torch.randn(5, 3)
+    h, _ = _torch_states(torch, model.rnn.float(), x, lstm=False)
+    np.testing.assert_allclose(record(net, x.numpy()).h, h, rtol=0, atol=1e-6)
+    with pytest.raises(ValueError, match=r"expected a torch\.nn\.Module, got a dict"):
+        network_from_module({})

@@ -14,6 +14,9 @@ suffix                   reader
 ``.onnx``                an ONNX graph's LSTM/RNN nodes (:mod:`.onnx_file`, needs onnx)
 =======================  ===========================================================
 
+A live ``torch.nn`` module is read by :func:`network_from_module` (torch is never
+imported here; the caller already has it).
+
 Every problem with a file, a missing one included, raises ValueError naming the file,
 what was expected and what was found.
 """
@@ -30,11 +33,12 @@ from lstm_sim.engine.formats.keras import read_keras
 from lstm_sim.engine.formats.native import read_native, save_native
 from lstm_sim.engine.formats.onnx_file import read_onnx
 from lstm_sim.engine.formats.safetensors_file import read_safetensors
+from lstm_sim.engine.formats.torch_module import network_from_module
 from lstm_sim.engine.formats.torch_pickle import read_torch_file
 from lstm_sim.engine.formats.torch_state_dict import network_from_state_dict
 from lstm_sim.engine.network import Network
 
-__all__ = ["SUFFIXES", "load_model", "save_native"]
+__all__ = ["SUFFIXES", "load_model", "network_from_module", "save_native"]
 
 _STATE_DICT_READERS: dict[str, tuple[str, Callable[[Path], dict[str, np.ndarray]]]] = {
     ".pt": ("PyTorch .pt state_dict", read_torch_file),

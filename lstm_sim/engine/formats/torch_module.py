@@ -1,0 +1,36 @@
+"""A live ``torch.nn`` module (an ``nn.LSTM``, ``nn.RNN``, a cell, or a whole model
+holding one) turned into a :class:`Network`, without importing torch here.
+
+Its state_dict goes through :mod:`lstm_sim.engine.formats.torch_state_dict` like a saved
+file's; unlike a file, the module itself says whether an RNN uses tanh or relu.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lstm_sim.engine.formats.torch_state_dict import choose_module, network_from_state_dict
+from lstm_sim.engine.network import Network
+
+
+def network_from_module(module: Any, prefix: str | None = None) -> Network:
+    """The recurrent part of ``module``; ``prefix`` picks one of several (``"encoder.lstm"``)."""
+    if not hasattr(module, "state_dict") or not hasattr(module, "get_submodule"):
+        raise ValueError(f"expected a torch.nn.Module, got a {type(module).__name__}")
+    arrays: dict[str, np.ndarray] = {}
+    for key, tensor in module.state_dict().items():
+        tensor = tensor.detach().cpu()
+        # NumPy has no bfloat16 or float16 matmul worth using: widen like the file readers.
+        if tensor.is_floating_point() and tensor.element_size() < 4:
+            tensor = tensor.float()
+        arrays[key] = tensor.numpy()
+    chosen = choose_module(list(arrays), prefix)
+    recurrent = module.get_submodule(chosen[:-1]) if chosen else module
+    return network_from_state_dict(
+        arrays,
+        source=f"a live torch {type(module).__name__}",
+        prefix=chosen,
+        nonlinearity=getattr(recurrent, "nonlinearity", None),
+    )
