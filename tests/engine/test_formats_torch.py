@@ -198,7 +198,8 @@ def test_live_module_knows_its_nonlinearity(torch: ModuleType) -> None:
     model.out = torch.nn.Linear(4, 2).bfloat16()
     net = network_from_module(model)
     assert (net.kind, net.nonlinearity, net.dtype) == ("rnn", "relu", np.float32)
-    assert net.metadata["nonlinearity"] == "relu" and net.source == "a live torch Module, module 'rnn'"
+    assert net.metadata["nonlinearity"] == "relu"
+    assert net.source == "a live torch Module, module 'rnn'"
     x = torch.randn(5, 3)
     h, _ = _torch_states(torch, model.rnn.float(), x, lstm=False)
     np.testing.assert_allclose(record(net, x.numpy()).h, h, rtol=0, atol=1e-6)
