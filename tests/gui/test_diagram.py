@@ -7,7 +7,9 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
 
 from lstm_sim.engine import Network, Vocabulary
 from lstm_sim.gui.colors import THEMES, value_color
@@ -320,3 +322,35 @@ def test_zoom_scales_the_view_and_reset_fits_the_cell(make_view):
     scene_in_view = view.mapToScene(view.viewport().rect()).boundingRect()
     assert scene_in_view.contains(view.diagram().sceneRect().center())
     assert scene_in_view.width() >= view.diagram().sceneRect().width() - 1
+
+
+def test_hovering_a_cell_shows_its_exact_value(make_view, qtbot):
+    session = lstm_session()
+    view = make_view(session)
+    session.seek(1)
+    strip = view.strip("c")
+    where = QPointF(view.mapFromScene(strip.cell_rect(1).center()))
+    # A plain move with no button, as the mouse makes it; the scene turns it into hover.
+    move = QMouseEvent(
+        QEvent.Type.MouseMove,
+        where,
+        QPointF(view.viewport().mapToGlobal(where.toPoint())),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(view.viewport(), move)
+    assert strip.toolTip() == f"C_t, unit 1: {session.current.c[1]:.4f}"
+
+
+def test_the_unit_window_arrows_page_through_the_units(make_view, qtbot):
+    session = lstm_session(hidden=40)
+    view = make_view(session)
+    caption = view.diagram().window_caption.sceneBoundingRect()
+    right_end = view.mapFromScene(caption.right() - 4, caption.center().y())
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=right_end)
+    assert view.unit_window() == range(16, 32)
+    left_end = view.mapFromScene(caption.left() + 4, caption.center().y())
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=left_end)
+    assert view.unit_window() == range(0, 16)
+    assert session.unit == 0  # paging the window does not select anything

@@ -180,6 +180,11 @@ def lstm_layout() -> Layout:
     layout.texts = {
         "header": TextAnchor(QPointF(20.0, 10.0), "left"),
         "window": TextAnchor(QPointF(1980.0, 1080.0), "right"),
+        # Under each layer, beside the wire that feeds it.
+        "forget_layer": TextAnchor(QPointF(x_f + 12.0, box_bottom + 12.0), "left"),
+        "input_layer": TextAnchor(QPointF(x_i + 12.0, box_bottom + 12.0), "left"),
+        "candidate_layer": TextAnchor(QPointF(x_g + 12.0, box_bottom + 12.0), "left"),
+        "output_layer": TextAnchor(QPointF(x_o + 12.0, box_bottom + 12.0), "left"),
         "c_out": TextAnchor(QPointF(x_belt_out, y_belt - 60.0), "right"),
         "h_out": TextAnchor(QPointF(x_out, y_bus + 14.0), "right"),
         "h_up": TextAnchor(QPointF(x_h_fork + 14.0, 40.0), "left"),
@@ -192,7 +197,7 @@ def rnn_layout() -> Layout:
     y_main, y_loop = 620.0, 70.0
     x_loop_in, x_cat, x_box, x_fork, x_loop_out = 110.0, 440.0, 900.0, 1500.0, 1880.0
     box = LAYER_SIZE
-    layout = Layout(cell_frame=QRectF(250.0, 300.0, 1400.0, 560.0))
+    layout = Layout(cell_frame=QRectF(250.0, 380.0, 1400.0, 440.0))
     layout.nodes = {"rnn_layer": NodeGeometry("layer", QPointF(x_box, y_main), "tanh")}
     layout.wires = {
         "h_prev": polyline((x_loop_in, y_main), (x_cat, y_main)),
@@ -211,7 +216,7 @@ def rnn_layout() -> Layout:
     }
     layout.strips = {
         "h_prev": StripGeometry(QPointF(285.0, y_main), "above"),
-        "x": StripGeometry(QPointF(x_cat, 880.0), "left"),
+        "x": StripGeometry(QPointF(x_cat, 950.0), "left"),
         "pre": StripGeometry(QPointF(x_box, y_main - 120.0), "left"),
         "h": StripGeometry(QPointF(1210.0, y_main), "above"),
     }
@@ -219,6 +224,7 @@ def rnn_layout() -> Layout:
         "header": TextAnchor(QPointF(20.0, 10.0), "left"),
         "window": TextAnchor(QPointF(1980.0, 10.0), "right"),
         "h_up": TextAnchor(QPointF(x_fork + 14.0, 180.0), "left"),
+        "rnn_layer": TextAnchor(QPointF(x_box, y_main + box.height() / 2 + 16.0), "center"),
         "loop": TextAnchor(QPointF((x_loop_in + x_loop_out) / 2, y_loop + 12.0), "center"),
     }
     return layout

@@ -87,8 +87,9 @@ class StripLabel:
                 top + label.height() - value.height() - 4.0,
             )
 
-    def set_colors(self, palette: Palette) -> None:
-        self.label.setDefaultTextColor(palette.foreground)
+    def set_colors(self, palette: Palette, *, active: bool = False) -> None:
+        """Labels of what the active phase computes take the highlight colour."""
+        self.label.setDefaultTextColor(palette.highlight if active else palette.foreground)
         self.value.setBrush(palette.caption)
 
 
@@ -166,6 +167,10 @@ class DiagramScene(QGraphicsScene):
         }
         for name, item in self.exit_labels.items():
             item.set_html(_EXIT_LABELS[name])
+        for name, html in self.wiring.node_captions.items():
+            caption = TextItem(texts[name], CAPTION_FONT)
+            caption.set_html(html)
+            self.exit_labels[name] = caption
         if "loop" in texts:
             loop = TextItem(texts["loop"], CAPTION_FONT)
             loop.set_html("next step: h<sub>t</sub> becomes h<sub>t−1</sub>")
@@ -263,6 +268,7 @@ class DiagramScene(QGraphicsScene):
             else:
                 label.value.setText("")
             label.place(strip_rect(self.layout.strips[quantity.field], count))
+            label.set_colors(self.palette, active=state == "active")
         self.header.set_html(frame.header)
         self.token.set_html("" if frame.token is None else _token_html(frame.token))
         x_strip = strip_rect(self.layout.strips["x"], len(self.strips["x"].units()))

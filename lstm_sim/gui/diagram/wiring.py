@@ -44,6 +44,7 @@ class Wiring:
     wires: tuple[Wire, ...]
     quantities: tuple[Quantity, ...]
     node_phases: dict[str, str]  # node name -> key of the phase that computes it
+    node_captions: dict[str, str]  # node name -> rich text saying what the node is
 
     def phase_index(self, key: str) -> int:
         """Position of phase ``key`` in the step, 0 for the first."""
@@ -119,6 +120,12 @@ LSTM_WIRING = Wiring(
         "cell_tanh": "hidden",
         "output_mul": "hidden",
     },
+    node_captions={
+        "forget_layer": "forget gate",
+        "input_layer": "input gate",
+        "candidate_layer": "candidate",
+        "output_layer": "output gate",
+    },
 )
 
 RNN_WIRING = Wiring(
@@ -138,6 +145,12 @@ RNN_WIRING = Wiring(
         Quantity("h", "h<sub>t</sub>", "signed", 1),
     ),
     node_phases={"rnn_layer": "hidden"},
+    node_captions={
+        "rnn_layer": (
+            "h<sub>t</sub> = tanh(W<sub>ih</sub> x<sub>t</sub> + "
+            "W<sub>hh</sub> h<sub>t−1</sub> + b)"
+        ),
+    },
 )
 
 
