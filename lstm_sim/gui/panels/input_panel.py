@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -137,7 +137,9 @@ class InputPanel(QWidget):
         tint.setAlpha(CURRENT_STEP_ALPHA)
         if 0 <= self._highlighted_t < self.session.num_steps:
             for item in self._step_items(self._highlighted_t):
-                item.setData(Qt.ItemDataRole.BackgroundRole, None)
+                # An empty brush, not setData(role, None): PySide6 6.12 under-counts
+                # references to None there, which crashes Python 3.11 after a while.
+                item.setBackground(QBrush())
         for item in self._step_items(t):
             item.setBackground(tint)
         self._highlighted_t = t
