@@ -3,9 +3,11 @@ computed are empty, flows move along the wires, clicks select units, themes and 
 
 from __future__ import annotations
 
+import sys
 import xml.etree.ElementTree as ET
 
 import numpy as np
+import PySide6
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
@@ -354,3 +356,24 @@ def test_the_unit_window_arrows_page_through_the_units(make_view, qtbot):
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=left_end)
     assert view.unit_window() == range(0, 16)
     assert session.unit == 0  # paging the window does not select anything
+
+
+def test_painting_frames_keeps_the_reference_count_of_none(make_view):
+    # PySide6-Essentials 6.12.0 drops a reference to None on every call of a method that
+    # returns nothing (QPainter.setPen, QGraphicsItem.setPos, ...). On Python 3.11, where
+    # None is not immortal, an animated diagram then aborts the interpreter after a few
+    # thousand frames ("none_dealloc"). Python 3.12+ makes None immortal, so this holds.
+    session = lstm_session(hidden=16)
+    view = make_view(session)
+    view.set_animation_duration(10_000)
+    session.next_phase()
+    before = sys.getrefcount(None)
+    for p in np.linspace(0.0, 1.0, 50):
+        view.set_progress(float(p))
+        view.viewport().repaint()
+    view.finish_animation()
+    lost = before - sys.getrefcount(None)
+    assert lost < 100, (
+        f"{lost} references to None were lost painting 50 frames with PySide6 "
+        f"{PySide6.__version__}; pin PySide6-Essentials != 6.12.0"
+    )
