@@ -16,7 +16,7 @@ unseen name) can still get the gender, from the noun.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -81,7 +81,7 @@ class Story:
     where the model must predict its gender. wrong_pronoun: (T,) the same pronoun in the
     other gender at those positions ("he" for "she", "his" or "him" for "her"), "" elsewhere.
     distance: (T,) words since the last word that told the gender, at pronoun positions
-    counting to the pronoun itself; 0 elsewhere.
+    counting to the pronoun itself; 0 elsewhere. names: (K,) the person of each episode.
     """
 
     tokens: tuple[str, ...]
@@ -90,7 +90,7 @@ class Story:
     pronoun_next: np.ndarray
     wrong_pronoun: tuple[str, ...]
     distance: np.ndarray
-    names: tuple[str, ...] = field(default=())
+    names: tuple[str, ...]
 
     @property
     def pronoun_positions(self) -> np.ndarray:
@@ -118,12 +118,11 @@ class _Writer:
     def __init__(self) -> None:
         self.tokens: list[str] = []
         self.gender: list[int] = []
-        self.introduced: list[bool] = []
-        self.wrong: list[str] = []  # the wrong pronoun the *previous* position predicts
+        self.wrong: list[str] = []  # on a pronoun, the other gender's; "" elsewhere
         self.distance: list[int] = []
         self.reveals: list[int] = []  # indices of the words that told a gender
         self.current = UNKNOWN
-        self.last_cue = -1  # index of the last word that told the gender
+        self.last_reveal = -1  # index of the last word that told the gender
 
     def words(self, text: str) -> None:
         for word in text.split():
@@ -133,22 +132,21 @@ class _Writer:
         """A word that tells a (possibly new) person's gender: a name or a cue noun."""
         self.current = gender
         self.reveals.append(len(self.tokens))
-        self._append(word, wrong="", reveals=True)
+        self._append(word, wrong="", tells_gender=True)
 
     def pronoun(self, table: dict[int, str]) -> None:
         """The subject's pronoun from ``table``; the other gender's is the wrong one."""
         other = MALE if self.current == FEMALE else FEMALE
-        self._append(table[self.current], wrong=table[other], reveals=True)
+        self._append(table[self.current], wrong=table[other], tells_gender=True)
 
-    def _append(self, word: str, wrong: str, reveals: bool = False) -> None:
+    def _append(self, word: str, wrong: str, tells_gender: bool = False) -> None:
         position = len(self.tokens)
         self.tokens.append(word)
         self.gender.append(self.current)
-        self.introduced.append(False)
         self.wrong.append(wrong)
-        self.distance.append(position - self.last_cue if wrong else 0)
-        if reveals:
-            self.last_cue = position
+        self.distance.append(position - self.last_reveal if wrong else 0)
+        if tells_gender:
+            self.last_reveal = position
 
 
 def _introduce(writer: _Writer, rng: np.random.Generator, name: str, gender: int, cue: bool) -> int:

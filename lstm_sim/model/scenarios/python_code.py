@@ -109,7 +109,8 @@ def _line_starts(chars: np.ndarray) -> np.ndarray:
 def _tokens(text: str) -> list[tokenize.TokenInfo]:
     """Every token ``tokenize`` can make of ``text``; after an error it carries on from
     the next line, so broken or partial code still gets most of its labels."""
-    lines = text.splitlines(keepends=True)
+    # Lines as tokenize's readline sees them: split at '\n' only.
+    lines = io.StringIO(text).readlines()
     found: list[tokenize.TokenInfo] = []
     first_line = 0
     while first_line < len(lines):
