@@ -132,14 +132,12 @@ class Saturation:
     """Per unit, the fraction of steps a gate spends saturated: left (< low) and right
     (> high), each (H,). A unit with both near 0 works as a soft, graded gate."""
 
-    gate: str
     left: np.ndarray
     right: np.ndarray
 
 
 def saturation(
     gate_values: np.ndarray,
-    gate: str = "",
     low: float = SATURATION_LOW,
     high: float = SATURATION_HIGH,
 ) -> Saturation:
@@ -149,7 +147,7 @@ def saturation(
         raise ValueError(f"gate values have shape {gate_values.shape}, expected (T, H), T >= 1")
     if not low < high:
         raise ValueError(f"low {low} must be below high {high}")
-    return Saturation(gate, (gate_values < low).mean(axis=0), (gate_values > high).mean(axis=0))
+    return Saturation((gate_values < low).mean(axis=0), (gate_values > high).mean(axis=0))
 
 
 def gate_saturation(traces: list[Trace], layer: int) -> dict[str, Saturation]:
@@ -163,8 +161,7 @@ def gate_saturation(traces: list[Trace], layer: int) -> dict[str, Saturation]:
         if not 0 <= layer < trace.num_layers:
             raise ValueError(f"layer {layer} is out of range for {trace.num_layers} layers")
     return {
-        gate: saturation(np.concatenate([t.gate(gate)[layer] for t in traces]), gate)
-        for gate in "ifo"
+        gate: saturation(np.concatenate([t.gate(gate)[layer] for t in traces])) for gate in "ifo"
     }
 
 

@@ -83,7 +83,7 @@ def test_pearson_matches_numpy_corrcoef_and_ranks_by_magnitude() -> None:
 
 def test_saturation_counts_each_side() -> None:
     gates = np.array([[0.05, 0.5], [0.95, 0.5], [0.5, 0.01], [0.02, 0.1]])
-    result = saturation(gates, "f")
+    result = saturation(gates)
     np.testing.assert_array_equal(result.left, [0.5, 0.25])
     np.testing.assert_array_equal(result.right, [0.25, 0.0])
 
