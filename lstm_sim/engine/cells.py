@@ -17,8 +17,8 @@ import numpy as np
 
 # Up to this size a C-contiguous (H, 4H) copy gives the fastest vector-matrix product;
 # above it (H > 181 in float64, H > 256 in float32) the transposed view of (4H, H) is up to
-# twice as fast, as OpenBLAS's two threads then each stream half the rows from their own
-# cache (measured on a 2-core Xeon with OpenBLAS 0.3.31).
+# twice as fast when OpenBLAS runs two threads, which then each stream half the rows from
+# their own cache; on one thread the two tie there (2-core Xeon, OpenBLAS 0.3.31).
 CONTIGUOUS_WEIGHT_BYTES = 1024 * 1024
 
 
