@@ -8,6 +8,13 @@ with a readout ``logits`` (T, V) and, for softmax, ``probs`` (T, V); with a voca
 
 OUT.csv has one row per (layer, step, unit) and a column per per-unit quantity, with a
 token column for text input; per-sequence arrays (x, logits, probs) are in the .npz only.
+
+With ``--grad`` the loss of the sequence is backpropagated through time: OUT.npz gains
+``loss`` (a scalar), ``step_loss`` (T,), ``dh`` and, for an LSTM, ``dc`` (L, T, H), the
+total gradient reaching h_t and c_t, and ``grad.<name>`` for every parameter under its
+PyTorch name; OUT.csv gains ``dh`` and ``dc`` columns. Targets come from ``--targets``
+(.npy: (T,) token ids for xent, -1 for none; (T, K) values for mse) or, for text, are the
+next tokens of the text.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_sim.cli import CommandError
+from lstm_sim.engine.backprop import LOSSES, Gradients, gradients
 from lstm_sim.engine.formats import SUFFIXES, load_model
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import Trace, record
@@ -54,6 +62,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--h0", metavar="H.npy", help="initial hidden state (L, H), zeros if absent"
     )
     parser.add_argument("--c0", metavar="C.npy", help="initial cell state (L, H), LSTM only")
+    parser.add_argument(
+        "--grad",
+        action="store_true",
+        help="also backpropagate the sequence's loss: dh, dc and every parameter's gradient",
+    )
+    parser.add_argument(
+        "--targets",
+        metavar="Y.npy",
+        help="targets for --grad: (T,) token ids (-1: none) or (T, K) values; "
+        "with text input the next tokens are the default",
+    )
+    parser.add_argument(
+        "--loss",
+        choices=LOSSES,
+        help="loss for --grad: next-token cross-entropy or mean squared error "
+        "(default: xent for a softmax readout, mse otherwise)",
+    )
 
 
 def _load_npy(path: str, what: str) -> np.ndarray:
@@ -120,23 +145,38 @@ def trace_arrays(network: Network, trace: Trace) -> dict[str, np.ndarray]:
     return arrays  # type: ignore[return-value]
 
 
-def csv_columns(trace: Trace) -> dict[str, np.ndarray]:
+def gradient_arrays(grads: Gradients) -> dict[str, np.ndarray]:
+    """The results of ``--grad`` under the names documented above."""
+    arrays = {"loss": np.asarray(grads.loss), "step_loss": grads.step_loss, "dh": grads.dh}
+    if grads.dc is not None:
+        arrays["dc"] = grads.dc
+    arrays |= {f"grad.{name}": value for name, value in grads.params.items()}
+    return arrays
+
+
+def csv_columns(trace: Trace, grads: Gradients | None = None) -> dict[str, np.ndarray]:
     """The per-unit quantities, each (L, T, H), in the order the CSV lists them."""
     if trace.kind == "rnn":
-        return {"a": trace.pre, "h": trace.h}
-    hidden = trace.hidden_size
-    columns = {
-        f"pre_{g}": trace.pre[..., k * hidden : (k + 1) * hidden] for k, g in enumerate("ifgo")
-    }
-    columns |= {g: trace.gate(g) for g in "ifgo"}
-    columns |= {"fc": trace.fc, "ig": trace.ig, "c": trace.c, "tanh_c": trace.tanh_c, "h": trace.h}
+        columns = {"a": trace.pre, "h": trace.h}
+    else:
+        hidden = trace.hidden_size
+        columns = {
+            f"pre_{g}": trace.pre[..., k * hidden : (k + 1) * hidden] for k, g in enumerate("ifgo")
+        }
+        columns |= {g: trace.gate(g) for g in "ifgo"}
+        columns |= {"fc": trace.fc, "ig": trace.ig, "c": trace.c, "tanh_c": trace.tanh_c}
+        columns["h"] = trace.h
+    if grads is not None:
+        columns["dh"] = grads.dh
+        if grads.dc is not None:
+            columns["dc"] = grads.dc
     return columns  # type: ignore[return-value]
 
 
-def write_csv(trace: Trace, path: Path) -> None:
+def write_csv(trace: Trace, path: Path, grads: Gradients | None = None) -> None:
     layers, steps, hidden = trace.num_layers, trace.num_steps, trace.hidden_size
     layer, t, unit = (a.ravel().tolist() for a in np.indices((layers, steps, hidden)))
-    columns = csv_columns(trace)
+    columns = csv_columns(trace, grads)
     header = ["layer", "t", "unit", *columns]
     values = [layer, t, unit, *(c.ravel().tolist() for c in columns.values())]
     if trace.tokens is not None:
@@ -148,10 +188,27 @@ def write_csv(trace: Trace, path: Path) -> None:
         writer.writerows(zip(*values, strict=True))
 
 
+def backpropagate(network: Network, trace: Trace, args: argparse.Namespace) -> Gradients:
+    """The gradients of the sequence's loss, for ``--grad``."""
+    if args.targets is not None:
+        targets = _load_npy(args.targets, "targets")
+    elif trace.tokens is not None and network.vocab is not None:
+        # Next-token prediction: step t is scored on token t+1; the last step has no target.
+        ids = network.vocab.indices(trace.tokens)
+        targets = np.append(ids[1:], -1)
+    else:
+        raise CommandError("--grad needs --targets Y.npy when the input is not text")
+    softmax = network.readout is not None and network.readout.kind == "softmax"
+    loss = args.loss or ("xent" if softmax else "mse")
+    return gradients(network, trace, targets, loss)
+
+
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".npz", ".csv"):
         raise CommandError(f"--out {out}: expected a file ending in .npz or .csv")
+    if args.targets is not None and not args.grad:
+        raise CommandError("--targets is used only with --grad")
     network = load_model(args.model, args.prefix, nonlinearity=args.nonlinearity)
     if args.dtype is not None:
         network = network.astype(args.dtype)
@@ -168,10 +225,14 @@ def run(args: argparse.Namespace) -> int:
     h0 = None if args.h0 is None else _load_npy(args.h0, "h0")
     c0 = None if args.c0 is None else _load_npy(args.c0, "c0")
     trace = record(network, inputs, h0, c0)
+    grads = backpropagate(network, trace, args) if args.grad else None
     if out.suffix.lower() == ".csv":
-        write_csv(trace, out)
+        write_csv(trace, out, grads)
     else:
-        np.savez(out, **trace_arrays(network, trace))
+        arrays = trace_arrays(network, trace)
+        if grads is not None:
+            arrays |= gradient_arrays(grads)
+        np.savez(out, **arrays)
     print(
         f"wrote {out}: {trace.num_steps} steps through {network.num_layers} "
         f"{network.kind.upper()} layer(s) of {network.hidden_size} units"
