@@ -6,6 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGraphicsItem
 
 from lstm_sim.gui.plots.trace_plot import TracePlotWidget
 
@@ -28,7 +29,10 @@ class StatePlot(TracePlotWidget):
             quantities.append(("c", "c<sub>t</sub>  cell state"))
         for row, (key, title) in enumerate(quantities):
             plot = self._add_plot(key, title, row, 0)
+            # Moving the cursor line repaints the plot; caching the many-unit curve as a
+            # pixmap keeps that repaint from redrawing H antialiased lines.
             self.all_units[key] = pg.PlotCurveItem(connect="finite")
+            self.all_units[key].setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.selected[key] = pg.PlotCurveItem()
             self.selected[key].setZValue(5)
             plot.addItem(self.all_units[key])
