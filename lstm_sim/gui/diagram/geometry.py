@@ -17,16 +17,16 @@ from PySide6.QtGui import QPainterPath
 SCENE_RECT = QRectF(0.0, 0.0, 2000.0, 1120.0)
 
 STRIP_LENGTH = 224.0
-MAX_CELL_WIDTH = 30.0
-CELL_HEIGHT = 22.0
+MAX_CELL_WIDTH = 44.0
+CELL_HEIGHT = 26.0
 MAX_CELLS = 16
 """At most this many units are drawn per strip; a larger H scrolls a window of units."""
 
-LABEL_FONT = 30.0
-VALUE_FONT = 19.0
-SYMBOL_FONT = 34.0
-HEADER_FONT = 30.0
-CAPTION_FONT = 21.0
+LABEL_FONT = 36.0
+VALUE_FONT = 26.0
+SYMBOL_FONT = 40.0
+HEADER_FONT = 34.0
+CAPTION_FONT = 24.0
 
 OP_RADIUS = 25.0
 LAYER_SIZE = QSizeF(130.0, 76.0)

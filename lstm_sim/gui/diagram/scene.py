@@ -71,14 +71,15 @@ class StripLabel:
         scene.addItem(self.value)
 
     def place(self, strip: QRectF) -> None:
-        """Left of the strip on a vertical wire, above it on a horizontal one."""
+        """On a vertical wire: label left of the strip, value under it beside the wire.
+        On a horizontal wire: label above the strip, value after the label."""
         label = self.label.boundingRect()
         value = self.value.boundingRect()
         if self.geometry.label_side == "left":
-            right = strip.left() - 10.0
-            top = strip.center().y() - (label.height() + value.height()) / 2
-            self.label.setPos(right - label.width(), top)
-            self.value.setPos(right - value.width(), top + label.height())
+            self.label.setPos(
+                strip.left() - 10.0 - label.width(), strip.center().y() - label.height() / 2
+            )
+            self.value.setPos(strip.center().x() + 10.0, strip.bottom() + 4.0)
         else:
             top = strip.top() - 6.0 - label.height()
             self.label.setPos(strip.left(), top)
