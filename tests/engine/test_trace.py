@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from lstm_sim.engine.network import Layer, Network, Readout
-from lstm_sim.engine.trace import record, rerun_from, set_initial_state
+from lstm_sim.engine.trace import project_inputs, record, rerun_from, set_initial_state
 from lstm_sim.engine.vocab import Vocabulary
 
 TRACE_ARRAYS = ("h_all", "c_all", "pre", "act", "fc", "ig", "tanh_c", "logits", "probs")
@@ -245,6 +245,22 @@ def test_tokens_are_one_hot_encoded_and_kept() -> None:
     trace = record(network, list("cab"))
     assert trace.tokens == ("c", "a", "b")
     np.testing.assert_array_equal(trace.x, [[0, 0, 1], [1, 0, 0], [0, 1, 0]])
+
+
+def test_one_hot_inputs_pick_columns_with_the_numbers_of_the_full_product() -> None:
+    rng = np.random.default_rng(28)
+    weight_ih = rng.standard_normal((12, 5))
+    one_hot = np.eye(5)[[4, 0, 0, 2]]
+    picked = np.empty((4, 12))
+    project_inputs(weight_ih, one_hot, picked)
+    np.testing.assert_array_equal(picked, weight_ih[:, [4, 0, 0, 2]].T)
+    np.testing.assert_array_equal(picked, one_hot @ weight_ih.T)
+    almost = one_hot.copy()
+    almost[1, 3] = 1e-3  # no longer one-hot: the product must see it
+    multiplied = np.empty((4, 12))
+    project_inputs(weight_ih, almost, multiplied)
+    np.testing.assert_allclose(multiplied, almost @ weight_ih.T, rtol=1e-15)
+    assert not np.array_equal(multiplied[1], picked[1])
 
 
 def test_a_plain_list_of_numbers_is_a_one_feature_sequence() -> None:
