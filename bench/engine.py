@@ -1,5 +1,6 @@
 """How fast the engine records a sequence: microseconds per step of ``record()`` on a
-1-layer LSTM, against torch.nn.LSTM on one thread when torch is importable.
+1-layer LSTM, against torch.nn.LSTM on one thread when torch is importable, and the
+microseconds an edit of the last step costs (``rerun_from`` that step).
 
     python bench/engine.py [--steps 1000] [--repeats 7] [--blas-threads N]
 
@@ -52,7 +53,7 @@ def main() -> None:
 
     import numpy as np
 
-    from lstm_sim.engine import Network, record
+    from lstm_sim.engine import Network, record, rerun_from
 
     try:
         import torch
@@ -65,13 +66,20 @@ def main() -> None:
         torch.set_num_threads(1)
         print(f"torch {torch.__version__}, nn.LSTM under no_grad on 1 thread")
     print()
-    print(f"{'H':>5} {'dtype':>8} {'engine us/step':>15} {'torch us/step':>14} {'ratio':>6}")
+    print(
+        f"{'H':>5} {'dtype':>8} {'engine us/step':>15} {'torch us/step':>14} {'ratio':>6} "
+        f"{'edit last us':>13}"
+    )
     rng = np.random.default_rng(0)
     for hidden in HIDDEN_SIZES:
         for dtype in (np.float64, np.float32):
             network = Network.random("lstm", hidden, hidden, rng, dtype=dtype)
             x = rng.standard_normal((args.steps, hidden)).astype(dtype)
             engine = median_seconds(lambda n=network, x=x: record(n, x), args.repeats)
+            trace = record(network, x)
+            edit = median_seconds(
+                lambda n=network, tr=trace: rerun_from(n, tr, args.steps - 1), args.repeats
+            )
             reference = None
             if torch is not None:
                 torch_dtype = torch.float64 if dtype is np.float64 else torch.float32
@@ -83,16 +91,17 @@ def main() -> None:
                         return m(x)
 
                 reference = median_seconds(run_torch, args.repeats)
-            engine_s = torch_s = float("nan")
+            engine_s = torch_s = edit_s = float("nan")
             for _ in range(args.repeats):
                 engine_s = engine()
+                edit_s = edit()
                 if reference is not None:
                     torch_s = reference()
             per_step = 1e6 / args.steps
             ratio = engine_s / torch_s if reference is not None else float("nan")
             print(
                 f"{hidden:>5} {np.dtype(dtype).name:>8} {engine_s * per_step:>15.1f} "
-                f"{torch_s * per_step:>14.1f} {ratio:>6.2f}"
+                f"{torch_s * per_step:>14.1f} {ratio:>6.2f} {edit_s * 1e6:>13.0f}"
             )
 
 
