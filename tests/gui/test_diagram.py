@@ -62,6 +62,8 @@ def test_strips_show_the_trace_at_the_cursor_and_are_empty_before_their_phase(ma
                     np.testing.assert_array_equal(strip.values(), getattr(record, field))
                 else:
                     assert strip.values() is None, (t, phase, field)
+    gates = [value_color(float(v), "gate").name() for v in session.current.f]
+    assert [c.name() for c in view.strip("f").colors()] == gates
 
 
 def test_strips_follow_the_selected_layer(make_view):

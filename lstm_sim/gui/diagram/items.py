@@ -71,9 +71,6 @@ class TextItem(QGraphicsTextItem):
             self.setHtml(html)
             self._align()
 
-    def html(self) -> str:
-        return self._html
-
     def _align(self) -> None:
         width = self.boundingRect().width()
         shift = {"left": 0.0, "right": width, "center": width / 2}[self.anchor.align]
