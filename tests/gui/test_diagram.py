@@ -277,6 +277,12 @@ def test_an_rnn_gets_its_own_diagram(make_view):
     session.seek(1, 1)
     np.testing.assert_array_equal(view.strip("h").values(), session.current.h)
     np.testing.assert_array_equal(view.strip("pre").values(), session.current.pre)
+    assert view.node("rnn_layer").geometry.symbol == "tanh"
+    relu = Network.random("rnn", 3, 5, rng)
+    relu.nonlinearity = "relu"
+    session.load(relu, rng.normal(size=(3, 3)))
+    assert view.node("rnn_layer").geometry.symbol == "ReLU"
+    assert "ReLU(" in view.diagram().exit_labels["rnn_layer"].toPlainText()
     session.load(Network.random("lstm", 3, 4, rng), rng.normal(size=(3, 3)))
     assert view.diagram_kind() == "lstm"
     assert len(view.strip("f").units()) == 4
@@ -364,7 +370,7 @@ def test_painting_frames_cannot_exhaust_the_references_to_none(make_view):
     # PySide6-Essentials 6.12.0 drops a reference to None on every call of a method that
     # returns nothing (QPainter.setPen, QGraphicsItem.setPos, ...). On Python 3.11, where
     # None is not immortal, an animated diagram would abort the interpreter after a few
-    # seconds ("none_dealloc") unless lstm_sim.gui gives None spare references first.
+    # seconds ("none_dealloc"); pyproject excludes that release on 3.11.
     session = lstm_session(hidden=16)
     view = make_view(session)
     view.set_animation_duration(10_000)
@@ -377,7 +383,8 @@ def test_painting_frames_cannot_exhaust_the_references_to_none(make_view):
     view.finish_animation()
     lost_per_frame = max(before - sys.getrefcount(None), 0) / frames
     a_day_of_frames = 60 * 60 * 60 * 24
-    assert sys.getrefcount(None) > lost_per_frame * a_day_of_frames, (
+    # Less than one per frame is the garbage collector at work, not a leak per call.
+    assert lost_per_frame < 1 or sys.getrefcount(None) > lost_per_frame * a_day_of_frames, (
         f"PySide6 {PySide6.__version__} loses {lost_per_frame:.0f} references to None per "
         f"frame and only {sys.getrefcount(None)} are left"
     )

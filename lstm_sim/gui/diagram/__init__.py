@@ -220,7 +220,13 @@ class DiagramView(QGraphicsView):
         show_x = not (layer == 0 and session.tokens is not None and input_size > 16)
         old = self._diagram
         self._diagram = DiagramScene(
-            network.kind, network.hidden_size, input_size, x_label, show_x_strip=show_x, parent=self
+            network.kind,
+            network.hidden_size,
+            input_size,
+            x_label,
+            show_x_strip=show_x,
+            nonlinearity=network.nonlinearity,
+            parent=self,
         )
         self._diagram.set_palette(THEMES[self._theme])
         for strip in self._diagram.strips.values():

@@ -192,13 +192,17 @@ def lstm_layout() -> Layout:
     return layout
 
 
-def rnn_layout() -> Layout:
-    """The simple tanh RNN: one layer, h_t fed back over the top into the left input."""
+def rnn_layout(nonlinearity: str = "tanh") -> Layout:
+    """The simple RNN: one tanh (or ReLU) layer, h_t fed back over the top into the left
+    input."""
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
     y_main, y_loop = 620.0, 70.0
     x_loop_in, x_cat, x_box, x_fork, x_loop_out = 110.0, 440.0, 900.0, 1500.0, 1880.0
     box = LAYER_SIZE
     layout = Layout(cell_frame=QRectF(250.0, 380.0, 1400.0, 440.0))
-    layout.nodes = {"rnn_layer": NodeGeometry("layer", QPointF(x_box, y_main), "tanh")}
+    symbol = "tanh" if nonlinearity == "tanh" else "ReLU"
+    layout.nodes = {"rnn_layer": NodeGeometry("layer", QPointF(x_box, y_main), symbol)}
     layout.wires = {
         "h_prev": polyline((x_loop_in, y_main), (x_cat, y_main)),
         "x": polyline((x_cat, 1100.0), (x_cat, y_main)),

@@ -105,14 +105,16 @@ class DiagramScene(QGraphicsScene):
         x_label: str,
         *,
         show_x_strip: bool = True,
+        nonlinearity: str = "tanh",
         parent: QObject | None = None,
     ):
         """``x_label``: rich text naming the layer's input; ``show_x_strip`` False shows
-        only the token for a one-hot input too long to draw."""
+        only the token for a one-hot input too long to draw; ``nonlinearity`` is a simple
+        RNN's ("tanh" or "relu")."""
         super().__init__(parent)
         self.kind = kind
-        self.wiring: Wiring = wiring_for(kind)
-        self.layout: Layout = lstm_layout() if kind == "lstm" else rnn_layout()
+        self.wiring: Wiring = wiring_for(kind, nonlinearity)
+        self.layout: Layout = lstm_layout() if kind == "lstm" else rnn_layout(nonlinearity)
         self.hidden_size = hidden_size
         self.input_size = input_size
         self.show_x_strip = show_x_strip

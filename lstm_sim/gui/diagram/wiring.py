@@ -9,7 +9,7 @@ computes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from lstm_sim.engine.network import Kind
@@ -149,13 +149,18 @@ RNN_WIRING = Wiring(
         "rnn_layer": (
             "h<sub>t</sub> = tanh(W<sub>ih</sub> x<sub>t</sub> + "
             "W<sub>hh</sub> h<sub>t−1</sub> + b)"
-        ),
+        )
     },
 )
 
 
-def wiring_for(kind: Kind) -> Wiring:
-    """The wiring of a ``kind`` network's diagram."""
+def wiring_for(kind: Kind, nonlinearity: str = "tanh") -> Wiring:
+    """The wiring of a ``kind`` network's diagram; a simple RNN names its nonlinearity."""
     if kind not in ("lstm", "rnn"):
         raise ValueError(f"kind must be 'lstm' or 'rnn', got {kind!r}")
-    return LSTM_WIRING if kind == "lstm" else RNN_WIRING
+    if kind == "lstm":
+        return LSTM_WIRING
+    if nonlinearity == "relu":
+        caption = RNN_WIRING.node_captions["rnn_layer"].replace("tanh(", "ReLU(")
+        return replace(RNN_WIRING, node_captions={"rnn_layer": caption})
+    return RNN_WIRING
