@@ -1,0 +1,113 @@
+"""Writing a recorded trace (and, optionally, its gradients) to .npz or .csv files.
+
+The .npz holds, for an LSTM, ``h c i f g o fc ig tanh_c`` each (L, T, H) and ``pre``
+(L, T, 4H) with the gate pre-activations in blocks i, f, g, o; for a simple RNN ``h`` and
+its pre-activation ``a`` (L, T, H). Always ``x`` (T, D) as fed, ``h0`` (and ``c0``) (L, H);
+with a readout ``logits`` (T, V) and, for softmax, ``probs`` (T, V); with a vocabulary
+``vocab`` (V,) and, for token input, ``tokens`` (T,), both unicode, so the file loads with
+``allow_pickle=False``.
+
+The .csv has one row per (layer, step, unit) and a column per per-unit quantity, with a
+token column for token input; per-sequence arrays (x, logits, probs) are in the .npz only.
+
+With gradients the .npz gains ``loss`` (a scalar), ``step_loss`` (T,), ``dh`` and, for an
+LSTM, ``dc`` (L, T, H), and ``grad.<name>`` for every parameter under its PyTorch name; the
+.csv gains ``dh`` and ``dc`` columns.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from lstm_sim.engine.backprop import Gradients
+from lstm_sim.engine.network import Network
+from lstm_sim.engine.trace import Trace
+
+TRACE_SUFFIXES = (".npz", ".csv")
+
+
+def trace_arrays(network: Network, trace: Trace) -> dict[str, np.ndarray]:
+    """Every recorded quantity under the names documented above."""
+    arrays: dict[str, np.ndarray] = {"x": trace.x, "h": trace.h, "h0": trace.h_all[:, 0]}
+    if trace.kind == "lstm":
+        assert trace.c_all is not None
+        arrays |= {"c": trace.c, "c0": trace.c_all[:, 0], "pre": trace.pre}
+        arrays |= {name: trace.gate(name) for name in "ifgo"}
+        arrays |= {"fc": trace.fc, "ig": trace.ig, "tanh_c": trace.tanh_c}
+    else:
+        arrays["a"] = trace.pre
+    if trace.logits is not None:
+        arrays["logits"] = trace.logits
+    if trace.probs is not None:
+        arrays["probs"] = trace.probs
+    if network.vocab is not None:
+        arrays["vocab"] = np.array(network.vocab.tokens, dtype=np.str_)
+    if trace.tokens is not None:
+        arrays["tokens"] = np.array(trace.tokens, dtype=np.str_)
+    return arrays  # type: ignore[return-value]
+
+
+def gradient_arrays(grads: Gradients) -> dict[str, np.ndarray]:
+    """The gradients of a sequence's loss under the names documented above."""
+    arrays = {"loss": np.asarray(grads.loss), "step_loss": grads.step_loss, "dh": grads.dh}
+    if grads.dc is not None:
+        arrays["dc"] = grads.dc
+    arrays |= {f"grad.{name}": value for name, value in grads.params.items()}
+    return arrays
+
+
+def csv_columns(trace: Trace, grads: Gradients | None = None) -> dict[str, np.ndarray]:
+    """The per-unit quantities, each (L, T, H), in the order the CSV lists them."""
+    if trace.kind == "rnn":
+        columns = {"a": trace.pre, "h": trace.h}
+    else:
+        hidden = trace.hidden_size
+        columns = {
+            f"pre_{g}": trace.pre[..., k * hidden : (k + 1) * hidden] for k, g in enumerate("ifgo")
+        }
+        columns |= {g: trace.gate(g) for g in "ifgo"}
+        columns |= {"fc": trace.fc, "ig": trace.ig, "c": trace.c, "tanh_c": trace.tanh_c}
+        columns["h"] = trace.h
+    if grads is not None:
+        columns["dh"] = grads.dh
+        if grads.dc is not None:
+            columns["dc"] = grads.dc
+    return columns  # type: ignore[return-value]
+
+
+def write_csv(trace: Trace, path: Path, grads: Gradients | None = None) -> None:
+    """One row per (layer, step, unit) of ``trace`` to ``path``."""
+    layers, steps, hidden = trace.num_layers, trace.num_steps, trace.hidden_size
+    layer, t, unit = (a.ravel().tolist() for a in np.indices((layers, steps, hidden)))
+    columns = csv_columns(trace, grads)
+    header = ["layer", "t", "unit", *columns]
+    values = [layer, t, unit, *(c.ravel().tolist() for c in columns.values())]
+    if trace.tokens is not None:
+        header.insert(2, "token")
+        values.insert(2, [trace.tokens[k] for k in t])
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(zip(*values, strict=True))
+
+
+def write_trace(
+    network: Network, trace: Trace, path: str | Path, grads: Gradients | None = None
+) -> Path:
+    """Write ``trace`` (recorded through ``network``) to a .npz or .csv file, chosen by the
+    suffix of ``path``; returns the path written."""
+    out = Path(path)
+    suffix = out.suffix.lower()
+    if suffix not in TRACE_SUFFIXES:
+        raise ValueError(f"{out}: expected a file ending in .npz or .csv, found {suffix or 'none'}")
+    if suffix == ".csv":
+        write_csv(trace, out, grads)
+    else:
+        arrays = trace_arrays(network, trace)
+        if grads is not None:
+            arrays |= gradient_arrays(grads)
+        np.savez(out, **arrays)
+    return out
