@@ -84,7 +84,10 @@ def lstm_layer_forward(
     # z_t = scale ⊙ a_t: half the pre-activation of i, f, o and all of g's, built from
     # the same half-scaled terms, so 2·z_t equals a_t bit for bit.
     xw_half = np.multiply(xw[start:], scale)
-    z = np.empty_like(xw_half)  # C-contiguous, as np.dot's out= requires
+    # z is written with np.dot, whose out= must be C-contiguous of the result's dtype.
+    z = pre[start:]
+    if not (z.flags.c_contiguous and z.dtype == xw_half.dtype):
+        z = np.empty_like(xw_half)
     i_all, f_all = act[start:, ..., :hidden], act[start:, ..., hidden : 2 * hidden]
     g_all, o_all = act[start:, ..., 2 * hidden : 3 * hidden], act[start:, ..., 3 * hidden :]
     dot, add, multiply, tanh = np.dot, np.add, np.multiply, np.tanh
