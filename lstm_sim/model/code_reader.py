@@ -1,0 +1,308 @@
+"""Karpathy's code-reading cells, without Qt: which units of a character model of Python
+source track strings, comments, docstrings, indentation, brackets or the position in a
+line, and how saturated each unit's gates are (Karpathy, Johnson & Fei-Fei 2015).
+
+Everything works on any text the user pastes: the text is put on the corpus alphabet,
+recorded through the network once, labelled by :mod:`.scenarios.python_code`, and each
+unit's per-character values are scored against a label by :mod:`lstm_sim.engine.probes`
+(ROC AUC for a yes/no pattern, Pearson correlation for a number). The GUI's find-units
+list and the training script that picks the units named in the shipped model both rank
+with :func:`find_units`, so what the scenario claims is what the list shows.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstm_sim.engine.formats import load_model
+from lstm_sim.engine.network import Network
+from lstm_sim.engine.probes import ProbeKind, Saturation, gate_saturation, rank_units
+from lstm_sim.engine.trace import Trace, record
+from lstm_sim.model.scenarios.python_code import CodeLabels, clean_source, label_source
+from lstm_sim.resources import resource_path
+
+MODEL_RESOURCE = "models/scenarios/code_reader.npz"
+
+QUANTITIES = ("c", "h", "i", "f", "g", "o")
+"""What a unit can be read by: the cell state c, the hidden state h, or one gate."""
+
+SATURATION_GATES = ("i", "f", "o")
+"""The sigmoid gates whose saturation the paper measures."""
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A property of each character that a unit may track.
+
+    name: the label of :class:`CodeLabels`; title: what the GUI lists; kind: "auc" for a
+    yes/no property, "correlation" for a number.
+    """
+
+    name: str
+    title: str
+    kind: ProbeKind
+
+
+PATTERNS = (
+    Pattern("in_string", "inside a one-line string literal", "auc"),
+    Pattern("in_comment", "inside a # comment", "auc"),
+    Pattern("in_docstring", "inside a triple-quoted string (docstring)", "auc"),
+    Pattern("indent", "indentation depth (leading spaces / 4)", "correlation"),
+    Pattern("bracket_depth", "bracket depth", "correlation"),
+    Pattern("line_position", "position in the line", "correlation"),
+)
+
+DEFAULT_TEXT = """\
+    for o, a in opts:
+        if o in ("-n", "--number"):
+            number = int(a)
+        if o in ("-s", "--setup"):
+            setup.append(a)
+        if o in ("-u", "--unit"):
+            if a in units:
+                time_unit = a
+            else:
+                print("Unrecognized unit. Please select nsec, usec, msec, or sec.",
+                      file=sys.stderr)
+                return 2
+        if o in ("-r", "--repeat"):
+            repeat = int(a)
+            if repeat <= 0:
+                repeat = 1
+        if o in ("-p", "--process"):
+            timer = time.process_time
+        if o in ("-v", "--verbose"):
+            if verbose:
+                precision += 1
+            verbose += 1
+        if o in ("-h", "--help"):
+            print(__doc__, end=' ')
+            return 0
+    setup = "\\n".join(setup) or "pass"
+
+    # Include the current directory, so that local imports work (sys.path
+    # contains the directory of this script, rather than the current
+    # directory)
+    import os
+    sys.path.insert(0, os.curdir)
+    if _wrap_timer is not None:
+        timer = _wrap_timer(timer)
+"""
+"""The text the scenario opens on: ``main()`` of the standard library's timeit.py
+(Python 3.11), a held-out module the model never trained on, with one-line strings,
+comments, brackets and four levels of indentation."""
+
+
+def pattern_named(name: str) -> Pattern:
+    """The :class:`Pattern` called ``name``."""
+    for pattern in PATTERNS:
+        if pattern.name == name:
+            return pattern
+    raise ValueError(f"no pattern {name!r}; patterns are {', '.join(p.name for p in PATTERNS)}")
+
+
+@dataclass(frozen=True)
+class CodeReading:
+    """A text recorded through a network, with its per-character labels.
+
+    text: the characters the network read (T,); trace: the recording, (L, T, ...);
+    labels: :class:`CodeLabels` of ``text``, each (T,).
+    """
+
+    text: str
+    trace: Trace
+    labels: CodeLabels
+
+
+def read_code(network: Network, text: str) -> CodeReading:
+    """Record ``text`` through ``network`` after putting it on the corpus alphabet (tabs
+    expanded, characters beyond printable ASCII shown as '?')."""
+    _check_character_model(network)
+    cleaned = clean_source(text)
+    if len(cleaned) < 2:
+        raise ValueError(f"text has {len(cleaned)} characters; finding units needs at least 2")
+    return CodeReading(cleaned, record(network, list(cleaned)), label_source(cleaned))
+
+
+def reading_of_trace(trace: Trace) -> CodeReading:
+    """A :class:`CodeReading` of a trace already recorded on characters (the session's)."""
+    if trace.tokens is None or any(len(token) != 1 for token in trace.tokens):
+        raise ValueError("the trace was not recorded on characters; code patterns need text")
+    text = "".join(trace.tokens)
+    return CodeReading(text, trace, label_source(text))
+
+
+def _check_character_model(network: Network) -> None:
+    if network.kind != "lstm":
+        raise ValueError(f"code reading needs an LSTM, got a {network.kind} network")
+    if network.vocab is None or network.vocab.tokenizer != "char":
+        raise ValueError("code reading needs a character-level model (a 'char' vocabulary)")
+
+
+def unit_values(trace: Trace, quantity: str, layer: int) -> np.ndarray:
+    """The per-step values of every unit of ``layer`` read by ``quantity``, (T, H)."""
+    if trace.kind != "lstm":
+        raise ValueError(f"code reading needs an LSTM trace, got a {trace.kind} trace")
+    if not 0 <= layer < trace.num_layers:
+        raise ValueError(f"layer {layer} is out of range for {trace.num_layers} layers")
+    if quantity == "c":
+        assert trace.c is not None
+        return trace.c[layer]
+    if quantity == "h":
+        return trace.h[layer]
+    if quantity in QUANTITIES:
+        return trace.gate(quantity)[layer]
+    raise ValueError(f"quantity must be one of {', '.join(QUANTITIES)}, got {quantity!r}")
+
+
+@dataclass(frozen=True)
+class UnitScore:
+    """One unit's fit to a pattern: ``score`` is max(AUC, 1 - AUC) or |r| (higher is
+    better, 1 is perfect), ``raw`` the AUC or r itself, ``sign`` -1 when the unit is low
+    where the pattern holds (or falls as the number grows)."""
+
+    unit: int
+    score: float
+    raw: float
+    sign: int
+
+
+def find_units(
+    network: Network,
+    source: Trace | CodeReading | str,
+    pattern: str,
+    quantity: str = "c",
+    layer: int = 0,
+) -> list[UnitScore]:
+    """Every unit of ``layer``, best first, by how well ``quantity`` tracks ``pattern``
+    over the characters of ``source`` (a text to record, a recorded reading, or a trace
+    recorded on characters)."""
+    if isinstance(source, str):
+        reading = read_code(network, source)
+    elif isinstance(source, Trace):
+        reading = reading_of_trace(source)
+    else:
+        reading = source
+    if reading.trace.hidden_size != network.hidden_size:
+        raise ValueError(
+            f"the trace has H={reading.trace.hidden_size}, the network H={network.hidden_size}"
+        )
+    chosen = pattern_named(pattern)
+    labels = reading.labels[chosen.name]
+    if chosen.kind == "auc" and labels.all() == labels.any():
+        inside = "every" if labels.any() else "no"
+        raise ValueError(f"{inside} character of the text is {chosen.title}; nothing to compare")
+    if chosen.kind == "correlation" and np.ptp(labels) == 0:
+        raise ValueError(f"the {chosen.title} never changes in the text; nothing to correlate")
+    ranking = rank_units(unit_values(reading.trace, quantity, layer), labels, chosen.kind)
+    return [
+        UnitScore(int(unit), float(score), float(ranking.raw[unit]), int(sign))
+        for unit, score, sign in zip(ranking.units, ranking.scores, ranking.signs, strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class FoundUnit:
+    """The unit that tracks ``pattern`` best over every layer and over c and h."""
+
+    pattern: str
+    quantity: str
+    layer: int
+    unit: int
+    score: float
+    raw: float
+
+    def as_dict(self) -> dict[str, str | int | float]:
+        return {
+            "pattern": self.pattern,
+            "quantity": self.quantity,
+            "layer": self.layer,
+            "unit": self.unit,
+            "score": round(self.score, 4),
+            "raw": round(self.raw, 4),
+        }
+
+
+def best_unit(
+    network: Network,
+    source: CodeReading,
+    pattern: str,
+    quantities: tuple[str, ...] = ("c", "h"),
+) -> FoundUnit:
+    """The best unit for ``pattern`` over every layer and each of ``quantities``, by the
+    ranking of :func:`find_units`."""
+    found = []
+    for layer in range(network.num_layers):
+        for quantity in quantities:
+            top = find_units(network, source, pattern, quantity, layer)[0]
+            found.append(FoundUnit(pattern, quantity, layer, top.unit, top.score, top.raw))
+    return max(found, key=lambda unit: unit.score)
+
+
+def unit_score(network: Network, source: CodeReading, found: FoundUnit) -> UnitScore:
+    """How well the unit ``found`` tracks its pattern over ``source``."""
+    ranking = find_units(network, source, found.pattern, found.quantity, found.layer)
+    return next(score for score in ranking if score.unit == found.unit)
+
+
+@dataclass(frozen=True)
+class UnitSaturation:
+    """The paper's saturation measure for the sigmoid gates of one layer.
+
+    gates: ("i", "f", "o"); left, right: (3, H), the fraction of steps each unit's gate
+    spends below 0.1 and above 0.9 (a point per unit of the paper's scatter plot).
+    """
+
+    gates: tuple[str, ...]
+    left: np.ndarray
+    right: np.ndarray
+
+    def of(self, gate: str) -> Saturation:
+        if gate not in self.gates:
+            raise ValueError(f"gate must be one of {', '.join(self.gates)}, got {gate!r}")
+        k = self.gates.index(gate)
+        return Saturation(self.left[k], self.right[k])
+
+
+def unit_saturation(source: Trace | CodeReading, layer: int = 0) -> UnitSaturation:
+    """Per unit, the fraction of the recorded characters at which each sigmoid gate of
+    ``layer`` is saturated."""
+    trace = source.trace if isinstance(source, CodeReading) else source
+    by_gate = gate_saturation([trace], layer)
+    return UnitSaturation(
+        SATURATION_GATES,
+        np.stack([by_gate[gate].left for gate in SATURATION_GATES]),
+        np.stack([by_gate[gate].right for gate in SATURATION_GATES]),
+    )
+
+
+def shipped_units(network: Network) -> dict[str, FoundUnit]:
+    """The units a model's metadata names (key ``units``, a JSON list written by
+    scripts/train_code_reader.py), by pattern; empty when it names none."""
+    text = network.metadata.get("units")
+    if text is None:
+        return {}
+    try:
+        entries = json.loads(text)
+        units = {
+            entry["pattern"]: FoundUnit(
+                str(entry["pattern"]),
+                str(entry["quantity"]),
+                int(entry["layer"]),
+                int(entry["unit"]),
+                float(entry["score"]),
+                float(entry["raw"]),
+            )
+            for entry in entries
+        }
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
+        raise ValueError(f"the model's metadata 'units' cannot be read: {err}") from None
+    return units
+
+
+def load_code_reader() -> Network:
+    """The shipped character model of Python source."""
+    return load_model(resource_path(MODEL_RESOURCE))

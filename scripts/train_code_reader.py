@@ -1,0 +1,231 @@
+"""Train the code-reader scenario's model: a character-level LSTM on Python's own standard
+library, with lstm-sim's trainer (no PyTorch), then find the units that track strings,
+comments and docstrings and write them into the model's metadata.
+
+    OPENBLAS_NUM_THREADS=1 python scripts/train_code_reader.py \
+        [--hidden 128] [--layers 1] [--steps 20000] [--seed 0] \
+        [--out lstm_sim/resources/models/scenarios/code_reader.npz]
+
+Seeded: the same arguments give the same weights. Units are picked on a slice of the
+training text by :func:`lstm_sim.model.code_reader.best_unit` (the ranking the GUI's
+find-units list uses, over c and h of every layer) and their scores are then measured
+on the held-out modules, which training never saw. A checkpoint is written every few
+minutes; ``--resume`` continues from one (with fresh Adam moments, so a resumed run is
+not bit-identical to an uninterrupted one, and its metadata says so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from lstm_sim.engine.formats import load_model, save_native
+from lstm_sim.engine.network import Network
+from lstm_sim.engine.vocab import Vocabulary
+from lstm_sim.model.code_reader import (
+    MODEL_RESOURCE,
+    PATTERNS,
+    CodeReading,
+    FoundUnit,
+    best_unit,
+    read_code,
+    unit_score,
+)
+from lstm_sim.model.scenarios.python_code import VOCABULARY, load_corpus
+from lstm_sim.model.training import TextData, TrainConfig, Trainer, new_network
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = REPO / "lstm_sim" / "resources" / MODEL_RESOURCE
+SELECTION_CHARS = 150_000  # the end of the training text, where units are picked
+TARGETS = {"in_string": 0.95, "in_comment": 0.9}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hidden", type=int, default=128, metavar="H")
+    parser.add_argument("--layers", type=int, default=1, metavar="L")
+    parser.add_argument("--steps", type=int, default=20_000, help="Adam updates in all")
+    parser.add_argument("--seq-len", type=int, default=100)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument(
+        "--decay-at",
+        type=float,
+        default=0.8,
+        help="fraction of the steps after which the learning rate drops tenfold",
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="MODEL.npz")
+    parser.add_argument(
+        "--checkpoint", type=Path, default=Path("code_reader.checkpoint.npz"), metavar="FILE"
+    )
+    parser.add_argument("--checkpoint-every", type=float, default=180.0, metavar="SECONDS")
+    parser.add_argument("--resume", action="store_true", help="continue from --checkpoint")
+    return parser.parse_args()
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def train(
+    network: Network, data: TextData, args: argparse.Namespace, rng: np.random.Generator
+) -> tuple[Network, float]:
+    """Train ``network`` from step ``network.metadata['step']`` (0 when fresh) to
+    ``args.steps``: at ``args.lr``, then a tenth of it for the last stretch. Returns the
+    network and its mean training loss over the last report."""
+    done = int(network.metadata.get("step", "0"))
+    decay_step = int(args.decay_at * args.steps)
+    stages = [(done, decay_step, args.lr), (max(done, decay_step), args.steps, args.lr / 10)]
+    loss = float("nan")
+    for first, last, lr in stages:
+        if last <= first:
+            continue
+        log(f"steps {first}..{last} at lr {lr:g}")
+        config = TrainConfig(
+            steps=last - first, seq_len=args.seq_len, batch_size=args.batch, lr=lr, report_every=30
+        )
+        trainer = Trainer(network, data, config, rng)
+        saved = time.perf_counter()
+        for progress in trainer.run():
+            step = first + progress.step
+            loss = progress.loss
+            log(
+                f"step {step}/{args.steps} loss {loss:.4f} "
+                f"{progress.tokens_per_second:,.0f} tokens/s {progress.elapsed:.0f} s"
+            )
+            if time.perf_counter() - saved >= args.checkpoint_every or progress.done:
+                network = trainer.result()
+                network.metadata.update(step=str(step), loss=f"{loss:.4f}")
+                save_native(network, args.checkpoint)
+                saved = time.perf_counter()
+        network = trainer.result()
+        network.metadata.update(step=str(last), loss=f"{loss:.4f}")
+    return network, loss
+
+
+def held_out_loss(reading: CodeReading) -> float:
+    """Mean cross-entropy of the next character, in nats, over ``reading``."""
+    probs = reading.trace.probs
+    assert probs is not None
+    next_ids = np.argmax(reading.trace.x[1:], axis=1)
+    return float(-np.mean(np.log(probs[np.arange(next_ids.size), next_ids])))
+
+
+def find_named_units(
+    network: Network, train_text: str, held_out: CodeReading
+) -> tuple[list[dict], list[str]]:
+    """Pick each pattern's unit on the end of the training text and score it on the
+    held-out modules. Returns the units (as written to the metadata) and report lines."""
+    selection = read_code(network, train_text[-SELECTION_CHARS:])
+    units, lines = [], []
+    for pattern in PATTERNS:
+        picked = best_unit(network, selection, pattern.name)
+        measured = unit_score(network, held_out, picked)
+        unit = FoundUnit(
+            pattern.name,
+            picked.quantity,
+            picked.layer,
+            picked.unit,
+            measured.score,
+            measured.raw,
+        )
+        units.append(unit.as_dict())
+        # The best any unit reaches on the held-out text itself, for comparison.
+        ceiling = best_unit(network, held_out, pattern.name)
+        metric = "AUC" if pattern.kind == "auc" else "r"
+        lines.append(
+            f"{pattern.name}: {picked.quantity}[{picked.layer}] unit {picked.unit}, held-out "
+            f"{metric} {measured.raw:.3f} (picked at {picked.raw:.3f}; best held-out unit "
+            f"{ceiling.quantity}[{ceiling.layer}] {ceiling.unit} at {ceiling.raw:.3f})"
+        )
+    return units, lines
+
+
+def describe(units: list[dict]) -> str:
+    """The scenario's description, naming the units."""
+    by_name = {u["pattern"]: u for u in units}
+
+    def unit(name: str) -> str:
+        u = by_name[name]
+        layer = f" of layer {u['layer']}" if len({v["layer"] for v in units}) > 1 else ""
+        polarity = "high" if u["raw"] >= 0.5 else "low"
+        return (
+            f"unit {u['unit']}{layer} (its {u['quantity']} is {polarity} inside; "
+            f"ROC AUC {u['score']:.2f} on held-out code)"
+        )
+
+    return (
+        "A character-level LSTM trained on Python's standard library reads code it has "
+        "never seen. A few of its units learned, with no labels, what a reader of code "
+        f"keeps track of: {unit('in_string')} tracks one-line string literals, "
+        f"{unit('in_comment')} # comments and {unit('in_docstring')} docstrings. Colour "
+        "the text by a unit to see it switch at the opening quote or '#' and back at the "
+        "end; Find units ranks every unit for a pattern on any text you paste."
+    )
+
+
+def main() -> None:
+    args = parse_args()
+    started = time.perf_counter()
+    corpus = load_corpus("train", max_chars=10**8)
+    held_out_corpus = load_corpus("held_out", max_chars=10**8)
+    log(f"training on {len(corpus.text):,} characters of: {', '.join(corpus.files)}")
+    log(
+        f"held out: {len(held_out_corpus.text):,} characters of: {', '.join(held_out_corpus.files)}"
+    )
+    vocab = Vocabulary(VOCABULARY)
+    data = TextData(vocab, vocab.indices(list(corpus.text)))
+    rng = np.random.default_rng(args.seed)
+    if args.resume:
+        network = load_model(args.checkpoint)
+        log(f"resuming from {args.checkpoint} at step {network.metadata.get('step')}")
+    else:
+        network = new_network(data, "lstm", args.hidden, args.layers, rng)
+    network, loss = train(network, data, args, rng)
+    held_out = read_code(network, held_out_corpus.text)
+    units, lines = find_named_units(network, corpus.text, held_out)
+    loss_held_out = held_out_loss(held_out)
+    lines.append(f"held-out loss {loss_held_out:.4f} nats per character")
+    for line in lines:
+        log(line)
+    reached = {u["pattern"]: u["score"] for u in units}
+    for name, target in TARGETS.items():
+        verdict = "reached" if reached[name] >= target else "NOT reached"
+        log(f"target {name} AUC >= {target}: {verdict} ({reached[name]:.3f})")
+    command = "OPENBLAS_NUM_THREADS=1 python " + shlex.join(
+        [str(Path(sys.argv[0]).as_posix()), *sys.argv[1:]]
+    )
+    network.metadata = {
+        "title": "Code reader: Karpathy's cells that read Python",
+        "description": describe(units),
+        "units": json.dumps(units),
+        "unit_report": "\n".join(lines),
+        "units_picked_on": (
+            f"the last {SELECTION_CHARS:,} training characters; scores are on the held-out modules"
+        ),
+        "train_files": ", ".join(corpus.files),
+        "held_out_files": ", ".join(held_out_corpus.files),
+        "held_out_loss": f"{loss_held_out:.4f}",
+        "training_command": command,
+        "resumed": "yes" if args.resume else "no",
+        "seed": str(args.seed),
+        "steps": str(args.steps),
+        "tokens_per_step": str(args.seq_len * args.batch),
+        "final_loss": f"{loss:.4f}",
+        "python": sys.version.split()[0],
+    }
+    network.source = "scripts/train_code_reader.py"
+    save_native(network, args.out)
+    size = args.out.stat().st_size
+    log(f"wrote {args.out} ({size / 1e6:.2f} MB) after {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

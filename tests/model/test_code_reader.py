@@ -1,0 +1,236 @@
+"""The code reader: the shipped model's claims recomputed on held-out code, unit ranking
+against a comment detector built by hand, and gate saturation against a direct count."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lstm_sim.engine.network import Network
+from lstm_sim.engine.trace import record
+from lstm_sim.engine.vocab import Vocabulary
+from lstm_sim.model.code_reader import (
+    DEFAULT_TEXT,
+    MODEL_RESOURCE,
+    PATTERNS,
+    FoundUnit,
+    find_units,
+    load_code_reader,
+    read_code,
+    reading_of_trace,
+    shipped_units,
+    unit_saturation,
+    unit_score,
+    unit_values,
+)
+from lstm_sim.model.scenarios.python_code import VOCABULARY, load_corpus
+from lstm_sim.resources import resource_path
+
+CODE = '''\
+import os
+
+# Where the settings live.
+PATH = "~/.config"  # the default
+
+
+def load(name):
+    """Read one setting."""
+    # Look it up in the table.
+    table = {"a": 1, "b": [2, 3]}
+    if name in table:
+        return table[name]
+    return os.environ.get(name, 'none')
+'''
+
+COMMENT_UNIT = 2
+
+
+def comment_detector(hidden: int = 5, seed: int = 0) -> Network:
+    """A character LSTM whose unit COMMENT_UNIT is a comment detector set by hand: its input
+    gate opens on '#' to write g = +1, its forget gate closes on a newline, and it keeps c
+    everywhere else. The other units have small random weights and ignore it."""
+    vocab = Vocabulary(VOCABULARY)
+    rng = np.random.default_rng(seed)
+    net = Network.random(
+        "lstm", len(vocab), hidden, rng, output_size=len(vocab), vocab=vocab, dtype=np.float64
+    )
+    layer = net.layers[0]
+    u, big = COMMENT_UNIT, 20.0
+    rows = {gate: k * hidden + u for k, gate in enumerate("ifgo")}
+    for row in rows.values():
+        layer.weight_ih[row] = 0.0
+        layer.weight_hh[row] = 0.0
+        layer.bias_hh[row] = 0.0
+    layer.weight_hh[:, u] = 0.0  # no other unit reads this one
+    hash_, newline = vocab.indices(["#", "\n"])
+    layer.bias_ih[rows["i"]] = -big  # i ≈ 0: write nothing...
+    layer.weight_ih[rows["i"], hash_] = 2 * big  # ...except at '#'
+    layer.bias_ih[rows["f"]] = big  # f ≈ 1: keep c...
+    layer.weight_ih[rows["f"], newline] = -2 * big  # ...except at a newline
+    layer.bias_ih[rows["g"]] = big  # g ≈ +1
+    layer.bias_ih[rows["o"]] = big  # o ≈ 1
+    return net
+
+
+# -- ranking ---------------------------------------------------------------------------
+@pytest.mark.parametrize("quantity", ["c", "h"])
+def test_find_units_ranks_the_hand_built_comment_detector_first(quantity: str) -> None:
+    net = comment_detector()
+    ranked = find_units(net, CODE, "in_comment", quantity, 0)
+    assert ranked[0].unit == COMMENT_UNIT
+    assert sorted(s.unit for s in ranked) == list(range(net.hidden_size))
+    assert ranked[0].score > 0.99 and ranked[0].raw > 0.99 and ranked[0].sign == 1
+    assert all(s.score < 0.95 for s in ranked[1:])
+    scores = [s.score for s in ranked]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_a_unit_low_inside_the_pattern_ranks_by_its_complement() -> None:
+    net = comment_detector()
+    trace = record(net, list(CODE))
+    # Mirror the detector into another unit upside down: its AUC is 1 - the detector's.
+    c = unit_values(trace, "c", 0)
+    c[:, 0] = -c[:, COMMENT_UNIT]
+    ranked = find_units(net, trace, "in_comment", "c")
+    top_two = {s.unit: s for s in ranked[:2]}
+    assert set(top_two) == {0, COMMENT_UNIT}
+    assert top_two[0].sign == -1 and top_two[0].raw < 0.01
+    assert top_two[0].score == pytest.approx(top_two[COMMENT_UNIT].score, abs=1e-12)
+
+
+def test_numeric_patterns_rank_by_correlation() -> None:
+    net = comment_detector()
+    reading = read_code(net, CODE)
+    # Plant the bracket depth, with noise, in unit 4's output gate.
+    depth = reading.labels.bracket_depth.astype(float)
+    noise = np.random.default_rng(1).normal(0.0, 0.1, depth.size)
+    reading.trace.gate("o")[0][:, 4] = depth + noise
+    ranked = find_units(net, reading, "bracket_depth", "o", 0)
+    assert ranked[0].unit == 4 and ranked[0].raw > 0.9
+    expected = np.corrcoef(depth + noise, depth)[0, 1]
+    assert ranked[0].raw == pytest.approx(expected, abs=1e-9)
+
+
+def test_unit_score_finds_one_unit_in_the_ranking() -> None:
+    net = comment_detector()
+    reading = read_code(net, CODE)
+    ranked = find_units(net, reading, "in_string", "h", 0)
+    last = ranked[-1]
+    found = FoundUnit("in_string", "h", 0, last.unit, 0.0, 0.0)
+    assert unit_score(net, reading, found) == last
+
+
+def test_a_session_trace_is_read_as_its_characters() -> None:
+    net = comment_detector()
+    trace = record(net, list(CODE))
+    reading = reading_of_trace(trace)
+    assert reading.text == CODE
+    from_trace = find_units(net, trace, "indent", "c")
+    from_text = find_units(net, CODE, "indent", "c")
+    assert from_trace == from_text
+
+
+def test_text_is_put_on_the_corpus_alphabet() -> None:
+    net = comment_detector()
+    reading = read_code(net, "x = 'é'\t# tab\r\n")
+    assert reading.text == "x = '?' # tab\n"  # the tab reaches column 8
+    assert reading.trace.num_steps == len(reading.text)
+
+
+@pytest.mark.parametrize(
+    ("source", "pattern", "quantity", "message"),
+    [
+        ("x = 1\ny = 2\n", "in_comment", "c", "no character"),
+        ("x = 1\ny = 2\n", "no_such", "c", "no pattern"),
+        ("x = (1)\n", "indent", "c", "never changes"),
+        ("# a\n", "in_comment", "q", "quantity"),
+        ("x", "in_comment", "c", "at least 2"),
+    ],
+)
+def test_find_units_explains_what_it_cannot_rank(
+    source: str, pattern: str, quantity: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        find_units(comment_detector(), source, pattern, quantity)
+
+
+def test_word_models_are_refused() -> None:
+    vocab = Vocabulary(("ab", "cd"), "word")
+    net = Network.random("lstm", 2, 3, np.random.default_rng(0), vocab=vocab)
+    with pytest.raises(ValueError, match="character-level"):
+        read_code(net, "ab cd")
+    with pytest.raises(ValueError, match="not recorded on characters"):
+        find_units(net, record(net, ["ab", "cd"]), "in_comment")
+
+
+# -- saturation ------------------------------------------------------------------------
+def test_saturation_agrees_with_a_direct_count() -> None:
+    net = comment_detector()
+    reading = read_code(net, CODE)
+    sat = unit_saturation(reading, 0)
+    steps = len(CODE)
+    assert sat.gates == ("i", "f", "o")
+    assert sat.left.shape == sat.right.shape == (3, net.hidden_size)
+    assert np.all((sat.left >= 0) & (sat.left <= 1) & (sat.right >= 0) & (sat.right <= 1))
+    for k, gate in enumerate(sat.gates):
+        values = reading.trace.gate(gate)[0]
+        for unit in range(net.hidden_size):
+            below = sum(1 for t in range(steps) if values[t, unit] < 0.1)
+            above = sum(1 for t in range(steps) if values[t, unit] > 0.9)
+            assert sat.left[k, unit] == below / steps
+            assert sat.right[k, unit] == above / steps
+    # The hand-built unit: f is open except at newlines, i closed except at '#'.
+    newlines, hashes = CODE.count("\n"), CODE.count("#")
+    assert sat.of("f").right[COMMENT_UNIT] == (steps - newlines) / steps
+    assert sat.of("f").left[COMMENT_UNIT] == newlines / steps
+    assert sat.of("i").right[COMMENT_UNIT] == hashes / steps
+    with pytest.raises(ValueError, match="gate must be one of"):
+        sat.of("g")
+
+
+# -- the default text ------------------------------------------------------------------
+def test_default_text_shows_strings_comments_and_indentation() -> None:
+    reading = read_code(comment_detector(), DEFAULT_TEXT)
+    labels = reading.labels
+    assert reading.text == DEFAULT_TEXT
+    assert labels.in_string.sum() > 100
+    assert labels.in_comment.sum() > 100
+    assert labels.indent.max() >= 4
+    assert labels.bracket_depth.max() >= 1
+
+
+# -- the shipped model -----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def shipped() -> Network:
+    return load_code_reader()
+
+
+@pytest.fixture(scope="module")
+def held_out_reading(shipped: Network):
+    """The first held-out modules, about 36 000 characters, as the model reads them."""
+    corpus = load_corpus("held_out", max_chars=40_000)
+    return read_code(shipped, corpus.text)
+
+
+@pytest.mark.parametrize(("pattern", "target"), [("in_string", 0.95), ("in_comment", 0.9)])
+def test_shipped_units_reach_their_claims_on_held_out_code(
+    shipped: Network, held_out_reading, pattern: str, target: float
+) -> None:
+    named = shipped_units(shipped)[pattern]
+    assert named.score >= target
+    measured = unit_score(shipped, held_out_reading, named)
+    assert measured.score >= target
+    # The unit tracks the pattern the way the metadata says (high or low inside).
+    assert (measured.raw >= 0.5) == (named.raw >= 0.5)
+    assert f"unit {named.unit} " in shipped.metadata["description"]
+
+
+def test_shipped_model_says_how_it_was_made(shipped: Network) -> None:
+    meta = shipped.metadata
+    assert "scripts/train_code_reader.py" in meta["training_command"]
+    assert int(meta["seed"]) >= 0 and int(meta["steps"]) > 0
+    assert 0.0 < float(meta["final_loss"]) < 2.0
+    assert set(shipped_units(shipped)) == {p.name for p in PATTERNS}
+    assert "queue.py" in meta["held_out_files"] and "queue.py" not in meta["train_files"]
+    assert Path(resource_path(MODEL_RESOURCE)).stat().st_size < 4_000_000
+    assert shipped.vocab is not None and set(DEFAULT_TEXT) <= set(shipped.vocab.tokens)
