@@ -1,0 +1,96 @@
+"""The vanishing gradient measured: how much of the state at step T reaches each earlier
+step t, for the RNN and the LSTM on one log axis (:mod:`lstm_sim.engine.gradflow`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QWidget
+
+from lstm_sim.engine.gradflow import GradientFlow
+from lstm_sim.gui.colors import THEMES
+
+AXIS_FONT_PT = 12
+CURVE_PX = 3
+CURVES = (
+    ("rnn_h", "RNN  ‖∂h<sub>T</sub>/∂h<sub>t</sub>‖", "#d62728", Qt.PenStyle.SolidLine),
+    ("lstm_h", "LSTM  ‖∂h<sub>T</sub>/∂h<sub>t</sub>‖", "#1f77b4", Qt.PenStyle.SolidLine),
+    ("lstm_c", "LSTM  ‖∂c<sub>T</sub>/∂c<sub>t</sub>‖", "#1f77b4", Qt.PenStyle.DashLine),
+    ("forget", "LSTM  mean Π f  along the belt", "#2ca02c", Qt.PenStyle.DotLine),
+)
+
+
+def _positive(values: np.ndarray) -> np.ndarray:
+    """``values`` with every value that has no logarithm (0, underflow) as NaN, so the
+    log axis shows a gap rather than a fall to -inf."""
+    values = np.asarray(values, dtype=np.float64)
+    return np.where(values > 0.0, values, np.nan)
+
+
+class GradientPlot(pg.PlotWidget):
+    """Four curves over the earlier step t, log y; the chosen step T marked."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.palette_ = THEMES["light"]
+        plot = self.getPlotItem()
+        plot.setLogMode(x=False, y=True)
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        plot.setMenuEnabled(False)
+        plot.showGrid(x=False, y=True, alpha=0.25)
+        # Bottom left: the curves start near 1 at T on the right and fall towards the left.
+        self.legend = plot.addLegend(offset=(10, -10), labelTextSize="12pt")
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        for key, name, color, style in CURVES:
+            pen = pg.mkPen(color, width=CURVE_PX, style=style)
+            self.curves[key] = plot.plot([], [], pen=pen, name=name, connect="finite")
+        self.end_line = pg.InfiniteLine(angle=90, movable=False)
+        plot.addItem(self.end_line, ignoreBounds=True)
+        self.set_theme("light")
+
+    def set_theme(self, name: str) -> None:
+        self.palette_ = THEMES[name]
+        plot = self.getPlotItem()
+        self.setBackground(self.palette_.background)
+        font = QFont()
+        font.setPointSize(AXIS_FONT_PT)
+        for side in ("left", "bottom"):
+            axis = plot.getAxis(side)
+            axis.setPen(self.palette_.foreground)
+            axis.setTextPen(self.palette_.foreground)
+            axis.setStyle(tickFont=font)
+        plot.setLabel("bottom", "earlier step t", color=self.palette_.foreground.name())
+        plot.setLabel("left", "gradient reaching step t", color=self.palette_.foreground.name())
+        self.end_line.setPen(pg.mkPen(self.palette_.highlight, width=2, style=Qt.PenStyle.DashLine))
+        self.legend.setLabelTextColor(self.palette_.foreground)
+        backdrop = QColor(self.palette_.background)
+        backdrop.setAlpha(220)
+        self.legend.setBrush(backdrop)
+        self.legend.setPen(pg.mkPen(self.palette_.caption))
+
+    def show_flows(self, rnn: GradientFlow, lstm: GradientFlow) -> None:
+        """Draw both networks' flows back from their common end step T."""
+        assert lstm.dc_norm is not None and lstm.forget_mean is not None
+        data = {
+            "rnn_h": (rnn.steps, rnn.dh_norm),
+            "lstm_h": (lstm.steps, lstm.dh_norm),
+            "lstm_c": (lstm.steps, lstm.dc_norm),
+            "forget": (lstm.steps, lstm.forget_mean),
+        }
+        for key, (steps, values) in data.items():
+            self.curves[key].setData(steps.astype(np.float64), _positive(values))
+        self.end_line.setValue(lstm.end)
+        self.getPlotItem().setTitle(
+            f"Gradient from step T = {lstm.end} back to each earlier step t",
+            color=self.palette_.foreground.name(),
+            size="14pt",
+        )
+        self.getPlotItem().setXRange(float(min(rnn.steps[0], lstm.steps[0])), lstm.end + 0.5)
+
+    def plotted(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """The (t, value) data of curve ``key`` before the log axis transforms it."""
+        dataset = self.curves[key].getOriginalDataset()
+        return np.asarray(dataset[0]), np.asarray(dataset[1])

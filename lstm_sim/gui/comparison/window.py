@@ -1,0 +1,275 @@
+"""The vanishing gradient, shown: one input through a tanh RNN and an LSTM side by
+side, stepping together, above the gradient each network carries back in time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSlider,
+    QSplitter,
+    QStyle,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lstm_sim.engine.gradflow import gradient_flow
+from lstm_sim.engine.network import Network
+from lstm_sim.engine.trace import record
+from lstm_sim.gui.comparison.gradient_plot import GradientPlot
+from lstm_sim.gui.diagram import DiagramView
+from lstm_sim.gui.plots.frame_pacer import FramePacer
+from lstm_sim.model import Session
+from lstm_sim.model.demo import model_from_file
+
+MAX_STEPS_BACK = 400
+"""How far back the gradient is followed: each step back is one matrix product."""
+MODEL_FILE_FILTER = "Model files (*.npz *.pt *.pth *.safetensors *.keras *.h5 *.onnx);;All (*)"
+PLOT_HEIGHT_FRACTION = 0.42
+
+Inputs = np.ndarray | Sequence[str]
+
+
+def check_pair(lstm: Network, rnn: Network) -> None:
+    """Raise ValueError unless ``lstm`` is an LSTM, ``rnn`` a simple RNN, and both read
+    inputs of the same size (and tokens, if any, from the same vocabulary)."""
+    if lstm.kind != "lstm":
+        raise ValueError(f"the LSTM side needs an LSTM, got a {lstm.kind.upper()}")
+    if rnn.kind != "rnn":
+        raise ValueError(f"the RNN side needs a simple RNN, got an {rnn.kind.upper()}")
+    if lstm.input_size != rnn.input_size:
+        raise ValueError(
+            f"the two models read inputs of different sizes: the LSTM D = {lstm.input_size}, "
+            f"the RNN D = {rnn.input_size}; the same input must go through both"
+        )
+    lstm_tokens = None if lstm.vocab is None else lstm.vocab.tokens
+    rnn_tokens = None if rnn.vocab is None else rnn.vocab.tokens
+    if lstm_tokens != rnn_tokens:
+        raise ValueError("the two models have different vocabularies; they cannot share an input")
+
+
+class ComparisonWindow(QMainWindow):
+    """Two sessions, one cursor: every move seeks both to the same step t (each showing
+    its whole step), and T of the gradient plot is that step."""
+
+    def __init__(
+        self, lstm: Network, rnn: Network, inputs: Inputs, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        if parent is not None:
+            self.setWindowFlag(Qt.WindowType.Window)
+        check_pair(lstm, rnn)
+        self.lstm_session = Session(lstm, inputs, title="LSTM")
+        self.rnn_session = Session(rnn, inputs, title="RNN")
+        self.setWindowTitle("Vanishing gradient: RNN beside LSTM — lstm-sim")
+        self.rnn_view = DiagramView(self.rnn_session)
+        self.lstm_view = DiagramView(self.lstm_session)
+        for view in (self.rnn_view, self.lstm_view):
+            view.set_reduced_motion(True)  # the two cells jump together, step by step
+        self.rnn_title, self.lstm_title = QLabel(), QLabel()
+        self.gradient_plot = GradientPlot()
+
+        cells = QSplitter(Qt.Orientation.Horizontal)
+        for title, view in ((self.rnn_title, self.rnn_view), (self.lstm_title, self.lstm_view)):
+            column = QWidget()
+            layout = QVBoxLayout(column)
+            layout.setContentsMargins(4, 4, 4, 4)
+            title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            title.setStyleSheet("font-size: 15pt; font-weight: bold")
+            layout.addWidget(title)
+            layout.addWidget(view, 1)
+            cells.addWidget(column)
+        self.centre = QSplitter(Qt.Orientation.Vertical)
+        self.centre.addWidget(cells)
+        self.centre.addWidget(self.gradient_plot)
+        self.centre.setChildrenCollapsible(False)
+        self.setCentralWidget(self.centre)
+        self._build_toolbar()
+        self.menuBar().addMenu("&File").addActions(
+            [self.act_open_lstm, self.act_open_rnn, self.act_close]
+        )
+        self._pacer = FramePacer(self._draw_gradients, self)
+        for session in (self.lstm_session, self.rnn_session):
+            session.cursor_changed.connect(self._on_cursor_changed)
+            session.network_changed.connect(self._on_network_changed)
+            session.trace_changed.connect(self._on_trace_changed)
+        self._sync()
+        self._draw_gradients()
+
+    # -- controls --------------------------------------------------------------------------
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], object],
+        keys: tuple[str, ...] = (),
+        icon: QStyle.StandardPixmap | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setToolTip(f"{text} ({', '.join(keys)})" if keys else text)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_toolbar(self) -> None:
+        pix = QStyle.StandardPixmap
+        self.act_first = self._action("First step", self.first, ("Home",), pix.SP_MediaSkipBackward)
+        self.act_prev = self._action(
+            "Previous step", self.prev_step, ("Left", "Up"), pix.SP_MediaSeekBackward
+        )
+        self.act_next = self._action(
+            "Next step", self.next_step, ("Right", "Down"), pix.SP_MediaSeekForward
+        )
+        self.act_last = self._action("Last step", self.last, ("End",), pix.SP_MediaSkipForward)
+        self.act_open_lstm = self._action("Open LSTM…", lambda: self.open_dialog("lstm"))
+        self.act_open_rnn = self._action("Open RNN…", lambda: self.open_dialog("rnn"))
+        self.act_close = self._action("Close", self.close, ("Ctrl+W",))
+        bar = QToolBar("Stepping", self)
+        bar.setObjectName("comparison stepping")
+        for action in (self.act_first, self.act_prev, self.act_next, self.act_last):
+            bar.addAction(action)
+        self.timeline = QSlider(Qt.Orientation.Horizontal)
+        self.timeline.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows belong to stepping
+        self.timeline.setMinimumWidth(200)
+        self.timeline.valueChanged.connect(self.seek)
+        bar.addWidget(QLabel(" T "))
+        bar.addWidget(self.timeline)
+        self.step_label = QLabel()
+        bar.addWidget(self.step_label)
+        bar.addSeparator()
+        bar.addAction(self.act_open_lstm)
+        bar.addAction(self.act_open_rnn)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+    # -- the shared cursor -----------------------------------------------------------------
+    @property
+    def t(self) -> int:
+        return self.lstm_session.t
+
+    @property
+    def num_steps(self) -> int:
+        return self.lstm_session.num_steps
+
+    def seek(self, t: int) -> None:
+        """Both networks to step ``t``, each showing its whole step."""
+        for session in (self.lstm_session, self.rnn_session):
+            session.seek(t)
+
+    def next_step(self) -> None:
+        self.seek(self.t + 1)
+
+    def prev_step(self) -> None:
+        self.seek(self.t - 1)
+
+    def first(self) -> None:
+        self.seek(0)
+
+    def last(self) -> None:
+        self.seek(self.num_steps - 1)
+
+    # -- loading another model ---------------------------------------------------------------
+    def open_dialog(self, side: str) -> None:
+        title = "Open the LSTM" if side == "lstm" else "Open the RNN"
+        path, _ = QFileDialog.getOpenFileName(self, title, "", MODEL_FILE_FILTER)
+        if path:
+            self.open_model(side, path)
+
+    def open_model(self, side: str, path: str) -> bool:
+        """Put the model in ``path`` on ``side`` ("lstm" or "rnn"). A file that cannot be
+        read, or a model that cannot share an input with the other side, gets a dialog
+        naming the problem and changes nothing."""
+        if side not in ("lstm", "rnn"):
+            raise ValueError(f"side must be 'lstm' or 'rnn', got {side!r}")
+        try:
+            network, default, _title = model_from_file(path)
+            lstm = network if side == "lstm" else self.lstm_session.network
+            rnn = network if side == "rnn" else self.rnn_session.network
+            check_pair(lstm, rnn)
+            inputs = self._shared_inputs(lstm, rnn, default)
+            # Both record before either session changes, so a failure leaves both as they were.
+            self.lstm_session.load(lstm, inputs, title="LSTM")
+            self.rnn_session.load(rnn, inputs, title="RNN")
+        except (ValueError, OSError) as err:
+            QMessageBox.critical(self, f"Cannot open {Path(path).name}", str(err))
+            return False
+        self._sync()
+        return True
+
+    def _shared_inputs(self, lstm: Network, rnn: Network, default: Inputs) -> Inputs:
+        """The current input if both models read it, else the new model's default one."""
+        trace = self.lstm_session.trace
+        current: Inputs = trace.tokens if trace.tokens is not None else trace.x
+        for inputs in (current, default):
+            try:
+                record(lstm, inputs)
+                record(rnn, inputs)
+            except ValueError:
+                continue
+            return inputs
+        raise ValueError("neither the current input nor the new model's default fits both")
+
+    # -- following the sessions ----------------------------------------------------------------
+    def _sync(self) -> None:
+        for label, session in (
+            (self.rnn_title, self.rnn_session),
+            (self.lstm_title, self.lstm_session),
+        ):
+            net = session.network
+            kind = "LSTM" if net.kind == "lstm" else f"{net.nonlinearity} RNN"
+            label.setText(f"{kind} · H = {net.hidden_size} · {Path(net.source).name}")
+        self.timeline.blockSignals(True)
+        self.timeline.setRange(0, self.num_steps - 1)
+        self.timeline.setValue(self.t)
+        self.timeline.blockSignals(False)
+        self.step_label.setText(f" {self.t} / {self.num_steps - 1} ")
+
+    def _on_cursor_changed(self, t: int, phase: int) -> None:
+        self._sync()
+        self._pacer.mark_dirty()
+
+    def _on_network_changed(self) -> None:
+        self._pacer.mark_dirty()
+
+    def _on_trace_changed(self, start: int) -> None:
+        self._pacer.mark_dirty()
+
+    def flush(self) -> None:
+        """Draw a pending gradient plot now (tests, screenshots)."""
+        self._pacer.flush()
+
+    def _draw_gradients(self) -> None:
+        end = self.t
+        rnn = gradient_flow(
+            self.rnn_session.network, self.rnn_session.trace, end, window=MAX_STEPS_BACK
+        )
+        lstm = gradient_flow(
+            self.lstm_session.network, self.lstm_session.trace, end, window=MAX_STEPS_BACK
+        )
+        self.gradient_plot.show_flows(rnn, lstm)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        total = self.centre.height()
+        plot = round(total * PLOT_HEIGHT_FRACTION)
+        self.centre.setSizes([total - plot, plot])
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._pacer.stop()
+        for session in (self.lstm_session, self.rnn_session):
+            session.cursor_changed.disconnect(self._on_cursor_changed)
+            session.network_changed.disconnect(self._on_network_changed)
+            session.trace_changed.disconnect(self._on_trace_changed)
+        for view in (self.rnn_view, self.lstm_view):
+            view.finish_animation()
+        super().closeEvent(event)

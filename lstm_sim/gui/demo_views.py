@@ -1,0 +1,191 @@
+"""The lecture's demonstration views, added to the main window: Karpathy's code reader,
+the vanishing gradient (RNN beside LSTM) and the memory ledger.
+
+:func:`install_demo_views` is the one entry point the window calls; the scenario picker
+opens the views through :func:`open_code_reader` and :func:`open_gradient_comparison`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
+
+from lstm_sim.engine.network import Network
+from lstm_sim.gui.code_reader import CodeReader
+from lstm_sim.gui.comparison import ComparisonWindow
+from lstm_sim.gui.plots.ledger_plot import LedgerPlot
+from lstm_sim.model.code_reader import DEFAULT_TEXT, load_code_reader
+
+CODE_READER_HEIGHT_FRACTION = 0.55
+LEDGER_HEIGHT_FRACTION = 0.32
+PARTNER_SEED = 0
+"""Seed of the random network paired with the session's when no trained pair is given."""
+
+
+class _DemoViews(QObject):
+    """What :func:`install_demo_views` adds, kept on the window as ``demo_views``; it
+    detaches the views and closes the comparison windows when the window closes."""
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.code_reader = CodeReader(window.session)
+        self.ledger = LedgerPlot(window.session)
+        self.comparisons: list[ComparisonWindow] = []
+        window.installEventFilter(self)
+
+    def set_theme(self, name: str) -> None:
+        self.code_reader.set_theme(name)
+        self.ledger.set_theme(name)
+        for comparison in self.comparisons:
+            comparison.gradient_plot.set_theme(name)
+            comparison.rnn_view.set_theme(name)
+            comparison.lstm_view.set_theme(name)
+
+    def flush(self) -> None:
+        """Draw every pending change now (screenshots, tests)."""
+        self.code_reader.flush()
+        self.ledger.flush()
+        for comparison in self.comparisons:
+            comparison.flush()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self.code_reader.detach()
+            self.ledger.detach()
+            for comparison in self.comparisons:
+                comparison.close()
+            self.comparisons.clear()
+        return False
+
+
+def _dock(window: QMainWindow, title: str, name: str, widget) -> QDockWidget:
+    dock = QDockWidget(title, window)
+    dock.setObjectName(name)
+    dock.setWidget(widget)
+    dock.setFeatures(
+        QDockWidget.DockWidgetFeature.DockWidgetMovable
+        | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+    )
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    dock.hide()
+    return dock
+
+
+def _insert_menu(window: QMainWindow, title: str) -> QMenu:
+    """A new menu just before Help, where menus conventionally end."""
+    bar = window.menuBar()
+    menu = QMenu(title, bar)
+    help_action = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
+    bar.insertMenu(help_action, menu) if help_action is not None else bar.addMenu(menu)
+    return menu
+
+
+def install_demo_views(window: QMainWindow) -> None:
+    """Add the Demos menu and the code-reader and memory-ledger docks to ``window``
+    (a MainWindow: it has ``session``, ``docks``, ``act_dark`` and ``show_error``).
+    Installing twice changes nothing."""
+    if hasattr(window, "demo_views"):
+        return
+    views = _DemoViews(window)
+    window.demo_views = views
+    window.docks["code_reader"] = _dock(window, "Code reader", "code reader", views.code_reader)
+    window.docks["ledger"] = _dock(window, "Memory ledger", "memory ledger", views.ledger)
+    menu = _insert_menu(window, "De&mos")
+    menu.addAction("Code reader…", lambda: open_code_reader(window))
+    menu.addAction(
+        "Vanishing gradient: RNN beside LSTM…", lambda: open_gradient_comparison_here(window)
+    )
+    ledger_action = window.docks["ledger"].toggleViewAction()
+    ledger_action.setText("Memory ledger")
+    menu.addAction(ledger_action)
+    window.act_dark.toggled.connect(lambda dark: views.set_theme("dark" if dark else "light"))
+    views.set_theme(window.theme)
+
+
+def open_code_reader(window: QMainWindow) -> CodeReader:
+    """Show the code reader. A session that does not read characters with an LSTM gets
+    the shipped model of Python source first, on a held-out piece of the library."""
+    views: _DemoViews = window.demo_views
+    reader = views.code_reader
+    if not reader.reads_characters:
+        try:
+            network = load_code_reader()
+            window.session.load(network, list(DEFAULT_TEXT), title="Code reader")
+        except (OSError, ValueError) as err:
+            window.show_error("Cannot load the code-reading model", str(err))
+    dock = window.docks["code_reader"]
+    dock.show()
+    dock.raise_()
+    height = round(window.height() * CODE_READER_HEIGHT_FRACTION)
+    window.resizeDocks([dock], [height], Qt.Orientation.Vertical)
+    return reader
+
+
+def open_ledger(window: QMainWindow) -> LedgerPlot:
+    """Show the memory-ledger dock under the diagram."""
+    dock = window.docks["ledger"]
+    dock.show()
+    dock.raise_()
+    window.resizeDocks(
+        [dock], [round(window.height() * LEDGER_HEIGHT_FRACTION)], Qt.Orientation.Vertical
+    )
+    return window.demo_views.ledger
+
+
+def open_gradient_comparison(
+    window: QMainWindow, lstm: Network, rnn: Network, inputs: np.ndarray | Sequence[str]
+) -> ComparisonWindow | None:
+    """Open a window with ``inputs`` through ``rnn`` beside ``lstm``; a pair that cannot
+    share the input gets a dialog naming why, and None."""
+    views: _DemoViews = window.demo_views
+    try:
+        comparison = ComparisonWindow(lstm, rnn, inputs, parent=window)
+    except ValueError as err:
+        window.show_error("Cannot compare these models", str(err))
+        return None
+    comparison.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    comparison.destroyed.connect(lambda _obj=None: _forget(views, comparison))
+    views.comparisons.append(comparison)
+    comparison.gradient_plot.set_theme(window.theme)
+    comparison.resize(window.size())
+    comparison.show()
+    return comparison
+
+
+def _forget(views: _DemoViews, comparison: ComparisonWindow) -> None:
+    if comparison in views.comparisons:
+        views.comparisons.remove(comparison)
+
+
+def partner_network(network: Network, seed: int = PARTNER_SEED) -> Network:
+    """A freshly initialised one-layer network of the other kind (a tanh RNN for an LSTM
+    and the other way round) with ``network``'s sizes and vocabulary; the comparison
+    follows the gradient through layer 0 of each."""
+    kind = "rnn" if network.kind == "lstm" else "lstm"
+    partner = Network.random(
+        kind,
+        network.input_size,
+        network.hidden_size,
+        np.random.default_rng(seed),
+        vocab=network.vocab,
+        dtype=network.dtype.type,
+    )
+    partner.source = f"random {kind.upper()} (seed {seed})"
+    return partner
+
+
+def open_gradient_comparison_here(window: QMainWindow) -> ComparisonWindow | None:
+    """The comparison on the window's own model and input, paired with a fresh network
+    of the other kind; File ▸ Open in the comparison window swaps in trained ones."""
+    session = window.session
+    network = session.network
+    partner = partner_network(network)
+    lstm, rnn = (network, partner) if network.kind == "lstm" else (partner, network)
+    trace = session.trace
+    inputs = trace.tokens if trace.tokens is not None else trace.x.copy()
+    return open_gradient_comparison(window, lstm.copy(), rnn.copy(), inputs)
