@@ -7,7 +7,7 @@ import html
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -32,43 +32,76 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QSplitter,
     QStyle,
+    QTextBrowser,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
+from lstm_sim.engine.formats.trace_files import write_trace
 from lstm_sim.gui.colors import THEMES
 from lstm_sim.gui.controller import SPEEDS, PlaybackController
 from lstm_sim.gui.diagram import DiagramView
 from lstm_sim.gui.panels.equation_panel import EquationPanel
 from lstm_sim.gui.panels.input_panel import InputPanel
 from lstm_sim.gui.panels.new_model_dialog import NewModelDialog
+from lstm_sim.gui.panels.predictions_panel import PredictionsPanel
+from lstm_sim.gui.panels.scenario_loading import load_scenario, scenario_sources
+from lstm_sim.gui.panels.scenario_picker import PickerEntry, ScenarioPicker, description_html
+from lstm_sim.gui.panels.token_strip import TokenStrip
+from lstm_sim.gui.panels.training_panel import TrainingPanel
 from lstm_sim.gui.plots import GateHeatmaps, StatePlot
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
-from lstm_sim.model.demo import DEMO_GUIDE, model_from_file, random_model
+from lstm_sim.model.demo import DEMO_GUIDE, DEMO_TITLE, model_from_file, random_model
 
 TOOLBAR_ICON_PX = 32
 DOCK_WIDTH_FRACTION = 0.36
 EQUATION_HEIGHT_FRACTION = 0.36
 MODEL_FILE_FILTER = "Model files (*.npz *.pt *.pth *.safetensors);;All files (*)"
+TRACE_FILE_FILTERS = {"NumPy arrays (*.npz)": ".npz", "CSV table, one row per unit (*.csv)": ".csv"}
+RECENT_FILES_KEY = "recent_files"
+MAX_RECENT_FILES = 8
+GENERIC_GUIDE = (
+    "Step through with → (one phase) and ↓ (one time step). Watch the forget gate f and the "
+    "input gate i of the selected unit: where f is near 0 the cell state c is wiped, where "
+    "i is near 1 the candidate g is written. Click a heatmap cell to jump to that unit and step."
+)
 
 
 class MainWindow(QMainWindow):
     """Shows one session; every view reads it and writes only to it."""
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        parent: QWidget | None = None,
+        *,
+        settings: QSettings | None = None,
+        guide: tuple[str, str] | None = None,
+    ) -> None:
+        """``settings`` keeps File ▸ Recent files between runs (none: this run only);
+        ``guide`` is the (title, text) of Help ▸ What to watch for the first session."""
         super().__init__(parent)
         self.session = session
         self.theme = "light"
         self.shortcut_rows: list[tuple[str, str]] = []
         self.setAcceptDrops(True)
         self._docks_sized = False
+        self.settings = settings
+        self.recent_files: list[str] = self._stored_recent_files()
+        self.guide = guide or self._guide_for_network()
+        self._next_guide: tuple[str, str] | None = None
 
         self.diagram = DiagramView(session)
         self.equation = EquationPanel(session)
         self.state_plot = StatePlot(session)
         self.gate_heatmaps = GateHeatmaps(session)
         self.inputs = InputPanel(session)
+        self.predictions = PredictionsPanel(session)
+        self.training = TrainingPanel(session)
+        self.token_strip = TokenStrip(session)
+        self.guide_view = QTextBrowser()
         self.controller = PlaybackController(session, self.diagram, self)
 
         self.centre = centre = QSplitter(Qt.Orientation.Vertical)
@@ -83,16 +116,28 @@ class MainWindow(QMainWindow):
         centre.setStretchFactor(0, 1)
         centre.setStretchFactor(1, 0)
         centre.setChildrenCollapsible(False)
-        self.setCentralWidget(centre)
+        # The token strip sits right under the toolbars' timeline, above the diagram.
+        middle = QWidget()
+        middle_layout = QVBoxLayout(middle)
+        middle_layout.setContentsMargins(0, 0, 0, 0)
+        middle_layout.setSpacing(0)
+        middle_layout.addWidget(self.token_strip)
+        middle_layout.addWidget(centre, 1)
+        self.setCentralWidget(middle)
         self.docks = {
             "states": self._dock("States over time", self.state_plot),
-            "gates": self._dock("Gates over time", self.gate_heatmaps),
+            # Short titles: five tabs share the right column at 1280 pixels wide.
+            "gates": self._dock("Gates", self.gate_heatmaps),
+            "predictions": self._dock("Predictions", self.predictions),
             "inputs": self._dock("Inputs", self.inputs),
+            "training": self._dock("Training", self._scrolled(self.training)),
+            "guide": self._dock("Guide", self.guide_view),
         }
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.docks["states"])
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.docks["gates"])
-        self.tabifyDockWidget(self.docks["gates"], self.docks["inputs"])
-        self.docks["gates"].raise_()
+        for key in ("predictions", "inputs", "training", "guide"):
+            self.tabifyDockWidget(self.docks["gates"], self.docks[key])
+        self._raise_main_dock()
 
         self._build_actions()
         self._build_toolbars()
@@ -101,6 +146,15 @@ class MainWindow(QMainWindow):
         self.controller.playing_changed.connect(self._on_playing_changed)
         self._unsubscribe = subscribe(self, session)
         self._sync_with_session()
+
+    @staticmethod
+    def _scrolled(widget: QWidget) -> QScrollArea:
+        """``widget`` in a scroll area, so its many controls never squeeze the other docks."""
+        area = QScrollArea()
+        area.setWidget(widget)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        return area
 
     def _dock(self, title: str, widget: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -163,6 +217,15 @@ class MainWindow(QMainWindow):
         self.act_zoom_out.setIconText("\u2212")
         self.act_zoom_reset.setIconText("Fit")
         self.act_open = self._action("&Open model…", self.open_dialog, ("Ctrl+O",))
+        self.act_open_scenario = self._action(
+            "Open &scenario…", self.open_scenario_dialog, ("Ctrl+Shift+O",)
+        )
+        self.act_export_trace = self._action(
+            "Export &trace…",
+            self.export_trace_dialog,
+            ("Ctrl+Shift+E",),
+            tip="Every gate at every step, as .npz arrays or a .csv table",
+        )
         self.act_new = self._action("&New random model…", self.new_random_model, ("Ctrl+N",))
         self.act_export_svg = self._action("Export diagram as SVG…", self.export_svg)
         self.act_export_png = self._action("Export diagram as PNG…", self.export_png)
@@ -177,7 +240,7 @@ class MainWindow(QMainWindow):
         )
         self.act_reduced.setCheckable(True)
         self.act_shortcuts = self._action("&Keyboard shortcuts", self.show_shortcuts, ("F1",))
-        self.act_guide = self._action("What to watch in the &demo", self.show_demo_guide)
+        self.act_guide = self._action("What to &watch", self.show_guide, ("F2",))
         self.act_about = self._action("&About lstm-sim", self.show_about)
 
     def _build_toolbars(self) -> None:
@@ -238,9 +301,11 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file = bar.addMenu("&File")
-        file.addActions([self.act_open, self.act_new])
+        file.addActions([self.act_open_scenario, self.act_open, self.act_new])
+        self.recent_menu = file.addMenu("Recent &files")
+        self._fill_recent_menu()
         file.addSeparator()
-        file.addActions([self.act_export_svg, self.act_export_png])
+        file.addActions([self.act_export_trace, self.act_export_svg, self.act_export_png])
         file.addSeparator()
         file.addAction(self.act_quit)
         edit = bar.addMenu("&Edit")
@@ -301,7 +366,22 @@ class MainWindow(QMainWindow):
         self.unit_box.setValue(session.unit)
         self.unit_box.blockSignals(False)
         self._on_history_changed()
+        self.guide_view.setHtml(description_html(*self.guide))
         self._show_cursor()
+
+    def _guide_for_network(self) -> tuple[str, str]:
+        """(title, text) of what to watch: the demo's guide, a model's own description,
+        or general advice."""
+        session = self.session
+        title = session.title or Path(session.network.source).name
+        if session.title == DEMO_TITLE:
+            return title, DEMO_GUIDE
+        return title, session.network.metadata.get("description", GENERIC_GUIDE)
+
+    def _raise_main_dock(self) -> None:
+        """Predictions for a model with a readout, else the gates."""
+        has_readout = self.session.network.readout is not None
+        self.docks["predictions" if has_readout else "gates"].raise_()
 
     def _show_cursor(self) -> None:
         session = self.session
@@ -315,7 +395,14 @@ class MainWindow(QMainWindow):
 
     def _on_network_changed(self) -> None:
         self.controller.pause()
+        # A scenario names its own guide just before it loads; anything else gets one
+        # from its model.
+        self.guide = self._next_guide or self._guide_for_network()
+        if self._next_guide is None:
+            self.training.set_scenario_sources([])
+        self._next_guide = None
         self._sync_with_session()
+        self._raise_main_dock()
 
     def _on_cursor_changed(self, t: int, phase: int) -> None:
         self._show_cursor()
@@ -383,6 +470,9 @@ class MainWindow(QMainWindow):
         self.state_plot.set_theme(name)
         self.gate_heatmaps.set_theme(name)
         self.inputs.set_highlight_color(theme.highlight)
+        self.predictions.set_theme(name)
+        self.training.set_theme(name)
+        self.token_strip.set_theme(name)
 
     # -- files -------------------------------------------------------------------------------
     def open_model(self, path: str) -> bool:
@@ -394,6 +484,7 @@ class MainWindow(QMainWindow):
         except (ValueError, OSError) as err:
             self.show_error("Cannot open this model", str(err))
             return False
+        self._remember_file(path)
         self.diagram.reset_zoom()
         return True
 
@@ -401,6 +492,32 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open model", "", MODEL_FILE_FILTER)
         if path:
             self.open_model(path)
+
+    def open_scenario(self, name: str) -> bool:
+        """Load the lecture scenario ``name`` (its model and default inputs) and show what
+        to watch; an unknown name or a broken model gets a dialog and changes nothing."""
+        from lstm_sim.model import scenario_registry
+
+        try:
+            scenario = scenario_registry.get(name)
+            networks, inputs = load_scenario(scenario)
+            self._next_guide = (scenario.title, scenario.description)
+            self.training.set_scenario_sources(scenario_sources(scenario))
+            self.session.load(networks[0], inputs, title=scenario.title)
+        except (ValueError, OSError) as err:
+            self._next_guide = None
+            self.show_error("Cannot open this scenario", str(err))
+            return False
+        self.diagram.reset_zoom()
+        return True
+
+    def open_scenario_dialog(self) -> None:
+        from lstm_sim.model import scenario_registry
+
+        entries = [PickerEntry(s.name, s.title, s.description) for s in scenario_registry.SCENARIOS]
+        picker = ScenarioPicker(entries, self)
+        if picker.exec() == ScenarioPicker.DialogCode.Accepted:
+            self.open_scenario(picker.chosen)
 
     def new_random_model(self) -> None:
         dialog = NewModelDialog(self)
@@ -413,6 +530,51 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot build this model", str(err))
             return
         self.diagram.reset_zoom()
+
+    def export_trace(self, path: str) -> bool:
+        """Write every recorded quantity to ``path`` (.npz or .csv), as ``lstm-sim trace``
+        does; a file that cannot be written gets a dialog."""
+        try:
+            write_trace(self.session.network, self.session.trace, path)
+        except (ValueError, OSError) as err:
+            self.show_error("Cannot export the trace", f"{path}: {err}")
+            return False
+        self.statusBar().showMessage(f"Trace written to {path}", 5000)
+        return True
+
+    def export_trace_dialog(self) -> None:
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export trace", "trace.npz", ";;".join(TRACE_FILE_FILTERS)
+        )
+        if not path:
+            return
+        if Path(path).suffix.lower() not in TRACE_FILE_FILTERS.values():
+            path += TRACE_FILE_FILTERS.get(chosen, ".npz")
+        self.export_trace(path)
+
+    # -- recent files ------------------------------------------------------------------------
+    def _stored_recent_files(self) -> list[str]:
+        if self.settings is None:
+            return []
+        stored = self.settings.value(RECENT_FILES_KEY, [])
+        # QSettings gives back a bare string when a single value was stored.
+        return [stored] if isinstance(stored, str) else [str(p) for p in stored or []]
+
+    def _remember_file(self, path: str) -> None:
+        full = str(Path(path).resolve())
+        self.recent_files = [full] + [p for p in self.recent_files if p != full]
+        del self.recent_files[MAX_RECENT_FILES:]
+        if self.settings is not None:
+            self.settings.setValue(RECENT_FILES_KEY, self.recent_files)
+        self._fill_recent_menu()
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent_files:
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.triggered.connect(lambda _checked=False, p=path: self.open_model(p))
+        self.recent_menu.setEnabled(bool(self.recent_files))
 
     def export_svg(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export diagram", "cell.svg", "SVG (*.svg)")
@@ -446,8 +608,11 @@ class MainWindow(QMainWindow):
         )
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
 
-    def show_demo_guide(self) -> None:
-        QMessageBox.information(self, "What to watch in the demo", DEMO_GUIDE)
+    def show_guide(self) -> None:
+        """The What to watch panel, brought to the front (shown again if it was closed)."""
+        dock = self.docks["guide"]
+        dock.show()
+        dock.raise_()
 
     def show_about(self) -> None:
         from lstm_sim import __version__
@@ -464,6 +629,8 @@ class MainWindow(QMainWindow):
         """Draw every pending plot change now (screenshots, benchmarks, tests)."""
         self.state_plot.flush()
         self.gate_heatmaps.flush()
+        self.predictions.flush()
+        self.training.flush()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -484,7 +651,15 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.controller.pause()
         self.diagram.finish_animation()
+        self.training.shutdown()
         self._unsubscribe()
-        for view in (self.equation, self.state_plot, self.gate_heatmaps, self.inputs):
+        for view in (
+            self.equation,
+            self.state_plot,
+            self.gate_heatmaps,
+            self.inputs,
+            self.predictions,
+            self.token_strip,
+        ):
             view.detach()
         super().closeEvent(event)

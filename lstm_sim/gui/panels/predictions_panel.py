@@ -1,0 +1,304 @@
+"""What the model's readout predicts at the cursor: the five most probable next tokens
+(softmax readout) or the predicted value beside its target (linear readout).
+
+Everything shown is read from the trace (``logits``, ``probs``); ranking the recorded
+probabilities is the only work done here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lstm_sim.gui.colors import THEMES, Palette, value_color
+from lstm_sim.gui.panels.token_text import display_token
+from lstm_sim.gui.plots.frame_pacer import FramePacer
+from lstm_sim.gui.session_link import subscribe
+from lstm_sim.model import Session
+
+TOP_K = 5
+ROW_PT = 15
+HEADING_PT = 13
+BAR_HEIGHT_PX = 26
+NEXT_MARK = "◀ comes next"
+
+
+class ProbabilityBar(QWidget):
+    """A horizontal bar filled to ``value`` (0..1), coloured on the gate scale so a
+    probability and a gate of the same size look alike."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.value = 0.0
+        self.marked = False
+        self.palette_: Palette = THEMES["light"]
+        self.setMinimumSize(120, BAR_HEIGHT_PX)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def set_value(self, value: float, marked: bool) -> None:
+        self.value, self.marked = float(value), marked
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        frame = QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5)
+        painter.setPen(QPen(self.palette_.empty, 1))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(frame)
+        filled = QRectF(frame)
+        filled.setWidth(frame.width() * min(max(self.value, 0.0), 1.0))
+        painter.fillRect(filled, value_color(self.value, "gate", self.palette_.name))
+        if self.marked:
+            painter.setPen(QPen(self.palette_.highlight, 3))
+            painter.drawRect(frame)
+        painter.end()
+
+
+class PredictionsPanel(QWidget):
+    """Follows the cursor; a model without a readout gets a sentence saying so."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.palette_: Palette = THEMES["light"]
+        self.heading = QLabel()
+        self.heading.setWordWrap(True)
+        self.heading.setTextFormat(Qt.TextFormat.RichText)
+        font = QFont()
+        font.setPointSize(HEADING_PT)
+        self.heading.setFont(font)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self._build_top_k())
+        self.pages.addWidget(self._build_regression())
+        self.none_label = QLabel(
+            "This model has no readout: its output is h<sub>t</sub> itself, so there is "
+            "nothing to predict here."
+        )
+        self.none_label.setWordWrap(True)
+        self.pages.addWidget(self.none_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.pages, 1)
+        self._pacer = FramePacer(self._redraw, self)
+        self._curves_stale = True
+        self._unsubscribe = subscribe(self, session)
+        self.set_theme("light")
+        self._pacer.flush()
+
+    def _build_top_k(self) -> QWidget:
+        page = QWidget()
+        grid = QGridLayout(page)
+        grid.setContentsMargins(0, 6, 0, 0)
+        grid.setHorizontalSpacing(12)
+        font = QFont()
+        font.setPointSize(ROW_PT)
+        self.token_labels: list[QLabel] = []
+        self.bars: list[ProbabilityBar] = []
+        self.value_labels: list[QLabel] = []
+        self.mark_labels: list[QLabel] = []
+        for row in range(TOP_K):
+            token, value, mark = QLabel(), QLabel(), QLabel()
+            for label in (token, value, mark):
+                label.setFont(font)
+            token.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            bar = ProbabilityBar()
+            grid.addWidget(token, row, 0)
+            grid.addWidget(bar, row, 1)
+            grid.addWidget(value, row, 2)
+            grid.addWidget(mark, row, 3)
+            self.token_labels.append(token)
+            self.bars.append(bar)
+            self.value_labels.append(value)
+            self.mark_labels.append(mark)
+        grid.setColumnStretch(1, 1)
+        self.next_label = QLabel()
+        self.next_label.setWordWrap(True)
+        self.next_label.setTextFormat(Qt.TextFormat.RichText)
+        grid.addWidget(self.next_label, TOP_K, 0, 1, 4)
+        grid.setRowStretch(TOP_K + 1, 1)
+        return page
+
+    def _build_regression(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 6, 0, 0)
+        self.value_text = QLabel()
+        self.value_text.setTextFormat(Qt.TextFormat.RichText)
+        font = QFont()
+        font.setPointSize(ROW_PT)
+        self.value_text.setFont(font)
+        self.plot = pg.PlotWidget()
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.setMenuEnabled(False)
+        self.plot.addLegend(offset=(-10, 10))
+        self.predicted_curve = self.plot.plot(name="predicted")
+        self.target_curve = self.plot.plot(name="target: next input")
+        self.cursor = pg.InfiniteLine(angle=90, movable=False)
+        self.plot.addItem(self.cursor, ignoreBounds=True)
+        layout.addWidget(self.value_text)
+        layout.addWidget(self.plot, 1)
+        return page
+
+    def detach(self) -> None:
+        self._unsubscribe()
+        self._pacer.stop()
+
+    # -- what the panel shows ----------------------------------------------------------------
+    @property
+    def mode(self) -> str:
+        """'softmax', 'linear' or 'none': which page is shown."""
+        readout = self.session.network.readout
+        return "none" if readout is None else readout.kind
+
+    def output_names(self) -> list[str]:
+        """A label per readout output: the vocabulary's tokens when they line up."""
+        network = self.session.network
+        size = network.output_size or 0
+        vocab = network.vocab
+        if vocab is not None and len(vocab) == size:
+            return [display_token(token) for token in vocab.tokens]
+        return [f"#{k}" for k in range(size)]
+
+    def next_index(self) -> int | None:
+        """The readout output of the token that really comes after step t, if known."""
+        session = self.session
+        tokens, vocab = session.tokens, session.network.vocab
+        if tokens is None or vocab is None or session.t + 1 >= len(tokens):
+            return None
+        if len(vocab) != session.network.output_size:
+            return None
+        return int(vocab.indices([tokens[session.t + 1]])[0])
+
+    def top_k(self) -> list[tuple[int, float]]:
+        """(output index, recorded probability) of the TOP_K most probable at step t."""
+        probs = self.session.trace.probs
+        assert probs is not None
+        row = probs[self.session.t]
+        order = np.argsort(-row, kind="stable")[:TOP_K]
+        return [(int(k), float(row[k])) for k in order]
+
+    # -- drawing -------------------------------------------------------------------------
+    @property
+    def redraw_pending(self) -> bool:
+        return self._pacer.dirty
+
+    def flush(self) -> None:
+        self._pacer.flush()
+
+    def _redraw(self) -> None:
+        mode = self.mode
+        self.pages.setCurrentIndex({"softmax": 0, "linear": 1, "none": 2}[mode])
+        t = self.session.t
+        read = self._step_input_text(t)
+        self.heading.setText(
+            f"After step t = {t}{read}, the readout predicts x<sub>t+1</sub>:"
+            if mode != "none"
+            else f"t = {t}"
+        )
+        if mode == "softmax":
+            self._show_top_k()
+        elif mode == "linear":
+            self._show_regression()
+
+    def _step_input_text(self, t: int) -> str:
+        tokens = self.session.tokens
+        if tokens is None:
+            return ""
+        return f" (read “{display_token(tokens[t])}”)"
+
+    def _show_top_k(self) -> None:
+        names = self.output_names()
+        actual = self.next_index()
+        shown = self.top_k()
+        for row, (k, p) in enumerate(shown):
+            marked = k == actual
+            self.token_labels[row].setText(names[k])
+            self.value_labels[row].setText(f"{p:.3f}")
+            self.mark_labels[row].setText(NEXT_MARK if marked else "")
+            self.bars[row].set_value(p, marked)
+            weight = QFont.Weight.Bold if marked else QFont.Weight.Normal
+            for label in (self.token_labels[row], self.value_labels[row]):
+                font = label.font()
+                font.setWeight(weight)
+                label.setFont(font)
+        self._color_marks()
+        probs = self.session.trace.probs
+        assert probs is not None
+        if actual is None:
+            self.next_label.setText("The sequence ends here: nothing comes next.")
+        elif actual not in [k for k, _ in shown]:
+            rank = int(np.count_nonzero(probs[self.session.t] > probs[self.session.t, actual]))
+            self.next_label.setText(
+                f"Comes next: <b>{names[actual]}</b>, p = "
+                f"{probs[self.session.t, actual]:.3f} (rank {rank + 1})"
+            )
+        else:
+            self.next_label.setText("")
+
+    def _color_marks(self) -> None:
+        color = self.palette_.highlight.name()
+        for label in self.mark_labels:
+            label.setStyleSheet(f"color: {color}; font-weight: bold;")
+
+    def _show_regression(self) -> None:
+        session = self.session
+        logits = session.trace.logits
+        assert logits is not None
+        t, x = session.t, session.trace.x
+        comparable = logits.shape[1] == x.shape[1]
+        if self._curves_stale:
+            steps = np.arange(session.num_steps, dtype=float)
+            self.predicted_curve.setData(steps, logits[:, 0])
+            if comparable:
+                # The target at step t is the input at t+1; the last step has none.
+                self.target_curve.setData(steps[:-1], x[1:, 0])
+            else:
+                self.target_curve.setData([], [])
+            self._curves_stale = False
+        self.cursor.setValue(t)
+        parts = [f"predicted ŷ<sub>t</sub> = <b>{logits[t, 0]:.4f}</b>"]
+        if comparable and t + 1 < session.num_steps:
+            target = x[t + 1, 0]
+            parts.append(f"target x<sub>t+1</sub> = <b>{target:.4f}</b>")
+            parts.append(f"error = {logits[t, 0] - target:+.4f}")
+        self.value_text.setText(" · ".join(parts))
+
+    def set_theme(self, name: str) -> None:
+        self.palette_ = THEMES[name]
+        for bar in self.bars:
+            bar.palette_ = self.palette_
+            bar.update()
+        self.plot.setBackground(self.palette_.background)
+        self.predicted_curve.setPen(pg.mkPen(self.palette_.highlight, width=3))
+        self.target_curve.setPen(
+            pg.mkPen(QColor(self.palette_.caption), width=2, style=Qt.PenStyle.DashLine)
+        )
+        self.cursor.setPen(pg.mkPen(self.palette_.foreground, width=1))
+        self._curves_stale = True
+        self._pacer.mark_dirty()
+
+    # -- session signals ---------------------------------------------------------------------
+    def _on_network_changed(self) -> None:
+        self._curves_stale = True
+        self._pacer.mark_dirty()
+
+    def _on_trace_changed(self, start: int) -> None:
+        self._curves_stale = True
+        self._pacer.mark_dirty()
+
+    def _on_cursor_changed(self, t: int, phase: int) -> None:
+        self._pacer.mark_dirty()
