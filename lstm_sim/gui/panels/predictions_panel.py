@@ -224,6 +224,10 @@ class PredictionsPanel(QWidget):
         names = self.output_names()
         actual = self.next_index()
         shown = self.top_k()
+        for row in range(TOP_K):
+            # A readout with fewer than TOP_K outputs leaves its last rows out.
+            for widget in self._row_widgets(row):
+                widget.setVisible(row < len(shown))
         for row, (k, p) in enumerate(shown):
             marked = k == actual
             self.token_labels[row].setText(names[k])
@@ -248,6 +252,14 @@ class PredictionsPanel(QWidget):
             )
         else:
             self.next_label.setText("")
+
+    def _row_widgets(self, row: int) -> tuple[QWidget, ...]:
+        return (
+            self.token_labels[row],
+            self.bars[row],
+            self.value_labels[row],
+            self.mark_labels[row],
+        )
 
     def _color_marks(self) -> None:
         color = self.palette_.highlight.name()

@@ -101,6 +101,7 @@ class TrainingPanel(QWidget):
         self._scenario_sources: list[DataSource] = []
         self._before_apply: tuple[Network, np.ndarray | tuple[str, ...], str] | None = None
         self._applied: Network | None = None
+        self._closed = False
         self._build()
         self._pacer = FramePacer(self._redraw_curve, self)
         self._unsubscribe = subscribe(self, session)
@@ -282,6 +283,7 @@ class TrainingPanel(QWidget):
 
     def shutdown(self) -> None:
         """Stop training and wait for the thread: the window is closing."""
+        self._closed = True
         self._unsubscribe()
         self._pacer.stop()
         if self.worker is not None:
@@ -289,6 +291,8 @@ class TrainingPanel(QWidget):
             self.worker.wait(STOP_WAIT_MS)
 
     def _on_progress(self, progress: Progress) -> None:
+        if self._closed:
+            return  # a report queued before the window closed
         if np.isfinite(progress.loss):
             self.losses.append((progress.step, progress.loss))
         self.progress.setValue(progress.step)
@@ -304,7 +308,7 @@ class TrainingPanel(QWidget):
 
     def _on_worker_finished(self) -> None:
         worker = self.worker
-        if worker is None:
+        if worker is None or self._closed:
             return
         # The thread has returned, so the trainer's copy of the weights is no longer touched.
         self.trained = worker.trainer.result() if worker.trainer.step > 0 else None
