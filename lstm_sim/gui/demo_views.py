@@ -19,7 +19,7 @@ from lstm_sim.gui.comparison import ComparisonWindow
 from lstm_sim.gui.plots.ledger_plot import LedgerPlot
 from lstm_sim.model.code_reader import DEFAULT_TEXT, load_code_reader
 
-CODE_READER_HEIGHT_FRACTION = 0.55
+FLOATING_FRACTION = 0.92
 LEDGER_HEIGHT_FRACTION = 0.32
 PARTNER_SEED = 0
 """Seed of the random network paired with the session's when no trained pair is given."""
@@ -119,10 +119,17 @@ def open_code_reader(window: QMainWindow) -> CodeReader:
         except (OSError, ValueError) as err:
             window.show_error("Cannot load the code-reading model", str(err))
     dock = window.docks["code_reader"]
+    if dock.isHidden():
+        # The text needs room the docked layout cannot give: it floats over the window
+        # at nearly its size; double-clicking its title docks it.
+        dock.setFloating(True)
+        frame = window.geometry()
+        dock.resize(
+            round(frame.width() * FLOATING_FRACTION), round(frame.height() * FLOATING_FRACTION)
+        )
+        dock.move(frame.center() - dock.rect().center())
     dock.show()
     dock.raise_()
-    height = round(window.height() * CODE_READER_HEIGHT_FRACTION)
-    window.resizeDocks([dock], [height], Qt.Orientation.Vertical)
     return reader
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -47,6 +48,8 @@ SCALES = {"c": "signed", "h": "signed", "g": "signed", "i": "gate", "f": "gate",
 MAX_TEXT_CHARS = 20_000
 """Longer texts make every per-step view (input table, heatmaps) sluggish."""
 UNKNOWN_SHOWN = 12
+TEXT_WIDTH_FRACTION = 0.58
+RANKING_HEIGHT_FRACTION = 0.55
 TEXT_FILE_FILTER = "Text and source (*.py *.txt *.md *.c *.js);;All files (*)"
 
 
@@ -119,7 +122,7 @@ class CodeReader(QWidget):
         self.finder.unit_picked.connect(self.session.select_unit)
         self.saturation_plot = SaturationPlot()
         self.saturation_caption = QLabel(
-            "Gate saturation: each point a unit, the fraction of characters with the gate "
+            "Gate saturation, a point per unit: share of characters with the gate "
             "below 0.1 (x) and above 0.9 (y)"
         )
         self.saturation_caption.setWordWrap(True)
@@ -144,7 +147,10 @@ class CodeReader(QWidget):
         body.addWidget(side)
         body.setStretchFactor(0, 3)
         body.setStretchFactor(1, 2)
-        self.body = body
+        self.body, self.side = body, side
+        self._user_split = False
+        body.splitterMoved.connect(self._on_splitter_dragged)
+        side.splitterMoved.connect(self._on_splitter_dragged)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(bar)
@@ -200,6 +206,18 @@ class CodeReader(QWidget):
         self.saturation_plot.set_theme(name)
         self.text_view.set_theme(name)
         self._recolour()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if not self._user_split:
+            # Splitters start from size hints; the text should get most of the width,
+            # until the user drags a splitter.
+            width, height = self.body.width(), self.side.height()
+            self.body.setSizes([round(width * TEXT_WIDTH_FRACTION), width])
+            self.side.setSizes([round(height * RANKING_HEIGHT_FRACTION), height])
+
+    def _on_splitter_dragged(self, _pos: int, _index: int) -> None:
+        self._user_split = True
 
     # -- replacing the text --------------------------------------------------------------
     def set_text(self, text: str) -> bool:

@@ -38,7 +38,6 @@ class SaturationPlot(pg.GraphicsLayoutWidget):
             plot.hideButtons()
             plot.setMenuEnabled(False)
             plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.04)
-            plot.setAspectLocked(True)
             plot.setLabel("bottom", "left-saturated")
             plot.setLabel("left", "right-saturated")
             for side in ("left", "bottom"):

@@ -66,6 +66,9 @@ class GradientPlot(pg.PlotWidget):
         plot.setLabel("left", "gradient reaching step t", color=self.palette_.foreground.name())
         self.end_line.setPen(pg.mkPen(self.palette_.highlight, width=2, style=Qt.PenStyle.DashLine))
         self.legend.setLabelTextColor(self.palette_.foreground)
+        for _sample, label in self.legend.items:
+            # pyqtgraph stores the new colour but renders it only when the text is set.
+            label.setText(label.text, color=self.palette_.foreground)
         backdrop = QColor(self.palette_.background)
         backdrop.setAlpha(220)
         self.legend.setBrush(backdrop)
