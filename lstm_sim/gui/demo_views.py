@@ -17,10 +17,12 @@ from lstm_sim.engine.network import Network
 from lstm_sim.gui.code_reader import CodeReader
 from lstm_sim.gui.comparison import ComparisonWindow
 from lstm_sim.gui.plots.ledger_plot import LedgerPlot
+from lstm_sim.model import scenario_registry
 from lstm_sim.model.code_reader import DEFAULT_TEXT, load_code_reader
 
 FLOATING_FRACTION = 0.92
 LEDGER_HEIGHT_FRACTION = 0.32
+LONG_LAG_SCENARIO = "long-lag"
 PARTNER_SEED = 0
 """Seed of the random network paired with the session's when no trained pair is given."""
 
@@ -97,8 +99,9 @@ def install_demo_views(window: QMainWindow) -> None:
     window.docks["ledger"] = _dock(window, "Memory ledger", "memory ledger", views.ledger)
     menu = _insert_menu(window, "De&mos")
     menu.addAction("Code reader…", lambda: open_code_reader(window))
+    menu.addAction("Vanishing gradient: RNN beside LSTM…", lambda: open_long_lag_comparison(window))
     menu.addAction(
-        "Vanishing gradient: RNN beside LSTM…", lambda: open_gradient_comparison_here(window)
+        "Vanishing gradient on this model…", lambda: open_gradient_comparison_here(window)
     )
     ledger_action = window.docks["ledger"].toggleViewAction()
     ledger_action.setText("Memory ledger")
@@ -196,3 +199,14 @@ def open_gradient_comparison_here(window: QMainWindow) -> ComparisonWindow | Non
     trace = session.trace
     inputs = trace.tokens if trace.tokens is not None else trace.x.copy()
     return open_gradient_comparison(window, lstm.copy(), rnn.copy(), inputs)
+
+
+def open_long_lag_comparison(window: QMainWindow) -> ComparisonWindow | None:
+    """The lecture's pair: the long-lag scenario's trained LSTM and RNN on its input."""
+    scenario = scenario_registry.get(LONG_LAG_SCENARIO)
+    try:
+        lstm, rnn = scenario.load_networks()
+    except (OSError, ValueError) as err:
+        window.show_error("Cannot load the long-lag models", str(err))
+        return None
+    return open_gradient_comparison(window, lstm, rnn, scenario.default_input())

@@ -11,7 +11,7 @@ from lstm_sim.gui.code_reader import CodeReader
 from lstm_sim.gui.comparison import ComparisonWindow
 from lstm_sim.gui.demo_views import install_demo_views
 from lstm_sim.gui.plots.ledger_plot import LedgerPlot
-from lstm_sim.model import Session
+from lstm_sim.model import Session, scenario_registry
 
 
 def demos_menu(window):
@@ -46,6 +46,7 @@ def test_install_adds_the_menu_and_the_docks_once(make_window) -> None:
     assert [a.text() for a in menu.actions()] == [
         "Code reader…",
         "Vanishing gradient: RNN beside LSTM…",
+        "Vanishing gradient on this model…",
         "Memory ledger",
     ]
 
@@ -61,7 +62,7 @@ def test_menu_opens_each_view(make_window, qtbot) -> None:
     # A character model stays: the reader shows the session's own text.
     assert window.session.title == "chars"
     assert window.demo_views.code_reader.text_view.num_tokens == window.session.num_steps
-    action(menu, "Vanishing gradient").trigger()
+    action(menu, "Vanishing gradient on this model").trigger()
     comparisons = window.demo_views.comparisons
     assert len(comparisons) == 1
     comparison = comparisons[0]
@@ -92,9 +93,39 @@ def test_dark_theme_reaches_the_demo_views(make_window) -> None:
 def test_closing_the_window_closes_the_comparisons(make_window, qtbot) -> None:
     window = make_window(char_session())
     install_demo_views(window)
-    action(demos_menu(window), "Vanishing gradient").trigger()
+    action(demos_menu(window), "Vanishing gradient on this model").trigger()
     comparison = window.demo_views.comparisons[0]
     qtbot.waitExposed(comparison)
     window.close()
     assert window.demo_views.comparisons == []
     assert not comparison.isVisible()
+
+
+class FakeLongLag:
+    """Stands in for the long-lag scenario: its networks and input, as the registry's."""
+
+    def __init__(self) -> None:
+        rng = np.random.default_rng(4)
+        vocab = Vocabulary(("A", "B", "0", "1", "?"))
+        self.networks = (
+            Network.random("lstm", 5, 3, rng, vocab=vocab),
+            Network.random("rnn", 5, 2, rng, vocab=vocab),
+        )
+
+    def load_networks(self):
+        return self.networks
+
+    def default_input(self):
+        return ("A", "0", "1", "0", "?")
+
+
+def test_the_lecture_pair_comes_from_the_long_lag_scenario(make_window, monkeypatch) -> None:
+    fake = FakeLongLag()
+    monkeypatch.setattr(scenario_registry, "get", lambda name: fake)
+    window = make_window(char_session())
+    install_demo_views(window)
+    action(demos_menu(window), "Vanishing gradient: RNN beside LSTM").trigger()
+    comparison = window.demo_views.comparisons[-1]
+    assert comparison.lstm_session.network is fake.networks[0]
+    assert comparison.rnn_session.network is fake.networks[1]
+    assert comparison.lstm_session.tokens == fake.default_input()
