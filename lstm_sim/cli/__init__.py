@@ -8,7 +8,14 @@ runs a headless subcommand. Each subcommand lives in its own module with
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+
+# lstm-sim's matrices are small (H up to a few hundred), where OpenBLAS's worker threads
+# busy-wait and, with the window and a training worker sharing the cores, make a product
+# several times slower than one thread does. Set before anything imports NumPy; a user's
+# own setting wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from collections.abc import Sequence
 from types import ModuleType
 
