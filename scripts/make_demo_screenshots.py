@@ -113,8 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     QApplication.processEvents()
     try:
         memory_ledger(window, args.out / "demo-memory-ledger.png")
-        code_reading(window, args.out / "demo-code-reader.png")
         vanishing_gradient(window, args.out / "demo-vanishing-gradient.png")
+        code_reading(window, args.out / "demo-code-reader.png")
     except (OSError, ValueError, KeyError) as err:
         print(f"make_demo_screenshots: error: {err}", file=sys.stderr)
         return 2

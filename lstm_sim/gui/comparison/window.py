@@ -227,7 +227,9 @@ class ComparisonWindow(QMainWindow):
         ):
             net = session.network
             kind = "LSTM" if net.kind == "lstm" else f"{net.nonlinearity} RNN"
-            label.setText(f"{kind} · H = {net.hidden_size} · {Path(net.source).name}")
+            # A loader's source reads "path (format)": the file name says enough here.
+            name = Path(net.source.split(" (")[0]).name
+            label.setText(f"{kind} · H = {net.hidden_size} · {name}")
         self.timeline.blockSignals(True)
         self.timeline.setRange(0, self.num_steps - 1)
         self.timeline.setValue(self.t)
