@@ -112,7 +112,7 @@ def test_checks_fail_for_untrained_models() -> None:
     blank.metadata.update(lstm.metadata)
     result = get("long-lag").check([blank, rnn])
     assert not result.passed
-    assert abs(result.numbers["lstm_accuracy"] - 0.5) < 0.1
+    assert result.numbers["lstm_accuracy"] < 0.95
 
 
 def test_a_check_refuses_networks_of_the_wrong_count_or_kind() -> None:
