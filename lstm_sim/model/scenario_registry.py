@@ -40,6 +40,7 @@ SINE_WARMUP = 8
 """Steps at the start of a wave that a check leaves out: no model can know the phase
 before it has seen some of the wave."""
 LONG_LAG = 50
+SINE_NOISE_STD = 0.1
 SIMPLE_RNN_STEPS = 30
 SINE_STEPS = 60
 
@@ -155,7 +156,9 @@ def sine_numbers(network: Network, length: int) -> dict[str, float]:
     the described unit's correlation (with its sign) with the coming value."""
     if network.readout is None or network.readout.kind != "linear" or network.input_size != 1:
         raise ValueError("the sine demos need a network reading 1 value with a linear readout")
-    waves = sine.sine_sequences(np.random.default_rng(CHECK_SEED), CHECK_SEQUENCES, length)
+    waves = sine.sine_sequences(
+        np.random.default_rng(CHECK_SEED), CHECK_SEQUENCES, length, noise_std=SINE_NOISE_STD
+    )
     cache = run_batch(network, waves.x.astype(network.dtype))
     assert cache.logits is not None
     kept = slice(SINE_WARMUP, None)
@@ -167,7 +170,7 @@ def sine_numbers(network: Network, length: int) -> dict[str, float]:
     return {
         "mse": float(np.mean((predicted - target) ** 2)),
         "repeat_input_mse": float(np.mean((noisy - target) ** 2)),
-        "noise_variance": 0.1**2,  # sine_sequences' default noise_std
+        "noise_variance": SINE_NOISE_STD**2,
         "unit_correlation": float(sign * r),
     }
 
@@ -291,7 +294,9 @@ def measure_counting(networks: Sequence[Network]) -> tuple[bool, dict[str, float
 # -- the inputs the window opens on ----------------------------------------------------
 def noisy_wave(length: int, seed: int) -> np.ndarray:
     """One noisy sine wave, (T, 1)."""
-    return sine.sine_sequences(np.random.default_rng(seed), 1, length).x[0]
+    return sine.sine_sequences(np.random.default_rng(seed), 1, length, noise_std=SINE_NOISE_STD).x[
+        0
+    ]
 
 
 def opening_story_data() -> gender_stories.Story:
