@@ -173,7 +173,7 @@ class DiagramView(QGraphicsView):
         painter = QPainter(generator)
         painter.setRenderHints(self.renderHints())
         painter.fillRect(QRectF(0, 0, rect.width(), rect.height()), THEMES[self._theme].background)
-        self.diagram().render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+        self.diagram().render_vector(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
         if not painter.end():
             raise OSError(f"could not write the SVG file {path}")
 

@@ -63,6 +63,9 @@ class TextItem(QGraphicsTextItem):
         self.anchor = anchor
         self.document().setDocumentMargin(0)
         self.setFont(scene_font(pixel_size))
+        # Laying out and shaping rich text is the costly part of painting it; most labels
+        # never change, so they are painted from a pixmap.
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._html = ""
 
     def set_html(self, html: str) -> None:
@@ -89,6 +92,9 @@ class NodeItem(QGraphicsItem):
         self._state: State = "done"
         self._font = scene_font(SYMBOL_FONT if len(geometry.symbol) == 1 else SYMBOL_FONT * 0.8)
         self.setZValue(3)
+        # A step repaints most of the view; a node changes only with its state, so it is
+        # drawn once into a pixmap and then copied (its antialiased fill is the costly part).
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def state(self) -> State:
         return self._state
@@ -143,6 +149,7 @@ class WireItem(QGraphicsItem):
         self._arrow = self._arrow_head(path)
         self._bounds = path.boundingRect().united(self._arrow.boundingRect()).adjusted(-4, -4, 4, 4)
         self.setZValue(1)
+        self._style()
 
     @staticmethod
     def _arrow_head(path: QPainterPath) -> QPolygonF:
@@ -166,10 +173,23 @@ class WireItem(QGraphicsItem):
             self._state = state
             # Lit wires above dim ones where they share a segment of the bus.
             self.setZValue({"pending": 0.5, "done": 1.0, "active": 1.5}[state])
-            self.update()
+            self._style()
 
     def set_palette(self, palette: Palette) -> None:
         self._palette = palette
+        self._style()
+
+    def _style(self) -> None:
+        # Pen and colour are made when they change, not on each of the frames that
+        # repaint a wire under a moving dot.
+        self._color = {
+            "pending": self._palette.line_dim,
+            "done": self._palette.line,
+            "active": self._palette.highlight,
+        }[self._state]
+        width = ACTIVE_WIRE_WIDTH if self._state == "active" else WIRE_WIDTH
+        style = Qt.PenStyle.DashLine if self._dashed else Qt.PenStyle.SolidLine
+        self._pen = cosmetic_pen(self._color, width, style)
         self.update()
 
     def boundingRect(self) -> QRectF:
@@ -178,18 +198,11 @@ class WireItem(QGraphicsItem):
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
-        color = {
-            "pending": self._palette.line_dim,
-            "done": self._palette.line,
-            "active": self._palette.highlight,
-        }[self._state]
-        width = ACTIVE_WIRE_WIDTH if self._state == "active" else WIRE_WIDTH
-        style = Qt.PenStyle.DashLine if self._dashed else Qt.PenStyle.SolidLine
-        painter.setPen(cosmetic_pen(color, width, style))
+        painter.setPen(self._pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._path)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(color)
+        painter.setBrush(self._color)
         painter.drawPolygon(self._arrow)
 
 
@@ -220,11 +233,14 @@ class StripItem(QGraphicsItem):
         self._colors: list[QColor] = []
         self._count = 0
         self._rect = QRectF()
+        self._cells: list[QRectF] = []
         self._selected = -1
         self._selectable = True
         self.on_click: Callable[[int], None] | None = None
         self.setAcceptHoverEvents(True)
         self.setZValue(4)
+        # Redrawn from a pixmap when a neighbour changes; re-rendered only when it does.
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     # -- what tests and the scene read ---------------------------------------------------
     def values(self) -> np.ndarray | None:
@@ -258,6 +274,7 @@ class StripItem(QGraphicsItem):
             self.prepareGeometryChange()
             self._first, self._count, self._selectable = first, count, selectable
             self._rect = self._rect_for(count)
+            self._cells = [self._cell_box(k) for k in range(count)]
             self.update()
 
     def set_values(self, values: np.ndarray | None) -> None:
@@ -307,16 +324,17 @@ class StripItem(QGraphicsItem):
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
         palette = self._palette
+        # Cell rectangles are made when the window changes; a paint fills them and
+        # outlines all of them in one call.
         if self._values is None:
             painter.setPen(cosmetic_pen(palette.empty, 1.5, Qt.PenStyle.DashLine))
             painter.setBrush(palette.background)
-            for k in range(self._count):
-                painter.drawRect(self._cell_box(k))
         else:
+            for rect, color in zip(self._cells, self._colors, strict=True):
+                painter.fillRect(rect, color)
             painter.setPen(cosmetic_pen(palette.foreground, 1.0))
-            for k, color in enumerate(self._colors):
-                painter.setBrush(color)
-                painter.drawRect(self._cell_box(k))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRects(self._cells)
         k = self._selected - self._first
         if self._selectable and 0 <= k < self._count:
             painter.setPen(cosmetic_pen(palette.highlight, 4.0))
@@ -355,9 +373,7 @@ class DotTrainItem(QGraphicsItem):
         self.name = name
         self._path = path
         self._length = path.length()
-        self._bounds = path.boundingRect().adjusted(
-            -DOT_RADIUS - 2, -DOT_RADIUS - 2, DOT_RADIUS + 2, DOT_RADIUS + 2
-        )
+        self._bounds = QRectF()
         self._colors: list[QColor] = []
         self._points: list[QPointF] = []
         self._outline = QColor("#000000")
@@ -388,6 +404,14 @@ class DotTrainItem(QGraphicsItem):
                 self._points.append(self._path.pointAtPercent(self._path.percentAtLength(along)))
                 self._colors.append(color)
         self._outline = outline
+        # Bounds hug the dots, not the whole wire: a frame then repaints only where the
+        # train was and where it is, not every item along a long wire.
+        bounds = QPolygonF(self._points).boundingRect()
+        margin = DOT_RADIUS + 2
+        bounds = bounds.adjusted(-margin, -margin, margin, margin) if self._points else QRectF()
+        if bounds != self._bounds:
+            self.prepareGeometryChange()
+            self._bounds = bounds
         self.setVisible(True)
         self.update()
 

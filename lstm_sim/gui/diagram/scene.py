@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsScene, QGraphicsSimpleTextItem
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSimpleTextItem
 
 from lstm_sim.engine.network import Kind
 from lstm_sim.engine.trace import StepRecord
@@ -41,6 +41,7 @@ from lstm_sim.gui.diagram.items import (
 from lstm_sim.gui.diagram.wiring import Quantity, Wiring, wiring_for
 from lstm_sim.model.phases import phases_for
 
+_NO_CACHE = QGraphicsItem.CacheMode.NoCache
 _EXIT_LABELS = {"c_out": "C<sub>t</sub>", "h_out": "h<sub>t</sub>", "h_up": "h<sub>t</sub>"}
 _VISIBLE_WHITESPACE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}
 
@@ -123,9 +124,6 @@ class DiagramScene(QGraphicsScene):
         self._phase_keys = [p.key for p in phases_for(kind)]
         self._frame: Frame | None = None
 
-        self.frame_item = QGraphicsRectItem(self.layout.cell_frame)
-        self.frame_item.setZValue(-1)
-        self.addItem(self.frame_item)
         self.nodes = {
             name: NodeItem(name, geometry, self.palette)
             for name, geometry in self.layout.nodes.items()
@@ -195,10 +193,7 @@ class DiagramScene(QGraphicsScene):
     def set_palette(self, palette: Palette) -> None:
         self.palette = palette
         self.setBackgroundBrush(palette.background)
-        self.frame_item.setPen(cosmetic_pen(palette.line_dim, 2.0))
-        frame_fill = QColor(palette.foreground)
-        frame_fill.setAlphaF(0.04)
-        self.frame_item.setBrush(frame_fill)
+        self.invalidate(self.sceneRect(), QGraphicsScene.SceneLayer.BackgroundLayer)
         for item in (*self.nodes.values(), *self.wires.values(), *self.strips.values()):
             item.set_palette(palette)
         for label in self.strip_labels.values():
@@ -208,6 +203,30 @@ class DiagramScene(QGraphicsScene):
         self.window_caption.setDefaultTextColor(palette.caption)
         if self._frame is not None:
             self.show_frame(self._frame)
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        # The cell's frame never changes during a step: drawn with the background, which
+        # the view caches, a step does not blend this large translucent fill again.
+        painter.fillRect(rect, self.palette.background)
+        frame_fill = QColor(self.palette.foreground)
+        frame_fill.setAlphaF(0.04)
+        painter.setPen(cosmetic_pen(self.palette.line_dim, 2.0))
+        painter.setBrush(frame_fill)
+        painter.drawRect(self.layout.cell_frame)
+
+    def render_vector(self, painter: QPainter, target: QRectF, source: QRectF) -> None:
+        """Render ``source`` into ``target`` as shapes and text, never as the pixmaps that
+        items cache for the screen (an SVG must stay sharp and searchable)."""
+        cached = [
+            (item, item.cacheMode()) for item in self.items() if item.cacheMode() != _NO_CACHE
+        ]
+        for item, _mode in cached:
+            item.setCacheMode(_NO_CACHE)
+        try:
+            self.render(painter, target, source)
+        finally:
+            for item, mode in cached:
+                item.setCacheMode(mode)
 
     # -- the frame -----------------------------------------------------------------------
     def _state(self, phase_key: str, phase: int) -> State:

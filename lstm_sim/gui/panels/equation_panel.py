@@ -3,7 +3,7 @@ with the selected unit's numbers."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -16,8 +16,38 @@ CAPTION_PT = 15
 EQUATION_PT = 15
 
 
-def _label(point_size: int, bold: bool = False) -> QLabel:
-    label = QLabel()
+class WrappedLabel(QLabel):
+    """A word-wrapped label that lays its text out once per width.
+
+    The panel's layout asks a wrapped label for its height at several widths on every
+    change, and QLabel lays the rich text out anew for each question; a step changed the
+    equation's text several times over (about a dozen layouts). Unchanged text is not
+    set again at all.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._heights: dict[int, int] = {}
+
+    def setText(self, text: str) -> None:
+        if text != self.text():
+            self._heights.clear()
+            super().setText(text)
+
+    def heightForWidth(self, width: int) -> int:
+        height = self._heights.get(width)
+        if height is None:
+            height = self._heights[width] = super().heightForWidth(width)
+        return height
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._heights.clear()
+        super().changeEvent(event)
+
+
+def _label(point_size: int, bold: bool = False) -> WrappedLabel:
+    label = WrappedLabel()
     font = QFont()
     font.setPointSize(point_size)
     font.setBold(bold)
@@ -60,6 +90,9 @@ class EquationPanel(QWidget):
         )
         self.caption.setText(caption_html(phase.caption))
         self.equation.setText(equation_html(session))
+        # Lay the labels out now, before the window paints: left to the posted layout
+        # request, it runs after the paint and the panel is painted a second time.
+        self.layout().activate()
 
     def _on_network_changed(self) -> None:
         self.refresh()

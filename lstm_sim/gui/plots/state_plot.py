@@ -12,6 +12,10 @@ from lstm_sim.gui.plots.trace_plot import TracePlotWidget
 
 PICK_RADIUS_PX = 12.0
 """How close (in pixels) a click must land to a unit's point to select that unit."""
+Y_PADDING = 0.05
+"""Space above and below the curves, as a fraction of their range."""
+Y_MIN_SPAN = 0.1
+"""The y range of flat curves (all values equal): a band around them, not a zero range."""
 
 
 class StatePlot(TracePlotWidget):
@@ -58,11 +62,22 @@ class StatePlot(TracePlotWidget):
             x = np.tile(np.append(steps, np.nan), hidden)
             y = np.hstack([values.T, np.full((hidden, 1), np.nan)]).ravel()
             self.all_units[key].setData(x, y, pen=pg.mkPen(faint, width=1.5))
+            self._fit_y(key, values)
             if unit >= 0:
                 bold = pg.mkPen(palette.highlight, width=4)
                 self.selected[key].setData(steps, values[:, unit], pen=bold)
             else:
                 self.selected[key].setData([], [])
+
+    def _fit_y(self, key: str, values: np.ndarray) -> None:
+        # A fixed range set with the data, rather than pyqtgraph's auto-range, which
+        # re-measures all H curves before every paint, even one that only moves the cursor.
+        finite = values[np.isfinite(values)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
+        if high - low < Y_MIN_SPAN:
+            middle = (low + high) / 2
+            low, high = middle - Y_MIN_SPAN / 2, middle + Y_MIN_SPAN / 2
+        self.plots[key].setYRange(low, high, padding=Y_PADDING)
 
     def _unit_at(self, key: str, t: int, point: QPointF, scene_pos: QPointF) -> int | None:
         column = self.values(key)[t]
