@@ -7,6 +7,7 @@ headless subcommands stay fast and work without a display.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 THEMES = ("light", "dark")
@@ -36,6 +37,11 @@ def add_window_options(parser: argparse.ArgumentParser) -> None:
     """The window's options, shared by the top-level help and the window's own parser."""
     group = parser.add_argument_group("window options (when no COMMAND is given)")
     group.add_argument("--model", metavar="M", help="model file to open (same as MODEL)")
+    group.add_argument(
+        "--scenario",
+        metavar="NAME",
+        help="open a lecture scenario with its trained model ('lstm-sim scenarios' lists them)",
+    )
     group.add_argument(
         "--screenshot",
         metavar="PNG",
@@ -69,10 +75,21 @@ def main(argv: Sequence[str]) -> int:
     args = parser.parse_args(list(argv))
     if args.model and args.model_file and args.model != args.model_file:
         parser.error(f"two models given: {args.model_file} and --model {args.model}")
+    if args.scenario is not None:
+        if args.model or args.model_file:
+            parser.error("give a model or --scenario, not both")
+        from lstm_sim.gui.panels.scenario_loading import check_name
+
+        try:
+            check_name(args.scenario)
+        except ValueError as err:
+            print(f"lstm-sim: error: {err}", file=sys.stderr)
+            return 2
     from lstm_sim.gui.app import run
 
     return run(
         args.model or args.model_file,
+        scenario=args.scenario,
         screenshot=args.screenshot,
         steps=args.steps,
         size=args.size,

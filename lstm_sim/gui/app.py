@@ -45,34 +45,57 @@ def create_application() -> QApplication:
 def run(
     model_path: str | None = None,
     *,
+    scenario: str | None = None,
     screenshot: str | None = None,
     steps: int = 0,
     size: tuple[int, int] | None = None,
     theme: str = "light",
 ) -> int:
-    """Open the window on ``model_path`` (the demo when None) and run until it closes.
+    """Open the window on ``model_path`` or the lecture ``scenario`` (the demo when both
+    are None) and run until it closes.
 
     With ``screenshot``, render the window after ``steps`` phase steps to that PNG
     instead, and return at once. Returns the process exit status.
     """
+    from PySide6.QtCore import QSettings
+
+    from lstm_sim.gui.demo_views import open_gradient_comparison
     from lstm_sim.gui.main_window import MainWindow
+    from lstm_sim.gui.panels.scenario_loading import CODE_READER, load_scenario
     from lstm_sim.gui.screenshot import save_screenshot
     from lstm_sim.model import Session
+    from lstm_sim.model.code_reader import load_code_reader
     from lstm_sim.model.demo import DEMO_TITLE, demo_inputs, demo_network, model_from_file
 
     app = create_application()
     session = Session(demo_network(), demo_inputs(), title=DEMO_TITLE)
     problem = None
-    if model_path is not None:
-        try:
+    guide = None
+    pair = None
+    try:
+        if model_path is not None:
             network, inputs, title = model_from_file(model_path)
             session.load(network, inputs, title=title)
-        except (ValueError, OSError) as err:
-            problem = str(err)
+        elif scenario == CODE_READER:
+            load_code_reader()  # a missing model is reported here, before any dialog
+        elif scenario is not None:
+            loaded = load_scenario(scenario)
+            session.load(loaded.networks[0], loaded.inputs, title=loaded.title)
+            session.select_unit(loaded.unit)
+            guide = (loaded.title, loaded.description)
+            if len(loaded.networks) == 2:
+                pair = (*loaded.networks, loaded.inputs)
+    except (ValueError, OSError) as err:
+        problem = str(err)
+        scenario = None
     if problem is not None and screenshot is not None:
         print(f"lstm-sim: error: {problem}", file=sys.stderr)
         return 2
-    window = MainWindow(session)
+    # Recent files persist only for the real application, never for tests or screenshots.
+    settings = QSettings() if screenshot is None else None
+    window = MainWindow(session, settings=settings, guide=guide)
+    if scenario == CODE_READER:
+        window.open_scenario(CODE_READER)
     window.set_theme(theme)
     window.resize(*(size or DEFAULT_SIZE))
     try:
@@ -83,6 +106,8 @@ def run(
             return 0
         window.show()
         window.diagram.reset_zoom()
+        if pair is not None:
+            open_gradient_comparison(window, *pair)
         if problem is not None:
             QTimer.singleShot(0, lambda: window.show_error("Cannot open this model", problem))
         return int(app.exec())

@@ -41,12 +41,19 @@ from PySide6.QtWidgets import (
 from lstm_sim.engine.formats.trace_files import write_trace
 from lstm_sim.gui.colors import THEMES
 from lstm_sim.gui.controller import SPEEDS, PlaybackController
+from lstm_sim.gui.demo_views import install_demo_views, open_code_reader, open_gradient_comparison
 from lstm_sim.gui.diagram import DiagramView
 from lstm_sim.gui.panels.equation_panel import EquationPanel
 from lstm_sim.gui.panels.input_panel import InputPanel
 from lstm_sim.gui.panels.new_model_dialog import NewModelDialog
 from lstm_sim.gui.panels.predictions_panel import PredictionsPanel
-from lstm_sim.gui.panels.scenario_loading import load_scenario, scenario_sources
+from lstm_sim.gui.panels.scenario_loading import (
+    CODE_READER,
+    CODE_READER_SUMMARY,
+    CODE_READER_TITLE,
+    listings,
+    load_scenario,
+)
 from lstm_sim.gui.panels.scenario_picker import PickerEntry, ScenarioPicker, description_html
 from lstm_sim.gui.panels.token_strip import TokenStrip
 from lstm_sim.gui.panels.training_panel import TrainingPanel
@@ -146,6 +153,7 @@ class MainWindow(QMainWindow):
         self.controller.playing_changed.connect(self._on_playing_changed)
         self._unsubscribe = subscribe(self, session)
         self._sync_with_session()
+        install_demo_views(self)
 
     @staticmethod
     def _scrolled(widget: QWidget) -> QScrollArea:
@@ -366,8 +374,12 @@ class MainWindow(QMainWindow):
         self.unit_box.setValue(session.unit)
         self.unit_box.blockSignals(False)
         self._on_history_changed()
-        self.guide_view.setHtml(description_html(*self.guide))
+        self._show_guide(*self.guide)
         self._show_cursor()
+
+    def _show_guide(self, title: str, text: str) -> None:
+        self.guide = (title, text)
+        self.guide_view.setHtml(description_html(title, text))
 
     def _guide_for_network(self) -> tuple[str, str]:
         """(title, text) of what to watch: the demo's guide, a model's own description,
@@ -398,8 +410,6 @@ class MainWindow(QMainWindow):
         # A scenario names its own guide just before it loads; anything else gets one
         # from its model.
         self.guide = self._next_guide or self._guide_for_network()
-        if self._next_guide is None:
-            self.training.set_scenario_sources([])
         self._next_guide = None
         self._sync_with_session()
         self._raise_main_dock()
@@ -495,26 +505,29 @@ class MainWindow(QMainWindow):
 
     def open_scenario(self, name: str) -> bool:
         """Load the lecture scenario ``name`` (its model and default inputs) and show what
-        to watch; an unknown name or a broken model gets a dialog and changes nothing."""
-        from lstm_sim.model import scenario_registry
-
+        to watch; the long-lag pair also opens the RNN-beside-LSTM comparison. An unknown
+        name or a broken model gets a dialog and changes nothing."""
+        if name == CODE_READER:
+            open_code_reader(self)
+            self._show_guide(CODE_READER_TITLE, CODE_READER_SUMMARY)
+            return True
         try:
-            scenario = scenario_registry.get(name)
-            networks, inputs = load_scenario(scenario)
-            self._next_guide = (scenario.title, scenario.description)
-            self.training.set_scenario_sources(scenario_sources(scenario))
-            self.session.load(networks[0], inputs, title=scenario.title)
+            loaded = load_scenario(name)
+            self._next_guide = (loaded.title, loaded.description)
+            self.session.load(loaded.networks[0], loaded.inputs, title=loaded.title)
+            self.session.select_unit(loaded.unit)
         except (ValueError, OSError) as err:
             self._next_guide = None
             self.show_error("Cannot open this scenario", str(err))
             return False
         self.diagram.reset_zoom()
+        if len(loaded.networks) == 2:
+            lstm, rnn = loaded.networks
+            open_gradient_comparison(self, lstm.copy(), rnn.copy(), loaded.inputs)
         return True
 
     def open_scenario_dialog(self) -> None:
-        from lstm_sim.model import scenario_registry
-
-        entries = [PickerEntry(s.name, s.title, s.description) for s in scenario_registry.SCENARIOS]
+        entries = [PickerEntry(e.name, e.title, e.description) for e in listings()]
         picker = ScenarioPicker(entries, self)
         if picker.exec() == ScenarioPicker.DialogCode.Accepted:
             self.open_scenario(picker.chosen)
@@ -631,6 +644,7 @@ class MainWindow(QMainWindow):
         self.gate_heatmaps.flush()
         self.predictions.flush()
         self.training.flush()
+        self.demo_views.flush()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

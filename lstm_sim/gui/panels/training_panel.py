@@ -8,14 +8,10 @@ back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -49,16 +45,8 @@ from lstm_sim.model.training import (
 REPORT_EVERY_S = 0.1
 """Progress reports per second from the worker: a smooth curve, and pause within 0.1 s."""
 STOP_WAIT_MS = 10_000
-
-
-@dataclass(frozen=True)
-class DataSource:
-    """Where training examples come from: ``make(rng)`` builds them."""
-
-    label: str
-    make: Callable[[np.random.Generator], Data]
-    batch_size: int = 32
-    seq_len: int = 64
+SEQ_LEN = 64
+"""Steps of backpropagation through time per update."""
 
 
 def session_data(network: Network, trace: Trace) -> Data:
@@ -98,7 +86,6 @@ class TrainingPanel(QWidget):
         self.worker: TrainingWorker | None = None
         self.trained: Network | None = None
         self.losses: list[tuple[int, float]] = []
-        self._scenario_sources: list[DataSource] = []
         self._before_apply: tuple[Network, np.ndarray | tuple[str, ...], str] | None = None
         self._applied: Network | None = None
         self._closed = False
@@ -106,13 +93,13 @@ class TrainingPanel(QWidget):
         self._pacer = FramePacer(self._redraw_curve, self)
         self._unsubscribe = subscribe(self, session)
         self.set_theme("light")
-        self._refresh_sources()
+        self._show_source()
         self._update_controls()
 
     # -- building --------------------------------------------------------------------------
     def _build(self) -> None:
-        self.source_box = QComboBox()
-        self.source_box.currentIndexChanged.connect(lambda _i: self._update_controls())
+        self.source_label = QLabel()
+        self.source_label.setWordWrap(True)
         self.continue_button = QRadioButton("Continue training the current model")
         self.scratch_button = QRadioButton("Train a new model from scratch")
         self.mode = QButtonGroup(self)
@@ -134,7 +121,7 @@ class TrainingPanel(QWidget):
         self.seed_box = QSpinBox()
         self.seed_box.setRange(0, 2**31 - 1)
         form = QFormLayout()
-        form.addRow("Training data", self.source_box)
+        form.addRow("Training data", self.source_label)
         form.addRow(self.continue_button)
         form.addRow(self.scratch_button)
         form.addRow("Hidden size (new model)", self.hidden_box)
@@ -180,27 +167,13 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.loss_plot, 1)
         self.continue_button.setChecked(True)
 
-    # -- data sources ----------------------------------------------------------------------
-    def set_scenario_sources(self, sources: list[DataSource]) -> None:
-        """Data the open scenario can generate, offered before the session's own inputs."""
-        self._scenario_sources = list(sources)
-        self._refresh_sources()
-
-    def sources(self) -> list[DataSource]:
+    # -- data ------------------------------------------------------------------------------
+    def _show_source(self) -> None:
         session = self.session
-        own = DataSource(
-            f"This input sequence ({session.num_steps} steps)",
-            lambda _rng: session_data(session.network, session.trace),
-            batch_size=1,
+        what = "next token" if session.tokens is not None else "next value"
+        self.source_label.setText(
+            f"the {what} of this input sequence ({session.num_steps} steps, one stream)"
         )
-        return [*self._scenario_sources, own]
-
-    def _refresh_sources(self) -> None:
-        self.source_box.blockSignals(True)
-        self.source_box.clear()
-        self.source_box.addItems([source.label for source in self.sources()])
-        self.source_box.blockSignals(False)
-        self._update_controls()
 
     @property
     def training(self) -> bool:
@@ -209,7 +182,6 @@ class TrainingPanel(QWidget):
     def _update_controls(self) -> None:
         training = self.training
         for widget in (
-            self.source_box,
             self.continue_button,
             self.scratch_button,
             self.steps_box,
@@ -231,11 +203,10 @@ class TrainingPanel(QWidget):
         """Build the data and a trainer on the GUI thread, then train in the worker."""
         if self.training:
             return
-        source = self.sources()[max(self.source_box.currentIndex(), 0)]
         rng = np.random.default_rng(self.seed_box.value())
         network = self.session.network
         try:
-            data = source.make(rng)
+            data = session_data(network, self.session.trace)
             if self.scratch_button.isChecked():
                 network = new_network(data, network.kind, self.hidden_box.value(), 1, rng)
             else:
@@ -244,8 +215,8 @@ class TrainingPanel(QWidget):
                     raise ValueError(reason)
             config = TrainConfig(
                 steps=self.steps_box.value(),
-                seq_len=source.seq_len,
-                batch_size=source.batch_size,
+                seq_len=SEQ_LEN,
+                batch_size=1,
                 lr=self.lr_box.value(),
                 report_every=REPORT_EVERY_S,
             )
@@ -257,7 +228,7 @@ class TrainingPanel(QWidget):
         self.losses.clear()
         self.progress.setRange(0, config.steps)
         self.progress.setValue(0)
-        self.status.setText(f"Training on {source.label.lower()}…")
+        self.status.setText("Training…")
         self.worker = TrainingWorker(trainer, self)
         self.worker.progressed.connect(self._on_progress)
         self.worker.failed.connect(self._on_failed)
@@ -363,4 +334,5 @@ class TrainingPanel(QWidget):
 
     # -- session signals ---------------------------------------------------------------------
     def _on_network_changed(self) -> None:
-        self._refresh_sources()
+        self._show_source()
+        self._update_controls()
