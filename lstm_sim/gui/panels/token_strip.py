@@ -130,7 +130,8 @@ class TokenStrip(QScrollArea):
         t = self.session.t
         if 0 <= t < len(self.canvas.boxes):
             box = self.canvas.boxes[t]
-            self.ensureVisible(box.center().x(), box.center().y(), box.width() * 2, 0)
+            # Centred, so the tokens read before and those still to come both show.
+            self.ensureVisible(box.center().x(), 0, self.viewport().width() // 2, 0)
         self.canvas.update()
 
     def set_theme(self, name: str) -> None:
