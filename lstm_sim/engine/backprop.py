@@ -78,6 +78,15 @@ class BackwardBuffers:
         self.dh_out = np.empty((steps, batch, hidden), dtype)
         self.step_loss = np.empty((steps, batch), dtype)
         self.params = {k: np.empty_like(v) for k, v in network.state_dict().items()}
+        self._one_hot: np.ndarray | None = None
+
+    def one_hot_inputs(self, width: int) -> np.ndarray:
+        """A zero (T·B, width) matrix for one-hot inputs; whoever sets entries zeroes them
+        again after use, so it is allocated once."""
+        rows = self.shape[0] * self.shape[1]
+        if self._one_hot is None or self._one_hot.shape != (rows, width):
+            self._one_hot = np.zeros((rows, width), self.dh.dtype)
+        return self._one_hot
 
 
 def check_targets(
@@ -129,39 +138,72 @@ def _output_gradient(
     return scale · Σ step losses."""
     dz, step_loss = buffers.dz, buffers.step_loss
     if loss == "xent":
-        z = cache.logits if cache.logits is not None else cache.h_all[-1, 1:]
-        # -log softmax(z)[y] = logsumexp(z) - z_y, shifted by max z so exp never overflows
         ignored = targets < 0
         targets = np.where(ignored, 0, targets)
-        z_max = z.max(axis=-1, keepdims=True)
-        np.subtract(z, z_max, out=dz)
-        np.exp(dz, out=dz)
-        np.log(dz.sum(axis=-1), out=step_loss)
-        step_loss += z_max[..., 0]
-        step_loss -= np.take_along_axis(z, targets[..., None], axis=-1)[..., 0]
-        # dL/dz = softmax(z) - onehot(y)
-        if cache.probs is not None:
-            dz[...] = cache.probs
-        else:
-            softmax(z, out=dz)
         dz_flat = dz.reshape(-1, dz.shape[-1])
-        dz_flat[np.arange(dz_flat.shape[0]), targets.ravel()] -= 1.0
+        picked = (np.arange(dz_flat.shape[0]), targets.ravel())
+        if not _xent_from_probs(cache.probs, picked, scale, dz_flat, step_loss):
+            _xent_from_logits(cache, targets, scale, dz, step_loss)
+            dz_flat[picked] -= scale  # dL/dz = softmax(z) - onehot(y), times scale
         if ignored.any():
             step_loss[ignored] = 0.0
             dz[ignored] = 0.0
-    else:
-        y = cache.output()
-        np.subtract(y, targets, out=dz)
-        np.einsum("tbk,tbk->tb", dz, dz, out=step_loss)
-        step_loss /= dz.shape[-1]
-        dz *= 2.0 / dz.shape[-1]  # dL/dy = 2 (y - target) / K
-        if cache.probs is not None:
-            # through softmax: dL/dz = p ⊙ (dL/dp - Σ_k p_k dL/dp_k)
-            p = cache.probs
-            dz -= np.einsum("tbk,tbk->tb", dz, p)[..., None]
-            dz *= p
+        return float(scale * step_loss.sum(dtype=np.float64))
+    y = cache.output()
+    np.subtract(y, targets, out=dz)
+    np.einsum("tbk,tbk->tb", dz, dz, out=step_loss)
+    step_loss /= dz.shape[-1]
+    dz *= 2.0 / dz.shape[-1]  # dL/dy = 2 (y - target) / K
+    if cache.probs is not None:
+        # through softmax: dL/dz = p ⊙ (dL/dp - Σ_k p_k dL/dp_k)
+        p = cache.probs
+        dz -= np.einsum("tbk,tbk->tb", dz, p)[..., None]
+        dz *= p
     dz *= scale
     return float(scale * step_loss.sum(dtype=np.float64))
+
+
+def _xent_from_probs(
+    probs: np.ndarray | None,
+    picked: tuple[np.ndarray, np.ndarray],
+    scale: float,
+    dz_flat: np.ndarray,
+    step_loss: np.ndarray,
+) -> bool:
+    """Cross-entropy from the softmax the forward pass already took: -log p_y, and
+    dz = scale · (p - onehot(y)) (N, K). False, writing nothing, when there are no
+    probabilities or a target's probability underflowed (then -log p_y would be inf
+    where logsumexp(z) - z_y is finite)."""
+    if probs is None:
+        return False
+    p_target = probs.reshape(dz_flat.shape)[picked]
+    if p_target.size and p_target.min() < np.finfo(p_target.dtype).tiny:
+        return False
+    np.log(p_target, out=step_loss.reshape(-1))
+    np.negative(step_loss, out=step_loss)
+    np.multiply(probs.reshape(dz_flat.shape), scale, out=dz_flat)
+    dz_flat[picked] -= scale
+    return True
+
+
+def _xent_from_logits(
+    cache: ForwardCache, targets: np.ndarray, scale: float, dz: np.ndarray, step_loss: np.ndarray
+) -> None:
+    """-log softmax(z)[y] = logsumexp(z) - z_y into step_loss (T, B), shifted by max z so
+    exp never overflows, and scale · softmax(z) into dz (T, B, K); z: the logits, or h
+    with no readout."""
+    z = cache.logits if cache.logits is not None else cache.h_all[-1, 1:]
+    z_max = z.max(axis=-1, keepdims=True)
+    np.subtract(z, z_max, out=dz)
+    np.exp(dz, out=dz)
+    np.log(dz.sum(axis=-1), out=step_loss)
+    step_loss += z_max[..., 0]
+    step_loss -= np.take_along_axis(z, targets[..., None], axis=-1)[..., 0]
+    if cache.probs is not None:
+        dz[...] = cache.probs
+    else:
+        softmax(z, out=dz)
+    dz *= scale
 
 
 def lstm_local_derivatives(
@@ -263,17 +305,21 @@ def _rnn_layer_backward(
 
 
 def _input_weight_gradient(
-    inputs: np.ndarray, dpre_flat: np.ndarray, out: np.ndarray, token_ids: bool
+    inputs: np.ndarray, dpre_flat: np.ndarray, out: np.ndarray, buffers: BackwardBuffers | None
 ) -> None:
-    """dW_ih = Σ_t dL/da_t x_tᵀ over all steps and sequences, into ``out`` (G*H, D)."""
-    if not token_ids:
+    """dW_ih = Σ_t dL/da_t x_tᵀ over all steps and sequences, into ``out`` (G*H, D).
+
+    With ``buffers``, ``inputs`` are token ids (one-hot x_t), encoded into the buffers'
+    one-hot matrix."""
+    if buffers is None:
         np.matmul(dpre_flat.T, inputs.reshape(dpre_flat.shape[0], -1), out=out)
         return
     # x_t is one-hot: column y of dW_ih sums dL/da_t over the steps whose token is y.
-    # A product with the one-hot matrix beats a scatter-add (np.add.at, reduceat) by 3-5x.
-    one_hot = np.zeros((dpre_flat.shape[0], out.shape[1]), dpre_flat.dtype)
+    # A product with the one-hot matrix beats a scatter-add (np.add.at, reduceat) by 2-5x.
+    one_hot = buffers.one_hot_inputs(out.shape[1])
     one_hot[np.arange(one_hot.shape[0]), inputs.ravel()] = 1.0
-    out[...] = (one_hot.T @ dpre_flat).T
+    np.matmul(dpre_flat.T, one_hot, out=out)
+    one_hot.fill(0.0)
 
 
 def backward(
@@ -332,7 +378,7 @@ def backward(
             cache.layer_input(k),
             dpre_flat,
             params[f"weight_ih_l{k}"],
-            token_ids=k == 0 and cache.token_ids,
+            buffers if k == 0 and cache.token_ids else None,
         )
         np.sum(dpre_flat, axis=0, out=params[f"bias_ih_l{k}"])
         params[f"bias_hh_l{k}"][...] = params[f"bias_ih_l{k}"]
