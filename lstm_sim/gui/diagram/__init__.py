@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QResizeEvent, QWheelEvent
-from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from lstm_sim.gui.colors import THEMES
@@ -164,6 +163,8 @@ class DiagramView(QGraphicsView):
 
     def save_svg(self, path: str) -> None:
         """Write the diagram as it is now to an SVG file."""
+        from PySide6.QtSvg import QSvgGenerator  # only an export needs the SVG module
+
         rect = self.diagram().sceneRect()
         generator = QSvgGenerator()
         generator.setFileName(path)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
 from lstm_sim.gui.colors import THEMES, Palette
@@ -34,9 +34,13 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         self._pacer = FramePacer(self._redraw, self)
         self._data_stale = True
         self._built_for: tuple[str, int, int] | None = None
+        # Plots are built after the widget's first paint (or on flush), not here: a window
+        # then shows its first frame without waiting for pyqtgraph's plot items, and a
+        # dock that is never opened never builds them.
+        self._waiting_for_first_paint = True
+        self.setBackground(self.palette_.background)
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self._unsubscribe = subscribe(self, session)
-        self._redraw()
 
     # -- session signals: mark what is stale, redraw on the next frame -------------------
     def _on_network_changed(self) -> None:
@@ -68,11 +72,28 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
     def redraw_pending(self) -> bool:
         return self._pacer.dirty
 
+    @property
+    def built(self) -> bool:
+        """Whether the plot items exist (after the first paint or a flush)."""
+        return self._built_for is not None
+
     def flush(self) -> None:
-        """Draw pending changes now rather than on the next frame."""
+        """Draw pending changes now rather than on the next frame; builds the plots if
+        the widget has not been painted yet."""
+        if self._waiting_for_first_paint:
+            self._waiting_for_first_paint = False
+            self._pacer.mark_dirty()
         self._pacer.flush()
 
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._waiting_for_first_paint:
+            self._waiting_for_first_paint = False
+            self._pacer.mark_dirty()
+
     def _redraw(self) -> None:
+        if self._waiting_for_first_paint:
+            return  # the first paint schedules the build
         session = self.session
         shape = (session.network.kind, session.num_steps, session.network.hidden_size)
         if shape != self._built_for:
@@ -91,7 +112,9 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             line.setValue(session.t)
 
     def _add_plot(self, key: str, title: str, row: int, col: int) -> pg.PlotItem:
-        plot = self.addPlot(row=row, col=col)
+        # Without a context menu: it is disabled below anyway, and building it is a good
+        # part of the cost of a plot.
+        plot = self.addPlot(row=row, col=col, viewBox=pg.ViewBox(enableMenu=False))
         plot.setTitle(title, size=TITLE_SIZE)
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
