@@ -78,15 +78,6 @@ class BackwardBuffers:
         self.dh_out = np.empty((steps, batch, hidden), dtype)
         self.step_loss = np.empty((steps, batch), dtype)
         self.params = {k: np.empty_like(v) for k, v in network.state_dict().items()}
-        self._one_hot: np.ndarray | None = None
-
-    def one_hot_inputs(self, width: int) -> np.ndarray:
-        """A zero (T·B, width) matrix for one-hot inputs; whoever sets entries zeroes them
-        again after use, so it is allocated once."""
-        rows = self.shape[0] * self.shape[1]
-        if self._one_hot is None or self._one_hot.shape != (rows, width):
-            self._one_hot = np.zeros((rows, width), self.dh.dtype)
-        return self._one_hot
 
 
 def check_targets(
@@ -305,21 +296,28 @@ def _rnn_layer_backward(
 
 
 def _input_weight_gradient(
-    inputs: np.ndarray, dpre_flat: np.ndarray, out: np.ndarray, buffers: BackwardBuffers | None
+    inputs: np.ndarray, dpre_flat: np.ndarray, out: np.ndarray, scratch: np.ndarray | None
 ) -> None:
     """dW_ih = Σ_t dL/da_t x_tᵀ over all steps and sequences, into ``out`` (G*H, D).
 
-    With ``buffers``, ``inputs`` are token ids (one-hot x_t), encoded into the buffers'
-    one-hot matrix."""
-    if buffers is None:
+    With ``scratch`` (a free (T·B, G*H) buffer), ``inputs`` are token ids: one-hot x_t.
+    """
+    if scratch is None:
         np.matmul(dpre_flat.T, inputs.reshape(dpre_flat.shape[0], -1), out=out)
         return
-    # x_t is one-hot: column y of dW_ih sums dL/da_t over the steps whose token is y.
-    # A product with the one-hot matrix beats a scatter-add (np.add.at, reduceat) by 2-5x.
-    one_hot = buffers.one_hot_inputs(out.shape[1])
-    one_hot[np.arange(one_hot.shape[0]), inputs.ravel()] = 1.0
-    np.matmul(dpre_flat.T, one_hot, out=out)
-    one_hot.fill(0.0)
+    # Column y of dW_ih sums dL/da_t over the steps whose token is y. Sorting the rows by
+    # token makes each sum one reduction over a contiguous block: 1.7x faster than a
+    # product with the one-hot matrix at V = 96 (which costs T·B·G·H·V multiply-adds),
+    # 4-7x faster than a scatter-add (np.add.at, np.add.reduceat).
+    ids = inputs.ravel()
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    np.take(dpre_flat, order, axis=0, out=scratch, mode="clip")
+    bounds = np.flatnonzero(sorted_ids[1:] != sorted_ids[:-1]) + 1
+    columns = np.zeros(out.shape[::-1], out.dtype)  # dW_ihᵀ: each sum lands in a row
+    for begin, end in zip(np.r_[0, bounds], np.r_[bounds, ids.size], strict=True):
+        np.add.reduce(scratch[begin:end], axis=0, out=columns[sorted_ids[begin]])
+    out[...] = columns.T
 
 
 def backward(
@@ -354,6 +352,7 @@ def backward(
         np.matmul(dz_flat.T, h_flat, out=params["readout.weight"])
         np.sum(dz_flat, axis=0, out=params["readout.bias"])
     dpre_flat = buffers.dpre.reshape(flat, -1)
+    dpre_flat_scratch = buffers.local.reshape(flat, -1)  # free once a layer's loop is done
     for k in range(network.num_layers - 1, -1, -1):
         layer = network.layers[k]
         if network.kind == "lstm":
@@ -378,7 +377,7 @@ def backward(
             cache.layer_input(k),
             dpre_flat,
             params[f"weight_ih_l{k}"],
-            buffers if k == 0 and cache.token_ids else None,
+            dpre_flat_scratch if k == 0 and cache.token_ids else None,
         )
         np.sum(dpre_flat, axis=0, out=params[f"bias_ih_l{k}"])
         params[f"bias_hh_l{k}"][...] = params[f"bias_ih_l{k}"]
