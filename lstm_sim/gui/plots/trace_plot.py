@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QFont, QPaintEvent
+from PySide6.QtGui import QFont, QFontMetrics, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
 from lstm_sim.gui.colors import THEMES, Palette
@@ -16,6 +16,8 @@ from lstm_sim.model import Session
 
 AXIS_FONT_PT = 11
 TITLE_SIZE = "13pt"
+TICK_TEXT_SAMPLE = "-0.000"
+"""The widest tick label the axes make room for (wider ones are clipped at the left)."""
 
 
 class TracePlotWidget(pg.GraphicsLayoutWidget):
@@ -139,11 +141,20 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         palette: Palette = self.palette_
         font = QFont()
         font.setPointSize(AXIS_FONT_PT)
+        metrics = QFontMetrics(font)
         for side in ("left", "bottom"):
             axis = plot.getAxis(side)
             axis.setPen(palette.foreground)
             axis.setTextPen(palette.foreground)
-            axis.setStyle(tickFont=font)
+            # Room for tick labels fixed from the font, not measured from the labels as
+            # they are painted: that measurement resizes the axis after the first paint
+            # and every range change, and the whole plot is laid out and painted again.
+            axis.setStyle(
+                tickFont=font,
+                autoExpandTextSpace=False,
+                tickTextWidth=metrics.horizontalAdvance(TICK_TEXT_SAMPLE),
+                tickTextHeight=metrics.height(),
+            )
         plot.titleLabel.setText(plot.titleLabel.text, color=palette.foreground, size=TITLE_SIZE)
         key = next(k for k, p in self.plots.items() if p is plot)
         self.cursors[key].setPen(pg.mkPen(palette.highlight, width=2, style=Qt.PenStyle.DashLine))
