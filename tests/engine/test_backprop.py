@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lstm_sim.engine import backprop
 from lstm_sim.engine.backprop import backward, gradients
 from lstm_sim.engine.batch import ForwardCache, forward
 from lstm_sim.engine.network import Network
@@ -211,3 +212,23 @@ def test_matches_torch_autograd_for_two_layer_lstm_with_linear_head():
         np.testing.assert_allclose(grads.params[name], expected, rtol=1e-10, atol=1e-13)
     np.testing.assert_allclose(grads.dh0, h0_t.grad.numpy()[:, 0], rtol=1e-10, atol=1e-13)
     np.testing.assert_allclose(grads.dc0, c0_t.grad.numpy()[:, 0], rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("steps", [1, 2, 7])
+def test_local_derivative_chunks_do_not_change_the_gradients(monkeypatch, steps):
+    rng = np.random.default_rng(2)
+    network = Network.random("lstm", 4, HIDDEN, rng, num_layers=2, output_size=4)
+    cache = ForwardCache.allocate(network, steps, 2, token_ids=True)
+    cache.inputs[...] = rng.integers(0, 4, size=(steps, 2))
+    forward(network, cache)
+    targets = rng.integers(0, 4, size=(steps, 2))
+    results = []
+    for chunk in (1, 3, 64):  # every step alone, ragged slices, all steps at once
+        monkeypatch.setattr(backprop, "LOCAL_CHUNK", chunk)
+        grads = backward(network, cache, targets, "xent")
+        arrays = {"dh": grads.dh, "dc": grads.dc, **grads.params}
+        results.append({name: value.copy() for name, value in arrays.items()})
+    for other in results[1:]:
+        for name, value in results[0].items():
+            np.testing.assert_array_equal(other[name], value, err_msg=name)
+    assert np.any(results[0]["dh"] != 0.0)
