@@ -90,9 +90,6 @@ class EquationPanel(QWidget):
         )
         self.caption.setText(caption_html(phase.caption))
         self.equation.setText(equation_html(session))
-        # Lay the labels out now, before the window paints: left to the posted layout
-        # request, it runs after the paint and the panel is painted a second time.
-        self.layout().activate()
 
     def _on_network_changed(self) -> None:
         self.refresh()
