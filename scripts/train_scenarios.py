@@ -6,9 +6,11 @@ held-out data and save the model with all of it in its metadata.
     python scripts/train_scenarios.py counting     # some of them
 
 Seeded and deterministic: the same command on the same machine writes the same weights.
-A model whose check fails is not written, and the exit status is 1. The analyses use
-fresh data of the training distribution; the checks use the held-out data of
-``lstm_sim.model.scenario_registry``, which no analysis or training step sees.
+A model whose check fails is not written, and the exit status is 1. The training data,
+the optimiser's settings and the sizes come from each scenario's ``training`` in
+``lstm_sim.model.scenario_registry`` (the window's training panel uses the same); the
+analyses use fresh data of the training distribution; the checks use the held-out data
+of the registry, which no analysis or training step sees.
 """
 
 from __future__ import annotations
@@ -35,17 +37,14 @@ from lstm_sim.engine.formats import save_native
 from lstm_sim.engine.network import Kind, Network
 from lstm_sim.engine.probes import find_switch_unit, rank_units, roc_auc
 from lstm_sim.engine.trace import record
-from lstm_sim.engine.vocab import Vocabulary
 from lstm_sim.model import scenario_registry as registry
 from lstm_sim.model.scenarios import counting, gender_stories, long_lag, sine
-from lstm_sim.model.training import Data, SequenceData, TextData, TrainConfig, Trainer, new_network
+from lstm_sim.model.training import Data, TrainConfig, Trainer
 
 OUT = Path(__file__).resolve().parent.parent / "lstm_sim" / "resources" / registry.MODEL_FOLDER
-SEED = 1
+SEED = registry.TRAINING_SEED
 """Seeds the training data, the initial weights and the minibatch order; the analyses
 use SEED + 1."""
-UPDATES = 1500
-LONG_LAG_FORGET_BIAS = 3.0
 
 
 def train(network: Network, data: Data, config: TrainConfig, label: str) -> Network:
@@ -77,16 +76,14 @@ def mark_unit(network: Network, unit: int, sign: int) -> None:
 
 
 # -- the sine waves --------------------------------------------------------------------
-def train_wave_model(kind: Kind, hidden: int, length: int) -> Network:
+def train_wave_model(name: str, kind: Kind, length: int) -> Network:
     """A next-value regressor on noisy sines, its unit that best follows the coming value
     marked."""
-    waves = sine.sine_sequences(
-        np.random.default_rng(SEED), 2048, length, noise_std=registry.SINE_NOISE_STD
-    )
-    data = SequenceData(waves.x.astype(np.float32), waves.y.astype(np.float32))
-    network = new_network(data, kind, hidden, 1, np.random.default_rng(SEED))
-    config = TrainConfig(steps=UPDATES, seq_len=length, batch_size=32, lr=3e-3)
-    network = train(network, data, config, f"{kind} H={hidden}")
+    scenario = registry.get(name)
+    data = scenario.training_data(np.random.default_rng(SEED))
+    network = scenario.new_network(data, kind, np.random.default_rng(SEED))
+    hidden = network.hidden_size
+    network = train(network, data, scenario.train_config, f"{kind} H={hidden}")
     fresh = sine.sine_sequences(
         analysis_rng(), registry.CHECK_SEQUENCES, length, noise_std=registry.SINE_NOISE_STD
     )
@@ -117,25 +114,21 @@ def describe_wave_model(network: Network, wave: np.ndarray, numbers: dict[str, f
 
 
 def make_simple_rnn() -> tuple[Network, ...]:
-    return (train_wave_model("rnn", 8, registry.SIMPLE_RNN_STEPS),)
+    return (train_wave_model("simple-rnn", "rnn", registry.SIMPLE_RNN_STEPS),)
 
 
 def make_sine() -> tuple[Network, ...]:
-    return (train_wave_model("lstm", 32, registry.SINE_STEPS),)
+    return (train_wave_model("sine", "lstm", registry.SINE_STEPS),)
 
 
 # -- subject gender --------------------------------------------------------------------
 def make_subject_gender() -> tuple[Network, ...]:
+    scenario = registry.get("subject-gender")
+    # One generator draws the stories and then the initial weights.
     rng = np.random.default_rng(SEED)
-    vocab = Vocabulary(gender_stories.vocabulary(), "word")
-    # Half the people arrive with a gendered noun ("a woman called ..."), so the model
-    # learns to take the gender from the noun too, which is all it has for a name it
-    # never saw (the held-out check's names).
-    stories = gender_stories.gender_story(rng, 4000, cue_probability=0.5)
-    data = TextData(vocab, vocab.indices(stories.tokens))
-    network = new_network(data, "lstm", 64, 1, rng)
-    config = TrainConfig(steps=UPDATES, seq_len=32, batch_size=32, lr=3e-3)
-    network = train(network, data, config, "word LSTM H=64")
+    data = scenario.training_data(rng)
+    network = scenario.new_network(data, "lstm", rng)
+    network = train(network, data, scenario.train_config, f"word LSTM H={network.hidden_size}")
     analysed = gender_stories.gender_story(analysis_rng(), 150)
     found = gender_stories.find_gender_unit(record(network, analysed.tokens), analysed)
     mark_unit(network, found.unit, found.sign)
@@ -173,23 +166,21 @@ def make_long_lag() -> tuple[Network, ...]:
     order for the same number of updates.
 
     Training at lag 50 from the start, the one difference the LSTM gets is its own
-    feature: the forget gate's bias starts at 3 (f ≈ 0.95, Tallec & Ollivier's chrono
-    initialisation for time scales of ~20 steps) instead of ±1/√H, where f ≈ 0.5 would
-    shrink the cell's gradient by 0.5⁵⁰ across the lag. A curriculum (lag 5, +5 once
-    recall passes 97%) teaches both models: it lets the RNN reach 100% at lag 50 too.
+    feature: the forget gate's bias starts at 3 (the registry's ``forget_bias``: f ≈
+    0.95, Tallec & Ollivier's chrono initialisation for time scales of ~20 steps) instead
+    of ±1/√H, where f ≈ 0.5 would shrink the cell's gradient by 0.5⁵⁰ across the lag. A
+    curriculum (lag 5, +5 once recall passes 97%) teaches both models: it lets the RNN
+    reach 100% at lag 50 too.
     """
-    data_source = long_lag.long_lag_sequences(np.random.default_rng(SEED), 4096, registry.LONG_LAG)
-    data = SequenceData(data_source.tokens, data_source.targets, Vocabulary(data_source.vocabulary))
-    config = TrainConfig(steps=UPDATES, seq_len=registry.LONG_LAG + 2, batch_size=32, lr=2e-3)
-    hidden = 32
-    lstm = new_network(data, "lstm", hidden, 1, np.random.default_rng(SEED))
-    forget = slice(hidden, 2 * hidden)  # gate blocks i, f, g, o
-    lstm.layers[0].bias_ih[forget] = LONG_LAG_FORGET_BIAS
-    lstm.layers[0].bias_hh[forget] = 0.0
+    scenario = registry.get("long-lag")
+    data = scenario.training_data(np.random.default_rng(SEED))
+    config = scenario.train_config
+    lstm = scenario.new_network(data, "lstm", np.random.default_rng(SEED))
+    hidden = lstm.hidden_size
     lstm = train(lstm, data, config, f"LSTM H={hidden}")
-    rnn = new_network(data, "rnn", hidden, 1, np.random.default_rng(SEED))
+    rnn = scenario.new_network(data, "rnn", np.random.default_rng(SEED))
     rnn = train(rnn, data, config, f"RNN H={hidden}")
-    lstm.metadata["init"] = f"forget-gate bias {LONG_LAG_FORGET_BIAS:g}"
+    lstm.metadata["init"] = f"forget-gate bias {scenario.training.forget_bias:g}"
     # The LSTM unit whose cell, at the query, best tells an 'A' from a 'B' at the start.
     fresh = long_lag.long_lag_sequences(analysis_rng(), registry.CHECK_SEQUENCES, registry.LONG_LAG)
     cache = registry.run_batch(lstm, registry.token_ids(lstm, fresh.vocabulary, fresh.tokens))
@@ -241,13 +232,12 @@ def describe_long_lag(networks: tuple[Network, ...], numbers: dict[str, float]) 
 
 # -- counting --------------------------------------------------------------------------
 def make_counting() -> tuple[Network, ...]:
+    scenario = registry.get("counting")
+    # One generator draws the strings and then the initial weights.
     rng = np.random.default_rng(SEED)
-    stream = counting.counting_stream(rng, 5000)
-    vocab = Vocabulary(counting.VOCABULARY, "char")
-    data = TextData(vocab, np.concatenate([stream.tokens, stream.targets[-1:]]))
-    network = new_network(data, "lstm", 16, 1, rng)
-    config = TrainConfig(steps=UPDATES, seq_len=64, batch_size=32, lr=3e-3)
-    network = train(network, data, config, "LSTM H=16")
+    data = scenario.training_data(rng)
+    network = scenario.new_network(data, "lstm", rng)
+    network = train(network, data, scenario.train_config, f"LSTM H={network.hidden_size}")
     fresh = counting.counting_stream(analysis_rng(), registry.CHECK_SEQUENCES)
     trace = record(network, fresh.text())
     assert trace.c is not None

@@ -1,10 +1,14 @@
 """The lecture's demos: for each, a trained model that ships with lstm-sim, the input the
 window opens on, and a check that the model really does what its description says.
 
-A trained model's description (which unit to watch, at which step) is written when the
-model is trained, from an analysis of that model (``scripts/train_scenarios.py``), and
-stored in its metadata together with the unit it names; :meth:`Scenario.check`
-re-measures the claim on held-out data the training never saw. Nothing here imports Qt.
+A scenario's :class:`Training` is how its shipped models were trained: the data (from the
+generators of :mod:`lstm_sim.model.scenarios`), the optimiser's settings and the network's
+size. ``scripts/train_scenarios.py`` trains with it and the window's training panel too, so
+both train on the same corpus. A trained model's description (which unit to watch, at which
+step) is written when the model is trained, from an analysis of that model, and stored in
+its metadata together with the unit it names and the scenario's name;
+:meth:`Scenario.check` re-measures the claim on held-out data the training never saw.
+Nothing here imports Qt.
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ import numpy as np
 
 from lstm_sim.engine.batch import ForwardCache, forward
 from lstm_sim.engine.formats import load_model
-from lstm_sim.engine.network import Network
+from lstm_sim.engine.network import Kind, Network
 from lstm_sim.engine.probes import pearson, roc_auc
 from lstm_sim.engine.trace import record
+from lstm_sim.engine.vocab import Vocabulary
 from lstm_sim.model.scenarios import counting, gender_stories, long_lag, sine
+from lstm_sim.model.training import Data, SequenceData, TextData, TrainConfig, new_network
 from lstm_sim.resources import resource_path
 
 Tokens = tuple[str, ...]
@@ -31,6 +37,10 @@ MODEL_FOLDER = "models/scenarios"
 CHECK_SEED = 20_250_905
 """Seeds every check's held-out data; training uses other seeds, so no check sees a
 training sequence (and the gender check's names are ones training never used)."""
+TRAINING_SEED = 1
+"""Seeds the training data of every shipped model (and, in the training script, the
+initial weights and the minibatch order)."""
+TRAINING_UPDATES = 1500
 
 # Sizes of the held-out sets: a few hundred sequences keep every check under a second.
 CHECK_SEQUENCES = 300
@@ -60,6 +70,24 @@ Measure = Callable[[Sequence[Network]], tuple[bool, dict[str, float]]]
 
 
 @dataclass(frozen=True)
+class Training:
+    """How a scenario's shipped models were trained.
+
+    corpus: what the data is, in a few words for the training panel; make_data: builds
+    the training data from a generator (the shipped models' came from
+    ``default_rng(TRAINING_SEED)``); config: the optimiser's settings; hidden_size: H of
+    the shipped models; forget_bias: the initial bias of an LSTM's forget gate, or None
+    for the usual ±1/√H.
+    """
+
+    corpus: str
+    make_data: Callable[[np.random.Generator], Data]
+    config: TrainConfig
+    hidden_size: int
+    forget_bias: float | None = None
+
+
+@dataclass(frozen=True)
 class Scenario:
     """One lecture demo.
 
@@ -67,7 +95,8 @@ class Scenario:
     what the shipped model must do, the acceptance test in words; models: resource names
     of the model files, the first the one the window opens (the long-lag demo has an
     LSTM and an RNN); make_input: builds the seeded input the window opens on; measure:
-    measures the claim for networks shaped like ``models``.
+    measures the claim for networks shaped like ``models``; training: how the models
+    were trained.
     """
 
     name: str
@@ -77,6 +106,34 @@ class Scenario:
     models: tuple[str, ...]
     make_input: Callable[[], Inputs]
     measure: Measure
+    training: Training
+
+    @property
+    def train_config(self) -> TrainConfig:
+        """The optimiser's settings the shipped models were trained with."""
+        return self.training.config
+
+    def training_data(self, rng: np.random.Generator) -> Data:
+        """Training data drawn as the shipped models' was: the same generator and sizes,
+        the same data for ``default_rng(TRAINING_SEED)``."""
+        return self.training.make_data(rng)
+
+    def new_network(
+        self,
+        data: Data,
+        kind: Kind,
+        rng: np.random.Generator,
+        hidden_size: int | None = None,
+    ) -> Network:
+        """A fresh network for ``data``, initialised as the shipped models were (H of the
+        shipped models unless ``hidden_size`` is given)."""
+        hidden = self.training.hidden_size if hidden_size is None else hidden_size
+        network = new_network(data, kind, hidden, 1, rng)
+        if kind == "lstm" and self.training.forget_bias is not None:
+            forget = slice(hidden, 2 * hidden)  # gate blocks i, f, g, o
+            network.layers[0].bias_ih[forget] = self.training.forget_bias
+            network.layers[0].bias_hh[forget] = 0.0
+        return network
 
     def model_paths(self) -> tuple[Path, ...]:
         """Where the shipped model files are, in a checkout or an installed wheel."""
@@ -325,6 +382,47 @@ def opening_counting_stream() -> Tokens:
     return opening_counting_data().text()
 
 
+# -- the training data ------------------------------------------------------------------
+WAVES = 2048
+STORIES = 4000
+STORY_CUE_PROBABILITY = 0.5
+"""Half the people arrive with a gendered noun ("a woman called ..."), so the model learns
+to take the gender from the noun too, which is all it has for a name it never saw (the
+held-out check's names)."""
+LONG_LAG_SEQUENCES = 4096
+COUNTING_STRINGS = 5000
+
+
+def wave_data(rng: np.random.Generator, length: int) -> SequenceData:
+    """Noisy waves (N, T, 1) and the clean value one step later, in float32."""
+    waves = sine.sine_sequences(rng, WAVES, length, noise_std=SINE_NOISE_STD)
+    return SequenceData(waves.x.astype(np.float32), waves.y.astype(np.float32))
+
+
+def story_data(rng: np.random.Generator) -> TextData:
+    """The stories as one stream of words, next-word prediction."""
+    vocab = Vocabulary(gender_stories.vocabulary(), "word")
+    stories = gender_stories.gender_story(rng, STORIES, cue_probability=STORY_CUE_PROBABILITY)
+    return TextData(vocab, vocab.indices(stories.tokens))
+
+
+def long_lag_data(rng: np.random.Generator) -> SequenceData:
+    """Sequences (N, lag + 2) whose only target is the first symbol, at the query."""
+    source = long_lag.long_lag_sequences(rng, LONG_LAG_SEQUENCES, LONG_LAG)
+    return SequenceData(source.tokens, source.targets, Vocabulary(source.vocabulary))
+
+
+def counting_data(rng: np.random.Generator) -> TextData:
+    """The a^n b^n strings as one stream of characters, next-symbol prediction."""
+    stream = counting.counting_stream(rng, COUNTING_STRINGS)
+    vocab = Vocabulary(counting.VOCABULARY, "char")
+    return TextData(vocab, np.concatenate([stream.tokens, stream.targets[-1:]]))
+
+
+def _adam(seq_len: int, lr: float) -> TrainConfig:
+    return TrainConfig(steps=TRAINING_UPDATES, seq_len=seq_len, batch_size=32, lr=lr)
+
+
 def _model(name: str) -> str:
     return f"{MODEL_FOLDER}/{name}.npz"
 
@@ -339,6 +437,12 @@ SCENARIOS: tuple[Scenario, ...] = (
         models=(_model("simple_rnn"),),
         make_input=lambda: noisy_wave(SIMPLE_RNN_STEPS, seed=1),
         measure=measure_simple_rnn,
+        training=Training(
+            corpus=f"noisy sine waves of {SIMPLE_RNN_STEPS} steps",
+            make_data=lambda rng: wave_data(rng, SIMPLE_RNN_STEPS),
+            config=_adam(SIMPLE_RNN_STEPS, 3e-3),
+            hidden_size=8,
+        ),
     ),
     Scenario(
         name="subject-gender",
@@ -349,6 +453,12 @@ SCENARIOS: tuple[Scenario, ...] = (
         models=(_model("subject_gender"),),
         make_input=opening_story,
         measure=measure_gender,
+        training=Training(
+            corpus="generated short stories",
+            make_data=story_data,
+            config=_adam(32, 3e-3),
+            hidden_size=64,
+        ),
     ),
     Scenario(
         name="long-lag",
@@ -359,6 +469,16 @@ SCENARIOS: tuple[Scenario, ...] = (
         models=(_model("long_lag_lstm"), _model("long_lag_rnn")),
         make_input=opening_recall_sequence,
         measure=measure_long_lag,
+        # The forget gate starts at f ≈ 0.95 (bias 3: Tallec & Ollivier's chrono
+        # initialisation for time scales of ~20 steps) instead of f ≈ 0.5, which would
+        # shrink the cell's gradient by 0.5⁵⁰ across the lag.
+        training=Training(
+            corpus=f"symbol, {LONG_LAG} distractors, query",
+            make_data=long_lag_data,
+            config=_adam(LONG_LAG + 2, 2e-3),
+            hidden_size=32,
+            forget_bias=3.0,
+        ),
     ),
     Scenario(
         name="counting",
@@ -369,6 +489,12 @@ SCENARIOS: tuple[Scenario, ...] = (
         models=(_model("counting"),),
         make_input=opening_counting_stream,
         measure=measure_counting,
+        training=Training(
+            corpus="a^n b^n strings, n from 1 to 10",
+            make_data=counting_data,
+            config=_adam(64, 3e-3),
+            hidden_size=16,
+        ),
     ),
     Scenario(
         name="sine",
@@ -379,6 +505,12 @@ SCENARIOS: tuple[Scenario, ...] = (
         models=(_model("sine"),),
         make_input=lambda: noisy_wave(SINE_STEPS, seed=2),
         measure=measure_sine,
+        training=Training(
+            corpus=f"noisy sine waves of {SINE_STEPS} steps",
+            make_data=lambda rng: wave_data(rng, SINE_STEPS),
+            config=_adam(SINE_STEPS, 3e-3),
+            hidden_size=32,
+        ),
     ),
 )
 """Every scenario, in the lecture's order."""
@@ -391,3 +523,10 @@ def get(name: str) -> Scenario:
             return scenario
     names = ", ".join(s.name for s in SCENARIOS)
     raise ValueError(f"no scenario {name!r}; the scenarios are {names}")
+
+
+def scenario_of(network: Network) -> Scenario | None:
+    """The scenario whose data ``network`` was trained on, as its metadata names it (the
+    shipped models, and models trained on a scenario's data in the window), or None."""
+    name = network.metadata.get("scenario")
+    return next((s for s in SCENARIOS if s.name == name), None)
