@@ -37,7 +37,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt import QElidingLabel
 
+from lstm_sim.engine.formats import SUFFIXES
 from lstm_sim.engine.formats.trace_files import write_trace
 from lstm_sim.gui.colors import THEMES
 from lstm_sim.gui.controller import SPEEDS, PlaybackController
@@ -65,7 +67,7 @@ from lstm_sim.model.demo import DEMO_GUIDE, DEMO_TITLE, model_from_file, random_
 TOOLBAR_ICON_PX = 32
 DOCK_WIDTH_FRACTION = 0.36
 EQUATION_HEIGHT_FRACTION = 0.36
-MODEL_FILE_FILTER = "Model files (*.npz *.pt *.pth *.safetensors);;All files (*)"
+MODEL_FILE_FILTER = f"Model files ({' '.join(f'*{suffix}' for suffix in SUFFIXES)});;All files (*)"
 TRACE_FILE_FILTERS = {"NumPy arrays (*.npz)": ".npz", "CSV table, one row per unit (*.csv)": ".csv"}
 RECENT_FILES_KEY = "recent_files"
 MAX_RECENT_FILES = 8
@@ -154,6 +156,8 @@ class MainWindow(QMainWindow):
         self._unsubscribe = subscribe(self, session)
         self._sync_with_session()
         install_demo_views(self)
+        # After the demo views, so their docks are listed too.
+        self._fill_panels_menu()
 
     @staticmethod
     def _scrolled(widget: QWidget) -> QScrollArea:
@@ -335,14 +339,20 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         view.addActions([self.act_zoom_in, self.act_zoom_out, self.act_zoom_reset])
         view.addSeparator()
-        panels = view.addMenu("Panels")
-        for dock in self.docks.values():
-            panels.addAction(dock.toggleViewAction())
+        self.panels_menu = view.addMenu("Panels")
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.act_shortcuts, self.act_guide, self.act_about])
 
+    def _fill_panels_menu(self) -> None:
+        """One show/hide entry per dock, the demo views' included."""
+        self.panels_menu.clear()
+        for dock in self.docks.values():
+            self.panels_menu.addAction(dock.toggleViewAction())
+
     def _build_status_bar(self) -> None:
-        self.source_label = QLabel()
+        # A long title or path is elided rather than widening the window or being cut.
+        self.source_label = QElidingLabel()
+        self.source_label.setElideMode(Qt.TextElideMode.ElideRight)
         self.position_label = QLabel()
         self.phase_label = QLabel()
         status = self.statusBar()
@@ -360,6 +370,7 @@ class MainWindow(QMainWindow):
             f"{title}: {net.kind.upper()} · {net.num_layers} layer(s) · H = {net.hidden_size}"
             f" · D = {net.input_size} · {net.source}"
         )
+        self.source_label.setToolTip(f"{title}\n{net.source}")
         self.timeline.blockSignals(True)
         self.timeline.setRange(0, session.num_steps - 1)
         self.timeline.blockSignals(False)

@@ -438,7 +438,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         make_input=lambda: noisy_wave(SIMPLE_RNN_STEPS, seed=1),
         measure=measure_simple_rnn,
         training=Training(
-            corpus=f"noisy sine waves of {SIMPLE_RNN_STEPS} steps",
+            corpus="noisy sine waves",
             make_data=lambda rng: wave_data(rng, SIMPLE_RNN_STEPS),
             config=_adam(SIMPLE_RNN_STEPS, 3e-3),
             hidden_size=8,
@@ -473,7 +473,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         # initialisation for time scales of ~20 steps) instead of f ≈ 0.5, which would
         # shrink the cell's gradient by 0.5⁵⁰ across the lag.
         training=Training(
-            corpus=f"symbol, {LONG_LAG} distractors, query",
+            corpus=f"a symbol, {LONG_LAG} distractors, then the query",
             make_data=long_lag_data,
             config=_adam(LONG_LAG + 2, 2e-3),
             hidden_size=32,
@@ -506,7 +506,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         make_input=lambda: noisy_wave(SINE_STEPS, seed=2),
         measure=measure_sine,
         training=Training(
-            corpus=f"noisy sine waves of {SINE_STEPS} steps",
+            corpus="noisy sine waves",
             make_data=lambda rng: wave_data(rng, SINE_STEPS),
             config=_adam(SINE_STEPS, 3e-3),
             hidden_size=32,
