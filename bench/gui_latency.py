@@ -203,9 +203,13 @@ def main() -> None:
         )
         print(f"{'':17}all {len(cpus)} steps, cpu ms:  {describe(cpus)}")
         for label, keep in (("within a time step", False), ("onto the next t   ", True)):
-            chosen = [w for w, m in zip(walls, moved, strict=True) if m == keep]
-            if chosen:
-                print(f"{'':17}{label}, wall ms: {describe(chosen)}  ({len(chosen)} steps)")
+            wall = [w for w, m in zip(walls, moved, strict=True) if m == keep]
+            cpu = [c for c, m in zip(cpus, moved, strict=True) if m == keep]
+            if wall:
+                print(
+                    f"{'':17}{label}, wall ms: {describe(wall)}   cpu ms: {describe(cpu)}"
+                    f"  ({len(wall)} steps)"
+                )
         if hidden == 64:
             for speed in (1.0, max(SPEEDS)):
                 fps, gaps = playback(window, speed, seconds=4.0)

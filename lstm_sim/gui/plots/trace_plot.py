@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QEvent, QPointF, Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
@@ -112,9 +112,6 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             self._data_stale = False
         for line in self.cursors.values():
             line.setValue(session.t)
-        # The scene reports what changed through a queued call that Qt would deliver only
-        # after the window has painted; delivered now, the plot is painted with it.
-        QCoreApplication.sendPostedEvents(self.scene(), QEvent.Type.MetaCall)
 
     def _add_plot(self, key: str, title: str, row: int, col: int) -> pg.PlotItem:
         # Without a context menu: it is disabled below anyway, and building it is a good
