@@ -1,5 +1,6 @@
 """The training dock: a real (tiny) training run in its worker thread, Stop, Pause, Apply
-and Revert, and a window closed while training leaves no thread behind."""
+and Revert, and a window closed while training leaves no thread behind; a scenario's
+model trains on the scenario's corpus, any other model on the sequence shown."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from lstm_sim.engine import Network, Vocabulary
-from lstm_sim.gui.panels.training_panel import fits, session_data
+from lstm_sim.gui.panels.training_panel import data_size, fits, session_data
 from lstm_sim.model import Session
+from lstm_sim.model.scenario_registry import TRAINING_SEED, get
 from lstm_sim.model.training import SequenceData, TextData
 
 THREAD_TIMEOUT_MS = 60_000
@@ -156,3 +158,105 @@ def test_a_model_that_cannot_continue_says_why(qtbot, make_window, monkeypatch) 
     click(qtbot, window.training.train_button)
     assert window.training.worker is None
     assert shown and "no readout" in shown[0]
+
+
+def test_a_scenario_trains_on_its_corpus_and_the_loss_falls(qtbot, make_window, settle) -> None:
+    window = make_window()
+    assert window.open_scenario("sine")
+    panel, session = window.training, window.session
+    scenario = get("sine")
+    assert panel.scenario is scenario
+    # The shipped model's settings are the defaults.
+    config = scenario.train_config
+    assert (panel.steps_box.value(), panel.lr_box.value()) == (config.steps, config.lr)
+    assert panel.hidden_box.value() == session.network.hidden_size
+    window.docks["training"].raise_()
+    settle(window)
+    assert "noisy sine waves, 2,048 sequences of 60 steps" in panel.source_label.text()
+
+    configure(panel, scratch=True, steps=40, hidden=8, lr=0.01)
+    click(qtbot, panel.train_button)
+    trainer = panel.worker.trainer
+    expected = scenario.training_data(np.random.default_rng(TRAINING_SEED))
+    assert isinstance(trainer.data, SequenceData)
+    np.testing.assert_array_equal(trainer.data.inputs, expected.inputs)
+    np.testing.assert_array_equal(trainer.data.targets, expected.targets)
+    assert (trainer.config.batch_size, trainer.config.seq_len) == (32, 60)
+    assert (trainer.config.steps, trainer.config.lr) == (40, 0.01)
+    train_to_end(qtbot, panel)
+    qtbot.waitUntil(lambda: panel.apply_button.isEnabled(), timeout=THREAD_TIMEOUT_MS)
+    losses = [loss for _, loss in panel.losses]
+    assert len(losses) >= 2 and losses[-1] < 0.8 * losses[0]
+
+    click(qtbot, panel.apply_button)
+    assert session.network.hidden_size == 8
+    # A model trained on the scenario's corpus still trains on it.
+    assert session.network.metadata["scenario"] == "sine" and panel.scenario is scenario
+    assert panel.steps_box.value() == 40  # the user's settings stay for the same scenario
+    settle(window)
+
+
+def test_counting_continues_on_its_character_stream(qtbot, make_window, settle) -> None:
+    window = make_window()
+    assert window.open_scenario("counting")
+    panel = window.training
+    configure(panel, scratch=False, steps=3, lr=0.001)
+    shipped = window.session.network
+    click(qtbot, panel.train_button)
+    data = panel.worker.trainer.data
+    assert isinstance(data, TextData) and data.vocab == shipped.vocab
+    assert data_size(data) == f"{data.ids.size:,} characters in one stream"
+    assert data.ids.size > 50_000  # thousands of strings, not the 45 symbols shown
+    train_to_end(qtbot, panel)
+    settle(window)
+
+
+def test_any_other_model_trains_on_the_sequence_shown_and_says_so(
+    qtbot, make_window, settle, word_session
+) -> None:
+    window = make_window(word_session)
+    panel, own = window.training, word_session.network
+    assert panel.scenario is None
+    assert "the 15 tokens shown: open a scenario" in panel.source_label.text()
+    configure(panel, scratch=False, steps=5)
+    click(qtbot, panel.train_button)
+    trainer = panel.worker.trainer
+    assert isinstance(trainer.data, TextData)
+    assert trainer.data.ids.tolist() == [0, 1, 2] * 5
+    assert trainer.config.batch_size == 1
+    train_to_end(qtbot, panel)
+    # Opening a scenario switches the data and the defaults; a user's model switches back.
+    assert window.open_scenario("counting")
+    assert panel.scenario is get("counting") and panel.steps_box.value() == 1500
+    window.session.load(own, ["x", "y"] * 3, title="xy")
+    assert panel.scenario is None and panel.steps_box.value() == 300
+    assert "the 6 tokens shown" in panel.source_label.text()
+    settle(window)
+
+
+def test_continuing_needs_the_datas_vocabulary(qtbot, make_window, monkeypatch) -> None:
+    window = make_window()
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: shown.append(text))
+    rng = np.random.default_rng(0)
+    # Claims to be the counting model, but reads its symbols in another order.
+    network = Network.random(
+        "lstm", 3, 4, rng, output_size=3, vocab=Vocabulary(("b", "a", "."), "char")
+    )
+    network.metadata["scenario"] = "counting"
+    window.session.load(network, list("aabb."), title="reordered")
+    configure(window.training, scratch=False, steps=5)
+    click(qtbot, window.training.train_button)
+    assert window.training.worker is None
+    assert shown and "vocabulary differs" in shown[0]
+
+
+def test_a_model_trained_by_a_long_script_says_the_panel_cannot_redo_it(make_window) -> None:
+    window = make_window()
+    network = Network.random("lstm", 3, 4, np.random.default_rng(0), output_size=3)
+    network.vocab = Vocabulary(("a", "b", "#"), "char")
+    network.metadata["training_command"] = "python scripts/train_code_reader.py --steps 20000"
+    window.session.load(network, list("ab#ab"), title="Code reader")
+    label = window.training.source_label
+    assert "the 5 tokens shown" in label.text() and "too long for here" in label.text()
+    assert "train_code_reader.py --steps 20000" in label.toolTip()

@@ -1,5 +1,6 @@
 """The scenario registry: order and lookup, the inputs the window opens on, descriptions
-read from the models, and checks that fail for a model that does not do the thing."""
+read from the models, checks that fail for a model that does not do the thing, and the
+training data and settings that match the shipped models."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import record
 from lstm_sim.engine.vocab import Vocabulary
 from lstm_sim.model import scenario_registry as registry
-from lstm_sim.model.scenario_registry import SCENARIOS, Scenario, described_unit, get
+from lstm_sim.model.scenario_registry import SCENARIOS, Scenario, described_unit, get, scenario_of
 from lstm_sim.model.scenarios import counting, gender_stories
+from lstm_sim.model.training import SequenceData, TextData, TrainConfig
 
 NAMES = ("simple-rnn", "subject-gender", "long-lag", "counting", "sine")
 
@@ -136,3 +138,76 @@ def test_gender_check_reads_the_models_own_vocabulary_order() -> None:
     original = get("subject-gender").check([network]).numbers
     assert get("subject-gender").check([reordered]).numbers == pytest.approx(original)
     assert set(gender_stories.vocabulary()) == set(network.vocab.tokens)  # type: ignore[union-attr]
+
+
+# -- how the shipped models were trained -----------------------------------------------
+def trained_with(config: TrainConfig) -> str:
+    """The training script's record of a config, as it writes it into the metadata."""
+    return (
+        f"lstm-sim Trainer: {config.steps} Adam updates, batch {config.batch_size}, "
+        f"sequence length {config.seq_len}, lr {config.lr:g}, clip {config.clip:g}"
+    )
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=NAMES)
+def test_training_data_and_network_fit_the_shipped_models(scenario: Scenario) -> None:
+    data = scenario.training_data(np.random.default_rng(registry.TRAINING_SEED))
+    for shipped in scenario.load_networks():
+        assert shipped.metadata["trained_with"] == trained_with(scenario.train_config)
+        assert shipped.metadata["scenario"] == scenario.name
+        if isinstance(data, TextData):
+            assert data.vocab == shipped.vocab
+            assert data.ids.min() >= 0 and data.ids.max() < len(data.vocab)
+            assert data.ids.size > 10 * scenario.train_config.seq_len
+        else:
+            assert data.inputs.shape[1] == scenario.train_config.seq_len
+            assert data.output_size == shipped.output_size
+            if data.inputs.ndim == 2:
+                assert data.vocab == shipped.vocab
+            else:
+                assert data.inputs.shape[2] == shipped.input_size
+        fresh = scenario.new_network(data, shipped.kind, np.random.default_rng(0))
+        assert {k: v.shape for k, v in fresh.state_dict().items()} == {
+            k: v.shape for k, v in shipped.state_dict().items()
+        }
+        assert fresh.readout.kind == shipped.readout.kind  # type: ignore[union-attr]
+
+
+def test_training_data_is_drawn_from_the_generator() -> None:
+    scenario = get("counting")
+    first = scenario.training_data(np.random.default_rng(3))
+    again = scenario.training_data(np.random.default_rng(3))
+    other = scenario.training_data(np.random.default_rng(4))
+    assert isinstance(first, TextData) and isinstance(other, TextData)
+    np.testing.assert_array_equal(first.ids, again.ids)  # type: ignore[union-attr]
+    assert not np.array_equal(first.ids[:1000], other.ids[:1000])
+    # a^n b^n: every string has as many a's as b's.
+    a, b = counting.VOCABULARY.index("a"), counting.VOCABULARY.index("b")
+    assert np.count_nonzero(first.ids == a) == np.count_nonzero(first.ids == b)
+
+
+def test_long_lag_networks_start_with_the_forget_gate_open() -> None:
+    scenario = get("long-lag")
+    data = scenario.training_data(np.random.default_rng(0))
+    assert isinstance(data, SequenceData) and data.loss == "xent"
+    # Only the query step has a target: the first symbol.
+    np.testing.assert_array_equal(data.targets[:, -1], data.inputs[:, 0])
+    assert np.all(data.targets[:, :-1] == -1)
+    lstm = scenario.new_network(data, "lstm", np.random.default_rng(0))
+    hidden = lstm.hidden_size
+    forget = slice(hidden, 2 * hidden)
+    np.testing.assert_array_equal(lstm.layers[0].bias_ih[forget], 3.0)
+    np.testing.assert_array_equal(lstm.layers[0].bias_hh[forget], 0.0)
+    assert np.all(np.abs(lstm.layers[0].bias_ih[:hidden]) < 1.0)  # the input gate as usual
+    rnn = scenario.new_network(data, "rnn", np.random.default_rng(0), hidden_size=8)
+    assert rnn.hidden_size == 8 and np.all(np.abs(rnn.layers[0].bias_ih) < 1.0)
+
+
+def test_scenario_of_reads_the_models_metadata() -> None:
+    for scenario in SCENARIOS:
+        for network in scenario.load_networks():
+            assert scenario_of(network) is scenario
+    network = Network.random("lstm", 3, 4, np.random.default_rng(0))
+    assert scenario_of(network) is None
+    network.metadata["scenario"] = "no-such-scenario"
+    assert scenario_of(network) is None
