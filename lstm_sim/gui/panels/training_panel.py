@@ -405,8 +405,8 @@ class TrainingPanel(QWidget):
         self.progress.setValue(progress.step)
         state = "stopped" if progress.stopped else "done" if progress.done else "training"
         self.status.setText(
-            f"{state} · loss {progress.loss:.4f} · {progress.elapsed:.1f} s · "
-            f"{progress.tokens_per_second:,.0f} tokens/s"
+            f"{state} · loss {progress.loss:.4f} · {progress.tokens_per_second:,.0f} tokens/s"
+            f" · {progress.elapsed:.1f} s"
         )
         self._pacer.mark_dirty()
 
