@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -146,6 +146,7 @@ class TrainingPanel(QWidget):
     def _build(self) -> None:
         self.source_label = QLabel()
         self.source_label.setWordWrap(True)
+        self.source_label.setTextFormat(Qt.TextFormat.RichText)
         self.continue_button = QRadioButton("Continue")
         self.continue_button.setToolTip("Train the current model further")
         self.scratch_button = QRadioButton("New model, H")
@@ -281,17 +282,16 @@ class TrainingPanel(QWidget):
         scenario = self.scenario
         if scenario is None:
             session = self.session
-            shown = (
-                f"{session.num_steps} tokens"
-                if session.tokens is not None
-                else f"{session.num_steps} values"
-            )
-            text = f"Training on the {shown} shown: open a scenario for a real corpus."
+            kind = "tokens" if session.tokens is not None else "values"
+            text = f"Training on the {session.num_steps:,} {kind} shown: "
             command = session.network.metadata.get("training_command", "")
-            if command:
-                # The code reader's model: hours of training are out of the panel's reach.
-                text += " This model's own training, on a large corpus, is too long for here."
-            self.source_label.setText(html.escape(text))
+            # The code reader's model: hours of training are out of the panel's reach.
+            text += (
+                "this model's own training, on a large corpus, is too long for this panel."
+                if command
+                else "open a scenario for a real corpus."
+            )
+            self.source_label.setText(html.escape(text, quote=False))
             self.source_label.setToolTip(command and f"Trained by: {command}")
             return
         # Drawing a corpus can take a third of a second: not before the panel is seen.
@@ -303,7 +303,7 @@ class TrainingPanel(QWidget):
         )
         config = scenario.train_config
         self.source_label.setText(
-            f"<b>Corpus</b>: {html.escape(scenario.training.corpus)}, {size}."
+            f"<b>Corpus</b>: {html.escape(scenario.training.corpus, quote=False)}, {size}."
         )
         self.source_label.setToolTip(
             f"The training data of '{scenario.title}', drawn as for the shipped model (seed "
