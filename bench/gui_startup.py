@@ -98,9 +98,9 @@ def cold_start(code: str) -> tuple[float, float, float]:
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.time()
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
-    )
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"the start-up script failed:\n{done.stderr}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     first, complete = (float(v) for v in done.stdout.split())
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
