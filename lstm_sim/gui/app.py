@@ -59,12 +59,8 @@ def run(
     """
     from PySide6.QtCore import QSettings
 
-    from lstm_sim.gui.demo_views import open_gradient_comparison
     from lstm_sim.gui.main_window import MainWindow
-    from lstm_sim.gui.panels.scenario_loading import CODE_READER, load_scenario
-    from lstm_sim.gui.screenshot import save_screenshot
     from lstm_sim.model import Session
-    from lstm_sim.model.code_reader import load_code_reader
     from lstm_sim.model.demo import DEMO_TITLE, demo_inputs, demo_network, model_from_file
 
     app = create_application()
@@ -72,34 +68,43 @@ def run(
     problem = None
     guide = None
     pair = None
+    reads_code = False
     try:
         if model_path is not None:
             network, inputs, title = model_from_file(model_path)
             session.load(network, inputs, title=title)
-        elif scenario == CODE_READER:
-            load_code_reader()  # a missing model is reported here, before any dialog
         elif scenario is not None:
-            loaded = load_scenario(scenario)
-            session.load(loaded.networks[0], loaded.inputs, title=loaded.title)
-            session.select_unit(loaded.unit)
-            guide = (loaded.title, loaded.description)
-            if len(loaded.networks) == 2:
-                pair = (*loaded.networks, loaded.inputs)
+            # Imported only here: a plain start needs no scenario registry.
+            from lstm_sim.gui.panels.scenario_loading import CODE_READER, load_scenario
+
+            if scenario == CODE_READER:
+                from lstm_sim.model.code_reader import load_code_reader
+
+                load_code_reader()  # a missing model is reported here, before any dialog
+                reads_code = True
+            else:
+                loaded = load_scenario(scenario)
+                session.load(loaded.networks[0], loaded.inputs, title=loaded.title)
+                session.select_unit(loaded.unit)
+                guide = (loaded.title, loaded.description)
+                if len(loaded.networks) == 2:
+                    pair = (*loaded.networks, loaded.inputs)
     except (ValueError, OSError) as err:
         problem = str(err)
-        scenario = None
     if problem is not None and screenshot is not None:
         print(f"lstm-sim: error: {problem}", file=sys.stderr)
         return 2
     # Recent files persist only for the real application, never for tests or screenshots.
     settings = QSettings() if screenshot is None else None
     window = MainWindow(session, settings=settings, guide=guide)
-    if scenario == CODE_READER:
-        window.open_scenario(CODE_READER)
+    if reads_code:
+        window.open_scenario(scenario)
     window.set_theme(theme)
     window.resize(*(size or DEFAULT_SIZE))
     try:
         if screenshot is not None:
+            from lstm_sim.gui.screenshot import save_screenshot
+
             if not save_screenshot(window, screenshot, steps):
                 print(f"lstm-sim: error: could not write {screenshot}", file=sys.stderr)
                 return 2
@@ -107,6 +112,8 @@ def run(
         window.show()
         window.diagram.reset_zoom()
         if pair is not None:
+            from lstm_sim.gui.demo_views import open_gradient_comparison
+
             open_gradient_comparison(window, *pair)
         if problem is not None:
             QTimer.singleShot(0, lambda: window.show_error("Cannot open this model", problem))

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from lstm_sim.engine.network import Network
 from lstm_sim.gui.code_reader import CodeReader
@@ -64,40 +64,27 @@ class _DemoViews(QObject):
         return False
 
 
-def _dock(window: QMainWindow, title: str, name: str, widget) -> QDockWidget:
-    dock = QDockWidget(title, window)
-    dock.setObjectName(name)
+def _fill_dock(window: QMainWindow, key: str, widget: QWidget) -> None:
+    dock = window.docks[key]
+    placeholder = dock.widget()
     dock.setWidget(widget)
-    dock.setFeatures(
-        QDockWidget.DockWidgetFeature.DockWidgetMovable
-        | QDockWidget.DockWidgetFeature.DockWidgetClosable
-        | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-    )
-    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-    dock.hide()
-    return dock
-
-
-def _insert_menu(window: QMainWindow, title: str) -> QMenu:
-    """A new menu just before Help, where menus conventionally end."""
-    bar = window.menuBar()
-    menu = QMenu(title, bar)
-    help_action = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
-    bar.insertMenu(help_action, menu) if help_action is not None else bar.addMenu(menu)
-    return menu
+    if placeholder is not None:
+        placeholder.deleteLater()
 
 
 def install_demo_views(window: QMainWindow) -> None:
-    """Add the Demos menu and the code-reader and memory-ledger docks to ``window``
-    (a MainWindow: it has ``session``, ``docks``, ``act_dark`` and ``show_error``).
-    Installing twice changes nothing."""
+    """Build the code reader and the memory ledger into ``window``'s empty docks of
+    those names and fill its Demos menu (a MainWindow: it has ``session``, ``docks``,
+    ``demos_menu``, ``act_dark`` and ``show_error``; it builds the docks and the menu
+    empty so that its first frame need not wait for these views). Installing twice
+    changes nothing."""
     if hasattr(window, "demo_views"):
         return
     views = _DemoViews(window)
     window.demo_views = views
-    window.docks["code_reader"] = _dock(window, "Code reader", "code reader", views.code_reader)
-    window.docks["ledger"] = _dock(window, "Memory ledger", "memory ledger", views.ledger)
-    menu = _insert_menu(window, "De&mos")
+    _fill_dock(window, "code_reader", views.code_reader)
+    _fill_dock(window, "ledger", views.ledger)
+    menu = window.demos_menu
     menu.addAction("Code reader…", lambda: open_code_reader(window))
     menu.addAction("Vanishing gradient: RNN beside LSTM…", lambda: open_long_lag_comparison(window))
     menu.addAction(
@@ -113,6 +100,7 @@ def install_demo_views(window: QMainWindow) -> None:
 def open_code_reader(window: QMainWindow) -> CodeReader:
     """Show the code reader. A session that does not read characters with an LSTM gets
     the shipped model of Python source first, on a held-out piece of the library."""
+    install_demo_views(window)  # the window may not have built its demo views yet
     views: _DemoViews = window.demo_views
     reader = views.code_reader
     if not reader.reads_characters:
@@ -138,6 +126,7 @@ def open_code_reader(window: QMainWindow) -> CodeReader:
 
 def open_ledger(window: QMainWindow) -> LedgerPlot:
     """Show the memory-ledger dock under the diagram."""
+    install_demo_views(window)
     dock = window.docks["ledger"]
     dock.show()
     dock.raise_()
@@ -152,6 +141,7 @@ def open_gradient_comparison(
 ) -> ComparisonWindow | None:
     """Open a window with ``inputs`` through ``rnn`` beside ``lstm``; a pair that cannot
     share the input gets a dialog naming why, and None."""
+    install_demo_views(window)
     views: _DemoViews = window.demo_views
     try:
         comparison = ComparisonWindow(lstm, rnn, inputs, parent=window)

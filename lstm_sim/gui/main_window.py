@@ -6,8 +6,9 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -37,37 +38,27 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt import QElidingLabel
 
-from lstm_sim.engine.formats import SUFFIXES
-from lstm_sim.engine.formats.trace_files import write_trace
 from lstm_sim.gui.colors import THEMES
 from lstm_sim.gui.controller import SPEEDS, PlaybackController
-from lstm_sim.gui.demo_views import install_demo_views, open_code_reader, open_gradient_comparison
 from lstm_sim.gui.diagram import DiagramView
+from lstm_sim.gui.panels.elided_label import ElidedLabel
 from lstm_sim.gui.panels.equation_panel import EquationPanel
 from lstm_sim.gui.panels.input_panel import InputPanel
-from lstm_sim.gui.panels.new_model_dialog import NewModelDialog
-from lstm_sim.gui.panels.predictions_panel import PredictionsPanel
-from lstm_sim.gui.panels.scenario_loading import (
-    CODE_READER,
-    CODE_READER_SUMMARY,
-    CODE_READER_TITLE,
-    listings,
-    load_scenario,
-)
-from lstm_sim.gui.panels.scenario_picker import PickerEntry, ScenarioPicker, description_html
+from lstm_sim.gui.panels.scenario_picker import description_html
 from lstm_sim.gui.panels.token_strip import TokenStrip
-from lstm_sim.gui.panels.training_panel import TrainingPanel
 from lstm_sim.gui.plots import GateHeatmaps, StatePlot
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
 from lstm_sim.model.demo import DEMO_GUIDE, DEMO_TITLE, model_from_file, random_model
 
+if TYPE_CHECKING:
+    from lstm_sim.gui.panels.predictions_panel import PredictionsPanel
+    from lstm_sim.gui.panels.training_panel import TrainingPanel
+
 TOOLBAR_ICON_PX = 32
 DOCK_WIDTH_FRACTION = 0.36
 EQUATION_HEIGHT_FRACTION = 0.36
-MODEL_FILE_FILTER = f"Model files ({' '.join(f'*{suffix}' for suffix in SUFFIXES)});;All files (*)"
 TRACE_FILE_FILTERS = {"NumPy arrays (*.npz)": ".npz", "CSV table, one row per unit (*.csv)": ".csv"}
 RECENT_FILES_KEY = "recent_files"
 MAX_RECENT_FILES = 8
@@ -76,6 +67,14 @@ GENERIC_GUIDE = (
     "input gate i of the selected unit: where f is near 0 the cell state c is wiped, where "
     "i is near 1 the candidate g is written. Click a heatmap cell to jump to that unit and step."
 )
+
+
+def model_file_filter() -> str:
+    """File ▸ Open's filter: every suffix the engine reads. Built when the dialog opens,
+    because listing the suffixes imports every reader (and through them torch's)."""
+    from lstm_sim.engine.formats import SUFFIXES
+
+    return f"Model files ({' '.join(f'*{suffix}' for suffix in SUFFIXES)});;All files (*)"
 
 
 class MainWindow(QMainWindow):
@@ -101,14 +100,18 @@ class MainWindow(QMainWindow):
         self.recent_files: list[str] = self._stored_recent_files()
         self.guide = guide or self._guide_for_network()
         self._next_guide: tuple[str, str] | None = None
+        # The predictions, training and demo views are built after the first frame (or
+        # by flush_views): the window appears sooner, in empty docks that fill at once.
+        self.views_built = False
+        self._closed = False
+        self.predictions: PredictionsPanel
+        self.training: TrainingPanel
 
         self.diagram = DiagramView(session)
         self.equation = EquationPanel(session)
         self.state_plot = StatePlot(session)
         self.gate_heatmaps = GateHeatmaps(session)
         self.inputs = InputPanel(session)
-        self.predictions = PredictionsPanel(session)
-        self.training = TrainingPanel(session)
         self.token_strip = TokenStrip(session)
         self.guide_view = QTextBrowser()
         self.controller = PlaybackController(session, self.diagram, self)
@@ -137,15 +140,21 @@ class MainWindow(QMainWindow):
             "states": self._dock("States over time", self.state_plot),
             # Short titles: five tabs share the right column at 1280 pixels wide.
             "gates": self._dock("Gates", self.gate_heatmaps),
-            "predictions": self._dock("Predictions", self.predictions),
+            "predictions": self._dock("Predictions", QWidget()),
             "inputs": self._dock("Inputs", self.inputs),
-            "training": self._dock("Training", self._scrolled(self.training)),
+            "training": self._dock("Training", QWidget()),
             "guide": self._dock("Guide", self.guide_view),
+            # Filled by install_demo_views; hidden until the Demos menu opens them.
+            "code_reader": self._dock("Code reader", QWidget(), "code reader"),
+            "ledger": self._dock("Memory ledger", QWidget(), "memory ledger"),
         }
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.docks["states"])
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.docks["gates"])
         for key in ("predictions", "inputs", "training", "guide"):
             self.tabifyDockWidget(self.docks["gates"], self.docks[key])
+        for key in ("code_reader", "ledger"):
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.docks[key])
+            self.docks[key].hide()
         self._raise_main_dock()
 
         self._build_actions()
@@ -155,9 +164,8 @@ class MainWindow(QMainWindow):
         self.controller.playing_changed.connect(self._on_playing_changed)
         self._unsubscribe = subscribe(self, session)
         self._sync_with_session()
-        install_demo_views(self)
-        # After the demo views, so their docks are listed too.
         self._fill_panels_menu()
+        self.diagram.viewport().installEventFilter(self)
 
     @staticmethod
     def _scrolled(widget: QWidget) -> QScrollArea:
@@ -168,9 +176,9 @@ class MainWindow(QMainWindow):
         area.setFrameShape(QFrame.Shape.NoFrame)
         return area
 
-    def _dock(self, title: str, widget: QWidget) -> QDockWidget:
+    def _dock(self, title: str, widget: QWidget, name: str = "") -> QDockWidget:
         dock = QDockWidget(title, self)
-        dock.setObjectName(title)
+        dock.setObjectName(name or title)
         dock.setWidget(widget)
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable
@@ -340,6 +348,8 @@ class MainWindow(QMainWindow):
         view.addActions([self.act_zoom_in, self.act_zoom_out, self.act_zoom_reset])
         view.addSeparator()
         self.panels_menu = view.addMenu("Panels")
+        # Filled with the demo views, after the first frame; its place is kept from the start.
+        self.demos_menu = bar.addMenu("De&mos")
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.act_shortcuts, self.act_guide, self.act_about])
 
@@ -349,10 +359,40 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             self.panels_menu.addAction(dock.toggleViewAction())
 
+    # -- views built after the first frame ----------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.diagram.viewport() and event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            # On the next turn of the event loop: this frame is finished first.
+            QTimer.singleShot(0, self, self.build_views)
+        return False
+
+    def build_views(self) -> None:
+        """Build the predictions and training panels and the demo views into their docks,
+        once; the first paint calls this, and so does :meth:`flush_views`."""
+        if self.views_built or self._closed:
+            return
+        from lstm_sim.gui.demo_views import install_demo_views
+        from lstm_sim.gui.panels.predictions_panel import PredictionsPanel
+        from lstm_sim.gui.panels.training_panel import TrainingPanel
+
+        self.views_built = True
+        self.predictions = PredictionsPanel(self.session)
+        self.training = TrainingPanel(self.session)
+        self.predictions.set_theme(self.theme)
+        self.training.set_theme(self.theme)
+        for key, widget in (
+            ("predictions", self.predictions),
+            ("training", self._scrolled(self.training)),
+        ):
+            placeholder = self.docks[key].widget()
+            self.docks[key].setWidget(widget)
+            placeholder.deleteLater()
+        install_demo_views(self)
+
     def _build_status_bar(self) -> None:
         # A long title or path is elided rather than widening the window or being cut.
-        self.source_label = QElidingLabel()
-        self.source_label.setElideMode(Qt.TextElideMode.ElideRight)
+        self.source_label = ElidedLabel()
         self.position_label = QLabel()
         self.phase_label = QLabel()
         status = self.statusBar()
@@ -491,9 +531,10 @@ class MainWindow(QMainWindow):
         self.state_plot.set_theme(name)
         self.gate_heatmaps.set_theme(name)
         self.inputs.set_highlight_color(theme.highlight)
-        self.predictions.set_theme(name)
-        self.training.set_theme(name)
         self.token_strip.set_theme(name)
+        if self.views_built:
+            self.predictions.set_theme(name)
+            self.training.set_theme(name)
 
     # -- files -------------------------------------------------------------------------------
     def open_model(self, path: str) -> bool:
@@ -510,7 +551,7 @@ class MainWindow(QMainWindow):
         return True
 
     def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", "", MODEL_FILE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", "", model_file_filter())
         if path:
             self.open_model(path)
 
@@ -518,6 +559,14 @@ class MainWindow(QMainWindow):
         """Load the lecture scenario ``name`` (its model and default inputs) and show what
         to watch; the long-lag pair also opens the RNN-beside-LSTM comparison. An unknown
         name or a broken model gets a dialog and changes nothing."""
+        from lstm_sim.gui.demo_views import open_code_reader, open_gradient_comparison
+        from lstm_sim.gui.panels.scenario_loading import (
+            CODE_READER,
+            CODE_READER_SUMMARY,
+            CODE_READER_TITLE,
+            load_scenario,
+        )
+
         if name == CODE_READER:
             open_code_reader(self)
             self._show_guide(CODE_READER_TITLE, CODE_READER_SUMMARY)
@@ -538,12 +587,17 @@ class MainWindow(QMainWindow):
         return True
 
     def open_scenario_dialog(self) -> None:
+        from lstm_sim.gui.panels.scenario_loading import listings
+        from lstm_sim.gui.panels.scenario_picker import PickerEntry, ScenarioPicker
+
         entries = [PickerEntry(e.name, e.title, e.description) for e in listings()]
         picker = ScenarioPicker(entries, self)
         if picker.exec() == ScenarioPicker.DialogCode.Accepted:
             self.open_scenario(picker.chosen)
 
     def new_random_model(self) -> None:
+        from lstm_sim.gui.panels.new_model_dialog import NewModelDialog
+
         dialog = NewModelDialog(self)
         if dialog.exec() != NewModelDialog.DialogCode.Accepted:
             return
@@ -558,6 +612,8 @@ class MainWindow(QMainWindow):
     def export_trace(self, path: str) -> bool:
         """Write every recorded quantity to ``path`` (.npz or .csv), as ``lstm-sim trace``
         does; a file that cannot be written gets a dialog."""
+        from lstm_sim.engine.formats.trace_files import write_trace
+
         try:
             write_trace(self.session.network, self.session.trace, path)
         except (ValueError, OSError) as err:
@@ -650,12 +706,15 @@ class MainWindow(QMainWindow):
 
     # -- closing ---------------------------------------------------------------------------
     def flush_views(self) -> None:
-        """Draw every pending plot change now (screenshots, benchmarks, tests)."""
+        """Build the views still waiting for the first frame and draw every pending plot
+        change now (screenshots, benchmarks, tests)."""
+        self.build_views()
         self.state_plot.flush()
         self.gate_heatmaps.flush()
-        self.predictions.flush()
-        self.training.flush()
-        self.demo_views.flush()
+        if self.views_built:
+            self.predictions.flush()
+            self.training.flush()
+            self.demo_views.flush()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -674,17 +733,14 @@ class MainWindow(QMainWindow):
         self.diagram.reset_zoom()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._closed = True
         self.controller.pause()
         self.diagram.finish_animation()
-        self.training.shutdown()
+        views = [self.equation, self.state_plot, self.gate_heatmaps, self.inputs, self.token_strip]
+        if self.views_built:
+            self.training.shutdown()
+            views.append(self.predictions)
         self._unsubscribe()
-        for view in (
-            self.equation,
-            self.state_plot,
-            self.gate_heatmaps,
-            self.inputs,
-            self.predictions,
-            self.token_strip,
-        ):
+        for view in views:
             view.detach()
         super().closeEvent(event)

@@ -30,11 +30,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt import QElidingLabel
 
 from lstm_sim.engine.network import Kind, Network
 from lstm_sim.engine.trace import Trace
 from lstm_sim.gui.colors import THEMES
+from lstm_sim.gui.panels.elided_label import ElidedLabel
 from lstm_sim.gui.panels.training_worker import TrainingWorker
 from lstm_sim.gui.plots.frame_pacer import FramePacer
 from lstm_sim.gui.session_link import subscribe
@@ -203,7 +203,7 @@ class TrainingPanel(QWidget):
         for button in (self.train_button, self.pause_button, self.stop_button):
             run_row.addWidget(button)
         run_row.addWidget(self.progress, 1)
-        self.status = QElidingLabel("Not trained yet.")
+        self.status = ElidedLabel("Not trained yet.")
         result_row = QHBoxLayout()
         result_row.addWidget(self.status, 1)
         for button in (self.apply_button, self.revert_button):
