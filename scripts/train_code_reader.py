@@ -5,13 +5,16 @@ comments and docstrings and write them into the model's metadata.
     OPENBLAS_NUM_THREADS=1 python scripts/train_code_reader.py \
         [--hidden 128] [--layers 1] [--steps 20000] [--seed 0] \
         [--out lstm_sim/resources/models/scenarios/code_reader.npz]
+    python scripts/train_code_reader.py --analyse MODEL.npz --out MODEL.npz
 
 Seeded: the same arguments give the same weights. Units are picked on a slice of the
 training text by :func:`lstm_sim.model.code_reader.best_unit` (the ranking the GUI's
-find-units list uses, over c and h of every layer) and their scores are then measured
-on the held-out modules, which training never saw. A checkpoint is written every few
+find-units list uses, over c, h and every gate of every layer) and their scores are then
+measured on the held-out modules, which training never saw. A checkpoint is written every few
 minutes; ``--resume`` continues from one (with fresh Adam moments, so a resumed run is
-not bit-identical to an uninterrupted one, and its metadata says so).
+not bit-identical to an uninterrupted one, and its metadata says so). ``--analyse`` only
+picks and scores the units of a trained model again, keeping its weights and training
+record.
 """
 
 from __future__ import annotations
@@ -31,19 +34,28 @@ from lstm_sim.engine.vocab import Vocabulary
 from lstm_sim.model.code_reader import (
     MODEL_RESOURCE,
     PATTERNS,
+    QUANTITIES,
     CodeReading,
     FoundUnit,
     best_unit,
     read_code,
     unit_score,
 )
-from lstm_sim.model.scenarios.python_code import VOCABULARY, load_corpus
+from lstm_sim.model.scenarios.python_code import VOCABULARY, Corpus, load_corpus
 from lstm_sim.model.training import TextData, TrainConfig, Trainer, new_network
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "lstm_sim" / "resources" / MODEL_RESOURCE
 SELECTION_CHARS = 150_000  # the end of the training text, where units are picked
 TARGETS = {"in_string": 0.95, "in_comment": 0.9}
+QUANTITY_NAMES = {
+    "c": "cell state c",
+    "h": "hidden state h",
+    "i": "input gate i",
+    "f": "forget gate f",
+    "g": "candidate g",
+    "o": "output gate o",
+}
 
 
 def parse_args() -> argparse.Namespace:
@@ -67,6 +79,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--checkpoint-every", type=float, default=180.0, metavar="SECONDS")
     parser.add_argument("--resume", action="store_true", help="continue from --checkpoint")
+    parser.add_argument(
+        "--analyse",
+        type=Path,
+        metavar="MODEL.npz",
+        help="do not train: pick and score the units of this model and write it to --out",
+    )
     return parser.parse_args()
 
 
@@ -126,7 +144,7 @@ def find_named_units(
     selection = read_code(network, train_text[-SELECTION_CHARS:])
     units, lines = [], []
     for pattern in PATTERNS:
-        picked = best_unit(network, selection, pattern.name)
+        picked = best_unit(network, selection, pattern.name, QUANTITIES)
         measured = unit_score(network, held_out, picked)
         unit = FoundUnit(
             pattern.name,
@@ -138,7 +156,7 @@ def find_named_units(
         )
         units.append(unit.as_dict())
         # The best any unit reaches on the held-out text itself, for comparison.
-        ceiling = best_unit(network, held_out, pattern.name)
+        ceiling = best_unit(network, held_out, pattern.name, QUANTITIES)
         metric = "AUC" if pattern.kind == "auc" else "r"
         lines.append(
             f"{pattern.name}: {picked.quantity}[{picked.layer}] unit {picked.unit}, held-out "
@@ -157,7 +175,7 @@ def describe(units: list[dict]) -> str:
         layer = f" of layer {u['layer']}" if len({v["layer"] for v in units}) > 1 else ""
         polarity = "high" if u["raw"] >= 0.5 else "low"
         return (
-            f"unit {u['unit']}{layer} (its {u['quantity']} is {polarity} inside; "
+            f"unit {u['unit']}{layer} (its {QUANTITY_NAMES[u['quantity']]} is {polarity} inside; "
             f"ROC AUC {u['score']:.2f} on held-out code)"
         )
 
@@ -171,24 +189,9 @@ def describe(units: list[dict]) -> str:
     )
 
 
-def main() -> None:
-    args = parse_args()
-    started = time.perf_counter()
-    corpus = load_corpus("train", max_chars=10**8)
-    held_out_corpus = load_corpus("held_out", max_chars=10**8)
-    log(f"training on {len(corpus.text):,} characters of: {', '.join(corpus.files)}")
-    log(
-        f"held out: {len(held_out_corpus.text):,} characters of: {', '.join(held_out_corpus.files)}"
-    )
-    vocab = Vocabulary(VOCABULARY)
-    data = TextData(vocab, vocab.indices(list(corpus.text)))
-    rng = np.random.default_rng(args.seed)
-    if args.resume:
-        network = load_model(args.checkpoint)
-        log(f"resuming from {args.checkpoint} at step {network.metadata.get('step')}")
-    else:
-        network = new_network(data, "lstm", args.hidden, args.layers, rng)
-    network, loss = train(network, data, args, rng)
+def analyse(network: Network, corpus: Corpus, held_out_corpus: Corpus) -> dict[str, str]:
+    """The metadata that names the units, measured on ``network`` as it is; logs the
+    report and whether the issue's targets are reached."""
     held_out = read_code(network, held_out_corpus.text)
     units, lines = find_named_units(network, corpus.text, held_out)
     loss_held_out = held_out_loss(held_out)
@@ -199,21 +202,59 @@ def main() -> None:
     for name, target in TARGETS.items():
         verdict = "reached" if reached[name] >= target else "NOT reached"
         log(f"target {name} AUC >= {target}: {verdict} ({reached[name]:.3f})")
-    command = "OPENBLAS_NUM_THREADS=1 python " + shlex.join(
-        [str(Path(sys.argv[0]).as_posix()), *sys.argv[1:]]
-    )
-    network.metadata = {
+    return {
         "title": "Code reader: Karpathy's cells that read Python",
         "description": describe(units),
         "units": json.dumps(units),
         "unit_report": "\n".join(lines),
         "units_picked_on": (
-            f"the last {SELECTION_CHARS:,} training characters; scores are on the held-out modules"
+            f"the last {SELECTION_CHARS:,} training characters, over "
+            f"{', '.join(QUANTITIES)}; scores are on the held-out modules"
         ),
         "train_files": ", ".join(corpus.files),
+        "train_chars": str(len(corpus.text)),
         "held_out_files": ", ".join(held_out_corpus.files),
         "held_out_loss": f"{loss_held_out:.4f}",
-        "training_command": command,
+    }
+
+
+def command_line() -> str:
+    """This run's command, as the metadata records it."""
+    return "OPENBLAS_NUM_THREADS=1 python " + shlex.join(
+        [str(Path(sys.argv[0]).as_posix()), *sys.argv[1:]]
+    )
+
+
+def main() -> None:
+    args = parse_args()
+    started = time.perf_counter()
+    corpus = load_corpus("train", max_chars=10**8)
+    held_out_corpus = load_corpus("held_out", max_chars=10**8)
+    log(f"training on {len(corpus.text):,} characters of: {', '.join(corpus.files)}")
+    log(
+        f"held out: {len(held_out_corpus.text):,} characters of: {', '.join(held_out_corpus.files)}"
+    )
+    if args.analyse is not None:
+        # Units only: the weights and the record of their training stay as they are.
+        network = load_model(args.analyse)
+        network.metadata.update(analyse(network, corpus, held_out_corpus))
+        network.metadata["analysis_command"] = command_line()
+        save_native(network, args.out)
+        log(f"wrote {args.out} after {time.perf_counter() - started:.0f} s")
+        return
+    vocab = Vocabulary(VOCABULARY)
+    data = TextData(vocab, vocab.indices(list(corpus.text)))
+    rng = np.random.default_rng(args.seed)
+    if args.resume:
+        network = load_model(args.checkpoint)
+        log(f"resuming from {args.checkpoint} at step {network.metadata.get('step')}")
+    else:
+        network = new_network(data, "lstm", args.hidden, args.layers, rng)
+    network, loss = train(network, data, args, rng)
+    network.metadata = {
+        **analyse(network, corpus, held_out_corpus),
+        "training_command": command_line(),
+        "training_seconds": f"{time.perf_counter() - started:.0f}",
         "resumed": "yes" if args.resume else "no",
         "seed": str(args.seed),
         "steps": str(args.steps),

@@ -206,7 +206,7 @@ def find_units(
 
 @dataclass(frozen=True)
 class FoundUnit:
-    """The unit that tracks ``pattern`` best over every layer and over c and h."""
+    """The unit that tracks ``pattern`` best over every layer and the quantities searched."""
 
     pattern: str
     quantity: str
@@ -230,10 +230,10 @@ def best_unit(
     network: Network,
     source: CodeReading,
     pattern: str,
-    quantities: tuple[str, ...] = ("c", "h"),
+    quantities: tuple[str, ...] = QUANTITIES,
 ) -> FoundUnit:
-    """The best unit for ``pattern`` over every layer and each of ``quantities``, by the
-    ranking of :func:`find_units`."""
+    """The best unit for ``pattern`` over every layer and each of ``quantities`` (all that
+    the GUI can colour by, unless told), by the ranking of :func:`find_units`."""
     found = []
     for layer in range(network.num_layers):
         for quantity in quantities:

@@ -246,6 +246,25 @@ def test_corpus_splits_are_listed_sorted_and_disjoint(held_out: python_code.Corp
     assert len(small.text) <= 200_000 and small.files[0] == python_code.TRAIN_FILES[0]
 
 
+def test_the_training_split_is_8_to_10_mb_of_modules_never_held_out() -> None:
+    assert list(python_code.TRAIN_PACKAGES) == sorted(python_code.TRAIN_PACKAGES)
+    train = python_code.split_files("train")
+    assert train[: len(python_code.TRAIN_FILES)] == python_code.TRAIN_FILES
+    assert len(set(train)) == len(train)
+    assert python_code.split_files("held_out") == python_code.HELD_OUT_FILES
+    # Disjoint by module, and no training module is a test of a held-out one.
+    held_out_stems = {name.removesuffix(".py") for name in python_code.HELD_OUT_FILES}
+    for name in train:
+        parts = name.split("/")
+        assert parts[-1].removesuffix(".py").removeprefix("test_") not in held_out_stems
+        assert not python_code.TEST_FOLDERS & set(parts), name
+    package_modules = train[len(python_code.TRAIN_FILES) :]
+    assert {name.split("/")[0] for name in package_modules} == set(python_code.TRAIN_PACKAGES)
+    stdlib = python_code.stdlib_dir()
+    size = sum((stdlib / name).stat().st_size for name in train if (stdlib / name).is_file())
+    assert 8_000_000 <= size <= 10_000_000
+
+
 def test_corpus_labels_agree_with_the_text(held_out: python_code.Corpus) -> None:
     text, lab = held_out.text, held_out.labels
     lines = text.split("\n")

@@ -29,18 +29,44 @@ Split = Literal["train", "held_out"]
 
 VOCABULARY: tuple[str, ...] = ("\n", *(chr(k) for k in range(32, 127)))
 
-# Modules present from Python 3.11 on, none scheduled for removal; sorted.
+# Top-level modules of Python 3.11 that later versions keep too: the modules 3.12 and 3.13
+# remove are left out, as are this.py (rot13 prose) and _sysconfigdata (a build's
+# settings); sorted.
 TRAIN_FILES = (
-    "argparse.py", "ast.py", "base64.py", "bdb.py", "calendar.py", "codecs.py",
-    "configparser.py", "contextlib.py", "copy.py", "csv.py", "dataclasses.py",
-    "datetime.py", "difflib.py", "dis.py", "doctest.py", "enum.py", "filecmp.py",
-    "fileinput.py", "fnmatch.py", "gettext.py", "glob.py", "gzip.py", "hashlib.py",
-    "hmac.py", "inspect.py", "ipaddress.py", "locale.py", "mimetypes.py", "netrc.py",
-    "ntpath.py", "numbers.py", "optparse.py", "os.py", "pickle.py", "pkgutil.py",
-    "platform.py", "plistlib.py", "posixpath.py", "pprint.py", "pstats.py", "pydoc.py",
-    "random.py", "reprlib.py", "shutil.py", "subprocess.py", "tarfile.py", "threading.py",
-    "traceback.py", "typing.py",
+    "__future__.py", "__hello__.py", "_aix_support.py", "_bootsubprocess.py",
+    "_collections_abc.py", "_compat_pickle.py", "_compression.py", "_markupbase.py",
+    "_osx_support.py", "_py_abc.py", "_pydecimal.py", "_pyio.py", "_sitebuiltins.py",
+    "_strptime.py", "_threading_local.py", "_weakrefset.py", "abc.py", "antigravity.py",
+    "argparse.py", "ast.py", "base64.py", "bdb.py", "bisect.py", "bz2.py", "cProfile.py",
+    "calendar.py", "cmd.py", "code.py", "codecs.py", "codeop.py", "colorsys.py",
+    "compileall.py", "configparser.py", "contextlib.py", "contextvars.py", "copy.py",
+    "copyreg.py", "csv.py", "dataclasses.py", "datetime.py", "decimal.py", "difflib.py",
+    "dis.py", "doctest.py", "enum.py", "filecmp.py", "fileinput.py", "fnmatch.py",
+    "fractions.py", "ftplib.py", "functools.py", "genericpath.py", "getopt.py",
+    "getpass.py", "gettext.py", "glob.py", "graphlib.py", "gzip.py", "hashlib.py",
+    "heapq.py", "hmac.py", "imaplib.py", "inspect.py", "io.py", "ipaddress.py",
+    "keyword.py", "linecache.py", "locale.py", "lzma.py", "mailbox.py", "mimetypes.py",
+    "modulefinder.py", "netrc.py", "ntpath.py", "nturl2path.py", "numbers.py", "opcode.py",
+    "operator.py", "optparse.py", "os.py", "pathlib.py", "pdb.py", "pickle.py",
+    "pickletools.py", "pkgutil.py", "platform.py", "plistlib.py", "poplib.py",
+    "posixpath.py", "pprint.py", "profile.py", "pstats.py", "pty.py", "py_compile.py",
+    "pyclbr.py", "pydoc.py", "quopri.py", "random.py", "reprlib.py", "rlcompleter.py",
+    "runpy.py", "secrets.py", "shelve.py", "shlex.py", "shutil.py", "signal.py", "site.py",
+    "smtplib.py", "socket.py", "sre_compile.py", "sre_constants.py", "sre_parse.py",
+    "ssl.py", "stat.py", "statistics.py", "stringprep.py", "struct.py", "subprocess.py",
+    "symtable.py", "sysconfig.py", "tabnanny.py", "tarfile.py", "threading.py", "token.py",
+    "tokenize.py", "trace.py", "traceback.py", "tty.py", "turtle.py", "types.py",
+    "typing.py", "uuid.py", "warnings.py", "wave.py", "webbrowser.py", "zipapp.py",
+    "zipfile.py", "zipimport.py",
 )  # fmt: skip
+TRAIN_PACKAGES = (
+    "asyncio", "collections", "concurrent", "ctypes", "curses", "dbm", "email", "html",
+    "http", "idlelib", "importlib", "json", "logging", "multiprocessing", "re", "sqlite3",
+    "tkinter", "tomllib", "turtledemo", "unittest", "urllib", "venv", "wsgiref", "xml",
+    "xmlrpc", "zoneinfo",
+)  # fmt: skip
+"""Packages whose every module, outside their test folders, follows ``TRAIN_FILES``."""
+TEST_FOLDERS = frozenset({"test", "tests", "idle_test"})
 HELD_OUT_FILES = (
     "queue.py", "sched.py", "selectors.py", "socketserver.py", "string.py", "tempfile.py",
     "textwrap.py", "timeit.py", "tracemalloc.py", "weakref.py",
@@ -221,6 +247,23 @@ class Corpus:
     labels: CodeLabels
 
 
+def split_files(split: Split, directory: Path | None = None) -> tuple[str, ...]:
+    """The ``split``'s modules, as paths relative to ``directory`` (the standard library):
+    the held-out list, or ``TRAIN_FILES`` followed by each of ``TRAIN_PACKAGES``'s modules
+    outside its test folders, in sorted order. Missing ones are included; the corpus
+    skips them."""
+    if split == "held_out":
+        return HELD_OUT_FILES
+    directory = stdlib_dir() if directory is None else directory
+    in_packages = [
+        path.relative_to(directory).as_posix()
+        for package in TRAIN_PACKAGES
+        for path in sorted((directory / package).rglob("*.py"))
+        if not TEST_FOLDERS & set(path.relative_to(directory).parts)
+    ]
+    return (*TRAIN_FILES, *in_packages)
+
+
 def load_corpus(
     split: Split = "train", max_chars: int = 2_000_000, directory: Path | None = None
 ) -> Corpus:
@@ -232,7 +275,7 @@ def load_corpus(
     if max_chars < 1:
         raise ValueError(f"max_chars must be >= 1, got {max_chars}")
     directory = stdlib_dir() if directory is None else directory
-    names = TRAIN_FILES if split == "train" else HELD_OUT_FILES
+    names = split_files(split, directory)
     texts: list[str] = []
     used: list[str] = []
     total = 0
