@@ -100,11 +100,12 @@ class MainWindow(QMainWindow):
         self.recent_files: list[str] = self._stored_recent_files()
         self.guide = guide or self._guide_for_network()
         self._next_guide: tuple[str, str] | None = None
-        # The predictions, training and demo views are built after the first frame (or
-        # by flush_views): the window appears sooner, in empty docks that fill at once.
+        # The training and demo views, and the predictions unless their dock is the one in
+        # front, are built after the first frame (or by flush_views): the window appears
+        # sooner, with empty docks behind the tabs that fill at once.
         self.views_built = False
         self._closed = False
-        self.predictions: PredictionsPanel
+        self.predictions: PredictionsPanel | None = None
         self.training: TrainingPanel
 
         self.diagram = DiagramView(session)
@@ -155,6 +156,10 @@ class MainWindow(QMainWindow):
         for key in ("code_reader", "ledger"):
             self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.docks[key])
             self.docks[key].hide()
+        if session.network.readout is not None:
+            # Its dock is in front: the first frame shows it, and the right column is
+            # divided by its size as it always was.
+            self._build_predictions()
         self._raise_main_dock()
 
         self._build_actions()
@@ -373,22 +378,28 @@ class MainWindow(QMainWindow):
         if self.views_built or self._closed:
             return
         from lstm_sim.gui.demo_views import install_demo_views
-        from lstm_sim.gui.panels.predictions_panel import PredictionsPanel
         from lstm_sim.gui.panels.training_panel import TrainingPanel
 
         self.views_built = True
-        self.predictions = PredictionsPanel(self.session)
+        if self.predictions is None:
+            self._build_predictions()
         self.training = TrainingPanel(self.session)
-        self.predictions.set_theme(self.theme)
         self.training.set_theme(self.theme)
-        for key, widget in (
-            ("predictions", self.predictions),
-            ("training", self._scrolled(self.training)),
-        ):
-            placeholder = self.docks[key].widget()
-            self.docks[key].setWidget(widget)
-            placeholder.deleteLater()
+        self._fill_dock("training", self._scrolled(self.training))
         install_demo_views(self)
+
+    def _build_predictions(self) -> None:
+        from lstm_sim.gui.panels.predictions_panel import PredictionsPanel
+
+        self.predictions = PredictionsPanel(self.session)
+        self.predictions.set_theme(self.theme)
+        self._fill_dock("predictions", self.predictions)
+
+    def _fill_dock(self, key: str, widget: QWidget) -> None:
+        """Put ``widget`` in the dock ``key`` in place of its empty placeholder."""
+        placeholder = self.docks[key].widget()
+        self.docks[key].setWidget(widget)
+        placeholder.deleteLater()
 
     def _build_status_bar(self) -> None:
         # A long title or path is elided rather than widening the window or being cut.
@@ -532,8 +543,9 @@ class MainWindow(QMainWindow):
         self.gate_heatmaps.set_theme(name)
         self.inputs.set_highlight_color(theme.highlight)
         self.token_strip.set_theme(name)
-        if self.views_built:
+        if self.predictions is not None:
             self.predictions.set_theme(name)
+        if self.views_built:
             self.training.set_theme(name)
 
     # -- files -------------------------------------------------------------------------------
@@ -711,8 +723,9 @@ class MainWindow(QMainWindow):
         self.build_views()
         self.state_plot.flush()
         self.gate_heatmaps.flush()
-        if self.views_built:
+        if self.predictions is not None:
             self.predictions.flush()
+        if self.views_built:
             self.training.flush()
             self.demo_views.flush()
 
@@ -739,6 +752,7 @@ class MainWindow(QMainWindow):
         views = [self.equation, self.state_plot, self.gate_heatmaps, self.inputs, self.token_strip]
         if self.views_built:
             self.training.shutdown()
+        if self.predictions is not None:
             views.append(self.predictions)
         self._unsubscribe()
         for view in views:
