@@ -70,8 +70,8 @@ GENERIC_GUIDE = (
 
 
 def model_file_filter() -> str:
-    """File ▸ Open's filter: every suffix the engine reads. Built when the dialog opens,
-    because listing the suffixes imports every reader (and through them torch's)."""
+    """File ▸ Open's filter: every suffix the engine reads. Built when the dialog opens:
+    the list of suffixes comes with every reader's module, which a start does not need."""
     from lstm_sim.engine.formats import SUFFIXES
 
     return f"Model files ({' '.join(f'*{suffix}' for suffix in SUFFIXES)});;All files (*)"
