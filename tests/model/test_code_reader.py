@@ -230,20 +230,41 @@ def test_shipped_units_score_what_the_metadata_claims(
     assert f"ROC AUC {named.score:.2f}" in shipped.metadata["description"]
 
 
+def test_the_shipped_string_unit_reaches_the_issue_target(
+    shipped: Network, held_out_reading
+) -> None:
+    auc = held_out_auc(held_out_reading, shipped_units(shipped)["in_string"])
+    assert max(auc, 1 - auc) >= 0.95
+
+
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "issue 6 asks for string AUC >= 0.95 and comment AUC >= 0.9 on held-out code; the "
-        "shipped model (H=256, 15 000 steps) reaches 0.905 and 0.850: its comment unit is "
-        "also high inside docstrings. Strict, so a model that reaches them fails this mark."
+        "issue 6 asks for a comment unit with AUC >= 0.9 on held-out code; the best unit of "
+        "the shipped model (H=256, 22 000 steps on 8.5 MB) reaches 0.850: it marks the "
+        "prose of docstrings as much as comments (AUC 0.984 outside docstrings). Strict, so "
+        "a model that reaches the target fails this mark."
     ),
 )
-@pytest.mark.parametrize(("pattern", "target"), [("in_string", 0.95), ("in_comment", 0.9)])
-def test_shipped_units_reach_the_issue_targets(
-    shipped: Network, held_out_reading, pattern: str, target: float
+def test_the_shipped_comment_unit_reaches_the_issue_target(
+    shipped: Network, held_out_reading
 ) -> None:
-    auc = held_out_auc(held_out_reading, shipped_units(shipped)[pattern])
-    assert max(auc, 1 - auc) >= target
+    auc = held_out_auc(held_out_reading, shipped_units(shipped)["in_comment"])
+    assert max(auc, 1 - auc) >= 0.9
+
+
+def test_the_comment_unit_tells_comments_from_code_outside_docstrings(
+    shipped: Network, held_out_reading
+) -> None:
+    named = shipped_units(shipped)["in_comment"]
+    outside = ~held_out_reading.labels.in_docstring
+    values = unit_values(held_out_reading.trace, named.quantity, named.layer)[:, [named.unit]]
+    auc = float(roc_auc(values[outside], held_out_reading.labels.in_comment[outside])[0])
+    score = max(auc, 1 - auc)
+    claimed = float(shipped.metadata["comment_auc_outside_docstrings"])
+    assert score == pytest.approx(claimed, abs=1e-3)
+    assert score >= 0.95
+    assert f"AUC {claimed:.2f} leaving docstrings aside" in shipped.metadata["description"]
 
 
 def test_shipped_model_says_how_it_was_made(shipped: Network) -> None:
