@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from lstm_sim.engine.explain import preactivation_terms
+from lstm_sim.engine.explain import PreactivationTerms, preactivation_terms
 from lstm_sim.engine.trace import StepRecord
 from lstm_sim.model import Session
 
@@ -77,43 +77,64 @@ def _input_symbol(layer: int) -> str:
     return sub("x", "t") if layer == 0 else f"<i>h</i><sub>t</sub><sup>({layer - 1})</sup>"
 
 
-def _gate_line(session: Session, record: StepRecord, gate: str, unit: int) -> str:
-    """``f_t[u] = σ(W_if[u,:]·x_t + W_hf[u,:]·h_{t-1} + b_f[u]) = σ(a + b + c) = σ(s) = v``"""
-    fn = GATE_FUNCTIONS[gate]
-    name = GATE_NAMES[gate]
-    value = getattr(record, gate)[unit]
-    pre = record.pre_gate(gate)[unit]
-    terms = preactivation_terms(session.network, session.trace, record.layer, record.t, gate)
+def _affine_line(
+    lhs: str,
+    fn: str,
+    weights: tuple[str, str],
+    bias: str,
+    terms: PreactivationTerms,
+    layer: int,
+    unit: int,
+    pre: float,
+    value: float,
+) -> str:
+    """``lhs[u] = fn(W_x[u,:]·x_t + W_h[u,:]·h_{t-1} + b[u]) = fn(a + b + c) = fn(s) = v``"""
     u = f"[{unit}]"
     symbolic = (
-        f"{fn}({sub('W', 'i' + name)}[{unit},:]·{_input_symbol(record.layer)}"
-        f" + {sub('W', 'h' + name)}[{unit},:]·{sub('h', 't−1')} + {sub('b', name)}{u})"
+        f"{fn}({weights[0]}[{unit},:]·{_input_symbol(layer)}"
+        f" + {weights[1]}[{unit},:]·{sub('h', 't−1')} + {bias}{u})"
     )
     numeric = (
         f"{fn}({number(terms.x_part[unit])}{signed_term(terms.h_part[unit])}"
         f"{signed_term(terms.bias[unit])})"
     )
     return (
-        f"{sub(name, 't')}{u} = {symbolic}<br>&nbsp;&nbsp;&nbsp;&nbsp;= {numeric}"
+        f"{lhs}{u} = {symbolic}<br>&nbsp;&nbsp;&nbsp;&nbsp;= {numeric}"
         f" = {fn}({number(pre)}) = <b>{number(value)}</b>"
     )
 
 
+def _gate_line(session: Session, record: StepRecord, gate: str, unit: int) -> str:
+    """``f_t[u] = σ(W_if[u,:]·x_t + W_hf[u,:]·h_{t-1} + b_f[u]) = σ(a + b + c) = σ(s) = v``"""
+    name = GATE_NAMES[gate]
+    terms = preactivation_terms(session.network, session.trace, record.layer, record.t, gate)
+    weights = (sub("W", "i" + name), sub("W", "h" + name))
+    return _affine_line(
+        sub(name, "t"),
+        GATE_FUNCTIONS[gate],
+        weights,
+        sub("b", name),
+        terms,
+        record.layer,
+        unit,
+        record.pre_gate(gate)[unit],
+        getattr(record, gate)[unit],
+    )
+
+
 def _rnn_line(session: Session, record: StepRecord, unit: int) -> str:
-    fn = session.network.nonlinearity
     terms = preactivation_terms(session.network, session.trace, record.layer, record.t, None)
-    u = f"[{unit}]"
-    symbolic = (
-        f"{fn}({sub('W', 'ih')}[{unit},:]·{_input_symbol(record.layer)}"
-        f" + {sub('W', 'hh')}[{unit},:]·{sub('h', 't−1')} + <i>b</i>{u})"
-    )
-    numeric = (
-        f"{fn}({number(terms.x_part[unit])}{signed_term(terms.h_part[unit])}"
-        f"{signed_term(terms.bias[unit])})"
-    )
-    return (
-        f"{sub('h', 't')}{u} = {symbolic}<br>&nbsp;&nbsp;&nbsp;&nbsp;= {numeric}"
-        f" = {fn}({number(record.pre[unit])}) = <b>{number(record.h[unit])}</b>"
+    weights = (sub("W", "ih"), sub("W", "hh"))
+    return _affine_line(
+        sub("h", "t"),
+        session.network.nonlinearity,
+        weights,
+        "<i>b</i>",
+        terms,
+        record.layer,
+        unit,
+        record.pre[unit],
+        record.h[unit],
     )
 
 
