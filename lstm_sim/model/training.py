@@ -166,6 +166,32 @@ def new_network(
     )
 
 
+STRUCTURAL_METADATA = ("scenario", "module", "readout_module", "nonlinearity", "nodes")
+"""Metadata keys that say where a model's layers came from or what data it trains on;
+every other key (a description, the units it names, measured claims, how it was trained)
+describes particular weights."""
+
+
+def retrained_metadata(
+    metadata: dict[str, str], title: str, steps: int, loss: float | None, from_scratch: bool
+) -> dict[str, str]:
+    """The metadata of a model trained in the window from one titled ``title`` with
+    ``metadata`` (``loss``: the last one reported, None before any report): the
+    structural keys stay, the claims about the old weights go (they may no longer hold),
+    and the description says what happened."""
+    kept = {key: metadata[key] for key in STRUCTURAL_METADATA if key in metadata}
+    origin = f"a new model shaped for the data of {title}" if from_scratch else title
+    ending = "" if loss is None else f", ending at a loss of {loss:.4f}"
+    kept["description"] = (
+        f"Trained in the Training panel: {steps:,} updates from {origin}{ending}. What "
+        "the original model's guide said about particular units or accuracies may no "
+        "longer hold for these weights: select a unit and step through to see what it "
+        "does now."
+    )
+    kept["trained_with"] = f"lstm-sim Training panel, {steps} updates{ending}"
+    return kept
+
+
 @dataclass
 class _Chunk:
     inputs: np.ndarray  # (T, B) ids or (T, B, D)

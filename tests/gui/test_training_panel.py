@@ -211,6 +211,16 @@ def test_counting_continues_on_its_character_stream(qtbot, make_window, settle) 
     assert data_size(data) == f"{data.ids.size:,} characters in one stream"
     assert data.ids.size > 50_000  # thousands of strings, not the 45 symbols shown
     train_to_end(qtbot, panel)
+    qtbot.waitUntil(lambda: panel.apply_button.isEnabled(), timeout=THREAD_TIMEOUT_MS)
+    shipped_guide = window.guide_view.toPlainText()
+    assert shipped.metadata["description"][:40] in shipped_guide
+    click(qtbot, panel.apply_button)
+    # The shipped model's claims about its units are not shown for the retrained weights.
+    guide = window.guide_view.toPlainText()
+    assert shipped.metadata["description"][:40] not in guide
+    assert "3 updates from" in guide and "may no longer hold" in guide
+    click(qtbot, panel.revert_button)
+    assert window.guide_view.toPlainText() == shipped_guide
     settle(window)
 
 

@@ -14,6 +14,7 @@ from lstm_sim.model.training import (
     TrainConfig,
     Trainer,
     new_network,
+    retrained_metadata,
 )
 
 TEXT = "abcabcabcabd" * 40
@@ -105,3 +106,21 @@ def test_bad_data_and_config_raise():
         TrainConfig(steps=0)
     with pytest.raises(ValueError, match="training needs at least 2"):
         TextData.from_text("a")
+
+
+def test_retrained_metadata_drops_the_old_weights_claims_and_says_what_happened():
+    shipped = {
+        "scenario": "counting",
+        "readout_module": "fc",
+        "description": "Unit 3 counts the a's.",
+        "unit": "3",
+        "measured_accuracy": "1.0",
+        "command": "python scripts/train_scenarios.py",
+    }
+    continued = retrained_metadata(shipped, "Counting", 120, 0.4567, from_scratch=False)
+    assert set(continued) == {"scenario", "readout_module", "description", "trained_with"}
+    assert "Unit 3" not in continued["description"]
+    assert "120 updates from Counting, ending at a loss of 0.4567" in continued["description"]
+    fresh = retrained_metadata(shipped, "Counting", 1, None, from_scratch=True)
+    assert "1 updates from a new model shaped for the data of Counting." in fresh["description"]
+    assert shipped["description"] == "Unit 3 counts the a's."  # the caller's dict is untouched

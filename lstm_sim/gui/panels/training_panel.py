@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
@@ -48,6 +49,7 @@ from lstm_sim.model.training import (
     TrainConfig,
     Trainer,
     new_network,
+    retrained_metadata,
 )
 
 REPORT_EVERY_S = 0.1
@@ -135,6 +137,7 @@ class TrainingPanel(QWidget):
         self._scenario_data: tuple[str, Data] | None = None
         self._defaults_for: str | None = None
         self._trained_on: Scenario | None = None
+        self._trained_from: tuple[str, bool] = ("", False)  # the title, and from scratch?
         self._build()
         self._pacer = FramePacer(self._redraw_curve, self)
         self._unsubscribe = subscribe(self, session)
@@ -347,7 +350,8 @@ class TrainingPanel(QWidget):
         network = self.session.network
         try:
             data = self.training_data()
-            if self.scratch_button.isChecked():
+            scratch = self.scratch_button.isChecked()
+            if scratch:
                 network = self.new_model(data, network.kind, rng)
             else:
                 reason = fits(network, data)
@@ -360,6 +364,8 @@ class TrainingPanel(QWidget):
             return
         self.trained = None
         self._trained_on = self.scenario
+        session = self.session
+        self._trained_from = (session.title or Path(session.network.source).name, scratch)
         self._show_source()
         self.losses.clear()
         self.progress.setRange(0, config.steps)
@@ -419,9 +425,15 @@ class TrainingPanel(QWidget):
             return
         # The thread has returned, so the trainer's copy of the weights is no longer touched.
         self.trained = worker.trainer.result() if worker.trainer.step > 0 else None
-        if self.trained is not None and self._trained_on is not None:
-            # A new model trained on the scenario's corpus trains on it again next time.
-            self.trained.metadata["scenario"] = self._trained_on.name
+        if self.trained is not None:
+            title, scratch = self._trained_from
+            loss = self.losses[-1][1] if self.losses else None
+            self.trained.metadata = retrained_metadata(
+                self.trained.metadata, title, worker.trainer.step, loss, scratch
+            )
+            if self._trained_on is not None:
+                # A new model trained on the scenario's corpus trains on it again next time.
+                self.trained.metadata["scenario"] = self._trained_on.name
         self.pause_button.setText("Pause")
         self._update_controls()
 
