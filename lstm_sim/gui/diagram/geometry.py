@@ -23,10 +23,10 @@ MAX_CELLS = 16
 """At most this many units are drawn per strip; a larger H scrolls a window of units."""
 
 LABEL_FONT = 36.0
-VALUE_FONT = 26.0
+VALUE_FONT = 30.0
 SYMBOL_FONT = 40.0
 HEADER_FONT = 34.0
-CAPTION_FONT = 24.0
+CAPTION_FONT = 30.0
 
 OP_RADIUS = 25.0
 LAYER_SIZE = QSizeF(130.0, 76.0)
