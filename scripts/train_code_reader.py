@@ -75,6 +75,13 @@ def parse_args() -> argparse.Namespace:
         default=0.8,
         help="fraction of the steps after which the learning rate drops tenfold",
     )
+    parser.add_argument(
+        "--activity-l1",
+        type=float,
+        default=0.0,
+        metavar="WEIGHT",
+        help="weight of the mean |h| added to the loss, which makes units more single-purpose",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="MODEL.npz")
     parser.add_argument(
@@ -110,7 +117,12 @@ def train(
             continue
         log(f"steps {first}..{last} at lr {lr:g}")
         config = TrainConfig(
-            steps=last - first, seq_len=args.seq_len, batch_size=args.batch, lr=lr, report_every=30
+            steps=last - first,
+            seq_len=args.seq_len,
+            batch_size=args.batch,
+            lr=lr,
+            activity_l1=args.activity_l1,
+            report_every=30,
         )
         trainer = Trainer(network, data, config, rng)
         saved = time.perf_counter()

@@ -362,8 +362,11 @@ def backward(
     loss: LossKind,
     buffers: BackwardBuffers | None = None,
     scale: float = 1.0,
+    activity_l1: float = 0.0,
 ) -> Gradients:
-    """Gradients of ``scale`` · Σ_{t, b} loss_t,b for a minibatch ``forward`` recorded.
+    """Gradients of ``scale`` · Σ_{t, b} (loss_t,b + ``activity_l1`` · Σ_j |h_t,b,j|) for a
+    minibatch ``forward`` recorded, h being the top layer's output; the returned ``loss``
+    leaves the activity penalty out, so it stays comparable between runs.
 
     targets: (T, B) token ids for xent, (T, B, K) values for mse. The returned arrays
     are views of ``buffers`` (allocated here when None): copy what must outlive the next
@@ -386,6 +389,10 @@ def backward(
         np.matmul(dz_flat, network.readout.weight, out=dh_out.reshape(flat, -1))
         np.matmul(dz_flat.T, h_flat, out=params["readout.weight"])
         np.sum(dz_flat, axis=0, out=params["readout.bias"])
+    if activity_l1:
+        # d|h|/dh = sign(h): a steady pull towards zero that leaves a unit free to be
+        # strongly on where it is needed, which makes units more single-purpose.
+        dh_out += (activity_l1 * scale) * np.sign(cache.h_all[-1, 1:])
     dpre_flat = buffers.dpre.reshape(flat, -1)
     dpre_flat_scratch = buffers.local.reshape(flat, -1)  # free once a layer's loop is done
     for k in range(network.num_layers - 1, -1, -1):

@@ -103,13 +103,15 @@ State = tuple[np.ndarray | None, np.ndarray | None]
 @dataclass(frozen=True)
 class TrainConfig:
     """steps: optimiser updates; seq_len: steps of BPTT per update; batch_size: sequences
-    per update; clip: the global gradient norm is scaled down to at most this."""
+    per update; clip: the global gradient norm is scaled down to at most this;
+    activity_l1: weight of the mean |h| of the top layer added to the loss (0: none)."""
 
     steps: int
     seq_len: int = 64
     batch_size: int = 32
     lr: float = 2e-3
     clip: float = 5.0
+    activity_l1: float = 0.0
     report_every: float = 0.25  # seconds between progress reports
 
     def __post_init__(self) -> None:
@@ -118,6 +120,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not self.lr > 0 or not self.clip > 0:
             raise ValueError(f"lr and clip must be positive, got {self.lr} and {self.clip}")
+        if not self.activity_l1 >= 0:
+            raise ValueError(f"activity_l1 must be at least 0, got {self.activity_l1}")
 
 
 @dataclass(frozen=True)
@@ -307,7 +311,13 @@ class Trainer:
         counted = int(np.count_nonzero(chunk.targets >= 0)) if tokens else steps * batch
         loss = self.data.loss
         grads = backward(
-            self._network, cache, chunk.targets, loss, buffers, scale=1.0 / max(counted, 1)
+            self._network,
+            cache,
+            chunk.targets,
+            loss,
+            buffers,
+            scale=1.0 / max(counted, 1),
+            activity_l1=self.config.activity_l1,
         )
         norm = clip_grad_norm(grads.params, self.config.clip)
         self._optimizer.step(grads.params)

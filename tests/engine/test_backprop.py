@@ -92,6 +92,31 @@ def test_parameter_gradients_match_finite_differences(kind, readout, loss):
 
 
 @pytest.mark.parametrize("kind", ["lstm", "rnn"])
+def test_activity_penalty_gradients_match_finite_differences(kind):
+    network, x, h0, c0, targets = make_case(kind, "softmax", "xent")
+    weight, scale = 0.3, 0.25
+    cache = ForwardCache.allocate(network, STEPS, 1, token_ids=False)
+    cache.inputs[...] = x[:, None]
+
+    def f() -> float:
+        trace = record(network, x, h0, c0)
+        penalty = weight * np.abs(trace.h[-1]).sum()
+        return scale * (sequence_loss(network, trace, targets, "xent") + penalty)
+
+    forward(network, cache, h0[:, None], None if c0 is None else c0[:, None])
+    grads = backward(network, cache, targets[:, None], "xent", scale=scale, activity_l1=weight)
+    # The reported loss leaves the penalty out.
+    unpenalised = sequence_loss(network, record(network, x, h0, c0), targets, "xent")
+    assert grads.loss == pytest.approx(scale * unpenalised, rel=1e-12)
+    plain = backward(network, cache, targets[:, None], "xent", scale=scale)
+    for name, array in network.state_dict().items():
+        numeric = np.array([derivative(f, array, idx) for idx in np.ndindex(array.shape)])
+        analytic = grads.params[name].ravel()
+        assert relative_error(numeric, analytic) < 1e-7, name
+    assert not np.allclose(plain.params["weight_hh_l1"], grads.params["weight_hh_l1"])
+
+
+@pytest.mark.parametrize("kind", ["lstm", "rnn"])
 def test_relu_rnn_and_initial_state_gradients(kind):
     network, x, h0, c0, targets = make_case(kind, "linear", "mse", seed=3)
     if kind == "rnn":

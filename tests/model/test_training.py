@@ -104,6 +104,8 @@ def test_bad_data_and_config_raise():
         SequenceData(np.zeros((2, 5), np.intp), np.zeros((2, 4), np.intp))
     with pytest.raises(ValueError, match="steps must be at least 1"):
         TrainConfig(steps=0)
+    with pytest.raises(ValueError, match="activity_l1 must be at least 0"):
+        TrainConfig(steps=1, activity_l1=-0.1)
     with pytest.raises(ValueError, match="training needs at least 2"):
         TextData.from_text("a")
 
@@ -124,3 +126,16 @@ def test_retrained_metadata_drops_the_old_weights_claims_and_says_what_happened(
     fresh = retrained_metadata(shipped, "Counting", 1, None, from_scratch=True)
     assert "1 updates from a new model shaped for the data of Counting." in fresh["description"]
     assert shipped["description"] == "Unit 3 counts the a's."  # the caller's dict is untouched
+
+
+def test_an_activity_penalty_lowers_the_mean_activity_of_the_trained_units():
+    data = TextData.from_text(TEXT)
+
+    def mean_activity(weight: float) -> float:
+        network = new_network(data, "lstm", 16, 1, np.random.default_rng(3))
+        config = TrainConfig(steps=80, seq_len=12, batch_size=8, lr=1e-2, activity_l1=weight)
+        trainer = Trainer(network, data, config, np.random.default_rng(3))
+        list(trainer.run())
+        return float(np.abs(record(trainer.result(), list(TEXT[:200])).h).mean())
+
+    assert mean_activity(0.05) < 0.7 * mean_activity(0.0)
