@@ -237,15 +237,6 @@ def test_the_shipped_string_unit_reaches_the_issue_target(
     assert max(auc, 1 - auc) >= 0.95
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "issue 6 asks for a comment unit with AUC >= 0.9 on held-out code; the best unit of "
-        "the shipped model (H=256, 22 000 steps on 8.5 MB) reaches 0.850: it marks the "
-        "prose of docstrings as much as comments (AUC 0.984 outside docstrings). Strict, so "
-        "a model that reaches the target fails this mark."
-    ),
-)
 def test_the_shipped_comment_unit_reaches_the_issue_target(
     shipped: Network, held_out_reading
 ) -> None:
@@ -253,18 +244,25 @@ def test_the_shipped_comment_unit_reaches_the_issue_target(
     assert max(auc, 1 - auc) >= 0.9
 
 
-def test_the_comment_unit_tells_comments_from_code_outside_docstrings(
+def test_the_comment_unit_tells_comments_from_docstrings_and_from_code(
     shipped: Network, held_out_reading
 ) -> None:
+    """Not a unit that marks all prose: among the characters of comments and docstrings it
+    still separates the two, and leaving docstrings aside it separates comments from code
+    as the metadata says."""
     named = shipped_units(shipped)["in_comment"]
-    outside = ~held_out_reading.labels.in_docstring
+    labels = held_out_reading.labels
     values = unit_values(held_out_reading.trace, named.quantity, named.layer)[:, [named.unit]]
-    auc = float(roc_auc(values[outside], held_out_reading.labels.in_comment[outside])[0])
+    prose = labels.in_comment | labels.in_docstring
+    against_docstrings = float(roc_auc(values[prose], labels.in_comment[prose])[0])
+    assert max(against_docstrings, 1 - against_docstrings) >= 0.9
+    outside = ~labels.in_docstring
+    auc = float(roc_auc(values[outside], labels.in_comment[outside])[0])
     score = max(auc, 1 - auc)
     claimed = float(shipped.metadata["comment_auc_outside_docstrings"])
     assert score == pytest.approx(claimed, abs=1e-3)
     assert score >= 0.95
-    assert f"AUC {claimed:.2f} leaving docstrings aside" in shipped.metadata["description"]
+    assert "leaving docstrings aside" not in shipped.metadata["description"]
 
 
 def test_shipped_model_says_how_it_was_made(shipped: Network) -> None:
