@@ -2,8 +2,9 @@
 
     python scripts/make_demo_screenshots.py [--out docs] [--size 1600x900]
 
-writes demo-code-reader.png (the shipped code-reading model on held-out standard-library
-code, coloured by its string-literal unit), demo-vanishing-gradient.png (the long-lag
+writes demo-code-reader.png and demo-code-reader-comments.png (the shipped code-reading
+model on held-out standard-library code, coloured by its string-literal unit and by its
+comment unit), demo-vanishing-gradient.png (the long-lag
 scenario's trained LSTM beside its RNN, T at the query) and demo-memory-ledger.png (the
 built-in demo's gender unit just after 'Bob'). Every number in them comes from the
 models lstm-sim ships, so rerunning the script reproduces them.
@@ -39,8 +40,9 @@ from lstm_sim.model.demo import DEMO_TITLE, demo_inputs, demo_network
 LEDGER_STEP = 9
 """'in', two words after 'Bob': the gender unit's cell is the write made at 'Bob'."""
 LEDGER_UNIT = 0
-STRING_TEXT_MARK = '"Unrecognized'
-"""The cursor sits inside this string literal of the default text."""
+CURSOR_MARKS = {"in_string": '"Unrecognized', "in_comment": "# Include"}
+"""Each screenshot's cursor sits a few characters into this string literal or comment of
+the default text."""
 
 
 def save(widget: QWidget, path: Path) -> None:
@@ -68,17 +70,17 @@ def memory_ledger(window: MainWindow, path: Path) -> None:
     window.docks["ledger"].hide()
 
 
-def code_reading(window: MainWindow, path: Path) -> None:
+def code_reading(window: MainWindow, path: Path, pattern: str) -> None:
     network = code_reader.load_code_reader()
-    found = code_reader.shipped_units(network)["in_string"]
+    found = code_reader.shipped_units(network)[pattern]
     text = code_reader.DEFAULT_TEXT
     window.session.load(network, list(text), title="Code reader")
     reader = open_code_reader(window)
     window.session.select_layer(found.layer)
     window.session.select_unit(found.unit)
     reader.set_quantity(found.quantity)
-    reader.finder.set_pattern("in_string")
-    window.session.seek(text.index(STRING_TEXT_MARK) + 6)
+    reader.finder.set_pattern(pattern)
+    window.session.seek(text.index(CURSOR_MARKS[pattern]) + 6)
     settle(window)
     save(window.docks["code_reader"], path)
     window.docks["code_reader"].hide()
@@ -114,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         memory_ledger(window, args.out / "demo-memory-ledger.png")
         vanishing_gradient(window, args.out / "demo-vanishing-gradient.png")
-        code_reading(window, args.out / "demo-code-reader.png")
+        code_reading(window, args.out / "demo-code-reader.png", "in_string")
+        code_reading(window, args.out / "demo-code-reader-comments.png", "in_comment")
     except (OSError, ValueError, KeyError) as err:
         print(f"make_demo_screenshots: error: {err}", file=sys.stderr)
         return 2
