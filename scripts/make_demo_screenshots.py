@@ -4,10 +4,10 @@
 
 writes demo-code-reader.png and demo-code-reader-comments.png (the shipped code-reading
 model on held-out standard-library code, coloured by its string-literal unit and by its
-comment unit), demo-vanishing-gradient.png (the long-lag
-scenario's trained LSTM beside its RNN, T at the query) and demo-memory-ledger.png (the
-built-in demo's gender unit just after 'Bob'). Every number in them comes from the
-models lstm-sim ships, so rerunning the script reproduces them.
+comment unit), demo-vanishing-gradient.png (the long-lag scenario's trained LSTM beside
+its RNN, T at the query) and demo-memory-ledger.png (the built-in demo's gender unit just
+after 'Bob'). Every number in them comes from the models lstm-sim ships, so rerunning the
+script reproduces them.
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=0.001,
         metavar="WEIGHT",
-        help="weight of the mean |h| added to the loss, which makes units more single-purpose",
+        help="weight of the sum of |h| added to each step's loss: it makes units single-purpose",
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="MODEL.npz")

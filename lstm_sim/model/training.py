@@ -104,7 +104,7 @@ State = tuple[np.ndarray | None, np.ndarray | None]
 class TrainConfig:
     """steps: optimiser updates; seq_len: steps of BPTT per update; batch_size: sequences
     per update; clip: the global gradient norm is scaled down to at most this;
-    activity_l1: weight of the mean |h| of the top layer added to the loss (0: none)."""
+    activity_l1: weight of Σ_j |h_j| of the top layer added to each target's loss (0: none)."""
 
     steps: int
     seq_len: int = 64
