@@ -40,6 +40,7 @@ from lstm_sim.engine.network import Network
 from lstm_sim.engine.probes import roc_auc
 from lstm_sim.engine.vocab import Vocabulary
 from lstm_sim.model.code_reader import (
+    CLAIM_TARGETS,
     MODEL_RESOURCE,
     PATTERNS,
     QUANTITIES,
@@ -56,7 +57,6 @@ from lstm_sim.model.training import TextData, TrainConfig, Trainer, new_network
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "lstm_sim" / "resources" / MODEL_RESOURCE
 SELECTION_CHARS = 150_000  # the end of the training text, where units are picked
-TARGETS = {"in_string": 0.95, "in_comment": 0.9}
 QUANTITY_NAMES = {
     "c": "cell state c",
     "h": "hidden state h",
@@ -242,7 +242,7 @@ def analyse(network: Network, corpus: Corpus, held_out_corpus: Corpus) -> dict[s
     for line in lines:
         log(line)
     reached = {u["pattern"]: u["score"] for u in units}
-    for name, target in TARGETS.items():
+    for name, target in CLAIM_TARGETS.items():
         verdict = "reached" if reached[name] >= target else "NOT reached"
         log(f"target {name} AUC >= {target}: {verdict} ({reached[name]:.3f})")
     return {

@@ -3,6 +3,7 @@ the shipped models and fail for an untrained one."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +12,9 @@ import pytest
 from lstm_sim.cli import main
 from lstm_sim.engine import Network, Vocabulary
 from lstm_sim.engine.formats import save_native
+from lstm_sim.model.code_reader import FoundUnit, load_code_reader, shipped_units
 from lstm_sim.model.scenario_registry import SCENARIOS, get
-from lstm_sim.model.scenarios import counting
+from lstm_sim.model.scenarios import counting, python_code
 
 Capture = pytest.CaptureFixture[str]
 
@@ -20,9 +22,32 @@ Capture = pytest.CaptureFixture[str]
 def test_list_shows_every_scenario_in_order(capsys: Capture) -> None:
     assert main(["scenarios"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == [s.name for s in SCENARIOS]
-    for line, scenario in zip(lines, SCENARIOS, strict=True):
+    assert [line.split()[0] for line in lines] == [s.name for s in SCENARIOS] + ["code-reader"]
+    for line, scenario in zip(lines, SCENARIOS, strict=False):
         assert scenario.title in line and scenario.summary in line
+    assert "Karpathy's code reader" in lines[-1]
+
+
+def test_the_code_reader_shows_its_units_and_its_check_fails_a_random_model(
+    tmp_path: Path, capsys: Capture
+) -> None:
+    assert main(["scenarios", "code-reader"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    named = shipped_units(load_code_reader())
+    for pattern in ("in_string", "in_comment", "in_docstring"):
+        assert f"unit {named[pattern].unit} " in out
+    assert "code_reader.npz" in out and "opening input: 1123 characters of timeit.py" in out
+    vocab = Vocabulary(python_code.VOCABULARY)
+    network = Network.random(
+        "lstm", len(vocab), 4, np.random.default_rng(0), output_size=len(vocab), vocab=vocab
+    )
+    network.metadata["units"] = json.dumps(
+        [FoundUnit(p, "h", 0, 0, 1.0, 1.0).as_dict() for p in ("in_string", "in_comment")]
+    )
+    path = save_native(network, tmp_path / "random_reader.npz")
+    assert main(["scenarios", "code-reader", "--check", "--model", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "in_string_auc (unit 0, h)" in out and out.rstrip().endswith("FAIL")
 
 
 def test_one_scenario_shows_its_description_models_and_input(capsys: Capture) -> None:

@@ -1,6 +1,7 @@
 """The code reader: the shipped model's claims recomputed on held-out code, unit ranking
 against a comment detector built by hand, and gate saturation against a direct count."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,10 +12,12 @@ from lstm_sim.engine.probes import roc_auc
 from lstm_sim.engine.trace import record
 from lstm_sim.engine.vocab import Vocabulary
 from lstm_sim.model.code_reader import (
+    CLAIM_TARGETS,
     DEFAULT_TEXT,
     MODEL_RESOURCE,
     PATTERNS,
     FoundUnit,
+    check_claims,
     find_units,
     load_code_reader,
     read_code,
@@ -274,3 +277,32 @@ def test_shipped_model_says_how_it_was_made(shipped: Network) -> None:
     assert "queue.py" in meta["held_out_files"] and "queue.py" not in meta["train_files"]
     assert Path(resource_path(MODEL_RESOURCE)).stat().st_size < 4_000_000
     assert shipped.vocab is not None and set(DEFAULT_TEXT) <= set(shipped.vocab.tokens)
+
+
+def test_the_claims_check_passes_for_the_shipped_model_with_the_numbers_above(
+    shipped: Network, held_out_reading
+) -> None:
+    result = check_claims(shipped, held_out_reading)
+    assert result.passed
+    named = shipped_units(shipped)
+    for pattern in CLAIM_TARGETS:
+        found = named[pattern]
+        auc = held_out_auc(held_out_reading, found)
+        key = f"{pattern}_auc (unit {found.unit}, {found.quantity})"
+        assert result.numbers[key] == pytest.approx(max(auc, 1 - auc), abs=1e-12)
+
+
+def test_the_claims_check_fails_a_model_without_a_string_unit() -> None:
+    net = comment_detector()
+    units = [
+        FoundUnit("in_comment", "c", 0, COMMENT_UNIT, 1.0, 1.0).as_dict(),
+        FoundUnit("in_string", "c", 0, 0, 1.0, 1.0).as_dict(),  # a random unit
+    ]
+    net.metadata["units"] = json.dumps(units)
+    result = check_claims(net, read_code(net, CODE))
+    assert not result.passed
+    assert result.numbers[f"in_comment_auc (unit {COMMENT_UNIT}, c)"] == 1.0
+    assert result.numbers["in_string_auc (unit 0, c)"] < 0.95
+    del net.metadata["units"]
+    with pytest.raises(ValueError, match="names no unit for in_string, in_comment"):
+        check_claims(net, read_code(net, CODE))
