@@ -581,7 +581,9 @@ class MainWindow(QMainWindow):
 
         if name == CODE_READER:
             open_code_reader(self)
-            self._show_guide(CODE_READER_TITLE, CODE_READER_SUMMARY)
+            # The model's own description names its string, comment and docstring units.
+            description = self.session.network.metadata.get("description", CODE_READER_SUMMARY)
+            self._show_guide(CODE_READER_TITLE, description)
             return True
         try:
             loaded = load_scenario(name)

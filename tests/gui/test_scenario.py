@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from lstm_sim.cli import main
 from lstm_sim.gui.panels.scenario_loading import (
     CODE_READER,
+    CODE_READER_TITLE,
     check_name,
     listings,
     load_scenario,
@@ -24,6 +25,7 @@ from lstm_sim.gui.panels.scenario_loading import (
 )
 from lstm_sim.gui.panels.scenario_picker import ScenarioPicker
 from lstm_sim.model import scenario_registry
+from lstm_sim.model.code_reader import shipped_units
 
 REGISTRY_NAMES = [s.name for s in scenario_registry.SCENARIOS]
 
@@ -103,6 +105,18 @@ def test_each_scenario_opens_by_name(qtbot, make_window, settle, name: str) -> N
     for comparison in list(comparisons):
         comparison.close()
     QApplication.processEvents()
+    settle(window)
+
+
+def test_the_code_reader_opens_with_a_guide_naming_its_units(make_window, settle) -> None:
+    window = make_window()
+    assert window.open_scenario(CODE_READER)
+    assert "code_reader.npz" in window.session.network.source
+    guide = " ".join(window.guide_view.toPlainText().split())
+    for found in shipped_units(window.session.network).values():
+        if found.pattern in ("in_string", "in_comment", "in_docstring"):
+            assert f"unit {found.unit} " in guide
+    assert window.guide[0] == CODE_READER_TITLE
     settle(window)
 
 
