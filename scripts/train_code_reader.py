@@ -44,6 +44,7 @@ from lstm_sim.model.code_reader import (
     MODEL_RESOURCE,
     PATTERNS,
     QUANTITIES,
+    QUANTITY_TITLES,
     CodeReading,
     FoundUnit,
     best_unit,
@@ -57,14 +58,6 @@ from lstm_sim.model.training import TextData, TrainConfig, Trainer, new_network
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "lstm_sim" / "resources" / MODEL_RESOURCE
 SELECTION_CHARS = 150_000  # the end of the training text, where units are picked
-QUANTITY_NAMES = {
-    "c": "cell state c",
-    "h": "hidden state h",
-    "i": "input gate i",
-    "f": "forget gate f",
-    "g": "candidate g",
-    "o": "output gate o",
-}
 
 
 def parse_args() -> argparse.Namespace:
@@ -214,7 +207,7 @@ def describe(units: list[dict], comment_outside_docstrings: float) -> str:
         layer = f" of layer {u['layer']}" if len({v["layer"] for v in units}) > 1 else ""
         polarity = "high" if u["raw"] >= 0.5 else "low"
         return (
-            f"unit {u['unit']}{layer} (its {QUANTITY_NAMES[u['quantity']]} is {polarity} inside; "
+            f"unit {u['unit']}{layer} (its {QUANTITY_TITLES[u['quantity']]} is {polarity} inside; "
             f"ROC AUC {u['score']:.2f} on held-out code)"
         )
 

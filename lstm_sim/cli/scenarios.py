@@ -19,7 +19,7 @@ from lstm_sim.model import code_reader
 from lstm_sim.model.scenario_registry import SCENARIOS, CheckResult, Scenario, get
 from lstm_sim.resources import resource_path
 
-CODE_READER_SUMMARY = "a character-level LSTM of Python source with units for strings and comments"
+CODE_READER_LINE = "a character-level LSTM of Python source with units for strings and comments"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         width = max(len(s.name) for s in SCENARIOS)
         for scenario in SCENARIOS:
             print(f"{scenario.name:<{width}}  {scenario.title} — {scenario.summary}")
-        print(f"{CODE_READER:<{width}}  {CODE_READER_TITLE} — {CODE_READER_SUMMARY}")
+        print(f"{CODE_READER:<{width}}  {CODE_READER_TITLE} — {CODE_READER_LINE}")
         return 0
     if args.model and not args.check:
         raise ValueError("--model is used only with --check")

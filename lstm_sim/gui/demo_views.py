@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QMainWindow, QWidget
+from PySide6.QtWidgets import QMainWindow
 
 from lstm_sim.engine.network import Network
 from lstm_sim.gui.code_reader import CodeReader
@@ -64,26 +64,18 @@ class _DemoViews(QObject):
         return False
 
 
-def _fill_dock(window: QMainWindow, key: str, widget: QWidget) -> None:
-    dock = window.docks[key]
-    placeholder = dock.widget()
-    dock.setWidget(widget)
-    if placeholder is not None:
-        placeholder.deleteLater()
-
-
 def install_demo_views(window: QMainWindow) -> None:
     """Build the code reader and the memory ledger into ``window``'s empty docks of
     those names and fill its Demos menu (a MainWindow: it has ``session``, ``docks``,
-    ``demos_menu``, ``act_dark`` and ``show_error``; it builds the docks and the menu
+    ``fill_dock``, ``demos_menu``, ``act_dark`` and ``show_error``; it builds the docks and the menu
     empty so that its first frame need not wait for these views). Installing twice
     changes nothing."""
     if hasattr(window, "demo_views"):
         return
     views = _DemoViews(window)
     window.demo_views = views
-    _fill_dock(window, "code_reader", views.code_reader)
-    _fill_dock(window, "ledger", views.ledger)
+    window.fill_dock("code_reader", views.code_reader)
+    window.fill_dock("ledger", views.ledger)
     menu = window.demos_menu
     menu.addAction("Code reader…", lambda: open_code_reader(window))
     menu.addAction("Vanishing gradient: RNN beside LSTM…", lambda: open_long_lag_comparison(window))

@@ -385,7 +385,7 @@ class MainWindow(QMainWindow):
             self._build_predictions()
         self.training = TrainingPanel(self.session)
         self.training.set_theme(self.theme)
-        self._fill_dock("training", self._scrolled(self.training))
+        self.fill_dock("training", self._scrolled(self.training))
         install_demo_views(self)
 
     def _build_predictions(self) -> None:
@@ -393,9 +393,9 @@ class MainWindow(QMainWindow):
 
         self.predictions = PredictionsPanel(self.session)
         self.predictions.set_theme(self.theme)
-        self._fill_dock("predictions", self.predictions)
+        self.fill_dock("predictions", self.predictions)
 
-    def _fill_dock(self, key: str, widget: QWidget) -> None:
+    def fill_dock(self, key: str, widget: QWidget) -> None:
         """Put ``widget`` in the dock ``key`` in place of its empty placeholder."""
         placeholder = self.docks[key].widget()
         self.docks[key].setWidget(widget)

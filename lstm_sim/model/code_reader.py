@@ -34,6 +34,14 @@ MODEL_RESOURCE = "models/scenarios/code_reader.npz"
 
 QUANTITIES = ("c", "h", "i", "f", "g", "o")
 """What a unit can be read by: the cell state c, the hidden state h, or one gate."""
+QUANTITY_TITLES = {
+    "c": "cell state c",
+    "h": "hidden state h",
+    "i": "input gate i",
+    "f": "forget gate f",
+    "g": "candidate g",
+    "o": "output gate o",
+}
 
 SATURATION_GATES = ("i", "f", "o")
 """The sigmoid gates whose saturation the paper measures."""

@@ -31,19 +31,12 @@ from lstm_sim.model import Session
 from lstm_sim.model.code_reader import (
     DEFAULT_TEXT,
     QUANTITIES,
+    QUANTITY_TITLES,
     find_units,
     unit_saturation,
     unit_values,
 )
 
-QUANTITY_TITLES = {
-    "c": "cell state c",
-    "h": "hidden state h",
-    "i": "input gate i",
-    "f": "forget gate f",
-    "g": "candidate g",
-    "o": "output gate o",
-}
 SCALES = {"c": "signed", "h": "signed", "g": "signed", "i": "gate", "f": "gate", "o": "gate"}
 MAX_TEXT_CHARS = 20_000
 """Longer texts make every per-step view (input table, heatmaps) sluggish."""

@@ -347,7 +347,8 @@ class TrainingPanel(QWidget):
         if self.training:
             return
         rng = np.random.default_rng(self.seed_box.value())
-        network = self.session.network
+        session = self.session
+        network = session.network
         try:
             data = self.training_data()
             scratch = self.scratch_button.isChecked()
@@ -364,7 +365,6 @@ class TrainingPanel(QWidget):
             return
         self.trained = None
         self._trained_on = self.scenario
-        session = self.session
         self._trained_from = (session.title or Path(session.network.source).name, scratch)
         self._show_source()
         self.losses.clear()

@@ -3,6 +3,8 @@ turning a click into a step (and, where a row or curve is hit, a unit)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
@@ -26,6 +28,10 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
     Subclasses create their items in ``_build`` (on a new network) and update them with
     ``setData`` in ``_update_data``; the cursor lines follow ``session.t``.
     """
+
+    # Hooks every subclass defines (Qt's metaclass rules out abc's abstract methods).
+    _build: Callable[[], None]
+    _update_data: Callable[[], None]
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -180,10 +186,3 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
     def _unit_at(self, key: str, t: int, point: QPointF, scene_pos: QPointF) -> int | None:
         """The unit drawn at ``point`` of plot ``key`` at step ``t``, or None."""
         return None
-
-    # -- subclass hooks ----------------------------------------------------------------------
-    def _build(self) -> None:
-        raise NotImplementedError
-
-    def _update_data(self) -> None:
-        raise NotImplementedError
