@@ -66,7 +66,6 @@ def run(
     app = create_application()
     session = Session(demo_network(), demo_inputs(), title=DEMO_TITLE)
     problem = None
-    guide = None
     pair = None
     reads_code = False
     try:
@@ -86,7 +85,6 @@ def run(
                 loaded = load_scenario(scenario)
                 session.load(loaded.networks[0], loaded.inputs, title=loaded.title)
                 session.select_unit(loaded.unit)
-                guide = (loaded.title, loaded.description)
                 if len(loaded.networks) == 2:
                     pair = (*loaded.networks, loaded.inputs)
     except (ValueError, OSError) as err:
@@ -96,7 +94,7 @@ def run(
         return 2
     # Recent files persist only for the real application, never for tests or screenshots.
     settings = QSettings() if screenshot is None else None
-    window = MainWindow(session, settings=settings, guide=guide)
+    window = MainWindow(session, settings=settings)
     if reads_code:
         window.open_scenario(scenario)
     window.set_theme(theme)

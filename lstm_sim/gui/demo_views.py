@@ -17,6 +17,7 @@ from lstm_sim.engine.network import Network
 from lstm_sim.gui.code_reader import CodeReader
 from lstm_sim.gui.comparison import ComparisonWindow
 from lstm_sim.gui.plots.ledger_plot import LedgerPlot
+from lstm_sim.gui.session_link import follow_theme
 from lstm_sim.model import scenario_registry
 from lstm_sim.model.code_reader import DEFAULT_TEXT, load_code_reader
 
@@ -37,15 +38,12 @@ class _DemoViews(QObject):
         self.code_reader = CodeReader(window.session)
         self.ledger = LedgerPlot(window.session)
         self.comparisons: list[ComparisonWindow] = []
+        view = window.state.view
+        self._unfollow = [
+            follow_theme(view, self.code_reader.set_theme),
+            follow_theme(view, self.ledger.set_theme),
+        ]
         window.installEventFilter(self)
-
-    def set_theme(self, name: str) -> None:
-        self.code_reader.set_theme(name)
-        self.ledger.set_theme(name)
-        for comparison in self.comparisons:
-            comparison.gradient_plot.set_theme(name)
-            comparison.rnn_view.set_theme(name)
-            comparison.lstm_view.set_theme(name)
 
     def flush(self) -> None:
         """Draw every pending change now (screenshots, tests)."""
@@ -58,6 +56,8 @@ class _DemoViews(QObject):
         if watched is self.window and event.type() == QEvent.Type.Close:
             self.code_reader.detach()
             self.ledger.detach()
+            for unfollow in self._unfollow:
+                unfollow()
             for comparison in self.comparisons:
                 comparison.close()
             self.comparisons.clear()
@@ -67,7 +67,7 @@ class _DemoViews(QObject):
 def install_demo_views(window: QMainWindow) -> None:
     """Build the code reader and the memory ledger into ``window``'s empty docks of
     those names and fill its Demos menu (a MainWindow: it has ``session``, ``docks``,
-    ``fill_dock``, ``demos_menu``, ``act_dark`` and ``show_error``; it builds the docks and the menu
+    ``fill_dock``, ``demos_menu``, ``state`` and ``show_error``; it builds the docks and the menu
     empty so that its first frame need not wait for these views). Installing twice
     changes nothing."""
     if hasattr(window, "demo_views"):
@@ -85,8 +85,6 @@ def install_demo_views(window: QMainWindow) -> None:
     ledger_action = window.docks["ledger"].toggleViewAction()
     ledger_action.setText("Memory ledger")
     menu.addAction(ledger_action)
-    window.act_dark.toggled.connect(lambda dark: views.set_theme("dark" if dark else "light"))
-    views.set_theme(window.theme)
 
 
 def open_code_reader(window: QMainWindow) -> CodeReader:
@@ -136,14 +134,15 @@ def open_gradient_comparison(
     install_demo_views(window)
     views: _DemoViews = window.demo_views
     try:
-        comparison = ComparisonWindow(lstm, rnn, inputs, parent=window)
+        comparison = ComparisonWindow(
+            lstm, rnn, inputs, parent=window, view_settings=window.state.view
+        )
     except ValueError as err:
         window.show_error("Cannot compare these models", str(err))
         return None
     comparison.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     comparison.destroyed.connect(lambda _obj=None: _forget(views, comparison))
     views.comparisons.append(comparison)
-    comparison.gradient_plot.set_theme(window.theme)
     comparison.resize(window.size())
     comparison.show()
     return comparison

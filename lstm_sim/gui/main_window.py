@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from lstm_sim.gui.colors import THEMES
-from lstm_sim.gui.controller import SPEEDS, PlaybackController
+from lstm_sim.gui.controller import PlaybackController
 from lstm_sim.gui.diagram import DiagramView
 from lstm_sim.gui.panels.elided_label import ElidedLabel
 from lstm_sim.gui.panels.equation_panel import EquationPanel
@@ -48,9 +48,11 @@ from lstm_sim.gui.panels.input_panel import InputPanel
 from lstm_sim.gui.panels.scenario_picker import description_html
 from lstm_sim.gui.panels.token_strip import TokenStrip
 from lstm_sim.gui.plots import GateHeatmaps, StatePlot
-from lstm_sim.gui.session_link import subscribe
+from lstm_sim.gui.session_link import follow_theme, subscribe
 from lstm_sim.model import Session
-from lstm_sim.model.demo import DEMO_GUIDE, DEMO_TITLE, model_from_file, random_model
+from lstm_sim.model.app_state import AppState
+from lstm_sim.model.demo import model_from_file, random_model
+from lstm_sim.model.view_settings import SPEEDS
 
 if TYPE_CHECKING:
     from lstm_sim.gui.panels.predictions_panel import PredictionsPanel
@@ -62,11 +64,6 @@ EQUATION_HEIGHT_FRACTION = 0.36
 TRACE_FILE_FILTERS = {"NumPy arrays (*.npz)": ".npz", "CSV table, one row per unit (*.csv)": ".csv"}
 RECENT_FILES_KEY = "recent_files"
 MAX_RECENT_FILES = 8
-GENERIC_GUIDE = (
-    "Step through with → (one phase) and ↓ (one time step). Watch the forget gate f and the "
-    "input gate i of the selected unit: where f is near 0 the cell state c is wiped, where "
-    "i is near 1 the candidate g is written. Click a heatmap cell to jump to that unit and step."
-)
 
 
 def model_file_filter() -> str:
@@ -86,36 +83,36 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
         *,
         settings: QSettings | None = None,
-        guide: tuple[str, str] | None = None,
+        state: AppState | None = None,
     ) -> None:
         """``settings`` keeps File ▸ Recent files between runs (none: this run only);
-        ``guide`` is the (title, text) of Help ▸ What to watch for the first session."""
+        ``state``: the state around ``session`` (a fresh one if not given)."""
         super().__init__(parent)
         self.session = session
-        self.theme = "light"
+        self.state = state or AppState(session)
         self.shortcut_rows: list[tuple[str, str]] = []
         self.setAcceptDrops(True)
         self._docks_sized = False
         self.settings = settings
         self.recent_files: list[str] = self._stored_recent_files()
-        self.guide = guide or self._guide_for_network()
-        self._next_guide: tuple[str, str] | None = None
         # The training and demo views, and the predictions unless their dock is the one in
         # front, are built after the first frame (or by flush_views): the window appears
         # sooner, with empty docks behind the tabs that fill at once.
         self.views_built = False
         self._closed = False
         self.predictions: PredictionsPanel | None = None
+        # What each view follows in the state, undone when the window closes.
+        self._unfollow: list[Callable[[], None]] = []
         self.training: TrainingPanel
 
-        self.diagram = DiagramView(session)
+        self.diagram = DiagramView(session, view_settings=self.state.view)
         self.equation = EquationPanel(session)
         self.state_plot = StatePlot(session)
         self.gate_heatmaps = GateHeatmaps(session)
         self.inputs = InputPanel(session)
         self.token_strip = TokenStrip(session)
         self.guide_view = QTextBrowser()
-        self.controller = PlaybackController(session, self.diagram, self)
+        self.controller = PlaybackController(session, self.diagram, self, self.state.view)
 
         self.centre = centre = QSplitter(Qt.Orientation.Vertical)
         centre.addWidget(self.diagram)
@@ -168,6 +165,20 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.controller.playing_changed.connect(self._on_playing_changed)
         self._unsubscribe = subscribe(self, session)
+        view = self.state.view
+        self._unfollow += [
+            follow_theme(view, set_theme)
+            for set_theme in (
+                self._on_theme_changed,
+                self.state_plot.set_theme,
+                self.gate_heatmaps.set_theme,
+                self.token_strip.set_theme,
+            )
+        ]
+        view.reduced_motion_changed.connect(self._on_reduced_motion_changed)
+        view.speed_changed.connect(self._on_speed_changed)
+        self.state.guide.changed.connect(self._show_guide)
+        self._show_guide(*self.guide)
         self._sync_with_session()
         self._fill_panels_menu()
         self.diagram.viewport().installEventFilter(self)
@@ -299,10 +310,10 @@ class MainWindow(QMainWindow):
         self.speed = QComboBox()
         for speed in SPEEDS:
             self.speed.addItem(f"{speed:g}×", speed)
-        self.speed.setCurrentIndex(SPEEDS.index(1.0))
+        self.speed.setCurrentIndex(SPEEDS.index(self.state.view.speed))
         self.speed.setToolTip("Playback speed")
         self.speed.currentIndexChanged.connect(
-            lambda _i: self.controller.set_speed(self.speed.currentData())
+            lambda _i: setattr(self.state.view, "speed", self.speed.currentData())
         )
         self.layer_box = QComboBox()
         self.layer_box.setToolTip("Layer shown (stacked models)")
@@ -384,7 +395,7 @@ class MainWindow(QMainWindow):
         if self.predictions is None:
             self._build_predictions()
         self.training = TrainingPanel(self.session)
-        self.training.set_theme(self.theme)
+        self._unfollow.append(follow_theme(self.state.view, self.training.set_theme))
         self.fill_dock("training", self._scrolled(self.training))
         install_demo_views(self)
 
@@ -392,7 +403,7 @@ class MainWindow(QMainWindow):
         from lstm_sim.gui.panels.predictions_panel import PredictionsPanel
 
         self.predictions = PredictionsPanel(self.session)
-        self.predictions.set_theme(self.theme)
+        self._unfollow.append(follow_theme(self.state.view, self.predictions.set_theme))
         self.fill_dock("predictions", self.predictions)
 
     def fill_dock(self, key: str, widget: QWidget) -> None:
@@ -436,21 +447,15 @@ class MainWindow(QMainWindow):
         self.unit_box.setValue(session.unit)
         self.unit_box.blockSignals(False)
         self._on_history_changed()
-        self._show_guide(*self.guide)
         self._show_cursor()
 
-    def _show_guide(self, title: str, text: str) -> None:
-        self.guide = (title, text)
-        self.guide_view.setHtml(description_html(title, text))
+    @property
+    def guide(self) -> tuple[str, str]:
+        """(title, text) of Help ▸ What to watch."""
+        return self.state.guide.title, self.state.guide.text
 
-    def _guide_for_network(self) -> tuple[str, str]:
-        """(title, text) of what to watch: the demo's guide, a model's own description,
-        or general advice."""
-        session = self.session
-        title = session.title or Path(session.network.source).name
-        if session.title == DEMO_TITLE:
-            return title, DEMO_GUIDE
-        return title, session.network.metadata.get("description", GENERIC_GUIDE)
+    def _show_guide(self, title: str, text: str) -> None:
+        self.guide_view.setHtml(description_html(title, text))
 
     def _raise_main_dock(self) -> None:
         """Predictions for a model with a readout, else the gates."""
@@ -469,10 +474,6 @@ class MainWindow(QMainWindow):
 
     def _on_network_changed(self) -> None:
         self.controller.pause()
-        # A scenario names its own guide just before it loads; anything else gets one
-        # from its model.
-        self.guide = self._next_guide or self._guide_for_network()
-        self._next_guide = None
         self._sync_with_session()
         self._raise_main_dock()
 
@@ -513,13 +514,25 @@ class MainWindow(QMainWindow):
         self.set_theme("dark" if self.act_dark.isChecked() else "light")
 
     def _toggle_reduced_motion(self) -> None:
-        self.controller.set_reduced_motion(self.act_reduced.isChecked())
+        self.state.view.reduced_motion = self.act_reduced.isChecked()
+
+    def _on_reduced_motion_changed(self, on: bool) -> None:
+        self.act_reduced.setChecked(on)
+
+    def _on_speed_changed(self, speed: float) -> None:
+        self.speed.blockSignals(True)
+        self.speed.setCurrentIndex(self.speed.findData(speed))
+        self.speed.blockSignals(False)
+
+    @property
+    def theme(self) -> str:
+        return self.state.view.theme
 
     def set_theme(self, name: str) -> None:
         """Light or dark, for every view; the window's own palette follows."""
-        if name not in THEMES:
-            raise ValueError(f"theme must be one of {tuple(THEMES)}, got {name!r}")
-        self.theme = name
+        self.state.view.theme = name
+
+    def _on_theme_changed(self, name: str) -> None:
         self.act_dark.setChecked(name == "dark")
         theme = THEMES[name]
         palette = QApplication.style().standardPalette()
@@ -538,15 +551,7 @@ class MainWindow(QMainWindow):
             palette.setColor(QPalette.ColorRole.ToolTipBase, theme.background)
         palette.setColor(QPalette.ColorRole.Highlight, theme.highlight)
         self.setPalette(palette)
-        self.diagram.set_theme(name)
-        self.state_plot.set_theme(name)
-        self.gate_heatmaps.set_theme(name)
         self.inputs.set_highlight_color(theme.highlight)
-        self.token_strip.set_theme(name)
-        if self.predictions is not None:
-            self.predictions.set_theme(name)
-        if self.views_built:
-            self.training.set_theme(name)
 
     # -- files -------------------------------------------------------------------------------
     def open_model(self, path: str) -> bool:
@@ -583,15 +588,13 @@ class MainWindow(QMainWindow):
             open_code_reader(self)
             # The model's own description names its string, comment and docstring units.
             description = self.session.network.metadata.get("description", CODE_READER_SUMMARY)
-            self._show_guide(CODE_READER_TITLE, description)
+            self.state.guide.show(CODE_READER_TITLE, description)
             return True
         try:
             loaded = load_scenario(name)
-            self._next_guide = (loaded.title, loaded.description)
             self.session.load(loaded.networks[0], loaded.inputs, title=loaded.title)
             self.session.select_unit(loaded.unit)
         except (ValueError, OSError) as err:
-            self._next_guide = None
             self.show_error("Cannot open this scenario", str(err))
             return False
         self.diagram.reset_zoom()
@@ -757,6 +760,8 @@ class MainWindow(QMainWindow):
         if self.predictions is not None:
             views.append(self.predictions)
         self._unsubscribe()
+        for unfollow in self._unfollow:
+            unfollow()
         for view in views:
             view.detach()
         super().closeEvent(event)

@@ -28,8 +28,10 @@ from lstm_sim.engine.trace import record
 from lstm_sim.gui.comparison.gradient_plot import GradientPlot
 from lstm_sim.gui.diagram import DiagramView
 from lstm_sim.gui.plots.frame_pacer import FramePacer
+from lstm_sim.gui.session_link import follow_theme
 from lstm_sim.model import Session
 from lstm_sim.model.demo import model_from_file
+from lstm_sim.model.view_settings import ViewSettings
 
 MAX_STEPS_BACK = 400
 """How far back the gradient is followed: each step back is one matrix product."""
@@ -62,8 +64,14 @@ class ComparisonWindow(QMainWindow):
     its whole step), and T of the gradient plot is that step."""
 
     def __init__(
-        self, lstm: Network, rnn: Network, inputs: Inputs, parent: QWidget | None = None
+        self,
+        lstm: Network,
+        rnn: Network,
+        inputs: Inputs,
+        parent: QWidget | None = None,
+        view_settings: ViewSettings | None = None,
     ) -> None:
+        """``view_settings``: the theme to follow (the main window's)."""
         super().__init__(parent)
         if parent is not None:
             self.setWindowFlag(Qt.WindowType.Window)
@@ -71,12 +79,14 @@ class ComparisonWindow(QMainWindow):
         self.lstm_session = Session(lstm, inputs, title="LSTM")
         self.rnn_session = Session(rnn, inputs, title="RNN")
         self.setWindowTitle("Vanishing gradient: RNN beside LSTM — lstm-sim")
-        self.rnn_view = DiagramView(self.rnn_session)
-        self.lstm_view = DiagramView(self.lstm_session)
+        settings = view_settings or ViewSettings()
+        self.rnn_view = DiagramView(self.rnn_session, view_settings=settings)
+        self.lstm_view = DiagramView(self.lstm_session, view_settings=settings)
         for view in (self.rnn_view, self.lstm_view):
             view.set_reduced_motion(True)  # the two cells jump together, step by step
         self.rnn_title, self.lstm_title = QLabel(), QLabel()
         self.gradient_plot = GradientPlot()
+        self._unfollow_theme = follow_theme(settings, self.gradient_plot.set_theme)
 
         cells = QSplitter(Qt.Orientation.Horizontal)
         for title, view in ((self.rnn_title, self.rnn_view), (self.lstm_title, self.lstm_view)):
@@ -268,10 +278,12 @@ class ComparisonWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._pacer.stop()
+        self._unfollow_theme()
         for session in (self.lstm_session, self.rnn_session):
             session.cursor_changed.disconnect(self._on_cursor_changed)
             session.network_changed.disconnect(self._on_network_changed)
             session.trace_changed.disconnect(self._on_trace_changed)
         for view in (self.rnn_view, self.lstm_view):
             view.finish_animation()
+            view.detach_settings()
         super().closeEvent(event)

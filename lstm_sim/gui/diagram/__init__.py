@@ -16,6 +16,7 @@ from lstm_sim.gui.diagram.animator import PhaseAnimator
 from lstm_sim.gui.diagram.items import DotTrainItem, NodeItem, StripItem, WireItem
 from lstm_sim.gui.diagram.scene import DiagramScene, Frame
 from lstm_sim.model import Session
+from lstm_sim.model.view_settings import ViewSettings
 
 ZOOM_STEP = 1.25
 MAX_ZOOM = 8.0
@@ -32,9 +33,17 @@ class DiagramView(QGraphicsView):
 
     animation_finished = Signal()
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        parent: QWidget | None = None,
+        view_settings: ViewSettings | None = None,
+    ) -> None:
+        """``view_settings``: the theme to follow (the window's; a view of its own if
+        none is given)."""
         super().__init__(parent)
         self.session = session
+        self.view_settings = view_settings or ViewSettings()
         self.setRenderHints(
             QPainter.RenderHint.Antialiasing
             | QPainter.RenderHint.TextAntialiasing
@@ -47,7 +56,6 @@ class DiagramView(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setMinimumSize(320, 180)
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
-        self._theme = "light"
         self._reduced_motion = False
         self._zoom = 1.0
         self._progress = 1.0
@@ -58,6 +66,7 @@ class DiagramView(QGraphicsView):
         self._animator.finished.connect(self.animation_finished)
         self._diagram: DiagramScene | None = None
         self._build()
+        self.view_settings.theme_changed.connect(self._on_theme_changed)
 
         session.network_changed.connect(self._on_network_changed)
         session.trace_changed.connect(self._on_trace_changed)
@@ -97,7 +106,7 @@ class DiagramView(QGraphicsView):
         return self.diagram().header.toPlainText()
 
     def theme(self) -> str:
-        return self._theme
+        return self.view_settings.theme
 
     def unit_window(self) -> range:
         """The units every strip shows, at most 16 of H."""
@@ -105,10 +114,15 @@ class DiagramView(QGraphicsView):
 
     # -- settings ------------------------------------------------------------------------
     def set_theme(self, name: str) -> None:
-        if name not in THEMES:
-            raise ValueError(f"theme must be one of {tuple(THEMES)}, got {name!r}")
-        self._theme = name
+        """Ask for the theme ``name``; the view repaints when its settings change."""
+        self.view_settings.theme = name
+
+    def _on_theme_changed(self, name: str) -> None:
         self.diagram().set_palette(THEMES[name])
+
+    def detach_settings(self) -> None:
+        """Stop following the settings: they outlive this view (a second window's)."""
+        self.view_settings.theme_changed.disconnect(self._on_theme_changed)
 
     def set_reduced_motion(self, on: bool) -> None:
         self._reduced_motion = bool(on)
@@ -173,7 +187,9 @@ class DiagramView(QGraphicsView):
         generator.setTitle("lstm-sim cell diagram")
         painter = QPainter(generator)
         painter.setRenderHints(self.renderHints())
-        painter.fillRect(QRectF(0, 0, rect.width(), rect.height()), THEMES[self._theme].background)
+        painter.fillRect(
+            QRectF(0, 0, rect.width(), rect.height()), THEMES[self.view_settings.theme].background
+        )
         self.diagram().render_vector(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
         if not painter.end():
             raise OSError(f"could not write the SVG file {path}")
@@ -229,7 +245,7 @@ class DiagramView(QGraphicsView):
             nonlinearity=network.nonlinearity,
             parent=self,
         )
-        self._diagram.set_palette(THEMES[self._theme])
+        self._diagram.set_palette(THEMES[self.view_settings.theme])
         for strip in self._diagram.strips.values():
             strip.on_click = session.select_unit
         self.setScene(self._diagram)

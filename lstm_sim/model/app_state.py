@@ -1,0 +1,18 @@
+"""Everything a window shows, Qt-free: the session and the state around it. A window is
+built from one :class:`AppState`; its views subscribe to these objects and send them
+intents, and a GUI test can assert on them before it looks at a pixel."""
+
+from __future__ import annotations
+
+from lstm_sim.model.guide import Guide
+from lstm_sim.model.session import Session
+from lstm_sim.model.view_settings import ViewSettings
+
+
+class AppState:
+    """The session, how it is shown (``view``) and what to watch in it (``guide``)."""
+
+    def __init__(self, session: Session, view: ViewSettings | None = None) -> None:
+        self.session = session
+        self.view = view or ViewSettings()
+        self.guide = Guide(session)
