@@ -10,23 +10,14 @@ import numpy as np
 
 from lstm_sim.engine.network import Network
 from lstm_sim.model import scenario_registry
+from lstm_sim.model.scenarios import python_code
 
-CODE_READER = "code-reader"
-CODE_READER_TITLE = "Karpathy's code reader"
-CODE_READER_SUMMARY = (
-    "A character-level LSTM trained on Python source. The code reader colours the text by "
-    "any unit; Find units ranks the units that track strings, comments, indentation and "
-    "brackets, and the gate-saturation plot shows which gates act as switches."
-)
-
-
-@dataclass(frozen=True)
-class ScenarioListing:
-    """One entry of the picker."""
-
-    name: str
-    title: str
-    description: str
+CODE_READER = python_code.SCENARIO.name
+CODE_READER_TITLE = python_code.TITLE
+CODE_READER_SUMMARY = python_code.SUMMARY
+scenario_names = scenario_registry.scenario_names
+check_name = scenario_registry.check_name
+listings = scenario_registry.listings
 
 
 @dataclass(frozen=True)
@@ -43,31 +34,6 @@ class LoadedScenario:
     unit: int
 
 
-def scenario_names() -> list[str]:
-    """Every name ``--scenario`` and the picker accept, in the lecture's order."""
-    return [s.name for s in scenario_registry.SCENARIOS] + [CODE_READER]
-
-
-def check_name(name: str) -> None:
-    """ValueError listing the names when ``name`` is not a scenario."""
-    if name not in scenario_names():
-        raise ValueError(f"no scenario {name!r}; the scenarios are {', '.join(scenario_names())}")
-
-
-def listings() -> list[ScenarioListing]:
-    """Title and description of every scenario; a scenario whose model is missing is
-    listed with its summary and claim, and says so when opened."""
-    entries = []
-    for scenario in scenario_registry.SCENARIOS:
-        try:
-            description = scenario.description()
-        except (ValueError, OSError):
-            description = f"{scenario.summary}.\nThe shipped model shows: {scenario.claim}."
-        entries.append(ScenarioListing(scenario.name, scenario.title, description))
-    entries.append(ScenarioListing(CODE_READER, CODE_READER_TITLE, CODE_READER_SUMMARY))
-    return entries
-
-
 def load_scenario(name: str) -> LoadedScenario:
     """The shipped network(s), default input and description of scenario ``name``; a
     missing or broken model file raises ValueError naming it."""
@@ -77,7 +43,7 @@ def load_scenario(name: str) -> LoadedScenario:
     networks = scenario.load_networks()
     inputs = scenario.default_input()
     tokens_or_values = list(inputs) if isinstance(inputs, tuple) else np.asarray(inputs)
-    unit, _sign = scenario_registry.described_unit(networks[0])
+    unit = scenario.opening_unit(networks[0])
     return LoadedScenario(
         scenario.name, scenario.title, scenario.description(), networks, tokens_or_values, unit
     )
