@@ -21,6 +21,7 @@ import numpy as np
 
 from lstm_sim.cli import CommandError
 from lstm_sim.engine.backprop import LOSSES, Gradients, gradients
+from lstm_sim.engine.expressions import Expression, hits, parse_expression
 from lstm_sim.engine.formats import SUFFIXES, load_model
 from lstm_sim.engine.formats.trace_files import write_trace
 from lstm_sim.engine.network import Network
@@ -67,6 +68,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="Y.npy",
         help="targets for --grad: (T,) token ids (-1: none) or (T, K) values; "
         "with text input the next tokens are the default",
+    )
+    parser.add_argument(
+        "--break",
+        dest="breaks",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help="print 'break: t=N layer=L EXPR' for every step and layer where the condition "
+        "holds (repeatable; e.g. 'f[3] > 0.9', 'layer 1: norm(c) > 5')",
+    )
+    parser.add_argument(
+        "--first", action="store_true", help="with --break: print only the first hit"
     )
     parser.add_argument(
         "--loss",
@@ -140,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--out {out}: expected a file ending in .npz or .csv")
     if args.targets is not None and not args.grad:
         raise CommandError("--targets is used only with --grad")
+    conditions = [parse_expression(text) for text in args.breaks]
     network = load_model(args.model, args.prefix, nonlinearity=args.nonlinearity)
     if args.dtype is not None:
         network = network.astype(args.dtype)
@@ -162,4 +176,21 @@ def run(args: argparse.Namespace) -> int:
         f"wrote {out}: {trace.num_steps} steps through {network.num_layers} "
         f"{network.kind.upper()} layer(s) of {network.hidden_size} units"
     )
+    print_breaks(conditions, trace, grads, first_only=args.first)
     return 0
+
+
+def print_breaks(
+    conditions: list[Expression], trace: Trace, grads: Gradients | None, first_only: bool
+) -> None:
+    """One ``break:`` line per (step, layer) where a condition holds, in step order."""
+    recorded = (
+        None if grads is None else {"dh": grads.dh} | ({} if grads.dc is None else {"dc": grads.dc})
+    )
+    found = sorted(
+        (hit.t, hit.layer, index)
+        for index, condition in enumerate(conditions)
+        for hit in hits(condition, trace, gradients=recorded)
+    )
+    for t, layer, index in found[:1] if first_only else found:
+        print(f"break: t={t} layer={layer} {conditions[index].text}")
