@@ -60,8 +60,8 @@ def differs(a: np.ndarray, b: np.ndarray, tolerance: float) -> np.ndarray:
     """Where |a - b| > tolerance; equal infinities and NaN against NaN count as agreeing,
     a NaN against a number as differing."""
     with np.errstate(invalid="ignore"):
-        agree = (a == b) | (np.abs(a - b) <= tolerance) | (np.isnan(a) & np.isnan(b))
-    return ~agree
+        agree: np.ndarray = (a == b) | (np.abs(a - b) <= tolerance) | (np.isnan(a) & np.isnan(b))
+    return np.logical_not(agree)
 
 
 def difference_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:

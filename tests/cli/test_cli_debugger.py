@@ -108,3 +108,33 @@ def test_a_bad_condition_is_refused_before_any_work(
     args = ["trace", str(model), "--inputs", str(inputs), "--out", str(out), "--break", "f >"]
     assert main(args) == 2
     assert "syntax error" in capsys.readouterr().err and not out.exists()
+
+
+def test_trace_clamp_records_the_what_if_run_and_its_specs(
+    tmp_path: Path, model: Path, inputs: Path
+) -> None:
+    from lstm_sim.engine.formats import load_model
+    from lstm_sim.engine.interventions import intervened, parse_clamp
+
+    out = tmp_path / "what_if.npz"
+    specs = ["f[1] = 1 @ 4:9", "layer 1: h = 0 @ 20"]
+    args = ["trace", str(model), "--inputs", str(inputs), "--out", str(out)]
+    assert main([*args, "--clamp", specs[0], "--clamp", specs[1]]) == 0
+    network = load_model(model)
+    expected = intervened(
+        network, record(network, np.load(inputs)), [parse_clamp(s) for s in specs]
+    )
+    with np.load(out, allow_pickle=False) as npz:
+        assert list(npz["clamps"]) == specs
+        np.testing.assert_array_equal(npz["h"], expected.h)
+        assert (npz["f"][0, 4:9, 1] == 1).all() and (npz["h"][1, 20] == 0).all()
+
+
+def test_trace_clamp_refuses_what_it_cannot_do(
+    tmp_path: Path, model: Path, inputs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["trace", str(model), "--inputs", str(inputs), "--out", str(tmp_path / "t.npz")]
+    assert main([*args, "--clamp", "layer 3: f = 1 @ 2"]) == 2
+    assert "layer 3 does not exist" in capsys.readouterr().err
+    assert main([*args, "--clamp", "f = 1 @ 2", "--grad", "--targets", str(inputs)]) == 2
+    assert "not supported" in capsys.readouterr().err
