@@ -61,7 +61,8 @@ def differs(a: np.ndarray, b: np.ndarray, tolerance: float) -> np.ndarray:
     a NaN against a number as differing."""
     with np.errstate(invalid="ignore"):
         agree: np.ndarray = (a == b) | (np.abs(a - b) <= tolerance) | (np.isnan(a) & np.isnan(b))
-    return np.logical_not(agree)
+    disagree: np.ndarray = ~agree
+    return disagree
 
 
 def difference_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
