@@ -459,6 +459,27 @@ class Hit:
     units: tuple[int, ...]
 
 
+def _masks(
+    expression: Expression,
+    trace: Trace,
+    start: int,
+    stop: int,
+    gradients: dict[str, np.ndarray] | None,
+) -> tuple[range, list[np.ndarray], np.ndarray]:
+    """The layers the condition looks at, its (n, k) truth per layer, and (n, layers):
+    whether it holds at each step of each of them."""
+    layers = _layers(expression, trace)
+    masks = [truth(expression, trace, layer, start, stop, gradients) for layer in layers]
+    holding = np.stack([mask.any(axis=1) for mask in masks], axis=1)
+    return layers, masks, holding
+
+
+def _hit(layers: range, masks: list[np.ndarray], start: int, row: int, column: int) -> Hit:
+    mask = masks[column][row]
+    units = tuple(int(u) for u in np.flatnonzero(mask)) if mask.shape[0] > 1 else ()
+    return Hit(t=start + row, layer=layers[column], units=units)
+
+
 def hits(
     expression: Expression,
     trace: Trace,
@@ -469,13 +490,18 @@ def hits(
     """Every (step, layer) in ``start``..``stop``-1 where the condition holds, by step then
     layer (``layer L:`` conditions look at layer L only)."""
     stop = trace.num_steps if stop is None else stop
-    layers = _layers(expression, trace)
-    masks = [truth(expression, trace, layer, start, stop, gradients) for layer in layers]
-    holding = np.stack([mask.any(axis=1) for mask in masks], axis=1)  # (n, layers)
+    layers, masks, holding = _masks(expression, trace, start, stop, gradients)
     for row, column in zip(*np.nonzero(holding), strict=True):
-        mask = masks[column][row]
-        units = tuple(int(u) for u in np.flatnonzero(mask)) if mask.shape[0] > 1 else ()
-        yield Hit(t=start + int(row), layer=layers[column], units=units)
+        yield _hit(layers, masks, start, int(row), int(column))
+
+
+def hit_steps(
+    expression: Expression, trace: Trace, gradients: dict[str, np.ndarray] | None = None
+) -> np.ndarray:
+    """The steps where the condition holds on any layer it looks at, ascending: what a
+    plot marks."""
+    _, _, holding = _masks(expression, trace, 0, trace.num_steps, gradients)
+    return np.flatnonzero(holding.any(axis=1))
 
 
 def next_hit(
@@ -487,23 +513,40 @@ def next_hit(
     chunk: int = 2048,
 ) -> tuple[Hit, Expression] | None:
     """The nearest step after ``after`` (before it, ``backward``) where any expression holds,
-    with the one that holds; None when none does.
+    with the one that holds (at one step: the lowest layer, then the first expression);
+    None when none does.
 
     The steps are searched in chunks outward from ``after``, so a hit close by is found
     without evaluating the whole sequence.
     """
     steps = trace.num_steps
     if backward:
-        bounds = [(max(stop - chunk, 0), stop) for stop in range(after, 0, -chunk)]
+        bounds = [(max(stop - chunk, 0), stop) for stop in range(min(after, steps), 0, -chunk)]
     else:
         bounds = [(start, min(start + chunk, steps)) for start in range(after + 1, steps, chunk)]
     for start, stop in bounds:
-        found: list[tuple[Hit, Expression]] = []
-        for expression in expressions:
-            found += [(hit, expression) for hit in hits(expression, trace, start, stop, gradients)]
-        if found:
-            pick = max if backward else min
-            return pick(found, key=lambda pair: (pair[0].t, -pair[0].layer if backward else 0))
+        best: tuple[int, int, int] | None = None  # (step, layer, expression index)
+        found: dict[int, tuple[range, list[np.ndarray], np.ndarray]] = {}
+        for index, expression in enumerate(expressions):
+            layers, masks, holding = found[index] = _masks(
+                expression, trace, start, stop, gradients
+            )
+            rows = np.flatnonzero(holding.any(axis=1))
+            if rows.size == 0:
+                continue
+            row = int(rows[-1] if backward else rows[0])
+            column = int(np.argmax(holding[row]))
+            candidate = (start + row, layers[column], index)
+            nearer = best is None or (
+                candidate[0] > best[0] if backward else candidate[0] < best[0]
+            )
+            if nearer or (best is not None and candidate[0] == best[0] and candidate < best):
+                best = candidate
+        if best is not None:
+            t, layer, index = best
+            layers, masks, _ = found[index]
+            hit = _hit(layers, masks, start, t - start, layers.index(layer))
+            return hit, expressions[index]
     return None
 
 

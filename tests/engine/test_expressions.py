@@ -13,6 +13,7 @@ from lstm_sim.engine.expressions import (
     ExpressionError,
     Hit,
     evaluate,
+    hit_steps,
     hits,
     next_hit,
     non_finite_condition,
@@ -213,3 +214,27 @@ def test_a_huge_exponent_never_hangs(lstm_trace: Trace) -> None:
     value = values("c ** 64 > 1e300", lstm_trace)
     assert value.dtype == np.bool_ and time.perf_counter() - began < 5
     assert not math.isnan(float(values("max(c ** -64)", lstm_trace)[0, 0]))
+
+
+def test_next_hit_and_hit_steps_agree_with_every_hit(lstm_trace: Trace) -> None:
+    conditions = [parse_expression(t) for t in ("layer 1: i[0] > 0.6", "o[2] < 0.4", "t == 33")]
+    every = sorted(
+        (hit.t, hit.layer, k) for k, c in enumerate(conditions) for hit in hits(c, lstm_trace)
+    )
+    steps = sorted({t for t, _, _ in every})
+    assert (
+        steps == sorted({int(t) for c in conditions for t in hit_steps(c, lstm_trace)})
+        and len(steps) > 3
+    )
+    for after in range(-1, 40):
+        found = next_hit(conditions, lstm_trace, after, chunk=7)
+        later = [e for e in every if e[0] > after]
+        assert (found is None) == (not later)
+        if found is not None:
+            assert (found[0].t, found[0].layer) == later[0][:2]
+            assert found[1] is conditions[later[0][2]]
+        back = next_hit(conditions, lstm_trace, after, backward=True, chunk=5)
+        earlier = [e for e in every if e[0] < after]
+        assert (back is None) == (not earlier)
+        if back is not None:
+            assert back[0].t == earlier[-1][0]
