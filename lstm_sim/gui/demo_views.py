@@ -19,7 +19,7 @@ from lstm_sim.gui.comparison import ComparisonWindow
 from lstm_sim.gui.plots.ledger_plot import LedgerPlot
 from lstm_sim.gui.session_link import follow_theme
 from lstm_sim.model import scenario_registry
-from lstm_sim.model.code_reader import DEFAULT_TEXT, load_code_reader
+from lstm_sim.model.scenarios.python_code import SCENARIO as CODE_READER
 
 FLOATING_FRACTION = 0.92
 LEDGER_HEIGHT_FRACTION = 0.32
@@ -89,16 +89,19 @@ def install_demo_views(window: QMainWindow) -> None:
 
 def open_code_reader(window: QMainWindow) -> CodeReader:
     """Show the code reader. A session that does not read characters with an LSTM gets
-    the shipped model of Python source first, on a held-out piece of the library."""
+    the code-reader scenario first: the shipped model of Python source, on a held-out
+    piece of the library."""
     install_demo_views(window)  # the window may not have built its demo views yet
     views: _DemoViews = window.demo_views
-    reader = views.code_reader
-    if not reader.reads_characters:
-        try:
-            network = load_code_reader()
-            window.session.load(network, list(DEFAULT_TEXT), title="Code reader")
-        except (OSError, ValueError) as err:
-            window.show_error("Cannot load the code-reading model", str(err))
+    if not views.code_reader.reads_characters:
+        window.open_scenario(CODE_READER.name)  # its view hint shows the reader
+    return show_code_reader(window)
+
+
+def show_code_reader(window: QMainWindow) -> CodeReader:
+    """Bring the code reader's dock forward, floating at nearly the window's size the
+    first time."""
+    install_demo_views(window)
     dock = window.docks["code_reader"]
     if dock.isHidden():
         # The text needs room the docked layout cannot give: it floats over the window
@@ -111,7 +114,7 @@ def open_code_reader(window: QMainWindow) -> CodeReader:
         dock.move(frame.center() - dock.rect().center())
     dock.show()
     dock.raise_()
-    return reader
+    return window.demo_views.code_reader
 
 
 def open_ledger(window: QMainWindow) -> LedgerPlot:

@@ -51,7 +51,7 @@ from lstm_sim.gui.plots import GateHeatmaps, StatePlot
 from lstm_sim.gui.session_link import follow_theme, subscribe
 from lstm_sim.model import Session
 from lstm_sim.model.app_state import AppState
-from lstm_sim.model.demo import model_from_file, random_model
+from lstm_sim.model.opening import Opening
 from lstm_sim.model.view_settings import SPEEDS
 
 if TYPE_CHECKING:
@@ -178,6 +178,7 @@ class MainWindow(QMainWindow):
         view.reduced_motion_changed.connect(self._on_reduced_motion_changed)
         view.speed_changed.connect(self._on_speed_changed)
         self.state.guide.changed.connect(self._show_guide)
+        self.state.opener.opened.connect(self._on_opened)
         self._show_guide(*self.guide)
         self._sync_with_session()
         self._fill_panels_menu()
@@ -553,19 +554,20 @@ class MainWindow(QMainWindow):
         self.setPalette(palette)
         self.inputs.set_highlight_color(theme.highlight)
 
-    # -- files -------------------------------------------------------------------------------
+    # -- opening ---------------------------------------------------------------------------
+    def _opens(self, problem: str, open_: Callable[[], object]) -> bool:
+        """Run one of the opener's loads; a failure gets a dialog and changes nothing."""
+        try:
+            open_()
+        except (ValueError, OSError) as err:
+            self.show_error(problem, str(err))
+            return False
+        return True
+
     def open_model(self, path: str) -> bool:
         """Simulate the model in ``path`` on default inputs; a file the engine cannot read
         gets a dialog naming the problem and the current session stays as it was."""
-        try:
-            network, inputs, title = model_from_file(path)
-            self.session.load(network, inputs, title=title)
-        except (ValueError, OSError) as err:
-            self.show_error("Cannot open this model", str(err))
-            return False
-        self._remember_file(path)
-        self.diagram.reset_zoom()
-        return True
+        return self._opens("Cannot open this model", lambda: self.state.opener.open_file(path))
 
     def open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open model", "", model_file_filter())
@@ -573,39 +575,14 @@ class MainWindow(QMainWindow):
             self.open_model(path)
 
     def open_scenario(self, name: str) -> bool:
-        """Load the lecture scenario ``name`` (its model and default inputs) and show what
-        to watch; the long-lag pair also opens the RNN-beside-LSTM comparison. An unknown
-        name or a broken model gets a dialog and changes nothing."""
-        from lstm_sim.gui.demo_views import open_code_reader, open_gradient_comparison
-        from lstm_sim.gui.panels.scenario_loading import (
-            CODE_READER,
-            CODE_READER_SUMMARY,
-            CODE_READER_TITLE,
-            load_scenario,
-        )
-
-        if name == CODE_READER:
-            open_code_reader(self)
-            # The model's own description names its string, comment and docstring units.
-            description = self.session.network.metadata.get("description", CODE_READER_SUMMARY)
-            self.state.guide.show(CODE_READER_TITLE, description)
-            return True
-        try:
-            loaded = load_scenario(name)
-            self.session.load(loaded.networks[0], loaded.inputs, title=loaded.title)
-            self.session.select_unit(loaded.unit)
-        except (ValueError, OSError) as err:
-            self.show_error("Cannot open this scenario", str(err))
-            return False
-        self.diagram.reset_zoom()
-        if len(loaded.networks) == 2:
-            lstm, rnn = loaded.networks
-            open_gradient_comparison(self, lstm.copy(), rnn.copy(), loaded.inputs)
-        return True
+        """Load the lecture scenario ``name`` (its model and opening input) and the view
+        it asks for; an unknown name or a broken model gets a dialog and changes nothing."""
+        opener = self.state.opener
+        return self._opens("Cannot open this scenario", lambda: opener.open_scenario(name))
 
     def open_scenario_dialog(self) -> None:
-        from lstm_sim.gui.panels.scenario_loading import listings
         from lstm_sim.gui.panels.scenario_picker import PickerEntry, ScenarioPicker
+        from lstm_sim.model.scenario_registry import listings
 
         entries = [PickerEntry(e.name, e.title, e.description) for e in listings()]
         picker = ScenarioPicker(entries, self)
@@ -616,15 +593,27 @@ class MainWindow(QMainWindow):
         from lstm_sim.gui.panels.new_model_dialog import NewModelDialog
 
         dialog = NewModelDialog(self)
-        if dialog.exec() != NewModelDialog.DialogCode.Accepted:
-            return
-        try:
-            network, inputs = random_model(**dialog.arguments())
-            self.session.load(network, inputs, title=network.source)
-        except ValueError as err:
-            self.show_error("Cannot build this model", str(err))
-            return
+        if dialog.exec() == NewModelDialog.DialogCode.Accepted:
+            arguments = dialog.arguments()
+            opener = self.state.opener
+            self._opens("Cannot build this model", lambda: opener.open_random(**arguments))
+
+    def _on_opened(self, opening: Opening) -> None:
+        if opening.kind == "file":
+            self._remember_file(opening.source)
         self.diagram.reset_zoom()
+        self.open_views(opening)
+
+    def open_views(self, opening: Opening, *, docks: bool = True, windows: bool = True) -> None:
+        """The view ``opening`` asks for besides the cell: a dock of this window (with
+        ``docks``) or a window of its own (with ``windows``)."""
+        from lstm_sim.gui.demo_views import open_gradient_comparison, show_code_reader
+
+        if opening.view == "code_reader" and docks:
+            show_code_reader(self)
+        elif opening.view == "gradient_comparison" and opening.partners and windows:
+            lstm, rnn = self.session.network, opening.partners[0]
+            open_gradient_comparison(self, lstm.copy(), rnn.copy(), self.session.inputs())
 
     def export_trace(self, path: str) -> bool:
         """Write every recorded quantity to ``path`` (.npz or .csv), as ``lstm-sim trace``

@@ -75,6 +75,11 @@ class Session:
     def tokens(self) -> tuple[str, ...] | None:
         return self.trace.tokens
 
+    def inputs(self) -> np.ndarray | list[str]:
+        """The input sequence as :meth:`load` takes it: the tokens, or a copy of x (T, D)."""
+        tokens = self.trace.tokens
+        return list(tokens) if tokens is not None else self.trace.x.copy()
+
     @property
     def current(self) -> StepRecord:
         """The record of the selected layer at the cursor's step."""
