@@ -395,7 +395,7 @@ class MainWindow(QMainWindow):
         self.views_built = True
         if self.predictions is None:
             self._build_predictions()
-        self.training = TrainingPanel(self.session)
+        self.training = TrainingPanel(self.state.training)
         self._unfollow.append(follow_theme(self.state.view, self.training.set_theme))
         self.fill_dock("training", self._scrolled(self.training))
         install_demo_views(self)

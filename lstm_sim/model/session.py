@@ -59,6 +59,9 @@ class Session:
         self.phase = 0
         self.layer = 0
         self.unit = 0
+        self.generation = 0
+        """Counts the calls of :meth:`load`: state kept about one loaded network (the
+        training job's Apply history) compares it instead of object identity."""
         self._undo: list[Edit] = []
         self._redo: list[Edit] = []
 
@@ -99,6 +102,7 @@ class Session:
         ValueError and leaves the session as it was."""
         trace = record(network, inputs)
         self.network, self.trace, self.title = network, trace, title
+        self.generation += 1
         self.t, self.phase, self.layer = 0, 0, 0
         self.unit = 0
         self._undo.clear()
