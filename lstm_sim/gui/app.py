@@ -83,7 +83,7 @@ def run(
     settings = QSettings() if screenshot is None else None
     window = MainWindow(session, settings=settings, state=state)
     # A view in a dock is part of the first picture; a window of its own waits for the show.
-    window.open_views(state.opener.current, windows=False)
+    window.opening.open_views(state.opener.current, windows=False)
     window.resize(*(size or DEFAULT_SIZE))
     try:
         if screenshot is not None:
@@ -95,7 +95,7 @@ def run(
             return 0
         window.show()
         window.diagram.reset_zoom()
-        window.open_views(state.opener.current, docks=False)
+        window.opening.open_views(state.opener.current, docks=False)
         if problem is not None:
             QTimer.singleShot(0, lambda: window.show_error("Cannot open this model", problem))
         return int(app.exec())

@@ -67,15 +67,15 @@ class _DemoViews(QObject):
 def install_demo_views(window: QMainWindow) -> None:
     """Build the code reader and the memory ledger into ``window``'s empty docks of
     those names and fill its Demos menu (a MainWindow: it has ``session``, ``docks``,
-    ``fill_dock``, ``demos_menu``, ``state`` and ``show_error``; it builds the docks and the menu
+    ``demos_menu``, ``state`` and ``show_error``; it builds the docks and the menu
     empty so that its first frame need not wait for these views). Installing twice
     changes nothing."""
     if hasattr(window, "demo_views"):
         return
     views = _DemoViews(window)
     window.demo_views = views
-    window.fill_dock("code_reader", views.code_reader)
-    window.fill_dock("ledger", views.ledger)
+    window.docks["code_reader"].fill(views.code_reader)
+    window.docks["ledger"].fill(views.ledger)
     menu = window.demos_menu
     menu.addAction("Code reader…", lambda: open_code_reader(window))
     menu.addAction("Vanishing gradient: RNN beside LSTM…", lambda: open_long_lag_comparison(window))

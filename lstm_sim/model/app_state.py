@@ -12,9 +12,9 @@ from lstm_sim.model.view_settings import ViewSettings
 
 
 class AppState:
-    """The session, how it is shown (``view``), what to watch in it (``guide``) and
-    what is open and how (``opener``, the one way to open anything) and the training
-    of its model (``training``)."""
+    """The session, how it is shown (``view``), what to watch in it (``guide``), what
+    is open and how (``opener``, the one way to open anything) and the training of its
+    model (``training``)."""
 
     def __init__(self, session: Session, view: ViewSettings | None = None) -> None:
         self.session = session
@@ -22,3 +22,9 @@ class AppState:
         self.guide = Guide(session)
         self.opener = Opener(session)
         self.training = TrainingJob(session)
+
+    def detach(self) -> None:
+        """Stop following the session (it outlives this state)."""
+        self.guide.detach()
+        self.opener.detach()
+        self.training.detach()
