@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_sim.cli import CommandError
+from lstm_sim.cli.output_path import check_output
 from lstm_sim.engine.backprop import LOSSES, Gradients, gradients
 from lstm_sim.engine.formats import SUFFIXES, load_model
 from lstm_sim.engine.formats.trace_files import write_trace
@@ -140,6 +141,17 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--out {out}: expected a file ending in .npz or .csv")
     if args.targets is not None and not args.grad:
         raise CommandError("--targets is used only with --grad")
+    check_output(
+        out,
+        {
+            "the model": args.model,
+            "--inputs": args.inputs,
+            "--text-file": args.text_file,
+            "--h0": args.h0,
+            "--c0": args.c0,
+            "--targets": args.targets,
+        },
+    )
     network = load_model(args.model, args.prefix, nonlinearity=args.nonlinearity)
     if args.dtype is not None:
         network = network.astype(args.dtype)

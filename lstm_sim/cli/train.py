@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_sim.cli import CommandError
+from lstm_sim.cli.output_path import check_output
 from lstm_sim.engine.formats import save_native
 from lstm_sim.model.tasks import TASKS, make_task
 from lstm_sim.model.training import (
@@ -93,8 +94,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix != ".npz":
         raise CommandError(f"--out must end in .npz, got {out.name!r}")
-    if not out.parent.is_dir():
-        raise CommandError(f"no folder {out.parent} to write {out.name} in")
+    # Checked before training, so that a long run is never lost for want of a folder.
+    check_output(out, {"--data": args.data})
     if args.hidden < 1 or args.layers < 1:
         raise CommandError(
             f"--hidden and --layers must be at least 1, got {args.hidden}, {args.layers}"
@@ -123,6 +124,10 @@ def run(args: argparse.Namespace) -> int:
             "seed": str(args.seed),
         }
     )
-    save_native(trained, out)
+    try:
+        save_native(trained, out)
+    except KeyboardInterrupt:
+        print(f"interrupted while saving; {out} is as it was", file=sys.stderr)
+        return 130
     print(f"wrote {out} ({trained.num_parameters:,} parameters)")
     return 0
