@@ -15,6 +15,7 @@ next tokens of the text.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,16 @@ from lstm_sim.engine.backprop import LOSSES, Gradients, gradients
 from lstm_sim.engine.formats import SUFFIXES, load_model
 from lstm_sim.engine.formats.trace_files import write_trace
 from lstm_sim.engine.network import Network
+from lstm_sim.engine.nonfinite import first_nonfinite, first_nonfinite_gradient
 from lstm_sim.engine.trace import Trace, record
+
+EXIT_NONFINITE = 3
+"""The trace was written, but the run produced NaN or infinity somewhere."""
+EXIT_STATUS = (
+    "exit status: 0 written; 2 an error, nothing written (one line on stderr); "
+    f"{EXIT_NONFINITE} written, but the run or its gradients hold NaN or infinity (a "
+    "'note:' line on stderr names the first step, layer, quantity and unit)"
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -36,6 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "Run one sequence through a model and write every intermediate quantity of "
             "every layer at every step to OUT (.npz arrays or a .csv table)."
         ),
+        epilog=EXIT_STATUS,
     )
     parser.add_argument("model", help=f"the model file ({', '.join(SUFFIXES)})")
     source = parser.add_mutually_exclusive_group(required=True)
@@ -167,11 +178,28 @@ def run(args: argparse.Namespace) -> int:
         inputs = read_tokens(network, text)
     h0 = None if args.h0 is None else _load_npy(args.h0, "h0")
     c0 = None if args.c0 is None else _load_npy(args.c0, "c0")
-    trace = record(network, inputs, h0, c0)
-    grads = backpropagate(network, trace, args) if args.grad else None
+    # NumPy's overflow warnings name no step; report_nonfinite says where, once.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        trace = record(network, inputs, h0, c0)
+        grads = backpropagate(network, trace, args) if args.grad else None
     write_trace(network, trace, out, grads)
     print(
         f"wrote {out}: {trace.num_steps} steps through {network.num_layers} "
         f"{network.kind.upper()} layer(s) of {network.hidden_size} units"
     )
-    return 0
+    return report_nonfinite(trace, grads)
+
+
+def report_nonfinite(trace: Trace, grads: Gradients | None) -> int:
+    """A ``note:`` line on stderr for the first NaN or infinity of the run and of its
+    gradients; the exit status: 0, or :data:`EXIT_NONFINITE` when there was one."""
+    notes = []
+    first = first_nonfinite(trace)
+    if first is not None:
+        notes.append(f"the run produced NaN or infinity, first at {first.describe()}")
+    first_gradient = None if grads is None else first_nonfinite_gradient(grads)
+    if first_gradient is not None:
+        notes.append(f"the gradients hold NaN or infinity, first at {first_gradient.describe()}")
+    for note in notes:
+        print(f"lstm-sim trace: note: {note}; written as computed", file=sys.stderr)
+    return EXIT_NONFINITE if notes else 0
