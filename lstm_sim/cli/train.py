@@ -20,12 +20,22 @@ from lstm_sim.engine.formats import save_native
 from lstm_sim.model.tasks import TASKS, make_task
 from lstm_sim.model.training import (
     Data,
+    NonFiniteLoss,
     Progress,
     SequenceData,
     TextData,
     TrainConfig,
     Trainer,
     new_network,
+)
+
+EXIT_NONFINITE = 3
+"""Training stopped at a NaN or infinite loss or gradient."""
+EXIT_STATUS = (
+    "exit status: 0 trained and saved; 2 an error before training, such as data holding "
+    "NaN or infinity, or an --out that cannot be written (one line on stderr); "
+    f"{EXIT_NONFINITE} stopped at the first update whose loss or gradient was NaN or "
+    "infinite, named on stderr; 130 interrupted (Ctrl+C). Only 0 writes a file."
 )
 
 
@@ -37,6 +47,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "Train a network with Adam and truncated backpropagation through time, then "
             "save it as an lstm-sim .npz model."
         ),
+        epilog=EXIT_STATUS,
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument(
@@ -114,6 +125,9 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"\ninterrupted at update {trainer.step}; nothing written", file=sys.stderr)
         return 130
+    except NonFiniteLoss as err:
+        print(f"\nlstm-sim train: error: {err}; nothing written", file=sys.stderr)
+        return EXIT_NONFINITE
     print(file=sys.stderr)
     trained = trainer.result()
     trained.metadata.update(
