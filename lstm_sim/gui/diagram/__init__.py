@@ -11,6 +11,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
+from lstm_sim.engine.atomic_write import atomic_path
 from lstm_sim.gui.colors import THEMES
 from lstm_sim.gui.diagram.animator import PhaseAnimator
 from lstm_sim.gui.diagram.items import DotTrainItem, NodeItem, StripItem, WireItem
@@ -166,17 +167,19 @@ class DiagramView(QGraphicsView):
         from PySide6.QtSvg import QSvgGenerator  # only an export needs the SVG module
 
         rect = self.diagram().sceneRect()
-        generator = QSvgGenerator()
-        generator.setFileName(path)
-        generator.setSize(QSize(int(rect.width()), int(rect.height())))
-        generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
-        generator.setTitle("lstm-sim cell diagram")
-        painter = QPainter(generator)
-        painter.setRenderHints(self.renderHints())
-        painter.fillRect(QRectF(0, 0, rect.width(), rect.height()), THEMES[self._theme].background)
-        self.diagram().render_vector(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
-        if not painter.end():
-            raise OSError(f"could not write the SVG file {path}")
+        with atomic_path(path) as temporary:
+            generator = QSvgGenerator()
+            generator.setFileName(str(temporary))
+            generator.setSize(QSize(int(rect.width()), int(rect.height())))
+            generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+            generator.setTitle("lstm-sim cell diagram")
+            painter = QPainter(generator)
+            painter.setRenderHints(self.renderHints())
+            area = QRectF(0, 0, rect.width(), rect.height())
+            painter.fillRect(area, THEMES[self._theme].background)
+            self.diagram().render_vector(painter, area, rect)
+            if not painter.end():
+                raise OSError(f"could not write the SVG file {path}")
 
     # -- session signals -----------------------------------------------------------------
     def _on_network_changed(self) -> None:
