@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_sim.cli import CommandError
+from lstm_sim.cli.output_path import check_output
 from lstm_sim.engine.backprop import LOSSES, Gradients, gradients
 from lstm_sim.engine.expressions import Expression, hits, parse_expression
 from lstm_sim.engine.formats import SUFFIXES, load_model
@@ -32,7 +33,16 @@ from lstm_sim.engine.interventions import (
     rerun_with_clamps,
 )
 from lstm_sim.engine.network import Network
+from lstm_sim.engine.nonfinite import first_nonfinite, first_nonfinite_gradient
 from lstm_sim.engine.trace import Trace, record
+
+EXIT_NONFINITE = 3
+"""The trace was written, but the run produced NaN or infinity somewhere."""
+EXIT_STATUS = (
+    "exit status: 0 written; 2 an error, nothing written (one line on stderr); "
+    f"{EXIT_NONFINITE} written, but the run or its gradients hold NaN or infinity (a "
+    "'note:' line on stderr names the first step, layer, quantity and unit)"
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -43,6 +53,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "Run one sequence through a model and write every intermediate quantity of "
             "every layer at every step to OUT (.npz arrays or a .csv table)."
         ),
+        epilog=EXIT_STATUS,
     )
     parser.add_argument("model", help=f"the model file ({', '.join(SUFFIXES)})")
     source = parser.add_mutually_exclusive_group(required=True)
@@ -176,6 +187,17 @@ def run(args: argparse.Namespace) -> int:
             "--grad through a clamped run is not supported: a clamp has no gradient, so the "
             "numbers would not be the model's; record the clamped run without --grad"
         )
+    check_output(
+        out,
+        {
+            "the model": args.model,
+            "--inputs": args.inputs,
+            "--text-file": args.text_file,
+            "--h0": args.h0,
+            "--c0": args.c0,
+            "--targets": args.targets,
+        },
+    )
     network = load_model(args.model, args.prefix, nonlinearity=args.nonlinearity)
     check_clamps(network, clamps)
     if args.dtype is not None:
@@ -192,17 +214,20 @@ def run(args: argparse.Namespace) -> int:
         inputs = read_tokens(network, text)
     h0 = None if args.h0 is None else _load_npy(args.h0, "h0")
     c0 = None if args.c0 is None else _load_npy(args.c0, "c0")
-    trace = record(network, inputs, h0, c0)
-    first = first_affected_step(clamps, trace.num_steps)
-    if first is not None:
-        rerun_with_clamps(network, trace, clamps, first)
-    elif clamps:
-        print("note: no clamp reaches a step of this sequence", file=sys.stderr)
-    grads = backpropagate(network, trace, args) if args.grad else None
+    # NumPy's overflow warnings name no step; report_nonfinite says where, once.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        trace = record(network, inputs, h0, c0)
+        first = first_affected_step(clamps, trace.num_steps)
+        if first is not None:
+            rerun_with_clamps(network, trace, clamps, first)
+        grads = backpropagate(network, trace, args) if args.grad else None
+    if clamps and first is None:
+        print("lstm-sim trace: note: no clamp reaches a step of this sequence", file=sys.stderr)
     extra = {"clamps": np.array([c.text for c in clamps], dtype=np.str_)} if clamps else {}
     if clamps and out.suffix.lower() == ".csv":
         print(
-            "note: a .csv holds no clamp specs; they are: " + "; ".join(args.clamps),
+            "lstm-sim trace: note: a .csv holds no clamp specs; they are: "
+            + "; ".join(args.clamps),
             file=sys.stderr,
         )
     write_trace(network, trace, out, grads, extra=extra)
@@ -211,7 +236,7 @@ def run(args: argparse.Namespace) -> int:
         f"{network.kind.upper()} layer(s) of {network.hidden_size} units"
     )
     print_breaks(conditions, trace, grads, first_only=args.first)
-    return 0
+    return report_nonfinite(trace, grads)
 
 
 def print_breaks(
@@ -228,3 +253,18 @@ def print_breaks(
     )
     for t, layer, index in found[:1] if first_only else found:
         print(f"break: t={t} layer={layer} {conditions[index].text}")
+
+
+def report_nonfinite(trace: Trace, grads: Gradients | None) -> int:
+    """A ``note:`` line on stderr for the first NaN or infinity of the run and of its
+    gradients; the exit status: 0, or :data:`EXIT_NONFINITE` when there was one."""
+    notes = []
+    first = first_nonfinite(trace)
+    if first is not None:
+        notes.append(f"the run produced NaN or infinity, first at {first.describe()}")
+    first_gradient = None if grads is None else first_nonfinite_gradient(grads)
+    if first_gradient is not None:
+        notes.append(f"the gradients hold NaN or infinity, first at {first_gradient.describe()}")
+    for note in notes:
+        print(f"lstm-sim trace: note: {note}; written as computed", file=sys.stderr)
+    return EXIT_NONFINITE if notes else 0

@@ -118,11 +118,21 @@ class FileActions(QObject):
     def export_svg(self) -> None:
         window = self.window
         path, _ = QFileDialog.getSaveFileName(window, "Export diagram", "cell.svg", "SVG (*.svg)")
-        if path:
+        if not path:
+            return
+        try:
             window.diagram.save_svg(path)
+        except OSError as err:
+            window.show_error("Cannot export the diagram", str(err))
 
     def export_png(self) -> None:
         window = self.window
         path, _ = QFileDialog.getSaveFileName(window, "Export diagram", "cell.png", "PNG (*.png)")
-        if path and not window.diagram.grab().save(path):
-            window.show_error("Cannot export the diagram", f"{path}: could not write a PNG there")
+        if not path:
+            return
+        from lstm_sim.gui.image_file import save_pixmap
+
+        try:
+            save_pixmap(window.diagram.grab(), path)
+        except OSError as err:
+            window.show_error("Cannot export the diagram", str(err))

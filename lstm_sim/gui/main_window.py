@@ -359,7 +359,10 @@ class MainWindow(QMainWindow):
 
     # -- dialogs -----------------------------------------------------------------------------
     def show_error(self, title: str, message: str) -> None:
-        QMessageBox.critical(self, title, message)
+        from lstm_sim.gui.error_dialog import elide
+
+        # Elided: a message quoting a broken file can run to millions of characters.
+        QMessageBox.critical(self, title, elide(message))
 
     def show_guide(self) -> None:
         """The What to watch panel, brought to the front (shown again if it was closed)."""

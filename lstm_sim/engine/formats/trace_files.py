@@ -12,6 +12,10 @@ token column for token input; per-sequence arrays (x, logits, probs) are in the 
 
 A what-if run (``trace --clamp``) also holds ``clamps`` (N,), the clamp specs as written.
 
+Both are written to a temporary file beside the target and renamed into place
+(:mod:`lstm_sim.engine.atomic_write`): an interrupted export leaves the previous file as
+it was.
+
 With gradients the .npz gains ``loss`` (a scalar), ``step_loss`` (T,), ``dh`` and, for an
 LSTM, ``dc`` (L, T, H), and ``grad.<name>`` for every parameter under its PyTorch name; the
 .csv gains ``dh`` and ``dc`` columns.
@@ -24,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lstm_sim.engine.atomic_write import atomic_write, atomic_write_text
 from lstm_sim.engine.backprop import Gradients
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import Trace
@@ -90,7 +95,7 @@ def write_csv(trace: Trace, path: Path, grads: Gradients | None = None) -> None:
     if trace.tokens is not None:
         header.insert(2, "token")
         values.insert(2, [trace.tokens[k] for k in t])
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with atomic_write_text(path) as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows(zip(*values, strict=True))
@@ -116,5 +121,6 @@ def write_trace(
         arrays = trace_arrays(network, trace)
         if grads is not None:
             arrays |= gradient_arrays(grads)
-        np.savez(out, **arrays, **(extra or {}))
+        with atomic_write(out) as handle:
+            np.savez(handle, **arrays, **(extra or {}))  # type: ignore[arg-type]
     return out
