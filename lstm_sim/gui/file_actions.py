@@ -71,7 +71,9 @@ class FileActions(QObject):
             return []
         stored = self.settings.value(RECENT_FILES_KEY, [])
         # QSettings gives back a bare string when a single value was stored.
-        return [stored] if isinstance(stored, str) else [str(p) for p in stored or []]
+        if isinstance(stored, str):
+            return [stored]
+        return [str(p) for p in stored] if isinstance(stored, list) else []
 
     def remember(self, path: str) -> None:
         """Put ``path`` first in File ▸ Recent files."""

@@ -37,11 +37,11 @@ from lstm_sim.gui.diagram import DiagramView
 from lstm_sim.gui.file_actions import FileActions
 from lstm_sim.gui.lazy_dock import LazyDock
 from lstm_sim.gui.open_commands import OpenCommands
-from lstm_sim.gui.panels.elided_label import ElidedLabel
 from lstm_sim.gui.panels.equation_panel import EquationPanel
 from lstm_sim.gui.panels.input_panel import InputPanel
 from lstm_sim.gui.panels.scenario_picker import description_html
 from lstm_sim.gui.panels.session_controls import SessionControls
+from lstm_sim.gui.panels.status_line import StatusLine
 from lstm_sim.gui.panels.token_strip import TokenStrip
 from lstm_sim.gui.plots import GateHeatmaps, StatePlot
 from lstm_sim.gui.session_link import follow_theme, subscribe
@@ -112,7 +112,9 @@ class MainWindow(QMainWindow):
         self.menus = self.commands.build_menus(self.menuBar(), MENUS)
         self.files = FileActions(self, self.menus["recent"], settings)
         self.opening = OpenCommands(self)
-        self._build_status_bar()
+        self.status_line = StatusLine(session, self.statusBar())
+        self.source_label = self.status_line.source_label
+        self.position_label = self.status_line.position_label
 
         self.controller.playing_changed.connect(self._on_playing_changed)
         self._unsubscribe = subscribe(self, session)
@@ -198,13 +200,14 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, steps)
         view = QToolBar("View", self)
         view.setObjectName("view")
-        for label, widget in (
+        labelled: tuple[tuple[str, QWidget], ...] = (
             ("Speed", controls.speed),
             ("Layer", controls.layer_box),
             ("Unit", controls.unit_box),
-        ):
+        )
+        for label, control in labelled:
             view.addWidget(QLabel(f" {label} "))
-            view.addWidget(widget)
+            view.addWidget(control)
         view.addSeparator()
         self.commands.fill(view, VIEW_TOOLBAR)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, view)
@@ -220,16 +223,6 @@ class MainWindow(QMainWindow):
     @property
     def demos_menu(self) -> QMenu:
         return self.menus["demos"]
-
-    def _build_status_bar(self) -> None:
-        # A long title or path is elided rather than widening the window or being cut.
-        self.source_label = ElidedLabel()
-        self.position_label = QLabel()
-        self.phase_label = QLabel()
-        status = self.statusBar()
-        status.addWidget(self.source_label, 1)
-        status.addPermanentWidget(self.position_label)
-        status.addPermanentWidget(self.phase_label)
 
     # -- views built after the first frame ----------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -276,22 +269,9 @@ class MainWindow(QMainWindow):
 
     # -- following the state -----------------------------------------------------------------
     def _sync_with_session(self) -> None:
-        net = self.session.network
-        title = self.session.title or Path(net.source).name
+        title = self.session.title or Path(self.session.network.source).name
         self.setWindowTitle(f"{title} — lstm-sim")
-        self.source_label.setText(
-            f"{title}: {net.kind.upper()} · {net.num_layers} layer(s) · H = {net.hidden_size}"
-            f" · D = {net.input_size} · {net.source}"
-        )
-        self.source_label.setToolTip(f"{title}\n{net.source}")
         self._on_history_changed()
-        self._show_cursor()
-
-    def _show_cursor(self) -> None:
-        session = self.session
-        self.position_label.setText(f"t = {session.t} / {session.num_steps - 1}")
-        phase = session.phases[session.phase]
-        self.phase_label.setText(f"phase {session.phase + 1}/{len(session.phases)}: {phase.title}")
 
     def _raise_main_dock(self) -> None:
         """Predictions for a model with a readout, else the gates."""
@@ -302,9 +282,6 @@ class MainWindow(QMainWindow):
         self.controller.pause()
         self._sync_with_session()
         self._raise_main_dock()
-
-    def _on_cursor_changed(self, t: int, phase: int) -> None:
-        self._show_cursor()
 
     def _on_history_changed(self) -> None:
         self.action("undo").setEnabled(self.session.can_undo)
@@ -400,8 +377,11 @@ class MainWindow(QMainWindow):
         for unfollow in self._unfollow:
             unfollow()
         self._unfollow.clear()
-        for view in (*views, self.controls, self.opening):
+        for view in views:
             view.detach()
+        self.controls.detach()
+        self.opening.detach()
+        self.status_line.detach()
         if self._owns_state:
             self.state.detach()
         super().closeEvent(event)

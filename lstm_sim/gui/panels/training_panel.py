@@ -9,9 +9,11 @@ trainer in a :class:`TrainingWorker` thread, whose reports it hands to the job.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
+from psygnal import SignalInstance
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
@@ -70,7 +72,7 @@ class TrainingPanel(QWidget):
         self._closed = False
         self._build()
         self._pacer = FramePacer(self._redraw_curve, self)
-        self._links = [
+        self._links: list[tuple[SignalInstance, Callable[..., object]]] = [
             (job.state_changed, self._on_state_changed),
             (job.progressed, self._on_progress),
             (job.result_changed, self._update_controls),
@@ -220,7 +222,7 @@ class TrainingPanel(QWidget):
         )
         config = scenario.train_config
         self.source_label.setText(
-            f"<b>Corpus</b>: {html.escape(scenario.training.corpus, quote=False)}, {size}."
+            f"<b>Corpus</b>: {html.escape(scenario.recipe.corpus, quote=False)}, {size}."
         )
         self.source_label.setToolTip(
             f"The training data of '{scenario.title}', drawn as for the shipped model (seed "
