@@ -1,5 +1,5 @@
 """How the window shows the session, Qt-free: the colour theme, reduced motion, the
-playback speed and the "no spoilers" option. One object per window; every view that
+playback speed and the "no spoilers" option (not yet read by any view). One object per window; every view that
 depends on a setting reads it here and follows its signal, none keeps a copy."""
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ class ViewSettings:
 
     @property
     def no_spoilers(self) -> bool:
-        """Show only the steps up to the cursor (the presentation mode's option)."""
+        """Whether views show only the steps up to the cursor. No view reads it yet: it is
+        the state the presentation mode's "no spoilers" option sets and its plots follow."""
         return self._no_spoilers
 
     @no_spoilers.setter
