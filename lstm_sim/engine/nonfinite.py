@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lstm_sim.engine.backprop import Gradients
 from lstm_sim.engine.network import GATES
-from lstm_sim.engine.trace import Trace
+
+if TYPE_CHECKING:  # the window imports this at start; it needs neither module's code
+    from lstm_sim.engine.backprop import Gradients
+    from lstm_sim.engine.trace import Trace
 
 READOUT_LAYER = 1 << 30
 """Sorts the readout (logits, probs) after every layer of its step."""
