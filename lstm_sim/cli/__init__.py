@@ -27,9 +27,16 @@ from lstm_sim.cli import gui
 
 
 def _subcommands() -> dict[str, ModuleType]:
-    from lstm_sim.cli import info, scenarios, trace, train
+    from lstm_sim.cli import diff, info, scenarios, tour, trace, train
 
-    return {"info": info, "scenarios": scenarios, "trace": trace, "train": train}
+    return {
+        "diff": diff,
+        "info": info,
+        "scenarios": scenarios,
+        "tour": tour,
+        "trace": trace,
+        "train": train,
+    }
 
 
 class CommandError(Exception):

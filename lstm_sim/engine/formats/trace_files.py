@@ -10,6 +10,8 @@ with a readout ``logits`` (T, V) and, for softmax, ``probs`` (T, V); with a voca
 The .csv has one row per (layer, step, unit) and a column per per-unit quantity, with a
 token column for token input; per-sequence arrays (x, logits, probs) are in the .npz only.
 
+A what-if run (``trace --clamp``) also holds ``clamps`` (N,), the clamp specs as written.
+
 Both are written to a temporary file beside the target and renamed into place
 (:mod:`lstm_sim.engine.atomic_write`): an interrupted export leaves the previous file as
 it was.
@@ -100,10 +102,15 @@ def write_csv(trace: Trace, path: Path, grads: Gradients | None = None) -> None:
 
 
 def write_trace(
-    network: Network, trace: Trace, path: str | Path, grads: Gradients | None = None
+    network: Network,
+    trace: Trace,
+    path: str | Path,
+    grads: Gradients | None = None,
+    extra: dict[str, np.ndarray] | None = None,
 ) -> Path:
     """Write ``trace`` (recorded through ``network``) to a .npz or .csv file, chosen by the
-    suffix of ``path``; returns the path written."""
+    suffix of ``path``; returns the path written. ``extra`` arrays (e.g. the ``clamps`` of
+    a what-if run, as unicode) join a .npz under their own names."""
     out = Path(path)
     suffix = out.suffix.lower()
     if suffix not in TRACE_SUFFIXES:
@@ -115,5 +122,5 @@ def write_trace(
         if grads is not None:
             arrays |= gradient_arrays(grads)
         with atomic_write(out) as handle:
-            np.savez(handle, **arrays)  # type: ignore[arg-type]
+            np.savez(handle, **arrays, **(extra or {}))  # type: ignore[arg-type]
     return out
