@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QLabel, QStatusBar
 
-from lstm_sim.engine.nonfinite import first_nonfinite
+from lstm_sim.engine.nonfinite import NonFinite, first_nonfinite
 from lstm_sim.gui.plots.trace_plot import MARKER_COLOR, TracePlotWidget
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
@@ -29,15 +29,20 @@ class NonFiniteMarker:
         self.label.setStyleSheet(f"color: {MARKER_COLOR}; font-weight: bold")
         self.label.setVisible(False)
         status_bar.addPermanentWidget(self.label)
+        self.found: NonFinite | None = None
         self._unsubscribe = subscribe(self, session)
         self.update()
 
     def detach(self) -> None:
         self._unsubscribe()
 
-    def update(self) -> None:
-        """Find the first NaN or infinity of the trace and show it, or hide the notice."""
-        found = first_nonfinite(self.session.trace)
+    def update(self, start: int = 0) -> None:
+        """Find the first NaN or infinity of the trace, whose steps before ``start`` are
+        as they were, and show it, or hide the notice."""
+        if self.found is not None and self.found.step is not None and self.found.step < start:
+            return  # still the first: nothing before start changed
+        # Steps before start were searched before and held no NaN or infinity.
+        self.found = found = first_nonfinite(self.session.trace, start)
         if found is None:
             self.label.setVisible(False)
             self.label.clear()
@@ -55,4 +60,4 @@ class NonFiniteMarker:
         self.update()
 
     def _on_trace_changed(self, start: int) -> None:
-        self.update()
+        self.update(start)

@@ -43,3 +43,21 @@ def test_the_first_non_finite_step_is_in_the_status_bar_and_on_the_plots(
         m.isVisible() for m in window.state_plot.markers.values()
     )
     assert not any(m.isVisible() for m in window.gate_heatmaps.markers.values())
+
+
+def test_an_edit_searches_only_the_steps_it_reran(qtbot, make_window, settle, numeric_session):
+    window = make_window(numeric_session)
+    session, label = window.session, window.nonfinite.label
+    assert not label.isVisible()
+    session.trace.c_all[1, 3, 2] = np.nan  # c_2 of layer 1, unit 2
+    session.trace_changed.emit(2)
+    assert label.text() == "First NaN/inf: step 2, layer 1, c unit 2 = nan"
+    assert window.nonfinite.found is not None and window.nonfinite.found.step == 2
+    session.trace.h_all[0, 5, 0] = np.inf  # a later step: the first is still step 2
+    session.trace_changed.emit(4)
+    assert label.text() == "First NaN/inf: step 2, layer 1, c unit 2 = nan"
+    session.trace.c_all[1, 3, 2] = 0.0
+    session.trace_changed.emit(1)
+    assert label.text() == "First NaN/inf: step 4, layer 0, h unit 0 = inf"
+    settle(window)
+    assert all(m.value() == 4 for m in window.state_plot.markers.values())
