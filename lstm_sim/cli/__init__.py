@@ -27,10 +27,11 @@ from lstm_sim.cli import gui
 
 
 def _subcommands() -> dict[str, ModuleType]:
-    from lstm_sim.cli import diff, info, scenarios, tour, trace, train
+    from lstm_sim.cli import diff, export, info, scenarios, tour, trace, train
 
     return {
         "diff": diff,
+        "export": export,
         "info": info,
         "scenarios": scenarios,
         "tour": tour,

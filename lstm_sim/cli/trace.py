@@ -180,6 +180,13 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--out {out}: expected a file ending in .npz or .csv")
     if args.targets is not None and not args.grad:
         raise CommandError("--targets is used only with --grad")
+    conditions = [parse_expression(text) for text in args.breaks]
+    clamps = [parse_clamp(text) for text in args.clamps]
+    if clamps and args.grad:
+        raise CommandError(
+            "--grad through a clamped run is not supported: a clamp has no gradient, so the "
+            "numbers would not be the model's; record the clamped run without --grad"
+        )
     check_output(
         out,
         {
@@ -191,13 +198,6 @@ def run(args: argparse.Namespace) -> int:
             "--targets": args.targets,
         },
     )
-    conditions = [parse_expression(text) for text in args.breaks]
-    clamps = [parse_clamp(text) for text in args.clamps]
-    if clamps and args.grad:
-        raise CommandError(
-            "--grad through a clamped run is not supported: a clamp has no gradient, so the "
-            "numbers would not be the model's; record the clamped run without --grad"
-        )
     network = load_model(args.model, args.prefix, nonlinearity=args.nonlinearity)
     check_clamps(network, clamps)
     if args.dtype is not None:
@@ -220,13 +220,14 @@ def run(args: argparse.Namespace) -> int:
         first = first_affected_step(clamps, trace.num_steps)
         if first is not None:
             rerun_with_clamps(network, trace, clamps, first)
-        elif clamps:
-            print("note: no clamp reaches a step of this sequence", file=sys.stderr)
         grads = backpropagate(network, trace, args) if args.grad else None
+    if clamps and first is None:
+        print("lstm-sim trace: note: no clamp reaches a step of this sequence", file=sys.stderr)
     extra = {"clamps": np.array([c.text for c in clamps], dtype=np.str_)} if clamps else {}
     if clamps and out.suffix.lower() == ".csv":
         print(
-            "note: a .csv holds no clamp specs; they are: " + "; ".join(args.clamps),
+            "lstm-sim trace: note: a .csv holds no clamp specs; they are: "
+            + "; ".join(args.clamps),
             file=sys.stderr,
         )
     write_trace(network, trace, out, grads, extra=extra)
@@ -236,21 +237,6 @@ def run(args: argparse.Namespace) -> int:
     )
     print_breaks(conditions, trace, grads, first_only=args.first)
     return report_nonfinite(trace, grads)
-
-
-def report_nonfinite(trace: Trace, grads: Gradients | None) -> int:
-    """A ``note:`` line on stderr for the first NaN or infinity of the run and of its
-    gradients; the exit status: 0, or :data:`EXIT_NONFINITE` when there was one."""
-    notes = []
-    first = first_nonfinite(trace)
-    if first is not None:
-        notes.append(f"the run produced NaN or infinity, first at {first.describe()}")
-    first_gradient = None if grads is None else first_nonfinite_gradient(grads)
-    if first_gradient is not None:
-        notes.append(f"the gradients hold NaN or infinity, first at {first_gradient.describe()}")
-    for note in notes:
-        print(f"note: {note}; written as computed", file=sys.stderr)
-    return EXIT_NONFINITE if notes else 0
 
 
 def print_breaks(
@@ -267,3 +253,18 @@ def print_breaks(
     )
     for t, layer, index in found[:1] if first_only else found:
         print(f"break: t={t} layer={layer} {conditions[index].text}")
+
+
+def report_nonfinite(trace: Trace, grads: Gradients | None) -> int:
+    """A ``note:`` line on stderr for the first NaN or infinity of the run and of its
+    gradients; the exit status: 0, or :data:`EXIT_NONFINITE` when there was one."""
+    notes = []
+    first = first_nonfinite(trace)
+    if first is not None:
+        notes.append(f"the run produced NaN or infinity, first at {first.describe()}")
+    first_gradient = None if grads is None else first_nonfinite_gradient(grads)
+    if first_gradient is not None:
+        notes.append(f"the gradients hold NaN or infinity, first at {first_gradient.describe()}")
+    for note in notes:
+        print(f"lstm-sim trace: note: {note}; written as computed", file=sys.stderr)
+    return EXIT_NONFINITE if notes else 0

@@ -42,7 +42,7 @@ def test_trace_writes_the_run_and_names_where_it_overflowed(overflowing_model, s
     assert captured.out.startswith(f"wrote {out}")
     notes = captured.err.splitlines()
     assert notes == [
-        "note: the run produced NaN or infinity, first at step 3, layer 0, "
+        "lstm-sim trace: note: the run produced NaN or infinity, first at step 3, layer 0, "
         "pre_f unit 1 = inf; written as computed"
     ]
     if suffix == ".npz":
@@ -72,7 +72,7 @@ def test_trace_grad_names_the_first_non_finite_loss(tmp_path, capsys):
         first = int(np.argmin(np.isfinite(npz["step_loss"])))
         assert not np.isfinite(npz["loss"]) and first < step  # h² overflows before h
     assert err[1] == (
-        "note: the gradients hold NaN or infinity, first at "
+        "lstm-sim trace: note: the gradients hold NaN or infinity, first at "
         f"step {first}, step_loss unit 0 = inf; written as computed"
     )
 
