@@ -36,6 +36,7 @@ from lstm_sim.gui.controller import PlaybackController
 from lstm_sim.gui.diagram import DiagramView
 from lstm_sim.gui.file_actions import FileActions
 from lstm_sim.gui.lazy_dock import LazyDock
+from lstm_sim.gui.nonfinite_marker import NonFiniteMarker
 from lstm_sim.gui.open_commands import OpenCommands
 from lstm_sim.gui.panels.equation_panel import EquationPanel
 from lstm_sim.gui.panels.input_panel import InputPanel
@@ -115,6 +116,8 @@ class MainWindow(QMainWindow):
         self.status_line = StatusLine(session, self.statusBar())
         self.source_label = self.status_line.source_label
         self.position_label = self.status_line.position_label
+        plots = (self.state_plot, self.gate_heatmaps)
+        self.nonfinite = NonFiniteMarker(session, self.statusBar(), plots)
 
         self.controller.playing_changed.connect(self._on_playing_changed)
         self._unsubscribe = subscribe(self, session)
@@ -369,6 +372,7 @@ class MainWindow(QMainWindow):
         self.controller.pause()
         self.diagram.finish_animation()
         views = [self.equation, self.state_plot, self.gate_heatmaps, self.inputs, self.token_strip]
+        views.append(self.nonfinite)
         if self.views_built:
             self.training.shutdown()
         if self.predictions is not None:
