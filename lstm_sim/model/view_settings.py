@@ -1,6 +1,7 @@
 """How the window shows the session, Qt-free: the colour theme, reduced motion, the
-playback speed and the "no spoilers" option (not yet read by any view). One object per window; every view that
-depends on a setting reads it here and follows its signal, none keeps a copy."""
+playback speed and the "no spoilers" option (not yet read by any view). One object per
+window; every view that depends on a setting reads it here and follows its signal, none
+keeps a copy."""
 
 from __future__ import annotations
 
