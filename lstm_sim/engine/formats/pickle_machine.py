@@ -195,9 +195,8 @@ class PickleMachine:
                 f"the pickle nests tuples deeper than {self._limits.max_tuple_depth} levels"
             )
         made = tuple(items)
-        if depth > 1:
-            self._own_new(made)
-            self._tuple_depth[id(made)] = depth
+        self._own_new(made)
+        self._tuple_depth[id(made)] = depth
         return made
 
     def _memo_index(self, index: int) -> int:
@@ -244,9 +243,8 @@ class PickleMachine:
         run = self._calls.get(func.qualified_name)
         if run is None:
             raise RefusedPickle(
-                f"refused to load: its pickle asks for {func.qualified_name}, which a saved "
-                "model never needs (it could run code); only tensors, dicts and module "
-                "records are read"
+                f"refused to load: its pickle calls {func.qualified_name}, which a saved "
+                "model never needs (it could run code)"
             )
         if type(args) is not tuple:
             raise ModelFileError(f"the pickle calls {func.qualified_name} with {_describe(args)}")

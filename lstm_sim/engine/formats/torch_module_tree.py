@@ -73,11 +73,16 @@ class _ClassFacts:
     constants: dict[str, OptionValue] = field(default_factory=dict)
 
 
+_NOT_LITERAL = object()
+
+
 def _literal(node: ast.expr) -> Any:
+    """The value a literal expression spells, or ``_NOT_LITERAL`` for anything else (a
+    call, a name): nothing is evaluated."""
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
-        return None
+        return _NOT_LITERAL
 
 
 def _recurrent_call(function: ast.FunctionDef) -> dict[str, OptionValue]:

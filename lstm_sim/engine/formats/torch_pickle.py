@@ -314,10 +314,11 @@ class _TorchArchive:
         if numel < 0:
             raise ModelFileError(f"storage {entry} has a negative size {numel}")
         nbytes = numel * dtype.itemsize
-        widened = numel * 4 if storage_type.name == "BFloat16Storage" else nbytes
-        self._budget.store(widened, entry)
         held = self._archive.getinfo(entry).file_size
         if held >= nbytes:
+            self._budget.store(
+                numel * 4 if storage_type.name == "BFloat16Storage" else nbytes, entry
+            )
             with self._archive.open(entry) as member:
                 held = len(raw := member.read(nbytes))
         if held < nbytes:
@@ -347,9 +348,9 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
         ) from None
 
 
-def _looks_whole_module(pickled: bytes, archive: _TorchArchive) -> bool:
+def _looks_whole_module(pickled: bytes) -> bool:
     """Whether a pickle that could not be read saved a module rather than a state_dict."""
-    return b"torch.nn.modules" in pickled or archive.code("__torch__") is not None
+    return b"torch.nn.modules" in pickled or b"__torch__" in pickled
 
 
 def _describe(obj: Any) -> str:
@@ -375,7 +376,7 @@ def read_torch_contents(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Mo
             except RefusedPickle as err:
                 hint = f"; a whole-module file: {RESAVE_HINT}"
                 raise RefusedPickle(
-                    f"{err}{hint if _looks_whole_module(pickled, archive) else ''}"
+                    f"{err}{hint if _looks_whole_module(pickled) else ''}"
                 ) from None
             except ModelFileError as err:
                 raise ModelFileError(f"its data.pkl could not be read: {err}") from None
