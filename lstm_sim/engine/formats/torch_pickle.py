@@ -13,7 +13,8 @@ rebuilds, each making fresh values for this load:
   strided view of a storage; the view is checked against the storage before any array is
   made, and may not hold more elements than its storage);
 - ``torch._utils._rebuild_parameter(data, ...)`` (an ``nn.Parameter``, i.e. its data);
-- ``collections.OrderedDict``, ``builtins.set`` (a module's hooks and buffer names);
+- ``collections.OrderedDict``, ``builtins.set``, ``torch.Size`` (a module's hooks,
+  buffer names and shapes);
 - TorchScript's ``torch.jit._pickle`` type tags and typed lists;
 - a storage is the persistent id ``("storage", torch.<Type>Storage, key, location, numel)``.
 
@@ -206,6 +207,13 @@ def _typed_list(items: Any) -> list[Any]:
     return list(items)
 
 
+def _size(values: Any) -> tuple[int, ...]:
+    """``torch.Size((2, 3))``, a shape a module kept as an attribute: a tuple of ints."""
+    if type(values) not in (tuple, list) or not all(type(n) is int for n in values):
+        raise ModelFileError("a torch.Size is built from something other than ints")
+    return tuple(values)
+
+
 def _calls(budget: _Budget) -> dict[str, Caller]:
     """What REDUCE may run in this load, by the global's qualified name."""
     rebuild_tensor = _tensor_rebuilder(budget)
@@ -232,6 +240,7 @@ def _calls(budget: _Budget) -> dict[str, Caller]:
         **tensor_calls,
         "torch._tensor._rebuild_from_type_v2": rebuild_from_type,
         "collections.OrderedDict": _ordered_dict,
+        "torch.Size": _size,
         "builtins.set": _frozen_set,
         "__builtin__.set": _frozen_set,
         "torch.jit._pickle.restore_type_tag": _type_tagged,
@@ -385,7 +394,11 @@ def read_torch_contents(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Mo
                 raise ModelFileError(
                     f"its data.pkl could not be read as a state_dict: {type(err).__name__}"
                 ) from None
-            contents = contents_from_pickle(obj, archive.code)
+            try:
+                contents = contents_from_pickle(obj, archive.code)
+            except ModelFileError as err:
+                hint = f"; {RESAVE_HINT}" if _looks_whole_module(pickled) else ""
+                raise ModelFileError(f"{err}{hint}") from None
     except ModelFileError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as err:
