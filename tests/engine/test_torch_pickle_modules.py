@@ -212,3 +212,17 @@ def test_live_rnn_nonlinearity_from_every_whole_form(torch: ModuleType, tmp_path
         assert net.nonlinearity == "relu", how
         h = record(net, x.numpy()).h
         np.testing.assert_allclose(h[:, -1], h_last.numpy(), rtol=0, atol=1e-12, err_msg=how)
+
+
+@pytest.mark.parametrize("protocol", [1, 2, 3, 4, 5])
+def test_live_every_pickle_protocol(torch: ModuleType, tmp_path: Path, protocol: int) -> None:
+    """torch.save's pickle_protocol: copyreg objects (1), NEWOBJ (2), framing and
+    STACK_GLOBAL (4, 5) all give the same tensors and tree."""
+    torch.manual_seed(protocol)
+    model = torch.nn.Sequential(torch.nn.LSTM(2, 3, batch_first=True), torch.nn.LayerNorm(3))
+    torch.save(model, tmp_path / "m.pt", pickle_protocol=protocol)
+    contents = read_torch_contents(tmp_path / "m.pt")
+    _assert_same_tensors(contents.state_dict, {k: v.numpy() for k, v in model.state_dict().items()})
+    modules = _by_path(contents)
+    assert [modules[p].type_name for p in ("", "0", "1")] == ["Sequential", "LSTM", "LayerNorm"]
+    assert modules["0"].options["batch_first"] is True

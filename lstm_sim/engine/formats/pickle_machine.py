@@ -249,8 +249,8 @@ class PickleMachine:
         if type(args) is not tuple:
             raise ModelFileError(f"the pickle calls {func.qualified_name} with {_describe(args)}")
         result = run(*args)
-        if type(result) in (dict, list):
-            self._own_new(result)
+        if type(result) in (dict, list) or isinstance(result, ObjectRecord):
+            self._own_new(result)  # the caller made it fresh, for this load alone
         return result
 
     def _build(self, target: Any, state: Any) -> None:

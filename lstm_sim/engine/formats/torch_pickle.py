@@ -176,7 +176,7 @@ def _ordered_dict(*args: Any) -> dict[Any, Any]:
         if len(args) > 1 or type(pairs) is not list:
             raise ModelFileError("an OrderedDict is built from something other than a list")
         for pair in pairs:
-            if type(pair) is not tuple or len(pair) != 2:
+            if type(pair) not in (tuple, list) or len(pair) != 2:
                 raise ModelFileError("an OrderedDict is built from something other than pairs")
             try:
                 made[pair[0]] = pair[1]
@@ -214,6 +214,15 @@ def _size(values: Any) -> tuple[int, ...]:
     return tuple(values)
 
 
+def _reconstructor(cls: Any, base: Any, state: Any) -> ObjectRecord:
+    """Protocols 0 and 1 construct a plain object by ``copyreg._reconstructor(cls,
+    object, None)``: an inert record of ``cls``, as NEWOBJ gives in protocol 2."""
+    plain = isinstance(base, GlobalRef) and base.name == "object" and state is None
+    if not (isinstance(cls, GlobalRef) and plain):
+        raise RefusedPickle("refused to load: its pickle reconstructs an object from a base")
+    return ObjectRecord(cls)
+
+
 def _calls(budget: _Budget) -> dict[str, Caller]:
     """What REDUCE may run in this load, by the global's qualified name."""
     rebuild_tensor = _tensor_rebuilder(budget)
@@ -241,6 +250,8 @@ def _calls(budget: _Budget) -> dict[str, Caller]:
         "torch._tensor._rebuild_from_type_v2": rebuild_from_type,
         "collections.OrderedDict": _ordered_dict,
         "torch.Size": _size,
+        "copyreg._reconstructor": _reconstructor,
+        "copy_reg._reconstructor": _reconstructor,
         "builtins.set": _frozen_set,
         "__builtin__.set": _frozen_set,
         "torch.jit._pickle.restore_type_tag": _type_tagged,
