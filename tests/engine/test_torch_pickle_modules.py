@@ -226,3 +226,34 @@ def test_live_every_pickle_protocol(torch: ModuleType, tmp_path: Path, protocol:
     modules = _by_path(contents)
     assert [modules[p].type_name for p in ("", "0", "1")] == ["Sequential", "LSTM", "LayerNorm"]
     assert modules["0"].options["batch_first"] is True
+
+
+def _bias_free_blocks(torch: ModuleType) -> Any:
+    class Blocks(torch.nn.Module):  # type: ignore[misc, name-defined]
+        def __init__(self) -> None:
+            super().__init__()
+            self.lin = torch.nn.Linear(2, 3, bias=False)
+            self.blocks = torch.nn.ModuleList([torch.nn.LayerNorm(3, bias=False), torch.nn.ReLU()])
+
+        def forward(self, x):  # type: ignore[no-untyped-def]
+            x = self.lin(x)
+            for block in self.blocks:
+                x = block(x)
+            return x
+
+    Blocks.__qualname__ = Blocks.__name__  # importable from here, as above
+    globals()["Blocks"] = Blocks
+    torch.manual_seed(13)
+    return Blocks()
+
+
+@pytest.mark.parametrize("how", ["whole", "script", "trace"])
+def test_live_absent_biases_and_module_lists(torch: ModuleType, tmp_path: Path, how: str) -> None:
+    model = _bias_free_blocks(torch)
+    _save(torch, model, how, tmp_path / "b.pt", torch.zeros(2))
+    contents = read_torch_contents(tmp_path / "b.pt")
+    _assert_same_tensors(contents.state_dict, {k: v.numpy() for k, v in model.state_dict().items()})
+    modules = _by_path(contents)
+    assert modules["blocks"].children == ("0", "1")
+    kinds = [modules[p].type_name for p in ("lin", "blocks", "blocks.0", "blocks.1")]
+    assert kinds == ["Linear", "ModuleList", "LayerNorm", "ReLU"]

@@ -229,7 +229,8 @@ class _Walker:
                 names = [k for k, v in state.items() if isinstance(v, np.ndarray)]
             else:
                 names = [n for n in facts.parameters + facts.buffers if n in state]
-            tensors = [(k, state[k]) for k in names]
+            # A bias=False module lists its bias as a parameter holding None.
+            tensors = [(k, state[k]) for k in names if state[k] is not None]
             children = [
                 (k, v)
                 for k, v in state.items()
