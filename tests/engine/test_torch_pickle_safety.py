@@ -57,7 +57,11 @@ def _storage(key: str, numel: int, kind: str = "FloatStorage") -> bytes:
 
 
 def _int(value: int) -> bytes:
-    return b"J" + struct.pack("<i", value)
+    """BININT, or LONG1 beyond 32 bits."""
+    if -(2**31) <= value < 2**31:
+        return b"J" + struct.pack("<i", value)
+    raw = value.to_bytes(9, "little", signed=True)
+    return b"\x8a\x09" + raw
 
 
 def _ints(*values: int) -> bytes:
@@ -211,7 +215,7 @@ def test_stride_zero_bomb(tmp_path: Path) -> None:
         ((2**31 - 1,), (0,), 0, "repeats elements: 2147483647 from a storage of 4"),
         ((4,), (1,), 1, "reaches element 4, but its storage holds 4"),
         ((2, 2), (-1, 1), 0, "do not fit"),
-        ((0, 2**31 - 1), (1, 1), 0, "larger than its storage"),
+        ((0, 2**62), (1, 1), 0, "beyond any real tensor"),
     ],
 )
 def test_views_are_checked_against_their_storage(
@@ -221,6 +225,12 @@ def test_views_are_checked_against_their_storage(
     path = _torch_zip(tmp_path / "view.pt", pickled, {"0": np.ones(4, "<f4").tobytes()})
     with pytest.raises(ModelFileError, match=message):
         read_torch_file(path)
+
+
+def test_empty_tensors_need_no_storage(tmp_path: Path) -> None:
+    pickled = _state_dict(w=_tensor(_storage("0", 0), 0, (0, 5), (5, 1)))
+    path = _torch_zip(tmp_path / "empty.pt", pickled, {"0": b""})
+    assert read_torch_file(path)["w"].shape == (0, 5)
 
 
 def test_storage_sizes_are_bounded_before_reading(tmp_path: Path) -> None:

@@ -75,6 +75,7 @@ _STORAGE_DTYPES = {
 
 _STORAGE_KEY = re.compile(r"[A-Za-z0-9_]{1,64}")
 _MAX_DIMS = 32
+_MAX_DIM_SIZE = 2**40
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,10 +136,10 @@ def _tensor_rebuilder(budget: _Budget) -> Caller:
         values = storage.values
         if len(size) != len(stride) or any(n < 0 for n in size) or any(s < 0 for s in stride):
             raise ModelFileError(f"a tensor has size {size} and stride {stride}, which do not fit")
+        if any(n > _MAX_DIM_SIZE for n in size):
+            raise ModelFileError(f"a tensor has size {size}, beyond any real tensor")
         numel = prod(size)
         if numel == 0:
-            if any(n > values.size for n in size):
-                raise ModelFileError(f"an empty tensor has size {size}, larger than its storage")
             return np.zeros(size, values.dtype)
         last = offset + sum((n - 1) * s for n, s in zip(size, stride, strict=True))
         if offset < 0 or last >= values.size:
@@ -412,7 +413,8 @@ def read_torch_contents(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Mo
                 raise ModelFileError(f"{err}{hint}") from None
     except ModelFileError:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as err:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as err:
+        # What zipfile raises for a damaged, encrypted or oddly compressed member.
         raise ModelFileError(f"its zip could not be read: {type(err).__name__}: {err}") from None
     if not contents.state_dict:
         hint = f"; {RESAVE_HINT}" if contents.modules else ""
