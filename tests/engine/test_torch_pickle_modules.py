@@ -257,3 +257,16 @@ def test_live_absent_biases_and_module_lists(torch: ModuleType, tmp_path: Path, 
     assert modules["blocks"].children == ("0", "1")
     kinds = [modules[p].type_name for p in ("lin", "blocks", "blocks.0", "blocks.1")]
     assert kinds == ["Linear", "ModuleList", "LayerNorm", "ReLU"]
+
+
+def test_live_unreadable_whole_module_says_how_to_resave(torch: ModuleType, tmp_path: Path) -> None:
+    holder = torch.nn.Module()
+    holder.lstm = torch.nn.LSTM(2, 3)
+    holder.tag = b"\x00\xff"  # protocol 2 pickles bytes through _codecs.encode: readable
+    torch.save(holder, tmp_path / "bytes.pt")
+    state = read_torch_contents(tmp_path / "bytes.pt").state_dict
+    assert list(state) == [k for k, _ in holder.state_dict().items()]
+    holder.table = np.arange(3)  # a NumPy array pickles as a call into NumPy: refused
+    torch.save(holder, tmp_path / "numpy.pt")
+    with pytest.raises(ValueError, match=r"refused to load.*numpy.*torch\.save\(model\.state_dict"):
+        load_model(tmp_path / "numpy.pt")

@@ -13,8 +13,8 @@ rebuilds, each making fresh values for this load:
   strided view of a storage; the view is checked against the storage before any array is
   made, and may not hold more elements than its storage);
 - ``torch._utils._rebuild_parameter(data, ...)`` (an ``nn.Parameter``, i.e. its data);
-- ``collections.OrderedDict``, ``builtins.set``, ``torch.Size`` (a module's hooks,
-  buffer names and shapes);
+- ``collections.OrderedDict``, ``builtins.set``, ``torch.Size``, ``_codecs.encode``
+  (a module's hooks, buffer names, shapes and bytes);
 - TorchScript's ``torch.jit._pickle`` type tags and typed lists;
 - a storage is the persistent id ``("storage", torch.<Type>Storage, key, location, numel)``.
 
@@ -224,6 +224,16 @@ def _reconstructor(cls: Any, base: Any, state: Any) -> ObjectRecord:
     return ObjectRecord(cls)
 
 
+def _latin1_bytes(text: Any, encoding: Any) -> bytes:
+    """Protocol 2 pickles ``bytes`` as ``_codecs.encode(text, 'latin1')``."""
+    if type(text) is not str or encoding not in ("latin1", "latin-1"):
+        raise ModelFileError("bytes are built from something other than latin-1 text")
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ModelFileError("bytes are built from text outside latin-1") from None
+
+
 def _calls(budget: _Budget) -> dict[str, Caller]:
     """What REDUCE may run in this load, by the global's qualified name."""
     rebuild_tensor = _tensor_rebuilder(budget)
@@ -251,6 +261,7 @@ def _calls(budget: _Budget) -> dict[str, Caller]:
         "torch._tensor._rebuild_from_type_v2": rebuild_from_type,
         "collections.OrderedDict": _ordered_dict,
         "torch.Size": _size,
+        "_codecs.encode": _latin1_bytes,
         "copyreg._reconstructor": _reconstructor,
         "copy_reg._reconstructor": _reconstructor,
         "builtins.set": _frozen_set,
