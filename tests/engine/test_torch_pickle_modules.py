@@ -270,3 +270,13 @@ def test_live_unreadable_whole_module_says_how_to_resave(torch: ModuleType, tmp_
     torch.save(holder, tmp_path / "numpy.pt")
     with pytest.raises(ValueError, match=r"refused to load.*numpy.*torch\.save\(model\.state_dict"):
         load_model(tmp_path / "numpy.pt")
+
+
+@pytest.mark.parametrize("nonlinearity", ["relu", "tanh"])
+def test_live_rnn_cell_nonlinearity(torch: ModuleType, tmp_path: Path, nonlinearity: str) -> None:
+    torch.manual_seed(14)
+    cell = torch.nn.RNNCell(2, 3, nonlinearity=nonlinearity)
+    for how in ("whole", "script", "trace"):
+        _save(torch, cell, how, tmp_path / f"{how}.pt", torch.zeros(1, 2))
+        net = load_model(tmp_path / f"{how}.pt")
+        assert (net.kind, net.metadata["nonlinearity"]) == ("rnn", nonlinearity), how

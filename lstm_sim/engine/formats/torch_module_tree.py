@@ -12,7 +12,8 @@ walks that value as ``torch.nn.Module.state_dict`` would:
   source is *read* (parsed to a syntax tree, never compiled or run) for which attributes
   are parameters and buffers and for the constants scripting compiled into it
   (``hidden_size``, ``batch_first`` ...); a traced recurrent module's options are the
-  literal arguments of its ``torch.lstm``/``torch.rnn_tanh``/``torch.rnn_relu`` call;
+  literal arguments of its ``torch.lstm``/``torch.rnn_tanh``/``torch.rnn_relu`` call,
+  and a traced ``RNNCell``'s nonlinearity the one ``torch.relu``/``torch.tanh`` it calls;
 - dicts (a checkpoint ``{"model": ..., "epoch": 7}``) prefix their keys; other values
   (numbers, strings, an optimizer's lists) are skipped.
 
@@ -106,6 +107,21 @@ def _recurrent_call(function: ast.FunctionDef) -> dict[str, OptionValue]:
     return {}
 
 
+def _cell_nonlinearity(function: ast.FunctionDef) -> dict[str, OptionValue]:
+    """A traced ``RNNCell``'s forward is two ``torch.linear`` calls and one
+    ``torch.relu`` or ``torch.tanh``: that call is its nonlinearity."""
+    called = {
+        node.func.attr
+        for node in ast.walk(function)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "torch"
+        and node.func.attr in ("relu", "tanh")
+    }
+    return {"nonlinearity": called.pop()} if len(called) == 1 else {}
+
+
 def _class_facts(source: str, class_name: str) -> _ClassFacts:
     """Parameters, buffers and constants of ``class_name`` in TorchScript ``source``."""
     facts = _ClassFacts()
@@ -138,7 +154,10 @@ def _class_facts(source: str, class_name: str) -> _ClassFacts:
             if _option(value):
                 facts.constants[statement.target.id] = value
         elif isinstance(statement, ast.FunctionDef) and statement.name == "forward":
-            for name, value in _recurrent_call(statement).items():
+            traced = _recurrent_call(statement)
+            if class_name == "RNNCell":
+                traced.update(_cell_nonlinearity(statement))
+            for name, value in traced.items():
                 facts.constants.setdefault(name, value)
     return facts
 
