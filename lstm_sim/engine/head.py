@@ -62,6 +62,26 @@ def stage_arrays(stage: HeadStage) -> tuple[np.ndarray, ...]:
     return () if isinstance(stage, Activation) else (stage.weight, stage.bias)
 
 
+def stage_astype(stage: HeadStage, dtype: np.dtype) -> HeadStage:
+    """The stage with its parameters as contiguous ``dtype`` arrays."""
+    if isinstance(stage, Activation):
+        return stage
+    weight = np.ascontiguousarray(stage.weight, dtype)
+    bias = np.ascontiguousarray(stage.bias, dtype)
+    return Dense(weight, bias) if isinstance(stage, Dense) else LayerNorm(weight, bias, stage.eps)
+
+
+def describe_stage(stage: HeadStage) -> str:
+    """One stage in a word or two: ``Linear 8→16``, ``ReLU``, ``LayerNorm(16, eps=1e-05)``."""
+    if isinstance(stage, Dense):
+        return f"Linear {stage.weight.shape[1]}→{stage.weight.shape[0]}"
+    if isinstance(stage, LayerNorm):
+        return f"LayerNorm({stage.weight.shape[0]}, eps={stage.eps:g})"
+    return {"gelu_tanh": "GELU(tanh)", "relu": "ReLU", "gelu": "GELU"}.get(
+        stage.name, stage.name.capitalize()
+    )
+
+
 def output_features(stages: Sequence[HeadStage], features: int) -> int:
     """The size of the head's output for an input of ``features``; ValueError naming the
     first stage whose shape does not fit."""
