@@ -17,7 +17,6 @@ from lstm_sim.engine.formats.module_tree import ModuleRecord, OptionValue
 from lstm_sim.engine.formats.torch_state_dict import choose_module, network_from_state_dict
 from lstm_sim.engine.network import Network
 
-
 _RECORDED_OPTIONS = ("nonlinearity", "eps", "approximate", "batch_first", "hidden_size")
 
 
