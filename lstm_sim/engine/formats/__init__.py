@@ -32,7 +32,7 @@ import numpy as np
 from lstm_sim.engine.formats.keras import read_keras
 from lstm_sim.engine.formats.native import read_native, save_native
 from lstm_sim.engine.formats.onnx_file import read_onnx
-from lstm_sim.engine.formats.safetensors_file import read_safetensors
+from lstm_sim.engine.formats.safetensors_file import bfloat16_names, read_safetensors
 from lstm_sim.engine.formats.torch_module import network_from_module
 from lstm_sim.engine.formats.torch_pickle import read_torch_file
 from lstm_sim.engine.formats.torch_state_dict import network_from_state_dict
@@ -85,7 +85,11 @@ def load_model(
             return _NETWORK_READERS[suffix](path)
         description, read = _STATE_DICT_READERS[suffix]
         network = network_from_state_dict(
-            read(path), source=f"{path} ({description})", prefix=prefix, nonlinearity=nonlinearity
+            read(path),
+            source=f"{path} ({description})",
+            prefix=prefix,
+            nonlinearity=nonlinearity,
+            bfloat16=bfloat16_names(path) if suffix == ".safetensors" else (),
         )
     except ValueError as err:
         raise ValueError(f"{path}: {err}") from None

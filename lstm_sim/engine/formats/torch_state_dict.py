@@ -22,7 +22,7 @@ and GRUs (3H rows) raise a ValueError saying they are not supported yet.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import numpy as np
 
@@ -167,8 +167,13 @@ def _recorded_nonlinearity(modules: tuple[ModuleRecord, ...] | None, module: str
     return None
 
 
-def _narrow_note(arrays: Mapping[str, np.ndarray], names: list[str], dtype: np.dtype) -> str | None:
-    narrow = sorted({str(arrays[n].dtype) for n in names if arrays[n].dtype.itemsize < 4})
+def _narrow_note(
+    arrays: Mapping[str, np.ndarray], names: list[str], dtype: np.dtype, bfloat16: Collection[str]
+) -> str | None:
+    narrow = sorted(
+        {"bfloat16" if n in bfloat16 else str(arrays[n].dtype) for n in names}
+        - {"float32", "float64"}
+    )
     if not narrow:
         return None
     return f"weights stored as {', '.join(narrow)} are computed in {dtype} (upcast)"
@@ -181,13 +186,15 @@ def network_from_state_dict(
     prefix: str | None = None,
     nonlinearity: str | None = None,
     modules: tuple[ModuleRecord, ...] | None = None,
+    bfloat16: Collection[str] = (),
 ) -> Network:
     """The network stored in ``arrays`` under PyTorch's names.
 
     ``prefix`` picks the recurrent module when there are several (``"encoder.lstm"``);
     ``nonlinearity`` ('tanh' or 'relu') says what an RNN used, tanh when omitted.
     ``modules``: a whole-module file's records, which say the module types, the order of
-    a head and its activations; None for a bare state_dict.
+    a head and its activations; None for a bare state_dict. ``bfloat16``: the keys the
+    file stored as bfloat16 (read as float32), for the note on the upcast.
     ``source`` says where the arrays came from; the module's name is added to it.
     Raises ValueError saying what was expected and what was found.
     """
@@ -222,7 +229,7 @@ def network_from_state_dict(
     if found.readout is not None:
         everything += [found.readout.weight, found.readout.bias]
     dtype = _common_dtype(everything + [a for st in found.stages for a in stage_arrays(st)])
-    narrow = _narrow_note(arrays, [n for n in used if n in arrays], dtype)
+    narrow = _narrow_note(arrays, [n for n in used if n in arrays], dtype, bfloat16)
     if narrow:
         notes.append(narrow)
 

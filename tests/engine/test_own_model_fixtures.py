@@ -1,0 +1,80 @@
+"""The committed models of scripts/make_own_model_fixtures.py, read without torch or
+Keras: logits equal the framework's, or the head is left out with a note naming why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lstm_sim.engine.formats import load_model
+from lstm_sim.engine.trace import record
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "own"
+
+
+@pytest.fixture(scope="module")
+def outputs() -> dict[str, np.ndarray]:
+    with np.load(FIXTURES / "outputs.npz", allow_pickle=False) as npz:
+        return {key: npz[key] for key in npz.files}
+
+
+def test_embedding_two_layer_lstm_linear(outputs: dict[str, np.ndarray]) -> None:
+    net = load_model(FIXTURES / "word_lstm2.pt")
+    assert net.embedding is not None and net.embedding.shape == (11, 6)
+    assert (net.num_layers, net.input_size, net.output_size) == (2, 6, 4)
+    trace = record(net, outputs["ids"])
+    np.testing.assert_allclose(trace.logits, outputs["word_lstm2.logits"], rtol=0, atol=1e-12)
+
+
+def test_state_dict_mlp_head_is_refused_with_a_note() -> None:
+    net = load_model(FIXTURES / "mlp_head.pt")
+    assert net.readout is None and net.head == ()
+    (note,) = [n for n in net.notes if n.startswith("no readout")]
+    assert "head.0 → head.2 has 2 Linears" in note and "torch.save(model)" in note
+
+
+def test_layernorm_head_float32(outputs: dict[str, np.ndarray]) -> None:
+    net = load_model(FIXTURES / "layernorm_head.safetensors")
+    assert net.dtype == np.float32 and net.metadata["head"] == "LayerNorm(5, eps=1e-05)"
+    trace = record(net, outputs["x"])
+    np.testing.assert_allclose(trace.logits, outputs["layernorm_head.logits"], rtol=0, atol=1e-5)
+    assert "LayerNorm 'norm': eps assumed 1e-5 (a state_dict omits it)" in net.notes
+
+
+def test_tied_word_lm(outputs: dict[str, np.ndarray]) -> None:
+    net = load_model(FIXTURES / "tied_lm.pt")
+    assert net.metadata["tied_weights"] == "head.weight is embed.weight (tied)"
+    trace = record(net, outputs["ids"])
+    np.testing.assert_allclose(trace.logits, outputs["tied_lm.logits"], rtol=0, atol=1e-12)
+
+
+def test_seq2seq_names_its_candidates_and_refuses_a_guessed_head() -> None:
+    with pytest.raises(ValueError, match="found 2 recurrent modules: 'decoder', 'encoder'"):
+        load_model(FIXTURES / "seq2seq.pt")
+    decoder = load_model(FIXTURES / "seq2seq.pt", prefix="decoder")
+    assert decoder.readout is None
+    assert any(n.startswith("other recurrent modules not run: 'encoder'") for n in decoder.notes)
+    assert any("encoder (bias_hh_l0" in n for n in decoder.notes if n.startswith("no readout"))
+    # Two embeddings fit (V, 3) and none is named for one module: none is guessed.
+    assert decoder.embedding is None
+    assert any("no input embedding taken" in n for n in decoder.notes)
+
+
+def test_bfloat16_safetensors(outputs: dict[str, np.ndarray]) -> None:
+    net = load_model(FIXTURES / "lstm_bf16.safetensors")
+    assert net.dtype == np.float32
+    assert "weights stored as bfloat16 are computed in float32 (upcast)" in net.notes
+    trace = record(net, outputs["x"])
+    np.testing.assert_allclose(trace.logits, outputs["lstm_bf16.logits"], rtol=0, atol=1e-5)
+
+
+def test_keras_embedding_lstm_dense_relu_dense_softmax(outputs: dict[str, np.ndarray]) -> None:
+    pytest.importorskip("h5py")
+    net = load_model(FIXTURES / "embed_mlp.keras")
+    assert net.embedding is not None and net.embedding.shape == (11, 6)
+    assert net.readout is not None and net.readout.kind == "softmax"
+    assert len(net.head) == 2  # Dense(8) and its ReLU; Dense(4) is the readout
+    trace = record(net, outputs["ids"])
+    np.testing.assert_allclose(trace.probs, outputs["embed_mlp.probs"], rtol=0, atol=1e-5)
