@@ -78,3 +78,15 @@ def test_keras_embedding_lstm_dense_relu_dense_softmax(outputs: dict[str, np.nda
     assert len(net.head) == 2  # Dense(8) and its ReLU; Dense(4) is the readout
     trace = record(net, outputs["ids"])
     np.testing.assert_allclose(trace.probs, outputs["embed_mlp.probs"], rtol=0, atol=1e-5)
+
+
+def test_a_chooser_can_list_each_recurrent_module() -> None:
+    from lstm_sim.engine.formats import recurrent_modules_in
+
+    listed = [m.describe() for m in recurrent_modules_in(FIXTURES / "seq2seq.pt")]
+    assert listed == [
+        "'decoder': LSTM, 1 layer(s), H=4, D=3",
+        "'encoder': LSTM, 1 layer(s), H=4, D=3",
+    ]
+    (cell,) = recurrent_modules_in(FIXTURES.parent / "torch" / "lstm_cell.pt")
+    assert (cell.prefix, cell.kind, cell.num_layers, cell.hidden_size) == ("", "LSTMCell", 1, 5)

@@ -35,10 +35,21 @@ from lstm_sim.engine.formats.onnx_file import read_onnx
 from lstm_sim.engine.formats.safetensors_file import bfloat16_names, read_safetensors
 from lstm_sim.engine.formats.torch_module import network_from_module
 from lstm_sim.engine.formats.torch_pickle import read_torch_file
-from lstm_sim.engine.formats.torch_state_dict import network_from_state_dict
+from lstm_sim.engine.formats.torch_state_dict import (
+    RecurrentModule,
+    network_from_state_dict,
+    recurrent_modules,
+)
 from lstm_sim.engine.network import Network
 
-__all__ = ["SUFFIXES", "load_model", "network_from_module", "save_native"]
+__all__ = [
+    "SUFFIXES",
+    "RecurrentModule",
+    "load_model",
+    "network_from_module",
+    "recurrent_modules_in",
+    "save_native",
+]
 
 _STATE_DICT_READERS: dict[str, tuple[str, Callable[[Path], dict[str, np.ndarray]]]] = {
     ".pt": ("PyTorch .pt state_dict", read_torch_file),
@@ -94,3 +105,16 @@ def load_model(
     except ValueError as err:
         raise ValueError(f"{path}: {err}") from None
     return network
+
+
+def recurrent_modules_in(path: str | os.PathLike[str]) -> list[RecurrentModule]:
+    """The recurrent modules a PyTorch file holds, for a chooser to offer (each one's
+    prefix, kind, layers, H and D); empty for the other formats, which hold one stack."""
+    path = Path(path)
+    reader = _STATE_DICT_READERS.get(path.suffix.lower())
+    if reader is None:
+        return []
+    try:
+        return recurrent_modules(reader[1](path))
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -44,6 +45,50 @@ def find_recurrent_modules(keys: list[str]) -> list[str]:
             if key.endswith(suffix) and (head == "" or head.endswith(".")):
                 prefixes.append(head)
     return sorted(set(prefixes))
+
+
+@dataclass(frozen=True)
+class RecurrentModule:
+    """One recurrent module of a state_dict, as a chooser lists it."""
+
+    prefix: str
+    """Its key prefix without the trailing dot (``"encoder.lstm"``; ``""`` at the top)."""
+    kind: str
+    """``"LSTM"``, ``"RNN"``, ``"GRU"``, or the cell forms ``"LSTMCell"``..."""
+    num_layers: int
+    hidden_size: int
+    input_size: int
+
+    def describe(self) -> str:
+        where = repr(self.prefix) if self.prefix else "the top level"
+        return (
+            f"{where}: {self.kind}, {self.num_layers} layer(s), "
+            f"H={self.hidden_size}, D={self.input_size}"
+        )
+
+
+def recurrent_modules(arrays: Mapping[str, np.ndarray]) -> list[RecurrentModule]:
+    """Every recurrent module in ``arrays`` with its kind and sizes, for a chooser."""
+    out = []
+    for prefix in find_recurrent_modules(list(arrays)):
+        cell = prefix + _SUFFIX_STACKED not in arrays
+        first = (
+            (prefix + "weight_ih", prefix + "weight_hh")
+            if cell
+            else (prefix + "weight_ih_l0", prefix + "weight_hh_l0")
+        )
+        w_ih, w_hh = arrays.get(first[0]), arrays.get(first[1])
+        if w_ih is None or w_hh is None or w_ih.ndim != 2 or w_hh.ndim != 2 or not w_hh.shape[1]:
+            continue
+        blocks = w_hh.shape[0] // w_hh.shape[1]
+        kind = {4: "LSTM", 3: "GRU", 1: "RNN"}.get(blocks, f"{blocks}-block")
+        layers = 1 if cell else len(_layer_names(arrays, prefix))
+        out.append(
+            RecurrentModule(
+                prefix[:-1], kind + ("Cell" if cell else ""), layers, w_hh.shape[1], w_ih.shape[1]
+            )
+        )
+    return out
 
 
 def _describe(prefix: str) -> str:
