@@ -17,12 +17,12 @@ for the shipped sine and simple-RNN scenarios): never "the next input" by defaul
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
 from lstm_sim.engine.network import Network
 
 PredictionKind = Literal["tokens", "classes", "values", "none"]
-NEXT_INPUT = "next input"
+NEXT_INPUT: Final = "next input"
 NEXT_INPUT_SCENARIOS = ("sine", "simple-rnn")
 """The shipped scenarios trained to predict their next input (their files predate the
 ``predicts`` metadata key)."""
