@@ -12,4 +12,6 @@ def notes_summary(network: Network) -> tuple[str, str]:
         return "", ""
     plural = "s" if len(notes) > 1 else ""
     label = f"⚠ {len(notes)} note{plural} on how this model was read"
+    if any(note.startswith("no readout") for note in notes):
+        label = f"⚠ head left out · {label[2:]}"
     return label, "\n".join(f"• {note}" for note in notes)

@@ -79,5 +79,16 @@ def test_a_refused_head_says_why_in_the_dock_and_the_status_bar(make_window, set
     assert window.predictions.mode == "none"
     assert "does not record the activation" in window.predictions.none_label.text()
     label = window.notes_label
-    assert label.isVisible() and label.text().startswith(f"⚠ {len(session.network.notes)} notes")
+    count = len(session.network.notes)
+    assert label.isVisible() and label.text() == (
+        f"⚠ head left out · {count} notes on how this model was read"
+    )
     assert all(note in label.toolTip() for note in session.network.notes)
+
+
+def test_the_legend_lists_only_what_is_drawn(make_window, settle) -> None:
+    session = _session(OWN / "word_lstm2.pt")
+    window = make_window(session)
+    settle(window)
+    names = [label.text for _, label in window.predictions.legend.items]
+    assert names == ["output 0", "output 1", "output 2", "output 3"]

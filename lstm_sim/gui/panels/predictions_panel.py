@@ -152,10 +152,10 @@ class PredictionsPanel(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
-        self.plot.addLegend(offset=(-10, 10))
-        self.predicted_curve = self.plot.plot(name="output 0")
-        self.more_curves = [self.plot.plot(name=f"output {k}") for k in range(1, MAX_CURVES)]
-        self.target_curve = self.plot.plot(name="target")
+        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.predicted_curve = self.plot.plot()
+        self.more_curves = [self.plot.plot() for _ in range(1, MAX_CURVES)]
+        self.target_curve = self.plot.plot()
         self.cursor = pg.InfiniteLine(angle=90, movable=False)
         self.plot.addItem(self.cursor, ignoreBounds=True)
         layout.addWidget(self.value_text)
@@ -321,13 +321,18 @@ class PredictionsPanel(QWidget):
         if self._curves_stale:
             steps = np.arange(session.num_steps, dtype=float)
             curves = [self.predicted_curve, *self.more_curves]
+            # The legend lists only what is drawn: no entry for an absent target.
+            self.legend.clear()
             for k, curve in enumerate(curves):
                 if k < logits.shape[1]:
                     curve.setData(steps, logits[:, k])
+                    self.legend.addItem(curve, "predicted" if len(logits.T) == 1 else f"output {k}")
                 else:
                     curve.setData([], [])
             if targets is not None:
                 self.target_curve.setData(steps[: len(targets)], targets[:, 0])
+                what = "next input" if self.description.target == NEXT_INPUT else "given"
+                self.legend.addItem(self.target_curve, f"target: {what}")
             else:
                 self.target_curve.setData([], [])
             self._curves_stale = False
