@@ -90,3 +90,34 @@ def test_a_chooser_can_list_each_recurrent_module() -> None:
     ]
     (cell,) = recurrent_modules_in(FIXTURES.parent / "torch" / "lstm_cell.pt")
     assert (cell.prefix, cell.kind, cell.num_layers, cell.hidden_size) == ("", "LSTMCell", 1, 5)
+
+
+def test_module_records_make_the_refused_mlp_head_exact(outputs: dict[str, np.ndarray]) -> None:
+    """What a whole-module file adds to the same tensors: module types and the ReLU."""
+    from lstm_sim.engine.formats.module_tree import ModuleRecord
+    from lstm_sim.engine.formats.torch_pickle import read_torch_file
+    from lstm_sim.engine.formats.torch_state_dict import network_from_state_dict
+
+    def rec(path: str, kind: str, *children: str) -> ModuleRecord:
+        return ModuleRecord(path, kind, f"torch.nn.modules.x.{kind}", {}, children)
+
+    records = (
+        ModuleRecord("", "WordModel", "__main__.WordModel", {}, ("embed", "lstm", "head")),
+        rec("embed", "Embedding"),
+        rec("lstm", "LSTM"),
+        rec("head", "Sequential", "0", "1", "2"),
+        rec("head.0", "Linear"),
+        rec("head.1", "ReLU"),
+        rec("head.2", "Linear"),
+    )
+    arrays = read_torch_file(FIXTURES / "mlp_head.pt")
+    net = network_from_state_dict(arrays, source="test", modules=records)
+    assert net.metadata["head"] == "Linear 5→8 → ReLU" and net.readout is not None
+    assert not any("no readout" in note for note in net.notes)
+    trace = record(net, outputs["ids"])
+    np.testing.assert_allclose(trace.logits, outputs["mlp_head.logits"], rtol=0, atol=1e-12)
+    # A module the head cannot compute, recorded between them, leaves the head out.
+    odd = (*records[:5], rec("head.1", "Softplus"), records[6])
+    refused = network_from_state_dict(arrays, source="test", modules=odd)
+    assert refused.readout is None
+    assert any("head.1 (Softplus)" in note for note in refused.notes)
