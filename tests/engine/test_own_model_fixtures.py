@@ -121,3 +121,42 @@ def test_module_records_make_the_refused_mlp_head_exact(outputs: dict[str, np.nd
     refused = network_from_state_dict(arrays, source="test", modules=odd)
     assert refused.readout is None
     assert any("head.1 (Softplus)" in note for note in refused.notes)
+
+
+def test_float16_weights_are_noted_as_upcast(tmp_path: Path) -> None:
+    from safetensors.numpy import save_file
+
+    rng = np.random.default_rng(2)
+    arrays = {
+        "weight_ih_l0": rng.normal(size=(8, 3)).astype(np.float16),
+        "weight_hh_l0": rng.normal(size=(8, 2)).astype(np.float16),
+    }
+    save_file(arrays, tmp_path / "half.safetensors")
+    net = load_model(tmp_path / "half.safetensors")
+    assert net.dtype == np.float32
+    assert net.notes == ("weights stored as float16 are computed in float32 (upcast)",)
+
+
+def test_keras_pooling_before_the_dense_leaves_the_head_out() -> None:
+    from lstm_sim.engine.formats.keras import network_from_keras
+
+    rng = np.random.default_rng(3)
+    lstm = {"name": "l", "units": 2, "activation": "tanh", "recurrent_activation": "sigmoid"}
+    layers = [
+        {"class_name": "LSTM", "config": lstm},
+        {"class_name": "GlobalAveragePooling1D", "config": {"name": "pool"}},
+        {"class_name": "Dense", "config": {"name": "d", "activation": "softmax"}},
+    ]
+    config = {"class_name": "Sequential", "config": {"layers": layers}}
+    weights = {
+        "l": [rng.normal(size=(3, 8)), rng.normal(size=(2, 8)), np.zeros(8)],
+        "d": [rng.normal(size=(2, 4)), np.zeros(4)],
+    }
+    net = network_from_keras(config, weights, "test")
+    assert net.readout is None
+    assert net.notes == (
+        "layer 'l' returns only its last step to the head; lstm-sim shows the head's output "
+        "at every step, as if the sequence ended there",
+        "no readout: layer 'pool' is a GlobalAveragePooling1D, which lstm-sim does not "
+        "compute; head left out",
+    )

@@ -225,6 +225,7 @@ def network_from_keras(
     stages: list[HeadStage | str] = []
     left_out: str | None = None
     metadata: dict[str, str] = {}
+    last_sequences = ("", True)
     for entry in _layers_of(config):
         class_name = entry.get("class_name", "?")
         cfg = entry.get("config", {})
@@ -238,6 +239,7 @@ def network_from_keras(
             kinds.add(kind)
             layers.append(_recurrent_layer(kind, name, cfg, weights[name]))
             activations.append(cfg.get("activation", "tanh"))
+            last_sequences = (name, bool(cfg.get("return_sequences", False)))
         elif class_name == "Embedding" and not layers and embedding is None:
             arrays = weights.get(name, [])
             if len(arrays) != 1 or arrays[0].ndim != 2:
@@ -274,6 +276,11 @@ def network_from_keras(
         raise ValueError(f"the recurrent layers have different sizes {sorted(sizes)}; expected one")
     readout = None
     head: list[HeadStage] = []
+    if not last_sequences[1] and (stages or left_out):
+        notes.append(
+            f"layer {last_sequences[0]!r} returns only its last step to the head; lstm-sim "
+            "shows the head's output at every step, as if the sequence ended there"
+        )
     if left_out is not None:
         notes.append(f"no readout: {left_out}, which lstm-sim does not compute; head left out")
     elif stages:
