@@ -40,7 +40,7 @@ def test_trace_tokens_and_one_note_line_per_assumption(
     assert main([*args, "--out", str(out)]) == 0
     err = capsys.readouterr().err.splitlines()
     network = load_model(OWN / "mlp_head.pt")
-    assert err == [f"note: {note}" for note in network.notes]
+    assert err == [f"lstm-sim trace: note: {note}" for note in network.notes]
     assert any("no readout" in line for line in err)
     assert network.embedding is not None
     np.testing.assert_array_equal(_read(out)["x"], network.embedding[ids])
