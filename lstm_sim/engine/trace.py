@@ -342,11 +342,17 @@ def rerun_from(network: Network, trace: Trace, start: int) -> None:
             rnn_layer_forward(
                 xw, layer.weight_hh, trace.h_all[k], trace.pre[k], network.nonlinearity, start
             )
-    if network.readout is not None:
-        assert trace.logits is not None
-        readout = network.readout
-        features = head_forward(network.head, trace.h_all[-1, start + 1 :])[-1]
-        np.matmul(features, readout.weight.T, out=trace.logits[start:])
-        trace.logits[start:] += readout.bias
-        if trace.probs is not None:
-            softmax(trace.logits[start:], out=trace.probs[start:])
+    rerun_readout(network, trace, start)
+
+
+def rerun_readout(network: Network, trace: Trace, start: int) -> None:
+    """Recompute the head and readout of steps ``start``..T-1 from the top layer's h."""
+    if network.readout is None:
+        return
+    assert trace.logits is not None
+    readout = network.readout
+    features = head_forward(network.head, trace.h_all[-1, start + 1 :])[-1]
+    np.matmul(features, readout.weight.T, out=trace.logits[start:])
+    trace.logits[start:] += readout.bias
+    if trace.probs is not None:
+        softmax(trace.logits[start:], out=trace.probs[start:])

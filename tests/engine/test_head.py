@@ -80,3 +80,15 @@ def test_embedding_rows_are_the_inputs() -> None:
     np.testing.assert_array_equal(trace.x, network.embedding[[2, 7]])
     with pytest.raises(ValueError, match=r"expected 0\.\.8"):
         record(network, np.array([9]))
+
+
+def test_a_clamped_rerun_computes_the_head_too() -> None:
+    from lstm_sim.engine.interventions import parse_clamp, rerun_with_clamps
+
+    network = _network_with_head("gelu", embedding=True)
+    ids = np.array([1, 4, 4, 0])
+    expected = record(network, ids).logits
+    trace = record(network, ids)
+    trace.logits[...] = 0.0
+    rerun_with_clamps(network, trace, [parse_clamp("f[0] *= 1 @ all")], 0)
+    np.testing.assert_array_equal(trace.logits, expected)
