@@ -40,7 +40,9 @@ def describe(network: Network) -> list[tuple[str, str]]:
     vocab = network.vocab
     lines = [("kind", f"{kind}, {network.num_layers} layer{plural}")]
     if network.embedding is not None:
-        origin = network.param_names.get("embedding.weight", "embedding.weight")
+        origin = network.param_names.get("embedding.weight") or network.metadata.get(
+            "embedding_module", "embedding.weight"
+        )
         v, d = network.embedding.shape
         lines.append(("embedding", f"{origin} (V={v}, D={d}): token ids in, x_t = its row"))
     lines += [

@@ -106,6 +106,8 @@ def _is_norm_module(params: Mapping[str, np.ndarray]) -> bool:
 
 
 def _shown(module: str, params: Mapping[str, np.ndarray]) -> str:
+    if "weight_ih_l0" in params or "weight_ih" in params:
+        return f"{module} (a recurrent module)"
     shapes = ", ".join(f"{k} {tuple(v.shape)}" for k, v in sorted(params.items()))
     return f"{module or '(top level)'} ({shapes})"
 
@@ -166,6 +168,8 @@ def _find_embedding(
             found.notes.append(
                 f"no input embedding taken: {', '.join(fits)} all fit (V, {input_size})"
             )
+            for name in named:  # said here; not again as a module left out
+                modules.pop(name)
         fits = named
     if len(fits) != 1:
         return
