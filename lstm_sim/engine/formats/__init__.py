@@ -53,7 +53,7 @@ __all__ = [
 
 
 def _read_safetensors_contents(path: Path) -> ModelContents:
-    return ModelContents(read_safetensors(path))
+    return ModelContents(read_safetensors(path), bfloat16=frozenset(bfloat16_names(path)))
 
 
 _STATE_DICT_READERS: dict[str, tuple[str, Callable[[Path], ModelContents]]] = {
@@ -111,7 +111,7 @@ def load_model(
             prefix=prefix,
             nonlinearity=nonlinearity,
             modules=contents.modules,
-            bfloat16=bfloat16_names(path) if suffix == ".safetensors" else (),
+            bfloat16=contents.bfloat16,
         )
     except ValueError as err:
         raise ValueError(f"{path}: {err}") from None

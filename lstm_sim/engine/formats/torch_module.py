@@ -49,11 +49,14 @@ def network_from_module(module: Any, prefix: str | None = None) -> Network:
     if not hasattr(module, "state_dict") or not hasattr(module, "get_submodule"):
         raise ValueError(f"expected a torch.nn.Module, got a {type(module).__name__}")
     arrays: dict[str, np.ndarray] = {}
+    bfloat16: list[str] = []
     for key, tensor in module.state_dict().items():
         tensor = tensor.detach().cpu()
-        # NumPy has no bfloat16 or float16 matmul worth using: widen like the file readers.
-        if tensor.is_floating_point() and tensor.element_size() < 4:
+        # NumPy has no bfloat16: widen it like the file readers do, and say so. float16
+        # stays float16 here, so the upcast note names it.
+        if str(tensor.dtype) == "torch.bfloat16":
             tensor = tensor.float()
+            bfloat16.append(key)
         arrays[key] = tensor.numpy()
     chosen = choose_module(list(arrays), prefix)
     recurrent = module.get_submodule(chosen[:-1]) if chosen else module
@@ -63,4 +66,5 @@ def network_from_module(module: Any, prefix: str | None = None) -> Network:
         prefix=chosen,
         nonlinearity=getattr(recurrent, "nonlinearity", None),
         modules=module_records(module),
+        bfloat16=bfloat16,
     )
