@@ -21,6 +21,10 @@ from lstm_sim.model.view_settings import ViewSettings
 
 ZOOM_STEP = 1.25
 MAX_ZOOM = 8.0
+MIN_TEXT_PX = 14.0
+"""On screen, no label or number of the cell is smaller than this (720p stays readable)."""
+MAX_TEXT_SCALE = 2.5
+"""Text grows at most this much over its drawn size: beyond it, labels cover the cell."""
 
 
 def scene_for(session: Session, parent: QObject | None = None) -> DiagramScene:
@@ -106,6 +110,8 @@ class DiagramView(QGraphicsView):
         self._animator.progress_changed.connect(self.set_progress)
         self._animator.finished.connect(self.animation_finished)
         self._diagram: DiagramScene | None = None
+        self._min_text_px = MIN_TEXT_PX
+        self._highlights: tuple[str, ...] = ()
         self._build()
         self.view_settings.theme_changed.connect(self._on_theme_changed)
 
@@ -153,7 +159,26 @@ class DiagramView(QGraphicsView):
         """The units every strip shows, at most 16 of H."""
         return range(self._window_start, self._window_start + self.diagram().window_size())
 
+    def smallest_text_on_screen(self) -> float:
+        """The smallest label or number of the cell as drawn, in device-independent
+        pixels: its font size in the scene times the view's scale."""
+        return self.diagram().smallest_text_px() * self.transform().m11()
+
     # -- settings ------------------------------------------------------------------------
+    def set_min_text_px(self, pixels: float) -> None:
+        """Keep every label at least ``pixels`` tall on screen (presentation mode asks for
+        a projector's size), as far as :data:`MAX_TEXT_SCALE` allows."""
+        self._min_text_px = float(pixels)
+        self._fit()
+
+    def set_highlights(self, parts: tuple[str, ...]) -> None:
+        """Light up the named parts of the cell (the tour's stops); () for none."""
+        self._highlights = tuple(parts)
+        self.diagram().set_highlights(self._highlights)
+
+    def highlights(self) -> tuple[str, ...]:
+        return self._highlights
+
     def set_theme(self, name: str) -> None:
         """Ask for the theme ``name``; the view repaints when its settings change."""
         self.view_settings.theme = name
@@ -275,6 +300,7 @@ class DiagramView(QGraphicsView):
         self._diagram.set_palette(THEMES[self.view_settings.theme])
         for strip in self._diagram.strips.values():
             strip.on_click = self.session.select_unit
+        self._diagram.set_highlights(self._highlights)
         self.setScene(self._diagram)
         if old is not None:
             old.deleteLater()
@@ -312,6 +338,16 @@ class DiagramView(QGraphicsView):
         if self._zoom != 1.0:
             self.scale(self._zoom, self._zoom)
             self.centerOn(center)
+        self._scale_text()
+
+    def _scale_text(self) -> None:
+        # Text scales with the view like the shapes, until that would make it too small
+        # to read: then it stops shrinking (the smallest base font sets the factor).
+        diagram = self.diagram()
+        base = diagram.smallest_text_px() / diagram.text_scale
+        on_screen = base * self.transform().m11()
+        factor = min(max(1.0, self._min_text_px / on_screen), MAX_TEXT_SCALE)
+        diagram.set_text_scale(round(factor, 2))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

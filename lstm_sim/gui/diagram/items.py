@@ -55,6 +55,10 @@ def cosmetic_pen(color: QColor, width: float, style: Qt.PenStyle = Qt.PenStyle.S
     return pen
 
 
+NODE_TEXT_SCALE_MAX = 1.2
+"""A symbol grows with the text at most this much: beyond it "tanh" leaves its box."""
+
+
 class TextItem(QGraphicsTextItem):
     """Rich text (subscripts as <sub>) kept aligned to a fixed anchor as it changes."""
 
@@ -62,6 +66,7 @@ class TextItem(QGraphicsTextItem):
         super().__init__(parent)
         self.anchor = anchor
         self.document().setDocumentMargin(0)
+        self.base_pixel_size = pixel_size
         self.setFont(scene_font(pixel_size))
         # Laying out and shaping rich text is the costly part of painting it; most labels
         # never change, so they are painted from a pixmap.
@@ -72,6 +77,13 @@ class TextItem(QGraphicsTextItem):
         if html != self._html:
             self._html = html
             self.setHtml(html)
+            self._align()
+
+    def scale_text(self, factor: float) -> None:
+        """Draw the text ``factor`` times its base size, still at its anchor."""
+        font = scene_font(self.base_pixel_size * factor)
+        if font.pixelSize() != self.font().pixelSize():
+            self.setFont(font)
             self._align()
 
     def _align(self) -> None:
@@ -90,7 +102,8 @@ class NodeItem(QGraphicsItem):
         self._rect = geometry.rect()
         self._palette = palette
         self._state: State = "done"
-        self._font = scene_font(SYMBOL_FONT if len(geometry.symbol) == 1 else SYMBOL_FONT * 0.8)
+        self.base_pixel_size = SYMBOL_FONT if len(geometry.symbol) == 1 else SYMBOL_FONT * 0.8
+        self._font = scene_font(self.base_pixel_size)
         self.setZValue(3)
         # A step repaints most of the view; a node changes only with its state, so it is
         # drawn once into a pixmap and then copied (its antialiased fill is the costly part).
@@ -107,6 +120,13 @@ class NodeItem(QGraphicsItem):
     def set_palette(self, palette: Palette) -> None:
         self._palette = palette
         self.update()
+
+    def scale_text(self, factor: float) -> None:
+        """Draw the symbol ``factor`` times its base size, at most what its box holds."""
+        font = scene_font(self.base_pixel_size * min(factor, NODE_TEXT_SCALE_MAX))
+        if font.pixelSize() != self._font.pixelSize():
+            self._font = font
+            self.update()
 
     def boundingRect(self) -> QRectF:
         return self._rect.adjusted(-6, -6, 6, 6)

@@ -28,6 +28,7 @@ from lstm_sim.gui.diagram.geometry import (
     rnn_layout,
     strip_rect,
 )
+from lstm_sim.gui.diagram.highlights import HighlightItem
 from lstm_sim.gui.diagram.items import (
     DotTrainItem,
     NodeItem,
@@ -178,7 +179,45 @@ class DiagramScene(QGraphicsScene):
             self.exit_labels["loop"] = loop
         for item in (self.header, self.window_caption, self.token, *self.exit_labels.values()):
             self.addItem(item)
+        self.highlight = HighlightItem()
+        self.addItem(self.highlight)
+        self.text_scale = 1.0
         self.set_palette(self.palette)
+
+    # -- text size and highlights ----------------------------------------------------------
+    def texts(self) -> list[TextItem | QGraphicsSimpleTextItem]:
+        """Every label and number the scene draws (the node symbols aside)."""
+        pairs = self.strip_labels.values()
+        labels = [label for pair in pairs for label in (pair.label, pair.value)]
+        return [*labels, self.header, self.window_caption, self.token, *self.exit_labels.values()]
+
+    def smallest_text_px(self) -> float:
+        """The smallest font of a label or number, in scene units (times the view's scale:
+        on-screen pixels)."""
+        return float(min(item.font().pixelSize() for item in self.texts()))
+
+    def set_text_scale(self, factor: float) -> None:
+        """Draw every label, number and symbol ``factor`` times its base size, so a small
+        view can keep its text readable while the shapes shrink."""
+        if factor <= 0:
+            raise ValueError(f"text scale must be positive, got {factor}")
+        if factor == self.text_scale:
+            return
+        self.text_scale = factor
+        for pair in self.strip_labels.values():
+            pair.label.scale_text(factor)
+            pair.value.setFont(scene_font(VALUE_FONT * factor, monospace=True))
+        for item in (self.header, self.window_caption, self.token, *self.exit_labels.values()):
+            item.scale_text(factor)
+        for node in self.nodes.values():
+            node.scale_text(factor)
+        if self._frame is not None:
+            self.show_frame(self._frame)  # labels are placed by their size
+
+    def set_highlights(self, parts: tuple[str, ...]) -> None:
+        """Light up the named parts (see :data:`~lstm_sim.gui.diagram.highlights.PARTS`);
+        () for none."""
+        self.highlight.show_parts(self.layout, parts, self.palette.highlight)
 
     # -- sizes ---------------------------------------------------------------------------
     def window_size(self) -> int:
@@ -201,6 +240,7 @@ class DiagramScene(QGraphicsScene):
         for item in (self.header, self.token, *self.exit_labels.values()):
             item.setDefaultTextColor(palette.foreground)
         self.window_caption.setDefaultTextColor(palette.caption)
+        self.highlight.show_parts(self.layout, self.highlight.parts, palette.highlight)
         if self._frame is not None:
             self.show_frame(self._frame)
 
