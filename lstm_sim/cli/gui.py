@@ -56,6 +56,18 @@ def add_window_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--size", type=window_size, metavar="WxH", help="window size, e.g. 1600x900")
     group.add_argument("--theme", choices=THEMES, default="light", help="colour theme")
+    group.add_argument(
+        "--present",
+        action="store_true",
+        help="start in presentation mode (full screen; with --screenshot, at --size)",
+    )
+    group.add_argument(
+        "--tour",
+        nargs="?",
+        const="",
+        metavar="CHAPTER",
+        help="start the lecture tour, at CHAPTER if given ('lstm-sim tour' lists them)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,6 +97,14 @@ def main(argv: Sequence[str]) -> int:
         except ValueError as err:
             print(f"lstm-sim: error: {err}", file=sys.stderr)
             return 2
+    if args.tour:
+        from lstm_sim.model.tour import stop
+
+        try:
+            stop(args.tour)
+        except ValueError as err:
+            print(f"lstm-sim: error: {err}", file=sys.stderr)
+            return 2
     if args.screenshot is not None:
         from lstm_sim.cli import CommandError
         from lstm_sim.cli.output_path import check_output
@@ -103,4 +123,6 @@ def main(argv: Sequence[str]) -> int:
         steps=args.steps,
         size=args.size,
         theme=args.theme,
+        present=args.present,
+        tour=args.tour,
     )

@@ -50,12 +50,17 @@ def run(
     steps: int = 0,
     size: tuple[int, int] | None = None,
     theme: str = "light",
+    present: bool = False,
+    tour: str | None = None,
 ) -> int:
     """Open the window on ``model_path`` or the lecture ``scenario`` (the demo when both
     are None) and run until it closes.
 
     With ``screenshot``, render the window after ``steps`` phase steps to that PNG
-    instead, and return at once. Returns the process exit status.
+    instead, and return at once. ``present`` starts in presentation mode; ``tour`` starts
+    the lecture tour at that chapter ("" for the first; the tour opens its own scenarios).
+    Without a model, scenario or tour, the window reopens what the last run had open.
+    Returns the process exit status.
     """
     from PySide6.QtCore import QSettings
 
@@ -69,26 +74,43 @@ def run(
     session = Session(demo_network(), demo_inputs(), title=DEMO_TITLE)
     state = AppState(session, ViewSettings(theme))
     problem = None
+    # Recent files, the layout and the last model persist only for the real application,
+    # never for tests or screenshots.
+    settings = QSettings() if screenshot is None else None
     try:
         if model_path is not None:
             state.opener.open_file(model_path)
         elif scenario is not None:
             state.opener.open_scenario(scenario)
+        elif tour is not None:
+            state.tour.start(tour or None)
+        elif settings is not None:
+            from lstm_sim.gui.window_memory import reopen_last
+
+            problem = reopen_last(state.opener, settings)
     except (ValueError, OSError) as err:
         problem = str(err)
     if problem is not None and screenshot is not None:
         print(f"lstm-sim: error: {problem}", file=sys.stderr)
         return 2
-    # Recent files persist only for the real application, never for tests or screenshots.
-    settings = QSettings() if screenshot is None else None
     window = MainWindow(session, settings=settings, state=state)
     # A view in a dock is part of the first picture; a window of its own waits for the show.
     window.opening.open_views(state.opener.current, windows=False)
-    window.resize(*(size or DEFAULT_SIZE))
+    if size is not None and screenshot is not None:
+        window.resize(*size)  # off screen: exactly the picture asked for
+    else:
+        from PySide6.QtCore import QSize
+
+        # A size asked for on the command line wins over the remembered one.
+        window.memory.restore(QSize(*(size or DEFAULT_SIZE)), geometry=size is None)
+    if state.tour.active:
+        window.tour.follow_current()
     try:
         if screenshot is not None:
             from lstm_sim.gui.screenshot import save_screenshot
 
+            if present:
+                window.presentation.enter(full_screen=False)
             if not save_screenshot(window, screenshot, steps):
                 print(f"lstm-sim: error: could not write {screenshot}", file=sys.stderr)
                 return 2
@@ -100,6 +122,8 @@ def run(
         window.show()
         window.diagram.reset_zoom()
         window.opening.open_views(state.opener.current, docks=False)
+        if present:
+            window.presentation.enter()
         if problem is not None:
             QTimer.singleShot(0, lambda: window.show_error("Cannot open this model", problem))
         try:

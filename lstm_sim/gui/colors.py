@@ -30,6 +30,10 @@ _MAP_NAMES = {
     ("gate", "dark"): "viridis",
     ("signed", "light"): "CET-D1A",  # blue - white - red
     ("signed", "dark"): "CET-D4",  # blue - black - red
+    ("gate", "light-contrast"): "viridis",
+    ("gate", "dark-contrast"): "viridis",
+    ("signed", "light-contrast"): "CET-D1A",
+    ("signed", "dark-contrast"): "CET-D4",
 }
 
 _LUT_SIZE = 256
@@ -83,7 +87,40 @@ THEMES: dict[str, Palette] = {
         highlight=QColor("#ff922b"),
         caption=QColor("#a8acb4"),
     ),
+    # For a projector: pure paper and ink, heavier lines, no mid-grey text that washes out
+    # in a bright room (light) or glows into the dark (dark).
+    "light-contrast": Palette(
+        name="light-contrast",
+        background=QColor("#ffffff"),
+        foreground=QColor("#000000"),
+        layer_box=QColor("#ffd43b"),
+        layer_text=QColor("#000000"),
+        pointwise=QColor("#f783ac"),
+        pointwise_text=QColor("#000000"),
+        line=QColor("#000000"),
+        line_dim=QColor("#9a9a9a"),
+        empty=QColor("#7a7a7a"),
+        highlight=QColor("#d9480f"),
+        caption=QColor("#1f1f1f"),
+    ),
+    "dark-contrast": Palette(
+        name="dark-contrast",
+        background=QColor("#000000"),
+        foreground=QColor("#ffffff"),
+        layer_box=QColor("#ffd43b"),
+        layer_text=QColor("#000000"),
+        pointwise=QColor("#f783ac"),
+        pointwise_text=QColor("#000000"),
+        line=QColor("#ffffff"),
+        line_dim=QColor("#6a6a6a"),
+        empty=QColor("#8a8a8a"),
+        highlight=QColor("#ffa94d"),
+        caption=QColor("#e6e6e6"),
+    ),
 }
+
+CONTRAST = {"light": "light-contrast", "dark": "dark-contrast"}
+"""The presentation mode's palette for each theme: the same room, more contrast."""
 
 
 def _check(kind: str, theme: str) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QStyle,
+    QTabWidget,
     QTextBrowser,
     QToolBar,
     QVBoxLayout,
@@ -33,9 +34,11 @@ from PySide6.QtWidgets import (
 from lstm_sim.gui.actions import Actions
 from lstm_sim.gui.colors import THEMES, window_palette
 from lstm_sim.gui.controller import PlaybackController
-from lstm_sim.gui.diagram import DiagramView
+from lstm_sim.gui.diagram import MIN_TEXT_PX, DiagramView
+from lstm_sim.gui.diagram.unrolled import UnrolledView
 from lstm_sim.gui.file_actions import FileActions
 from lstm_sim.gui.lazy_dock import LazyDock
+from lstm_sim.gui.lecture_tour import TourCommands
 from lstm_sim.gui.nonfinite_marker import NonFiniteMarker
 from lstm_sim.gui.open_commands import OpenCommands
 from lstm_sim.gui.panels.equation_panel import EquationPanel
@@ -45,18 +48,26 @@ from lstm_sim.gui.panels.session_controls import SessionControls
 from lstm_sim.gui.panels.status_line import StatusLine
 from lstm_sim.gui.panels.token_strip import TokenStrip
 from lstm_sim.gui.plots import GateHeatmaps, StatePlot
+from lstm_sim.gui.presentation import Presentation
 from lstm_sim.gui.session_link import follow_theme, subscribe
+from lstm_sim.gui.tour_caption import NORMAL_PT, PRESENTING_PT_AT_1080, TourCaption
 from lstm_sim.gui.window_actions import ACTIONS, MENUS, STEPPING_TOOLBAR, VIEW_TOOLBAR
+from lstm_sim.gui.window_memory import WindowMemory
 from lstm_sim.model import Session
 from lstm_sim.model.app_state import AppState
+from lstm_sim.model.view_settings import ViewSettings
 
 if TYPE_CHECKING:
     from lstm_sim.gui.panels.predictions_panel import PredictionsPanel
     from lstm_sim.gui.panels.training_panel import TrainingPanel
 
 TOOLBAR_ICON_PX = 32
+PRESENTING_EQUATION_SCALE = 1.25
+"""The equation's text in presentation mode, over its normal size."""
 DOCK_WIDTH_FRACTION = 0.36
 EQUATION_HEIGHT_FRACTION = 0.36
+PRESENTING_EQUATION_FRACTION = 0.26
+"""In presentation mode the cell takes more of the height: its text is what the room reads."""
 
 
 def scrolled(widget: QWidget) -> QScrollArea:
@@ -90,6 +101,7 @@ class MainWindow(QMainWindow):
         # sooner, with empty docks behind the tabs that fill at once.
         self.views_built = False
         self._closed = False
+        self._equation_fraction = EQUATION_HEIGHT_FRACTION
         self.predictions: PredictionsPanel | None = None
         self.training: TrainingPanel
         # What each view follows in the state, undone when the window closes.
@@ -97,6 +109,8 @@ class MainWindow(QMainWindow):
 
         view = self.state.view
         self.diagram = DiagramView(session, view_settings=view)
+        self.unrolled = UnrolledView(session, view)
+        self.caption = TourCaption(self.state.tour)
         self.equation = EquationPanel(session)
         self.state_plot = StatePlot(session)
         self.gate_heatmaps = GateHeatmaps(session)
@@ -111,6 +125,12 @@ class MainWindow(QMainWindow):
         self.commands = Actions(self, ACTIONS)
         self._build_toolbars()
         self.menus = self.commands.build_menus(self.menuBar(), MENUS)
+        self.tour = TourCommands(self)
+        # Remembers before presentation mode is set up: a close leaves it, then saves.
+        self.memory = WindowMemory(self, settings)
+        self.presentation = Presentation(self)
+        self.presentation.fill_strip_menu(self.menus["present_strip"])
+        self.action("leave_present").setEnabled(False)
         self.files = FileActions(self, self.menus["recent"], settings)
         self.opening = OpenCommands(self)
         self.status_line = StatusLine(session, self.statusBar())
@@ -132,6 +152,7 @@ class MainWindow(QMainWindow):
             )
         ]
         view.reduced_motion_changed.connect(self._on_reduced_motion_changed)
+        self._unfollow.append(self._follow_no_spoilers(view))
         self.state.guide.changed.connect(self._show_guide)
         self._show_guide(*self.guide)
         self._sync_with_session()
@@ -142,7 +163,13 @@ class MainWindow(QMainWindow):
     # -- arrangement -------------------------------------------------------------------------
     def _arrange_centre(self) -> None:
         self.centre = centre = QSplitter(Qt.Orientation.Vertical)
-        centre.addWidget(self.diagram)
+        # The unrolled chain is a tab beside the cell: one of them fills the centre.
+        self.centre_views = QTabWidget()
+        self.centre_views.setDocumentMode(True)
+        self.centre_views.addTab(self.diagram, "Cell")
+        self.centre_views.addTab(self.unrolled, "Unrolled in time")
+        self.centre_views.currentChanged.connect(self._on_centre_view_changed)
+        centre.addWidget(self.centre_views)
         # A long equation scrolls instead of forcing the window taller than the screen.
         centre.addWidget(scrolled(self.equation))
         # The equation keeps its natural height; every spare pixel goes to the diagram.
@@ -156,6 +183,7 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         layout.addWidget(self.token_strip)
         layout.addWidget(centre, 1)
+        layout.addWidget(self.caption)
         self.setCentralWidget(middle)
 
     def _arrange_docks(self) -> None:
@@ -218,6 +246,9 @@ class MainWindow(QMainWindow):
         # Tests and benchmarks drive the controls as a user does, through the window.
         self.timeline, self.speed = controls.timeline, controls.speed
         self.layer_box, self.unit_box = controls.layer_box, controls.unit_box
+
+    def toolbars(self) -> list[QToolBar]:
+        return self.findChildren(QToolBar)
 
     @property
     def panels_menu(self) -> QMenu:
@@ -319,6 +350,46 @@ class MainWindow(QMainWindow):
     def toggle_reduced_motion(self) -> None:
         self.state.view.reduced_motion = self.action("reduced").isChecked()
 
+    def toggle_no_spoilers(self) -> None:
+        self.state.view.no_spoilers = self.action("no_spoilers").isChecked()
+
+    def _follow_no_spoilers(self, view: ViewSettings) -> Callable[[], None]:
+        def follow(on: bool) -> None:
+            self.action("no_spoilers").setChecked(on)
+            for plot in (self.state_plot, self.gate_heatmaps):
+                plot.set_no_spoilers(on)
+
+        follow(view.no_spoilers)
+        view.no_spoilers_changed.connect(follow)
+        return lambda: view.no_spoilers_changed.disconnect(follow)
+
+    def toggle_unrolled(self) -> None:
+        self.show_centre_view("unrolled" if self.action("unrolled").isChecked() else "cell")
+
+    def show_centre_view(self, name: str) -> None:
+        """Bring the ``cell`` diagram or the ``unrolled`` chain to the front."""
+        self.centre_views.setCurrentWidget(self.unrolled if name == "unrolled" else self.diagram)
+
+    def _on_centre_view_changed(self, index: int) -> None:
+        self.action("unrolled").setChecked(self.centre_views.currentWidget() is self.unrolled)
+
+    def diagram_min_text_px(self) -> float:
+        """The smallest on-screen text of the cell outside presentation mode."""
+        return MIN_TEXT_PX
+
+    def set_presenting(self, on: bool) -> None:
+        """Presentation mode's look for the views it keeps: projector-sized captions and
+        the high-contrast palette."""
+        self.unrolled.set_contrast(on)
+        points = round(PRESENTING_PT_AT_1080 * self.height() / 1080) if on else NORMAL_PT
+        self.caption.set_point_size(max(points, NORMAL_PT))
+        self.equation.set_point_scale(PRESENTING_EQUATION_SCALE if on else 1.0, captioned=not on)
+        self.centre_views.tabBar().setVisible(not on)
+        # The cell shows the token too: the strip would only take height from it.
+        self.token_strip.setVisible(not on and self.session.tokens is not None)
+        self._equation_fraction = PRESENTING_EQUATION_FRACTION if on else EQUATION_HEIGHT_FRACTION
+        self._proportion_centre()
+
     @property
     def theme(self) -> str:
         return self.state.view.theme
@@ -363,10 +434,13 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         # Re-proportion once the layout has settled: sizes set before that are overridden.
-        total = self.centre.height()
-        equation = round(total * EQUATION_HEIGHT_FRACTION)
-        self.centre.setSizes([total - equation, equation])
+        self._proportion_centre()
         self.diagram.reset_zoom()
+
+    def _proportion_centre(self) -> None:
+        total = self.centre.height()
+        equation = round(total * self._equation_fraction)
+        self.centre.setSizes([total - equation, equation])
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closed = True
@@ -386,6 +460,9 @@ class MainWindow(QMainWindow):
             view.detach()
         self.controls.detach()
         self.opening.detach()
+        self.tour.detach()
+        self.caption.detach()
+        self.unrolled.detach()
         self.status_line.detach()
         if self._owns_state:
             self.state.detach()

@@ -116,7 +116,59 @@ ACTIONS = (
         "No flow animation",
         checkable=True,
     ),
+    ActionSpec(
+        "no_spoilers",
+        "No spoilers",
+        lambda w: w.toggle_no_spoilers,
+        ("Ctrl+Shift+S",),
+        "Plots show only the steps up to the cursor",
+        checkable=True,
+    ),
+    ActionSpec(
+        "unrolled",
+        "Unrolled in time",
+        lambda w: w.toggle_unrolled,
+        ("Ctrl+U",),
+        "The chain of steps around the cursor, beside the cell",
+        checkable=True,
+    ),
+    ActionSpec("reset_layout", "Reset layout", lambda w: w.memory.reset_layout),
+    # Presentation mode and the presenter's clicker (PageDown/PageUp; Space while presenting).
+    ActionSpec(
+        "present",
+        "&Present",
+        lambda w: w.presentation.toggle,
+        ("F5",),
+        "Full screen: the cell and its equation, large, for a lecture room",
+        checkable=True,
+    ),
+    ActionSpec("leave_present", "Leave presentation", lambda w: w.presentation.leave, ("Esc",)),
+    ActionSpec(
+        "clicker_next",
+        "Forward",
+        lambda w: w.presentation.forward,
+        ("PgDown",),
+        "The next tour stop while touring, else the next phase",
+    ),
+    ActionSpec(
+        "clicker_prev",
+        "Back",
+        lambda w: w.presentation.back,
+        ("PgUp",),
+        "The previous tour stop while touring, else the previous phase",
+    ),
+    ActionSpec(
+        "blank", "Blank the screen", lambda w: w.presentation.blank, ("B", "."), "Or show it again"
+    ),
     # Help.
+    ActionSpec(
+        "tour",
+        "Lecture &tour",
+        lambda w: w.tour.toggle,
+        ("F6",),
+        "Walk the lecture's points in order; again to leave and explore, again to resume",
+        checkable=True,
+    ),
     ActionSpec(
         "shortcuts",
         "&Keyboard shortcuts",
@@ -159,6 +211,9 @@ MENUS = (
             "prev_step",
             "first",
             "last",
+            SEPARATOR,
+            "clicker_next",
+            "clicker_prev",
         ),
     ),
     MenuSpec(
@@ -167,15 +222,22 @@ MENUS = (
         (
             "dark",
             "reduced",
+            "no_spoilers",
+            "unrolled",
+            SEPARATOR,
+            "present",
+            "blank",
+            Submenu("present_strip", "Presentation strip"),
             SEPARATOR,
             "zoom_in",
             "zoom_out",
             "zoom_reset",
             SEPARATOR,
             Submenu("panels", "Panels"),
+            "reset_layout",
         ),
     ),
     # Filled with the demo views after the first frame; its place is kept from the start.
     MenuSpec("demos", "De&mos"),
-    MenuSpec("help", "&Help", ("shortcuts", "guide", "about")),
+    MenuSpec("help", "&Help", ("shortcuts", "guide", "tour", "about")),
 )

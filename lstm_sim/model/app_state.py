@@ -7,14 +7,15 @@ from __future__ import annotations
 from lstm_sim.model.guide import Guide
 from lstm_sim.model.opening import Opener
 from lstm_sim.model.session import Session
+from lstm_sim.model.tour_state import TourState
 from lstm_sim.model.training_job import TrainingJob
 from lstm_sim.model.view_settings import ViewSettings
 
 
 class AppState:
     """The session, how it is shown (``view``), what to watch in it (``guide``), what
-    is open and how (``opener``, the one way to open anything) and the training of its
-    model (``training``)."""
+    is open and how (``opener``, the one way to open anything), the training of its
+    model (``training``) and where the lecture tour is (``tour``)."""
 
     def __init__(self, session: Session, view: ViewSettings | None = None) -> None:
         self.session = session
@@ -22,6 +23,7 @@ class AppState:
         self.guide = Guide(session)
         self.opener = Opener(session)
         self.training = TrainingJob(session)
+        self.tour = TourState(self.opener)
 
     def detach(self) -> None:
         """Stop following the session (it outlives this state)."""

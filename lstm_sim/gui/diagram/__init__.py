@@ -12,7 +12,7 @@ from PySide6.QtGui import QMouseEvent, QPainter, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from lstm_sim.engine.atomic_write import atomic_path
-from lstm_sim.gui.colors import THEMES
+from lstm_sim.gui.colors import CONTRAST, THEMES
 from lstm_sim.gui.diagram.animator import PhaseAnimator
 from lstm_sim.gui.diagram.items import DotTrainItem, NodeItem, StripItem, WireItem
 from lstm_sim.gui.diagram.scene import DiagramScene, Frame
@@ -112,6 +112,7 @@ class DiagramView(QGraphicsView):
         self._diagram: DiagramScene | None = None
         self._min_text_px = MIN_TEXT_PX
         self._highlights: tuple[str, ...] = ()
+        self._contrast = False
         self._build()
         self.view_settings.theme_changed.connect(self._on_theme_changed)
 
@@ -183,8 +184,18 @@ class DiagramView(QGraphicsView):
         """Ask for the theme ``name``; the view repaints when its settings change."""
         self.view_settings.theme = name
 
+    def set_contrast(self, on: bool) -> None:
+        """Draw in the theme's high-contrast palette (presentation mode) or its own."""
+        self._contrast = bool(on)
+        self.diagram().set_palette(THEMES[self.palette_name()])
+
+    def palette_name(self) -> str:
+        """The palette the cell is drawn in: the theme's, or its high-contrast one."""
+        theme = self.view_settings.theme
+        return CONTRAST[theme] if self._contrast else theme
+
     def _on_theme_changed(self, name: str) -> None:
-        self.diagram().set_palette(THEMES[name])
+        self.diagram().set_palette(THEMES[self.palette_name()])
 
     def detach_settings(self) -> None:
         """Stop following the settings: they outlive this view (a second window's)."""
@@ -297,7 +308,7 @@ class DiagramView(QGraphicsView):
     def _build(self) -> None:
         old = self._diagram
         self._diagram = scene_for(self.session, parent=self)
-        self._diagram.set_palette(THEMES[self.view_settings.theme])
+        self._diagram.set_palette(THEMES[self.palette_name()])
         for strip in self._diagram.strips.values():
             strip.on_click = self.session.select_unit
         self._diagram.set_highlights(self._highlights)

@@ -81,6 +81,16 @@ class EquationPanel(QWidget):
     def detach(self) -> None:
         self._unsubscribe()
 
+    def set_point_scale(self, factor: float, *, captioned: bool = True) -> None:
+        """Every line ``factor`` times its normal size (presentation mode); without
+        ``captioned`` the phase's explanation is left out (the lecturer says it)."""
+        self.caption.setVisible(captioned)
+        sizes = ((self.title, TITLE_PT), (self.caption, CAPTION_PT), (self.equation, EQUATION_PT))
+        for label, points in sizes:
+            font = label.font()
+            font.setPointSize(round(points * factor))
+            label.setFont(font)
+
     def refresh(self) -> None:
         session = self.session
         phase = session.phases[session.phase]

@@ -44,6 +44,10 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         # The step where the run first went NaN or infinite, marked on every plot.
         self.markers: dict[str, pg.InfiniteLine] = {}
         self.marked_step: int | None = None
+        # "No spoilers": a curtain in the background colour over the steps after the
+        # cursor. Moving it costs the same at any T; the data and the x range stay put.
+        self.curtains: dict[str, pg.LinearRegionItem] = {}
+        self.no_spoilers = False
         self._pacer = FramePacer(self._redraw, self)
         self._data_stale = True
         self._built_for: tuple[str, int, int] | None = None
@@ -114,6 +118,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             self.plots.clear()
             self.cursors.clear()
             self.markers.clear()
+            self.curtains.clear()
             self._build()
             for plot in self.plots.values():
                 self._style_plot(plot)
@@ -124,9 +129,21 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             self._data_stale = False
         for line in self.cursors.values():
             line.setValue(session.t)
+        for curtain in self.curtains.values():
+            curtain.setVisible(self.no_spoilers)
+            curtain.setRegion((session.t + 0.5, session.num_steps - 0.5))
         for line in self.markers.values():
             line.setVisible(self.marked_step is not None)
             line.setValue(self.marked_step or 0)
+
+    def set_no_spoilers(self, on: bool) -> None:
+        """Show only the steps up to the cursor (the rest stays hidden until reached)."""
+        self.no_spoilers = bool(on)
+        self._pacer.mark_dirty()
+
+    def revealed_steps(self) -> int:
+        """How many steps, from t = 0, a viewer can see."""
+        return self.session.t + 1 if self.no_spoilers else self.session.num_steps
 
     def mark_step(self, t: int | None) -> None:
         """Draw a marker line at step ``t`` on every plot (None: no marker)."""
@@ -149,6 +166,11 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         marker.setZValue(9)
         marker.setVisible(False)
         plot.addItem(marker, ignoreBounds=True)
+        curtain = pg.LinearRegionItem(movable=False)
+        curtain.setZValue(8)  # over the data, under the marker and the cursor
+        curtain.setVisible(False)
+        plot.addItem(curtain, ignoreBounds=True)
+        self.curtains[key] = curtain
         self.plots[key] = plot
         self.cursors[key] = cursor
         self.markers[key] = marker
@@ -183,6 +205,10 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         plot.titleLabel.setText(plot.titleLabel.text, color=palette.foreground, size=TITLE_SIZE)
         key = next(k for k, p in self.plots.items() if p is plot)
         self.cursors[key].setPen(pg.mkPen(palette.highlight, width=2, style=Qt.PenStyle.DashLine))
+        curtain = self.curtains[key]
+        curtain.setBrush(pg.mkBrush(palette.background))
+        for edge in curtain.lines:
+            edge.setPen(pg.mkPen(None))
         self.setBackground(palette.background)
 
     # -- clicks ----------------------------------------------------------------------------
