@@ -37,16 +37,25 @@ SLOTS = 5
 CENTRE = SLOTS // 2
 SCENE = QRectF(0.0, 0.0, 2000.0, 820.0)
 BELT_Y = 150.0
-H_Y = 600.0
+H_Y = 560.0
+"""The h wire runs through every cell's h strip, as the belt runs through its c strip."""
 LARGE = QRectF(0.0, 90.0, 640.0, 600.0)
 """The cursor's cell (x is set per slot)."""
 SMALL = QRectF(0.0, 140.0, 250.0, 500.0)
 GAP = 60.0
-TEXT_PX = 34.0
+TEXT_PX = 46.0
 STRIP_HEIGHT = 26.0
 GATES = ("f", "i", "g", "o")
-GATE_LABELS = {"f": "f", "i": "i", "g": "g", "o": "o"}
-SCALES = {"f": "gate", "i": "gate", "o": "gate", "g": "signed", "c": "signed", "h": "signed"}
+LABELS = {"c": "c", "h": "h", "f": "f", "i": "i", "g": "g", "o": "o", "pre": "W·[h,x]+b"}
+SCALES = {
+    "f": "gate",
+    "i": "gate",
+    "o": "gate",
+    "g": "signed",
+    "c": "signed",
+    "h": "signed",
+    "pre": "signed",
+}
 
 
 @dataclass
@@ -60,7 +69,15 @@ class _Strip:
 class _Cell:
     """One step of the chain: its box, its caption and its strips."""
 
-    def __init__(self, scene: QGraphicsScene, rect: QRectF, fields: tuple[str, ...], units: int):
+    def __init__(
+        self,
+        scene: QGraphicsScene,
+        rect: QRectF,
+        fields: tuple[str, ...],
+        units: int,
+        *,
+        labelled: bool,
+    ):
         self.rect = rect
         self.box = QGraphicsRectItem(rect)
         self.box.setZValue(1)
@@ -83,18 +100,19 @@ class _Cell:
                 scene.addItem(item)
                 cells.append(item)
             self.strips[field] = _Strip(cells, [None] * units)
-            label = QGraphicsSimpleTextItem(_label(field))
+            if not labelled:
+                continue
+            label = QGraphicsSimpleTextItem(LABELS[field])
             label.setFont(scene_font(TEXT_PX * 0.8))
             label.setZValue(4)
-            label.setPos(left - 12.0 - label.boundingRect().width(), y - 8.0)
+            height = label.boundingRect().height()
+            label.setPos(
+                left - 12.0 - label.boundingRect().width(), y + STRIP_HEIGHT / 2 - height / 2
+            )
             scene.addItem(label)
             self.labels[field] = label
         self.shown: tuple[int, int, int, str] | None = None
         """(t, last phase drawn, unit window start, palette) of what the strips show."""
-
-
-def _label(field: str) -> str:
-    return {"c": "c", "h": "h"}.get(field, GATE_LABELS.get(field, field))
 
 
 def _rows(rect: QRectF, fields: tuple[str, ...]) -> dict[str, float]:
@@ -103,9 +121,9 @@ def _rows(rect: QRectF, fields: tuple[str, ...]) -> dict[str, float]:
     rows: dict[str, float] = {}
     if "c" in fields:
         rows["c"] = BELT_Y - STRIP_HEIGHT / 2
-    rows["h"] = H_Y - STRIP_HEIGHT / 2 - 70.0
-    middle = [f for f in fields if f in GATES]
-    top, bottom = BELT_Y + 70.0, rows["h"] - 50.0
+    rows["h"] = H_Y - STRIP_HEIGHT / 2
+    middle = [f for f in fields if f not in ("c", "h")]
+    top, bottom = BELT_Y + 70.0, rows["h"] - 90.0
     for k, field in enumerate(middle):
         rows[field] = top + (bottom - top) * k / max(len(middle) - 1, 1)
     return rows
@@ -128,21 +146,21 @@ class UnrolledScene(QGraphicsScene):
             shape = LARGE if k == CENTRE else SMALL
             rect = QRectF(x, shape.top(), width, shape.height())
             fields: tuple[str, ...] = ("c", "h") if lstm else ("h",)
-            if k == CENTRE and lstm:
-                fields = ("c", *GATES, "h")
-            self.cells.append(_Cell(self, rect, fields, self.units))
+            if k == CENTRE:
+                fields = ("c", *GATES, "h") if lstm else ("pre", "h")
+            self.cells.append(_Cell(self, rect, fields, self.units, labelled=k == CENTRE))
             x += width + GAP
         self.wires = QGraphicsPathItem(self._wire_path(lstm))
         self.wires.setZValue(2)
         self.addItem(self.wires)
         self.entry = QGraphicsSimpleTextItem("h\u209c\u208b\u2081")  # h_{t-1}
         self.entry.setFont(scene_font(TEXT_PX))
-        self.entry.setPos(10.0, H_Y - 60.0)
+        self.entry.setPos(10.0, H_Y + 10.0)
         self.addItem(self.entry)
         if lstm:
             self.belt_label = QGraphicsSimpleTextItem("c: the belt")
             self.belt_label.setFont(scene_font(TEXT_PX * 0.8))
-            self.belt_label.setPos(10.0, BELT_Y - 60.0)
+            self.belt_label.setPos(10.0, BELT_Y - 70.0)
             self.addItem(self.belt_label)
         self.unit_mark = QGraphicsRectItem()
         self.unit_mark.setZValue(5)
@@ -157,12 +175,12 @@ class UnrolledScene(QGraphicsScene):
             path.moveTo(0.0, BELT_Y)
             path.lineTo(SCENE.width(), BELT_Y)
         for cell in self.cells:
-            centre = cell.rect.center().x()
-            # x_t enters from below, h_t leaves upwards.
-            path.moveTo(centre, SCENE.bottom())
-            path.lineTo(centre, cell.rect.bottom())
-            path.moveTo(centre + 40.0, cell.rect.top())
-            path.lineTo(centre + 40.0, SCENE.top() + 10.0)
+            # x_t enters from below, h_t leaves upwards; right of the step's title.
+            wire_x = cell.rect.left() + cell.rect.width() * 0.75
+            path.moveTo(wire_x, SCENE.bottom())
+            path.lineTo(wire_x, cell.rect.bottom())
+            path.moveTo(wire_x, cell.rect.top())
+            path.lineTo(wire_x, SCENE.top() + 10.0)
         return path
 
     def set_palette(self, palette: Palette) -> None:
@@ -196,8 +214,12 @@ class UnrolledScene(QGraphicsScene):
             fill = QColor(palette.foreground)
             fill.setAlphaF(0.06 if exists else 0.0)
             cell.box.setBrush(QBrush(fill))
-            cell.title.setText(f"t = {step}" if exists else "")
-            cell.title.setPos(cell.rect.left() + 12.0, cell.rect.bottom() - 50.0)
+            token = session.tokens[step] if exists and session.tokens is not None else None
+            title = f"t = {step}" if exists else ""
+            if token is not None and active:
+                title += f"  ‘{token.strip() or '␣'}’"
+            cell.title.setText(title)
+            cell.title.setPos(cell.rect.left() + 6.0, cell.rect.bottom() + 6.0)
             if key == cell.shown:
                 continue
             cell.shown = key
