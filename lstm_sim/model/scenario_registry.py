@@ -203,7 +203,7 @@ def token_ids(network: Network, vocabulary: Tokens, ids: np.ndarray) -> np.ndarr
     """``ids`` (indices into ``vocabulary``, any shape) as the network's own input columns."""
     if network.vocab is None:
         raise ValueError("this scenario's input is tokens, but the network has no vocabulary")
-    return network.vocab.indices(list(vocabulary))[ids]
+    return np.asarray(network.vocab.indices(list(vocabulary))[ids])
 
 
 # -- the sine waves (simple RNN and LSTM) ----------------------------------------------
@@ -351,9 +351,8 @@ def measure_counting(networks: Sequence[Network]) -> tuple[bool, dict[str, float
 # -- the inputs the window opens on ----------------------------------------------------
 def noisy_wave(length: int, seed: int) -> np.ndarray:
     """One noisy sine wave, (T, 1)."""
-    return sine.sine_sequences(np.random.default_rng(seed), 1, length, noise_std=SINE_NOISE_STD).x[
-        0
-    ]
+    waves = sine.sine_sequences(np.random.default_rng(seed), 1, length, noise_std=SINE_NOISE_STD)
+    return np.asarray(waves.x[0])
 
 
 def opening_story_data() -> gender_stories.Story:

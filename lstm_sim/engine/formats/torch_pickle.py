@@ -22,6 +22,7 @@ import collections
 import io
 import pickle
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,9 @@ _ALLOWED: dict[tuple[str, str], Any] = {
 class _StateDictUnpickler(pickle.Unpickler):
     """Unpickles a state_dict, resolving only the globals in ``_ALLOWED``."""
 
-    def __init__(self, data: bytes, read_storage: Any) -> None:
+    def __init__(
+        self, data: bytes, read_storage: Callable[[StorageType, str, int], np.ndarray]
+    ) -> None:
         super().__init__(io.BytesIO(data))
         self._read_storage = read_storage
 
