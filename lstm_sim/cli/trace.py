@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_sim.cli import CommandError
-from lstm_sim.engine.backprop import LOSSES, Gradients, gradients
+from lstm_sim.engine.backprop import LOSSES, Gradients, LossKind, gradients
 from lstm_sim.engine.formats import SUFFIXES, load_model
 from lstm_sim.engine.formats.trace_files import write_trace
 from lstm_sim.engine.network import Network
@@ -130,7 +130,7 @@ def backpropagate(network: Network, trace: Trace, args: argparse.Namespace) -> G
     else:
         raise CommandError("--grad needs --targets Y.npy when the input is not text")
     softmax = network.readout is not None and network.readout.kind == "softmax"
-    loss = args.loss or ("xent" if softmax else "mse")
+    loss: LossKind = args.loss or ("xent" if softmax else "mse")
     return gradients(network, trace, targets, loss)
 
 

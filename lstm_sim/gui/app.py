@@ -98,7 +98,7 @@ def run(
     settings = QSettings() if screenshot is None else None
     window = MainWindow(session, settings=settings, guide=guide)
     if reads_code:
-        window.open_scenario(scenario)
+        window.open_scenario(CODE_READER)
     window.set_theme(theme)
     window.resize(*(size or DEFAULT_SIZE))
     try:

@@ -48,11 +48,12 @@ from lstm_sim.gui.panels.input_panel import InputPanel
 from lstm_sim.gui.panels.scenario_picker import description_html
 from lstm_sim.gui.panels.token_strip import TokenStrip
 from lstm_sim.gui.plots import GateHeatmaps, StatePlot
-from lstm_sim.gui.session_link import subscribe
+from lstm_sim.gui.session_link import SessionView, subscribe
 from lstm_sim.model import Session
 from lstm_sim.model.demo import DEMO_GUIDE, DEMO_TITLE, model_from_file, random_model
 
 if TYPE_CHECKING:
+    from lstm_sim.gui.demo_views import DemoViews
     from lstm_sim.gui.panels.predictions_panel import PredictionsPanel
     from lstm_sim.gui.panels.training_panel import TrainingPanel
 
@@ -79,6 +80,9 @@ def model_file_filter() -> str:
 
 class MainWindow(QMainWindow):
     """Shows one session; every view reads it and writes only to it."""
+
+    demo_views: DemoViews
+    """Set by :func:`~lstm_sim.gui.demo_views.install_demo_views` after the first frame."""
 
     def __init__(
         self,
@@ -652,7 +656,9 @@ class MainWindow(QMainWindow):
             return []
         stored = self.settings.value(RECENT_FILES_KEY, [])
         # QSettings gives back a bare string when a single value was stored.
-        return [stored] if isinstance(stored, str) else [str(p) for p in stored or []]
+        if isinstance(stored, str):
+            return [stored]
+        return [str(p) for p in stored] if isinstance(stored, list) else []
 
     def _remember_file(self, path: str) -> None:
         full = str(Path(path).resolve())
@@ -751,7 +757,13 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.controller.pause()
         self.diagram.finish_animation()
-        views = [self.equation, self.state_plot, self.gate_heatmaps, self.inputs, self.token_strip]
+        views: list[SessionView] = [
+            self.equation,
+            self.state_plot,
+            self.gate_heatmaps,
+            self.inputs,
+            self.token_strip,
+        ]
         if self.views_built:
             self.training.shutdown()
         if self.predictions is not None:

@@ -147,8 +147,8 @@ class PredictionsPanel(QWidget):
         self.plot.addLegend(offset=(-10, 10))
         self.predicted_curve = self.plot.plot(name="predicted")
         self.target_curve = self.plot.plot(name="target: next input")
-        self.cursor = pg.InfiniteLine(angle=90, movable=False)
-        self.plot.addItem(self.cursor, ignoreBounds=True)
+        self.step_line = pg.InfiniteLine(angle=90, movable=False)
+        self.plot.addItem(self.step_line, ignoreBounds=True)
         layout.addWidget(self.value_text)
         layout.addWidget(self.plot, 1)
         return page
@@ -281,7 +281,7 @@ class PredictionsPanel(QWidget):
             else:
                 self.target_curve.setData([], [])
             self._curves_stale = False
-        self.cursor.setValue(t)
+        self.step_line.setValue(t)
         parts = [f"predicted ŷ<sub>t</sub> = <b>{logits[t, 0]:.4f}</b>"]
         if comparable and t + 1 < session.num_steps:
             target = x[t + 1, 0]
@@ -299,7 +299,7 @@ class PredictionsPanel(QWidget):
         self.target_curve.setPen(
             pg.mkPen(QColor(self.palette_.caption), width=2, style=Qt.PenStyle.DashLine)
         )
-        self.cursor.setPen(pg.mkPen(self.palette_.foreground, width=1))
+        self.step_line.setPen(pg.mkPen(self.palette_.foreground, width=1))
         self._curves_stale = True
         self._pacer.mark_dirty()
 

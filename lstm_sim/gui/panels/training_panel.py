@@ -98,7 +98,7 @@ def fits(network: Network, data: Data) -> str | None:
             f"the current model's vocabulary differs from the data's {len(vocab)} tokens; "
             "train from scratch"
         )
-    if not tokens and network.input_size != data.input_size:
+    if isinstance(data, SequenceData) and not tokens and network.input_size != data.input_size:
         return (
             f"the current model reads {network.input_size} values per step and the data "
             f"{data.input_size}; train from scratch"
