@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from lstm_sim.engine import record
 from lstm_sim.engine.formats import load_model
@@ -27,6 +28,7 @@ def _run(*args: str | Path, cwd: Path) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 def test_wheel_installs_and_traces_the_shipped_model(tmp_path: Path) -> None:
     # Build with the hatchling already installed when there is one: no download needed.
     isolation = ["--no-isolation"] if importlib.util.find_spec("hatchling") else []
