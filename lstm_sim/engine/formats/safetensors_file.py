@@ -9,11 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from safetensors.numpy import load_file
 
 
 def read_safetensors(path: Path) -> dict[str, np.ndarray]:
     """Every array in the file by name; ValueError when it is not a safetensors file."""
+    # Imported on use, like every reader's library: opening another format never loads it.
+    from safetensors.numpy import load_file
+
     try:
         return load_file(path)
     except Exception as err:  # safetensors raises its own error types for a bad header
