@@ -16,7 +16,7 @@ rerun with the same PyTorch rewrites the same weights. Writes to tests/fixtures/
   the exact values of ``tensors.pt`` under ``tensors.<key>`` (float64).
 
 It also converts ``lstm2.pt`` into the model shipped with lstm-sim,
-lstm_sim/resources/models/example_lstm2.npz (lstm-sim's own format), and, when Keras 3
+resources/models/example_lstm2.npz (lstm-sim's own format), and, when Keras 3
 is installed, runs it on PyTorch (``KERAS_BACKEND=torch``, no TensorFlow) to write
 tests/fixtures/keras/:
 
@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "fixtures" / "torch"
 ONNX_OUT = ROOT / "tests" / "fixtures" / "onnx"
 KERAS_OUT = ROOT / "tests" / "fixtures" / "keras"
-SHIPPED = ROOT / "lstm_sim" / "resources" / "models" / "example_lstm2.npz"
+SHIPPED = ROOT / "resources" / "models" / "example_lstm2.npz"
 STEPS = 6
 
 
