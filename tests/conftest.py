@@ -3,7 +3,7 @@
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -40,3 +40,30 @@ def isolated_env() -> dict[str, str]:
     """os.environ without what would leak this process's packages or venv into a child."""
     drop = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP")
     return {k: v for k, v in os.environ.items() if k not in drop}
+
+
+def _refuses_files(folder: Path) -> bool:
+    try:
+        (folder / ".lstm-sim-probe").open("xb").close()
+    except OSError:
+        return True
+    (folder / ".lstm-sim-probe").unlink()
+    return False
+
+
+@pytest.fixture
+def unwritable_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder this process cannot create files in: read-only by its mode or, for root,
+    whom modes do not stop, sysfs."""
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        if _refuses_files(folder):
+            yield folder
+        elif _refuses_files(Path("/sys")):
+            yield Path("/sys")
+        else:
+            pytest.skip("no folder on this machine refuses this user's files")
+    finally:
+        folder.chmod(0o700)
