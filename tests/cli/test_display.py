@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from lstm_sim.cli.display import XCB_LIBRARIES, display_problem
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -42,6 +44,7 @@ def _headless_env() -> dict[str, str]:
     return env
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="only Linux is checked")
 def test_the_window_without_a_display_prints_one_line_and_exits_2(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "lstm_sim"],
