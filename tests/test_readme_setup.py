@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -47,6 +48,7 @@ def _shell(command: str, cwd: Path, env: dict[str, str]) -> subprocess.Completed
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the set-up is for Linux")
 def test_the_readme_commands_work_on_a_clean_clone(
     tmp_path: Path, fresh_venv: Callable[[Path], Path], isolated_env: dict[str, str]
 ) -> None:
