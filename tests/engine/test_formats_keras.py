@@ -144,6 +144,8 @@ def keras() -> ModuleType:
     return pytest.importorskip("keras")
 
 
+# Keras's torch backend converts its variables with an __array__ that predates NumPy 2.
+@pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
 def test_live_keras_rnn_and_biasless_lstm(keras: ModuleType, tmp_path: Path) -> None:
     keras.utils.set_random_seed(3)
     x = np.random.default_rng(3).normal(size=(1, 8, 2)).astype(np.float32)
