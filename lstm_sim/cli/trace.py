@@ -28,7 +28,7 @@ import numpy as np
 
 from lstm_sim.cli import CommandError
 from lstm_sim.cli.output_path import check_output
-from lstm_sim.engine.backprop import LOSSES, Gradients, gradients
+from lstm_sim.engine.backprop import LOSSES, Gradients, LossKind, gradients
 from lstm_sim.engine.expressions import Expression, hits, parse_expression
 from lstm_sim.engine.file_names import by_file_name
 from lstm_sim.engine.formats import SUFFIXES, load_model
@@ -197,7 +197,7 @@ def backpropagate(network: Network, trace: Trace, args: argparse.Namespace) -> G
             "model whose outputs are its tokens"
         )
     softmax = network.readout is not None and network.readout.kind == "softmax"
-    loss = args.loss or ("xent" if softmax or trace.token_ids is not None else "mse")
+    loss: LossKind = args.loss or ("xent" if softmax or trace.token_ids is not None else "mse")
     grads = gradients(network, trace, targets, loss)
     return replace(grads, params=by_file_name(network, grads.params))
 

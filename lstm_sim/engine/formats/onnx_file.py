@@ -104,12 +104,12 @@ def _layer(
         raise ValueError(f"{node.op_type} node {name!r} lacks its W or R input")
     if w.ndim != 3 or w.shape[0] != 1 or r.ndim != 3:
         raise ValueError(f"{node.op_type} node {name!r} has W {w.shape}, expected [1, G·H, D]")
-    hidden = int(attrs.get("hidden_size", r.shape[2]))
+    hidden = int(attrs.get("hidden_size") or r.shape[2])
     weight_ih, weight_hh = w[0], r[0]
     rows = weight_ih.shape[0]
-    bias = np.zeros(2 * rows, weight_ih.dtype) if b is None else b.reshape(-1)
-    if bias.shape != (2 * rows,):
+    if b is not None and b.size != 2 * rows:
         raise ValueError(f"{node.op_type} node {name!r} has B {b.shape}, expected [1, {2 * rows}]")
+    bias = np.zeros(2 * rows, weight_ih.dtype) if b is None else b.reshape(-1)
     bias_ih, bias_hh = bias[:rows], bias[rows:]
     if node.op_type == "LSTM":
         weight_ih, weight_hh, bias_ih, bias_hh = (

@@ -15,7 +15,6 @@ import struct
 from pathlib import Path
 
 import numpy as np
-from safetensors import safe_open
 
 _HEADER_LIMIT = 100 * 1024 * 1024  # the library's own limit on the JSON header
 
@@ -67,6 +66,9 @@ def bfloat16_names(path: Path) -> list[str]:
 
 def read_safetensors(path: Path) -> dict[str, np.ndarray]:
     """Every array in the file by name; ValueError when it is not a safetensors file."""
+    # Imported on use, like every reader's library: opening another format never loads it.
+    from safetensors import safe_open
+
     try:
         header, start = _header(path)
         arrays: dict[str, np.ndarray] = {}
