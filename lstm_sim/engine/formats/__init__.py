@@ -17,8 +17,11 @@ suffix                   reader
 A live ``torch.nn`` module is read by :func:`network_from_module` (torch is never
 imported here; the caller already has it).
 
-Every problem with a file, a missing one included, raises ValueError naming the file,
-what was expected and what was found.
+Every problem with a file, a missing one included, raises :class:`ModelFileError` (a
+ValueError) naming the file, what was expected and what was found, and nothing else: the
+one wrapper in :func:`load_model` turns any other exception a reader lets out (a
+RecursionError, MemoryError, a library's own error) into it. Each reader checks the sizes
+its file declares before allocating (:mod:`.limits`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lstm_sim.engine.formats import limits
+from lstm_sim.engine.formats.errors import ModelFileError
 from lstm_sim.engine.formats.keras import read_keras
 from lstm_sim.engine.formats.native import read_native, save_native
 from lstm_sim.engine.formats.onnx_file import read_onnx
@@ -38,22 +43,21 @@ from lstm_sim.engine.formats.torch_pickle import read_torch_file
 from lstm_sim.engine.formats.torch_state_dict import network_from_state_dict
 from lstm_sim.engine.network import Network
 
-__all__ = ["SUFFIXES", "load_model", "network_from_module", "save_native"]
+__all__ = ["SUFFIXES", "ModelFileError", "load_model", "network_from_module", "save_native"]
 
-_STATE_DICT_READERS: dict[str, tuple[str, Callable[[Path], dict[str, np.ndarray]]]] = {
+_STATE_DICT_READERS: dict[str, tuple[str, Callable[[Path, bytes, int], dict[str, np.ndarray]]]] = {
     ".pt": ("PyTorch .pt state_dict", read_torch_file),
     ".pth": ("PyTorch .pth state_dict", read_torch_file),
     ".safetensors": ("safetensors state_dict", read_safetensors),
 }
 
-_NETWORK_READERS: dict[str, Callable[[Path], Network]] = {
+_NETWORK_READERS: dict[str, Callable[[Path, bytes, int], Network]] = {
     ".npz": read_native,
     ".keras": read_keras,
     ".h5": read_keras,
-    ".onnx": read_onnx,
 }
 
-SUFFIXES = (*_NETWORK_READERS, *_STATE_DICT_READERS)
+SUFFIXES = (*_NETWORK_READERS, ".onnx", *_STATE_DICT_READERS)
 """The file suffixes :func:`load_model` reads."""
 
 
@@ -62,31 +66,64 @@ def load_model(
     prefix: str | None = None,
     *,
     nonlinearity: str | None = None,
+    allow_external_data: bool = False,
+    max_bytes: int | None = None,
 ) -> Network:
     """The network stored in the model file ``path``.
 
     ``prefix`` picks one recurrent module of a PyTorch state_dict that holds several
     (``"encoder.lstm"``); ``nonlinearity`` ('tanh'/'relu') says what a PyTorch RNN used,
-    which its state_dict does not record (tanh when omitted).
+    which its state_dict does not record (tanh when omitted). ``allow_external_data`` lets
+    an ONNX model read tensors from files beside it; ``max_bytes`` caps its parameter bytes
+    (default: :func:`.limits.max_bytes`).
+
+    Raises :class:`ModelFileError` and nothing else for anything wrong with the file.
     """
     path = Path(path)
+    try:
+        return _load(path, prefix, nonlinearity, allow_external_data, limits.max_bytes(max_bytes))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as err:
+        raise ModelFileError(_file_message(path, err)) from None
+
+
+def _file_message(path: Path, err: BaseException) -> str:
+    """One line naming ``path`` and what went wrong, for any exception a reader let out."""
+    if isinstance(err, RecursionError):
+        found = "structures nested too deeply to read"
+    elif isinstance(err, MemoryError):
+        found = "sizes that do not fit in memory"
+    elif isinstance(err, ValueError):
+        return str(err) if str(err).startswith(str(path)) else f"{path}: {err}"
+    else:
+        found = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+    return f"{path}: expected a readable {path.suffix or 'model'} file, found {found}"
+
+
+def _load(
+    path: Path,
+    prefix: str | None,
+    nonlinearity: str | None,
+    allow_external_data: bool,
+    cap: int,
+) -> Network:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ValueError(
-            f"{path}: expected a model file ending in {', '.join(SUFFIXES)}, "
-            f"found {suffix or 'no suffix'}"
+            f"expected a model file ending in {', '.join(SUFFIXES)}, found {suffix or 'no suffix'}"
         )
-    if not path.is_file():
-        raise ValueError(f"{path}: no such model file")
-    try:
-        if suffix in _NETWORK_READERS:
-            if prefix is not None or nonlinearity is not None:
-                raise ValueError("prefix and nonlinearity apply to PyTorch files only")
-            return _NETWORK_READERS[suffix](path)
-        description, read = _STATE_DICT_READERS[suffix]
-        network = network_from_state_dict(
-            read(path), source=f"{path} ({description})", prefix=prefix, nonlinearity=nonlinearity
-        )
-    except ValueError as err:
-        raise ValueError(f"{path}: {err}") from None
-    return network
+    data = limits.read_regular_file(path, cap, "model file")
+    if suffix == ".onnx":
+        return read_onnx(path, data, cap, allow_external_data=allow_external_data)
+    if suffix in _NETWORK_READERS:
+        if prefix is not None or nonlinearity is not None:
+            raise ValueError("prefix and nonlinearity apply to PyTorch files only")
+        return _NETWORK_READERS[suffix](path, data, cap)
+    description, read = _STATE_DICT_READERS[suffix]
+    return network_from_state_dict(
+        read(path, data, cap),
+        source=f"{path} ({description})",
+        prefix=prefix,
+        nonlinearity=nonlinearity,
+    )

@@ -7,17 +7,22 @@ node has one block and a Tanh or Relu activation. Stacked layers are exported as
 per layer, in graph order; layer k+1 must read H features. Only the recurrent layers are
 read: lstm-sim does not trace the rest of a graph, so there is no readout.
 
+Tensors kept in external files are refused unless the caller allows them
+(``--allow-external-data``), and even then only regular files beside the model are read.
+
 Refused with a ValueError: bidirectional or reverse direction, peepholes (``P``), ``clip``,
 ``input_forget``, activations other than PyTorch's, and weights computed at run time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from lstm_sim.engine.formats.limits import check_array, read_regular_file, regular_file_size
 from lstm_sim.engine.network import Layer, Network
 
 # ONNX gate blocks i, o, f, c, listed in PyTorch's order i, f, g(=c), o.
@@ -36,13 +41,70 @@ def _onnx() -> Any:
     return onnx
 
 
-def _constants(onnx: Any, graph: Any) -> dict[str, np.ndarray]:
-    """Every array known before the graph runs: initializers and Constant nodes."""
-    arrays = {init.name: onnx.numpy_helper.to_array(init) for init in graph.initializer}
+def _constants(graph: Any) -> dict[str, Any]:
+    """Every tensor known before the graph runs, by name: initializers and Constant nodes.
+    Still protobuf messages: only those an LSTM or RNN node reads become arrays."""
+    tensors = {init.name: init for init in graph.initializer}
     for node in graph.node:
         if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
-            arrays[node.output[0]] = onnx.numpy_helper.to_array(node.attribute[0].t)
-    return arrays
+            tensors[node.output[0]] = node.attribute[0].t
+    return tensors
+
+
+def _stored_values(tensor: Any, itemsize: int) -> int:
+    """How many values ``tensor`` really holds, raw or in its typed fields."""
+    if tensor.raw_data:
+        return len(tensor.raw_data) // itemsize
+    fields = ("float_data", "double_data", "int32_data", "int64_data", "uint64_data")
+    return max(len(getattr(tensor, field)) for field in fields)
+
+
+def _external_bytes(tensor: Any, folder: Path, itemsize: int, budget: int) -> bytes:
+    """The bytes an external-data tensor names, from a regular file in ``folder`` only."""
+    entries = {entry.key: entry.value for entry in tensor.external_data}
+    location = entries.get("location", "")
+    if not location or Path(location).name != location or location in (".", ".."):
+        raise ValueError(
+            f"tensor {tensor.name!r} keeps its data in {location!r}; expected a file name "
+            "beside the model, with no folder"
+        )
+    file = folder / location
+    size = regular_file_size(file, f"external data file {location}")
+    offset, length = int(entries.get("offset", 0)), entries.get("length")
+    nbytes = check_array(
+        f"tensor {tensor.name!r}", tensor.dims, itemsize, max(size - offset, 0), budget
+    )
+    if length is not None and int(length) != nbytes:
+        raise ValueError(f"tensor {tensor.name!r} declares {length} bytes, its shape {nbytes}")
+    data = read_regular_file(file, size, f"external data file {location}")
+    return data[offset : offset + nbytes]
+
+
+def _array(
+    onnx: Any, tensor: Any, budget: int, folder: Path, allow_external_data: bool
+) -> np.ndarray:
+    """``tensor`` as an array, its declared shape checked against the values it holds and
+    ``budget`` before any array is made."""
+    what = f"tensor {tensor.name!r}"
+    try:
+        itemsize = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(tensor.data_type)).itemsize
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"{what} has the unknown data type {tensor.data_type}") from None
+    if tensor.data_location == onnx.TensorProto.EXTERNAL:
+        if not allow_external_data:
+            raise ValueError(
+                f"{what} keeps its data in another file; refused (a model file may not make "
+                "lstm-sim read other files) unless you pass --allow-external-data"
+            )
+        copy = onnx.TensorProto()
+        copy.CopyFrom(tensor)
+        copy.raw_data = _external_bytes(tensor, folder, itemsize, budget)
+        copy.data_location = onnx.TensorProto.DEFAULT
+        del copy.external_data[:]
+        tensor = copy
+    stored = _stored_values(tensor, itemsize)
+    check_array(what, tensor.dims, itemsize, stored * itemsize, budget)
+    return np.asarray(onnx.numpy_helper.to_array(tensor))
 
 
 def _reorder(array: np.ndarray, hidden: int, blocks: tuple[int, ...]) -> np.ndarray:
@@ -50,8 +112,11 @@ def _reorder(array: np.ndarray, hidden: int, blocks: tuple[int, ...]) -> np.ndar
     return np.concatenate([array[k * hidden : (k + 1) * hidden] for k in blocks])
 
 
-def _layer(onnx: Any, node: Any, constants: dict[str, np.ndarray]) -> tuple[Layer, str]:
-    """One node as a PyTorch-layout layer, and its nonlinearity."""
+def _layer(
+    onnx: Any, node: Any, constants: dict[str, Any], read: Callable[[Any], np.ndarray]
+) -> tuple[Layer, str]:
+    """One node as a PyTorch-layout layer, and its nonlinearity; ``read`` turns one of the
+    ``constants`` into an array."""
     name = node.name or node.output[0]
     attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
     direction = attrs.get("direction", b"forward")
@@ -79,7 +144,7 @@ def _layer(onnx: Any, node: Any, constants: dict[str, np.ndarray]) -> tuple[Laye
                 f"{node.op_type} node {name!r} computes its {role} at run time; "
                 "expected a stored initializer"
             )
-        arrays.append(constants.get(key) if key else None)
+        arrays.append(read(constants[key]) if key else None)
     w, r, b = arrays
     if w is None or r is None:
         raise ValueError(f"{node.op_type} node {name!r} lacks its W or R input")
@@ -100,11 +165,17 @@ def _layer(onnx: Any, node: Any, constants: dict[str, np.ndarray]) -> tuple[Laye
     return layer, activations[-1].lower()
 
 
-def read_onnx(path: Path) -> Network:
-    """The recurrent layers of the ONNX model in ``path``."""
+def read_onnx(
+    path: Path, data: bytes, budget: int, *, allow_external_data: bool = False
+) -> Network:
+    """The recurrent layers of the ONNX model in ``path``, whose bytes are ``data``.
+
+    Tensors kept in external files are refused unless ``allow_external_data``; then only
+    regular files in the model's own folder are read, within ``budget`` bytes.
+    """
     onnx = _onnx()
     try:
-        model = onnx.load(str(path))
+        model = onnx.load_model_from_string(data)
     except Exception as err:  # protobuf raises its own DecodeError for a file that is not ONNX
         raise ValueError(f"expected an ONNX model, could not read it: {err}") from None
     nodes = [n for n in model.graph.node if n.op_type in ("LSTM", "RNN", "GRU")]
@@ -115,8 +186,15 @@ def read_onnx(path: Path) -> Network:
         raise ValueError("the graph has GRU nodes; GRUs are not supported yet")
     if len({n.op_type for n in nodes}) > 1:
         raise ValueError("the graph mixes LSTM and RNN nodes; expected one kind of stack")
-    constants = _constants(onnx, model.graph)
-    read = [_layer(onnx, node, constants) for node in nodes]
+    constants = _constants(model.graph)
+    left = [budget]
+
+    def read_tensor(tensor: Any) -> np.ndarray:
+        array = _array(onnx, tensor, left[0], path.parent, allow_external_data)
+        left[0] -= array.nbytes
+        return array
+
+    read = [_layer(onnx, node, constants, read_tensor) for node in nodes]
     if len({nonlinearity for _, nonlinearity in read}) > 1:
         raise ValueError("the RNN nodes mix Tanh and Relu; expected one activation")
     return Network(

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from lstm_sim.engine.formats.limits import max_bytes, read_member, read_regular_file
+
 # Storage element types by the name torch pickles them under, as little-endian NumPy
 # dtypes; bfloat16 has no NumPy dtype and is read as the top half of a float32.
 _STORAGE_DTYPES = {
@@ -129,14 +131,21 @@ def _flatten(obj: Any, prefix: str, out: dict[str, np.ndarray]) -> None:
             _flatten(value, f"{prefix}{key}.", out)
 
 
-def read_torch_file(path: Path) -> dict[str, np.ndarray]:
-    """Every tensor in a ``torch.save`` zip, by its dotted state_dict name.
+def read_torch_file(
+    path: Path, data: bytes | None = None, budget: int | None = None
+) -> dict[str, np.ndarray]:
+    """Every tensor in a ``torch.save`` zip (``path``, whose bytes are ``data`` when
+    already read), by its dotted state_dict name. Zip members are inflated only after
+    their stated sizes fit the file and ``budget`` bytes (default: the cap of :mod:`.limits`).
 
     Raises ValueError for anything that is not a zip-format torch file holding tensors
     in (possibly nested) dicts, naming what was expected and what was found.
     """
+    budget = max_bytes(budget)
+    if data is None:
+        data = read_regular_file(path, budget, "model file")
     try:
-        archive = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise ValueError(
             "expected a zip archive as torch.save writes since PyTorch 1.6, found "
@@ -153,7 +162,8 @@ def read_torch_file(path: Path) -> dict[str, np.ndarray]:
             )
         root = pickles[0][: -len("data.pkl")]
         big_endian = (
-            root + "byteorder" in names and archive.read(root + "byteorder").strip() == b"big"
+            root + "byteorder" in names
+            and read_member(archive, root + "byteorder", len(data), budget).strip() == b"big"
         )
 
         def read_storage(storage_type: StorageType, key: str, numel: int) -> np.ndarray:
@@ -161,7 +171,7 @@ def read_torch_file(path: Path) -> dict[str, np.ndarray]:
             if entry not in names:
                 raise ValueError(f"expected the storage {entry} in the zip, it is missing")
             dtype = storage_type.dtype.newbyteorder(">" if big_endian else "<")
-            raw = archive.read(entry)
+            raw = read_member(archive, entry, len(data), budget)
             if len(raw) < numel * dtype.itemsize:
                 raise ValueError(
                     f"storage {entry} holds {len(raw)} bytes, expected {numel} elements "
@@ -174,7 +184,8 @@ def read_torch_file(path: Path) -> dict[str, np.ndarray]:
             return values.astype(dtype.newbyteorder("="))
 
         try:
-            obj = _StateDictUnpickler(archive.read(pickles[0]), read_storage).load()
+            pickled = read_member(archive, pickles[0], len(data), budget)
+            obj = _StateDictUnpickler(pickled, read_storage).load()
         except ValueError:
             raise
         except Exception as err:  # a malformed pickle can fail in any way; report it as bad
