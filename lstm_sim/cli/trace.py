@@ -20,8 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from lstm_sim.cli import CommandError
+from lstm_sim.cli.info import add_external_data_option
 from lstm_sim.engine.backprop import LOSSES, Gradients, gradients
 from lstm_sim.engine.formats import SUFFIXES, load_model
+from lstm_sim.engine.formats.inputs import read_array, read_inputs, read_text
 from lstm_sim.engine.formats.trace_files import write_trace
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import Trace, record
@@ -48,6 +50,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="compute in this precision (default: the model's own)",
     )
     parser.add_argument("--prefix", help="which recurrent module of a PyTorch state_dict to read")
+    add_external_data_option(parser)
     parser.add_argument(
         "--nonlinearity",
         choices=("tanh", "relu"),
@@ -76,39 +79,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
 
 
-def _load_npy(path: str, what: str) -> np.ndarray:
-    """A numeric array from a .npy file, never unpickling it."""
-    if not Path(path).is_file():
-        raise CommandError(f"{path}: no such {what} file")
-    try:
-        array = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as err:
-        raise CommandError(f"{path}: expected a .npy array of numbers for {what}: {err}") from None
-    if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
-        found = type(array).__name__ if not isinstance(array, np.ndarray) else array.dtype
-        raise CommandError(f"{path}: expected a .npy array of numbers for {what}, found {found}")
-    return array
-
-
-def read_inputs(path: str) -> np.ndarray:
-    """The (T, D) inputs in a .npy or a comma-separated .csv file ('#' starts a comment)."""
-    suffix = Path(path).suffix.lower()
-    if suffix == ".npy":
-        return _load_npy(path, "inputs")
-    if suffix != ".csv":
-        raise CommandError(
-            f"{path}: expected inputs in a .npy or .csv file, found {suffix or 'no suffix'}"
-        )
-    if not Path(path).is_file():
-        raise CommandError(f"{path}: no such inputs file")
-    try:
-        return np.loadtxt(path, delimiter=",", ndmin=2, dtype=np.float64)
-    except ValueError as err:
-        raise CommandError(
-            f"{path}: expected comma-separated numbers, one row per step: {err}"
-        ) from None
-
-
 def read_tokens(network: Network, text: str) -> list[str]:
     """``text`` cut into the model's tokens; unknown tokens are reported by the engine."""
     if network.vocab is None:
@@ -122,7 +92,7 @@ def read_tokens(network: Network, text: str) -> list[str]:
 def backpropagate(network: Network, trace: Trace, args: argparse.Namespace) -> Gradients:
     """The gradients of the sequence's loss, for ``--grad``."""
     if args.targets is not None:
-        targets = _load_npy(args.targets, "targets")
+        targets = read_array(args.targets, "targets")
     elif trace.tokens is not None and network.vocab is not None:
         # Next-token prediction: step t is scored on token t+1; the last step has no target.
         ids = network.vocab.indices(trace.tokens)
@@ -140,7 +110,12 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--out {out}: expected a file ending in .npz or .csv")
     if args.targets is not None and not args.grad:
         raise CommandError("--targets is used only with --grad")
-    network = load_model(args.model, args.prefix, nonlinearity=args.nonlinearity)
+    network = load_model(
+        args.model,
+        args.prefix,
+        nonlinearity=args.nonlinearity,
+        allow_external_data=args.allow_external_data,
+    )
     if args.dtype is not None:
         network = network.astype(args.dtype)
     if args.inputs is not None:
@@ -148,13 +123,9 @@ def run(args: argparse.Namespace) -> int:
     elif args.text is not None:
         inputs = read_tokens(network, args.text)
     else:
-        try:
-            text = Path(args.text_file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise CommandError(f"{args.text_file}: cannot read it as UTF-8 text: {err}") from None
-        inputs = read_tokens(network, text)
-    h0 = None if args.h0 is None else _load_npy(args.h0, "h0")
-    c0 = None if args.c0 is None else _load_npy(args.c0, "c0")
+        inputs = read_tokens(network, read_text(args.text_file))
+    h0 = None if args.h0 is None else read_array(args.h0, "h0")
+    c0 = None if args.c0 is None else read_array(args.c0, "c0")
     trace = record(network, inputs, h0, c0)
     grads = backpropagate(network, trace, args) if args.grad else None
     write_trace(network, trace, out, grads)

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_sim.engine.formats import limits
-from lstm_sim.engine.formats.errors import ModelFileError
+from lstm_sim.engine.formats.errors import ModelFileError, describe_failure
 from lstm_sim.engine.formats.keras import read_keras
 from lstm_sim.engine.formats.native import read_native, save_native
 from lstm_sim.engine.formats.onnx_file import read_onnx
@@ -85,20 +85,7 @@ def load_model(
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as err:
-        raise ModelFileError(_file_message(path, err)) from None
-
-
-def _file_message(path: Path, err: BaseException) -> str:
-    """One line naming ``path`` and what went wrong, for any exception a reader let out."""
-    if isinstance(err, RecursionError):
-        found = "structures nested too deeply to read"
-    elif isinstance(err, MemoryError):
-        found = "sizes that do not fit in memory"
-    elif isinstance(err, ValueError):
-        return str(err) if str(err).startswith(str(path)) else f"{path}: {err}"
-    else:
-        found = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
-    return f"{path}: expected a readable {path.suffix or 'model'} file, found {found}"
+        raise ModelFileError(describe_failure(path, err)) from None
 
 
 def _load(

@@ -118,7 +118,7 @@ def read_native(path: Path, data: bytes, budget: int) -> Network:
     """The network saved in ``path`` (whose bytes are ``data``); ValueError naming what is
     missing or wrong. Only the keys this format names are inflated, each checked against
     ``budget`` bytes first."""
-    arrays = NpzMembers(data, budget, "the model file")
+    arrays = NpzMembers(data, budget)
     try:
         return _network_from_members(path, arrays)
     finally:

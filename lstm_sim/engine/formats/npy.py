@@ -64,12 +64,10 @@ def read_npy(handle: IO[bytes], size: int, budget: int, what: str) -> np.ndarray
 
 
 class NpzMembers(Mapping[str, np.ndarray]):
-    """The arrays of an ``.npz`` held in ``data``, each read (and checked) on first use.
+    """The arrays of an ``.npz`` held in ``data``, each read (and checked) on first use;
+    ``budget`` bytes may be read in all."""
 
-    ``budget`` bytes may be read in all; ``what`` names the file in messages.
-    """
-
-    def __init__(self, data: bytes, budget: int, what: str = "the archive") -> None:
+    def __init__(self, data: bytes, budget: int) -> None:
         try:
             self._archive = zipfile.ZipFile(io.BytesIO(data))
         except zipfile.BadZipFile:
@@ -78,7 +76,6 @@ class NpzMembers(Mapping[str, np.ndarray]):
             ) from None
         self._size = len(data)
         self._budget = budget
-        self._what = what
         self._members = {
             name[: -len(".npy")]: name for name in self._archive.namelist() if name.endswith(".npy")
         }
