@@ -11,6 +11,7 @@ C code. So an HDF5 file's bytes are handed to a child process, which:
   with external storage or a virtual layout, and filters other than deflate (gzip),
   shuffle, fletcher32 and LZF (the ones h5py and Keras write; szip, nbit, scaleoffset and
   plugins are refused);
+- loads no HDF5 filter plugin (its plugin search path is emptied first);
 - checks each dataset it reads against the bytes the file stores for it and the cap;
 - runs under an address-space limit, and is killed when it takes longer than
   :func:`.limits.read_timeout` seconds.
@@ -147,6 +148,10 @@ def _child(
             _limit_memory(budget)
         import h5py
 
+        # A dataset naming an unknown filter makes HDF5 look for a plugin library to load:
+        # with no plugin folders, none can be.
+        while h5py.h5pl.size():
+            h5py.h5pl.remove(0)
         with h5py.File(io.BytesIO(data), "r") as h5:
             check_structure(h5)
             config, weights = extract(h5, budget)

@@ -114,9 +114,12 @@ def read_regular_file(path: Path, cap: int, what: str = "file") -> bytes:
     except OSError as err:
         raise ValueError(f"cannot open it: {err.strerror or err}") from None
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):
             raise ValueError(f"expected a regular {what}, found something else")
-        data = handle.read(cap + 1)
+        # read(n) allocates n bytes up front: ask for the size the file has, plus one byte
+        # to notice a file that grows while it is read.
+        data = handle.read(min(opened.st_size, cap) + 1)
     if len(data) > cap:
         raise ValueError(f"the {what} grew past the {_size(cap)} limit while being read")
     return data
