@@ -1,0 +1,41 @@
+"""No mutated file makes a reader escape its contract, hang, crash, swell or look outside.
+
+Two hundred mutants of each format (model files, inputs, training data), made reproducibly
+from the committed fixtures and shipped models by ``tests/fuzz_files.py`` and loaded in
+worker processes under a 1 GiB address-space limit and a hang timeout. ``bench/fuzz.py``
+runs the same with thousands.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("h5py")
+pytest.importorskip("onnx")
+if not sys.platform.startswith("linux"):
+    pytest.skip("the workers' memory limit reads /proc", allow_module_level=True)
+
+_spec = importlib.util.spec_from_file_location(
+    "fuzz_files", Path(__file__).resolve().parent.parent / "fuzz_files.py"
+)
+assert _spec is not None and _spec.loader is not None
+fuzz_files = importlib.util.module_from_spec(_spec)
+sys.modules["fuzz_files"] = fuzz_files  # dataclasses look their module up
+_spec.loader.exec_module(fuzz_files)
+
+PER_FORMAT = 200
+
+
+def test_mutated_files_are_read_or_refused_in_one_line(tmp_path: Path) -> None:
+    summary = fuzz_files.run(PER_FORMAT, seed=20261130, folder=tmp_path)
+    report = fuzz_files.report(summary)
+    assert summary.problems == [], report
+    assert summary.files == PER_FORMAT * len(fuzz_files.FORMATS), report
+    assert set(summary.outcomes) == {"ok", "refused"}, report
+    for kind, counts in summary.by_format.items():
+        # Each format both survives harmless mutations and refuses harmful ones.
+        assert counts["ok"] > 0 and counts["refused"] > PER_FORMAT // 2, (kind, report)
