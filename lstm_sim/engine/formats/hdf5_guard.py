@@ -44,9 +44,16 @@ MAX_ATTRIBUTE_VALUES = 1_000_000
 _NUMERIC_KINDS = "fiub"
 
 
+def _h5py() -> Any:
+    """h5py, imported only where an HDF5 file is read (it is an optional extra)."""
+    import h5py  # type: ignore[import-untyped]
+
+    return h5py
+
+
 def check_structure(h5: Any) -> None:
     """Refuse any link, storage, layout or filter that would read outside ``h5``."""
-    import h5py
+    h5py = _h5py()
 
     stack = [h5]
     seen: set[tuple[int, int]] = set()
@@ -80,7 +87,7 @@ def check_structure(h5: Any) -> None:
 
 
 def _check_dataset_storage(dataset: Any, where: str) -> None:
-    import h5py
+    h5py = _h5py()
 
     plist = dataset.id.get_create_plist()
     if plist.get_external_count():
@@ -114,7 +121,7 @@ def read_dataset(dataset: Any, budget: int) -> np.ndarray:
 
 def read_attribute(owner: Any, name: str) -> Any:
     """Attribute ``name`` of ``owner`` (None when absent), its size checked first."""
-    import h5py
+    h5py = _h5py()
 
     if name not in owner.attrs:
         return None
@@ -146,7 +153,7 @@ def _child(
     try:
         if os.path.exists("/proc/self/statm"):
             _limit_memory(budget)
-        import h5py
+        h5py = _h5py()
 
         # A dataset naming an unknown filter makes HDF5 look for a plugin library to load:
         # with no plugin folders, none can be.
