@@ -36,7 +36,7 @@ def _check_header(data: bytes, budget: int) -> None:
             f"the file holds {len(data) - 8} after the length"
         )
     try:
-        header = json.loads(data[8 : 8 + length])
+        header = json.loads(data[8 : 8 + length].decode("utf-8"))  # the format says UTF-8
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ValueError(f"expected a safetensors JSON header, could not parse it: {err}") from None
     if not isinstance(header, dict):
