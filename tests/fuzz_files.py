@@ -259,7 +259,7 @@ def worker(listing: Path) -> None:
             "underneath": underneath,
             "message_ok": "\n" not in message and len(message) <= 300,
             "message": message[:400],
-            "outside": sorted({p for p in opened if p != path}),
+            "outside": sorted({p for p in opened if p != path and not _is_code(p)}),
         }
         print(json.dumps(record), flush=True)
 
