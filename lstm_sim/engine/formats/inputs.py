@@ -79,10 +79,10 @@ def read_inputs(path: str | os.PathLike[str]) -> np.ndarray:
     return _guarded(file, lambda: _read_csv(file))
 
 
-def read_text(path: str | os.PathLike[str], what: str = "text") -> str:
-    """The UTF-8 text in ``path``."""
+def read_text(path: str | os.PathLike[str], what: str = "text", errors: str = "strict") -> str:
+    """The UTF-8 text in ``path``; ``errors="replace"`` reads undecodable bytes as U+FFFD."""
     file = Path(path)
-    return _guarded(file, lambda: _bytes(file, what).decode("utf-8"))
+    return _guarded(file, lambda: _bytes(file, what).decode("utf-8", errors))
 
 
 def _read_sequences(path: Path) -> tuple[np.ndarray, np.ndarray]:
