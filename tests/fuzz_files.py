@@ -8,9 +8,10 @@ or a change to one zip member (its bytes, its stated sizes, its name, or its rem
 
 Mutants are loaded in worker processes (``python tests/fuzz_files.py --worker LIST``),
 many per worker, each worker under an address-space limit of its start-up size plus
-``MEMORY_LIMIT``. A worker prints one JSON line per file: the outcome (``ok``, the
-documented error, or anything else), the type of the exception underneath the documented
-error, and every file the reader opened (from ``sys.addaudithook``, and from ``strace``
+``MEMORY_LIMIT`` (1 GiB), and each HDF5 child under its own (``MODEL_CAP`` + 512 MiB).
+A worker prints one JSON line per file: the outcome (``ok``, the documented error, or
+anything else), the type of the exception underneath the documented error, and every
+file the reader opened (from ``sys.addaudithook``, and from ``strace``
 when it works here, which also sees files opened by C code such as the HDF5 library). The
 driver restarts a worker after a hang or a crash and blames the file it was on.
 
@@ -44,6 +45,9 @@ MODELS = ROOT / "lstm_sim" / "resources" / "models"
 MEMORY_LIMIT = 1 << 30
 HANG_SECONDS = 20.0
 READ_TIMEOUT = "5"  # seconds an HDF5 read may take in a worker (the guard's own limit)
+# The readers' cap in the workers: the HDF5 children, forked from a server started before
+# the worker limits itself, get their own address-space limit of the cap plus 512 MiB.
+MODEL_CAP = 256 * 1024**2
 START_MARK = "/lstm-sim-fuzz-start-mark"
 
 SEEDS: dict[str, list[Path]] = {
@@ -334,8 +338,12 @@ def _run_batch(
     if use_strace:
         command = ["strace", "-f", "-qq", "-e", "trace=openat,open,stat,newfstatat,statx", "-o",
                    str(log), *command]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "LSTM_SIM_READ_TIMEOUT": READ_TIMEOUT}
-    env.pop("LSTM_SIM_MAX_MODEL_BYTES", None)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "LSTM_SIM_READ_TIMEOUT": READ_TIMEOUT,
+        "LSTM_SIM_MAX_MODEL_BYTES": str(MODEL_CAP),
+    }
     timeout = HANG_SECONDS + 0.5 * len(jobs)
     try:
         run = subprocess.run(

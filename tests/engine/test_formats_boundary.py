@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import struct
+import subprocess
 import sys
 import time
 import zipfile
@@ -497,3 +498,20 @@ def test_an_hdf5_read_cannot_swell_past_its_memory_limit(helpers) -> None:  # ty
 
     with pytest.raises(ValueError, match="MemoryError"):
         read_guarded(_h5_bytes(), helpers.swell, 1 << 20)
+
+
+def test_hdf5_reads_from_stdin_and_from_a_script_without_a_main_guard(h5py, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The reading server never re-runs the caller's __main__ (multiprocessing would)."""
+    model = FIXTURES / "keras" / "lstm2.keras"
+    code = (
+        "from lstm_sim.engine.formats import load_model\n"
+        f"print(load_model({str(model)!r}).hidden_size)\n"
+    )
+    script = tmp_path / "script.py"
+    script.write_text(code)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    for command, given in (([sys.executable, "-"], code), ([sys.executable, str(script)], None)):
+        run = subprocess.run(
+            command, input=given, capture_output=True, text=True, env=env, timeout=60, check=False
+        )
+        assert (run.returncode, run.stdout) == (0, "5\n"), run.stderr

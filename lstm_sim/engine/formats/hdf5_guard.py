@@ -14,25 +14,22 @@ C code. So an HDF5 file's bytes are handed to a child process, which:
 - loads no HDF5 filter plugin (its plugin search path is emptied first);
 - checks each dataset it reads against the bytes the file stores for it and the cap;
 - runs under an address-space limit, and is killed when it takes longer than
-  :func:`.limits.read_timeout` seconds.
+  :func:`.limits.read_timeout` seconds (:mod:`.fork_server`).
 
-The child answers with a JSON header and raw array bytes (no pickle crosses back). Children
-are forked from a forkserver that has already imported h5py, so a read costs ~10 ms more
-than in-process; the first read of a process starts the server (~0.3 s).
+The child answers with a JSON header and raw array bytes (no pickle crosses back).
 """
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
-import multiprocessing
-import os
 from collections.abc import Callable
-from multiprocessing.connection import Connection
 from typing import Any
 
 import numpy as np
 
+from lstm_sim.engine.formats.fork_server import run_isolated
 from lstm_sim.engine.formats.limits import check_array, inflate_allowance, read_timeout
 
 Extracted = tuple[str | None, dict[str, list[np.ndarray]]]
@@ -132,54 +129,28 @@ def read_attribute(owner: Any, name: str) -> Any:
     return owner.attrs[name]
 
 
-def _limit_memory(budget: int) -> None:
-    """Cap the child's address space at what it has now plus room for the arrays."""
-    try:
-        import resource
-    except ImportError:  # not on Windows; the timeout still holds
-        return
-    with open("/proc/self/statm") as statm:
-        current = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    wanted = current + 3 * budget + 512 * 1024**2
-    limit = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
-def _child(
-    conn: Connection, data: bytes, extract: Callable[[Any, int], Extracted], budget: int
-) -> None:
-    """Read ``data`` in the child and send back a JSON header and the arrays' bytes."""
-    try:
-        if os.path.exists("/proc/self/statm"):
-            _limit_memory(budget)
-        h5py = _h5py()
-
-        # A dataset naming an unknown filter makes HDF5 look for a plugin library to load:
-        # with no plugin folders, none can be.
-        while h5py.h5pl.size():
-            h5py.h5pl.remove(0)
-        with h5py.File(io.BytesIO(data), "r") as h5:
-            check_structure(h5)
-            config, weights = extract(h5, budget)
-        arrays = [np.ascontiguousarray(a) for values in weights.values() for a in values]
-        header = {
-            "config": config,
-            "weights": {
-                name: [[a.dtype.str, list(a.shape)] for a in values]
-                for name, values in weights.items()
-            },
-        }
-        blob = json.dumps(header).encode()
-        conn.send_bytes(
-            len(blob).to_bytes(8, "little") + blob + b"".join(a.tobytes() for a in arrays)
-        )
-    except BaseException as err:  # everything goes back as one line; nothing else escapes
-        kind = "" if isinstance(err, ValueError) else f"{type(err).__name__}: "
-        message = json.dumps({"error": f"{kind}{err}"}).encode()
-        conn.send_bytes(len(message).to_bytes(8, "little") + message)
-    finally:
-        conn.close()
+def read_in_child(data: bytes, extract: str, budget: int) -> bytes:
+    """Run in the child: the arrays ``extract`` ("module:function") takes from the HDF5
+    file held in ``data``, as a JSON header and their raw bytes."""
+    h5py = _h5py()
+    # A dataset naming an unknown filter makes HDF5 look for a plugin library to load:
+    # with no plugin folders, none can be.
+    while h5py.h5pl.size():
+        h5py.h5pl.remove(0)
+    module, name = extract.split(":")
+    function = getattr(importlib.import_module(module), name)
+    with h5py.File(io.BytesIO(data), "r") as h5:
+        check_structure(h5)
+        config, weights = function(h5, budget)
+    arrays = [np.ascontiguousarray(a) for values in weights.values() for a in values]
+    header = {
+        "config": config,
+        "weights": {
+            name: [[a.dtype.str, list(a.shape)] for a in values] for name, values in weights.items()
+        },
+    }
+    blob = json.dumps(header).encode()
+    return len(blob).to_bytes(8, "little") + blob + b"".join(a.tobytes() for a in arrays)
 
 
 def _decode(payload: bytes, budget: int) -> Extracted:
@@ -203,48 +174,18 @@ def _decode(payload: bytes, budget: int) -> Extracted:
     return header["config"], weights
 
 
-_context: Any = None
-
-
-def _server_context() -> Any:
-    """A process context whose children start fast, with h5py already imported."""
-    global _context
-    if _context is None:
-        methods = multiprocessing.get_all_start_methods()
-        _context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        if "forkserver" in methods:
-            _context.set_forkserver_preload(["h5py", __name__])
-    return _context
-
-
 def read_guarded(data: bytes, extract: Callable[[Any, int], Extracted], budget: int) -> Extracted:
     """``extract(h5, budget)`` run on the HDF5 file held in ``data``, in a child process
-    bounded in time and memory, after :func:`check_structure` accepted the file.
-
-    ``extract`` must be a module-level function (it is named, not pickled by value).
-    """
-    context = _server_context()
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(send, data, extract, budget), daemon=True)
-    child.start()
-    send.close()
-    timeout = read_timeout()
-    try:
-        if not receive.poll(timeout):
-            raise ValueError(
-                f"reading its HDF5 data took longer than {timeout:g} s and was stopped "
-                "(a corrupted file can make the HDF5 library spin)"
-            )
-        try:
-            payload = receive.recv_bytes()
-        except EOFError:
-            child.join(timeout)
-            raise ValueError(
-                f"the HDF5 library crashed reading it (exit code {child.exitcode})"
-            ) from None
-        return _decode(payload, budget)
-    finally:
-        receive.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
+    bounded in time and memory (:mod:`.fork_server`), after :func:`check_structure`
+    accepted the file. ``extract`` must be a module-level function (it is named, not
+    pickled)."""
+    payload = run_isolated(
+        read_in_child,
+        data,
+        timeout=read_timeout(),
+        limit=budget,
+        preload=("h5py",),
+        extract=f"{extract.__module__}:{extract.__qualname__}",
+        budget=budget,
+    )
+    return _decode(payload, budget)
