@@ -672,13 +672,23 @@ class MainWindow(QMainWindow):
 
     def export_svg(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export diagram", "cell.svg", "SVG (*.svg)")
-        if path:
+        if not path:
+            return
+        try:
             self.diagram.save_svg(path)
+        except OSError as err:
+            self.show_error("Cannot export the diagram", str(err))
 
     def export_png(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export diagram", "cell.png", "PNG (*.png)")
-        if path and not self.diagram.grab().save(path):
-            self.show_error("Cannot export the diagram", f"{path}: could not write a PNG there")
+        if not path:
+            return
+        from lstm_sim.gui.image_file import save_pixmap
+
+        try:
+            save_pixmap(self.diagram.grab(), path)
+        except OSError as err:
+            self.show_error("Cannot export the diagram", str(err))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         urls = event.mimeData().urls()
@@ -693,7 +703,10 @@ class MainWindow(QMainWindow):
 
     # -- dialogs -----------------------------------------------------------------------------
     def show_error(self, title: str, message: str) -> None:
-        QMessageBox.critical(self, title, message)
+        from lstm_sim.gui.error_dialog import elide
+
+        # Elided: a message quoting a broken file can run to millions of characters.
+        QMessageBox.critical(self, title, elide(message))
 
     def show_shortcuts(self) -> None:
         rows = "".join(
