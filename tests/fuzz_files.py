@@ -60,12 +60,16 @@ SEEDS: dict[str, list[Path]] = {
 }
 """Committed seed files by format; the input formats' seeds are made by make_input_seeds."""
 
-FORMATS = (*SEEDS, "inputs.npy", "inputs.csv", "train.npz")
+FORMATS = (*SEEDS, "inputs.npy", "inputs.csv", "train.npz", "trace.npz")
 
 
 def make_input_seeds(folder: Path) -> dict[str, list[Path]]:
-    """Small inputs (.npy, .csv) and training data (.npz) from the fixtures' arrays."""
+    """Small inputs (.npy, .csv), training data and a trace (.npz) from the fixtures."""
     import numpy as np
+
+    from lstm_sim.engine.formats import load_model
+    from lstm_sim.engine.formats.trace_files import write_trace
+    from lstm_sim.engine.trace import record
 
     with np.load(FIXTURES / "torch" / "outputs.npz", allow_pickle=False) as outputs:
         x = np.asarray(outputs["x"], np.float64)
@@ -73,10 +77,13 @@ def make_input_seeds(folder: Path) -> dict[str, list[Path]]:
     np.save(folder / "x.npy", x)
     np.savetxt(folder / "x.csv", x, delimiter=",", fmt="%.6g")
     np.savez_compressed(folder / "train.npz", x=x[None], y=x[None, :, :1])
+    network = load_model(FIXTURES / "torch" / "lstm2.pt")
+    write_trace(network, record(network, x[:, : network.input_size]), folder / "trace.npz")
     return {
         "inputs.npy": [folder / "x.npy"],
         "inputs.csv": [folder / "x.csv"],
         "train.npz": [folder / "train.npz"],
+        "trace.npz": [folder / "trace.npz"],
     }
 
 
@@ -208,11 +215,15 @@ def suffix_of(kind: str) -> str:
 def _load(kind: str, path: Path) -> object:
     from lstm_sim.engine.formats import load_model
     from lstm_sim.engine.formats.inputs import read_inputs, read_sequences
+    from lstm_sim.engine.formats.trace_reader import read_trace_arrays
+    from lstm_sim.engine.trace_diff import COMPARED
 
     if kind.startswith("inputs"):
         return read_inputs(path)
     if kind == "train.npz":
         return read_sequences(path)
+    if kind == "trace.npz":
+        return read_trace_arrays(path, COMPARED)
     return load_model(path)
 
 

@@ -25,6 +25,10 @@ from lstm_sim.cli import main
 from lstm_sim.engine.formats import load_model
 from lstm_sim.engine.formats.errors import InputFileError, ModelFileError
 from lstm_sim.engine.formats.inputs import read_array, read_inputs, read_sequences, read_text
+from lstm_sim.engine.formats.trace_files import write_trace
+from lstm_sim.engine.formats.trace_reader import read_trace_arrays
+from lstm_sim.engine.trace import record
+from lstm_sim.engine.trace_diff import COMPARED
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 MODELS = Path(__file__).resolve().parents[2] / "lstm_sim" / "resources" / "models"
@@ -192,7 +196,10 @@ def inputs(tmp_path: Path) -> dict[str, Path]:
     np.savetxt(tmp_path / "x.csv", x, delimiter=",")
     np.savez_compressed(tmp_path / "train.npz", x=x[None], y=x[None, :, :1])
     (tmp_path / "text.txt").write_text("hello")
-    return {name: tmp_path / name for name in ("x.npy", "x.csv", "train.npz", "text.txt")}
+    network = load_model(MODEL_FILES[".pt"])
+    write_trace(network, record(network, x), tmp_path / "trace.npz")
+    names = ("x.npy", "x.csv", "train.npz", "text.txt", "trace.npz")
+    return {name: tmp_path / name for name in names}
 
 
 INPUT_READERS: dict[str, Callable[[Path], object]] = {
@@ -200,6 +207,7 @@ INPUT_READERS: dict[str, Callable[[Path], object]] = {
     "x.csv": read_inputs,
     "train.npz": read_sequences,
     "text.txt": read_text,
+    "trace.npz": lambda path: read_trace_arrays(path, COMPARED),
 }
 
 

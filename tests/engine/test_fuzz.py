@@ -1,7 +1,7 @@
 """No mutated file makes a reader escape its contract, hang, crash, swell or look outside.
 
-Two hundred mutants of each format (model files, inputs, training data), made reproducibly
-from the committed fixtures and shipped models by ``tests/fuzz_files.py`` and loaded in
+Two hundred mutants of each format (model files, inputs, training data, traces), made
+reproducibly from the committed fixtures and shipped models by ``tests/fuzz_files.py``, loaded in
 worker processes under a 1 GiB address-space limit and a hang timeout. ``bench/fuzz.py``
 runs the same with thousands.
 """

@@ -26,7 +26,7 @@ INPUT_SUFFIXES = (".npy", ".csv")
 _NUMERIC_KINDS = "biuf"
 
 
-def _guarded(path: Path, read: Callable[[], T]) -> T:
+def input_boundary(path: Path, read: Callable[[], T]) -> T:
     """``read()``, with any exception it raises turned into one InputFileError line."""
     try:
         return read()
@@ -55,7 +55,7 @@ def _read_npy(path: Path, what: str) -> np.ndarray:
 def read_array(path: str | os.PathLike[str], what: str) -> np.ndarray:
     """The numeric array in the .npy file ``path`` (``what`` it holds, e.g. "targets")."""
     file = Path(path)
-    return _guarded(file, lambda: _read_npy(file, what))
+    return input_boundary(file, lambda: _read_npy(file, what))
 
 
 def _read_csv(path: Path) -> np.ndarray:
@@ -76,13 +76,13 @@ def read_inputs(path: str | os.PathLike[str]) -> np.ndarray:
         raise InputFileError(
             f"{file}: expected inputs in a .npy or .csv file, found {suffix or 'no suffix'}"
         )
-    return _guarded(file, lambda: _read_csv(file))
+    return input_boundary(file, lambda: _read_csv(file))
 
 
 def read_text(path: str | os.PathLike[str], what: str = "text", errors: str = "strict") -> str:
     """The UTF-8 text in ``path``; ``errors="replace"`` reads undecodable bytes as U+FFFD."""
     file = Path(path)
-    return _guarded(file, lambda: _bytes(file, what).decode("utf-8", errors))
+    return input_boundary(file, lambda: _bytes(file, what).decode("utf-8", errors))
 
 
 def _read_sequences(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -103,4 +103,4 @@ def read_sequences(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray
     """The arrays ``x`` (N, T, D) and ``y`` (N, T, K) of a training-data .npz; other keys
     are never inflated."""
     file = Path(path)
-    return _guarded(file, lambda: _read_sequences(file))
+    return input_boundary(file, lambda: _read_sequences(file))

@@ -51,7 +51,8 @@ def read_npy(handle: IO[bytes], size: int, budget: int, what: str) -> np.ndarray
     shape, fortran_order, dtype = header
     if dtype.hasobject:
         raise ValueError(
-            f"{what} holds Python objects, which cannot be read without pickle; refused"
+            f"{what} holds Python objects, expected numbers or text (objects cannot be read "
+            "without pickle)"
         )
     if dtype.itemsize == 0:
         raise ValueError(f"{what} has the empty dtype {dtype}")
