@@ -99,29 +99,44 @@ def regular_file_size(path: Path, what: str = "file") -> int:
     return info.st_size
 
 
-def read_regular_file(path: Path, cap: int, what: str = "file") -> bytes:
-    """All bytes of the regular file ``path``, at most ``cap`` of them.
-
-    Opened non-blocking and checked again on the open descriptor, so a file swapped for a
-    FIFO between the check and the open cannot block.
-    """
-    size = regular_file_size(path, what)
-    if size > cap:
-        raise ValueError(f"the {what} holds {_size(size)}, more than the {_size(cap)} limit")
+def _open_regular(path: Path, what: str) -> IO[bytes]:
+    """``path`` opened for reading, non-blocking and checked again on the open descriptor,
+    so a file swapped for a FIFO between a check and the open cannot block."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)
     except OSError as err:
         raise ValueError(f"cannot open it: {err.strerror or err}") from None
-    with os.fdopen(fd, "rb") as handle:
-        opened = os.fstat(fd)
-        if not stat.S_ISREG(opened.st_mode):
-            raise ValueError(f"expected a regular {what}, found something else")
+    handle = os.fdopen(fd, "rb")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        handle.close()
+        raise ValueError(f"expected a regular {what}, found something else")
+    return handle
+
+
+def read_regular_file(path: Path, cap: int, what: str = "file") -> bytes:
+    """All bytes of the regular file ``path``, at most ``cap`` of them."""
+    size = regular_file_size(path, what)
+    if size > cap:
+        raise ValueError(f"the {what} holds {_size(size)}, more than the {_size(cap)} limit")
+    with _open_regular(path, what) as handle:
         # read(n) allocates n bytes up front: ask for the size the file has, plus one byte
         # to notice a file that grows while it is read.
-        data = handle.read(min(opened.st_size, cap) + 1)
+        data = handle.read(min(os.fstat(handle.fileno()).st_size, cap) + 1)
     if len(data) > cap:
         raise ValueError(f"the {what} grew past the {_size(cap)} limit while being read")
+    return data
+
+
+def read_regular_range(path: Path, offset: int, length: int, what: str = "file") -> bytes:
+    """``length`` bytes at ``offset`` of the regular file ``path`` (the caller has checked
+    that they fit its size and the cap)."""
+    regular_file_size(path, what)
+    with _open_regular(path, what) as handle:
+        handle.seek(offset)
+        data = handle.read(length)
+    if len(data) != length:
+        raise ValueError(f"the {what} ends before byte {offset + length}")
     return data
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from lstm_sim.engine.formats.limits import check_array, read_regular_file, regular_file_size
+from lstm_sim.engine.formats.limits import check_array, read_regular_range, regular_file_size
 from lstm_sim.engine.network import Layer, Network
 
 # ONNX gate blocks i, o, f, c, listed in PyTorch's order i, f, g(=c), o.
@@ -71,13 +71,14 @@ def _external_bytes(tensor: Any, folder: Path, itemsize: int, budget: int) -> by
     file = folder / location
     size = regular_file_size(file, f"external data file {location}")
     offset, length = int(entries.get("offset", 0)), entries.get("length")
+    if offset < 0:
+        raise ValueError(f"tensor {tensor.name!r} has the negative offset {offset}")
     nbytes = check_array(
         f"tensor {tensor.name!r}", tensor.dims, itemsize, max(size - offset, 0), budget
     )
     if length is not None and int(length) != nbytes:
         raise ValueError(f"tensor {tensor.name!r} declares {length} bytes, its shape {nbytes}")
-    data = read_regular_file(file, size, f"external data file {location}")
-    return data[offset : offset + nbytes]
+    return read_regular_range(file, offset, nbytes, f"external data file {location}")
 
 
 def _array(
