@@ -137,8 +137,8 @@ def read_in_child(data: bytes, extract: str, budget: int) -> bytes:
     # with no plugin folders, none can be.
     while h5py.h5pl.size():
         h5py.h5pl.remove(0)
-    module, name = extract.split(":")
-    function = getattr(importlib.import_module(module), name)
+    module, function_name = extract.split(":")
+    function = getattr(importlib.import_module(module), function_name)
     with h5py.File(io.BytesIO(data), "r") as h5:
         check_structure(h5)
         config, weights = function(h5, budget)
@@ -154,10 +154,9 @@ def read_in_child(data: bytes, extract: str, budget: int) -> bytes:
 
 
 def _decode(payload: bytes, budget: int) -> Extracted:
+    """The config and arrays :func:`read_in_child` packed, checked against ``budget``."""
     length = int.from_bytes(payload[:8], "little")
     header = json.loads(payload[8 : 8 + length])
-    if "error" in header:
-        raise ValueError(str(header["error"]))
     body = memoryview(payload)[8 + length :]
     offset = 0
     weights: dict[str, list[np.ndarray]] = {}
