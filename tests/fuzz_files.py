@@ -218,6 +218,8 @@ def _load(kind: str, path: Path) -> object:
     from lstm_sim.engine.formats.trace_reader import read_trace_arrays
     from lstm_sim.engine.trace_diff import COMPARED
 
+    if kind.startswith("selftest-"):
+        return _misbehave(kind)
     if kind.startswith("inputs"):
         return read_inputs(path)
     if kind == "train.npz":
@@ -225,6 +227,22 @@ def _load(kind: str, path: Path) -> object:
     if kind == "trace.npz":
         return read_trace_arrays(path, COMPARED)
     return load_model(path)
+
+
+def _misbehave(kind: str) -> object:
+    """What a broken reader would do, so that a test can see the driver notice it."""
+    if kind == "selftest-escape":
+        raise KeyError("weight_ih_l0")
+    if kind == "selftest-open":
+        return (FIXTURES / "torch" / "outputs.npz").read_bytes()
+    if kind == "selftest-swell":
+        return bytearray(2 * MEMORY_LIMIT)
+    if kind == "selftest-crash":
+        os.abort()
+    if kind == "selftest-hang":
+        while True:
+            time.sleep(1)
+    return None
 
 
 def _limit_memory() -> None:
@@ -240,10 +258,11 @@ def worker(listing: Path) -> None:
     from lstm_sim.engine.formats.errors import FileReadError
 
     jobs = [json.loads(line) for line in listing.read_text().splitlines()]
-    with tempfile.TemporaryDirectory() as folder:
-        seeds = {**SEEDS, **make_input_seeds(Path(folder))}
-        for kind, paths in seeds.items():  # imports and the HDF5 forkserver start here, once
-            _load(kind, paths[0])
+    if not all(kind.startswith("selftest-") for _, kind, _ in jobs):
+        with tempfile.TemporaryDirectory() as folder:
+            seeds = {**SEEDS, **make_input_seeds(Path(folder))}
+            for kind, paths in seeds.items():  # imports and the HDF5 server start here, once
+                _load(kind, paths[0])
     _limit_memory()
     opened: list[str] = []
 
@@ -274,7 +293,7 @@ def worker(listing: Path) -> None:
             "underneath": underneath,
             "message_ok": "\n" not in message and len(message) <= 300,
             "message": message[:400],
-            "outside": sorted({p for p in opened if p != path and not _is_code(p)}),
+            "outside": sorted({p for p in list(opened) if p != path and not _is_code(p)}),
         }
         print(json.dumps(record), flush=True)
 
@@ -315,11 +334,8 @@ _OPENAT = re.compile(r'^(\d+)\s+(?:openat|open)\((?:AT_FDCWD, )?"([^"]*)"')
 
 def _is_code(name: str) -> bool:
     """Python's own reads: a module, a compiled module, a folder on the import path, or
-    /dev/null (a multiprocessing child's stdin). Each HDF5 child re-imports its parent's
-    main module, as multiprocessing does."""
-    scratch = os.path.join(tempfile.gettempdir(), "pymp-")  # multiprocessing's own folder
-    code = name.endswith((".py", ".pyc", ".so")) or name.startswith(scratch)
-    return code or name == os.devnull or os.path.isdir(name)
+    /dev/null."""
+    return name.endswith((".py", ".pyc", ".so")) or name == os.devnull or os.path.isdir(name)
 
 
 def _strace_outside(log: Path, allowed: set[str]) -> list[str]:
@@ -338,8 +354,12 @@ def _strace_outside(log: Path, allowed: set[str]) -> list[str]:
     return outside
 
 
-def _run_batch(
-    jobs: list[tuple[int, str, str]], folder: Path, use_strace: bool, summary: Summary
+def run_batch(
+    jobs: list[tuple[int, str, str]],
+    folder: Path,
+    use_strace: bool,
+    summary: Summary,
+    hang_seconds: float = HANG_SECONDS,
 ) -> list[tuple[int, str, str]]:
     """Run ``jobs`` in one worker; returns the jobs left after a hang or crash."""
     listing = folder / f"jobs-{jobs[0][0]}.jsonl"
@@ -355,7 +375,7 @@ def _run_batch(
         "LSTM_SIM_READ_TIMEOUT": READ_TIMEOUT,
         "LSTM_SIM_MAX_MODEL_BYTES": str(MODEL_CAP),
     }
-    timeout = HANG_SECONDS + 0.5 * len(jobs)
+    timeout = hang_seconds + 0.5 * len(jobs)
     try:
         run = subprocess.run(
             command, capture_output=True, text=True, timeout=timeout, env=env, check=False
@@ -385,10 +405,10 @@ def _run_batch(
         where = f"{kind} #{index} ({paths[index]})"
         if record["outcome"].startswith("escaped"):
             summary.problems.append(f"{where}: {record['message']}")
+        elif record["underneath"] == "MemoryError" or "MemoryError" in record["message"]:
+            summary.problems.append(f"{where}: ran out of memory: {record['message']}")
         if not record["message_ok"]:
             summary.problems.append(f"{where}: message not one short line")
-        if record["underneath"] == "MemoryError" or "MemoryError" in record["message"]:
-            summary.problems.append(f"{where}: ran out of memory: {record['message']}")
         if record["outside"]:
             summary.problems.append(f"{where}: opened {record['outside']}")
     if use_strace and log.exists():
@@ -423,7 +443,7 @@ def run(per_format: int, seed: int, folder: Path, workers: int = 2, batch: int =
 
     with ThreadPoolExecutor(workers) as pool:
         while pending:
-            results = pool.map(lambda b: _run_batch(b, folder, summary.strace, summary), pending)
+            results = pool.map(lambda b: run_batch(b, folder, summary.strace, summary), pending)
             pending = [left for left in results if left]
     summary.seconds = time.monotonic() - start
     return summary

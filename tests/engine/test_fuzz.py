@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,23 @@ def test_mutated_files_are_read_or_refused_in_one_line(tmp_path: Path) -> None:
     for kind, counts in summary.by_format.items():
         # Each format both survives harmless mutations and refuses harmful ones.
         assert counts["ok"] > 0 and counts["refused"] > PER_FORMAT // 2, (kind, report)
+
+
+def test_the_driver_notices_each_way_a_reader_can_fail(tmp_path: Path) -> None:
+    """Readers that escape, open another file, swell, crash or hang are all reported,
+    and the files after a crash or a hang are still read."""
+    kinds = ["escape", "open", "swell", "crash", "hang", "fine"]
+    jobs = [(k, f"selftest-{kind}", str(tmp_path / f"f{k}")) for k, kind in enumerate(kinds)]
+    for _, _, path in jobs:
+        Path(path).write_bytes(b"x")
+    summary = fuzz_files.Summary()
+    pending = jobs
+    while pending:
+        pending = fuzz_files.run_batch(pending, tmp_path, False, summary, hang_seconds=3)
+    assert summary.outcomes == Counter(
+        {"escaped KeyError": 1, "escaped MemoryError": 1, "ok": 2, "crash": 1, "hang": 1}
+    ), summary.problems
+    problems = "\n".join(summary.problems)
+    for sign in ("KeyError", "outputs.npz", "MemoryError", "crashed", "hung for over"):
+        assert sign in problems, problems
+    assert len(summary.problems) == 5, problems
