@@ -83,6 +83,18 @@ def test_legacy_fixture_reads(h5py) -> None:  # type: ignore[no-untyped-def]
     assert load_model(FIXTURES / "keras" / "lstm2_legacy.h5").num_layers == 2
 
 
+def test_an_hdf5_file_after_a_user_block_still_reads(h5py, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "user_block.h5"
+    with (
+        h5py.File(FIXTURES / "keras" / "lstm2_legacy.h5", "r") as source,
+        h5py.File(path, "w", userblock_size=1024) as copy,
+    ):
+        copy.attrs.update(source.attrs)
+        source.copy(source["model_weights"], copy, "model_weights")
+    assert path.read_bytes()[:8] != b"\x89HDF\r\n\x1a\n"
+    assert load_model(path).hidden_size == 5
+
+
 def test_hdf5_external_storage_is_refused_without_reading_it(h5py, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     outside = tmp_path / "passwd"
     outside.write_bytes(KNOWN_BYTES * 100)

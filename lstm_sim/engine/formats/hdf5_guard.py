@@ -39,6 +39,18 @@ ALLOWED_FILTERS = {1: "deflate", 2: "shuffle", 3: "fletcher32", 32000: "lzf"}
 MAX_OBJECTS = 100_000
 MAX_ATTRIBUTE_VALUES = 1_000_000
 _NUMERIC_KINDS = "fiub"
+_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def looks_like_hdf5(data: bytes) -> bool:
+    """Whether ``data`` holds HDF5's signature where the format puts it: at byte 0, or
+    after a user block of 512, 1024, 2048... bytes."""
+    offset = 0
+    while offset + len(_SIGNATURE) <= len(data):
+        if data[offset : offset + len(_SIGNATURE)] == _SIGNATURE:
+            return True
+        offset = max(512, 2 * offset)
+    return False
 
 
 def _h5py() -> Any:

@@ -36,6 +36,7 @@ import numpy as np
 
 from lstm_sim.engine.formats.hdf5_guard import (
     Extracted,
+    looks_like_hdf5,
     read_attribute,
     read_dataset,
     read_guarded,
@@ -130,7 +131,7 @@ def _read_keras_zip(data: bytes, budget: int) -> tuple[Any, dict[str, list[np.nd
 
 def _read_legacy_h5(data: bytes, budget: int) -> tuple[Any, dict[str, list[np.ndarray]]]:
     _h5py()
-    if not data.startswith(b"\x89HDF\r\n\x1a\n"):
+    if not looks_like_hdf5(data):
         raise ValueError("expected an HDF5 file, found something else")
     config, weights = read_guarded(data, legacy_weights, budget)
     return json.loads(config or "null"), weights
