@@ -49,7 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="lstm-sim",
         description="Step an LSTM one gate and one time step at a time.",
         epilog="Run 'lstm-sim [MODEL]' with no command to open the simulator window on MODEL "
-        "(the built-in demo when omitted).",
+        "(the built-in demo when omitted). Exit status: 0 done; 1 a check or comparison "
+        "failed (scenarios --check, diff); 2 an error, named in one line on stderr; 3 the "
+        "run met NaN or infinity (trace writes it with a note, train stops); 130 "
+        "interrupted. 'lstm-sim COMMAND --help' says what each command returns.",
     )
     parser.add_argument("--version", action="version", version=f"lstm-sim {__version__}")
     gui.add_window_options(parser)

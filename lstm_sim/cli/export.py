@@ -16,6 +16,7 @@ import sys
 
 from lstm_sim.cli import CommandError
 from lstm_sim.cli.gui import THEMES, window_size
+from lstm_sim.cli.output_path import check_output
 from lstm_sim.model import Session
 
 
@@ -87,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
     from lstm_sim.gui.animation_export import ExportCancelled, ExportError, export, parse_moment
     from lstm_sim.gui.app import create_application
 
+    # Refused before any frame is rendered: a long export is never lost for want of a folder.
+    check_output(args.out, {"the model": args.model})
     create_application()
     session = _session(args)
     try:

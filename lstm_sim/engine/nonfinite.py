@@ -11,14 +11,18 @@ backwards in time, so a gradient's first bad value is at the latest step it reac
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lstm_sim.engine.backprop import Gradients
 from lstm_sim.engine.network import GATES
-from lstm_sim.engine.trace import Trace
+
+if TYPE_CHECKING:  # the window imports this at start; it needs neither module's code
+    from lstm_sim.engine.backprop import Gradients
+    from lstm_sim.engine.trace import Trace
 
 READOUT_LAYER = 1 << 30
 """Sorts the readout (logits, probs) after every layer of its step."""
@@ -88,8 +92,11 @@ def _pre_quantity(record: NonFinite, kind: str, hidden: int) -> NonFinite:
     return NonFinite(record.step, record.layer, f"pre_{GATES[gate]}", unit, record.value)
 
 
-def first_nonfinite(trace: Trace) -> NonFinite | None:
-    """The first NaN or infinity a forward run computed, or None when all is finite."""
+def first_nonfinite(trace: Trace, start: int = 0) -> NonFinite | None:
+    """The first NaN or infinity a forward run computed at step ``start`` or later (an
+    edit that reran from ``start`` need not search the steps before it), or None."""
+    if not 0 <= start <= trace.num_steps:
+        raise ValueError(f"start {start} is out of range for a sequence of {trace.num_steps}")
     pre_name = "pre" if trace.kind == "lstm" else "a"
     quantities: list[tuple[str, np.ndarray]] = [(pre_name, trace.pre)]
     if trace.kind == "lstm":
@@ -99,13 +106,16 @@ def first_nonfinite(trace: Trace) -> NonFinite | None:
         quantities += [("fc", trace.fc), ("ig", trace.ig), ("c", trace.c)]
         quantities.append(("tanh_c", trace.tanh_c))
     quantities.append(("h", trace.h))
+    # (L, T, W) per layer; the readout's (T, V) has no layer axis
+    later = [(name, values[:, start:]) for name, values in quantities]
     for name, readout in (("logits", trace.logits), ("probs", trace.probs)):
         if readout is not None:
-            quantities.append((name, readout))
-    found = _candidates(quantities)
+            later.append((name, readout[start:]))
+    found = _candidates(later)
     if not found:
         return None
     first = min(found, key=lambda candidate: candidate[:3])[3]
+    first = dataclasses.replace(first, step=start + (first.step or 0))
     return _pre_quantity(first, trace.kind, trace.hidden_size)
 
 

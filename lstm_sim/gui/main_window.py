@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from lstm_sim.gui.colors import THEMES
 from lstm_sim.gui.controller import SPEEDS, PlaybackController
 from lstm_sim.gui.diagram import DiagramView
+from lstm_sim.gui.nonfinite_marker import NonFiniteMarker
 from lstm_sim.gui.panels.elided_label import ElidedLabel
 from lstm_sim.gui.panels.equation_panel import EquationPanel
 from lstm_sim.gui.panels.input_panel import InputPanel
@@ -166,6 +167,8 @@ class MainWindow(QMainWindow):
         self._build_toolbars()
         self._build_menus()
         self._build_status_bar()
+        plots = (self.state_plot, self.gate_heatmaps)
+        self.nonfinite = NonFiniteMarker(session, self.statusBar(), plots)
         self.controller.playing_changed.connect(self._on_playing_changed)
         self._unsubscribe = subscribe(self, session)
         self._sync_with_session()
@@ -765,6 +768,7 @@ class MainWindow(QMainWindow):
         self.controller.pause()
         self.diagram.finish_animation()
         views = [self.equation, self.state_plot, self.gate_heatmaps, self.inputs, self.token_strip]
+        views.append(self.nonfinite)
         if self.views_built:
             self.training.shutdown()
         if self.predictions is not None:

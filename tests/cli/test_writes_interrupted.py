@@ -157,3 +157,18 @@ def test_train_refuses_an_unwritable_folder_before_training(unwritable_folder, c
     assert status == 2
     assert f"cannot write in the folder {unwritable_folder}" in err
     assert "loss" not in err  # not one update ran
+
+
+def test_a_screenshot_over_its_model_is_refused(model, capsys):
+    before = model.read_bytes()
+    assert main(["--screenshot", str(model), "--model", str(model)]) == 2
+    assert "is the same file as the model" in capsys.readouterr().err
+    assert model.read_bytes() == before
+
+
+def test_export_refuses_an_unwritable_folder_before_rendering(model, unwritable_folder, capsys):
+    out = unwritable_folder / "cell.gif"
+    status = main(["export", str(model), "--from", "0", "--to", "1", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert status == 2 and f"cannot write in the folder {unwritable_folder}" in err
+    assert "frame" not in err  # not one frame was rendered

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 
 from lstm_sim.engine import Network, Readout, record
 from lstm_sim.engine.backprop import gradients
@@ -68,6 +69,18 @@ def test_an_overflowing_gate_is_named_by_its_block_and_unit():
     assert found.describe() == "step 3, layer 0, pre_f unit 1 = inf"
     # sigmoid(inf) = 1: the gate itself and everything after it stay finite
     assert np.isfinite(trace.h).all() and (first_by_loops(trace)[2] == "pre_f")
+
+
+def test_a_search_from_a_later_step_skips_the_steps_before_it():
+    trace = quiet_record(exploding_relu_rnn(), np.ones((300, 2)))
+    first = first_nonfinite(trace)
+    assert first is not None and first.step is not None
+    assert first_nonfinite(trace, first.step) == first
+    later = first_nonfinite(trace, first.step + 1)
+    assert later is not None and later.step == first.step + 1
+    assert first_nonfinite(trace, 300) is None
+    with pytest.raises(ValueError, match="start 301 is out of range"):
+        first_nonfinite(trace, 301)
 
 
 def test_the_readout_comes_after_the_top_layer_of_its_step():

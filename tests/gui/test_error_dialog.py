@@ -142,3 +142,22 @@ def test_a_megabyte_typed_into_an_input_cell_is_refused_before_validation(
     assert editors and all(e.maxLength() == INPUT_TEXT_LIMIT for e in editors)
     window.inputs.sequence.closePersistentEditor(window.inputs.sequence.item(0, 2))
     settle(window)
+
+
+@pytest.mark.qt_no_exception_capture
+def test_the_application_installs_the_hook_while_it_runs(qtbot, monkeypatch):
+    from PySide6.QtWidgets import QApplication
+
+    from lstm_sim.gui import app
+
+    hooks = (sys.excepthook, threading.excepthook)
+    seen: list[object] = []
+
+    def exec_once(self) -> int:
+        seen.append(sys.excepthook.__self__)  # a bound method of the installed reporter
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", exec_once)
+    assert app.run() == 0
+    assert len(seen) == 1 and isinstance(seen[0], ExceptionReporter)
+    assert (sys.excepthook, threading.excepthook) == hooks

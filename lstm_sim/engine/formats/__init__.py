@@ -7,8 +7,9 @@ suffix                   reader
 =======================  ===========================================================
 ``.npz``                 lstm-sim's own format (:mod:`.native`), written by
                          :func:`save_native`
-``.pt``, ``.pth``        ``torch.save(state_dict)``, read without torch and without
-                         running its pickle (:mod:`.torch_pickle`)
+``.pt``, ``.pth``        ``torch.save`` of a state_dict or a whole model, or
+                         ``torch.jit.save``, read without torch and without running
+                         their pickle or code (:mod:`.torch_pickle`)
 ``.safetensors``         a PyTorch state_dict saved with safetensors
 ``.keras``, ``.h5``      a Keras model (:mod:`.keras`, needs h5py)
 ``.onnx``                an ONNX graph's LSTM/RNN nodes (:mod:`.onnx_file`, needs onnx)
@@ -30,25 +31,33 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 from lstm_sim.engine.formats import limits
 from lstm_sim.engine.formats.errors import ModelFileError, describe_failure
 from lstm_sim.engine.formats.keras import read_keras
+from lstm_sim.engine.formats.module_tree import ModelContents
 from lstm_sim.engine.formats.native import read_native, save_native
 from lstm_sim.engine.formats.onnx_file import read_onnx
 from lstm_sim.engine.formats.safetensors_file import read_safetensors
 from lstm_sim.engine.formats.torch_module import network_from_module
-from lstm_sim.engine.formats.torch_pickle import read_torch_file
+from lstm_sim.engine.formats.torch_pickle import read_torch_contents
 from lstm_sim.engine.formats.torch_state_dict import network_from_state_dict
 from lstm_sim.engine.network import Network
 
 __all__ = ["SUFFIXES", "ModelFileError", "load_model", "network_from_module", "save_native"]
 
-_STATE_DICT_READERS: dict[str, tuple[str, Callable[[Path, bytes, int], dict[str, np.ndarray]]]] = {
-    ".pt": ("PyTorch .pt state_dict", read_torch_file),
-    ".pth": ("PyTorch .pth state_dict", read_torch_file),
-    ".safetensors": ("safetensors state_dict", read_safetensors),
+
+def _read_torch_contents(path: Path, data: bytes, cap: int) -> ModelContents:
+    return read_torch_contents(path, max_bytes=cap, data=data)
+
+
+def _read_safetensors_contents(path: Path, data: bytes, cap: int) -> ModelContents:
+    return ModelContents(read_safetensors(path, data, cap))
+
+
+_STATE_DICT_READERS: dict[str, tuple[str, Callable[[Path, bytes, int], ModelContents]]] = {
+    ".pt": ("PyTorch .pt state_dict", _read_torch_contents),
+    ".pth": ("PyTorch .pth state_dict", _read_torch_contents),
+    ".safetensors": ("safetensors state_dict", _read_safetensors_contents),
 }
 
 _NETWORK_READERS: dict[str, Callable[[Path, bytes, int], Network]] = {
@@ -108,9 +117,15 @@ def _load(
             raise ValueError("prefix and nonlinearity apply to PyTorch files only")
         return _NETWORK_READERS[suffix](path, data, cap)
     description, read = _STATE_DICT_READERS[suffix]
+    contents = read(path, data, cap)
+    if contents.modules:
+        scripted = contents.modules[0].qualified_name.startswith("__torch__.")
+        saved = "TorchScript module" if scripted else "whole module"
+        description = description.replace("state_dict", saved)
     return network_from_state_dict(
-        read(path, data, cap),
+        contents.state_dict,
         source=f"{path} ({description})",
         prefix=prefix,
         nonlinearity=nonlinearity,
+        modules=contents.modules,
     )

@@ -166,9 +166,10 @@ def inflate_allowance(compressed: int) -> int:
     return INFLATE_FREE + INFLATE_RATIO * compressed
 
 
-def check_member(info: zipfile.ZipInfo, archive_size: int, budget: int) -> None:
-    """Refuse a zip member whose stated sizes do not fit the archive or the cap, from its
-    directory entry alone (before a byte of it is inflated)."""
+def check_inflation(info: zipfile.ZipInfo, archive_size: int) -> None:
+    """Refuse a zip member whose stated sizes do not fit the archive or would inflate
+    more than :func:`inflate_allowance`, from its directory entry alone (before a byte of
+    it is inflated)."""
     name = info.filename
     if info.compress_size > archive_size:
         raise ValueError(
@@ -182,6 +183,12 @@ def check_member(info: zipfile.ZipInfo, archive_size: int, budget: int) -> None:
             f"zip member {name} would inflate {_size(info.compress_size)} to "
             f"{_size(info.file_size)}, more than {INFLATE_RATIO}x: refused as a zip bomb"
         )
+
+
+def check_member(info: zipfile.ZipInfo, archive_size: int, budget: int) -> None:
+    """:func:`check_inflation`, and refuse a member larger than ``budget``."""
+    check_inflation(info, archive_size)
+    name = info.filename
     if info.file_size > budget:
         raise ValueError(
             f"zip member {name} holds {_size(info.file_size)}, more than the {_size(budget)} "

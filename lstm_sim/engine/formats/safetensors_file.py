@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load
 
-from lstm_sim.engine.formats.limits import check_array
+from lstm_sim.engine.formats.limits import check_array, max_bytes, read_regular_file
 
 _ITEMSIZES = {
     "BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1,
@@ -56,8 +56,15 @@ def _check_header(data: bytes, budget: int) -> None:
         budget -= nbytes
 
 
-def read_safetensors(path: Path, data: bytes, budget: int) -> dict[str, np.ndarray]:
-    """Every array in the file by name; ValueError when it is not a safetensors file."""
+def read_safetensors(
+    path: Path, data: bytes | None = None, budget: int | None = None
+) -> dict[str, np.ndarray]:
+    """Every array in the file by name (``data``: its bytes, when already read; ``budget``:
+    the cap, :func:`.limits.max_bytes` by default); ValueError when it is not a
+    safetensors file."""
+    budget = max_bytes(budget)
+    if data is None:
+        data = read_regular_file(path, budget, "model file")
     _check_header(data, budget)
     try:
         return load(data)
