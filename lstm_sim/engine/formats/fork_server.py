@@ -125,7 +125,7 @@ def _child(
         os._exit(0)
 
 
-def _run_one(header: dict[str, Any], data: bytes) -> bytes:
+def _run_one(header: dict[str, Any], data: bytes, server_pipes: tuple[int, int]) -> bytes:
     """Fork a child that runs the requested function on ``data``; its answer, or why not."""
     try:
         for path in header["path"]:
@@ -140,7 +140,8 @@ def _run_one(header: dict[str, Any], data: bytes) -> bytes:
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
-        os.close(read_end)
+        for pipe in (read_end, *server_pipes):
+            os.close(pipe)
         _child(function, header, data, write_end)
     os.close(write_end)
     deadline = time.monotonic() + header["timeout"]
@@ -164,14 +165,21 @@ def _run_one(header: dict[str, Any], data: bytes) -> bytes:
 
 def serve() -> None:
     """The server's loop: one request frame from stdin, one answer frame to stdout."""
-    requests, answers = sys.stdin.buffer.fileno(), sys.stdout.buffer.fileno()
-    sys.stdout = sys.stderr  # the answer pipe carries frames only
+    # The pipes move to descriptors of their own, closed in each child, and 0 and 1 point
+    # at /dev/null: nothing a library prints, even from C, can land among the frames.
+    requests, answers = os.dup(0), os.dup(1)
+    os.set_inheritable(requests, False)
+    os.set_inheritable(answers, False)
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.close(null)
     while True:
         frame, how = _read_frame(requests, math.inf, 1 << 62)
         request = _unpack(frame) if how == "done" else None
         if request is None:
             return
-        answer = memoryview(_run_one(*request))
+        answer = memoryview(_run_one(*request, (requests, answers)))
         while answer:
             answer = answer[os.write(answers, answer) :]
 
