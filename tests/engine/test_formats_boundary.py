@@ -41,7 +41,7 @@ def _assert_one_line(err: pytest.ExceptionInfo[ValueError], path: Path) -> str:
 def _refused(path: Path, pattern: str, **kwargs: object) -> str:
     start = time.monotonic()
     with pytest.raises(ModelFileError, match=pattern) as err:
-        load_model(path, **kwargs)  # type: ignore[arg-type]
+        load_model(path, **kwargs)
     assert time.monotonic() - start < 10
     return _assert_one_line(err, path)
 
@@ -50,11 +50,11 @@ def _refused(path: Path, pattern: str, **kwargs: object) -> str:
 
 
 @pytest.fixture
-def h5py():  # type: ignore[no-untyped-def]
+def h5py():
     return pytest.importorskip("h5py")
 
 
-def _legacy_h5(h5py, path: Path, build) -> Path:  # type: ignore[no-untyped-def]
+def _legacy_h5(h5py, path: Path, build) -> Path:
     """The committed legacy Keras .h5 with ``build(h5, layer_group)`` applied to a copy."""
     shutil.copy(FIXTURES / "keras" / "lstm2_legacy.h5", path)
     with h5py.File(path, "r+") as h5:
@@ -68,22 +68,22 @@ def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _first_weight(group) -> str:  # type: ignore[no-untyped-def]
+def _first_weight(group) -> str:
     return _text(group.attrs["weight_names"][0])
 
 
-def _swap_for(group, name: str, make) -> None:  # type: ignore[no-untyped-def]
+def _swap_for(group, name: str, make) -> None:
     """Replace dataset ``name`` of ``group`` by ``make(group, name, shape)``."""
     shape = group[name].shape
     del group[name]
     make(group, name, shape)
 
 
-def test_legacy_fixture_reads(h5py) -> None:  # type: ignore[no-untyped-def]
+def test_legacy_fixture_reads(h5py) -> None:
     assert load_model(FIXTURES / "keras" / "lstm2_legacy.h5").num_layers == 2
 
 
-def test_an_hdf5_file_after_a_user_block_still_reads(h5py, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_hdf5_file_after_a_user_block_still_reads(h5py, tmp_path: Path) -> None:
     path = tmp_path / "user_block.h5"
     with (
         h5py.File(FIXTURES / "keras" / "lstm2_legacy.h5", "r") as source,
@@ -95,11 +95,11 @@ def test_an_hdf5_file_after_a_user_block_still_reads(h5py, tmp_path: Path) -> No
     assert load_model(path).hidden_size == 5
 
 
-def test_hdf5_external_storage_is_refused_without_reading_it(h5py, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_hdf5_external_storage_is_refused_without_reading_it(h5py, tmp_path: Path) -> None:
     outside = tmp_path / "passwd"
     outside.write_bytes(KNOWN_BYTES * 100)
 
-    def external(group, name, shape):  # type: ignore[no-untyped-def]
+    def external(group, name, shape):
         nbytes = int(np.prod(shape)) * 4
         group.create_dataset(name, shape=shape, dtype="<f4", external=[(str(outside), 0, nbytes)])
 
@@ -113,11 +113,11 @@ def test_hdf5_external_storage_is_refused_without_reading_it(h5py, tmp_path: Pat
     _refused(path, "keeps its data in external files")
 
 
-def test_hdf5_external_storage_on_a_fifo_is_refused_not_blocked(h5py, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_hdf5_external_storage_on_a_fifo_is_refused_not_blocked(h5py, tmp_path: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
 
-    def external(group, name, shape):  # type: ignore[no-untyped-def]
+    def external(group, name, shape):
         group.create_dataset(name, shape=shape, dtype="<f4", external=[(str(fifo), 0, 4096)])
 
     path = _legacy_h5(
@@ -126,12 +126,12 @@ def test_hdf5_external_storage_on_a_fifo_is_refused_not_blocked(h5py, tmp_path: 
     _refused(path, "external files")
 
 
-def test_hdf5_external_link_is_refused(h5py, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_hdf5_external_link_is_refused(h5py, tmp_path: Path) -> None:
     other = tmp_path / "other.h5"
     with h5py.File(other, "w") as h5:
         h5["w"] = np.full((20, 3), 7.0, np.float32)
 
-    def link(group, name, shape):  # type: ignore[no-untyped-def]
+    def link(group, name, shape):
         group[name] = h5py.ExternalLink(str(other), "/w")
 
     path = _legacy_h5(
@@ -140,20 +140,20 @@ def test_hdf5_external_link_is_refused(h5py, tmp_path: Path) -> None:  # type: i
     _refused(path, "external link to .*other.h5")
 
 
-def test_hdf5_soft_link_loop_is_refused(h5py, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    def loop(h5, group):  # type: ignore[no-untyped-def]
+def test_hdf5_soft_link_loop_is_refused(h5py, tmp_path: Path) -> None:
+    def loop(h5, group):
         h5["loop_a"] = h5py.SoftLink("/loop_b")
         h5["loop_b"] = h5py.SoftLink("/loop_a")
 
     _refused(_legacy_h5(h5py, tmp_path / "loop.h5", loop), "soft link")
 
 
-def test_hdf5_virtual_dataset_is_refused(h5py, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_hdf5_virtual_dataset_is_refused(h5py, tmp_path: Path) -> None:
     source = tmp_path / "src.h5"
     with h5py.File(source, "w") as h5:
         h5["w"] = np.ones((20, 3), np.float32)
 
-    def virtual(group, name, shape):  # type: ignore[no-untyped-def]
+    def virtual(group, name, shape):
         layout = h5py.VirtualLayout(shape=(20, 3), dtype="f4")
         layout[:] = h5py.VirtualSource(str(source), "w", shape=(20, 3))
         group.create_virtual_dataset(name, layout)
@@ -164,8 +164,8 @@ def test_hdf5_virtual_dataset_is_refused(h5py, tmp_path: Path) -> None:  # type:
     _refused(path, "virtual dataset")
 
 
-def test_hdf5_unusual_filter_is_refused(h5py, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    def scaled(group, name, shape):  # type: ignore[no-untyped-def]
+def test_hdf5_unusual_filter_is_refused(h5py, tmp_path: Path) -> None:
+    def scaled(group, name, shape):
         group.create_dataset(name, data=np.ones(shape, np.float32), scaleoffset=4)
 
     path = _legacy_h5(
@@ -174,10 +174,10 @@ def test_hdf5_unusual_filter_is_refused(h5py, tmp_path: Path) -> None:  # type: 
     _refused(path, "filter 'scaleoffset'")
 
 
-def test_hdf5_dataset_larger_than_its_storage_is_refused(h5py, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_hdf5_dataset_larger_than_its_storage_is_refused(h5py, tmp_path: Path) -> None:
     """A chunked dataset with no chunks written reads as its fill value: 40 GB from 2 KB."""
 
-    def empty(group, name, shape):  # type: ignore[no-untyped-def]
+    def empty(group, name, shape):
         group.create_dataset(name, shape=(100_000, 100_000), dtype="<f4", chunks=(64, 64))
 
     path = _legacy_h5(
@@ -186,7 +186,7 @@ def test_hdf5_dataset_larger_than_its_storage_is_refused(h5py, tmp_path: Path) -
     _refused(path, r"declares the shape \(100000, 100000\)")
 
 
-def test_keras_zip_inner_weights_are_checked_like_an_h5(h5py, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_keras_zip_inner_weights_are_checked_like_an_h5(h5py, tmp_path: Path) -> None:
     outside = tmp_path / "secret"
     outside.write_bytes(KNOWN_BYTES * 100)
     with zipfile.ZipFile(FIXTURES / "keras" / "lstm2.keras") as archive:
@@ -239,7 +239,7 @@ def test_a_fifo_as_inputs_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def onnx_external(tmp_path: Path):  # type: ignore[no-untyped-def]
+def onnx_external(tmp_path: Path):
     """The committed LSTM fixture with its W moved to a file beside it."""
     onnx = pytest.importorskip("onnx")
     model = onnx.load(str(FIXTURES / "onnx" / "lstm2.onnx"))
@@ -259,7 +259,7 @@ def onnx_external(tmp_path: Path):  # type: ignore[no-untyped-def]
     return onnx, model, path
 
 
-def test_onnx_external_data_needs_permission(onnx_external) -> None:  # type: ignore[no-untyped-def]
+def test_onnx_external_data_needs_permission(onnx_external) -> None:
     _onnx, _model, path = onnx_external
     _refused(path, "keeps its data in another file; refused.*--allow-external-data")
     allowed = load_model(path, allow_external_data=True)
@@ -277,7 +277,7 @@ def test_onnx_external_data_needs_permission(onnx_external) -> None:  # type: ig
 def test_onnx_external_data_outside_the_folder_is_refused(
     onnx_external,
     tmp_path: Path,
-    location: str,  # type: ignore[no-untyped-def]
+    location: str,
 ) -> None:
     _onnx, model, _path = onnx_external
     (tmp_path / "sub").mkdir()
@@ -289,7 +289,7 @@ def test_onnx_external_data_outside_the_folder_is_refused(
     _refused(path, "expected a file name beside the model", allow_external_data=True)
 
 
-def test_onnx_external_data_on_a_fifo_is_refused(onnx_external, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_onnx_external_data_on_a_fifo_is_refused(onnx_external, tmp_path: Path) -> None:
     _onnx, _model, path = onnx_external
     (tmp_path / "weights.bin").unlink()
     os.mkfifo(tmp_path / "weights.bin")
@@ -327,7 +327,7 @@ def test_a_176_byte_npy_asking_for_terabytes_is_refused(tmp_path: Path) -> None:
     path.write_bytes(_huge_npy())
     with pytest.raises(InputFileError, match=r"21\.8 TiB") as err:
         read_inputs(path)
-    _assert_one_line(err, path)  # type: ignore[arg-type]
+    _assert_one_line(err, path)
     with pytest.raises(InputFileError, match="TiB"):
         read_array(path, "targets")
 
@@ -335,7 +335,7 @@ def test_a_176_byte_npy_asking_for_terabytes_is_refused(tmp_path: Path) -> None:
 def test_a_terabyte_array_inside_a_model_npz_is_refused(tmp_path: Path) -> None:
     arrays = native_arrays(load_model(FIXTURES / "torch" / "lstm2.pt"))
     path = tmp_path / "m.npz"
-    np.savez(path, **arrays)  # type: ignore[arg-type]
+    np.savez(path, **arrays)
     with zipfile.ZipFile(path, "a") as archive:
         archive.writestr("weight_ih_l2.npy", _huge_npy())
     _refused(path, r"weight_ih_l2.*21\.8 TiB")
@@ -475,10 +475,10 @@ def swell(h5, budget):
 
 
 @pytest.fixture
-def helpers(h5py, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def helpers(h5py, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     (tmp_path / "hdf5_child_helpers.py").write_text(_HELPERS)
     monkeypatch.syspath_prepend(str(tmp_path))
-    import hdf5_child_helpers  # type: ignore[import-not-found]
+    import hdf5_child_helpers
 
     yield hdf5_child_helpers
     sys.modules.pop("hdf5_child_helpers", None)
@@ -488,7 +488,7 @@ def _h5_bytes() -> bytes:
     return (FIXTURES / "keras" / "lstm2_legacy.h5").read_bytes()
 
 
-def test_a_spinning_hdf5_read_is_stopped(helpers, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_spinning_hdf5_read_is_stopped(helpers, monkeypatch: pytest.MonkeyPatch) -> None:
     from lstm_sim.engine.formats.hdf5_guard import read_guarded
 
     monkeypatch.setenv("LSTM_SIM_READ_TIMEOUT", "1")
@@ -498,21 +498,21 @@ def test_a_spinning_hdf5_read_is_stopped(helpers, monkeypatch: pytest.MonkeyPatc
     assert time.monotonic() - start < 8
 
 
-def test_a_crashing_hdf5_read_is_reported(helpers) -> None:  # type: ignore[no-untyped-def]
+def test_a_crashing_hdf5_read_is_reported(helpers) -> None:
     from lstm_sim.engine.formats.hdf5_guard import read_guarded
 
     with pytest.raises(ValueError, match="crashed"):
         read_guarded(_h5_bytes(), helpers.crash, 1 << 20)
 
 
-def test_an_hdf5_read_cannot_swell_past_its_memory_limit(helpers) -> None:  # type: ignore[no-untyped-def]
+def test_an_hdf5_read_cannot_swell_past_its_memory_limit(helpers) -> None:
     from lstm_sim.engine.formats.hdf5_guard import read_guarded
 
     with pytest.raises(ValueError, match="MemoryError"):
         read_guarded(_h5_bytes(), helpers.swell, 1 << 20)
 
 
-def test_hdf5_reads_from_stdin_and_from_a_script_without_a_main_guard(h5py, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_hdf5_reads_from_stdin_and_from_a_script_without_a_main_guard(h5py, tmp_path: Path) -> None:
     """The reading server never re-runs the caller's __main__ (multiprocessing would)."""
     model = FIXTURES / "keras" / "lstm2.keras"
     code = (
