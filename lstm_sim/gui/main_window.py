@@ -52,6 +52,7 @@ from lstm_sim.gui.plots import GateHeatmaps, StatePlot
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
 from lstm_sim.model.demo import DEMO_GUIDE, DEMO_TITLE, model_from_file, random_model
+from lstm_sim.model.reader_notes import notes_summary
 
 if TYPE_CHECKING:
     from lstm_sim.gui.panels.predictions_panel import PredictionsPanel
@@ -409,8 +410,10 @@ class MainWindow(QMainWindow):
         self.source_label = ElidedLabel()
         self.position_label = QLabel()
         self.phase_label = QLabel()
+        self.notes_label = QLabel()  # what the model's reader assumed; details in its tooltip
         status = self.statusBar()
         status.addWidget(self.source_label, 1)
+        status.addPermanentWidget(self.notes_label)
         status.addPermanentWidget(self.position_label)
         status.addPermanentWidget(self.phase_label)
 
@@ -425,6 +428,10 @@ class MainWindow(QMainWindow):
             f" · D = {net.input_size} · {net.source}"
         )
         self.source_label.setToolTip(f"{title}\n{net.source}")
+        notes, details = notes_summary(net)
+        self.notes_label.setText(notes)
+        self.notes_label.setToolTip(details)
+        self.notes_label.setVisible(bool(notes))
         self.timeline.blockSignals(True)
         self.timeline.setRange(0, session.num_steps - 1)
         self.timeline.blockSignals(False)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from lstm_sim.engine.formats import limits
 from lstm_sim.engine.formats.errors import ModelFileError, describe_failure
@@ -37,13 +38,25 @@ from lstm_sim.engine.formats.keras import read_keras
 from lstm_sim.engine.formats.module_tree import ModelContents
 from lstm_sim.engine.formats.native import read_native, save_native
 from lstm_sim.engine.formats.onnx_file import read_onnx
-from lstm_sim.engine.formats.safetensors_file import read_safetensors
+from lstm_sim.engine.formats.safetensors_file import bfloat16_names, read_safetensors
 from lstm_sim.engine.formats.torch_module import network_from_module
 from lstm_sim.engine.formats.torch_pickle import read_torch_contents
-from lstm_sim.engine.formats.torch_state_dict import network_from_state_dict
+from lstm_sim.engine.formats.torch_state_dict import (
+    RecurrentModule,
+    network_from_state_dict,
+    recurrent_modules,
+)
 from lstm_sim.engine.network import Network
 
-__all__ = ["SUFFIXES", "ModelFileError", "load_model", "network_from_module", "save_native"]
+__all__ = [
+    "SUFFIXES",
+    "ModelFileError",
+    "RecurrentModule",
+    "load_model",
+    "network_from_module",
+    "recurrent_modules_in",
+    "save_native",
+]
 
 
 def _read_torch_contents(path: Path, data: bytes, cap: int) -> ModelContents:
@@ -51,7 +64,9 @@ def _read_torch_contents(path: Path, data: bytes, cap: int) -> ModelContents:
 
 
 def _read_safetensors_contents(path: Path, data: bytes, cap: int) -> ModelContents:
-    return ModelContents(read_safetensors(path, data, cap))
+    return ModelContents(
+        read_safetensors(path, data, cap), bfloat16=frozenset(bfloat16_names(path))
+    )
 
 
 _STATE_DICT_READERS: dict[str, tuple[str, Callable[[Path, bytes, int], ModelContents]]] = {
@@ -59,6 +74,8 @@ _STATE_DICT_READERS: dict[str, tuple[str, Callable[[Path, bytes, int], ModelCont
     ".pth": ("PyTorch .pth state_dict", _read_torch_contents),
     ".safetensors": ("safetensors state_dict", _read_safetensors_contents),
 }
+
+T = TypeVar("T")
 
 _NETWORK_READERS: dict[str, Callable[[Path, bytes, int], Network]] = {
     ".npz": read_native,
@@ -89,8 +106,17 @@ def load_model(
     Raises :class:`ModelFileError` and nothing else for anything wrong with the file.
     """
     path = Path(path)
+    return _at_the_boundary(
+        path,
+        lambda: _load(path, prefix, nonlinearity, allow_external_data, limits.max_bytes(max_bytes)),
+    )
+
+
+def _at_the_boundary(path: Path, read: Callable[[], T]) -> T:
+    """``read()``, with any exception it raises (Ctrl+C apart) turned into one
+    ModelFileError line naming ``path``."""
     try:
-        return _load(path, prefix, nonlinearity, allow_external_data, limits.max_bytes(max_bytes))
+        return read()
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as err:
@@ -128,4 +154,28 @@ def _load(
         prefix=prefix,
         nonlinearity=nonlinearity,
         modules=contents.modules,
+        bfloat16=contents.bfloat16,
     )
+
+
+def recurrent_modules_in(
+    path: str | os.PathLike[str], *, max_bytes: int | None = None
+) -> list[RecurrentModule]:
+    """The recurrent modules a PyTorch file holds, for a chooser to offer (each one's
+    prefix, kind, layers, H and D); empty for the other formats, which hold one stack.
+    Reads the file under :func:`load_model`'s contract."""
+    path = Path(path)
+    reader = _STATE_DICT_READERS.get(path.suffix.lower())
+    if reader is None:
+        return []
+    return _at_the_boundary(path, lambda: _modules(path, reader[1], max_bytes))
+
+
+def _modules(
+    path: Path,
+    read: Callable[[Path, bytes, int], ModelContents],
+    max_bytes: int | None,
+) -> list[RecurrentModule]:
+    cap = limits.max_bytes(max_bytes)
+    data = limits.read_regular_file(path, cap, "model file")
+    return recurrent_modules(read(path, data, cap).state_dict)
