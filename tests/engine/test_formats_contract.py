@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import struct
 import zipfile
@@ -169,6 +170,24 @@ def test_broken_model_files_are_refused_in_one_line(
         assert message.startswith(str(path)) and "\n" not in message and len(message) <= 300
     else:
         assert damage in ("middle zeroed", "bad crc"), "a truncated or empty file loaded"
+
+
+@pytest.mark.parametrize("suffix", [".pt", ".safetensors"])
+@pytest.mark.parametrize("damage", list(BROKEN))
+def test_listing_a_broken_files_modules_is_refused_in_one_line(
+    tmp_path: Path, suffix: str, damage: str
+) -> None:
+    path = tmp_path / f"broken{suffix}"
+    path.write_bytes(BROKEN[damage](MODEL_FILES[suffix].read_bytes()))
+    try:
+        formats.recurrent_modules_in(path)
+    except ModelFileError as err:
+        message = str(err)
+        assert message.startswith(str(path)) and "\n" not in message and len(message) <= 300
+    fifo = tmp_path / f"fifo{suffix}"
+    os.mkfifo(fifo)
+    with pytest.raises(ModelFileError, match="FIFO"):
+        formats.recurrent_modules_in(fifo)
 
 
 @pytest.mark.parametrize(
