@@ -37,6 +37,7 @@ class PresenterOverlay(QWidget):
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
+        self.window_ = parent
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.blank_color: QColor | None = None
         self.ring_at: QPoint | None = None
@@ -46,7 +47,7 @@ class PresenterOverlay(QWidget):
     def refresh(self) -> None:
         visible = self.blank_color is not None or self.ring_at is not None
         if visible:
-            self.setGeometry(self.parentWidget().rect())
+            self.setGeometry(self.window_.rect())
             self.raise_()
         self.setVisible(visible)
         self.update()
@@ -216,7 +217,7 @@ class Presentation(QObject):
     def blank(self) -> None:
         """Blank the screen in the room's colour, or bring the picture back."""
         if self.overlay.blank_color is None:
-            self.overlay.blank_color = QColor(self.window.diagram.diagram().palette.background)
+            self.overlay.blank_color = QColor(self.window.diagram.diagram().theme_colors.background)
             self.overlay.ring_at = None
         else:
             self.overlay.blank_color = None
@@ -242,7 +243,7 @@ class Presentation(QObject):
         """A ring around ``at`` (window coordinates), or none."""
         if self.overlay.blank_color is not None:
             return
-        self.overlay.ring_color = QColor(self.window.diagram.diagram().palette.highlight)
+        self.overlay.ring_color = QColor(self.window.diagram.diagram().theme_colors.highlight)
         self.overlay.ring_at = at
         self.overlay.refresh()
 

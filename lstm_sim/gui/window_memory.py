@@ -45,8 +45,8 @@ def available_area(window: MainWindow) -> QRect:
 def reopen_last(opener: Opener, settings: QSettings) -> str | None:
     """Open what the previous run had open (a file or a scenario); the problem when it
     cannot be opened any more, None when it opened or nothing was remembered."""
-    kind = settings.value(OPENED_KIND_KEY, "", str)
-    source = settings.value(OPENED_SOURCE_KEY, "", str)
+    kind = str(settings.value(OPENED_KIND_KEY, ""))
+    source = str(settings.value(OPENED_SOURCE_KEY, ""))
     try:
         if kind == "file" and source:
             opener.open_file(source)
@@ -76,13 +76,13 @@ class WindowMemory(QObject):
         settings = self.settings
         restored = False
         if settings is not None:
-            saved_geometry = settings.value(GEOMETRY_KEY, QByteArray(), QByteArray)
-            state = settings.value(STATE_KEY, QByteArray(), QByteArray)
-            if geometry and not saved_geometry.isEmpty():
+            saved_geometry = settings.value(GEOMETRY_KEY)
+            state = settings.value(STATE_KEY)
+            if geometry and isinstance(saved_geometry, QByteArray | bytes):
                 restored = window.restoreGeometry(saved_geometry)
-            if not state.isEmpty():
+            if isinstance(state, QByteArray | bytes):
                 window.restoreState(state)
-            theme = settings.value(THEME_KEY, "", str)
+            theme = str(settings.value(THEME_KEY, ""))
             if theme in THEME_NAMES:
                 window.state.view.theme = theme
         area = available_area(window)

@@ -80,7 +80,7 @@ def test_b_and_period_blank_the_screen(make_window, qtbot):
     qtbot.keyClick(window, Qt.Key.Key_B)
     assert window.presentation.blanked
     image = window.grab().toImage()
-    background = window.diagram.diagram().palette.background
+    background = window.diagram.diagram().theme_colors.background
     centre = image.pixelColor(image.width() // 2, image.height() // 2)
     assert centre.rgb() == background.rgb()
     qtbot.keyClick(window, Qt.Key.Key_Period)
@@ -98,7 +98,7 @@ def test_the_pointer_shows_as_a_ring(make_window, qtbot):
     window.presentation.show_ring(QPoint(200, 200))
     assert window.presentation.overlay.isVisible()
     image = window.grab().toImage()
-    ring = window.diagram.diagram().palette.highlight
+    ring = window.diagram.diagram().theme_colors.highlight
     edge = image.pixelColor(200 + 28, 200)
     assert abs(edge.red() - ring.red()) < 40 and abs(edge.green() - ring.green()) < 40
     window.presentation.show_ring(None)

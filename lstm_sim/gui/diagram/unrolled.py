@@ -10,9 +10,11 @@ the items are built once per network and a step recolours only the cells that ch
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from psygnal import SignalInstance
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QResizeEvent
 from PySide6.QtWidgets import (
@@ -297,7 +299,7 @@ class UnrolledView(QGraphicsView):
         for signal, handler in self._links():
             signal.connect(handler)
 
-    def _links(self) -> list[tuple[object, object]]:
+    def _links(self) -> list[tuple[SignalInstance, Callable[..., None]]]:
         session = self.session
         return [
             (session.network_changed, self._build),
@@ -310,7 +312,7 @@ class UnrolledView(QGraphicsView):
     def detach(self) -> None:
         self.view_settings.theme_changed.disconnect(self._on_theme_changed)
         for signal, handler in self._links():
-            signal.disconnect(handler)  # type: ignore[attr-defined]
+            signal.disconnect(handler)
 
     def set_contrast(self, on: bool) -> None:
         self._contrast = bool(on)
