@@ -21,6 +21,12 @@ def _shortcut_list(window: MainWindow) -> Callable[[], None]:
     return lambda: show_shortcuts(window, window.commands.shortcut_rows)
 
 
+def _export_animation(window: MainWindow) -> Callable[[], None]:
+    from lstm_sim.gui.animation_dialog import export_animation_dialog
+
+    return lambda: export_animation_dialog(window)
+
+
 def _about(window: MainWindow) -> Callable[[], None]:
     return lambda: show_about(window)
 
@@ -101,6 +107,13 @@ ACTIONS = (
     ActionSpec("new", "&New random model…", lambda w: w.opening.new_random_model, ("Ctrl+N",)),
     ActionSpec("export_svg", "Export diagram as SVG…", lambda w: w.files.export_svg),
     ActionSpec("export_png", "Export diagram as PNG…", lambda w: w.files.export_png),
+    ActionSpec(
+        "export_animation",
+        "Export &animation…",
+        _export_animation,
+        ("Ctrl+Shift+A",),
+        "The cell stepping through phases, as GIF, APNG, MP4 or a still, rendered at any size",
+    ),
     ActionSpec("quit", "&Quit", lambda w: w.close, ("Ctrl+Q",)),
     # Edits and view settings write to the state.
     ActionSpec("undo", "&Undo edit", lambda w: w.session.undo, ("Ctrl+Z",)),
@@ -195,6 +208,7 @@ MENUS = (
             "export_trace",
             "export_svg",
             "export_png",
+            "export_animation",
             SEPARATOR,
             "quit",
         ),
