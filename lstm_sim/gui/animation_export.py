@@ -25,7 +25,7 @@ from PySide6.QtGui import QImage, QPageSize, QPainter, QPdfWriter
 
 from lstm_sim.engine.atomic_write import atomic_path
 from lstm_sim.gui.colors import THEMES
-from lstm_sim.gui.diagram import frame_at, scene_for
+from lstm_sim.gui.diagram import MIN_TEXT_PX, frame_at, keep_text_readable, scene_for
 from lstm_sim.gui.diagram.scene import DiagramScene
 from lstm_sim.model import Session
 
@@ -115,6 +115,10 @@ class FrameRenderer:
         self.palette = THEMES[theme]
         self.scene: DiagramScene = scene_for(session)
         self.scene.set_palette(self.palette)
+        # A small animation for a slide keeps its labels readable, as the window does.
+        rect = self.scene.sceneRect()
+        scale = min(self.size.width() / rect.width(), self.size.height() / rect.height())
+        keep_text_readable(self.scene, scale, MIN_TEXT_PX)
         self.window_start = max(0, min(session.unit, session.network.hidden_size - 1))
         self.window_start -= self.window_start % self.scene.window_size()
 

@@ -46,6 +46,15 @@ def scene_for(session: Session, parent: QObject | None = None) -> DiagramScene:
     )
 
 
+def keep_text_readable(diagram: DiagramScene, scale: float, min_px: float) -> None:
+    """Text scales with the view like the shapes, until that would make it smaller than
+    ``min_px`` on screen at this ``scale``; then it stops shrinking (the smallest base
+    font sets the factor, at most :data:`MAX_TEXT_SCALE`)."""
+    base = diagram.smallest_text_px() / diagram.text_scale
+    factor = min(max(1.0, min_px / (base * scale)), MAX_TEXT_SCALE)
+    diagram.set_text_scale(round(factor, 2))
+
+
 def frame_at(session: Session, t: int, phase: int, progress: float, window_start: int) -> Frame:
     """The frame of step ``t``, ``phase`` of the session's selected layer, ``progress``
     of the way through that phase's flow."""
@@ -352,13 +361,7 @@ class DiagramView(QGraphicsView):
         self._scale_text()
 
     def _scale_text(self) -> None:
-        # Text scales with the view like the shapes, until that would make it too small
-        # to read: then it stops shrinking (the smallest base font sets the factor).
-        diagram = self.diagram()
-        base = diagram.smallest_text_px() / diagram.text_scale
-        on_screen = base * self.transform().m11()
-        factor = min(max(1.0, self._min_text_px / on_screen), MAX_TEXT_SCALE)
-        diagram.set_text_scale(round(factor, 2))
+        keep_text_readable(self.diagram(), self.transform().m11(), self._min_text_px)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
