@@ -10,11 +10,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu, QMenuBar, QStyle, QToolBar, QWidget
 
 SEPARATOR = "-"
 """In a layout: a separator line."""
+ICON_TINT_SIZE = QSize(32, 32)
+"""The size a tinted icon is drawn at when its style lists none."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,9 @@ class Actions:
     """The QActions of one window, built from its table."""
 
     def __init__(self, window: QWidget, specs: Sequence[ActionSpec]) -> None:
+        self.window = window
+        self.specs = {spec.id: spec for spec in specs}
+        self.tint: QColor | None = None
         self.by_id: dict[str, QAction] = {}
         self.shortcut_rows: list[tuple[str, str]] = []
         """(what, keys) of every action with a shortcut, in the table's order."""
@@ -88,6 +94,30 @@ class Actions:
         if keys:
             self.shortcut_rows.append((plain.rstrip("…"), keys))
         return action
+
+    def icon(self, pixmap: QStyle.StandardPixmap) -> QIcon:
+        """A standard icon, in the tint of the theme (see :meth:`set_tint`)."""
+        icon = self.window.style().standardIcon(pixmap)
+        if self.tint is None:
+            return icon
+        tinted = QIcon()
+        for size in icon.availableSizes() or [ICON_TINT_SIZE]:
+            image = QPixmap(icon.pixmap(size))
+            painter = QPainter(image)
+            # Keep the icon's shape (its alpha), paint it in one colour.
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+            painter.fillRect(image.rect(), self.tint)
+            painter.end()
+            tinted.addPixmap(image)
+        return tinted
+
+    def set_tint(self, color: QColor | None) -> None:
+        """Draw every standard icon in ``color`` (a dark theme's ink: Qt's icons are dark
+        grey and vanish on a dark toolbar); None for the style's own colours."""
+        self.tint = color
+        for action_id, spec in self.specs.items():
+            if spec.icon is not None:
+                self.by_id[action_id].setIcon(self.icon(spec.icon))
 
     def __getitem__(self, action_id: str) -> QAction:
         return self.by_id[action_id]

@@ -94,8 +94,6 @@ def run(
         print(f"lstm-sim: error: {problem}", file=sys.stderr)
         return 2
     window = MainWindow(session, settings=settings, state=state)
-    # A view in a dock is part of the first picture; a window of its own waits for the show.
-    window.opening.open_views(state.opener.current, windows=False)
     if size is not None and screenshot is not None:
         window.resize(*size)  # off screen: exactly the picture asked for
     else:
@@ -103,6 +101,10 @@ def run(
 
         # A size asked for on the command line wins over the remembered one.
         window.memory.restore(QSize(*(size or DEFAULT_SIZE)), geometry=size is None)
+    # A view in a dock is part of the first picture; a window of its own waits for the show.
+    # After the window has its size: the code reader floats at nearly that size, as it
+    # does from the Demos menu.
+    window.opening.open_views(state.opener.current, windows=False)
     if state.tour.active:
         window.tour.follow_current()
     try:

@@ -328,11 +328,13 @@ class MainWindow(QMainWindow):
 
     def _on_playing_changed(self, playing: bool) -> None:
         pix = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
-        self.action("play").setIcon(self.style().standardIcon(pix))
+        self.action("play").setIcon(self.commands.icon(pix))
         self.action("play").setText("Pause" if playing else "Play")
 
     def _on_theme_changed(self, name: str) -> None:
         self.action("dark").setChecked(name == "dark")
+        self.commands.set_tint(THEMES[name].foreground if name == "dark" else None)
+        self._on_playing_changed(self.controller.playing)
         self.setPalette(window_palette(name, QApplication.style().standardPalette()))
         self.inputs.set_highlight_color(THEMES[name].highlight)
 

@@ -69,10 +69,13 @@ class OpenCommands(QObject):
 
     def open_views(self, opening: Opening, *, docks: bool = True, windows: bool = True) -> None:
         """The view ``opening`` asks for besides the cell: a dock of the window (with
-        ``docks``) or a window of its own (with ``windows``)."""
+        ``docks``) or a window of its own (with ``windows``); a scenario's Guide in front."""
         from lstm_sim.gui.demo_views import open_gradient_comparison, show_code_reader
 
         window = self.window
+        if opening.kind == "scenario" and docks:
+            # A scenario says what to watch: its Guide comes first among the docks.
+            window.show_guide()
         if opening.view == "code_reader" and docks:
             show_code_reader(window)
         elif opening.view == "gradient_comparison" and opening.partners and windows:

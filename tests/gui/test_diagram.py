@@ -75,7 +75,7 @@ def test_strips_follow_the_selected_layer(make_view):
     np.testing.assert_array_equal(view.strip("x").values(), trace.h[0, 2])
     np.testing.assert_array_equal(view.strip("h").values(), trace.h[1, 2])
     np.testing.assert_array_equal(view.strip("c").values(), trace.c[1, 2])
-    assert "layer 2 of 2" in view.header_text()
+    assert "layer 1 of 0–1" in view.header_text()
 
 
 def test_an_edit_redraws_the_strips(make_view):

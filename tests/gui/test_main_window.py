@@ -42,7 +42,7 @@ def test_arrow_keys_and_home_end_move_the_cursor(qtbot, make_window, settle) -> 
     assert window.equation.title.text().startswith(f"t = {session.num_steps - 1} ·")
     press(qtbot, window, Key.Key_Home)
     assert session.at_start
-    assert window.position_label.text() == f"t = 0 / {session.num_steps - 1}"
+    assert window.position_label.text() == f"t = 0 of 0–{session.num_steps - 1}"
     settle(window)
 
 

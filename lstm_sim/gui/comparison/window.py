@@ -32,6 +32,7 @@ from lstm_sim.gui.plots.frame_pacer import FramePacer
 from lstm_sim.gui.session_link import follow_theme
 from lstm_sim.model import Session
 from lstm_sim.model.demo import model_from_file
+from lstm_sim.model.numbering import index_range
 from lstm_sim.model.view_settings import ViewSettings
 
 MAX_STEPS_BACK = 400
@@ -239,7 +240,7 @@ class ComparisonWindow(QMainWindow):
         self.timeline.setRange(0, self.num_steps - 1)
         self.timeline.setValue(self.t)
         self.timeline.blockSignals(False)
-        self.step_label.setText(f" {self.t} / {self.num_steps - 1} ")
+        self.step_label.setText(f" {self.t} {index_range(self.num_steps)} ")
 
     def _on_cursor_changed(self, t: int, phase: int) -> None:
         self._sync()

@@ -17,6 +17,7 @@ from lstm_sim.gui.diagram.animator import PhaseAnimator
 from lstm_sim.gui.diagram.items import DotTrainItem, NodeItem, StripItem, WireItem
 from lstm_sim.gui.diagram.scene import DiagramScene, Frame
 from lstm_sim.model import Session
+from lstm_sim.model.numbering import index_range
 from lstm_sim.model.view_settings import ViewSettings
 
 ZOOM_STEP = 1.25
@@ -59,9 +60,10 @@ def frame_at(session: Session, t: int, phase: int, progress: float, window_start
     """The frame of step ``t``, ``phase`` of the session's selected layer, ``progress``
     of the way through that phase's flow."""
     title = session.phases[phase].title
-    header = f"<b>t = {t}</b> of {session.num_steps - 1} &nbsp;·&nbsp; {title}"
+    header = f"<b>t = {t}</b> {index_range(session.num_steps)} &nbsp;·&nbsp; {title}"
     if session.network.num_layers > 1:
-        header += f" &nbsp;·&nbsp; layer {session.layer + 1} of {session.network.num_layers}"
+        layers = index_range(session.network.num_layers)
+        header += f" &nbsp;·&nbsp; layer {session.layer} {layers}"
     token = None
     if session.tokens is not None and session.layer == 0:
         token = session.tokens[t]

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 from lstm_sim.gui.panels.equation_text import caption_html, equation_html
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
+from lstm_sim.model.numbering import index_range
 
 TITLE_PT = 20
 CAPTION_PT = 15
@@ -94,7 +95,8 @@ class EquationPanel(QWidget):
     def refresh(self) -> None:
         session = self.session
         phase = session.phases[session.phase]
-        layer = f" · layer {session.layer}" if session.network.num_layers > 1 else ""
+        layers = index_range(session.network.num_layers)
+        layer = f" · layer {session.layer} {layers}" if session.network.num_layers > 1 else ""
         self.title.setText(
             f"t = {session.t} · {phase.title} ({session.phase + 1}/{len(session.phases)}){layer}"
         )

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSlider, QSpinBox
 from lstm_sim.gui.controller import PlaybackController
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model.app_state import AppState
+from lstm_sim.model.numbering import index_range
 from lstm_sim.model.view_settings import SPEEDS
 
 
@@ -78,7 +79,7 @@ class SessionControls(QObject):
         self.timeline.blockSignals(True)
         self.timeline.setValue(t)
         self.timeline.blockSignals(False)
-        self.step_label.setText(f" {t} / {self.session.num_steps - 1} ")
+        self.step_label.setText(f" {t} {index_range(self.session.num_steps)} ")
 
     def _on_layer_changed(self, layer: int) -> None:
         self.layer_box.blockSignals(True)

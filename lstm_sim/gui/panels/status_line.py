@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar
 from lstm_sim.gui.panels.elided_label import ElidedLabel
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
+from lstm_sim.model.numbering import index_range
 from lstm_sim.model.reader_notes import notes_summary
 
 
@@ -52,7 +53,7 @@ class StatusLine(QObject):
 
     def _on_cursor_changed(self, t: int, phase: int) -> None:
         session = self.session
-        self.position_label.setText(f"t = {t} / {session.num_steps - 1}")
+        self.position_label.setText(f"t = {t} {index_range(session.num_steps)}")
         self.phase_label.setText(
             f"phase {phase + 1}/{len(session.phases)}: {session.phases[phase].title}"
         )
