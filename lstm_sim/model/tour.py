@@ -45,13 +45,14 @@ def widest_open_forget(trace: Trace, unit: int) -> int:
     return 1 + int(np.argmax(f - np.abs(i * g)))
 
 
-def first_pronoun_after_forget(trace: Trace, unit: int) -> int:
-    """The first pronoun after the deepest forget: where the stored gender is read out
-    (the deepest forget itself when no pronoun follows)."""
+def before_first_pronoun(trace: Trace, unit: int) -> int:
+    """The step just before the first pronoun after the deepest forget: the model
+    predicts the next token, so this is where the stored gender must reach h to pick
+    "he" or "she" (the deepest forget itself when no pronoun follows)."""
     start = deepest_forget(trace, unit)
     tokens = trace.tokens or ()
     later = [t for t in range(start + 1, len(tokens)) if tokens[t] in PRONOUNS]
-    return later[0] if later else start
+    return later[0] - 1 if later else start
 
 
 def last_step(trace: Trace, unit: int) -> int:
@@ -212,10 +213,10 @@ STOPS: tuple[Stop, ...] = (
         "cell",
         "output",
         ("output", "hidden"),
-        "Here a pronoun is due. The output gate opens on the unit, so the stored gender "
-        "reaches h and the prediction. Where no pronoun is near, the gate keeps it inside "
-        "the cell, still stored but not shown.",
-        step=first_pronoun_after_forget,
+        "A pronoun comes next. The output gate is open on the unit, so the stored gender, "
+        "squashed by tanh, reaches h, and the readout can choose between he and she. The "
+        "gate decides, unit by unit, how much of the memory shows in the output.",
+        step=before_first_pronoun,
     ),
     Stop(
         "gender",
@@ -224,10 +225,10 @@ STOPS: tuple[Stop, ...] = (
         "cell",
         "hidden",
         ("belt", "forget", "input", "output"),
-        "Forget when a new person appears, store at the name, read at the pronoun: step "
+        "Forget when a new person appears, store at the name, read before the pronoun: step "
         "through the story and watch the same unit do all three. Its value on the belt "
         "flips sign with each new subject.",
-        step=first_pronoun_after_forget,
+        step=before_first_pronoun,
     ),
     Stop(
         "quotes",

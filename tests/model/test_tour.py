@@ -63,7 +63,10 @@ def test_the_gender_stops_land_where_the_model_acts(gender: tuple[Network, Trace
     assert abs(i * g) > 0.3
     t_read, _ = stop("output").locate(network, trace)
     assert t_read > t_forget and trace.tokens is not None
-    assert trace.tokens[t_read] in PRONOUNS
+    # The readout predicts the next token: the gender is read out just before the pronoun,
+    # through an open output gate.
+    assert trace.tokens[t_read + 1] in PRONOUNS
+    assert trace.gate("o")[0, t_read, unit] > 0.5
     t_belt, _ = stop("belt").locate(network, trace)
     assert trace.gate("f")[0, t_belt, unit] > 0.95
 

@@ -97,3 +97,13 @@ def test_unknown_stop_is_refused() -> None:
     with pytest.raises(ValueError, match="no tour stop 'nope'"):
         tour.start("nope")
     assert not tour.active
+
+
+def test_the_output_stop_shows_the_gender_read_out(visited) -> None:
+    # The narration says the gate is open and the stored sign reaches h before the pronoun.
+    _, t, _, unit, _, _, trace = next(s for s in visited if s[0].stop.key == "output")
+    tokens = trace.tokens
+    assert tokens is not None and tokens[t + 1] in ("he", "she", "his", "her", "him", "hers")
+    assert trace.gate("o")[0, t, unit] > 0.5
+    c, h = trace.c[0, t, unit], trace.h[0, t, unit]
+    assert np.sign(c) == np.sign(h) and abs(h) > 0.3
