@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 FLOATING_FRACTION = 0.92
 LEDGER_HEIGHT_FRACTION = 0.32
+LEDGER_DOCKED_MIN_HEIGHT = 900
+"""A window shorter than this (a 720p projector) gets the ledger floating, not docked."""
 LONG_LAG_SCENARIO = "long-lag"
 PARTNER_SEED = 0
 """Seed of the random network paired with the session's when no trained pair is given."""
@@ -121,9 +123,19 @@ def show_code_reader(window: MainWindow) -> CodeReader:
 
 
 def open_ledger(window: MainWindow) -> LedgerPlot:
-    """Show the memory-ledger dock under the diagram."""
+    """Show the memory-ledger dock under the diagram (floating on a short screen)."""
     install_demo_views(window)
     dock = window.docks["ledger"]
+    if dock.isHidden() and window.height() < LEDGER_DOCKED_MIN_HEIGHT:
+        # Docked under the cell on a short screen, it would squeeze the cell and the
+        # plots to unreadable slivers: it floats over the window's lower half instead.
+        dock.setFloating(True)
+        frame = window.geometry()
+        dock.resize(round(frame.width() * FLOATING_FRACTION), round(frame.height() * 0.5))
+        dock.move(frame.left() + (frame.width() - dock.width()) // 2, frame.center().y())
+        dock.show()
+        dock.raise_()
+        return window.demo_views.ledger
     dock.show()
     dock.raise_()
     window.resizeDocks(

@@ -80,3 +80,40 @@ def test_scenario_code_reader_floats_as_large_as_from_the_demos_menu(tmp_path):
     assert floating == "True"
     assert int(width) == round(int(window_w) * FLOATING_FRACTION)
     assert int(height) == round(int(window_h) * FLOATING_FRACTION)
+
+
+def test_at_720p_the_ledger_floats_and_names_fit(make_window):
+    from lstm_sim.gui.demo_views import install_demo_views, open_ledger
+
+    window = make_window(size=(1280, 720))
+    diagram_height = window.diagram.height()
+    install_demo_views(window)
+    ledger = open_ledger(window)
+    ledger.flush()
+    dock = window.docks["ledger"]
+    assert dock.isFloating() and dock.height() >= 300
+    assert window.diagram.height() == diagram_height  # the cell keeps its room
+    ticks = ledger.plots["ledger"].getAxis("bottom")._tickLevels[0]
+    steps = [s for s, _name in ticks if s >= 0]
+    room = (ledger.width() - 80) / (window.session.num_steps + 1)
+    assert (steps[1] - steps[0]) * room >= 64  # one name every so many steps, no overlap
+    dock.close()
+
+
+def test_the_gradient_axis_at_t_0_spans_whole_steps(make_window, numeric_session):
+    from lstm_sim.gui.demo_views import open_gradient_comparison
+
+    window = make_window(numeric_session)
+    lstm = window.session.network.copy()
+    rng = np.random.default_rng(0)
+    rnn = type(lstm).random("rnn", lstm.input_size, lstm.hidden_size, rng)
+    view = open_gradient_comparison(window, lstm, rnn, window.session.inputs())
+    assert view is not None
+    view.seek(0)
+    plot = view.gradient_plot.getPlotItem()
+    low, high = plot.viewRange()[0]
+    assert low <= -0.5 and high >= 1.5
+    assert not plot.getAxis("bottom").autoSIPrefix
+    x, _ = view.gradient_plot.plotted("lstm_h")
+    assert list(x) == [0.0] and view.gradient_plot.curves["lstm_h"].opts["symbol"] == "o"
+    view.close()

@@ -29,6 +29,10 @@ def _positive(values: np.ndarray) -> np.ndarray:
     return np.where(values > 0.0, values, np.nan)
 
 
+FEW_STEPS = 10
+"""Up to this many steps the x axis is ticked at every whole step."""
+
+
 class GradientPlot(pg.PlotWidget):
     """Four curves over the earlier step t, log y; the chosen step T marked."""
 
@@ -62,6 +66,7 @@ class GradientPlot(pg.PlotWidget):
             axis.setPen(self.palette_.foreground)
             axis.setTextPen(self.palette_.foreground)
             axis.setStyle(tickFont=font)
+            axis.enableAutoSIPrefix(False)  # steps are whole numbers, never "x0.001"
         plot.setLabel("bottom", "earlier step t", color=self.palette_.foreground.name())
         plot.setLabel("left", "gradient reaching step t", color=self.palette_.foreground.name())
         self.end_line.setPen(pg.mkPen(self.palette_.highlight, width=2, style=Qt.PenStyle.DashLine))
@@ -84,14 +89,36 @@ class GradientPlot(pg.PlotWidget):
             "forget": (lstm.steps, lstm.forget_mean),
         }
         for key, (steps, values) in data.items():
-            self.curves[key].setData(steps.astype(np.float64), _positive(values))
+            curve = self.curves[key]
+            curve.setData(steps.astype(np.float64), _positive(values))
+            # One point (T = 0) draws no line: a dot shows it.
+            curve.setSymbol("o" if len(steps) == 1 else None)
+            curve.setSymbolBrush(curve.opts["pen"].color())
         self.end_line.setValue(lstm.end)
         self.getPlotItem().setTitle(
             f"Gradient from step T = {lstm.end} back to each earlier step t",
             color=self.palette_.foreground.name(),
             size="14pt",
         )
-        self.getPlotItem().setXRange(float(min(rnn.steps[0], lstm.steps[0])), lstm.end + 0.5)
+        # At T = 0 there is one point per curve: the range still spans whole steps (and
+        # never a fraction that pyqtgraph labels "x0.001"), and the log axis spans a decade
+        # either side of the one value instead of an arbitrary default.
+        first = float(min(rnn.steps[0], lstm.steps[0]))
+        plot = self.getPlotItem()
+        last = max(float(lstm.end), first + 1.0)
+        plot.setXRange(first - 0.5, last + 0.5, padding=0.0)
+        bottom = plot.getAxis("bottom")
+        if last - first <= FEW_STEPS:
+            bottom.setTickSpacing(1.0, 1.0)  # whole steps only, no t = 0.2
+        else:
+            bottom.setTickSpacing()  # pyqtgraph's own spacing
+        values = np.concatenate([_positive(v) for _steps, v in data.values()])
+        finite = values[np.isfinite(values)]
+        if finite.size and np.ptp(np.log10(finite)) < 1e-9:
+            centre = float(np.log10(finite[0]))
+            plot.setYRange(centre - 1.0, centre + 1.0, padding=0.0)
+        else:
+            plot.enableAutoRange(axis="y")
 
     def plotted(self, key: str) -> tuple[np.ndarray, np.ndarray]:
         """The (t, value) data of curve ``key`` before the log axis transforms it."""

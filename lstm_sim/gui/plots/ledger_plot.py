@@ -5,10 +5,11 @@ earlier step wrote, scaled by every forget gate since, plus what is left of c_0
 from __future__ import annotations
 
 import html
+import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QResizeEvent
 
 from lstm_sim.engine.ledger import Ledger, memory_ledger
 from lstm_sim.gui.colors import value_color
@@ -16,6 +17,8 @@ from lstm_sim.gui.plots.trace_plot import TracePlotWidget
 
 TOKEN_TICKS_MAX = 48
 """Up to this many steps the axis names each step by its token; beyond, numbers."""
+TOKEN_LABEL_PX = 64
+"""Room one token's name needs on the axis (the longer words of the stories)."""
 BAR_WIDTH = 0.8
 INITIAL_X = -1
 """Where the c_0 bar stands, left of step 0."""
@@ -53,12 +56,26 @@ class LedgerPlot(TracePlotWidget):
     def _set_ticks(self, plot: pg.PlotItem) -> None:
         tokens = self.session.tokens
         axis = plot.getAxis("bottom")
+        plot.getAxis("left").enableAutoSIPrefix(False)  # shares of c, never "x0.001"
         if tokens is not None and len(tokens) <= TOKEN_TICKS_MAX:
-            names = [(INITIAL_X, "c₀")] + [(s, _display(tok)) for s, tok in enumerate(tokens)]
+            # Every k-th token, k such that the names do not run into each other.
+            room = max(self.width() - 80, 1) / (len(tokens) + 1)
+            every = max(1, math.ceil(TOKEN_LABEL_PX / room))
+            names = [(INITIAL_X, "c₀")] + [
+                (s, _display(tok)) for s, tok in enumerate(tokens) if (s + 1) % every == 0
+            ]
             axis.setTicks([names])
         else:
             axis.setTicks(None)
             plot.setLabel("bottom", "step s (c₀ at −1)")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # How many token names fit depends on the width (none before the plots exist:
+        # the base class resizes the widget while it is being built).
+        plot = getattr(self, "plots", {}).get("ledger")
+        if plot is not None:
+            self._set_ticks(plot)
 
     def _on_cursor_changed(self, t: int, phase: int) -> None:
         self._data_stale = True
