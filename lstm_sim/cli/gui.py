@@ -100,6 +100,8 @@ def main(argv: Sequence[str]) -> int:
         except ValueError as err:
             print(f"lstm-sim: error: {err}", file=sys.stderr)
             return 2
+    if args.tour is not None and (args.scenario or args.model or args.model_file):
+        parser.error("the tour opens its own scenarios: give --tour or a model/--scenario")
     if args.tour:
         from lstm_sim.model.tour import stop
 
