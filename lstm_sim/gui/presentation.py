@@ -194,7 +194,10 @@ class Presentation(QObject):
         return PROJECTOR_TEXT_PX_AT_1080 * self.window.height() / 1080.0
 
     def _size_text(self) -> None:
-        self.window.diagram.set_min_text_px(self.text_px())
+        # Sized from the window's height, which full screen changes after entering.
+        if self.active:
+            self.window.set_presenting(True)
+            self.window.diagram.set_min_text_px(self.text_px())
 
     # -- the clicker ---------------------------------------------------------------------
     def forward(self) -> None:

@@ -33,6 +33,7 @@ def test_presenting_hides_the_chrome_and_sizes_text_for_a_projector(make_window,
     assert window.diagram.smallest_text_on_screen() >= wanted - 0.5
     if size == (1920, 1080):
         assert window.diagram.smallest_text_on_screen() >= 28 - 0.5
+        assert window.caption.font().pointSize() <= window.caption._point_size == 26
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert not window.presentation.active
     assert window.menuBar().isVisible()
