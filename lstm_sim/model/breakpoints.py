@@ -182,20 +182,27 @@ class Breakpoints:
             )
         return self._hit_steps
 
-    def find(self, backward: bool = False) -> BreakHit | None:
-        """The nearest step after the cursor's (before it, ``backward``) where an enabled
-        breakpoint holds; None when none does. The cursor does not move."""
+    def find(self, backward: bool = False, after: int | None = None) -> BreakHit | None:
+        """The nearest step after ``after`` (the cursor's step by default; before it,
+        ``backward``) where an enabled breakpoint holds; None when none does. The cursor
+        does not move."""
         enabled = self._enabled()
         if not enabled:
             return None
         session = self.session
         expressions = [expression for _, expression in enabled]
-        found = next_hit(expressions, session.trace, session.t, backward=backward)
+        after = session.t if after is None else after
+        found = next_hit(expressions, session.trace, after, backward=backward)
         if found is None:
             return None
         hit, expression = found
         text = enabled[expressions.index(expression)][0].text
         return BreakHit(hit.t, hit.layer, text, hit.units)
+
+    def find_at(self, t: int) -> BreakHit | None:
+        """What holds at step ``t`` (None: no enabled breakpoint does)."""
+        hit = self.find(after=t - 1)
+        return hit if hit is not None and hit.t == t else None
 
     def run_to(self, backward: bool = False) -> BreakHit | None:
         """Move the cursor to the first phase of the next (previous) step where an enabled
