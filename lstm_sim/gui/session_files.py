@@ -44,7 +44,7 @@ class SessionFiles(QObject):
         except (OSError, ValueError) as err:
             window.show_error("Cannot save the session", f"{path}: {err}")
             return False
-        window.statusBar().showMessage(f"Session saved to {saved}", 8000)
+        window.statusBar().showMessage(f"Session saved to {saved}")
         return True
 
     def open(self, path: str | Path) -> bool:
@@ -57,5 +57,5 @@ class SessionFiles(QObject):
         except ModelFileError as err:
             window.show_error("Cannot open the session", str(err))
             return False
-        window.statusBar().showMessage(f"Session opened from {path}", 8000)
+        window.statusBar().showMessage(f"Session opened from {path}")
         return True

@@ -50,3 +50,19 @@ def clamp_from_here(
     (``num_steps`` - 1), as the diagram's context menu offers it."""
     prefix = f"layer {layer}: " if layer else ""
     return f"{prefix}{quantity}[{unit}] = {value:g} @ {t}:{max(num_steps, t + 1)}"
+
+
+def was_values(session: Session) -> list[tuple[str, float, float]]:
+    """(quantity, now, was) of the selected unit at the cursor's step and layer for each
+    quantity the clamps changed there; empty when no clamp acts or nothing changed."""
+    original, unit = session.original, session.unit
+    if original is None or unit < 0:
+        return []
+    now, was = session.trace.step(session.layer, session.t), original.step(session.layer, session.t)
+    names = ("i", "f", "g", "o", "c", "h") if session.network.kind == "lstm" else ("h",)
+    changed = []
+    for name in names:
+        a, b = float(getattr(now, name)[unit]), float(getattr(was, name)[unit])
+        if a != b and not (a != a and b != b):  # NaN on both sides counts as unchanged
+            changed.append((name, a, b))
+    return changed

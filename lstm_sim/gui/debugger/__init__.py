@@ -27,7 +27,6 @@ from lstm_sim.model.interventions import clamp_from_here
 if TYPE_CHECKING:
     from lstm_sim.gui.main_window import MainWindow
 
-STATUS_MS = 8000
 LSTM_STRIPS = {name: name for name in ("i", "f", "g", "o", "c", "h")}
 RNN_STRIPS = {"h": "h", "pre": "a"}
 """Diagram strips a context menu can clamp, by the clamp quantity they show."""
@@ -98,7 +97,7 @@ class Debugger(QObject):
         else:
             message = f"Break: {hit.describe()}"
         self.breakpoints_panel.show_hit(message)
-        window.statusBar().showMessage(message, STATUS_MS)
+        window.statusBar().showMessage(message)
 
     def _on_breakpoints_changed(self) -> None:
         steps = self.breakpoints.hit_steps()
@@ -114,7 +113,7 @@ class Debugger(QObject):
             text = self.last_hit.describe() if self.last_hit else f"t={t}"
             message = f"Stopped at a breakpoint: {text}"
             self.breakpoints_panel.show_hit(message)
-            self.window.statusBar().showMessage(message, STATUS_MS)
+            self.window.statusBar().showMessage(message)
 
     # -- the diagram's context menu -----------------------------------------------------------
     def clamp_menu(self, scene_point: QPointF) -> QMenu | None:
@@ -166,9 +165,9 @@ class Debugger(QObject):
             self.interventions.add(text)
         except ClampError as err:
             self.interventions_panel.error.setText(str(err))
-            self.window.statusBar().showMessage(str(err), STATUS_MS)
+            self.window.statusBar().showMessage(str(err))
             return
-        self.window.statusBar().showMessage(f"Clamped: {text}", STATUS_MS)
+        self.window.statusBar().showMessage(f"Clamped: {text}")
 
     def _on_context_menu(self, pos: QPoint) -> None:
         diagram = self.window.diagram
