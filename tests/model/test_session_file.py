@@ -121,7 +121,7 @@ def test_an_oversized_member_is_refused_before_it_is_read(tmp_path, monkeypatch)
 
     path = save_session(edited_state(), tmp_path / "s.lstmsim")
     monkeypatch.setitem(session_file.MEMBER_LIMITS, "x.npy", 10)
-    with pytest.raises(ModelFileError, match="x.npy declares .* too many"):
+    with pytest.raises(ModelFileError, match=r"x\.npy declares .* too many"):
         read_session(path)
 
 
