@@ -97,7 +97,7 @@ def test_a_watch_shows_its_value_and_curve(qtbot, make_window, long_session) -> 
     assert panel.table.item(0, 1).text() == f"{f[7]:.4g}"
     _x, y = panel.curves[0].getData()
     np.testing.assert_array_equal(y[np.isfinite(y)], f)
-    assert panel.cursor.value() == 7
+    assert panel.step_line.value() == 7
     panel.text.setText("nope")
     panel.add()
     assert "unknown name" in panel.table.item(1, 1).text()

@@ -51,8 +51,8 @@ class WatchesPanel(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.setMinimumHeight(120)
-        self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#868e96", width=2))
-        self.plot.addItem(self.cursor, ignoreBounds=True)
+        self.step_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#868e96", width=2))
+        self.plot.addItem(self.step_line, ignoreBounds=True)
         self.plot.scene().sigMouseClicked.connect(self._on_plot_clicked)
         self.curves: list[pg.PlotCurveItem] = []
 
@@ -96,11 +96,12 @@ class WatchesPanel(QWidget):
         self.curves = []
         steps = np.arange(self.session.num_steps, dtype=float)
         for row, (text, value) in enumerate(zip(self.watches.texts, values, strict=True)):
-            self.table.setItem(row, 0, QTableWidgetItem(text))
+            name = QTableWidgetItem(text)
+            self.table.setItem(row, 0, name)
             if isinstance(value, str):
                 continue
             color = CURVE_COLORS[row % len(CURVE_COLORS)]
-            self.table.item(row, 0).setForeground(pg.mkColor(color))
+            name.setForeground(pg.mkColor(color))
             # A vector watch: one thin line per unit, NaN-separated in one item.
             width = value.shape[1]
             x = np.tile(np.append(steps, np.nan), width)
@@ -116,7 +117,7 @@ class WatchesPanel(QWidget):
             item = QTableWidgetItem(self.watches.value_text(row))
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
             self.table.setItem(row, 1, item)
-        self.cursor.setValue(self.session.t)
+        self.step_line.setValue(self.session.t)
 
     def _on_cursor_changed(self, t: int, phase: int) -> None:
         self._show_values()
