@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
@@ -47,14 +47,20 @@ class Debugger(QObject):
         self.interventions_panel = InterventionsPanel(state.interventions)
         self.compare_panel = ComparePanel(window.session)
         self.last_hit: BreakHit | None = None
+        from lstm_sim.gui.main_window import scrolled  # the window's module imports this one
+
+        # Scrolled: a short right column scrolls a dock rather than growing the window.
         docks = {
-            "breakpoints": LazyDock("Breakpoints", window, widget=self.breakpoints_panel),
-            "watches": LazyDock("Watches", window, widget=self.watches_panel),
-            "interventions": LazyDock("What-if", window, widget=self.interventions_panel),
-            "compare": LazyDock("Compare", window, widget=self.compare_panel),
+            "breakpoints": LazyDock("Breakpoints", window, widget=scrolled(self.breakpoints_panel)),
+            "watches": LazyDock("Watches", window, widget=scrolled(self.watches_panel)),
+            "interventions": LazyDock("What-if", window, widget=scrolled(self.interventions_panel)),
+            "compare": LazyDock("Compare", window, widget=scrolled(self.compare_panel)),
         }
         for dock in docks.values():
             window.tabifyDockWidget(window.docks["states"], dock)
+        # Four tabs keep their titles whole at 1280 pixels wide; Compare opens from the
+        # Debug menu (or View ▸ Panels) when a reference is chosen.
+        docks["compare"].hide()
         window.docks["states"].raise_()
         window.docks.update(docks)
         self.plots = (window.state_plot, window.gate_heatmaps)
@@ -64,6 +70,18 @@ class Debugger(QObject):
         diagram.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         diagram.customContextMenuRequested.connect(self._on_context_menu)
         self._on_breakpoints_changed()
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Show:
+            watched.removeEventFilter(self)
+            # Scrolled docks ask for little height: share the right column evenly, as
+            # it was before they joined the states' tab group.
+            window = self.window
+            half = window.height() // 2
+            pair = [window.docks["states"], window.docks["gates"]]
+            window.resizeDocks(pair, [half, half], Qt.Orientation.Vertical)
+        return False
 
     def detach(self) -> None:
         self.breakpoints.changed.disconnect(self._on_breakpoints_changed)

@@ -32,6 +32,7 @@ class BreakpointsPanel(QWidget):
         self.breakpoints = breakpoints
         self.session: Session = breakpoints.session
         self.list = QListWidget()
+        self.list.setMinimumHeight(48)
         self.list.itemChanged.connect(self._on_item_changed)
         self.list.currentRowChanged.connect(self._on_current_row_changed)
         self.text = QLineEdit()

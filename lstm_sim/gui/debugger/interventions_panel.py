@@ -17,10 +17,11 @@ from lstm_sim.engine.interventions import ClampError
 from lstm_sim.gui.plots.trace_plot import MARKER_COLOR
 from lstm_sim.model.interventions import Interventions
 
-HELP = (
-    "[layer L:] QUANTITY[UNITS] OP VALUE @ STEPS — e.g. f[3] = 1 @ 5:10, h[7] = 0 @ all, "
-    "c[2] += 0.5 @ 4. Ctrl+Z undoes a clamp; the original run is drawn faintly."
+SYNTAX = (
+    "[layer L:] QUANTITY[UNITS] OP VALUE @ STEPS, e.g. f[3] = 1 @ 5:10, h[7] = 0 @ all, "
+    "c[2] += 0.5 @ 4 (OP: = += *=; STEPS: t, a:b half-open, or all)"
 )
+HINT = "Ctrl+Z undoes a clamp; the run without clamps is drawn faintly."
 
 
 class InterventionsPanel(QWidget):
@@ -33,6 +34,7 @@ class InterventionsPanel(QWidget):
         self.list = QListWidget()
         self.text = QLineEdit()
         self.text.setPlaceholderText("clamp, e.g. f[3] = 1 @ 5:10")
+        self.text.setToolTip(SYNTAX)
         self.text.returnPressed.connect(self.add)
         add = QPushButton("Add")
         add.clicked.connect(self.add)
@@ -41,8 +43,10 @@ class InterventionsPanel(QWidget):
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {MARKER_COLOR}")
-        hint = QLabel(HELP)
+        hint = QLabel(HINT)
         hint.setWordWrap(True)
+        hint.setToolTip(SYNTAX)
+        self.list.setMinimumHeight(48)
         row = QHBoxLayout()
         row.addWidget(self.text, 1)
         row.addWidget(add)

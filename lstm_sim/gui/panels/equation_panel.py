@@ -94,14 +94,17 @@ class EquationPanel(QWidget):
         self.caption.setText(caption_html(phase.caption))
         self.equation.setText(equation_html(session))
         changed = was_values(session)
+        # Only what differs at the shown precision; the rest is counted, not hidden.
+        shown = [(n, now, was) for n, now, was in changed if f"{now:.3f}" != f"{was:.3f}"]
+        slight = len(changed) - len(shown)
+        text = ""
+        if changed:
+            parts = [f"{name} {was:.3f} (now {now:.3f})" for name, now, was in shown]
+            if slight:
+                parts.append(f"{slight} more differ by less than 0.001")
+            text = f"Without the clamps, unit {session.unit} was: " + " · ".join(parts)
         self.was.setVisible(bool(changed))
-        self.was.setText(
-            f"Clamped: unit {session.unit} was "
-            + ", ".join(f"{name} = {was:.4f} (now {now:.4f})" for name, now, was in changed)
-            + " without the clamps."
-            if changed
-            else ""
-        )
+        self.was.setText(text)
 
     def _on_network_changed(self) -> None:
         self.refresh()

@@ -177,7 +177,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         marker.setVisible(False)
         plot.addItem(marker, ignoreBounds=True)
         hits = pg.PlotCurveItem(connect="finite", pen=pg.mkPen(HIT_COLOR, width=3))
-        hits.setZValue(-5)
+        hits.setZValue(8)  # over a heatmap's image, under the cursor and the NaN marker
         plot.addItem(hits, ignoreBounds=True)
         self.hit_marks[key] = hits
         self.plots[key] = plot
