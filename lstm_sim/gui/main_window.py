@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self.status_line = StatusLine(session, self.statusBar())
         self.source_label = self.status_line.source_label
         self.position_label = self.status_line.position_label
+        self.notes_label = self.status_line.notes_label
         plots = (self.state_plot, self.gate_heatmaps)
         self.nonfinite = NonFiniteMarker(session, self.statusBar(), plots)
         self.debugger = Debugger(self)

@@ -38,14 +38,13 @@ class Guide:
         self.title, self.text = guide_for(session)
         session.network_changed.connect(self._on_network_changed)
 
-    def show(self, title: str, text: str) -> None:
-        """Say ``text`` under ``title`` until the next network."""
+    def _show(self, title: str, text: str) -> None:
         if (title, text) != (self.title, self.text):
             self.title, self.text = title, text
             self.changed.emit(title, text)
 
     def _on_network_changed(self) -> None:
-        self.show(*guide_for(self.session))
+        self._show(*guide_for(self.session))
 
     def detach(self) -> None:
         self.session.network_changed.disconnect(self._on_network_changed)

@@ -99,10 +99,6 @@ class Opener:
         network, inputs = random_model(kind, input_size, hidden_size, num_layers, seed, steps)
         return self._load(Opening("random", network.source, network.source), network, inputs)
 
-    def open_network(self, network: Network, inputs: np.ndarray | list[str], title: str) -> Opening:
-        """``network`` as it is, on ``inputs``."""
-        return self._load(Opening("session", network.source, title), network, inputs)
-
     def _on_network_changed(self) -> None:
         if not self._loading:
             self.current = self._as_found()

@@ -226,7 +226,8 @@ def token_ids(network: Network, vocabulary: Tokens, ids: np.ndarray) -> np.ndarr
     """``ids`` (indices into ``vocabulary``, any shape) as the network's own input columns."""
     if network.vocab is None:
         raise ValueError("this scenario's input is tokens, but the network has no vocabulary")
-    return network.vocab.indices(list(vocabulary))[ids]
+    columns: np.ndarray = network.vocab.indices(list(vocabulary))[ids]
+    return columns
 
 
 def model_resource(name: str) -> str:

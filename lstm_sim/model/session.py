@@ -311,12 +311,19 @@ class Session:
             (t,) = index
             tokens = list(trace.tokens)
             tokens[t] = value
-            trace.x[t] = self.network.vocab.one_hot([value], dtype=trace.x.dtype)[0]
+            (token_id,) = self.network.vocab.indices([value])
+            if self.network.embedding is not None:
+                trace.x[t] = self.network.embedding[token_id]  # x_t is the token's row
+            else:
+                trace.x[t] = self.network.vocab.one_hot([value], dtype=trace.x.dtype)[0]
+            if trace.token_ids is not None:
+                trace.token_ids[t] = token_id
             trace.tokens = tuple(tokens)
             start = t
         elif target == "x":
             check_array("input value", np.asarray(value, dtype=float), ())
             trace.x[index] = value
+            trace.token_ids = None  # x_t is no longer any token's row
             start = index[0]
         elif target in ("h0", "c0"):
             check_array(f"{target} value", np.asarray(value, dtype=float), ())
@@ -342,6 +349,7 @@ class Session:
     def _copy_inputs(source: Trace, target: Trace) -> None:
         target.x[...] = source.x
         target.tokens = source.tokens
+        target.token_ids = None if source.token_ids is None else source.token_ids.copy()
         c0 = None if source.c_all is None else source.c_all[:, 0]
         set_initial_state(target, source.h_all[:, 0], c0)
 

@@ -72,6 +72,8 @@ def fits(network: Network, data: Data) -> str | None:
     """Why ``network`` cannot continue training on ``data``, or None when it can."""
     if network.readout is None:
         return "the current model has no readout to train; train one from scratch"
+    if network.embedding is not None:
+        return "training a model with an input embedding is not supported yet; train from scratch"
     tokens = isinstance(data, TextData) or data.inputs.ndim == 2
     if tokens != (network.readout.kind == "softmax"):
         return "the current model's readout does not match the data; train from scratch"

@@ -112,7 +112,10 @@ def measure_sine(networks: Sequence[Network]) -> tuple[bool, dict[str, float]]:
 
 def noisy_wave(length: int, seed: int) -> np.ndarray:
     """One noisy sine wave, (T, 1)."""
-    return sine_sequences(np.random.default_rng(seed), 1, length, noise_std=SINE_NOISE_STD).x[0]
+    wave: np.ndarray = sine_sequences(
+        np.random.default_rng(seed), 1, length, noise_std=SINE_NOISE_STD
+    ).x[0]
+    return wave
 
 
 def wave_data(rng: np.random.Generator, length: int) -> SequenceData:
