@@ -14,8 +14,8 @@ member             what
 ``h0.npy``         the initial hidden state (L, H); ``c0.npy`` the cell state (LSTM)
 =================  =====================================================================
 
-Reading checks every member's name and declared size before reading it, reads arrays with
-``allow_pickle=False``, and raises :class:`ModelFileError` with one line saying what is
+Reading checks every member's name, declared size and inflation before reading it, reads
+arrays with ``allow_pickle=False``, and raises :class:`ModelFileError` with one line saying what is
 wrong; nothing in the file names another file. Writing is atomic.
 """
 
@@ -25,7 +25,6 @@ import io
 import json
 import math
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ import numpy as np
 from lstm_sim.engine.atomic_write import atomic_write
 from lstm_sim.engine.expressions import ExpressionError
 from lstm_sim.engine.formats.errors import ModelFileError
+from lstm_sim.engine.formats.limits import check_inflation, max_bytes, read_member
 from lstm_sim.engine.formats.native import native_arrays, read_native
 from lstm_sim.engine.interventions import Clamp, ClampError, parse_clamp
 from lstm_sim.engine.network import Network
@@ -156,7 +156,10 @@ def _fail(path: Path, message: str) -> ModelFileError:
 
 
 def _read_members(path: Path) -> dict[str, bytes]:
+    """Every member, each checked by name, stated size and inflation before it is read
+    (the model readers' zip-bomb rules, :mod:`.formats.limits`)."""
     try:
+        archive_size = path.stat().st_size
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             for info in infos:
@@ -165,13 +168,11 @@ def _read_members(path: Path) -> dict[str, bytes]:
                     raise _fail(path, f"unexpected member {info.filename[:60]!r}: not a session")
                 if info.file_size > limit:
                     raise _fail(path, f"{info.filename} declares {info.file_size} bytes, too many")
-            members = {}
-            for info in infos:
-                with archive.open(info) as stream:
-                    data = stream.read(info.file_size + 1)
-                if len(data) != info.file_size:
-                    raise _fail(path, f"{info.filename} does not hold the size it declares")
-                members[info.filename] = data
+                check_inflation(info, archive_size)
+            members = {
+                info.filename: read_member(archive, info.filename, archive_size, info.file_size)
+                for info in infos
+            }
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as err:
         if isinstance(err, ModelFileError):
             raise
@@ -193,13 +194,10 @@ def _array(path: Path, name: str, data: bytes) -> np.ndarray:
 
 
 def _network(path: Path, data: bytes) -> Network:
-    with tempfile.TemporaryDirectory(prefix="lstm-sim-session-") as folder:
-        model = Path(folder) / "model.npz"
-        model.write_bytes(data)
-        try:
-            return read_native(model)
-        except ValueError as err:
-            raise _fail(path, f"its model: {err}") from None
+    try:
+        return read_native(Path("model.npz"), data, max_bytes())
+    except ValueError as err:
+        raise _fail(path, f"its model: {err}") from None
 
 
 def _number(value: Any) -> Any:
