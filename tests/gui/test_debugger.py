@@ -56,6 +56,10 @@ def test_f8_runs_through_every_breakpoint_hit(qtbot, make_window, settle, long_s
     assert visited == [t for t in expected if t > 0]
     qtbot.keyClick(window, Qt.Key.Key_F8, Qt.KeyboardModifier.ShiftModifier)
     assert window.session.t == visited[-2]
+    # The action table puts both in Debug and in Help ▸ Keyboard shortcuts.
+    debug = [a.text() for a in window.menus["debug"].actions()]
+    assert debug[:2] == ["Run to &next breakpoint", "Run to &previous breakpoint"]
+    assert ("Run to next breakpoint", "F8") in window.commands.shortcut_rows
 
 
 def test_errors_are_shown_inline_with_the_column(qtbot, make_window, long_session) -> None:
