@@ -170,3 +170,25 @@ def clipped(a: np.ndarray, clip: float | None) -> np.ndarray:
 def clip_derivative(a: np.ndarray, clip: float | None) -> np.ndarray | float:
     """d clipped(a) / d a: 1 inside [-clip, clip], 0 where the clip holds a at a bound."""
     return 1.0 if clip is None else (np.abs(a) <= clip).astype(a.dtype)
+
+
+_USES_ALPHA = ("HardSigmoid", "LeakyRelu", "ThresholdedRelu", "ScaledTanh", "Affine", "Elu")
+_USES_BETA = ("HardSigmoid", "ScaledTanh", "Affine")
+
+
+def onnx_activation_list(
+    names: list[str], alphas: list[float] | None = None, betas: list[float] | None = None
+) -> list[Activation]:
+    """An ONNX node's ``activations`` with its ``activation_alpha`` and ``_beta`` lists.
+
+    The lists hold values only for the functions that take them, consumed in the order of
+    ``names`` (ONNX Runtime's reading; the specification says "in the order of activation
+    functions"); a function whose values are missing gets its operator's defaults.
+    """
+    alpha_values, beta_values = list(alphas or []), list(betas or [])
+    result = []
+    for name in names:
+        alpha = alpha_values.pop(0) if name in _USES_ALPHA and alpha_values else None
+        beta = beta_values.pop(0) if name in _USES_BETA and beta_values else None
+        result.append(onnx_activation(name, alpha, beta))
+    return result

@@ -19,7 +19,8 @@ What each framework hands on (the ``output`` of this module's records):
   ``Bidirectional`` flips them back into time order before concatenating.
 
 A mask (T, ...) (Keras ``Masking``) is flipped with the input, so a masked step is skipped
-by both directions (see :mod:`lstm_sim.engine.sequence_mask`).
+by both directions, and a bidirectional layer outputs zeros there in both halves, as
+Keras's ``Bidirectional`` does (see :mod:`lstm_sim.engine.sequence_mask`).
 """
 
 from __future__ import annotations
@@ -60,12 +61,14 @@ def layer_forward(
     x: np.ndarray,
     state0: State | None = None,
     mask: np.ndarray | None = None,
+    zero_masked_outputs: bool = False,
 ) -> LayerRecord:
     """Run a GRU or LSTM layer forwards over x (T, ..., D) from ``state0`` (zeros if None)."""
     if isinstance(layer, GruLayer):
-        return gru_forward(layer, x, None if state0 is None else state0[0], mask)
+        h0 = None if state0 is None else state0[0]
+        return gru_forward(layer, x, h0, mask, zero_masked_outputs)
     h0, c0 = (None, None) if state0 is None else state0
-    return lstm_forward(layer, x, h0, c0, mask)
+    return lstm_forward(layer, x, h0, c0, mask, zero_masked_outputs)
 
 
 def layer_backward(
@@ -122,10 +125,13 @@ def reverse_forward(
     x: np.ndarray,
     state0: State | None = None,
     mask: np.ndarray | None = None,
+    zero_masked_outputs: bool = False,
 ) -> ReverseRecord:
     """Run the layer over x (T, ..., D) from x_{T-1} down to x_0."""
     flipped_mask = None if mask is None else np.flip(mask, 0)
-    return ReverseRecord(layer_forward(layer, np.flip(x, 0), state0, flipped_mask))
+    return ReverseRecord(
+        layer_forward(layer, np.flip(x, 0), state0, flipped_mask, zero_masked_outputs)
+    )
 
 
 def reverse_backward(
@@ -198,10 +204,11 @@ def bidirectional_forward(
     state0_reverse: State | None = None,
     mask: np.ndarray | None = None,
 ) -> BidirectionalRecord:
-    """Run both directions over x (T, ..., D)."""
+    """Run both directions over x (T, ..., D); masked steps output zeros in both halves,
+    as Keras's ``Bidirectional`` makes its layers do."""
     return BidirectionalRecord(
-        layer_forward(layer.forward, x, state0_forward, mask),
-        reverse_forward(layer.reverse, x, state0_reverse, mask),
+        layer_forward(layer.forward, x, state0_forward, mask, zero_masked_outputs=True),
+        reverse_forward(layer.reverse, x, state0_reverse, mask, zero_masked_outputs=True),
     )
 
 

@@ -202,8 +202,8 @@ class GruRecord:
 
     x (T, ..., D); h (T+1, ..., H), h_0 at index 0 and h_t at t+1; pre (T, ..., 3H) the
     pre-activations a_r, a_z, a_n before any clip; act (T, ..., 3H) r, z, n; hn (T, ..., H)
-    the candidate's recurrent term; mask (T, ...) or None (see
-    :mod:`lstm_sim.engine.sequence_mask`).
+    the candidate's recurrent term; mask (T, ...) or None, and zero_masked_outputs
+    (Keras's ``zero_output_for_mask``; see :mod:`lstm_sim.engine.sequence_mask`).
     """
 
     x: np.ndarray
@@ -212,6 +212,7 @@ class GruRecord:
     act: np.ndarray
     hn: np.ndarray
     mask: np.ndarray | None = field(default=None)
+    zero_masked_outputs: bool = False
 
     @classmethod
     def allocate(
@@ -226,8 +227,8 @@ class GruRecord:
 
     @property
     def output(self) -> np.ndarray:
-        """(T, ..., H) what the layer hands on: h_t (zeros before the first read step)."""
-        return masked_outputs(self.h, self.mask)
+        """(T, ..., H) what the layer hands on: h_t (zeros where the mask says)."""
+        return masked_outputs(self.h, self.mask, self.zero_masked_outputs)
 
     def gate(self, name: str) -> np.ndarray:
         """The activations of block ``name`` (r, z or n), (T, ..., H)."""
@@ -241,11 +242,14 @@ def gru_forward(
     x: np.ndarray,
     h0: np.ndarray | None = None,
     mask: np.ndarray | None = None,
+    zero_masked_outputs: bool = False,
 ) -> GruRecord:
-    """Run x (T, ..., D) through the layer from h0 (..., H) (zeros when None)."""
+    """Run x (T, ..., D) through the layer from h0 (..., H) (zeros when None), skipping the
+    steps where ``mask`` (T, ...) is False."""
     if x.ndim < 2 or x.shape[-1] != layer.params.input_size:
         raise ValueError(f"x has shape {x.shape}, expected (T, ..., {layer.params.input_size})")
     record = GruRecord.allocate(x, layer.hidden_size, h0, check_mask(mask, x))
+    record.zero_masked_outputs = zero_masked_outputs
     gru_layer_forward(layer, record)
     return record
 
@@ -318,7 +322,7 @@ def gru_layer_backward(
     rz, cand = slice(0, 2 * hidden), slice(2 * hidden, 3 * hidden)
     weight_hh = p.weight_hh.astype(dtype, copy=False)
     w_rz, w_n = weight_hh[rz], weight_hh[cand]
-    dy = output_gradient(doutput, record.mask)
+    dy = output_gradient(doutput, record.mask, record.zero_masked_outputs)
     da = np.empty_like(record.pre)  # dL/da_t: what reaches W_ih x_t + b_ih
     drec = np.empty_like(record.pre)  # what reaches W_hh's three products (+ b_hh)
     dh_next = np.zeros_like(record.h[0]) if dh_last is None else dh_last.astype(dtype)

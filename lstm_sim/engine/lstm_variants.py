@@ -241,7 +241,8 @@ class LstmRecord:
     x (T, ..., D); h (T+1, ..., P) and c (T+1, ..., H), the initial state at index 0;
     pre (T, ..., 4H) the pre-activations (peepholes in, clip not applied); act (T, ..., 4H)
     i, f, g, o; cell_out (T, ..., H) h(c_t), tanh(c_t) by default; m (T, ..., H)
-    o ⊙ h(c_t) before the projection (None without one: it is h); mask (T, ...) or None.
+    o ⊙ h(c_t) before the projection (None without one: it is h); mask (T, ...) or None,
+    and zero_masked_outputs (see :mod:`lstm_sim.engine.sequence_mask`).
     """
 
     x: np.ndarray
@@ -252,6 +253,7 @@ class LstmRecord:
     cell_out: np.ndarray
     m: np.ndarray | None
     mask: np.ndarray | None
+    zero_masked_outputs: bool = False
 
     @classmethod
     def allocate(
@@ -275,8 +277,8 @@ class LstmRecord:
 
     @property
     def output(self) -> np.ndarray:
-        """(T, ..., P) what the layer hands on: h_t (zeros before the first read step)."""
-        return masked_outputs(self.h, self.mask)
+        """(T, ..., P) what the layer hands on: h_t (zeros where the mask says)."""
+        return masked_outputs(self.h, self.mask, self.zero_masked_outputs)
 
     def gate(self, name: str) -> np.ndarray:
         """The activations of block ``name`` (i, f, g or o), (T, ..., H)."""
@@ -291,11 +293,14 @@ def lstm_forward(
     h0: np.ndarray | None = None,
     c0: np.ndarray | None = None,
     mask: np.ndarray | None = None,
+    zero_masked_outputs: bool = False,
 ) -> LstmRecord:
-    """Run x (T, ..., D) through the layer from h0 (..., P), c0 (..., H), zeros when None."""
+    """Run x (T, ..., D) through the layer from h0 (..., P), c0 (..., H), zeros when None,
+    skipping the steps where ``mask`` (T, ...) is False."""
     if x.ndim < 2 or x.shape[-1] != layer.params.input_size:
         raise ValueError(f"x has shape {x.shape}, expected (T, ..., {layer.params.input_size})")
     record = LstmRecord.allocate(x, layer.params, h0, c0, check_mask(mask, x))
+    record.zero_masked_outputs = zero_masked_outputs
     lstm_layer_forward(layer, record)
     return record
 
@@ -380,7 +385,7 @@ def lstm_layer_backward(
     peephole = None if p.peephole is None else np.split(p.peephole.astype(dtype), 3)
     w_hh = p.weight_hh.astype(dtype, copy=False)
     w_hr = None if p.weight_hr is None else p.weight_hr.astype(dtype, copy=False)
-    dy = output_gradient(doutput, record.mask)
+    dy = output_gradient(doutput, record.mask, record.zero_masked_outputs)
     da = np.zeros_like(record.pre)
     dh_projected = None if w_hr is None else np.zeros_like(dy)  # dL/dh_t into W_hr
     dh_next = np.zeros_like(record.h[0]) if dh_last is None else dh_last.astype(dtype)
