@@ -220,6 +220,8 @@ class GruRecord:
     ) -> GruRecord:
         batch = x.shape[1:-1]
         h = np.empty((x.shape[0] + 1, *batch, hidden), x.dtype)
+        if h0 is not None:
+            _check_shape("h0", h0, h.shape[1:])
         h[0] = 0 if h0 is None else h0
         gates = (x.shape[0], *batch, 3 * hidden)
         hn = np.empty((x.shape[0], *batch, hidden), x.dtype)

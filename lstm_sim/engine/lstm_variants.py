@@ -267,6 +267,10 @@ class LstmRecord:
         steps, batch, hidden = x.shape[0], x.shape[1:-1], params.hidden_size
         h = np.empty((steps + 1, *batch, params.output_size), x.dtype)
         c = np.empty((steps + 1, *batch, hidden), x.dtype)
+        if h0 is not None:
+            _check_shape("h0", h0, h.shape[1:])
+        if c0 is not None:
+            _check_shape("c0", c0, c.shape[1:])
         h[0] = 0 if h0 is None else h0
         c[0] = 0 if c0 is None else c0
         gates = (steps, *batch, 4 * hidden)

@@ -212,3 +212,16 @@ def test_reverse_and_bidirectional_backward_match_finite_differences(kind: str) 
         return float((reverse_forward(layer.reverse, x, s_rev).output * w_alone).sum())
 
     assert_close(reverse_grads.dx, numeric_gradient(reverse_loss, x), "reverse dx")
+
+
+def test_a_wrong_initial_state_or_mask_is_refused_by_name() -> None:
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(STEPS, INPUTS))
+    with pytest.raises(ValueError, match="h0 has shape"):
+        layer_forward(random_gru(rng), x, (np.zeros(1),))
+    with pytest.raises(ValueError, match="c0 has shape"):
+        layer_forward(random_lstm(rng), x, (np.zeros(HIDDEN), np.zeros(HIDDEN + 1)))
+    with pytest.raises(ValueError, match="mask of shape"):
+        layer_forward(random_lstm(rng), x, None, MASK[:-1])
+    with pytest.raises(ValueError, match="x has shape"):
+        layer_forward(random_gru(rng), x[:, :2])
