@@ -78,7 +78,7 @@ def main(argv: Sequence[str]) -> int:
     if args.scenario is not None:
         if args.model or args.model_file:
             parser.error("give a model or --scenario, not both")
-        from lstm_sim.gui.panels.scenario_loading import check_name
+        from lstm_sim.model.scenario_registry import check_name
 
         try:
             check_name(args.scenario)

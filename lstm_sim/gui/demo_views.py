@@ -17,8 +17,9 @@ from lstm_sim.engine.network import Network
 from lstm_sim.gui.code_reader import CodeReader
 from lstm_sim.gui.comparison import ComparisonWindow
 from lstm_sim.gui.plots.ledger_plot import LedgerPlot
+from lstm_sim.gui.session_link import follow_theme
 from lstm_sim.model import scenario_registry
-from lstm_sim.model.code_reader import DEFAULT_TEXT, load_code_reader
+from lstm_sim.model.scenarios.python_code import SCENARIO as CODE_READER
 
 FLOATING_FRACTION = 0.92
 LEDGER_HEIGHT_FRACTION = 0.32
@@ -37,15 +38,12 @@ class _DemoViews(QObject):
         self.code_reader = CodeReader(window.session)
         self.ledger = LedgerPlot(window.session)
         self.comparisons: list[ComparisonWindow] = []
+        view = window.state.view
+        self._unfollow = [
+            follow_theme(view, self.code_reader.set_theme),
+            follow_theme(view, self.ledger.set_theme),
+        ]
         window.installEventFilter(self)
-
-    def set_theme(self, name: str) -> None:
-        self.code_reader.set_theme(name)
-        self.ledger.set_theme(name)
-        for comparison in self.comparisons:
-            comparison.gradient_plot.set_theme(name)
-            comparison.rnn_view.set_theme(name)
-            comparison.lstm_view.set_theme(name)
 
     def flush(self) -> None:
         """Draw every pending change now (screenshots, tests)."""
@@ -58,6 +56,8 @@ class _DemoViews(QObject):
         if watched is self.window and event.type() == QEvent.Type.Close:
             self.code_reader.detach()
             self.ledger.detach()
+            for unfollow in self._unfollow:
+                unfollow()
             for comparison in self.comparisons:
                 comparison.close()
             self.comparisons.clear()
@@ -67,15 +67,15 @@ class _DemoViews(QObject):
 def install_demo_views(window: QMainWindow) -> None:
     """Build the code reader and the memory ledger into ``window``'s empty docks of
     those names and fill its Demos menu (a MainWindow: it has ``session``, ``docks``,
-    ``fill_dock``, ``demos_menu``, ``act_dark`` and ``show_error``; it builds the docks and the menu
+    ``demos_menu``, ``state`` and ``show_error``; it builds the docks and the menu
     empty so that its first frame need not wait for these views). Installing twice
     changes nothing."""
     if hasattr(window, "demo_views"):
         return
     views = _DemoViews(window)
     window.demo_views = views
-    window.fill_dock("code_reader", views.code_reader)
-    window.fill_dock("ledger", views.ledger)
+    window.docks["code_reader"].fill(views.code_reader)
+    window.docks["ledger"].fill(views.ledger)
     menu = window.demos_menu
     menu.addAction("Code reader…", lambda: open_code_reader(window))
     menu.addAction("Vanishing gradient: RNN beside LSTM…", lambda: open_long_lag_comparison(window))
@@ -85,22 +85,23 @@ def install_demo_views(window: QMainWindow) -> None:
     ledger_action = window.docks["ledger"].toggleViewAction()
     ledger_action.setText("Memory ledger")
     menu.addAction(ledger_action)
-    window.act_dark.toggled.connect(lambda dark: views.set_theme("dark" if dark else "light"))
-    views.set_theme(window.theme)
 
 
 def open_code_reader(window: QMainWindow) -> CodeReader:
     """Show the code reader. A session that does not read characters with an LSTM gets
-    the shipped model of Python source first, on a held-out piece of the library."""
+    the code-reader scenario first: the shipped model of Python source, on a held-out
+    piece of the library."""
     install_demo_views(window)  # the window may not have built its demo views yet
     views: _DemoViews = window.demo_views
-    reader = views.code_reader
-    if not reader.reads_characters:
-        try:
-            network = load_code_reader()
-            window.session.load(network, list(DEFAULT_TEXT), title="Code reader")
-        except (OSError, ValueError) as err:
-            window.show_error("Cannot load the code-reading model", str(err))
+    if not views.code_reader.reads_characters:
+        window.open_scenario(CODE_READER.name)  # its view hint shows the reader
+    return show_code_reader(window)
+
+
+def show_code_reader(window: QMainWindow) -> CodeReader:
+    """Bring the code reader's dock forward, floating at nearly the window's size the
+    first time."""
+    install_demo_views(window)
     dock = window.docks["code_reader"]
     if dock.isHidden():
         # The text needs room the docked layout cannot give: it floats over the window
@@ -113,7 +114,7 @@ def open_code_reader(window: QMainWindow) -> CodeReader:
         dock.move(frame.center() - dock.rect().center())
     dock.show()
     dock.raise_()
-    return reader
+    return window.demo_views.code_reader
 
 
 def open_ledger(window: QMainWindow) -> LedgerPlot:
@@ -136,14 +137,15 @@ def open_gradient_comparison(
     install_demo_views(window)
     views: _DemoViews = window.demo_views
     try:
-        comparison = ComparisonWindow(lstm, rnn, inputs, parent=window)
+        comparison = ComparisonWindow(
+            lstm, rnn, inputs, parent=window, view_settings=window.state.view
+        )
     except ValueError as err:
         window.show_error("Cannot compare these models", str(err))
         return None
     comparison.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     comparison.destroyed.connect(lambda _obj=None: _forget(views, comparison))
     views.comparisons.append(comparison)
-    comparison.gradient_plot.set_theme(window.theme)
     comparison.resize(window.size())
     comparison.show()
     return comparison

@@ -28,9 +28,11 @@ def word_session() -> Session:
 
 @pytest.fixture
 def sine_session() -> Session:
-    """A numeric LSTM with a linear readout of as many outputs as inputs."""
+    """A numeric LSTM with a linear readout of as many outputs as inputs, declared (as
+    the shipped sine scenario is) to predict its next input."""
     rng = np.random.default_rng(4)
     network = Network.random("lstm", 1, 5, rng, output_size=1, readout_kind="linear")
+    network.metadata["predicts"] = "next input"
     x = np.sin(np.linspace(0, 6, 30))[:, None]
     return Session(network, x, title="sine")
 
