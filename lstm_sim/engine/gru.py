@@ -257,7 +257,8 @@ def gru_forward(
 
 
 def gru_layer_forward(layer: GruLayer, record: GruRecord, start: int = 0) -> None:
-    """Fill steps ``start``..T-1 of ``record`` from ``record.h[start]``."""
+    """Fill steps ``start``..T-1 of ``record`` from ``record.h[start]``: after an edit of
+    ``record.x`` (the caller's array, not a copy) at step ``start``, the rerun of its tail."""
     p, f, g, clip = layer.params, layer.gate, layer.candidate, layer.clip
     dtype, hidden = record.x.dtype, layer.hidden_size
     rz, cand = slice(0, 2 * hidden), slice(2 * hidden, 3 * hidden)

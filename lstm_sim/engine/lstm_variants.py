@@ -310,7 +310,9 @@ def lstm_forward(
 
 
 def lstm_layer_forward(layer: LstmLayer, record: LstmRecord, start: int = 0) -> None:
-    """Fill steps ``start``..T-1 of ``record`` from its h and c at ``start``."""
+    """Fill steps ``start``..T-1 of ``record`` from its h and c at ``start``: after an edit
+    of ``record.x`` (the caller's array, not a copy) at step ``start``, the rerun of its
+    tail."""
     p, clip, dtype = layer.params, layer.clip, record.x.dtype
     hidden = p.hidden_size
     i_, f_, g_, o_ = (slice(k * hidden, (k + 1) * hidden) for k in range(4))

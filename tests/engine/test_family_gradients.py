@@ -23,8 +23,13 @@ from lstm_sim.engine.bidirectional import (
     reverse_backward,
     reverse_forward,
 )
-from lstm_sim.engine.gru import GruLayer, GruParameters, gru_step
-from lstm_sim.engine.lstm_variants import LstmLayer, LstmParameters, lstm_variant_step
+from lstm_sim.engine.gru import GruLayer, GruParameters, gru_layer_forward, gru_step
+from lstm_sim.engine.lstm_variants import (
+    LstmLayer,
+    LstmParameters,
+    lstm_layer_forward,
+    lstm_variant_step,
+)
 
 STEPS, INPUTS, HIDDEN, PROJ = 7, 3, 3, 2
 MASK = np.array([False, True, True, False, False, True, False])  # skips the first step
@@ -225,3 +230,40 @@ def test_a_wrong_initial_state_or_mask_is_refused_by_name() -> None:
         layer_forward(random_lstm(rng), x, None, MASK[:-1])
     with pytest.raises(ValueError, match="x has shape"):
         layer_forward(random_gru(rng), x[:, :2])
+
+
+@pytest.mark.parametrize("kind", ["gru reset before", "lstm everything"])
+def test_rerun_from_an_edited_step_equals_a_fresh_run(kind: str) -> None:
+    rng = np.random.default_rng(10)
+    layer = LAYERS[kind](rng)
+    x = rng.normal(size=(STEPS, INPUTS))
+    state0 = initial_state(layer, rng)
+    record = layer_forward(layer, x, state0, MASK)
+    before = record.h[:4].copy()
+    x[3] += 1.0
+    if isinstance(layer, GruLayer):
+        gru_layer_forward(layer, record, start=3)  # type: ignore[arg-type]
+    else:
+        lstm_layer_forward(layer, record, start=3)  # type: ignore[arg-type]
+    fresh = layer_forward(layer, x, state0, MASK)
+    np.testing.assert_array_equal(record.h[:4], before)
+    np.testing.assert_array_equal(record.h, fresh.h)
+    np.testing.assert_array_equal(record.act, fresh.act)
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm everything"])
+def test_minibatch_backward_is_the_sum_over_its_sequences(kind: str) -> None:
+    rng = np.random.default_rng(13)
+    layer = LAYERS[kind](rng)
+    x = rng.normal(size=(STEPS, 2, INPUTS))
+    mask = np.stack([MASK, np.ones(STEPS, bool)], axis=1)
+    record = layer_forward(layer, x, None, mask)
+    w = rng.normal(size=record.output.shape)
+    together = layer_backward(layer, record, w)
+    alone = [
+        layer_backward(layer, layer_forward(layer, x[:, b], None, mask[:, b]), w[:, b])
+        for b in range(2)
+    ]
+    for name, value in together.params.items():
+        np.testing.assert_allclose(value, alone[0].params[name] + alone[1].params[name], atol=1e-12)
+    np.testing.assert_allclose(together.dx, np.stack([a.dx for a in alone], axis=1), atol=1e-12)
