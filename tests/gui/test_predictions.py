@@ -116,7 +116,7 @@ def test_an_edited_token_updates_the_predictions(qtbot, make_window, settle, wor
     word_session.seek(2)
     settle(window)
     before = [label.text() for label in window.predictions.value_labels]
-    window.inputs.sequence.item(0, 1).setText("dog")
+    window.inputs.edit_cell(window.inputs.sequence, 0, 1, "dog")
     settle(window)
     probs = word_session.trace.probs[2]
     after = [float(label.text()) for label in window.predictions.value_labels]
