@@ -91,7 +91,7 @@ def test_plots_show_the_trace_and_follow_the_cursor(qtbot, make_window, settle) 
     plot = window.state_plot
     np.testing.assert_array_equal(plot.selected["h"].yData, session.trace.h[0, :, 1])
     np.testing.assert_array_equal(plot.selected["c"].yData, session.trace.c[0, :, 1])
-    assert np.count_nonzero(np.isfinite(plot.all_units["c"].yData)) == session.trace.c[0].size
+    assert plot.curve_points("c") == session.trace.c[0].size
     assert plot.cursors["h"].value() == 6
     for gate in "fig":
         image = window.gate_heatmaps.images[gate].image

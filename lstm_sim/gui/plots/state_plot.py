@@ -8,6 +8,7 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem
 
+from lstm_sim.gui.plots.screen_bins import bin_count, envelope, steps_per_bin
 from lstm_sim.gui.plots.trace_plot import TracePlotWidget
 
 PICK_RADIUS_PX = 12.0
@@ -16,31 +17,39 @@ Y_PADDING = 0.05
 """Space above and below the curves, as a fraction of their range."""
 Y_MIN_SPAN = 0.1
 """The y range of flat curves (all values equal): a band around them, not a zero range."""
+TILE_BINS = 64
+"""Columns per tile: an edit near the end redraws the last tile, not the whole plot."""
+FAINT_ALPHA = 140
 
 
 class StatePlot(TracePlotWidget):
     """h_t (and c_t for an LSTM) of the selected layer against t.
 
-    All units share one curve item (NaN-separated), so H = 512 costs one draw call; the
-    selected unit gets its own bold item on top.
+    What is drawn is at screen resolution (:mod:`.screen_bins`): at most one column of
+    values per pixel, each unit's lowest and highest value in it. The units share a few
+    curve items (NaN-separated), one per tile of ``TILE_BINS`` columns, each cached as a
+    pixmap: H = 512 costs a draw call per tile, moving the cursor redraws none, and an
+    edit at step t redraws only the tiles from t on. The selected unit has its own bold
+    item on top.
     """
 
     def _build(self) -> None:
-        self.all_units: dict[str, pg.PlotCurveItem] = {}
+        self.tiles: dict[str, list[pg.PlotCurveItem]] = {}
         self.selected: dict[str, pg.PlotCurveItem] = {}
+        self.per_bin = 1
+        self._lows: dict[str, np.ndarray] = {}  # (bins, H) per quantity
+        self._highs: dict[str, np.ndarray] = {}
+        self._y_range: dict[str, tuple[float, float]] = {}
         quantities = [("h", "h<sub>t</sub>  hidden state")]
         if self.session.network.kind == "lstm":
             quantities.append(("c", "c<sub>t</sub>  cell state"))
         for row, (key, title) in enumerate(quantities):
             plot = self._add_plot(key, title, row, 0)
-            # Moving the cursor line repaints the plot; caching the many-unit curve as a
-            # pixmap keeps that repaint from redrawing H antialiased lines.
-            self.all_units[key] = pg.PlotCurveItem(connect="finite")
-            self.all_units[key].setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            self.tiles[key] = []
             self.selected[key] = pg.PlotCurveItem()
             self.selected[key].setZValue(5)
-            plot.addItem(self.all_units[key])
             plot.addItem(self.selected[key])
+            plot.getViewBox().sigResized.connect(self._on_view_resized)
 
     def values(self, key: str) -> np.ndarray:
         """The recorded h or c of the selected layer, (T, H)."""
@@ -49,35 +58,109 @@ class StatePlot(TracePlotWidget):
         assert source is not None
         return source[self.session.layer]
 
-    def _update_data(self) -> None:
-        palette = self.palette_
-        faint = QColor(palette.caption)
-        faint.setAlpha(140)
-        unit = self.session.unit
-        steps = np.arange(self.session.num_steps, dtype=float)
-        for key in self.all_units:
-            values = self.values(key)
-            hidden = values.shape[1]
-            # Row per unit, a NaN after each so connect="finite" lifts the pen between units.
-            x = np.tile(np.append(steps, np.nan), hidden)
-            y = np.hstack([values.T, np.full((hidden, 1), np.nan)]).ravel()
-            self.all_units[key].setData(x, y, pen=pg.mkPen(faint, width=1.5))
-            self._fit_y(key, values)
-            if unit >= 0:
-                bold = pg.mkPen(palette.highlight, width=4)
-                self.selected[key].setData(steps, values[:, unit], pen=bold)
-            else:
-                self.selected[key].setData([], [])
+    def _columns(self) -> float:
+        return min(self.plots[key].getViewBox().width() for key in self.tiles)
 
-    def _fit_y(self, key: str, values: np.ndarray) -> None:
+    def _on_view_resized(self) -> None:
+        if self.built and steps_per_bin(self.session.num_steps, self._columns()) != self.per_bin:
+            self._mark_all_stale()
+
+    # -- data ----------------------------------------------------------------------------
+    def _update_data(self) -> None:
+        self.per_bin = steps_per_bin(self.session.num_steps, self._columns())
+        for key in self.tiles:
+            self._lows[key], self._highs[key] = envelope(self.values(key), self.per_bin)
+            self._fit_y(key)
+            self._draw_tiles(key, 0)
+        self._update_unit()
+
+    def _update_tail(self, start: int) -> None:
+        first = start // self.per_bin
+        for key in self.tiles:
+            lows, highs = envelope(self.values(key), self.per_bin, first)
+            self._lows[key][first:], self._highs[key][first:] = lows, highs
+            # A new scale moves every tile; otherwise the tiles from the edit on change
+            # (a tile also draws the first column of the next, to join them).
+            first_tile = 0 if self._fit_y(key) else max(first - 1, 0) // TILE_BINS
+            self._draw_tiles(key, first_tile)
+        self._update_unit()
+
+    def _update_unit(self) -> None:
+        unit = self.session.unit
+        bold = pg.mkPen(self.palette_.highlight, width=4)
+        for key, curve in self.selected.items():
+            if unit < 0:
+                curve.setData([], [])
+                continue
+            x, y = self._points(key, 0, self._lows[key].shape[0], unit)
+            curve.setData(x, y[:, 0], pen=bold)
+
+    def _points(
+        self, key: str, first: int, stop: int, unit: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """x (N,) and y (N, H) (or (N, 1) for one ``unit``) of columns first..stop-1: the
+        values themselves while a column is one step, else each column's low then high."""
+        lows, highs = self._lows[key][first:stop], self._highs[key][first:stop]
+        if unit is not None:
+            lows, highs = lows[:, [unit]], highs[:, [unit]]
+        per_bin = self.per_bin
+        centres = np.arange(first, stop) * per_bin + (per_bin - 1) / 2.0
+        if per_bin == 1:
+            return centres, lows
+        y = np.empty((2 * lows.shape[0], lows.shape[1]), lows.dtype)
+        y[0::2], y[1::2] = lows, highs
+        return np.repeat(centres, 2), y
+
+    def _draw_tiles(self, key: str, first_tile: int) -> None:
+        """Set the data of tiles ``first_tile``.. (creating or dropping tiles to fit)."""
+        bins = bin_count(self.session.num_steps, self.per_bin)
+        count = -(-bins // TILE_BINS)
+        tiles, plot = self.tiles[key], self.plots[key]
+        while len(tiles) > count:
+            plot.removeItem(tiles.pop())
+        while len(tiles) < count:
+            tile = pg.PlotCurveItem(connect="finite")
+            # Moving the cursor line repaints the plot; caching each tile as a pixmap
+            # keeps that repaint from redrawing H antialiased lines.
+            tile.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            plot.addItem(tile)
+            tiles.append(tile)
+            first_tile = min(first_tile, len(tiles) - 1)
+        faint = QColor(self.palette_.caption)
+        faint.setAlpha(FAINT_ALPHA)
+        # Width 1: Qt draws thin cosmetic lines with its fast line rasteriser; a wider
+        # pen makes it outline and fill the whole path of H curves, many times slower.
+        pen = pg.mkPen(faint, width=1)
+        for k in range(first_tile, count):
+            x, y = self._points(key, k * TILE_BINS, min((k + 1) * TILE_BINS + 1, bins))
+            units = y.shape[1]
+            # Row per unit, a NaN after each so connect="finite" lifts the pen between units.
+            xs = np.tile(np.append(x, np.nan), units)
+            ys = np.hstack([y.T, np.full((units, 1), np.nan)]).ravel()
+            tiles[k].setData(xs, ys, pen=pen)
+
+    def _fit_y(self, key: str) -> bool:
+        """Fit the y range to every value shown; True if it changed."""
         # A fixed range set with the data, rather than pyqtgraph's auto-range, which
         # re-measures all H curves before every paint, even one that only moves the cursor.
-        finite = values[np.isfinite(values)]
-        low, high = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
+        lows, highs = self._lows[key], self._highs[key]
+        finite_low, finite_high = lows[np.isfinite(lows)], highs[np.isfinite(highs)]
+        if finite_low.size and finite_high.size:
+            low, high = float(finite_low.min()), float(finite_high.max())
+        else:
+            low, high = -1.0, 1.0
         if high - low < Y_MIN_SPAN:
             middle = (low + high) / 2
             low, high = middle - Y_MIN_SPAN / 2, middle + Y_MIN_SPAN / 2
+        if self._y_range.get(key) == (low, high):
+            return False
+        self._y_range[key] = (low, high)
         self.plots[key].setYRange(low, high, padding=Y_PADDING)
+        return True
+
+    def curve_points(self, key: str) -> int:
+        """How many finite points the tiles of ``key`` draw: what a test counts."""
+        return sum(int(np.count_nonzero(np.isfinite(tile.yData))) for tile in self.tiles[key])
 
     def _unit_at(self, key: str, t: int, point: QPointF, scene_pos: QPointF) -> int | None:
         column = self.values(key)[t]

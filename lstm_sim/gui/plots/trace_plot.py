@@ -26,7 +26,9 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
     """A grid of plots over time steps t = 0..T-1 of the session's selected layer.
 
     Subclasses create their items in ``_build`` (on a new network) and update them with
-    ``setData`` in ``_update_data``; the cursor lines follow ``session.t``.
+    ``setData`` in ``_update_data``; the cursor lines follow ``session.t``, and a step
+    moves only them. An edit at step t calls ``_update_tail(t)`` and a new selected unit
+    ``_update_unit()``; both redo all the data unless a subclass updates less.
     """
 
     # Hooks every subclass defines (Qt's metaclass rules out abc's abstract methods).
@@ -41,6 +43,8 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         self.cursors: dict[str, pg.InfiniteLine] = {}
         self._pacer = FramePacer(self._redraw, self)
         self._data_stale = True
+        self._stale_from: int | None = None  # the first step an edit changed
+        self._unit_stale = False
         self._built_for: tuple[str, int, int] | None = None
         # Plots are built after the widget's first paint (or on flush), not here: a window
         # then shows its first frame without waiting for pyqtgraph's plot items, and a
@@ -56,7 +60,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         self._pacer.mark_dirty()
 
     def _on_trace_changed(self, start: int) -> None:
-        self._data_stale = True
+        self._stale_from = start if self._stale_from is None else min(start, self._stale_from)
         self._pacer.mark_dirty()
 
     def _on_layer_changed(self, layer: int) -> None:
@@ -64,7 +68,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         self._pacer.mark_dirty()
 
     def _on_unit_changed(self, unit: int) -> None:
-        self._data_stale = True
+        self._unit_stale = True
         self._pacer.mark_dirty()
 
     def _on_cursor_changed(self, t: int, phase: int) -> None:
@@ -115,9 +119,27 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             self._data_stale = True
         if self._data_stale:
             self._update_data()
-            self._data_stale = False
+        else:
+            if self._stale_from is not None:
+                self._update_tail(self._stale_from)
+            if self._unit_stale:
+                self._update_unit()
+        self._data_stale, self._stale_from, self._unit_stale = False, None, False
         for line in self.cursors.values():
             line.setValue(session.t)
+
+    def _update_tail(self, start: int) -> None:
+        """Show the trace recomputed from step ``start`` on."""
+        self._update_data()
+
+    def _update_unit(self) -> None:
+        """Show the newly selected unit."""
+        self._update_data()
+
+    def _mark_all_stale(self) -> None:
+        """Redo every item's data on the next frame (a subclass's own reasons: a resize)."""
+        self._data_stale = True
+        self._pacer.mark_dirty()
 
     def _add_plot(self, key: str, title: str, row: int, col: int) -> pg.PlotItem:
         # Without a context menu: it is disabled below anyway, and building it is a good
