@@ -131,7 +131,7 @@ def test_token_strip_shows_the_tokens_and_a_click_seeks(
     strip = window.token_strip
     assert strip.isVisible()
     assert strip.canvas.texts() == SENTENCE
-    box = strip.canvas.boxes[5]
+    box = strip.canvas.box(5)
     strip.ensureVisible(box.center().x(), box.center().y())
     qtbot.mouseClick(strip.canvas, Qt.MouseButton.LeftButton, pos=box.center())
     assert window.session.t == 5
