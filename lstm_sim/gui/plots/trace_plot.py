@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QPaintEvent
+from PySide6.QtGui import QFont, QFontMetrics, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import QWidget
 
 from lstm_sim.gui.colors import THEMES, Palette
@@ -41,7 +41,8 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         self.palette_ = THEMES["light"]
         self.plots: dict[str, pg.PlotItem] = {}
         self.cursors: dict[str, pg.InfiniteLine] = {}
-        self._pacer = FramePacer(self._redraw, self)
+        self._pacer = FramePacer(self._on_frame, self)
+        self._hidden_changes = False  # changes held back while the plot is hidden
         self._data_stale = True
         self._stale_from: int | None = None  # the first step an edit changed
         self._unit_stale = False
@@ -78,6 +79,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         """Stop following the session and drop a pending redraw: the window is closing."""
         self._unsubscribe()
         self._pacer.stop()
+        self._hidden_changes = False
 
     # -- drawing -------------------------------------------------------------------------
     @property
@@ -96,6 +98,23 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             self._waiting_for_first_paint = False
             self._pacer.mark_dirty()
         self._pacer.flush()
+        if self._hidden_changes:
+            self._hidden_changes = False
+            self._redraw()
+
+    def _on_frame(self) -> None:
+        # A plot on a dock tab behind another (or closed) draws when it is shown again,
+        # so that an edit or a step costs nothing for the views nobody sees.
+        if self.isVisible():
+            self._redraw()
+        else:
+            self._hidden_changes = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._hidden_changes:
+            self._hidden_changes = False
+            self._pacer.mark_dirty()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
