@@ -46,7 +46,10 @@ class StatePlot(TracePlotWidget):
         for row, (key, title) in enumerate(quantities):
             plot = self._add_plot(key, title, row, 0)
             self.tiles[key] = []
-            self.selected[key] = pg.PlotCurveItem()
+            # Drawn as separate segments: Qt strokes a wide pen along a jagged path by
+            # outlining the whole path, hundreds of ms for a 1000-point curve; segment by
+            # segment it takes a few.
+            self.selected[key] = pg.PlotCurveItem(segmentedLineMode="on")
             self.selected[key].setZValue(5)
             plot.addItem(self.selected[key])
             plot.getViewBox().sigResized.connect(self._on_view_resized)
