@@ -2,7 +2,10 @@
 
 OUT.npz holds every recorded array (h, c, each gate, the pre-activations, x, h0/c0,
 logits/probs, vocab/tokens) and OUT.csv one row per (layer, step, unit); the names are
-documented in :mod:`lstm_sim.engine.formats.trace_files`, which writes both.
+documented in :mod:`lstm_sim.engine.formats.trace_files`, which writes both. Without
+``--grad`` the CSV is recorded and written in chunks, and ``--quantities h,c,f`` keeps
+only the named per-unit quantities (:mod:`~lstm_sim.engine.formats.chunked_trace_files`),
+so a long sequence never has to fit in memory whole.
 
 With ``--grad`` the loss of the sequence is backpropagated through time: OUT.npz gains
 ``loss`` (a scalar), ``step_loss`` (T,), ``dh`` and, for an LSTM, ``dc`` (L, T, H), the
@@ -15,6 +18,7 @@ next tokens of the text.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +26,11 @@ import numpy as np
 from lstm_sim.cli import CommandError
 from lstm_sim.engine.backprop import LOSSES, Gradients, gradients
 from lstm_sim.engine.formats import SUFFIXES, load_model
+from lstm_sim.engine.formats.chunked_trace_files import (
+    chosen_quantities,
+    write_csv_in_chunks,
+    write_quantities_npz,
+)
 from lstm_sim.engine.formats.trace_files import write_trace
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import Trace, record
@@ -57,6 +66,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--h0", metavar="H.npy", help="initial hidden state (L, H), zeros if absent"
     )
     parser.add_argument("--c0", metavar="C.npy", help="initial cell state (L, H), LSTM only")
+    parser.add_argument(
+        "--quantities",
+        metavar="NAMES",
+        help="write only these per-unit quantities, comma-separated (e.g. h,c,f; the CSV's "
+        "column names), recorded in chunks so a long sequence fits in memory",
+    )
     parser.add_argument(
         "--grad",
         action="store_true",
@@ -134,6 +149,34 @@ def backpropagate(network: Network, trace: Trace, args: argparse.Namespace) -> G
     return gradients(network, trace, targets, loss)
 
 
+def write_in_chunks(
+    network: Network,
+    inputs: np.ndarray | list[str],
+    out: Path,
+    quantities: str | None,
+    h0: np.ndarray | None,
+    c0: np.ndarray | None,
+) -> None:
+    """Record and write without holding the whole trace: a .csv streamed chunk by chunk,
+    an .npz of the named quantities; an .npz of everything is written whole."""
+    names = None if quantities is None else [n.strip() for n in quantities.split(",") if n]
+    if out.suffix.lower() == ".csv":
+        write_csv_in_chunks(network, inputs, out, names, h0, c0)
+    elif names is not None:
+        write_quantities_npz(network, inputs, out, names, h0, c0)
+        print(
+            f"note: {out} holds only {', '.join(chosen_quantities(network, names))} (and the "
+            "initial state and tokens); x, logits and probs are left out with --quantities",
+            file=sys.stderr,
+        )
+    else:
+        write_trace(network, record(network, inputs, h0, c0), out)
+    print(
+        f"wrote {out}: {len(inputs)} steps through {network.num_layers} "
+        f"{network.kind.upper()} layer(s) of {network.hidden_size} units"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".npz", ".csv"):
@@ -155,6 +198,11 @@ def run(args: argparse.Namespace) -> int:
         inputs = read_tokens(network, text)
     h0 = None if args.h0 is None else _load_npy(args.h0, "h0")
     c0 = None if args.c0 is None else _load_npy(args.c0, "c0")
+    if not args.grad:
+        write_in_chunks(network, inputs, out, args.quantities, h0, c0)
+        return 0
+    if args.quantities is not None:
+        raise CommandError("--quantities is for a recording alone; --grad writes everything")
     trace = record(network, inputs, h0, c0)
     grads = backpropagate(network, trace, args) if args.grad else None
     write_trace(network, trace, out, grads)
