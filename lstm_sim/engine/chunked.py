@@ -62,13 +62,15 @@ def quantity(trace: Trace, name: str) -> np.ndarray:
 def chunk_traces(
     network: Network,
     inputs: np.ndarray | Sequence[str] | Sequence[float],
-    chunk_steps: int = CHUNK_STEPS,
+    chunk_steps: int | None = None,
     h0: np.ndarray | None = None,
     c0: np.ndarray | None = None,
 ) -> Iterator[tuple[int, Trace]]:
     """The recording of ``inputs`` as (first step, trace of the next ``chunk_steps``
-    steps) pairs, each chunk started from the state the one before ended in. A chunk's
-    trace is released when the next one is made, unless the caller keeps it."""
+    steps, ``CHUNK_STEPS`` unless given) pairs, each chunk started from the state the one
+    before ended in. A chunk's trace is released when the next one is made, unless the
+    caller keeps it."""
+    chunk_steps = CHUNK_STEPS if chunk_steps is None else chunk_steps
     if chunk_steps < 2:
         raise ValueError(f"chunk_steps must be at least 2, got {chunk_steps}")
     steps = len(inputs)
@@ -94,7 +96,7 @@ def record_quantities(
     units: Sequence[int] | None = None,
     layers: Sequence[int] | None = None,
     dtype: np.dtype | type | None = None,
-    chunk_steps: int = CHUNK_STEPS,
+    chunk_steps: int | None = None,
     h0: np.ndarray | None = None,
     c0: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:

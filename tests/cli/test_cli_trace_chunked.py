@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from lstm_sim.cli import main
-from lstm_sim.engine.formats import chunked_trace_files, save_native, trace_files
+from lstm_sim.engine import chunked
+from lstm_sim.engine.formats import save_native, trace_files
 from lstm_sim.engine.formats.trace_files import write_csv
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import record
@@ -31,7 +32,7 @@ def char_model(tmp_path: Path) -> tuple[Network, Path]:
 def test_csv_recorded_in_chunks_equals_the_whole_csv(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, char_model: tuple[Network, Path]
 ) -> None:
-    monkeypatch.setattr(chunked_trace_files, "CHUNK_STEPS", 5)
+    monkeypatch.setattr(chunked, "CHUNK_STEPS", 5)
     monkeypatch.setattr(trace_files, "ROW_BLOCK_STEPS", 2)
     network, model = char_model
     out = tmp_path / "chunked.csv"

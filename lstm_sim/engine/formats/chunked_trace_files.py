@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 
 from lstm_sim.engine.chunked import (
-    CHUNK_STEPS,
     chunk_traces,
     quantity,
     quantity_names,
@@ -64,7 +63,6 @@ def write_csv_in_chunks(
 ) -> None:
     """The CSV of a recording of ``inputs`` (only the columns ``names``, every one unless
     given), recorded ``chunk_steps`` steps at a time."""
-    chunk_steps = CHUNK_STEPS if chunk_steps is None else chunk_steps
     out = Path(path)
     columns = chosen_quantities(network, names)
     tokens = as_tokens(inputs)
@@ -95,7 +93,6 @@ def write_quantities_npz(
     chunk_steps: int | None = None,
 ) -> None:
     """An .npz of only the quantities ``names`` of a recording of ``inputs``."""
-    chunk_steps = CHUNK_STEPS if chunk_steps is None else chunk_steps
     out = Path(path)
     columns = chosen_quantities(network, names)
     arrays = record_quantities(network, inputs, columns, chunk_steps=chunk_steps, h0=h0, c0=c0)
