@@ -304,9 +304,7 @@ def rerun_from(network: Network, trace: Trace, start: int) -> None:
                 trace.tanh_c[k, start:],
             )
         else:
-            rnn_layer_forward(
-                xw, layer.weight_hh, trace.h_all[k, start:], xw, network.nonlinearity
-            )
+            rnn_layer_forward(xw, layer.weight_hh, trace.h_all[k, start:], xw, network.nonlinearity)
     if network.readout is not None:
         assert trace.logits is not None
         readout = network.readout
