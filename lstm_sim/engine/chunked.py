@@ -13,7 +13,7 @@ multiplies a single row by another kernel, which rounds differently).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -28,6 +28,9 @@ LSTM_QUANTITIES = (
     *("i", "f", "g", "o", "fc", "ig", "c", "tanh_c", "h"),
 )
 RNN_QUANTITIES = ("a", "h")
+ChunkHook = Callable[[int, Trace], None]
+"""Called with (first step, trace) of each chunk as it is recorded: a check over the
+whole run (NaN, say) that needs no more than one chunk at a time."""
 """The per-unit quantities, each (L, T, H), under the names of the trace's CSV columns."""
 
 
@@ -99,11 +102,12 @@ def record_quantities(
     chunk_steps: int | None = None,
     h0: np.ndarray | None = None,
     c0: np.ndarray | None = None,
+    on_chunk: ChunkHook | None = None,
 ) -> dict[str, np.ndarray]:
     """Only the quantities ``names`` of a recording of ``inputs``, in chunks.
 
     Each is (len(layers), T, len(units)): every layer and unit unless given, in
-    ``dtype`` (the network's unless given).
+    ``dtype`` (the network's unless given). ``on_chunk`` sees each chunk's trace.
     """
     known = quantity_names(network)
     unknown = [name for name in names if name not in known]
@@ -125,6 +129,8 @@ def record_quantities(
     kept = {name: np.empty((len(layer_list), steps, len(unit_list)), out_dtype) for name in names}
     every_unit = units is None
     for start, trace in chunk_traces(network, inputs, chunk_steps, h0, c0):
+        if on_chunk is not None:
+            on_chunk(start, trace)
         stop = start + trace.num_steps
         for name, target in kept.items():
             values = quantity(trace, name)[layer_list]

@@ -6,20 +6,20 @@ layer first, so each layer's rows come from a pass of :func:`chunk_traces` of th
 own: L passes of the recording, each holding one chunk). The .npz holds each quantity
 named (L, T, H) under its CSV column name, ``h0`` (and ``c0``) (L, H), and ``vocab`` and
 ``tokens`` as :mod:`.trace_files` writes them; ``x``, ``logits`` and ``probs`` are left
-out. Both are written to a temporary file in the target folder and renamed into place.
+out. Both are written atomically (:mod:`lstm_sim.engine.atomic_write`).
 """
 
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from lstm_sim.engine.atomic_write import atomic_write, atomic_write_text
 from lstm_sim.engine.chunked import (
+    ChunkHook,
     chunk_traces,
     quantity,
     quantity_names,
@@ -46,12 +46,6 @@ def chosen_quantities(network: Network, names: Sequence[str] | None) -> list[str
     return [name for name in known if name in names]
 
 
-def _temporary_beside(path: Path, suffix: str) -> Path:
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(handle)
-    return Path(name)
-
-
 def write_csv_in_chunks(
     network: Network,
     inputs: np.ndarray | Sequence[str] | Sequence[float],
@@ -60,27 +54,26 @@ def write_csv_in_chunks(
     h0: np.ndarray | None = None,
     c0: np.ndarray | None = None,
     chunk_steps: int | None = None,
+    on_chunk: ChunkHook | None = None,
 ) -> None:
     """The CSV of a recording of ``inputs`` (only the columns ``names``, every one unless
-    given), recorded ``chunk_steps`` steps at a time."""
+    given), recorded ``chunk_steps`` steps at a time; ``on_chunk`` sees every chunk's
+    trace once, in step order (in the first layer's pass)."""
     out = Path(path)
     columns = chosen_quantities(network, names)
     tokens = as_tokens(inputs)
     block = trace_files.ROW_BLOCK_STEPS
-    temporary = _temporary_beside(out, ".csv")
-    try:
-        with temporary.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(csv_header(columns, tokens is not None))
-            for layer in range(network.num_layers):
-                for start, trace in chunk_traces(network, inputs, chunk_steps, h0, c0):
-                    arrays = [quantity(trace, name)[layer] for name in columns]
-                    for first in range(0, trace.num_steps, block):
-                        blocks = [array[first : first + block] for array in arrays]
-                        writer.writerows(csv_row_block(layer, start + first, tokens, blocks))
-        os.replace(temporary, out)
-    finally:
-        temporary.unlink(missing_ok=True)
+    with atomic_write_text(out) as handle:
+        writer = csv.writer(handle)
+        writer.writerow(csv_header(columns, tokens is not None))
+        for layer in range(network.num_layers):
+            for start, trace in chunk_traces(network, inputs, chunk_steps, h0, c0):
+                if on_chunk is not None and layer == 0:
+                    on_chunk(start, trace)
+                arrays = [quantity(trace, name)[layer] for name in columns]
+                for first in range(0, trace.num_steps, block):
+                    blocks = [array[first : first + block] for array in arrays]
+                    writer.writerows(csv_row_block(layer, start + first, tokens, blocks))
 
 
 def write_quantities_npz(
@@ -91,11 +84,14 @@ def write_quantities_npz(
     h0: np.ndarray | None = None,
     c0: np.ndarray | None = None,
     chunk_steps: int | None = None,
+    on_chunk: ChunkHook | None = None,
 ) -> None:
     """An .npz of only the quantities ``names`` of a recording of ``inputs``."""
     out = Path(path)
     columns = chosen_quantities(network, names)
-    arrays = record_quantities(network, inputs, columns, chunk_steps=chunk_steps, h0=h0, c0=c0)
+    arrays = record_quantities(
+        network, inputs, columns, chunk_steps=chunk_steps, h0=h0, c0=c0, on_chunk=on_chunk
+    )
     shape = (network.num_layers, network.hidden_size)
     for name, value in (("h0", h0), ("c0", c0)):
         if name == "h0" or network.kind == "lstm":
@@ -106,10 +102,5 @@ def write_quantities_npz(
     tokens = as_tokens(inputs)
     if tokens is not None:
         arrays["tokens"] = np.array(tokens, dtype=np.str_)
-    temporary = _temporary_beside(out, ".npz")
-    try:
-        with temporary.open("wb") as handle:
-            np.savez(handle, **arrays)  # type: ignore[arg-type]
-        os.replace(temporary, out)
-    finally:
-        temporary.unlink(missing_ok=True)
+    with atomic_write(out) as handle:
+        np.savez(handle, **arrays)  # type: ignore[arg-type]

@@ -16,7 +16,10 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
+    QLineEdit,
     QMessageBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -26,11 +29,24 @@ from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
 
 CURRENT_STEP_ALPHA = 70
+INPUT_TEXT_LIMIT = 100
+"""Characters a cell may hold: more than any number or token needs, and few enough that
+checking, drawing or echoing it in a dialog is instant."""
 NUMBER_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 Index = QModelIndex | QPersistentModelIndex
 TOP = QModelIndex()
 """The invisible root: a table's cells have it as their parent."""
+
+
+class _LimitedEditor(QStyledItemDelegate):
+    """Cell editors that stop taking characters at the limit, pasted text included."""
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
+        editor = super().createEditor(parent, option, index)
+        if isinstance(editor, QLineEdit):
+            editor.setMaxLength(INPUT_TEXT_LIMIT)
+        return editor
 
 
 def _number(value: float) -> str:
@@ -59,7 +75,16 @@ class _SessionTable(QAbstractTableModel):
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
             return False
-        row, column, text = index.row(), index.column(), str(value).strip()
+        row, column, text = index.row(), index.column(), str(value)
+        if len(text) > INPUT_TEXT_LIMIT:
+            # Refused before parsing, and never echoed whole.
+            self.on_refused(
+                self.describe(row, column),
+                f"{len(text):,} characters typed, starting {text[:20]!r}; a number or a "
+                f"token is at most {INPUT_TEXT_LIMIT} characters",
+            )
+            return False
+        text = text.strip()
         try:
             self.apply_edit(row, column, text)
         except ValueError as err:
@@ -204,6 +229,7 @@ class InputPanel(QWidget):
         self.initial = QTableView()
         self.initial.setModel(self.initial_model)
         for table in (self.sequence, self.initial):
+            table.setItemDelegate(_LimitedEditor(table))
             table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
             table.setEditTriggers(
                 QAbstractItemView.EditTrigger.DoubleClicked
