@@ -61,16 +61,16 @@ class StatePlot(TracePlotWidget):
         assert source is not None
         return source[self.session.layer]
 
-    def _columns(self) -> float:
+    def _pixels(self) -> float:
         return min(self.plots[key].getViewBox().width() for key in self.tiles)
 
     def _on_view_resized(self) -> None:
-        if self.built and steps_per_bin(self.session.num_steps, self._columns()) != self.per_bin:
+        if self.built and steps_per_bin(self.session.num_steps, self._pixels()) != self.per_bin:
             self._mark_all_stale()
 
     # -- data ----------------------------------------------------------------------------
     def _update_data(self) -> None:
-        self.per_bin = steps_per_bin(self.session.num_steps, self._columns())
+        self.per_bin = steps_per_bin(self.session.num_steps, self._pixels())
         for key in self.tiles:
             self._lows[key], self._highs[key] = envelope(self.values(key), self.per_bin)
             self._fit_y(key)
