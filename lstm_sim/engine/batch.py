@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, softmax
+from lstm_sim.engine.head import head_forward
 from lstm_sim.engine.network import Kind, Network, gate_rows
 from lstm_sim.engine.trace import Trace
 
@@ -41,6 +42,7 @@ class ForwardCache:
     logits: np.ndarray | None = None
     probs: np.ndarray | None = None
     nonlinearity: str = "tanh"
+    embedding_ids: np.ndarray | None = None  # (T, B): which embedding row each x_t is
 
     @property
     def num_steps(self) -> int:
@@ -74,6 +76,13 @@ class ForwardCache:
         """Empty arrays for minibatches of ``batch`` sequences of ``steps`` steps."""
         if steps < 1 or batch < 1:
             raise ValueError(f"steps and batch must be positive, got {steps} and {batch}")
+        if network.embedding is not None:
+            # Minibatches would need the embedding's rows gathered and trained; a single
+            # recorded sequence (cache_from_trace) is supported.
+            raise ValueError(
+                "training a model with an input embedding is not supported yet; "
+                f"embedding.weight has shape {network.embedding.shape}"
+            )
         layers, hidden, dtype = network.num_layers, network.hidden_size, network.dtype
         rows = gate_rows(network.kind) * hidden
         inputs_shape = (steps, batch) if token_ids else (steps, batch, network.input_size)
@@ -117,6 +126,7 @@ def cache_from_trace(trace: Trace, nonlinearity: str = "tanh") -> ForwardCache:
         logits=batched(trace.logits, 1),
         probs=batched(trace.probs, 1),
         nonlinearity=nonlinearity,
+        embedding_ids=batched(trace.token_ids, 1),
     )
 
 
@@ -176,7 +186,7 @@ def forward(
         readout = network.readout
         outputs = readout.weight.shape[0]
         np.matmul(
-            cache.h_all[-1, 1:].reshape(flat, -1),
+            head_forward(network.head, cache.h_all[-1, 1:].reshape(flat, -1))[-1],
             readout.weight.T,
             out=cache.logits.reshape(flat, outputs),
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, softmax
+from lstm_sim.engine.head import head_forward
 from lstm_sim.engine.network import GATES, Kind, Network, check_array, gate_rows
 
 
@@ -76,6 +77,7 @@ class Trace:
     logits: np.ndarray | None = None
     probs: np.ndarray | None = None
     tokens: tuple[str, ...] | None = None
+    token_ids: np.ndarray | None = None  # (T,) when the inputs were token ids
 
     @property
     def num_steps(self) -> int:
@@ -153,23 +155,53 @@ def as_tokens(inputs: np.ndarray | Sequence[str] | Sequence[float]) -> tuple[str
     return None
 
 
+def token_ids_of(
+    network: Network, inputs: np.ndarray | Sequence[str] | Sequence[float]
+) -> np.ndarray | None:
+    """The (T,) token ids ``inputs`` stand for, or None when they are feature vectors.
+
+    Tokens (strings) go through the vocabulary; a 1-D integer array is taken as ids when
+    the network reads tokens (an embedding or a vocabulary). Ids out of range raise.
+    """
+    tokens = as_tokens(inputs)
+    if tokens is not None:
+        if network.vocab is None:
+            raise ValueError("tokens were given but the network has no vocabulary")
+        return network.vocab.indices(tokens)
+    count = network.num_tokens
+    if count is None or not isinstance(inputs, np.ndarray) or inputs.dtype.kind not in "iu":
+        return None
+    if inputs.ndim != 1 or inputs.size == 0:
+        raise ValueError(f"token ids have shape {inputs.shape}, expected (T,) with T >= 1")
+    if inputs.min() < 0 or inputs.max() >= count:
+        raise ValueError(
+            f"token ids of shape {inputs.shape} hold {inputs.min()}..{inputs.max()}, "
+            f"expected 0..{count - 1}"
+        )
+    return inputs.astype(np.intp)
+
+
 def encode_inputs(
     network: Network, inputs: np.ndarray | Sequence[str] | Sequence[float]
 ) -> np.ndarray:
     """The (T, D) input array for ``inputs``, always a new array the trace owns: numbers
-    copied into the network's dtype, or tokens one-hot encoded."""
-    tokens = as_tokens(inputs)
-    if tokens is None:
+    copied into the network's dtype; tokens or token ids as the embedding's rows, or one-hot
+    encoded when there is no embedding."""
+    ids = token_ids_of(network, inputs)
+    x: np.ndarray
+    if ids is not None:
+        if network.embedding is not None:
+            x = network.embedding[ids].astype(network.dtype)  # x_t = E[id_t], (T, D)
+        else:
+            x = np.zeros((ids.shape[0], network.input_size), network.dtype)
+            x[np.arange(ids.shape[0]), ids] = 1.0
+    else:
         try:
             x = np.array(inputs, dtype=network.dtype)
         except (TypeError, ValueError) as err:
             raise ValueError(f"inputs x cannot be read as numbers: {err}") from None
         if x.ndim == 1 and network.input_size == 1:
             x = x[:, None]
-    else:
-        if network.vocab is None:
-            raise ValueError("tokens were given but the network has no vocabulary")
-        x = network.vocab.one_hot(tokens, dtype=network.dtype)
     if x.ndim != 2 or x.shape[0] == 0:
         raise ValueError(
             f"inputs x has shape {x.shape}, expected (T, {network.input_size}) with T >= 1"
@@ -187,11 +219,15 @@ def record(
     """Run ``inputs`` through ``network`` and record everything; the trace has the
     network's dtype.
 
-    inputs: (T, D) numbers (T numbers when D = 1), or a sequence of tokens when the
-    network has a vocabulary.
+    inputs: (T, D) numbers (T numbers when D = 1), a sequence of tokens when the network
+    has a vocabulary, or (T,) integer token ids when it has an embedding or a vocabulary.
     h0, c0: (L, H) initial states, zeros when omitted.
     """
     x = encode_inputs(network, inputs)
+    ids = token_ids_of(network, inputs)
+    tokens = as_tokens(inputs)
+    if tokens is None and ids is not None and network.vocab is not None:
+        tokens = tuple(network.vocab.tokens[i] for i in ids)
     steps, layers, hidden = x.shape[0], network.num_layers, network.hidden_size
     dtype = network.dtype
     rows = gate_rows(network.kind) * hidden
@@ -201,7 +237,8 @@ def record(
         x=x,
         h_all=np.zeros((layers, steps + 1, hidden), dtype),
         pre=np.zeros((layers, steps, rows), dtype),
-        tokens=as_tokens(inputs),
+        tokens=tokens,
+        token_ids=ids,
     )
     if lstm:
         trace.c_all = np.zeros((layers, steps + 1, hidden), dtype)
@@ -305,10 +342,17 @@ def rerun_from(network: Network, trace: Trace, start: int) -> None:
             )
         else:
             rnn_layer_forward(xw, layer.weight_hh, trace.h_all[k, start:], xw, network.nonlinearity)
-    if network.readout is not None:
-        assert trace.logits is not None
-        readout = network.readout
-        np.matmul(trace.h_all[-1, start + 1 :], readout.weight.T, out=trace.logits[start:])
-        trace.logits[start:] += readout.bias
-        if trace.probs is not None:
-            softmax(trace.logits[start:], out=trace.probs[start:])
+    rerun_readout(network, trace, start)
+
+
+def rerun_readout(network: Network, trace: Trace, start: int) -> None:
+    """Recompute the head and readout of steps ``start``..T-1 from the top layer's h."""
+    if network.readout is None:
+        return
+    assert trace.logits is not None
+    readout = network.readout
+    features = head_forward(network.head, trace.h_all[-1, start + 1 :])[-1]
+    np.matmul(features, readout.weight.T, out=trace.logits[start:])
+    trace.logits[start:] += readout.bias
+    if trace.probs is not None:
+        softmax(trace.logits[start:], out=trace.probs[start:])
