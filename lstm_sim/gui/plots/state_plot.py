@@ -51,6 +51,8 @@ class StatePlot(TracePlotWidget):
             # segment it takes a few.
             self.selected[key] = pg.PlotCurveItem(segmentedLineMode="on")
             self.selected[key].setZValue(5)
+            # Cached like the tiles: a step repaints under the moving cursor line only.
+            self.selected[key].setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             plot.addItem(self.selected[key])
             plot.getViewBox().sigResized.connect(self._on_view_resized)
 
