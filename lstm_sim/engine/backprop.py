@@ -23,6 +23,7 @@ import numpy as np
 
 from lstm_sim.engine.batch import ForwardCache, cache_from_trace
 from lstm_sim.engine.cells import softmax
+from lstm_sim.engine.gates import split_gates
 from lstm_sim.engine.network import Network, gate_rows
 from lstm_sim.engine.trace import Trace
 
@@ -210,10 +211,8 @@ def lstm_local_derivatives(
     ``local`` (..., 4H) = ∂c_t/∂a for the i, f, g blocks and ∂h_t/∂a_o for the o block,
     and ``dtanh`` (..., H) = ∂h_t/∂c_t.
     """
-    hidden = act.shape[-1] // 4
-    i, g, o = act[..., :hidden], act[..., 2 * hidden : 3 * hidden], act[..., 3 * hidden :]
-    li, lf = local[..., :hidden], local[..., hidden : 2 * hidden]
-    lg, lo = local[..., 2 * hidden : 3 * hidden], local[..., 3 * hidden :]
+    i, _, g, o = split_gates(act)
+    li, lf, lg, lo = split_gates(local)
     # σ' = σ(1-σ) for every block at once (contiguous), then the g block's tanh' = 1 - g²
     np.subtract(1.0, act, out=local)
     local *= act
@@ -246,7 +245,7 @@ def _lstm_layer_backward(
     hidden = rows // 4
     dh, dc, dpre = buffers.dh[layer], buffers.dc[layer], buffers.dpre  # type: ignore[index]
     local, dtanh, carry = buffers.local, buffers.dtanh, buffers.carry
-    f = act[..., hidden : 2 * hidden]
+    _, f, _, _ = split_gates(act)
     dpre4 = dpre.reshape(steps, batch, 4, hidden)
     local4 = local.reshape(steps, batch, 4, hidden)
     dpre_ifg, local_ifg = dpre4[:, :, :3], local4[:, :, :3]

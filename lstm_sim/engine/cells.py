@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from lstm_sim.engine.gates import gate_slice, split_gates
+
 # Up to this size a C-contiguous (H, 4H) copy gives the fastest vector-matrix product;
 # above it (H > 181 in float64, H > 256 in float32) the transposed view of (4H, H) is up to
 # twice as fast when OpenBLAS runs two threads, which then each stream half the rows from
@@ -53,8 +55,8 @@ def _gate_half_scale(hidden: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarr
     """
     scale = np.full(4 * hidden, 0.5, dtype)
     shift = np.full(4 * hidden, 0.5, dtype)
-    scale[2 * hidden : 3 * hidden] = 1.0
-    shift[2 * hidden : 3 * hidden] = 0.0
+    scale[gate_slice("g", hidden)] = 1.0
+    shift[gate_slice("g", hidden)] = 0.0
     return scale, shift
 
 
@@ -90,8 +92,7 @@ def lstm_layer_forward(
         z = np.empty(xw[start:].shape, xw.dtype)
     np.multiply(xw[start:], scale, out=z)  # elementwise, so xw may be pre itself
     product = np.empty(z.shape[1:], z.dtype)  # W_hh h_{t-1}, half-scaled
-    i_all, f_all = act[start:, ..., :hidden], act[start:, ..., hidden : 2 * hidden]
-    g_all, o_all = act[start:, ..., 2 * hidden : 3 * hidden], act[start:, ..., 3 * hidden :]
+    i_all, f_all, g_all, o_all = split_gates(act[start:])
     dot, add, multiply, tanh = np.dot, np.add, np.multiply, np.tanh
     # zip hands out every step's views from C, cheaper than indexing 13 arrays per step.
     for z_t, a_t, i, f, g, o, c_prev, c, fc_t, ig_t, tanh_c_t, h_prev, h in zip(

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_sim.engine.backprop import Gradients
+from lstm_sim.engine.gates import split_gates
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import Trace
 
@@ -64,10 +65,7 @@ def csv_columns(trace: Trace, grads: Gradients | None = None) -> dict[str, np.nd
     if trace.kind == "rnn":
         columns = {"a": trace.pre, "h": trace.h}
     else:
-        hidden = trace.hidden_size
-        columns = {
-            f"pre_{g}": trace.pre[..., k * hidden : (k + 1) * hidden] for k, g in enumerate("ifgo")
-        }
+        columns = {f"pre_{g}": pre for g, pre in zip("ifgo", split_gates(trace.pre), strict=True)}
         columns |= {g: trace.gate(g) for g in "ifgo"}
         columns |= {"fc": trace.fc, "ig": trace.ig, "c": trace.c, "tanh_c": trace.tanh_c}
         columns["h"] = trace.h
