@@ -12,6 +12,8 @@ Losses (per step, summed over steps for a sequence):
 The recurrences run backwards one step at a time, but everything that does not depend on
 the step before (the gates' local derivatives, the weight gradients summed over all
 steps, the gradient passed to the layer below) is one vectorised operation over (T·B).
+The same backward pass one equation per line, a step at a time, is
+:func:`lstm_sim.engine.reference.backward`; the tests hold this module to it.
 """
 
 from __future__ import annotations
@@ -240,6 +242,7 @@ def _lstm_layer_backward(
 
     dh_out: (T, B, H) gradient arriving at h_t from the loss or the layer above. Writes
     the totals dh, dc (T, B, H), dpre = dL/da_t (T, B, 4H) and dh0, dc0 (B, H).
+    Equals :func:`lstm_sim.engine.reference.lstm_step_backward` in a loop.
     """
     steps, batch, rows = act.shape
     hidden = rows // 4
@@ -311,6 +314,7 @@ def _rnn_layer_backward(
 
     h, pre: (T, B, H) outputs and pre-activations; dh_out: (T, B, H) gradient arriving
     from the loss or the layer above. Writes dh (T, B, H), dpre (T, B, H) and dh0 (B, H).
+    Equals :func:`lstm_sim.engine.reference.rnn_step_backward` in a loop.
     """
     steps = h.shape[0]
     dh, dpre, deriv = buffers.dh[layer], buffers.dpre, buffers.local

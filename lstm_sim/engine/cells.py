@@ -9,6 +9,9 @@ The per-step loop is the engine's hot path and runs in Python, so at small H its
 the number of NumPy calls per step, not arithmetic. The LSTM loop makes ten: one matrix
 product, one add, one tanh for all four gates at once, two to turn three of them into
 sigmoids, and five for the cell and hidden state.
+
+The same equations, one per line and one step at a time, are in
+:mod:`lstm_sim.engine.reference`; the tests hold these loops to them.
 """
 
 from __future__ import annotations
@@ -79,7 +82,7 @@ def lstm_layer_forward(
     weight_hh: (4H, H). h_all, c_all: (T+1, ..., H). pre, act: (T, ..., 4H) gate
     pre-activations and activations. fc, ig, tanh_c: (T, ..., H) for f⊙c_prev, i⊙g and
     tanh(c). Entries before ``start`` are neither read (except h_all, c_all at ``start``)
-    nor written.
+    nor written. Equals :func:`lstm_sim.engine.reference.lstm_step` in a loop.
     """
     steps, hidden = xw.shape[0], weight_hh.shape[1]
     scale, shift = _gate_half_scale(hidden, xw.dtype)
@@ -137,6 +140,7 @@ def rnn_layer_forward(
 
     xw: (T, ..., H) input projection W_ih·x_t + b_ih + b_hh (it may be ``pre`` itself).
     weight_hh: (H, H). h_all: (T+1, ..., H). pre: (T, ..., H) the pre-activation a_t.
+    Equals :func:`lstm_sim.engine.reference.rnn_step` in a loop.
     """
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
