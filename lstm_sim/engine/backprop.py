@@ -27,6 +27,7 @@ from lstm_sim.engine.batch import ForwardCache, cache_from_trace
 from lstm_sim.engine.cells import softmax
 from lstm_sim.engine.gates import split_gates
 from lstm_sim.engine.network import Network, gate_rows
+from lstm_sim.engine.recurrences import Recurrences
 from lstm_sim.engine.trace import Trace
 
 LossKind = Literal["xent", "mse"]
@@ -229,7 +230,7 @@ def lstm_local_derivatives(
     dtanh *= o  # ∂h_t/∂c_t = o ⊙ (1 - tanh²c_t)
 
 
-def _lstm_layer_backward(
+def lstm_layer_backward(
     weight_hh: np.ndarray,
     c_all: np.ndarray,
     act: np.ndarray,
@@ -301,7 +302,7 @@ def _lstm_layer_backward(
     np.multiply(dc[0], f[0], out=buffers.dc0[layer])  # type: ignore[index]
 
 
-def _rnn_layer_backward(
+def rnn_layer_backward(
     weight_hh: np.ndarray,
     h: np.ndarray,
     pre: np.ndarray,
@@ -366,6 +367,7 @@ def backward(
     buffers: BackwardBuffers | None = None,
     scale: float = 1.0,
     activity_l1: float = 0.0,
+    recurrences: Recurrences | None = None,
 ) -> Gradients:
     """Gradients of ``scale`` · Σ_{t, b} (loss_t,b + ``activity_l1`` · Σ_j |h_t,b,j|) for a
     minibatch ``forward`` recorded, h being the top layer's output; the returned ``loss``
@@ -373,7 +375,7 @@ def backward(
 
     targets: (T, B) token ids for xent, (T, B, K) values for mse. The returned arrays
     are views of ``buffers`` (allocated here when None): copy what must outlive the next
-    call with the same buffers.
+    call with the same buffers. ``recurrences``: the loops over time, NumPy's when None.
     """
     steps, batch = cache.num_steps, cache.batch_size
     if buffers is None or buffers.shape != (steps, batch):
@@ -396,17 +398,19 @@ def backward(
         # d|h|/dh = sign(h): a steady pull towards zero that leaves a unit free to be
         # strongly on where it is needed, which makes units more single-purpose.
         dh_out += (activity_l1 * scale) * np.sign(cache.h_all[-1, 1:])
+    lstm_loop = lstm_layer_backward if recurrences is None else recurrences.lstm_backward
+    rnn_loop = rnn_layer_backward if recurrences is None else recurrences.rnn_backward
     dpre_flat = buffers.dpre.reshape(flat, -1)
     dpre_flat_scratch = buffers.local.reshape(flat, -1)  # free once a layer's loop is done
     for k in range(network.num_layers - 1, -1, -1):
         layer = network.layers[k]
         if network.kind == "lstm":
             assert cache.c_all is not None and cache.act is not None and cache.tanh_c is not None
-            _lstm_layer_backward(
+            lstm_loop(
                 layer.weight_hh, cache.c_all[k], cache.act[k], cache.tanh_c[k], dh_out, buffers, k
             )
         else:
-            _rnn_layer_backward(
+            rnn_loop(
                 layer.weight_hh,
                 cache.h_all[k, 1:],
                 cache.pre[k],

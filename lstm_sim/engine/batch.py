@@ -17,6 +17,7 @@ import numpy as np
 from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, softmax
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.recorded import RecordedArrays
+from lstm_sim.engine.recurrences import Recurrences
 from lstm_sim.engine.trace import Trace
 
 
@@ -99,11 +100,15 @@ def forward(
     cache: ForwardCache,
     h0: np.ndarray | None = None,
     c0: np.ndarray | None = None,
+    recurrences: Recurrences | None = None,
 ) -> None:
     """Run ``cache.inputs`` through ``network``, writing every intermediate into ``cache``.
 
     Fill ``cache.inputs`` first. h0, c0: (L, B, H) initial states, zeros when omitted.
+    recurrences: the loops over time, NumPy's when None.
     """
+    lstm_loop = lstm_layer_forward if recurrences is None else recurrences.lstm_forward
+    rnn_loop = rnn_layer_forward if recurrences is None else recurrences.rnn_forward
     steps, batch = cache.num_steps, cache.batch_size
     state_shape = (network.num_layers, batch, network.hidden_size)
     for name, value, target in (("h0", h0, cache.h_all), ("c0", c0, cache.c_all)):
@@ -130,7 +135,7 @@ def forward(
         if network.kind == "lstm":
             assert cache.c_all is not None and cache.act is not None
             assert cache.fc is not None and cache.ig is not None and cache.tanh_c is not None
-            lstm_layer_forward(
+            lstm_loop(
                 xw,
                 layer.weight_hh,
                 cache.h_all[k],
@@ -142,9 +147,7 @@ def forward(
                 cache.tanh_c[k],
             )
         else:
-            rnn_layer_forward(
-                xw, layer.weight_hh, cache.h_all[k], cache.pre[k], network.nonlinearity
-            )
+            rnn_loop(xw, layer.weight_hh, cache.h_all[k], cache.pre[k], network.nonlinearity)
     if network.readout is not None:
         assert cache.logits is not None
         readout = network.readout

@@ -36,7 +36,7 @@ def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-def _recurrent_weight(
+def recurrent_weight(
     weight_hh: np.ndarray, dtype: np.dtype, row_scale: np.ndarray | None = None
 ) -> np.ndarray:
     """weight_hh (G*H, H) as the (H, G*H) right operand of ``h_prev @ W`` in ``dtype``,
@@ -86,7 +86,7 @@ def lstm_layer_forward(
     """
     steps, hidden = xw.shape[0], weight_hh.shape[1]
     scale, shift = _gate_half_scale(hidden, xw.dtype)
-    w_hh = _recurrent_weight(weight_hh, xw.dtype, scale)
+    w_hh = recurrent_weight(weight_hh, xw.dtype, scale)
     # z_t = scale ⊙ a_t: half the pre-activation of i, f, o and all of g's, built from
     # the same half-scaled terms, so 2·z_t equals a_t bit for bit. z lives in pre when it
     # can (np.dot's out= must be C-contiguous), so a minibatch allocates nothing per call.
@@ -144,7 +144,7 @@ def rnn_layer_forward(
     """
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-    w_hh = _recurrent_weight(weight_hh, xw.dtype)
+    w_hh = recurrent_weight(weight_hh, xw.dtype)
     steps = xw.shape[0]
     z = pre[start:]  # np.dot's out= must be C-contiguous: z lives in pre when it can
     in_pre = z.flags.c_contiguous and z.dtype == xw.dtype

@@ -1,0 +1,48 @@
+"""Which implementation runs the per-step loops of a minibatch's forward and backward pass.
+
+The loops over time are the only part of training that cannot be one vectorised NumPy
+call. :func:`lstm_sim.engine.batch.forward` and :func:`lstm_sim.engine.backprop.backward`
+run NumPy's (``None``), the reference every other implementation is tested against, or
+a :class:`Recurrences` with the same contract: the compiled loops of
+:mod:`lstm_sim.engine.fast`, which need numba. Only training asks for those, through
+:func:`compiled_if_available`; the window and ``lstm-sim trace`` never import numba.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+DISABLE_VARIABLE = "LSTM_SIM_NO_NUMBA"
+"""Set to 1 to train with the NumPy loops even when numba is installed."""
+
+
+@dataclass(frozen=True)
+class Recurrences:
+    """The four loops; each has the signature and the outputs of its NumPy original.
+
+    lstm_forward, rnn_forward: as :func:`lstm_sim.engine.cells.lstm_layer_forward` and
+    :func:`~lstm_sim.engine.cells.rnn_layer_forward`. lstm_backward, rnn_backward: as
+    :func:`~lstm_sim.engine.backprop.lstm_layer_backward` and
+    :func:`~lstm_sim.engine.backprop.rnn_layer_backward`.
+    """
+
+    name: str
+    lstm_forward: Callable[..., None]
+    rnn_forward: Callable[..., None]
+    lstm_backward: Callable[..., None]
+    rnn_backward: Callable[..., None]
+
+
+def compiled_if_available() -> Recurrences | None:
+    """The compiled loops when numba is importable (and not disabled by
+    ``LSTM_SIM_NO_NUMBA=1``), else None: NumPy's loops."""
+    if os.environ.get(DISABLE_VARIABLE, "") not in ("", "0"):
+        return None
+    if importlib.util.find_spec("numba") is None:
+        return None
+    from lstm_sim.engine.fast import COMPILED
+
+    return COMPILED
