@@ -70,7 +70,7 @@ def test_training_imports_numba() -> None:
         "net = new_network(data, 'lstm', 4, 1, np.random.default_rng(0))\n"
         "t = Trainer(net, data, TrainConfig(steps=1, seq_len=4, batch_size=2), "
         "np.random.default_rng(0))\n"
-        "print(t.loops, 'numba' in sys.modules)\n"
+        "print(t.loops_name, 'numba' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -26,8 +26,8 @@ import numpy as np
 from lstm_sim.engine.batch import ForwardCache, cache_from_trace
 from lstm_sim.engine.cells import softmax
 from lstm_sim.engine.gates import split_gates
+from lstm_sim.engine.loops import Loops
 from lstm_sim.engine.network import Network, gate_rows
-from lstm_sim.engine.recurrences import Recurrences
 from lstm_sim.engine.trace import Trace
 
 LossKind = Literal["xent", "mse"]
@@ -334,21 +334,16 @@ def rnn_layer_backward(
     np.matmul(dpre[0], weight_hh, out=buffers.dh0[layer])
 
 
-def _input_weight_gradient(
-    inputs: np.ndarray, dpre_flat: np.ndarray, out: np.ndarray, scratch: np.ndarray | None
+def one_hot_weight_gradient(
+    ids: np.ndarray, dpre_flat: np.ndarray, out: np.ndarray, scratch: np.ndarray
 ) -> None:
-    """dW_ih = Σ_t dL/da_t x_tᵀ over all steps and sequences, into ``out`` (G*H, D).
-
-    With ``scratch`` (a free (T·B, G*H) buffer), ``inputs`` are token ids: one-hot x_t.
-    """
-    if scratch is None:
-        np.matmul(dpre_flat.T, inputs.reshape(dpre_flat.shape[0], -1), out=out)
-        return
+    """dW_ih = Σ_t dL/da_t x_tᵀ over all steps and sequences, into ``out`` (G*H, D), for
+    one-hot x_t: the token ids (T, B). ``scratch``: a free (T·B, G*H) buffer."""
     # Column y of dW_ih sums dL/da_t over the steps whose token is y. Sorting the rows by
     # token makes each sum one reduction over a contiguous block: 1.7x faster than a
     # product with the one-hot matrix at V = 96 (which costs T·B·G·H·V multiply-adds),
     # 4-7x faster than a scatter-add (np.add.at, np.add.reduceat).
-    ids = inputs.ravel()
+    ids = ids.ravel()
     order = np.argsort(ids, kind="stable")
     sorted_ids = ids[order]
     np.take(dpre_flat, order, axis=0, out=scratch, mode="clip")
@@ -367,7 +362,7 @@ def backward(
     buffers: BackwardBuffers | None = None,
     scale: float = 1.0,
     activity_l1: float = 0.0,
-    recurrences: Recurrences | None = None,
+    loops: Loops | None = None,
 ) -> Gradients:
     """Gradients of ``scale`` · Σ_{t, b} (loss_t,b + ``activity_l1`` · Σ_j |h_t,b,j|) for a
     minibatch ``forward`` recorded, h being the top layer's output; the returned ``loss``
@@ -375,7 +370,7 @@ def backward(
 
     targets: (T, B) token ids for xent, (T, B, K) values for mse. The returned arrays
     are views of ``buffers`` (allocated here when None): copy what must outlive the next
-    call with the same buffers. ``recurrences``: the loops over time, NumPy's when None.
+    call with the same buffers. ``loops``: what runs the loops over steps, NumPy when None.
     """
     steps, batch = cache.num_steps, cache.batch_size
     if buffers is None or buffers.shape != (steps, batch):
@@ -398,8 +393,9 @@ def backward(
         # d|h|/dh = sign(h): a steady pull towards zero that leaves a unit free to be
         # strongly on where it is needed, which makes units more single-purpose.
         dh_out += (activity_l1 * scale) * np.sign(cache.h_all[-1, 1:])
-    lstm_loop = lstm_layer_backward if recurrences is None else recurrences.lstm_backward
-    rnn_loop = rnn_layer_backward if recurrences is None else recurrences.rnn_backward
+    lstm_loop = lstm_layer_backward if loops is None else loops.lstm_backward
+    rnn_loop = rnn_layer_backward if loops is None else loops.rnn_backward
+    one_hot_loop = one_hot_weight_gradient if loops is None else loops.one_hot_weight_gradient
     dpre_flat = buffers.dpre.reshape(flat, -1)
     dpre_flat_scratch = buffers.local.reshape(flat, -1)  # free once a layer's loop is done
     for k in range(network.num_layers - 1, -1, -1):
@@ -422,12 +418,11 @@ def backward(
         # Weight gradients summed over every step: one matrix product each.
         h_prev_flat = cache.h_all[k, :-1].reshape(flat, -1)
         np.matmul(dpre_flat.T, h_prev_flat, out=params[f"weight_hh_l{k}"])
-        _input_weight_gradient(
-            cache.layer_input(k),
-            dpre_flat,
-            params[f"weight_ih_l{k}"],
-            dpre_flat_scratch if k == 0 and cache.token_ids else None,
-        )
+        if k == 0 and cache.token_ids:
+            one_hot_loop(cache.inputs, dpre_flat, params["weight_ih_l0"], dpre_flat_scratch)
+        else:
+            inputs_flat = cache.layer_input(k).reshape(flat, -1)
+            np.matmul(dpre_flat.T, inputs_flat, out=params[f"weight_ih_l{k}"])
         np.sum(dpre_flat, axis=0, out=params[f"bias_ih_l{k}"])
         params[f"bias_hh_l{k}"][...] = params[f"bias_ih_l{k}"]
         if k > 0:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, softmax
+from lstm_sim.engine.loops import Loops
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.recorded import RecordedArrays
-from lstm_sim.engine.recurrences import Recurrences
 from lstm_sim.engine.trace import Trace
 
 
@@ -100,15 +100,15 @@ def forward(
     cache: ForwardCache,
     h0: np.ndarray | None = None,
     c0: np.ndarray | None = None,
-    recurrences: Recurrences | None = None,
+    loops: Loops | None = None,
 ) -> None:
     """Run ``cache.inputs`` through ``network``, writing every intermediate into ``cache``.
 
     Fill ``cache.inputs`` first. h0, c0: (L, B, H) initial states, zeros when omitted.
-    recurrences: the loops over time, NumPy's when None.
+    loops: what runs the loops over steps, NumPy when None.
     """
-    lstm_loop = lstm_layer_forward if recurrences is None else recurrences.lstm_forward
-    rnn_loop = rnn_layer_forward if recurrences is None else recurrences.rnn_forward
+    lstm_loop = lstm_layer_forward if loops is None else loops.lstm_forward
+    rnn_loop = rnn_layer_forward if loops is None else loops.rnn_forward
     steps, batch = cache.num_steps, cache.batch_size
     state_shape = (network.num_layers, batch, network.hidden_size)
     for name, value, target in (("h0", h0, cache.h_all), ("c0", c0, cache.c_all)):

@@ -22,9 +22,9 @@ import numpy as np
 
 from lstm_sim.engine.backprop import BackwardBuffers, LossKind, backward
 from lstm_sim.engine.batch import ForwardCache, forward
+from lstm_sim.engine.loops import compiled_if_available
 from lstm_sim.engine.network import Kind, Network
 from lstm_sim.engine.optim import Adam, clip_grad_norm
-from lstm_sim.engine.recurrences import compiled_if_available
 from lstm_sim.engine.vocab import Tokenizer, Vocabulary
 
 
@@ -258,7 +258,7 @@ class Trainer:
 
     The loops over time run compiled when numba is installed (``lstm-sim[fast]``; the
     first run on a machine compiles them, a few seconds) unless ``compiled`` is False;
-    ``loops`` names what runs them.
+    ``loops_name`` names what runs them.
     """
 
     def __init__(
@@ -288,8 +288,8 @@ class Trainer:
         )
         self._optimizer = Adam(self._network.state_dict(), lr=config.lr)
         self._caches: dict[tuple[int, int], tuple[ForwardCache, BackwardBuffers]] = {}
-        self._recurrences = compiled_if_available() if compiled else None
-        self.loops = "NumPy" if self._recurrences is None else self._recurrences.name
+        self._loops = compiled_if_available() if compiled else None
+        self.loops_name = "NumPy" if self._loops is None else self._loops.name
         self._stop = threading.Event()
         self.step = 0
 
@@ -320,7 +320,7 @@ class Trainer:
         cache, buffers = self._buffers(steps, batch, tokens)
         cache.inputs[...] = chunk.inputs
         h0, c0 = state if chunk.carry else (None, None)
-        forward(self._network, cache, h0, c0, self._recurrences)
+        forward(self._network, cache, h0, c0, self._loops)
         counted = int(np.count_nonzero(chunk.targets >= 0)) if tokens else steps * batch
         loss = self.data.loss
         grads = backward(
@@ -331,7 +331,7 @@ class Trainer:
             buffers,
             scale=1.0 / max(counted, 1),
             activity_l1=self.config.activity_l1,
-            recurrences=self._recurrences,
+            loops=self._loops,
         )
         norm = clip_grad_norm(grads.params, self.config.clip)
         self._optimizer.step(grads.params)

@@ -36,7 +36,7 @@ def make_network(kind: str, nonlinearity: str, layers: int, dtype: type) -> Netw
     return network.from_arrays({k: 3 * v for k, v in network.state_dict().items()})
 
 
-def run(network: Network, tokens: bool, recurrences) -> ForwardCache:
+def run(network: Network, tokens: bool, loops) -> ForwardCache:
     rng = np.random.default_rng(1)
     cache = ForwardCache.allocate(network, STEPS, BATCH, token_ids=tokens)
     if tokens:
@@ -46,7 +46,7 @@ def run(network: Network, tokens: bool, recurrences) -> ForwardCache:
     shape = (network.num_layers, BATCH, HIDDEN)
     h0 = rng.normal(scale=0.5, size=shape).astype(network.dtype)
     c0 = rng.normal(scale=0.5, size=shape).astype(network.dtype)
-    forward(network, cache, h0, c0 if network.kind == "lstm" else None, recurrences)
+    forward(network, cache, h0, c0 if network.kind == "lstm" else None, loops)
     return cache
 
 
@@ -82,7 +82,7 @@ def test_backward_equals_numpy_bit_for_bit(compiled, kind, nonlinearity, layers,
         targets = rng.normal(size=(STEPS, BATCH, OUTPUTS))
     want = backward(network, cache, targets, loss, BackwardBuffers(network, STEPS, BATCH))
     got = backward(
-        network, cache, targets, loss, BackwardBuffers(network, STEPS, BATCH), recurrences=compiled
+        network, cache, targets, loss, BackwardBuffers(network, STEPS, BATCH), loops=compiled
     )
     for name in ("dh", "dc", "dh0", "dc0"):
         if getattr(want, name) is not None:
@@ -164,7 +164,7 @@ def test_trainer_runs_the_compiled_loops_to_the_same_losses(compiled) -> None:
     for use in (False, True):
         network = new_network(data, "lstm", 16, 1, np.random.default_rng(4))
         trainer = Trainer(network, data, config, np.random.default_rng(5), compiled=use)
-        assert trainer.loops == (compiled.name if use else "NumPy")
+        assert trainer.loops_name == (compiled.name if use else "NumPy")
         losses[use] = [report.loss for report in trainer.run()]
     assert losses[True][-1] < losses[True][0]  # it learns
     np.testing.assert_allclose(losses[True], losses[False], rtol=1e-4)

@@ -1,7 +1,7 @@
 """Compiled per-step loops for training (the ``lstm-sim[fast]`` extra: numba).
 
 Importing this package imports numba, so nothing imports it but
-:func:`lstm_sim.engine.recurrences.compiled_if_available`, which training calls; the window
+:func:`lstm_sim.engine.loops.compiled_if_available`, which training calls; the window
 and ``lstm-sim trace`` never do. :data:`COMPILED` has the contract of the NumPy loops and
 is tested against them (tests/engine/test_fast.py); it is None when NumPy's BLAS cannot
 be found (:mod:`lstm_sim.engine.fast.blas`). Arrays the kernels cannot index directly (not
@@ -17,7 +17,7 @@ from lstm_sim.engine import backprop, cells
 from lstm_sim.engine.backprop import BackwardBuffers
 from lstm_sim.engine.fast import kernels
 from lstm_sim.engine.fast.blas import numpy_gemm
-from lstm_sim.engine.recurrences import Recurrences
+from lstm_sim.engine.loops import Loops
 
 _GEMM = {dtype: numpy_gemm(dtype) for dtype in (np.dtype(np.float32), np.dtype(np.float64))}
 
@@ -119,13 +119,30 @@ def rnn_layer_backward(
     kernels.rnn_backward(_GEMM[pre.dtype], weight, h, pre, relu, dh_out, dh, buffers.dpre, dh0)
 
 
+def one_hot_weight_gradient(
+    ids: np.ndarray, dpre_flat: np.ndarray, out: np.ndarray, scratch: np.ndarray
+) -> None:
+    """:func:`lstm_sim.engine.backprop.one_hot_weight_gradient`, compiled: a scatter-add,
+    which needs neither the sort nor the scratch buffer."""
+    ids = ids.ravel()
+    if not _direct(dpre_flat) or ids.dtype.kind not in "iu" or not ids.flags.c_contiguous:
+        backprop.one_hot_weight_gradient(ids, dpre_flat, out, scratch)
+        return
+    if ids.size and (ids.min() < 0 or ids.max() >= out.shape[1]):
+        raise ValueError(f"token ids {ids.min()}..{ids.max()} outside 0..{out.shape[1] - 1}")
+    columns = np.zeros(out.shape[::-1], out.dtype)  # dW_ihᵀ: each sum lands in a row
+    kernels.one_hot_weight_gradient(ids, dpre_flat, columns)
+    out[...] = columns.T
+
+
 COMPILED = (
-    Recurrences(
+    Loops(
         name=f"numba {numba.__version__}",
         lstm_forward=lstm_layer_forward,
         rnn_forward=rnn_layer_forward,
         lstm_backward=lstm_layer_backward,
         rnn_backward=rnn_layer_backward,
+        one_hot_weight_gradient=one_hot_weight_gradient,
     )
     if all(gemm is not None for gemm in _GEMM.values())
     else None

@@ -211,25 +211,24 @@ def lstm_backward(
         if not last:
             matmul(gemm, dpre[t + 1], weight_hh, False, dh[t])  # W_hhᵀ dL/da_{t+1}
         for b in range(batch):
-            a, d, dh_t, dc_t = act[t, b], dpre[t, b], dh[t, b], dc[t, b]
-            c_prev, tanh_c_t, dh_out_t = c_all[t, b], tanh_c[t, b], dh_out[t, b]
-            if last:
-                for j in range(hidden):
-                    dh_t[j] = dh_out_t[j]
-                    # ∂h_t/∂c_t = o ⊙ (1 - tanh²c_t)
-                    dc_t[j] = dh_t[j] * ((one - tanh_c_t[j] * tanh_c_t[j]) * a[3 * hidden + j])
-            else:
-                dc_next, f_next = dc[t + 1, b], act[t + 1, b, hidden : 2 * hidden]
-                for j in range(hidden):
-                    dh_t[j] = dh_t[j] + dh_out_t[j]
-                    dtanh = (one - tanh_c_t[j] * tanh_c_t[j]) * a[3 * hidden + j]
-                    dc_t[j] = dh_t[j] * dtanh + dc_next[j] * f_next[j]
+            # Indexed directly rather than through per-row views, whose reference counts
+            # cost more than the arithmetic at small H.
             for j in range(hidden):
-                i, f, g, o = a[j], a[hidden + j], a[2 * hidden + j], a[3 * hidden + j]
-                d[j] = dc_t[j] * ((one - i) * i * g)  # ∂c_t/∂a_i = g ⊙ σ'(a_i)
-                d[hidden + j] = dc_t[j] * ((one - f) * f * c_prev[j])  # c_{t-1} ⊙ σ'(a_f)
-                d[2 * hidden + j] = dc_t[j] * ((one - g * g) * i)  # i ⊙ tanh'(a_g)
-                d[3 * hidden + j] = dh_t[j] * ((one - o) * o * tanh_c_t[j])  # tanh c ⊙ σ'(a_o)
+                if last:
+                    dh[t, b, j] = dh_out[t, b, j]
+                else:
+                    dh[t, b, j] = dh[t, b, j] + dh_out[t, b, j]
+                i, f = act[t, b, j], act[t, b, hidden + j]
+                g, o = act[t, b, 2 * hidden + j], act[t, b, 3 * hidden + j]
+                tc = tanh_c[t, b, j]
+                dc_t = dh[t, b, j] * ((one - tc * tc) * o)  # ∂h_t/∂c_t = o ⊙ (1 - tanh²c_t)
+                if not last:  # dL/dc_t = via h_t + f_{t+1} ⊙ dL/dc_{t+1}
+                    dc_t = dc_t + dc[t + 1, b, j] * act[t + 1, b, hidden + j]
+                dc[t, b, j] = dc_t
+                dpre[t, b, j] = dc_t * ((one - i) * i * g)  # ∂c_t/∂a_i = g ⊙ σ'(a_i)
+                dpre[t, b, hidden + j] = dc_t * ((one - f) * f * c_all[t, b, j])  # c_{t-1} σ'
+                dpre[t, b, 2 * hidden + j] = dc_t * ((one - g * g) * i)  # i ⊙ tanh'(a_g)
+                dpre[t, b, 3 * hidden + j] = dh[t, b, j] * ((one - o) * o * tc)  # tanh c ⊙ σ'
     matmul(gemm, dpre[0], weight_hh, False, dh0)
     for b in range(batch):
         for j in range(hidden):
@@ -267,3 +266,14 @@ def rnn_backward(
                 else:
                     d[j] = dh_t[j] * (one - h_t[j] * h_t[j])  # tanh'(a) = 1 - h²
     matmul(gemm, dpre[0], weight_hh, False, dh0)
+
+
+@compiled
+def one_hot_weight_gradient(ids: Any, dpre: Any, columns: Any) -> None:
+    """columns (D, G*H) += the rows of dpre (N, G*H), row n onto row ids[n]: dW_ihᵀ for
+    one-hot inputs. Each sum runs in the order of n, as the NumPy version's stable sort
+    and row-by-row reduction do, so the sums are the same bit for bit."""
+    for n in range(ids.size):
+        row = ids[n]
+        for j in range(dpre.shape[1]):
+            columns[row, j] += dpre[n, j]

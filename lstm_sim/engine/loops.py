@@ -1,9 +1,10 @@
-"""Which implementation runs the per-step loops of a minibatch's forward and backward pass.
+"""Which implementation runs the loops of a minibatch's forward and backward pass.
 
-The loops over time are the only part of training that cannot be one vectorised NumPy
-call. :func:`lstm_sim.engine.batch.forward` and :func:`lstm_sim.engine.backprop.backward`
-run NumPy's (``None``), the reference every other implementation is tested against, or
-a :class:`Recurrences` with the same contract: the compiled loops of
+The recurrences over time are the part of training that cannot be one vectorised NumPy
+call, and so is the gradient of one-hot inputs' weights (a sum per token over steps).
+:func:`lstm_sim.engine.batch.forward` and :func:`lstm_sim.engine.backprop.backward` run
+NumPy's loops (``loops=None``), the reference every other implementation is tested
+against, or a :class:`Loops` with the same contract: the compiled loops of
 :mod:`lstm_sim.engine.fast`, which need numba. Only training asks for those, through
 :func:`compiled_if_available`; the window and ``lstm-sim trace`` never import numba.
 """
@@ -20,13 +21,14 @@ DISABLE_VARIABLE = "LSTM_SIM_NO_NUMBA"
 
 
 @dataclass(frozen=True)
-class Recurrences:
-    """The four loops; each has the signature and the outputs of its NumPy original.
+class Loops:
+    """The loops; each has the signature and the outputs of its NumPy original.
 
     lstm_forward, rnn_forward: as :func:`lstm_sim.engine.cells.lstm_layer_forward` and
-    :func:`~lstm_sim.engine.cells.rnn_layer_forward`. lstm_backward, rnn_backward: as
-    :func:`~lstm_sim.engine.backprop.lstm_layer_backward` and
-    :func:`~lstm_sim.engine.backprop.rnn_layer_backward`.
+    :func:`~lstm_sim.engine.cells.rnn_layer_forward`. lstm_backward, rnn_backward,
+    one_hot_weight_gradient: as :func:`~lstm_sim.engine.backprop.lstm_layer_backward`,
+    :func:`~lstm_sim.engine.backprop.rnn_layer_backward` and
+    :func:`~lstm_sim.engine.backprop.one_hot_weight_gradient`.
     """
 
     name: str
@@ -34,9 +36,10 @@ class Recurrences:
     rnn_forward: Callable[..., None]
     lstm_backward: Callable[..., None]
     rnn_backward: Callable[..., None]
+    one_hot_weight_gradient: Callable[..., None]
 
 
-def compiled_if_available() -> Recurrences | None:
+def compiled_if_available() -> Loops | None:
     """The compiled loops when numba is importable (and not disabled by
     ``LSTM_SIM_NO_NUMBA=1``), else None: NumPy's loops."""
     if os.environ.get(DISABLE_VARIABLE, "") not in ("", "0"):
