@@ -110,7 +110,7 @@ def compiled_tanh(x: np.ndarray, out: np.ndarray) -> None:
 
 
 def test_float32_tanh_is_within_seven_ulp() -> None:
-    """Measured: at most 6.6 ulp (NumPy's own float32 tanh: 1.4), mean 0.7."""
+    """Measured: at most 5.7 ulp, mean 0.8 (NumPy's own float32 tanh: 1.4 and 0.3)."""
     x = np.concatenate([np.linspace(-12, 12, 400_001), np.geomspace(1e-9, 10, 100_001)])
     x = np.concatenate([x, -x]).astype(np.float32)
     exact = np.tanh(x.astype(np.float64))
