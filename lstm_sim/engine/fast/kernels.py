@@ -129,29 +129,34 @@ def lstm_forward(
     ``w_transposed``; gemm: :func:`~lstm_sim.engine.fast.blas.numpy_gemm` of the dtype."""
     steps, batch, rows = pre.shape
     hidden = rows // 4
-    half = pre.dtype.type(0.5)
+    # act = scale ⊙ tanh(scale ⊙ a) + shift: σ(a) = 0.5·tanh(a/2) + 0.5 on i, f, o, and
+    # tanh(a) on g, in one loop over the four blocks.
+    scale = np.full(rows, 0.5, pre.dtype)
+    shift = np.full(rows, 0.5, pre.dtype)
+    scale[2 * hidden : 3 * hidden] = 1.0
+    shift[2 * hidden : 3 * hidden] = 0.0
     product = np.empty((batch, rows), pre.dtype)
     for t in range(start, steps):
         matmul(gemm, h_all[t], w_hh, w_transposed, product)  # W_hh h_{t-1}
+        # One short loop per quantity over few arrays, which the compiler vectorises
+        # (one loop over all of them it would not: too many arrays might overlap).
         for b in range(batch):
-            # One short loop per quantity over few arrays, which the compiler vectorises
-            # (one loop over all of them it would not: too many arrays might overlap).
             for j in range(rows):  # a_t = W_ih x_t + b + W_hh h_{t-1}, all four blocks
                 pre[t, b, j] = xw[t, b, j] + product[b, j]
-            for j in range(2 * hidden):  # i, f = σ(a) = 0.5·tanh(a/2) + 0.5
-                act[t, b, j] = half * kernel_tanh(half * pre[t, b, j]) + half
-            for j in range(2 * hidden, 3 * hidden):  # g = tanh(a_g), the candidate
-                act[t, b, j] = kernel_tanh(pre[t, b, j])
-            for j in range(3 * hidden, rows):  # o
-                act[t, b, j] = half * kernel_tanh(half * pre[t, b, j]) + half
+            for j in range(rows):  # i, f, o = σ(a); g = tanh(a_g), the candidate
+                act[t, b, j] = scale[j] * kernel_tanh(scale[j] * pre[t, b, j]) + shift[j]
             for j in range(hidden):  # f ⊙ c_{t-1}: what is kept
                 fc[t, b, j] = act[t, b, hidden + j] * c_all[t, b, j]
             for j in range(hidden):  # i ⊙ g: what is written
                 ig[t, b, j] = act[t, b, j] * act[t, b, 2 * hidden + j]
-            for j in range(hidden):  # c_t = f⊙c_{t-1} + i⊙g
-                c_all[t + 1, b, j] = fc[t, b, j] + ig[t, b, j]
-            for j in range(hidden):
-                tanh_c[t, b, j] = kernel_tanh(c_all[t + 1, b, j])
+        # The (B, H) arrays of a step are contiguous: one loop each over all of it.
+        fc_t, ig_t, c = fc[t].ravel(), ig[t].ravel(), c_all[t + 1].ravel()
+        tanh_c_t = tanh_c[t].ravel()
+        for k in range(c.size):  # c_t = f⊙c_{t-1} + i⊙g
+            c[k] = fc_t[k] + ig_t[k]
+        for k in range(c.size):
+            tanh_c_t[k] = kernel_tanh(c[k])
+        for b in range(batch):
             for j in range(hidden):  # h_t = o ⊙ tanh(c_t)
                 h_all[t + 1, b, j] = act[t, b, 3 * hidden + j] * tanh_c[t, b, j]
 
