@@ -106,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
     )
     network = new_network(data, args.kind, args.hidden, args.layers, rng)
     trainer = Trainer(network, data, config, rng)
+    hint = " (pip install 'lstm-sim[fast]' compiles them)" if trainer.loops_name == "NumPy" else ""
+    print(f"note: the loops over time run on {trainer.loops_name}{hint}", file=sys.stderr)
     last = None
     try:
         for last in trainer.run():
