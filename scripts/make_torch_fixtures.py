@@ -13,7 +13,16 @@ rerun with the same PyTorch rewrites the same weights. Writes to tests/fixtures/
 - ``tensors.pt``: float16, bfloat16, float64, transposed and offset tensors;
 - ``outputs.npz``: the inputs ``x`` (T, 3) float32 and ``x64`` float64, and PyTorch's
   ``<name>.h`` / ``<name>.c`` (L, T, H) for each model, ``tagger.logits`` (T, 4), and
-  the exact values of ``tensors.pt`` under ``tensors.<key>`` (float64).
+  the exact values of ``tensors.pt`` under ``tensors.<key>`` (float64);
+- whole modules, read without running their pickle or code
+  (``make_whole_module_fixtures``, which runs alone as
+  ``python -c "import scripts.make_torch_fixtures as m; m.make_whole_module_fixtures()"``):
+  ``tiny_lm_{whole,script,trace}.pt``, an Embedding(11, 3) → LSTM(3, 4, num_layers=2,
+  batch_first=True) → Linear(4, 11) saved by ``torch.save(model)``, ``torch.jit.script``
+  and ``torch.jit.trace``; ``rnn_relu_{whole,script}.pt``, an ``nn.RNN(3, 4,
+  nonlinearity="relu")``; and ``whole_modules.npz`` with each model's state_dict
+  (``tiny_lm.<key>``, ``rnn_relu.<key>``), ``tiny_lm.tokens``/``tiny_lm.logits`` and
+  ``rnn_relu.x``/``rnn_relu.h`` (PyTorch's outputs).
 
 It also converts ``lstm2.pt`` into the model shipped with lstm-sim,
 lstm_sim/resources/models/example_lstm2.npz (lstm-sim's own format), and, when Keras 3
@@ -134,11 +143,51 @@ def main() -> None:
             outputs[f"tensors.{key}"] = value.double().numpy()
 
     np.savez_compressed(OUT / "outputs.npz", **outputs)
+    make_whole_module_fixtures()
     ship_example()
     make_keras_fixtures(x.numpy())
     make_onnx_fixtures(x)
     total = sum(p.stat().st_size for p in OUT.iterdir())
     print(f"wrote {len(list(OUT.iterdir()))} files, {total / 1024:.1f} KB, to {OUT}")
+
+
+class TinyLM(torch.nn.Module):
+    """A word model as engineers build it: Embedding → 2-layer LSTM → Linear decoder."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedding = torch.nn.Embedding(11, 3)
+        self.lstm = torch.nn.LSTM(3, 4, num_layers=2, batch_first=True)
+        self.decoder = torch.nn.Linear(4, 11)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        hidden, _ = self.lstm(self.embedding(tokens))
+        return self.decoder(hidden)
+
+
+def make_whole_module_fixtures() -> None:
+    """Whole-module and TorchScript files of small models, and their exact tensors."""
+    torch.manual_seed(20251130)
+    expected: dict[str, np.ndarray] = {}
+    with torch.no_grad():
+        model = TinyLM().eval()
+        tokens = torch.tensor([[1, 4, 2, 9, 0, 10]])
+        torch.save(model, OUT / "tiny_lm_whole.pt")
+        torch.jit.save(torch.jit.script(model), OUT / "tiny_lm_script.pt")
+        torch.jit.save(torch.jit.trace(model, tokens), OUT / "tiny_lm_trace.pt")
+        expected.update({f"tiny_lm.{k}": v.numpy() for k, v in model.state_dict().items()})
+        expected["tiny_lm.tokens"] = tokens[0].numpy()
+        expected["tiny_lm.logits"] = model(tokens)[0].numpy()
+
+        rnn = torch.nn.RNN(3, 4, nonlinearity="relu")
+        torch.save(rnn, OUT / "rnn_relu_whole.pt")
+        torch.jit.save(torch.jit.script(rnn), OUT / "rnn_relu_script.pt")
+        x = torch.randn(STEPS, 3)
+        expected.update({f"rnn_relu.{k}": v.numpy() for k, v in rnn.state_dict().items()})
+        expected["rnn_relu.x"] = x.numpy()
+        expected["rnn_relu.h"] = run_stacked(rnn, x, False)["h"]
+    np.savez_compressed(OUT / "whole_modules.npz", **expected)
+    print(f"wrote whole-module fixtures to {OUT}")
 
 
 def ship_example() -> None:

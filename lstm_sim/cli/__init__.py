@@ -9,24 +9,35 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 
 # lstm-sim's matrices are small (H up to a few hundred), where OpenBLAS's worker threads
 # busy-wait and, with the window and a training worker sharing the cores, make a product
 # several times slower than one thread does. Set before anything imports NumPy; a user's
 # own setting wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-from collections.abc import Sequence
-from types import ModuleType
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType, ModuleType
 
 from lstm_sim import __version__
 from lstm_sim.cli import gui
 
 
 def _subcommands() -> dict[str, ModuleType]:
-    from lstm_sim.cli import info, scenarios, trace, train
+    from lstm_sim.cli import diff, export, info, scenarios, tour, trace, train
 
-    return {"info": info, "scenarios": scenarios, "trace": trace, "train": train}
+    return {
+        "diff": diff,
+        "export": export,
+        "info": info,
+        "scenarios": scenarios,
+        "tour": tour,
+        "trace": trace,
+        "train": train,
+    }
 
 
 class CommandError(Exception):
@@ -38,7 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="lstm-sim",
         description="Step an LSTM one gate and one time step at a time.",
         epilog="Run 'lstm-sim [MODEL]' with no command to open the simulator window on MODEL "
-        "(the built-in demo when omitted).",
+        "(the built-in demo when omitted). Exit status: 0 done; 1 a check or comparison "
+        "failed (scenarios --check, diff); 2 an error, named in one line on stderr; 3 the "
+        "run met NaN or infinity (trace writes it with a note, train stops); 130 "
+        "interrupted. 'lstm-sim COMMAND --help' says what each command returns.",
     )
     parser.add_argument("--version", action="version", version=f"lstm-sim {__version__}")
     gui.add_window_options(parser)
@@ -48,13 +62,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """Turn a polite kill into SystemExit while a command runs, so a write in progress
+    removes its temporary file as it does on Ctrl+C; the default action would end the
+    process on the spot."""
+
+    def leave(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, leave)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = _subcommands()
     if argv and argv[0] in commands:
         args = build_parser().parse_args(argv)
         try:
-            return int(commands[args.command].run(args))
+            with _sigterm_as_exit():
+                return int(commands[args.command].run(args))
         except (CommandError, ValueError, FileNotFoundError, OSError) as err:
             print(f"lstm-sim {args.command}: error: {err}", file=sys.stderr)
             return 2

@@ -85,6 +85,15 @@ def main(argv: Sequence[str]) -> int:
         except ValueError as err:
             print(f"lstm-sim: error: {err}", file=sys.stderr)
             return 2
+    if args.screenshot is not None:
+        from lstm_sim.cli import CommandError
+        from lstm_sim.cli.output_path import check_output
+
+        try:
+            check_output(args.screenshot, {"the model": args.model or args.model_file})
+        except CommandError as err:
+            print(f"lstm-sim: error: {err}", file=sys.stderr)
+            return 2
     from lstm_sim.gui.app import run
 
     return run(

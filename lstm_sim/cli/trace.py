@@ -15,16 +15,34 @@ next tokens of the text.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
 
 from lstm_sim.cli import CommandError
+from lstm_sim.cli.output_path import check_output
 from lstm_sim.engine.backprop import LOSSES, Gradients, gradients
+from lstm_sim.engine.expressions import Expression, hits, parse_expression
 from lstm_sim.engine.formats import SUFFIXES, load_model
 from lstm_sim.engine.formats.trace_files import write_trace
+from lstm_sim.engine.interventions import (
+    check_clamps,
+    first_affected_step,
+    parse_clamp,
+    rerun_with_clamps,
+)
 from lstm_sim.engine.network import Network
+from lstm_sim.engine.nonfinite import first_nonfinite, first_nonfinite_gradient
 from lstm_sim.engine.trace import Trace, record
+
+EXIT_NONFINITE = 3
+"""The trace was written, but the run produced NaN or infinity somewhere."""
+EXIT_STATUS = (
+    "exit status: 0 written; 2 an error, nothing written (one line on stderr); "
+    f"{EXIT_NONFINITE} written, but the run or its gradients hold NaN or infinity (a "
+    "'note:' line on stderr names the first step, layer, quantity and unit)"
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -35,6 +53,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "Run one sequence through a model and write every intermediate quantity of "
             "every layer at every step to OUT (.npz arrays or a .csv table)."
         ),
+        epilog=EXIT_STATUS,
     )
     parser.add_argument("model", help=f"the model file ({', '.join(SUFFIXES)})")
     source = parser.add_mutually_exclusive_group(required=True)
@@ -67,6 +86,27 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="Y.npy",
         help="targets for --grad: (T,) token ids (-1: none) or (T, K) values; "
         "with text input the next tokens are the default",
+    )
+    parser.add_argument(
+        "--break",
+        dest="breaks",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help="print 'break: t=N layer=L EXPR' for every step and layer where the condition "
+        "holds (repeatable; e.g. 'f[3] > 0.9', 'layer 1: norm(c) > 5')",
+    )
+    parser.add_argument(
+        "--first", action="store_true", help="with --break: print only the first hit"
+    )
+    parser.add_argument(
+        "--clamp",
+        dest="clamps",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="record a what-if run: '[layer L:] QUANTITY[UNITS] OP VALUE @ STEPS' with OP "
+        "=, += or *= and STEPS t, a:b or all, e.g. 'f[3] = 1 @ 5:10' (repeatable)",
     )
     parser.add_argument(
         "--loss",
@@ -140,7 +180,26 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--out {out}: expected a file ending in .npz or .csv")
     if args.targets is not None and not args.grad:
         raise CommandError("--targets is used only with --grad")
+    conditions = [parse_expression(text) for text in args.breaks]
+    clamps = [parse_clamp(text) for text in args.clamps]
+    if clamps and args.grad:
+        raise CommandError(
+            "--grad through a clamped run is not supported: a clamp has no gradient, so the "
+            "numbers would not be the model's; record the clamped run without --grad"
+        )
+    check_output(
+        out,
+        {
+            "the model": args.model,
+            "--inputs": args.inputs,
+            "--text-file": args.text_file,
+            "--h0": args.h0,
+            "--c0": args.c0,
+            "--targets": args.targets,
+        },
+    )
     network = load_model(args.model, args.prefix, nonlinearity=args.nonlinearity)
+    check_clamps(network, clamps)
     if args.dtype is not None:
         network = network.astype(args.dtype)
     if args.inputs is not None:
@@ -155,11 +214,57 @@ def run(args: argparse.Namespace) -> int:
         inputs = read_tokens(network, text)
     h0 = None if args.h0 is None else _load_npy(args.h0, "h0")
     c0 = None if args.c0 is None else _load_npy(args.c0, "c0")
-    trace = record(network, inputs, h0, c0)
-    grads = backpropagate(network, trace, args) if args.grad else None
-    write_trace(network, trace, out, grads)
+    # NumPy's overflow warnings name no step; report_nonfinite says where, once.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        trace = record(network, inputs, h0, c0)
+        first = first_affected_step(clamps, trace.num_steps)
+        if first is not None:
+            rerun_with_clamps(network, trace, clamps, first)
+        grads = backpropagate(network, trace, args) if args.grad else None
+    if clamps and first is None:
+        print("lstm-sim trace: note: no clamp reaches a step of this sequence", file=sys.stderr)
+    extra = {"clamps": np.array([c.text for c in clamps], dtype=np.str_)} if clamps else {}
+    if clamps and out.suffix.lower() == ".csv":
+        print(
+            "lstm-sim trace: note: a .csv holds no clamp specs; they are: "
+            + "; ".join(args.clamps),
+            file=sys.stderr,
+        )
+    write_trace(network, trace, out, grads, extra=extra)
     print(
         f"wrote {out}: {trace.num_steps} steps through {network.num_layers} "
         f"{network.kind.upper()} layer(s) of {network.hidden_size} units"
     )
-    return 0
+    print_breaks(conditions, trace, grads, first_only=args.first)
+    return report_nonfinite(trace, grads)
+
+
+def print_breaks(
+    conditions: list[Expression], trace: Trace, grads: Gradients | None, first_only: bool
+) -> None:
+    """One ``break:`` line per (step, layer) where a condition holds, in step order."""
+    recorded = (
+        None if grads is None else {"dh": grads.dh} | ({} if grads.dc is None else {"dc": grads.dc})
+    )
+    found = sorted(
+        (hit.t, hit.layer, index)
+        for index, condition in enumerate(conditions)
+        for hit in hits(condition, trace, gradients=recorded)
+    )
+    for t, layer, index in found[:1] if first_only else found:
+        print(f"break: t={t} layer={layer} {conditions[index].text}")
+
+
+def report_nonfinite(trace: Trace, grads: Gradients | None) -> int:
+    """A ``note:`` line on stderr for the first NaN or infinity of the run and of its
+    gradients; the exit status: 0, or :data:`EXIT_NONFINITE` when there was one."""
+    notes = []
+    first = first_nonfinite(trace)
+    if first is not None:
+        notes.append(f"the run produced NaN or infinity, first at {first.describe()}")
+    first_gradient = None if grads is None else first_nonfinite_gradient(grads)
+    if first_gradient is not None:
+        notes.append(f"the gradients hold NaN or infinity, first at {first_gradient.describe()}")
+    for note in notes:
+        print(f"lstm-sim trace: note: {note}; written as computed", file=sys.stderr)
+    return EXIT_NONFINITE if notes else 0

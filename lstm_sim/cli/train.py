@@ -15,16 +15,27 @@ from pathlib import Path
 import numpy as np
 
 from lstm_sim.cli import CommandError
+from lstm_sim.cli.output_path import check_output
 from lstm_sim.engine.formats import save_native
 from lstm_sim.model.tasks import TASKS, make_task
 from lstm_sim.model.training import (
     Data,
+    NonFiniteLoss,
     Progress,
     SequenceData,
     TextData,
     TrainConfig,
     Trainer,
     new_network,
+)
+
+EXIT_NONFINITE = 3
+"""Training stopped at a NaN or infinite loss or gradient."""
+EXIT_STATUS = (
+    "exit status: 0 trained and saved; 2 an error before training, such as data holding "
+    "NaN or infinity, or an --out that cannot be written (one line on stderr); "
+    f"{EXIT_NONFINITE} stopped at the first update whose loss or gradient was NaN or "
+    "infinite, named on stderr; 130 interrupted (Ctrl+C). Only 0 writes a file."
 )
 
 
@@ -36,6 +47,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "Train a network with Adam and truncated backpropagation through time, then "
             "save it as an lstm-sim .npz model."
         ),
+        epilog=EXIT_STATUS,
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument(
@@ -93,8 +105,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix != ".npz":
         raise CommandError(f"--out must end in .npz, got {out.name!r}")
-    if not out.parent.is_dir():
-        raise CommandError(f"no folder {out.parent} to write {out.name} in")
+    # Checked before training, so that a long run is never lost for want of a folder.
+    check_output(out, {"--data": args.data})
     if args.hidden < 1 or args.layers < 1:
         raise CommandError(
             f"--hidden and --layers must be at least 1, got {args.hidden}, {args.layers}"
@@ -115,6 +127,9 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"\ninterrupted at update {trainer.step}; nothing written", file=sys.stderr)
         return 130
+    except NonFiniteLoss as err:
+        print(f"\nlstm-sim train: error: {err}; nothing written", file=sys.stderr)
+        return EXIT_NONFINITE
     print(file=sys.stderr)
     trained = trainer.result()
     trained.metadata.update(
@@ -125,6 +140,10 @@ def run(args: argparse.Namespace) -> int:
             "seed": str(args.seed),
         }
     )
-    save_native(trained, out)
+    try:
+        save_native(trained, out)
+    except KeyboardInterrupt:
+        print(f"interrupted while saving; {out} is as it was", file=sys.stderr)
+        return 130
     print(f"wrote {out} ({trained.num_parameters:,} parameters)")
     return 0

@@ -109,6 +109,10 @@ def run(
                 print(f"lstm-sim: error: could not write {screenshot}", file=sys.stderr)
                 return 2
             return 0
+        from lstm_sim.gui.error_dialog import install_exception_hook
+
+        # From here on an exception no code caught is a dialog and a log entry, not silence.
+        reporter = install_exception_hook()
         window.show()
         window.diagram.reset_zoom()
         if pair is not None:
@@ -117,7 +121,10 @@ def run(
             open_gradient_comparison(window, *pair)
         if problem is not None:
             QTimer.singleShot(0, lambda: window.show_error("Cannot open this model", problem))
-        return int(app.exec())
+        try:
+            return int(app.exec())
+        finally:
+            reporter.uninstall()
     finally:
         window.close()
         # Delete the window while the QApplication still exists; Python's exit-time

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from lstm_sim.gui.colors import THEMES
 from lstm_sim.gui.controller import SPEEDS, PlaybackController
 from lstm_sim.gui.diagram import DiagramView
+from lstm_sim.gui.nonfinite_marker import NonFiniteMarker
 from lstm_sim.gui.panels.elided_label import ElidedLabel
 from lstm_sim.gui.panels.equation_panel import EquationPanel
 from lstm_sim.gui.panels.input_panel import InputPanel
@@ -166,6 +167,8 @@ class MainWindow(QMainWindow):
         self._build_toolbars()
         self._build_menus()
         self._build_status_bar()
+        plots = (self.state_plot, self.gate_heatmaps)
+        self.nonfinite = NonFiniteMarker(session, self.statusBar(), plots)
         self.controller.playing_changed.connect(self._on_playing_changed)
         self._unsubscribe = subscribe(self, session)
         self._sync_with_session()
@@ -672,13 +675,23 @@ class MainWindow(QMainWindow):
 
     def export_svg(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export diagram", "cell.svg", "SVG (*.svg)")
-        if path:
+        if not path:
+            return
+        try:
             self.diagram.save_svg(path)
+        except OSError as err:
+            self.show_error("Cannot export the diagram", str(err))
 
     def export_png(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export diagram", "cell.png", "PNG (*.png)")
-        if path and not self.diagram.grab().save(path):
-            self.show_error("Cannot export the diagram", f"{path}: could not write a PNG there")
+        if not path:
+            return
+        from lstm_sim.gui.image_file import save_pixmap
+
+        try:
+            save_pixmap(self.diagram.grab(), path)
+        except OSError as err:
+            self.show_error("Cannot export the diagram", str(err))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         urls = event.mimeData().urls()
@@ -693,7 +706,10 @@ class MainWindow(QMainWindow):
 
     # -- dialogs -----------------------------------------------------------------------------
     def show_error(self, title: str, message: str) -> None:
-        QMessageBox.critical(self, title, message)
+        from lstm_sim.gui.error_dialog import elide
+
+        # Elided: a message quoting a broken file can run to millions of characters.
+        QMessageBox.critical(self, title, elide(message))
 
     def show_shortcuts(self) -> None:
         rows = "".join(
@@ -752,6 +768,7 @@ class MainWindow(QMainWindow):
         self.controller.pause()
         self.diagram.finish_animation()
         views = [self.equation, self.state_plot, self.gate_heatmaps, self.inputs, self.token_strip]
+        views.append(self.nonfinite)
         if self.views_built:
             self.training.shutdown()
         if self.predictions is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication
 
+from lstm_sim.gui.image_file import save_pixmap
 from lstm_sim.gui.main_window import MainWindow
 
 
@@ -20,4 +21,8 @@ def save_screenshot(window: MainWindow, path: str, steps: int = 0) -> bool:
     window.diagram.finish_animation()
     window.flush_views()
     QApplication.processEvents()
-    return window.grab().save(path)
+    try:
+        save_pixmap(window.grab(), path)
+    except OSError:
+        return False
+    return True

@@ -50,6 +50,26 @@ class TextData:
         return "xent"
 
 
+def _check_finite(name: str, values: np.ndarray) -> None:
+    """ValueError naming the first NaN or infinity of training data: it would turn every
+    loss after it into NaN and the weights with it."""
+    if values.dtype.kind not in "fc":
+        return
+    bad = ~np.isfinite(values)
+    if bad.any():
+        index = tuple(int(k) for k in np.unravel_index(int(np.argmax(bad)), values.shape))
+        raise ValueError(
+            f"{name} of shape {values.shape} hold {int(bad.sum())} NaN or infinite "
+            f"value(s), the first {values[index]} at (sequence, step, ...) = {index}; "
+            "training needs finite numbers"
+        )
+
+
+class NonFiniteLoss(ValueError):
+    """Training met a loss or gradient that is NaN or infinite and stopped there, before
+    the optimiser used it."""
+
+
 @dataclass(frozen=True)
 class SequenceData:
     """N sequences of T steps, each trained from a zero initial state.
@@ -71,6 +91,8 @@ class SequenceData:
                 f"targets have shape {y.shape}, expected (N, T) ids or (N, T, K) with "
                 f"(N, T) = {x.shape[:2]} as the inputs"
             )
+        for name, values in (("inputs", x), ("targets", y)):
+            _check_finite(name, values)
         if x.ndim == 2 and not np.issubdtype(x.dtype, np.integer):
             raise ValueError(f"inputs of shape {x.shape} must be integer token ids")
         if x.ndim == 2 and self.vocab is not None and (x.min() < 0 or x.max() >= len(self.vocab)):
@@ -202,6 +224,7 @@ class _Chunk:
     inputs: np.ndarray  # (T, B) ids or (T, B, D)
     targets: np.ndarray  # (T, B) ids or (T, B, K)
     carry: bool  # start from the state the previous chunk ended in
+    origin: str  # which part of the data, for a message about this batch
 
 
 class _TextBatches:
@@ -222,8 +245,12 @@ class _TextBatches:
             carry = False
         starts = np.arange(self.batch) * self.stream + self.pos
         index = starts[None, :] + np.arange(self.seq_len)[:, None]  # (T, B)
+        origin = (
+            f"tokens {self.pos}..{self.pos + self.seq_len - 1} of each of {self.batch} "
+            f"streams of {self.stream} tokens"
+        )
         self.pos += self.seq_len
-        return _Chunk(self.ids[index], self.ids[index + 1], carry)
+        return _Chunk(self.ids[index], self.ids[index + 1], carry, origin)
 
 
 class _SequenceBatches:
@@ -250,7 +277,9 @@ class _SequenceBatches:
         # (B, T, ...) → (T, B, ...): time first, as the engine runs it
         inputs = np.swapaxes(self.data.inputs[self.rows, span], 0, 1)
         targets = np.swapaxes(self.data.targets[self.rows, span], 0, 1)
-        return _Chunk(inputs, targets, carry)
+        rows = ", ".join(str(row) for row in self.rows[:8]) + (", ..." if self.batch > 8 else "")
+        origin = f"sequences {rows}, steps {span.start}..{span.stop - 1}"
+        return _Chunk(inputs, targets, carry, origin)
 
 
 class Trainer:
@@ -312,6 +341,12 @@ class Trainer:
             )
         return self._caches[key]
 
+    def _diverged(self, finding: str, chunk: _Chunk) -> NonFiniteLoss:
+        return NonFiniteLoss(
+            f"training stopped at update {self.step + 1} of {self.config.steps}: {finding} "
+            f"on its batch ({chunk.origin})"
+        )
+
     def train_step(self, chunk: _Chunk, state: State) -> tuple[float, int, float, State]:
         """One update on ``chunk``; returns (loss sum, targets counted, gradient norm, the
         state at the chunk's end)."""
@@ -320,20 +355,27 @@ class Trainer:
         cache, buffers = self._buffers(steps, batch, tokens)
         cache.inputs[...] = chunk.inputs
         h0, c0 = state if chunk.carry else (None, None)
-        forward(self._network, cache, h0, c0, self._loops)
-        counted = int(np.count_nonzero(chunk.targets >= 0)) if tokens else steps * batch
-        loss = self.data.loss
-        grads = backward(
-            self._network,
-            cache,
-            chunk.targets,
-            loss,
-            buffers,
-            scale=1.0 / max(counted, 1),
-            activity_l1=self.config.activity_l1,
-            loops=self._loops,
-        )
-        norm = clip_grad_norm(grads.params, self.config.clip)
+        # Overflow is reported below as a non-finite loss that names this batch, not as
+        # NumPy's warnings, which name no update.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            forward(self._network, cache, h0, c0, self._loops)
+            counted = int(np.count_nonzero(chunk.targets >= 0)) if tokens else steps * batch
+            loss = self.data.loss
+            grads = backward(
+                self._network,
+                cache,
+                chunk.targets,
+                loss,
+                buffers,
+                scale=1.0 / max(counted, 1),
+                activity_l1=self.config.activity_l1,
+                loops=self._loops,
+            )
+            if not np.isfinite(grads.loss):
+                raise self._diverged(f"the loss is {grads.loss}", chunk)
+            norm = clip_grad_norm(grads.params, self.config.clip)
+            if not np.isfinite(norm):
+                raise self._diverged(f"the gradient norm is {norm}", chunk)
         self._optimizer.step(grads.params)
         end_state = (
             cache.h_all[:, -1].copy(),

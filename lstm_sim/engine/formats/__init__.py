@@ -7,8 +7,9 @@ suffix                   reader
 =======================  ===========================================================
 ``.npz``                 lstm-sim's own format (:mod:`.native`), written by
                          :func:`save_native`
-``.pt``, ``.pth``        ``torch.save(state_dict)``, read without torch and without
-                         running its pickle (:mod:`.torch_pickle`)
+``.pt``, ``.pth``        ``torch.save`` of a state_dict or a whole model, or
+                         ``torch.jit.save``, read without torch and without running
+                         their pickle or code (:mod:`.torch_pickle`)
 ``.safetensors``         a PyTorch state_dict saved with safetensors
 ``.keras``, ``.h5``      a Keras model (:mod:`.keras`, needs h5py)
 ``.onnx``                an ONNX graph's LSTM/RNN nodes (:mod:`.onnx_file`, needs onnx)
@@ -27,23 +28,27 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 from lstm_sim.engine.formats.keras import read_keras
+from lstm_sim.engine.formats.module_tree import ModelContents
 from lstm_sim.engine.formats.native import read_native, save_native
 from lstm_sim.engine.formats.onnx_file import read_onnx
 from lstm_sim.engine.formats.safetensors_file import read_safetensors
 from lstm_sim.engine.formats.torch_module import network_from_module
-from lstm_sim.engine.formats.torch_pickle import read_torch_file
+from lstm_sim.engine.formats.torch_pickle import read_torch_contents
 from lstm_sim.engine.formats.torch_state_dict import network_from_state_dict
 from lstm_sim.engine.network import Network
 
 __all__ = ["SUFFIXES", "load_model", "network_from_module", "save_native"]
 
-_STATE_DICT_READERS: dict[str, tuple[str, Callable[[Path], dict[str, np.ndarray]]]] = {
-    ".pt": ("PyTorch .pt state_dict", read_torch_file),
-    ".pth": ("PyTorch .pth state_dict", read_torch_file),
-    ".safetensors": ("safetensors state_dict", read_safetensors),
+
+def _read_safetensors_contents(path: Path) -> ModelContents:
+    return ModelContents(read_safetensors(path))
+
+
+_STATE_DICT_READERS: dict[str, tuple[str, Callable[[Path], ModelContents]]] = {
+    ".pt": ("PyTorch .pt state_dict", read_torch_contents),
+    ".pth": ("PyTorch .pth state_dict", read_torch_contents),
+    ".safetensors": ("safetensors state_dict", _read_safetensors_contents),
 }
 
 _NETWORK_READERS: dict[str, Callable[[Path], Network]] = {
@@ -84,8 +89,17 @@ def load_model(
                 raise ValueError("prefix and nonlinearity apply to PyTorch files only")
             return _NETWORK_READERS[suffix](path)
         description, read = _STATE_DICT_READERS[suffix]
+        contents = read(path)
+        if contents.modules:
+            scripted = contents.modules[0].qualified_name.startswith("__torch__.")
+            saved = "TorchScript module" if scripted else "whole module"
+            description = description.replace("state_dict", saved)
         network = network_from_state_dict(
-            read(path), source=f"{path} ({description})", prefix=prefix, nonlinearity=nonlinearity
+            contents.state_dict,
+            source=f"{path} ({description})",
+            prefix=prefix,
+            nonlinearity=nonlinearity,
+            modules=contents.modules,
         )
     except ValueError as err:
         raise ValueError(f"{path}: {err}") from None

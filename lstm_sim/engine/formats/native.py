@@ -33,12 +33,12 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from lstm_sim.engine.atomic_write import atomic_write
 from lstm_sim.engine.network import Layer, Network, Readout
 from lstm_sim.engine.vocab import Vocabulary
 
@@ -71,8 +71,8 @@ def native_arrays(network: Network) -> dict[str, np.ndarray]:
 def save_native(network: Network, path: str | os.PathLike[str]) -> Path:
     """Write ``network`` to ``path`` (which must end in .npz) and return the path.
 
-    Written to a temporary file beside it and renamed, so a failed save never leaves a
-    half-written model where a good one was.
+    Written by :func:`~lstm_sim.engine.atomic_write.atomic_write`, so a failed or killed
+    save never leaves a half-written model where a good one was.
     """
     path = Path(path)
     if path.suffix != ".npz":
@@ -80,16 +80,8 @@ def save_native(network: Network, path: str | os.PathLike[str]) -> Path:
     if network.vocab is not None and any(t.endswith("\0") for t in network.vocab.tokens):
         raise ValueError("vocabulary tokens ending in NUL cannot be stored as fixed-width text")
     arrays = native_arrays(network)
-    # A fresh name beside the target, opened with open() so the file gets the user's
-    # usual permissions (mkstemp would make it private).
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with tmp.open("xb") as handle:
-            np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as handle:
+        np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
     return path
 
 

@@ -20,10 +20,11 @@ and GRUs (3H rows) raise a ValueError saying they are not supported yet.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from lstm_sim.engine.formats.module_tree import ModuleRecord
 from lstm_sim.engine.network import Kind, Layer, Network, Readout
 
 _SUFFIX_STACKED = "weight_ih_l0"
@@ -180,21 +181,43 @@ def _common_dtype(arrays: list[np.ndarray]) -> np.dtype:
     return np.dtype(np.float64 if wide else np.float32)
 
 
+def _recorded_options(modules: Sequence[ModuleRecord] | None, path: str) -> Mapping[str, object]:
+    """The options a whole-module file recorded for the module at ``path`` (none for a
+    bare state_dict)."""
+    found = [record for record in modules or () if record.path == path]
+    return found[0].options if len(found) == 1 else {}
+
+
+def _settle_nonlinearity(given: str | None, recorded: object) -> str | None:
+    """The caller's nonlinearity, else the one the file recorded; a contradiction is an
+    error rather than a silent choice."""
+    if recorded not in ("tanh", "relu"):
+        return given
+    if given is not None and given != recorded:
+        raise ValueError(f"nonlinearity {given!r} was asked for, but the file records {recorded!r}")
+    return str(recorded)
+
+
 def network_from_state_dict(
     arrays: Mapping[str, np.ndarray],
     *,
     source: str,
     prefix: str | None = None,
     nonlinearity: str | None = None,
+    modules: Sequence[ModuleRecord] | None = None,
 ) -> Network:
     """The network stored in ``arrays`` under PyTorch's names.
 
     ``prefix`` picks the recurrent module when there are several (``"encoder.lstm"``);
     ``nonlinearity`` ('tanh' or 'relu') says what an RNN used, tanh when omitted.
+    ``modules`` is a whole-module file's tree: the recurrent module's record supplies
+    the nonlinearity it was built with (and ``batch_first``, noted in the metadata).
     ``source`` says where the arrays came from; the module's name is added to it.
     Raises ValueError saying what was expected and what was found.
     """
     module = choose_module(list(arrays), prefix)
+    recorded = _recorded_options(modules, module[:-1])
+    nonlinearity = _settle_nonlinearity(nonlinearity, recorded.get("nonlinearity"))
     _reject_unsupported(arrays, module)
     layer_arrays = [_read_layer(arrays, names) for names in _layer_names(arrays, module)]
     first_hh_name = _layer_names(arrays, module)[0][1]
@@ -224,6 +247,8 @@ def network_from_state_dict(
         metadata["nonlinearity"] = (
             nonlinearity if nonlinearity else "tanh (assumed: a state_dict does not store it)"
         )
+    if isinstance(recorded.get("batch_first"), bool):
+        metadata["batch_first"] = str(recorded["batch_first"])
     if module:
         source = f"{source}, module {module[:-1]!r}"
     return Network(

@@ -10,6 +10,12 @@ with a readout ``logits`` (T, V) and, for softmax, ``probs`` (T, V); with a voca
 The .csv has one row per (layer, step, unit) and a column per per-unit quantity, with a
 token column for token input; per-sequence arrays (x, logits, probs) are in the .npz only.
 
+A what-if run (``trace --clamp``) also holds ``clamps`` (N,), the clamp specs as written.
+
+Both are written to a temporary file beside the target and renamed into place
+(:mod:`lstm_sim.engine.atomic_write`): an interrupted export leaves the previous file as
+it was.
+
 With gradients the .npz gains ``loss`` (a scalar), ``step_loss`` (T,), ``dh`` and, for an
 LSTM, ``dc`` (L, T, H), and ``grad.<name>`` for every parameter under its PyTorch name; the
 .csv gains ``dh`` and ``dc`` columns.
@@ -22,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lstm_sim.engine.atomic_write import atomic_write, atomic_write_text
 from lstm_sim.engine.backprop import Gradients
 from lstm_sim.engine.gates import split_gates
 from lstm_sim.engine.network import Network
@@ -86,17 +93,22 @@ def write_csv(trace: Trace, path: Path, grads: Gradients | None = None) -> None:
     if trace.tokens is not None:
         header.insert(2, "token")
         values.insert(2, [trace.tokens[k] for k in t])
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with atomic_write_text(path) as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows(zip(*values, strict=True))
 
 
 def write_trace(
-    network: Network, trace: Trace, path: str | Path, grads: Gradients | None = None
+    network: Network,
+    trace: Trace,
+    path: str | Path,
+    grads: Gradients | None = None,
+    extra: dict[str, np.ndarray] | None = None,
 ) -> Path:
     """Write ``trace`` (recorded through ``network``) to a .npz or .csv file, chosen by the
-    suffix of ``path``; returns the path written."""
+    suffix of ``path``; returns the path written. ``extra`` arrays (e.g. the ``clamps`` of
+    a what-if run, as unicode) join a .npz under their own names."""
     out = Path(path)
     suffix = out.suffix.lower()
     if suffix not in TRACE_SUFFIXES:
@@ -107,5 +119,6 @@ def write_trace(
         arrays = trace_arrays(network, trace)
         if grads is not None:
             arrays |= gradient_arrays(grads)
-        np.savez(out, **arrays)
+        with atomic_write(out) as handle:
+            np.savez(handle, **arrays, **(extra or {}))  # type: ignore[arg-type]
     return out

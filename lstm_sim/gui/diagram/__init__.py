@@ -7,10 +7,11 @@ animator only moves ``progress`` from 0 to 1 when the cursor advances by one pha
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
+from lstm_sim.engine.atomic_write import atomic_path
 from lstm_sim.gui.colors import THEMES
 from lstm_sim.gui.diagram.animator import PhaseAnimator
 from lstm_sim.gui.diagram.items import DotTrainItem, NodeItem, StripItem, WireItem
@@ -19,6 +20,46 @@ from lstm_sim.model import Session
 
 ZOOM_STEP = 1.25
 MAX_ZOOM = 8.0
+
+
+def scene_for(session: Session, parent: QObject | None = None) -> DiagramScene:
+    """A scene for the session's network at its selected layer (the view's, or an
+    export's off screen)."""
+    network = session.network
+    layer = session.layer
+    input_size = network.input_size if layer == 0 else network.hidden_size
+    x_label = "x<sub>t</sub>" if layer == 0 else f"h<sub>t</sub> of layer {layer}"
+    show_x = not (layer == 0 and session.tokens is not None and input_size > 16)
+    return DiagramScene(
+        network.kind,
+        network.hidden_size,
+        input_size,
+        x_label,
+        show_x_strip=show_x,
+        nonlinearity=network.nonlinearity,
+        parent=parent,
+    )
+
+
+def frame_at(session: Session, t: int, phase: int, progress: float, window_start: int) -> Frame:
+    """The frame of step ``t``, ``phase`` of the session's selected layer, ``progress``
+    of the way through that phase's flow."""
+    title = session.phases[phase].title
+    header = f"<b>t = {t}</b> of {session.num_steps - 1} &nbsp;·&nbsp; {title}"
+    if session.network.num_layers > 1:
+        header += f" &nbsp;·&nbsp; layer {session.layer + 1} of {session.network.num_layers}"
+    token = None
+    if session.tokens is not None and session.layer == 0:
+        token = session.tokens[t]
+    return Frame(
+        record=session.trace.step(session.layer, t),
+        phase=phase,
+        progress=progress,
+        unit=session.unit,
+        window_start=window_start,
+        header=header,
+        token=token,
+    )
 
 
 class DiagramView(QGraphicsView):
@@ -166,17 +207,19 @@ class DiagramView(QGraphicsView):
         from PySide6.QtSvg import QSvgGenerator  # only an export needs the SVG module
 
         rect = self.diagram().sceneRect()
-        generator = QSvgGenerator()
-        generator.setFileName(path)
-        generator.setSize(QSize(int(rect.width()), int(rect.height())))
-        generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
-        generator.setTitle("lstm-sim cell diagram")
-        painter = QPainter(generator)
-        painter.setRenderHints(self.renderHints())
-        painter.fillRect(QRectF(0, 0, rect.width(), rect.height()), THEMES[self._theme].background)
-        self.diagram().render_vector(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
-        if not painter.end():
-            raise OSError(f"could not write the SVG file {path}")
+        with atomic_path(path) as temporary:
+            generator = QSvgGenerator()
+            generator.setFileName(str(temporary))
+            generator.setSize(QSize(int(rect.width()), int(rect.height())))
+            generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+            generator.setTitle("lstm-sim cell diagram")
+            painter = QPainter(generator)
+            painter.setRenderHints(self.renderHints())
+            area = QRectF(0, 0, rect.width(), rect.height())
+            painter.fillRect(area, THEMES[self._theme].background)
+            self.diagram().render_vector(painter, area, rect)
+            if not painter.end():
+                raise OSError(f"could not write the SVG file {path}")
 
     # -- session signals -----------------------------------------------------------------
     def _on_network_changed(self) -> None:
@@ -213,25 +256,11 @@ class DiagramView(QGraphicsView):
         return after == ((t, phase + 1) if phase < last else (t + 1, 0))
 
     def _build(self) -> None:
-        session = self.session
-        network = session.network
-        layer = session.layer
-        input_size = network.input_size if layer == 0 else network.hidden_size
-        x_label = "x<sub>t</sub>" if layer == 0 else f"h<sub>t</sub> of layer {layer}"
-        show_x = not (layer == 0 and session.tokens is not None and input_size > 16)
         old = self._diagram
-        self._diagram = DiagramScene(
-            network.kind,
-            network.hidden_size,
-            input_size,
-            x_label,
-            show_x_strip=show_x,
-            nonlinearity=network.nonlinearity,
-            parent=self,
-        )
+        self._diagram = scene_for(self.session, parent=self)
         self._diagram.set_palette(THEMES[self._theme])
         for strip in self._diagram.strips.values():
-            strip.on_click = session.select_unit
+            strip.on_click = self.session.select_unit
         self.setScene(self._diagram)
         if old is not None:
             old.deleteLater()
@@ -241,22 +270,7 @@ class DiagramView(QGraphicsView):
 
     def _frame(self) -> Frame:
         session = self.session
-        phase = session.phases[session.phase]
-        header = f"<b>t = {session.t}</b> of {session.num_steps - 1} &nbsp;·&nbsp; {phase.title}"
-        if session.network.num_layers > 1:
-            header += f" &nbsp;·&nbsp; layer {session.layer + 1} of {session.network.num_layers}"
-        token = None
-        if session.tokens is not None and session.layer == 0:
-            token = session.tokens[session.t]
-        return Frame(
-            record=session.current,
-            phase=session.phase,
-            progress=self._progress,
-            unit=session.unit,
-            window_start=self._window_start,
-            header=header,
-            token=token,
-        )
+        return frame_at(session, session.t, session.phase, self._progress, self._window_start)
 
     def _redraw(self) -> None:
         if self._diagram is not None:

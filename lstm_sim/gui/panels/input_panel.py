@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
+    QLineEdit,
     QMessageBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -21,6 +24,21 @@ from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
 
 CURRENT_STEP_ALPHA = 70
+INPUT_TEXT_LIMIT = 100
+"""Characters a cell may hold: more than any number or token needs, and few enough that
+checking, drawing or echoing it in a dialog is instant."""
+
+
+class _LimitedEditor(QStyledItemDelegate):
+    """Cell editors that stop taking characters at the limit, pasted text included."""
+
+    def createEditor(
+        self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex
+    ) -> QWidget:
+        editor = super().createEditor(parent, option, index)
+        if isinstance(editor, QLineEdit):
+            editor.setMaxLength(INPUT_TEXT_LIMIT)
+        return editor
 
 
 def _number_item(value: float) -> QTableWidgetItem:
@@ -42,6 +60,7 @@ class InputPanel(QWidget):
         self.initial_label = QLabel()
         self.initial = QTableWidget()
         for table in (self.sequence, self.initial):
+            table.setItemDelegate(_LimitedEditor(table))
             table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
             table.setEditTriggers(
                 QAbstractItemView.EditTrigger.DoubleClicked
@@ -162,26 +181,44 @@ class InputPanel(QWidget):
             QMessageBox.warning(self, "Value not accepted", f"{what}: {err}")
             self.refresh_values()
 
+    def _typed(self, item: QTableWidgetItem, what: str) -> str | None:
+        """The cell's text, or None (with a dialog) when it is too long to be a value:
+        refused before parsing, and never echoed whole."""
+        text = item.text()
+        if len(text) <= INPUT_TEXT_LIMIT:
+            return text.strip()
+        QMessageBox.warning(
+            self,
+            "Value not accepted",
+            f"{what}: {len(text):,} characters typed, starting {text[:20]!r}; a number or "
+            f"a token is at most {INPUT_TEXT_LIMIT} characters",
+        )
+        self.refresh_values()
+        return None
+
     def _on_sequence_edited(self, item: QTableWidgetItem) -> None:
         if self._filling:
             return
-        text = item.text().strip()
-        if self.uses_tokens:
-            t = item.column()
-            self._apply(lambda: self.session.set_token(t, text), f"token at t = {t}")
+        t, d = (item.column(), 0) if self.uses_tokens else (item.row(), item.column())
+        what = f"token at t = {t}" if self.uses_tokens else f"x[{t}, {d}]"
+        text = self._typed(item, what)
+        if text is None:
             return
-        t, d = item.row(), item.column()
-        self._apply(lambda: self.session.set_input(t, d, _parse(text)), f"x[{t}, {d}]")
+        if self.uses_tokens:
+            self._apply(lambda: self.session.set_token(t, text), what)
+        else:
+            self._apply(lambda: self.session.set_input(t, d, _parse(text)), what)
 
     def _on_initial_edited(self, item: QTableWidgetItem) -> None:
         if self._filling:
             return
         which = self.initial.verticalHeaderItem(item.row()).text()
-        unit, layer, text = item.column(), self.session.layer, item.text().strip()
-        self._apply(
-            lambda: self.session.set_initial(which, layer, unit, _parse(text)),
-            f"{which}[{unit}] of layer {layer}",
-        )
+        unit, layer = item.column(), self.session.layer
+        what = f"{which}[{unit}] of layer {layer}"
+        text = self._typed(item, what)
+        if text is None:
+            return
+        self._apply(lambda: self.session.set_initial(which, layer, unit, _parse(text)), what)
 
     # -- session signals -----------------------------------------------------------------
     def _on_network_changed(self) -> None:

@@ -18,6 +18,8 @@ from lstm_sim.model import Session
 
 AXIS_FONT_PT = 11
 TITLE_SIZE = "13pt"
+MARKER_COLOR = "#e03131"
+"""The line at the first NaN or infinity: red in both themes, apart from the cursor."""
 TICK_TEXT_SAMPLE = "-0.000"
 """The widest tick label the axes make room for (wider ones are clipped at the left)."""
 
@@ -39,6 +41,9 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         self.palette_ = THEMES["light"]
         self.plots: dict[str, pg.PlotItem] = {}
         self.cursors: dict[str, pg.InfiniteLine] = {}
+        # The step where the run first went NaN or infinite, marked on every plot.
+        self.markers: dict[str, pg.InfiniteLine] = {}
+        self.marked_step: int | None = None
         self._pacer = FramePacer(self._redraw, self)
         self._data_stale = True
         self._built_for: tuple[str, int, int] | None = None
@@ -108,6 +113,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             self.clear()
             self.plots.clear()
             self.cursors.clear()
+            self.markers.clear()
             self._build()
             for plot in self.plots.values():
                 self._style_plot(plot)
@@ -118,6 +124,14 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             self._data_stale = False
         for line in self.cursors.values():
             line.setValue(session.t)
+        for line in self.markers.values():
+            line.setVisible(self.marked_step is not None)
+            line.setValue(self.marked_step or 0)
+
+    def mark_step(self, t: int | None) -> None:
+        """Draw a marker line at step ``t`` on every plot (None: no marker)."""
+        self.marked_step = t
+        self._pacer.mark_dirty()
 
     def _add_plot(self, key: str, title: str, row: int, col: int) -> pg.PlotItem:
         # Without a context menu: it is disabled below anyway, and building it is a good
@@ -131,8 +145,13 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         cursor = pg.InfiniteLine(angle=90, movable=False)
         cursor.setZValue(10)
         plot.addItem(cursor, ignoreBounds=True)
+        marker = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(MARKER_COLOR, width=2))
+        marker.setZValue(9)
+        marker.setVisible(False)
+        plot.addItem(marker, ignoreBounds=True)
         self.plots[key] = plot
         self.cursors[key] = cursor
+        self.markers[key] = marker
         return plot
 
     def set_theme(self, name: str) -> None:

@@ -1,0 +1,273 @@
+"""What-if runs: clamp or shift a quantity of some units over a range of steps, inside the
+cell, and let everything downstream follow.
+
+A clamp is written ``[layer L:] QUANTITY[UNITS] OP VALUE @ STEPS``: ``f[3] = 1 @ 5:10``,
+``h[7] = 0 @ all``, ``i = 0 @ 12``, ``layer 1: c[2] += 0.5 @ 4``. QUANTITY is one of
+``i f g o c h`` for an LSTM (``a h`` for a simple RNN); UNITS is ``[u]``, ``[a:b]`` or
+absent for every unit; OP is ``=``, ``+=`` or ``*=``; STEPS is ``t``, ``a:b`` (half-open)
+or ``all``. Without a layer part a clamp acts on layer 0.
+
+A clamp acts where the quantity is computed: a clamped forget gate is the f that
+multiplies c_{t-1}, so c_t, h_t, every later step and every layer above follow from it.
+The recorded pre-activations stay what the cell computed before the clamp.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, softmax
+from lstm_sim.engine.network import Network
+from lstm_sim.engine.trace import Trace, check_network_fits, project_inputs
+
+Operation = Literal["=", "+=", "*="]
+
+LSTM_CLAMPABLE = ("i", "f", "g", "o", "c", "h")
+RNN_CLAMPABLE = ("a", "h")
+
+_SPEC = re.compile(
+    r"""\s*(?:layer\s+(?P<layer>\d+)\s*:\s*)?
+    (?P<quantity>[a-z_]+)\s*
+    (?:\[\s*(?P<units>-?\d+\s*(?::\s*-?\d*)?|:\s*-?\d*)\s*\])?\s*
+    (?P<op>\+=|\*=|=)\s*
+    (?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*
+    @\s*(?P<steps>all|\d+\s*(?::\s*\d+)?)\s*$""",
+    re.VERBOSE,
+)
+
+
+class ClampError(ValueError):
+    """A clamp that cannot be parsed or does not fit the model."""
+
+
+@dataclass(frozen=True)
+class Clamp:
+    """One intervention: ``quantity[units] op value`` on ``layer`` at steps start..stop-1."""
+
+    text: str
+    layer: int
+    quantity: str
+    units: slice
+    op: Operation
+    value: float
+    start: int
+    stop: int | None
+    """None: to the end of the sequence (``@ all``)."""
+
+    def steps(self, num_steps: int) -> range:
+        stop = num_steps if self.stop is None else min(self.stop, num_steps)
+        return range(min(self.start, num_steps), stop)
+
+    def apply(self, values: np.ndarray) -> None:
+        """Clamp the units of ``values`` (one step's (H,) vector) in place."""
+        chosen = values[self.units]
+        if self.op == "=":
+            chosen[...] = self.value
+        elif self.op == "+=":
+            chosen += self.value
+        else:
+            chosen *= self.value
+        values[self.units] = chosen
+
+
+def parse_clamp(text: str) -> Clamp:
+    """``text`` as a :class:`Clamp`; ClampError says what did not fit the syntax."""
+    if len(text) > 200:
+        raise ClampError("a clamp has at most 200 characters")
+    match = _SPEC.match(text)
+    if match is None:
+        raise ClampError(
+            f"'{text}' is not a clamp: expected [layer L:] QUANTITY[UNITS] OP VALUE @ STEPS, "
+            "as in 'f[3] = 1 @ 5:10' or 'h[7] = 0 @ all'"
+        )
+    quantity = match["quantity"]
+    if quantity not in (*LSTM_CLAMPABLE, *RNN_CLAMPABLE):
+        raise ClampError(
+            f"'{quantity}' cannot be clamped: expected one of {', '.join(LSTM_CLAMPABLE)} "
+            f"(LSTM) or {', '.join(RNN_CLAMPABLE)} (RNN)"
+        )
+    units = slice(None)
+    if match["units"] is not None:
+        parts = [p.strip() for p in match["units"].split(":")]
+        if len(parts) == 1:
+            unit = int(parts[0])
+            units = slice(unit, unit + 1 if unit != -1 else None)
+        else:
+            units = slice(int(parts[0]) if parts[0] else None, int(parts[1]) if parts[1] else None)
+    steps = match["steps"]
+    if steps == "all":
+        start, stop = 0, None
+    elif ":" in steps:
+        start, stop = (int(p) for p in steps.split(":"))
+        if stop <= start:
+            raise ClampError(f"the steps {start}:{stop} are empty: write a:b with a < b")
+    else:
+        start = int(steps)
+        stop = start + 1
+    value = float(match["value"])
+    if not np.isfinite(value):
+        raise ClampError(f"the clamp value {match['value']} is not a finite number")
+    return Clamp(
+        text=text.strip(),
+        layer=int(match["layer"] or 0),
+        quantity=quantity,
+        units=units,
+        op=match["op"],  # type: ignore[arg-type]
+        value=value,
+        start=start,
+        stop=stop,
+    )
+
+
+def check_clamps(network: Network, clamps: Sequence[Clamp]) -> None:
+    """ClampError naming the first clamp that does not fit ``network``."""
+    allowed = LSTM_CLAMPABLE if network.kind == "lstm" else RNN_CLAMPABLE
+    hidden = network.hidden_size
+    for clamp in clamps:
+        if clamp.quantity not in allowed:
+            raise ClampError(
+                f"'{clamp.text}': a {network.kind.upper()} has no clamp on '{clamp.quantity}'; "
+                f"expected one of {', '.join(allowed)}"
+            )
+        if clamp.layer >= network.num_layers:
+            raise ClampError(
+                f"'{clamp.text}': layer {clamp.layer} does not exist in a "
+                f"{network.num_layers}-layer model (layers are numbered from 0)"
+            )
+        if len(range(hidden)[clamp.units]) == 0:
+            raise ClampError(f"'{clamp.text}': its units pick none of the model's {hidden}")
+
+
+def copy_trace(trace: Trace) -> Trace:
+    """A trace with its own copies of every array, to run a what-if beside the original."""
+    return copy.deepcopy(trace)
+
+
+def first_affected_step(clamps: Sequence[Clamp], num_steps: int) -> int | None:
+    """The earliest step any clamp changes; None when none acts within the sequence."""
+    starts = [clamp.start for clamp in clamps if len(clamp.steps(num_steps))]
+    return min(starts) if starts else None
+
+
+def rerun_with_clamps(network: Network, trace: Trace, clamps: Sequence[Clamp], start: int) -> None:
+    """Recompute steps ``start``..T-1 of every layer (and the readout) in place, with
+    ``clamps`` applied inside the cell; steps before ``start`` are not touched.
+
+    Stretches of a layer that no clamp touches run in the engine's fused loop; a clamped
+    step runs there too and then recomputes what follows the clamped quantity.
+    """
+    check_network_fits(network, trace)
+    check_clamps(network, clamps)
+    steps = trace.num_steps
+    if not 0 <= start < steps:
+        raise ValueError(f"start {start} is out of range for a sequence of {steps}")
+    for k, layer in enumerate(network.layers):
+        xw = np.empty((steps, layer.bias_ih.shape[0]), trace.x.dtype)
+        project_inputs(layer.weight_ih, trace.layer_input(k)[start:], xw[start:])
+        xw[start:] += layer.bias_ih + layer.bias_hh
+        mine = [clamp for clamp in clamps if clamp.layer == k]
+        clamped = np.zeros(steps, bool)
+        for clamp in mine:
+            clamped[clamp.steps(steps)] = True
+        t = start
+        while t < steps:
+            # The longest stretch from t on that is all clamped or all free.
+            change = np.flatnonzero(clamped[t:] != clamped[t])
+            stop = steps if change.size == 0 else t + int(change[0])
+            if not clamped[t]:
+                _run_layer(network, trace, k, xw, t, stop)
+            else:
+                for step in range(t, stop):
+                    _run_layer(network, trace, k, xw, step, step + 1)
+                    _apply_at(network, trace, k, step, [c for c in mine if step in c.steps(steps)])
+            t = stop
+    if network.readout is not None:
+        assert trace.logits is not None
+        readout = network.readout
+        np.matmul(trace.h_all[-1, start + 1 :], readout.weight.T, out=trace.logits[start:])
+        trace.logits[start:] += readout.bias
+        if trace.probs is not None:
+            softmax(trace.logits[start:], out=trace.probs[start:])
+
+
+def _run_layer(
+    network: Network, trace: Trace, k: int, xw: np.ndarray, start: int, stop: int
+) -> None:
+    """Steps start..stop-1 of layer ``k`` through the engine's own loop (its arrays cut at
+    ``stop``, so the loop ends there)."""
+    weight_hh = network.layers[k].weight_hh
+    if network.kind == "rnn":
+        rnn_layer_forward(
+            xw[:stop],
+            weight_hh,
+            trace.h_all[k, : stop + 1],
+            trace.pre[k, :stop],
+            network.nonlinearity,
+            start,
+        )
+        return
+    assert trace.c_all is not None and trace.act is not None and trace.fc is not None
+    assert trace.ig is not None and trace.tanh_c is not None
+    lstm_layer_forward(
+        xw[:stop],
+        weight_hh,
+        trace.h_all[k, : stop + 1],
+        trace.c_all[k, : stop + 1],
+        trace.pre[k, :stop],
+        trace.act[k, :stop],
+        trace.fc[k, :stop],
+        trace.ig[k, :stop],
+        trace.tanh_c[k, :stop],
+        start,
+    )
+
+
+def _apply_at(network: Network, trace: Trace, k: int, t: int, active: Sequence[Clamp]) -> None:
+    """Apply ``active`` clamps to layer ``k``'s step ``t`` and recompute what follows each
+    clamped quantity, in the order the step computes them."""
+    h = trace.h_all[k, t + 1]
+    if network.kind == "rnn":
+        a = trace.pre[k, t]
+        for clamp in (c for c in active if c.quantity == "a"):
+            clamp.apply(a)
+            if network.nonlinearity == "relu":
+                np.maximum(a, 0.0, out=h)  # h_t = relu(a_t)
+            else:
+                np.tanh(a, out=h)  # h_t = tanh(a_t)
+        for clamp in (c for c in active if c.quantity == "h"):
+            clamp.apply(h)
+        return
+    assert trace.c_all is not None and trace.fc is not None and trace.ig is not None
+    assert trace.tanh_c is not None
+    i, f, g, o = (trace.gate(name)[k, t] for name in "ifgo")
+    c_prev, c = trace.c_all[k, t], trace.c_all[k, t + 1]
+    fc, ig, tanh_c = trace.fc[k, t], trace.ig[k, t], trace.tanh_c[k, t]
+    gates = {"i": i, "f": f, "g": g, "o": o}
+    for clamp in (c for c in active if c.quantity in gates):
+        clamp.apply(gates[clamp.quantity])
+    if any(clamp.quantity in "ifg" for clamp in active):
+        np.multiply(f, c_prev, out=fc)  # f ⊙ c_{t-1}
+        np.multiply(i, g, out=ig)  # i ⊙ g
+        np.add(fc, ig, out=c)  # c_t = f⊙c_{t-1} + i⊙g
+    for clamp in (c for c in active if c.quantity == "c"):
+        clamp.apply(c)
+    np.tanh(c, out=tanh_c)
+    np.multiply(o, tanh_c, out=h)  # h_t = o ⊙ tanh(c_t)
+    for clamp in (c for c in active if c.quantity == "h"):
+        clamp.apply(h)
+
+
+def intervened(network: Network, trace: Trace, clamps: Sequence[Clamp]) -> Trace:
+    """A new trace: ``trace``'s run with ``clamps`` applied, computed from the first step
+    they affect (earlier steps are copies of the original's)."""
+    result = copy_trace(trace)
+    first = first_affected_step(clamps, trace.num_steps)
+    if first is not None:
+        rerun_with_clamps(network, result, clamps, first)
+    return result

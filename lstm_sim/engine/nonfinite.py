@@ -1,0 +1,139 @@
+"""Finding where a run first produced NaN or infinity, so that it is reported, not
+written out silently.
+
+The search is vectorised: each quantity is reduced over its units with NumPy to the
+first bad step per layer, and only those few candidates are compared in Python. "First"
+follows the order of computation: the earliest step; within a step, the lower layer;
+within a layer, the order the cell computes its quantities (pre-activations, gates,
+f ⊙ c_prev, i ⊙ g, c, tanh c, h); the readout after the top layer. Backpropagation runs
+backwards in time, so a gradient's first bad value is at the latest step it reaches.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from lstm_sim.engine.network import GATES
+
+if TYPE_CHECKING:  # the window imports this at start; it needs neither module's code
+    from lstm_sim.engine.backprop import Gradients
+    from lstm_sim.engine.trace import Trace
+
+READOUT_LAYER = 1 << 30
+"""Sorts the readout (logits, probs) after every layer of its step."""
+
+
+@dataclass(frozen=True)
+class NonFinite:
+    """Where a NaN or infinity first appeared: ``step`` t, ``layer`` (None for an array
+    that is per sequence, such as the readout or a parameter's gradient), the
+    ``quantity``'s name as the trace file spells it, its ``unit`` (the column index), and
+    the ``value`` found there."""
+
+    step: int | None
+    layer: int | None
+    quantity: str
+    unit: int
+    value: float
+
+    def describe(self) -> str:
+        """'step 82, layer 0, h unit 3 = nan' (the parts that apply)."""
+        where = [] if self.step is None else [f"step {self.step}"]
+        if self.layer is not None:
+            where.append(f"layer {self.layer}")
+        where.append(f"{self.quantity} unit {self.unit} = {self.value}")
+        return ", ".join(where)
+
+
+def _first_bad_step(values: np.ndarray, reverse: bool = False) -> tuple[int, int] | None:
+    """(t, column) of the first non-finite entry of a (T, W) array, by step then column;
+    with ``reverse`` the latest step comes first."""
+    bad = ~np.isfinite(values)
+    rows = np.flatnonzero(bad.any(axis=1))
+    if rows.size == 0:
+        return None
+    t = int(rows[-1] if reverse else rows[0])
+    return t, int(np.argmax(bad[t]))
+
+
+def _candidates(
+    quantities: Iterable[tuple[str, np.ndarray]], reverse: bool = False
+) -> list[tuple[int, int, int, NonFinite]]:
+    """One candidate per (quantity, layer) that holds a bad value, keyed for sorting by
+    (step, layer, order of computation); ``quantities`` are (name, (L, T, W)) arrays,
+    or (T, W) arrays for the readout."""
+    found = []
+    for order, (name, values) in enumerate(quantities):
+        per_layer = values[None] if values.ndim == 2 else values
+        for layer, layer_values in enumerate(per_layer):
+            hit = _first_bad_step(layer_values, reverse)
+            if hit is None:
+                continue
+            t, column = hit
+            on_layer = None if values.ndim == 2 else layer
+            record = NonFinite(t, on_layer, name, column, float(layer_values[t, column]))
+            depth = READOUT_LAYER if on_layer is None else layer
+            # Backwards, the latest step and the top layer are computed first.
+            key = (-t, -depth, order) if reverse else (t, depth, order)
+            found.append((*key, record))
+    return found
+
+
+def _pre_quantity(record: NonFinite, kind: str, hidden: int) -> NonFinite:
+    """An LSTM's pre-activation column named by its gate block: pre_f unit 3."""
+    if record.quantity != "pre" or kind != "lstm":
+        return record
+    gate, unit = divmod(record.unit, hidden)
+    return NonFinite(record.step, record.layer, f"pre_{GATES[gate]}", unit, record.value)
+
+
+def first_nonfinite(trace: Trace, start: int = 0) -> NonFinite | None:
+    """The first NaN or infinity a forward run computed at step ``start`` or later (an
+    edit that reran from ``start`` need not search the steps before it), or None."""
+    if not 0 <= start <= trace.num_steps:
+        raise ValueError(f"start {start} is out of range for a sequence of {trace.num_steps}")
+    pre_name = "pre" if trace.kind == "lstm" else "a"
+    quantities: list[tuple[str, np.ndarray]] = [(pre_name, trace.pre)]
+    if trace.kind == "lstm":
+        assert trace.fc is not None and trace.ig is not None and trace.c is not None
+        assert trace.tanh_c is not None
+        quantities += [(gate, trace.gate(gate)) for gate in GATES]
+        quantities += [("fc", trace.fc), ("ig", trace.ig), ("c", trace.c)]
+        quantities.append(("tanh_c", trace.tanh_c))
+    quantities.append(("h", trace.h))
+    # (L, T, W) per layer; the readout's (T, V) has no layer axis
+    later = [(name, values[:, start:]) for name, values in quantities]
+    for name, readout in (("logits", trace.logits), ("probs", trace.probs)):
+        if readout is not None:
+            later.append((name, readout[start:]))
+    found = _candidates(later)
+    if not found:
+        return None
+    first = min(found, key=lambda candidate: candidate[:3])[3]
+    first = dataclasses.replace(first, step=start + (first.step or 0))
+    return _pre_quantity(first, trace.kind, trace.hidden_size)
+
+
+def first_nonfinite_gradient(grads: Gradients) -> NonFinite | None:
+    """The first NaN or infinity of a backward pass: the earliest step's loss; else the
+    latest step of dh (and dc) that backpropagation reached; else the first parameter
+    gradient, by name, with ``unit`` its row. None when all is finite."""
+    losses = _first_bad_step(grads.step_loss.reshape(-1, 1))
+    if losses is not None:
+        t = losses[0]
+        return NonFinite(t, None, "step_loss", 0, float(grads.step_loss[t]))
+    states = [("dh", grads.dh)] + ([("dc", grads.dc)] if grads.dc is not None else [])
+    found = _candidates(states, reverse=True)
+    if found:
+        return min(found, key=lambda candidate: candidate[:3])[3]
+    for name, values in grads.params.items():
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            index = np.unravel_index(int(bad[0]), values.shape)
+            return NonFinite(None, None, f"grad.{name}", int(index[0]), float(values[index]))
+    return None

@@ -1,0 +1,240 @@
+"""The condition and watch language: every operator and name against the trace's own
+numbers, agreement with a Python loop over steps, and refusals that point at the column."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+
+from lstm_sim.engine.expressions import (
+    ExpressionError,
+    Hit,
+    evaluate,
+    hit_steps,
+    hits,
+    next_hit,
+    non_finite_condition,
+    parse_expression,
+    truth,
+)
+from lstm_sim.engine.network import Network
+from lstm_sim.engine.trace import Trace, record
+from lstm_sim.engine.vocab import Vocabulary
+
+
+@pytest.fixture(scope="module")
+def lstm_trace() -> Trace:
+    rng = np.random.default_rng(3)
+    network = Network.random("lstm", 3, 6, rng, num_layers=2)
+    return record(network, rng.standard_normal((40, 3)) * 2)
+
+
+@pytest.fixture(scope="module")
+def token_trace() -> Trace:
+    vocab = Vocabulary(("a", "b", "he", "she"))
+    network = Network.random("rnn", 4, 5, np.random.default_rng(1), vocab=vocab)
+    return record(network, ["a", "he", "b", "she", "he"])
+
+
+def values(text: str, trace: Trace, layer: int = 0) -> np.ndarray:
+    return evaluate(parse_expression(text), trace, layer)
+
+
+def test_names_are_the_trace_quantities(lstm_trace: Trace) -> None:
+    for layer in range(2):
+        step = [lstm_trace.step(layer, t) for t in range(lstm_trace.num_steps)]
+        for name in ("h", "c", "i", "f", "g", "o", "fc", "ig", "tanh_c", "x"):
+            expected = np.stack([getattr(record, name) for record in step])
+            np.testing.assert_array_equal(values(name, lstm_trace, layer), expected)
+        np.testing.assert_array_equal(values("t", lstm_trace)[:, 0], np.arange(40))
+        np.testing.assert_array_equal(values("layer", lstm_trace, layer)[:, 0], layer)
+
+
+def test_prev_is_one_step_earlier_and_the_initial_state_at_zero(lstm_trace: Trace) -> None:
+    c = values("c", lstm_trace)
+    prev = values("prev.c", lstm_trace)
+    np.testing.assert_array_equal(prev[1:], c[:-1])
+    np.testing.assert_array_equal(prev[0], lstm_trace.c_all[0, 0])  # type: ignore[index]
+    f = values("prev.f", lstm_trace)
+    assert np.isnan(f[0]).all()
+    np.testing.assert_array_equal(f[1:], values("f", lstm_trace)[:-1])
+
+
+def test_operators_follow_numpy(lstm_trace: Trace) -> None:
+    c, f, i, h = (values(n, lstm_trace) for n in "cfih")
+    cases = {
+        "c + f * 2 - i / 4": c + f * 2 - i / 4,
+        "-c ** 2": -(c**2),
+        "abs(c)": np.abs(c),
+        "f[3]": f[:, 3:4],
+        "c[0:4]": c[:, 0:4],
+        "c[-1]": c[:, -1:],
+        "max(c)": c.max(axis=1, keepdims=True),
+        "min(c)": c.min(axis=1, keepdims=True),
+        "mean(h)": h.mean(axis=1, keepdims=True),
+        "sum(h)": h.sum(axis=1, keepdims=True),
+        "norm(c)": np.linalg.norm(c, axis=1, keepdims=True),
+        "argmax(h)": h.argmax(axis=1, keepdims=True),
+        "max(f, i)": np.maximum(f, i),
+        "min(f, 0.5)": np.minimum(f, 0.5),
+        "abs(c - prev.c)[0:2]": np.abs(c - values("prev.c", lstm_trace))[:, 0:2],
+    }
+    for text, expected in cases.items():
+        np.testing.assert_allclose(values(text, lstm_trace), expected, rtol=0, atol=0)
+    comparisons = {
+        "f > 0.5": f > 0.5,
+        "f >= 0.5": f >= 0.5,
+        "f < 0.5": f < 0.5,
+        "f <= 0.5": f <= 0.5,
+        "f[0] == f[0]": np.ones((40, 1), bool),
+        "f[0] != f[0]": np.zeros((40, 1), bool),
+        "0.2 < f < 0.8": (f > 0.2) & (f < 0.8),
+        "f > 0.5 and t > 10": (f > 0.5) & (np.arange(40)[:, None] > 10),
+        "f > 0.9 or i > 0.9": (f > 0.9) | (i > 0.9),
+        "not f[1] > 0.5": ~(f[:, 1:2] > 0.5),
+        "any(f > 0.9)": (f > 0.9).any(axis=1, keepdims=True),
+        "all(isfinite(c))": np.ones((40, 1), bool),
+    }
+    for text, expected in comparisons.items():
+        np.testing.assert_array_equal(truth(parse_expression(text), lstm_trace, 0), expected)
+
+
+def test_tokens_compare_as_strings(token_trace: Trace) -> None:
+    holding = [hit.t for hit in hits(parse_expression('token == "he"'), token_trace)]
+    assert holding == [1, 4]
+    after = [hit.t for hit in hits(parse_expression("prev.token == 'he'"), token_trace)]
+    assert after == [2]
+    with pytest.raises(ExpressionError, match="compared with == or !="):
+        parse_and_truth('token > "a"', token_trace)
+
+
+def parse_and_truth(text: str, trace: Trace) -> np.ndarray:
+    return truth(parse_expression(text), trace, 0)
+
+
+def test_hits_equal_a_python_loop_over_steps(lstm_trace: Trace) -> None:
+    condition = "layer 1: f[2] > 0.55 and c[2] > prev.c[2]"
+    found = [(hit.t, hit.layer) for hit in hits(parse_expression(condition), lstm_trace)]
+    loop = []
+    for t in range(lstm_trace.num_steps):
+        record_ = lstm_trace.step(1, t)
+        assert record_.f is not None and record_.c is not None and record_.c_prev is not None
+        if record_.f[2] > 0.55 and record_.c[2] > record_.c_prev[2]:
+            loop.append((t, 1))
+    assert found == loop and loop
+
+
+def test_hits_name_the_units_and_search_every_layer(lstm_trace: Trace) -> None:
+    found = list(hits(parse_expression("f > 0.8"), lstm_trace))
+    f = lstm_trace.gate("f")
+    expected = [
+        Hit(t, layer, tuple(int(u) for u in np.flatnonzero(f[layer, t] > 0.8)))
+        for t in range(40)
+        for layer in range(2)
+        if (f[layer, t] > 0.8).any()
+    ]
+    assert found == expected
+
+
+def test_next_hit_forward_and_backward(lstm_trace: Trace) -> None:
+    conditions = [parse_expression("t == 7"), parse_expression("layer 1: t == 30")]
+    forward = next_hit(conditions, lstm_trace, after=7, chunk=4)
+    assert forward is not None and forward[0] == Hit(30, 1, ())
+    assert forward[1] is conditions[1]
+    back = next_hit(conditions, lstm_trace, after=30, backward=True, chunk=4)
+    assert back is not None and back[0] == Hit(7, 0, ())
+    assert next_hit(conditions, lstm_trace, after=30, chunk=4) is None
+
+
+def test_non_finite_is_found_at_its_first_step() -> None:
+    rng = np.random.default_rng(0)
+    network = Network.random("rnn", 2, 3, rng)
+    network.nonlinearity = "relu"
+    network.layers[0].weight_hh[:] = 1e100
+    network.layers[0].weight_ih[:] = 1.0
+    trace = _record_quietly(network, np.ones((20, 2)))
+    first = next_hit([non_finite_condition(trace)], trace, after=-1)
+    h = trace.h[0]
+    expected = int(np.flatnonzero(~np.isfinite(h).all(axis=1))[0])
+    assert first is not None and first[0].t == expected
+
+
+def _record_quietly(network: Network, x: np.ndarray) -> Trace:
+    with np.errstate(all="ignore"):
+        return record(network, x)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("__import__('os')", "unknown function '__import__'"),
+        ("h.__class__", "only prev.<name> may use a dot"),
+        ("lambda: 1", "a lambda is not allowed"),
+        ("[x for x in h]", "a comprehension is not allowed"),
+        ("c ** 99999", "an exponent must be a number between"),
+        ("c ** h", "an exponent must be a number between"),
+        ("foo > 1", "unknown name 'foo'"),
+        ("f[3", "syntax error"),
+        ("f[1.5]", "whole number"),
+        ("f[99]", "out of range"),
+        ("f > 0.5 and", "syntax error"),
+        ("c[0:2] + c[0:3]", "cannot combine vectors of"),
+        ("mean(h)", "gives numbers, not a truth value"),
+        ("layer 5: f > 0", "layer 5 does not exist"),
+        ("dh > 0", "needs gradients"),
+        ("(" * 300 + "1" + ")" * 300, "expression"),
+        ("x" * 600, "at most"),
+    ],
+)
+def test_refusals_are_one_line_and_point_at_the_column(
+    lstm_trace: Trace, text: str, message: str
+) -> None:
+    with pytest.raises(ExpressionError, match=message.replace("(", r"\(")) as caught:
+        expression = parse_expression(text)
+        list(hits(expression, lstm_trace))
+    assert "\n" not in str(caught.value)
+
+
+def test_columns_count_from_the_start_of_the_text(lstm_trace: Trace) -> None:
+    with pytest.raises(ExpressionError, match=r"unknown name 'bogus'.*\(column 14\)"):
+        list(hits(parse_expression("layer 1: f > bogus"), lstm_trace))
+
+
+def test_gradients_are_names_when_given(lstm_trace: Trace) -> None:
+    dh = np.arange(2 * 40 * 6, dtype=float).reshape(2, 40, 6)
+    got = evaluate(parse_expression("dh[1]"), lstm_trace, 1, gradients={"dh": dh})
+    np.testing.assert_array_equal(got[:, 0], dh[1, :, 1])
+
+
+def test_a_huge_exponent_never_hangs(lstm_trace: Trace) -> None:
+    began = time.perf_counter()
+    value = values("c ** 64 > 1e300", lstm_trace)
+    assert value.dtype == np.bool_ and time.perf_counter() - began < 5
+    assert not math.isnan(float(values("max(c ** -64)", lstm_trace)[0, 0]))
+
+
+def test_next_hit_and_hit_steps_agree_with_every_hit(lstm_trace: Trace) -> None:
+    conditions = [parse_expression(t) for t in ("layer 1: i[0] > 0.6", "o[2] < 0.4", "t == 33")]
+    every = sorted(
+        (hit.t, hit.layer, k) for k, c in enumerate(conditions) for hit in hits(c, lstm_trace)
+    )
+    steps = sorted({t for t, _, _ in every})
+    assert (
+        steps == sorted({int(t) for c in conditions for t in hit_steps(c, lstm_trace)})
+        and len(steps) > 3
+    )
+    for after in range(-1, 40):
+        found = next_hit(conditions, lstm_trace, after, chunk=7)
+        later = [e for e in every if e[0] > after]
+        assert (found is None) == (not later)
+        if found is not None:
+            assert (found[0].t, found[0].layer) == later[0][:2]
+            assert found[1] is conditions[later[0][2]]
+        back = next_hit(conditions, lstm_trace, after, backward=True, chunk=5)
+        earlier = [e for e in every if e[0] < after]
+        assert (back is None) == (not earlier)
+        if back is not None:
+            assert back[0].t == earlier[-1][0]
