@@ -168,3 +168,19 @@ def test_trainer_runs_the_compiled_loops_to_the_same_losses(compiled) -> None:
         losses[use] = [report.loss for report in trainer.run()]
     assert losses[True][-1] < losses[True][0]  # it learns
     np.testing.assert_allclose(losses[True], losses[False], rtol=1e-4)
+
+
+@pytest.mark.parametrize(("kind", "nonlinearity"), CELLS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_non_finite_values_spread_as_in_numpy(compiled, kind, nonlinearity, dtype) -> None:
+    """A NaN or an overflow must reach the loss, as in the NumPy loops, where training
+    reports it; a clamp inside tanh must not turn NaN into a number."""
+    network = make_network(kind, nonlinearity, 2, dtype)
+    network.layers[0].weight_hh[0, 0] = np.nan
+    network.layers[1].bias_ih[1] = np.inf
+    with np.errstate(invalid="ignore", over="ignore"):
+        want, got = run(network, True, None), run(network, True, compiled)
+    for name in RECORDED:
+        if getattr(want, name) is not None:
+            assert np.array_equal(np.isnan(getattr(got, name)), np.isnan(getattr(want, name))), name
+            assert np.array_equal(np.isinf(getattr(got, name)), np.isinf(getattr(want, name)))
