@@ -74,22 +74,22 @@ def compare(hidden: int, threads: int, rounds: int, seconds: float, blas: str) -
         steps=steps + 1, seq_len=SEQ_LEN, batch_size=BATCH, lr=1e-3, report_every=0.0
     )
 
-    def ours(compiled: bool) -> Callable[[], float]:
-        def run() -> float:
-            """Seconds for ``steps`` updates of a fresh trainer (its first update warms up
-            the buffers, and loads the compiled loops, and is not counted)."""
+    def ours(compiled: bool) -> Callable[[], tuple[float, float]]:
+        def run() -> tuple[float, float]:
+            """Wall and CPU seconds for ``steps`` updates of a fresh trainer (its first
+            update warms up the buffers, and loads the compiled loops, and is not counted)."""
             trainer = Trainer(network, data, config, np.random.default_rng(1), compiled)
             updates = trainer.run()
             next(updates)
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             for report in updates:
                 if report.step >= steps + 1:
                     break
-            return time.perf_counter() - start
+            return time.perf_counter() - start, time.process_time() - cpu
 
         return run
 
-    runners: dict[str, Callable[[], float]] = {"NumPy loops": ours(False)}
+    runners: dict[str, Callable[[], tuple[float, float]]] = {"NumPy loops": ours(False)}
     probe = Trainer(network, data, config, np.random.default_rng(1))
     if probe.loops_name != "NumPy":
         runners[probe.loops_name] = ours(True)
@@ -98,16 +98,26 @@ def compare(hidden: int, threads: int, rounds: int, seconds: float, blas: str) -
     torch_runner = pytorch_runner(network, text_ids, hidden, steps, threads)
     if torch_runner is not None:
         runners["PyTorch"] = torch_runner
-    times: dict[str, list[float]] = {name: [] for name in runners}
+    measured: dict[str, list[tuple[float, float]]] = {name: [] for name in runners}
     for _ in range(rounds):
         for name, run in runners.items():
-            times[name].append(run())
+            measured[name].append(run())
     tokens = steps * BATCH * SEQ_LEN
     print(
         f"\nH={hidden}, vocabulary {VOCAB}, batch {BATCH}, T={SEQ_LEN}, float32, "
         f"{threads} thread(s) each; {rounds} interleaved rounds of {steps} updates\n"
         f"  lstm-sim: {blas}"
     )
+    # CPU time counts only this process's own work (one thread each), so it moves less
+    # with the load of other processes than the wall clock, which is what a user waits.
+    for clock, index in (("wall clock", 0), ("CPU time", 1)):
+        times = {name: [pair[index] for pair in pairs] for name, pairs in measured.items()}
+        print(f"  by {clock}:")
+        print_figures(times, tokens, TARGETS.get(hidden))
+
+
+def print_figures(times: dict[str, list[float]], tokens: int, target: float | None) -> None:
+    """Median and best tokens per second of each trainer, and their ratios to PyTorch."""
     for label, pick in (("median", statistics.median), ("best", min)):
         line = f"  {label:6s}"
         for name, values in times.items():
@@ -120,14 +130,13 @@ def compare(hidden: int, threads: int, rounds: int, seconds: float, blas: str) -
                 for name, values in times.items()
                 if name != "PyTorch"
             ]
-            target = TARGETS.get(hidden)
             wanted = f" (target for the compiled loops >= {target}x)" if target else ""
             print(f"  {'':6s}  ratio to PyTorch: {', '.join(ratios)}{wanted}")
 
 
 def pytorch_runner(
     network: object, text_ids: object, hidden: int, steps: int, threads: int
-) -> Callable[[], float] | None:
+) -> Callable[[], tuple[float, float]] | None:
     """Seconds for ``steps`` updates of the same model in PyTorch; None without PyTorch."""
     try:
         import torch
@@ -165,12 +174,12 @@ def pytorch_runner(
         torch.nn.utils.clip_grad_norm_(parameters, 5.0)
         optimizer.step()
 
-    def run() -> float:
+    def run() -> tuple[float, float]:
         update(0)  # warm up, as ours() does
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for k in range(steps):
             update(1 + k)
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - cpu
 
     capability = torch.backends.cpu.get_cpu_capability()
     blas = "MKL" if torch.backends.mkl.is_available() else "its own BLAS"
