@@ -17,12 +17,13 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from lstm_sim.engine.backprop import BackwardBuffers, LossKind, backward
 from lstm_sim.engine.batch import ForwardCache, forward
-from lstm_sim.engine.loops import compiled_if_available
+from lstm_sim.engine.loops import Loops, compiled_if_available
 from lstm_sim.engine.network import Kind, Network
 from lstm_sim.engine.optim import Adam, clip_grad_norm
 from lstm_sim.engine.vocab import Tokenizer, Vocabulary
@@ -287,7 +288,8 @@ class Trainer:
 
     The loops over time run compiled when numba is installed (``lstm-sim[fast]``; the
     first run on a machine compiles them, a few seconds) unless ``compiled`` is False;
-    ``loops_name`` names what runs them.
+    ``loops_name`` names what runs them. numba is imported by the first update (or by
+    asking for ``loops_name``), so a trainer built on the GUI thread does not wait for it.
     """
 
     def __init__(
@@ -317,10 +319,18 @@ class Trainer:
         )
         self._optimizer = Adam(self._network.state_dict(), lr=config.lr)
         self._caches: dict[tuple[int, int], tuple[ForwardCache, BackwardBuffers]] = {}
-        self._loops = compiled_if_available() if compiled else None
-        self.loops_name = "NumPy" if self._loops is None else self._loops.name
+        self._compiled = compiled
         self._stop = threading.Event()
         self.step = 0
+
+    @cached_property
+    def _loops(self) -> Loops | None:
+        return compiled_if_available() if self._compiled else None
+
+    @property
+    def loops_name(self) -> str:
+        """What runs the loops over time: "NumPy", or numba and its version."""
+        return "NumPy" if self._loops is None else self._loops.name
 
     def stop(self) -> None:
         """Ask :meth:`run` to finish after the update in progress; safe from any thread."""
