@@ -21,6 +21,7 @@ import numpy as np
 
 from lstm_sim.engine.batch import ForwardCache, forward
 from lstm_sim.engine.formats import load_model
+from lstm_sim.engine.gates import gate_slice
 from lstm_sim.engine.network import Kind, Network
 from lstm_sim.engine.probes import pearson, roc_auc
 from lstm_sim.engine.trace import record
@@ -130,7 +131,7 @@ class Scenario:
         hidden = self.training.hidden_size if hidden_size is None else hidden_size
         network = new_network(data, kind, hidden, 1, rng)
         if kind == "lstm" and self.training.forget_bias is not None:
-            forget = slice(hidden, 2 * hidden)  # gate blocks i, f, g, o
+            forget = gate_slice("f", hidden)
             network.layers[0].bias_ih[forget] = self.training.forget_bias
             network.layers[0].bias_hh[forget] = 0.0
         return network

@@ -19,10 +19,15 @@ from numba.core import types
 from numba.extending import overload
 
 from lstm_sim.engine.fast.blas import NO_TRANS, ROW_MAJOR, TRANS
+from lstm_sim.engine.gates import gate_index
 
 # Compiled code is cached beside this file (or in numba's user cache), so only the first
 # training run on a machine waits for the compiler. error_model="numpy" drops the
 # division-by-zero checks that would keep a loop from being vectorised.
+# Where each gate's block starts, in blocks of H, in the order of engine/gates.py: the
+# compiled loops index act[t, b, GATE_I * hidden + j] and so on.
+GATE_I, GATE_F, GATE_G, GATE_O = (gate_index(name) for name in "ifgo")
+
 compiled = njit(cache=True, error_model="numpy", nogil=True)
 
 # A rational approximation of tanh in float32 (Eigen's generic_fast_tanh_float): odd
@@ -133,8 +138,8 @@ def lstm_forward(
     # tanh(a) on g, in one loop over the four blocks.
     scale = np.full(rows, 0.5, pre.dtype)
     shift = np.full(rows, 0.5, pre.dtype)
-    scale[2 * hidden : 3 * hidden] = 1.0
-    shift[2 * hidden : 3 * hidden] = 0.0
+    scale[GATE_G * hidden : (GATE_G + 1) * hidden] = 1.0
+    shift[GATE_G * hidden : (GATE_G + 1) * hidden] = 0.0
     product = np.empty((batch, rows), pre.dtype)
     for t in range(start, steps):
         matmul(gemm, h_all[t], w_hh, w_transposed, product)  # W_hh h_{t-1}
@@ -146,9 +151,9 @@ def lstm_forward(
             for j in range(rows):  # i, f, o = σ(a); g = tanh(a_g), the candidate
                 act[t, b, j] = scale[j] * kernel_tanh(scale[j] * pre[t, b, j]) + shift[j]
             for j in range(hidden):  # f ⊙ c_{t-1}: what is kept
-                fc[t, b, j] = act[t, b, hidden + j] * c_all[t, b, j]
+                fc[t, b, j] = act[t, b, GATE_F * hidden + j] * c_all[t, b, j]
             for j in range(hidden):  # i ⊙ g: what is written
-                ig[t, b, j] = act[t, b, j] * act[t, b, 2 * hidden + j]
+                ig[t, b, j] = act[t, b, GATE_I * hidden + j] * act[t, b, GATE_G * hidden + j]
         # The (B, H) arrays of a step are contiguous: one loop each over all of it.
         fc_t, ig_t, c = fc[t].ravel(), ig[t].ravel(), c_all[t + 1].ravel()
         tanh_c_t = tanh_c[t].ravel()
@@ -158,7 +163,7 @@ def lstm_forward(
             tanh_c_t[k] = kernel_tanh(c[k])
         for b in range(batch):
             for j in range(hidden):  # h_t = o ⊙ tanh(c_t)
-                h_all[t + 1, b, j] = act[t, b, 3 * hidden + j] * tanh_c[t, b, j]
+                h_all[t + 1, b, j] = act[t, b, GATE_O * hidden + j] * tanh_c[t, b, j]
 
 
 @compiled
@@ -221,27 +226,27 @@ def lstm_backward(
             for j in range(hidden):  # dL/dh_t = from above (+ W_hhᵀ dL/da_{t+1})
                 dh[t, b, j] = dh_out[t, b, j] if last else dh[t, b, j] + dh_out[t, b, j]
             for j in range(hidden):  # via h_t: ∂h_t/∂c_t = o ⊙ (1 - tanh²c_t)
-                tc, o = tanh_c[t, b, j], act[t, b, 3 * hidden + j]
+                tc, o = tanh_c[t, b, j], act[t, b, GATE_O * hidden + j]
                 dc[t, b, j] = dh[t, b, j] * ((one - tc * tc) * o)
             if not last:
                 for j in range(hidden):  # + f_{t+1} ⊙ dL/dc_{t+1}
-                    dc[t, b, j] = dc[t, b, j] + dc[t + 1, b, j] * act[t + 1, b, hidden + j]
+                    dc[t, b, j] = dc[t, b, j] + dc[t + 1, b, j] * act[t + 1, b, GATE_F * hidden + j]
             for j in range(hidden):  # ∂c_t/∂a_i = g ⊙ σ'(a_i)
-                i, g = act[t, b, j], act[t, b, 2 * hidden + j]
-                dpre[t, b, j] = dc[t, b, j] * ((one - i) * i * g)
+                i, g = act[t, b, GATE_I * hidden + j], act[t, b, GATE_G * hidden + j]
+                dpre[t, b, GATE_I * hidden + j] = dc[t, b, j] * ((one - i) * i * g)
             for j in range(hidden):  # ∂c_t/∂a_f = c_{t-1} ⊙ σ'(a_f)
-                f = act[t, b, hidden + j]
-                dpre[t, b, hidden + j] = dc[t, b, j] * ((one - f) * f * c_all[t, b, j])
+                f = act[t, b, GATE_F * hidden + j]
+                dpre[t, b, GATE_F * hidden + j] = dc[t, b, j] * ((one - f) * f * c_all[t, b, j])
             for j in range(hidden):  # ∂c_t/∂a_g = i ⊙ tanh'(a_g)
-                i, g = act[t, b, j], act[t, b, 2 * hidden + j]
-                dpre[t, b, 2 * hidden + j] = dc[t, b, j] * ((one - g * g) * i)
+                i, g = act[t, b, GATE_I * hidden + j], act[t, b, GATE_G * hidden + j]
+                dpre[t, b, GATE_G * hidden + j] = dc[t, b, j] * ((one - g * g) * i)
             for j in range(hidden):  # ∂h_t/∂a_o = tanh(c_t) ⊙ σ'(a_o)
-                o = act[t, b, 3 * hidden + j]
-                dpre[t, b, 3 * hidden + j] = dh[t, b, j] * ((one - o) * o * tanh_c[t, b, j])
+                o = act[t, b, GATE_O * hidden + j]
+                dpre[t, b, GATE_O * hidden + j] = dh[t, b, j] * ((one - o) * o * tanh_c[t, b, j])
     matmul(gemm, dpre[0], weight_hh, False, dh0)
     for b in range(batch):
         for j in range(hidden):
-            dc0[b, j] = dc[0, b, j] * act[0, b, hidden + j]  # f_0 ⊙ dL/dc_0
+            dc0[b, j] = dc[0, b, j] * act[0, b, GATE_F * hidden + j]  # f_0 ⊙ dL/dc_0
 
 
 @compiled
