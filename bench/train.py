@@ -19,6 +19,8 @@ set it in the environment to compare.
 from __future__ import annotations
 
 import argparse
+import ctypes
+import importlib
 import os
 import platform
 import statistics
@@ -192,27 +194,35 @@ def pytorch_runner(
 
 def blas_description() -> str:
     """NumPy's BLAS: library, version, the kernel (core type) it picked for this CPU and
-    its thread count, from threadpoolctl when installed, else from NumPy's build config."""
+    its thread count: from threadpoolctl when installed, else asked of OpenBLAS itself."""
+    import numpy as np
+
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
-        threadpool_info = None
-    import numpy as np
-
-    if threadpool_info is not None:
+        pass
+    else:
         for pool in threadpool_info():
             if pool.get("user_api") == "blas" and "numpy" in pool.get("filepath", ""):
                 return (
                     f"{pool['internal_api']} {pool['version']}, core type "
                     f"{pool.get('architecture', '?')}, {pool['num_threads']} thread(s)"
                 )
-
     config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-    threads = os.environ.get("OPENBLAS_NUM_THREADS", "?")
-    return (
-        f"{config.get('name')} {config.get('version')} ({config.get('openblas configuration', '')})"
-        f", {threads} thread(s); install threadpoolctl to see the core type in use"
-    )
+    library = f"{config.get('name')} {config.get('version')}"
+    try:
+        core = ctypes.CDLL(importlib.import_module("numpy._core._multiarray_umath").__file__)
+    except (ImportError, OSError):
+        return f"{library}; core type and threads unknown"
+    for prefix, suffix in (("scipy_openblas", "64_"), ("openblas", "64_"), ("openblas", "")):
+        try:
+            corename = getattr(core, f"{prefix}_get_corename{suffix}")
+            threads = getattr(core, f"{prefix}_get_num_threads{suffix}")
+        except AttributeError:
+            continue
+        corename.restype = ctypes.c_char_p
+        return f"{library}, core type {corename().decode()}, {threads()} thread(s)"
+    return f"{library}; core type and threads unknown (not an OpenBLAS NumPy links)"
 
 
 def machine() -> str:
