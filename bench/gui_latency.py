@@ -27,10 +27,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
 from lstm_sim.gui.app import create_application
-from lstm_sim.gui.controller import SPEEDS
 from lstm_sim.gui.main_window import MainWindow
 from lstm_sim.model import Session
 from lstm_sim.model.demo import random_model
+from lstm_sim.model.view_settings import SPEEDS
 
 KEY_GAP_MS = 40
 """Time between two key presses: well apart, like a person stepping."""

@@ -11,12 +11,14 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from lstm_sim.engine.backprop import Gradients, gradients
+from lstm_sim.engine.file_names import by_file_name
 from lstm_sim.engine.formats import load_model, network_from_module
 from lstm_sim.engine.interventions import Clamp, first_affected_step, parse_clamp, rerun_with_clamps
 from lstm_sim.engine.network import Network
@@ -95,7 +97,8 @@ def trace(
     tokens, or text for a model with a vocabulary.
     clamp: what-if specs such as ``"f[3] = 1 @ 5:10"`` (see :mod:`lstm_sim.engine.interventions`).
     grad: also backpropagate the sequence's loss and return ``(trace, gradients)``;
-    ``targets`` default to the next tokens for text.
+    ``targets`` default to the next tokens for text; gradients are named as the model
+    names its parameters (a file's or a live module's names).
     """
     network = as_network(model, prefix)
     clamps = _as_clamps(clamp)
@@ -112,4 +115,6 @@ def trace(
             raise ValueError("grad=True needs targets when the input is not tokens")
         targets = np.append(network.vocab.indices(recorded.tokens)[1:], -1)
     softmax = network.readout is not None and network.readout.kind == "softmax"
-    return recorded, gradients(network, recorded, np.asarray(targets), "xent" if softmax else "mse")
+    grads = gradients(network, recorded, np.asarray(targets), "xent" if softmax else "mse")
+    # Named as the model names its parameters (``encoder.lstm.weight_ih_l0``), as trace does.
+    return recorded, replace(grads, params=by_file_name(network, grads.params))

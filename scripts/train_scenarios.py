@@ -8,7 +8,7 @@ held-out data and save the model with all of it in its metadata.
 Seeded and deterministic: the same command on the same machine writes the same weights.
 A model whose check fails is not written, and the exit status is 1. The training data,
 the optimiser's settings and the sizes come from each scenario's ``training`` in
-``lstm_sim.model.scenario_registry`` (the window's training panel uses the same); the
+``lstm_sim.model.scenarios`` (the window's training panel uses the same); the
 analyses use fresh data of the training distribution; the checks use the held-out data
 of the registry, which no analysis or training step sees.
 """
@@ -37,12 +37,13 @@ from lstm_sim.engine.formats import save_native
 from lstm_sim.engine.network import Kind, Network
 from lstm_sim.engine.probes import find_switch_unit, rank_units, roc_auc
 from lstm_sim.engine.trace import record
+from lstm_sim.model import scenario as shared
 from lstm_sim.model import scenario_registry as registry
 from lstm_sim.model.scenarios import counting, gender_stories, long_lag, sine
 from lstm_sim.model.training import Data, TrainConfig, Trainer
 
-OUT = Path(__file__).resolve().parent.parent / "lstm_sim" / "resources" / registry.MODEL_FOLDER
-SEED = registry.TRAINING_SEED
+OUT = Path(__file__).resolve().parent.parent / "resources" / shared.MODEL_FOLDER
+SEED = shared.TRAINING_SEED
 """Seeds the training data, the initial weights and the minibatch order; the analyses
 use SEED + 1."""
 
@@ -85,10 +86,10 @@ def train_wave_model(name: str, kind: Kind, length: int) -> Network:
     hidden = network.hidden_size
     network = train(network, data, scenario.train_config, f"{kind} H={hidden}")
     fresh = sine.sine_sequences(
-        analysis_rng(), registry.CHECK_SEQUENCES, length, noise_std=registry.SINE_NOISE_STD
+        analysis_rng(), shared.CHECK_SEQUENCES, length, noise_std=sine.SINE_NOISE_STD
     )
-    cache = registry.run_batch(network, fresh.x.astype(network.dtype))
-    kept = slice(registry.SINE_WARMUP, None)
+    cache = shared.run_batch(network, fresh.x.astype(network.dtype))
+    kept = slice(sine.SINE_WARMUP, None)
     h = cache.h_all[-1, 1:][kept]  # (T - warm-up, N, H)
     ranking = rank_units(h.reshape(-1, hidden), fresh.y[:, kept, 0].T.reshape(-1), "correlation")
     mark_unit(network, ranking.best, int(ranking.signs[0]))
@@ -96,11 +97,11 @@ def train_wave_model(name: str, kind: Kind, length: int) -> Network:
 
 
 def describe_wave_model(network: Network, wave: np.ndarray, numbers: dict[str, float]) -> str:
-    unit, sign = registry.described_unit(network)
+    unit, sign = shared.described_unit(network)
     trace = record(network, wave)
     assert trace.logits is not None
     signed = sign * trace.h[-1, :, unit]
-    peak = registry.SINE_WARMUP + int(np.argmax(signed[registry.SINE_WARMUP :]))
+    peak = sine.SINE_WARMUP + int(np.argmax(signed[sine.SINE_WARMUP :]))
     rises = "rises" if sign > 0 else "falls"
     return (
         f"Unit {unit}'s h follows the value the wave will take next: it {rises} with it "
@@ -114,11 +115,11 @@ def describe_wave_model(network: Network, wave: np.ndarray, numbers: dict[str, f
 
 
 def make_simple_rnn() -> tuple[Network, ...]:
-    return (train_wave_model("simple-rnn", "rnn", registry.SIMPLE_RNN_STEPS),)
+    return (train_wave_model("simple-rnn", "rnn", sine.SIMPLE_RNN_STEPS),)
 
 
 def make_sine() -> tuple[Network, ...]:
-    return (train_wave_model("sine", "lstm", registry.SINE_STEPS),)
+    return (train_wave_model("sine", "lstm", sine.SINE_STEPS),)
 
 
 # -- subject gender --------------------------------------------------------------------
@@ -137,8 +138,8 @@ def make_subject_gender() -> tuple[Network, ...]:
 
 def describe_subject_gender(networks: tuple[Network, ...], numbers: dict[str, float]) -> str:
     network = networks[0]
-    unit, sign = registry.described_unit(network)
-    story = registry.opening_story_data()
+    unit, sign = shared.described_unit(network)
+    story = gender_stories.opening_story_data()
     trace = record(network, story.tokens)
     assert trace.c is not None
     # The reset steps of the chosen unit in the opening story: the same search restricted
@@ -182,8 +183,8 @@ def make_long_lag() -> tuple[Network, ...]:
     rnn = train(rnn, data, config, f"RNN H={hidden}")
     lstm.metadata["init"] = f"forget-gate bias {scenario.training.forget_bias:g}"
     # The LSTM unit whose cell, at the query, best tells an 'A' from a 'B' at the start.
-    fresh = long_lag.long_lag_sequences(analysis_rng(), registry.CHECK_SEQUENCES, registry.LONG_LAG)
-    cache = registry.run_batch(lstm, registry.token_ids(lstm, fresh.vocabulary, fresh.tokens))
+    fresh = long_lag.long_lag_sequences(analysis_rng(), shared.CHECK_SEQUENCES, long_lag.LONG_LAG)
+    cache = shared.run_batch(lstm, shared.token_ids(lstm, fresh.vocabulary, fresh.tokens))
     assert cache.c_all is not None
     ranking = rank_units(cache.c_all[0, -1], fresh.tokens[:, 0] == 0, "auc")
     mark_unit(lstm, ranking.best, int(ranking.signs[0]))
@@ -198,11 +199,11 @@ def best_auc(states: np.ndarray, labels: np.ndarray) -> float:
 
 def describe_long_lag(networks: tuple[Network, ...], numbers: dict[str, float]) -> str:
     lstm, rnn = networks
-    unit, _ = registry.described_unit(lstm)
-    tokens = registry.opening_recall_sequence()
+    unit, _ = shared.described_unit(lstm)
+    tokens = long_lag.opening_recall_sequence()
     trace = record(lstm, tokens)
     assert trace.c is not None and trace.probs is not None
-    lag = registry.LONG_LAG
+    lag = long_lag.LONG_LAG
     keep = trace.gate("f")[0, 1 : lag + 1, unit]
     assert lstm.vocab is not None
     answer = lstm.vocab.tokens[int(trace.probs[-1].argmax())]
@@ -210,8 +211,8 @@ def describe_long_lag(networks: tuple[Network, ...], numbers: dict[str, float]) 
     other = "B" if tokens[0] == "A" else "A"
     flipped = record(lstm, (other, *tokens[1:]))
     assert flipped.c is not None
-    fresh = long_lag.long_lag_sequences(analysis_rng(), registry.CHECK_SEQUENCES, lag)
-    rnn_cache = registry.run_batch(rnn, registry.token_ids(rnn, fresh.vocabulary, fresh.tokens))
+    fresh = long_lag.long_lag_sequences(analysis_rng(), shared.CHECK_SEQUENCES, lag)
+    rnn_cache = shared.run_batch(rnn, shared.token_ids(rnn, fresh.vocabulary, fresh.tokens))
     is_a = fresh.tokens[:, 0] == 0
     return (
         f"The first symbol must be named at the '?', {lag + 1} steps later. LSTM unit "
@@ -238,7 +239,7 @@ def make_counting() -> tuple[Network, ...]:
     data = scenario.training_data(rng)
     network = scenario.new_network(data, "lstm", rng)
     network = train(network, data, scenario.train_config, f"LSTM H={network.hidden_size}")
-    fresh = counting.counting_stream(analysis_rng(), registry.CHECK_SEQUENCES)
+    fresh = counting.counting_stream(analysis_rng(), shared.CHECK_SEQUENCES)
     trace = record(network, fresh.text())
     assert trace.c is not None
     ranking = rank_units(trace.c[0], fresh.count, "correlation")
@@ -248,8 +249,8 @@ def make_counting() -> tuple[Network, ...]:
 
 def describe_counting(networks: tuple[Network, ...], numbers: dict[str, float]) -> str:
     network = networks[0]
-    unit, sign = registry.described_unit(network)
-    data = registry.opening_counting_data()
+    unit, sign = shared.described_unit(network)
+    data = counting.opening_counting_data()
     trace = record(network, data.text())
     assert trace.c is not None and trace.probs is not None
     n = int(data.lengths[0])
@@ -278,7 +279,7 @@ RECIPES: dict[str, Recipe] = {
     "simple-rnn": (
         make_simple_rnn,
         lambda nets, numbers: describe_wave_model(
-            nets[0], registry.noisy_wave(registry.SIMPLE_RNN_STEPS, seed=1), numbers
+            nets[0], sine.noisy_wave(sine.SIMPLE_RNN_STEPS, seed=1), numbers
         ),
     ),
     "subject-gender": (make_subject_gender, describe_subject_gender),
@@ -287,13 +288,13 @@ RECIPES: dict[str, Recipe] = {
     "sine": (
         make_sine,
         lambda nets, numbers: describe_wave_model(
-            nets[0], registry.noisy_wave(registry.SINE_STEPS, seed=2), numbers
+            nets[0], sine.noisy_wave(sine.SINE_STEPS, seed=2), numbers
         ),
     ),
 }
 
 
-def build(name: str) -> tuple[registry.CheckResult, float]:
+def build(name: str) -> tuple[shared.CheckResult, float]:
     """Train, analyse, check and (if the check passes) save one scenario's models;
     returns the check and the seconds it took."""
     scenario = registry.get(name)

@@ -1,6 +1,8 @@
-"""The layers point one way: the engine and the model import without Qt, and the engine
-also without psygnal. Each check runs in a fresh interpreter where importing the
-forbidden packages raises ImportError, and imports every module of the package."""
+"""The layers point one way: the engine and the model import without Qt, the engine also
+without psygnal and without the model, and the command line without the GUI (it imports
+lstm_sim.gui only inside the function that starts the window). Each check runs in a fresh
+interpreter where importing the forbidden packages raises ImportError, and imports every
+module of the package."""
 
 from __future__ import annotations
 
@@ -19,9 +21,13 @@ import importlib, importlib.abc, pkgutil, sys
 blocked = set(sys.argv[1].split(","))
 
 
+def is_blocked(name):
+    return any(name == b or name.startswith(b + ".") for b in blocked)
+
+
 class Blocker(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in blocked:
+        if is_blocked(name):
             raise ImportError(f"layering: {name} must not be imported here", name=name)
         return None
 
@@ -37,11 +43,11 @@ for package_name in sys.argv[2].split(","):
         except ImportError as err:
             # An optional extra that is not installed (onnx, h5py) is fine; a blocked
             # package is the violation this test looks for.
-            if (err.name or "").split(".")[0] in blocked or "layering:" in str(err):
+            if is_blocked(err.name or "") or "layering:" in str(err):
                 raise
             continue
         imported.append(module.name)
-leaked = sorted(m for m in sys.modules if m.split(".")[0] in blocked)
+leaked = sorted(m for m in sys.modules if is_blocked(m))
 assert not leaked, leaked
 print("\\n".join(imported))
 """
@@ -74,7 +80,7 @@ def test_the_blocker_really_blocks() -> None:
     ("blocked", "packages"),
     [
         (QT, ("lstm_sim.engine", "lstm_sim.model")),
-        ((*QT, "psygnal"), ("lstm_sim.engine",)),
+        ((*QT, "psygnal", "lstm_sim.model"), ("lstm_sim.engine",)),
     ],
 )
 def test_engine_and_model_import_without_qt(
@@ -86,3 +92,8 @@ def test_engine_and_model_import_without_qt(
     assert "lstm_sim.engine.trace" in imported and "lstm_sim.engine.cells" in imported
     if "lstm_sim.model" in packages:
         assert "lstm_sim.model.session" in imported
+
+
+def test_the_command_line_imports_no_gui_module() -> None:
+    imported = import_without((*QT, "lstm_sim.gui"), ("lstm_sim.cli",))
+    assert {"lstm_sim.cli.gui", "lstm_sim.cli.scenarios", "lstm_sim.cli.trace"} <= set(imported)

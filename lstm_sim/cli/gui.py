@@ -7,8 +7,11 @@ headless subcommands stay fast and work without a display.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+
+from lstm_sim.cli.display import display_problem
 
 THEMES = ("light", "dark")
 
@@ -78,7 +81,7 @@ def main(argv: Sequence[str]) -> int:
     if args.scenario is not None:
         if args.model or args.model_file:
             parser.error("give a model or --scenario, not both")
-        from lstm_sim.gui.panels.scenario_loading import check_name
+        from lstm_sim.model.scenario_registry import check_name
 
         try:
             check_name(args.scenario)
@@ -94,6 +97,13 @@ def main(argv: Sequence[str]) -> int:
         except CommandError as err:
             print(f"lstm-sim: error: {err}", file=sys.stderr)
             return 2
+    problem = display_problem()
+    if problem is not None and args.screenshot is not None:
+        # A screenshot needs no screen: Qt renders it offscreen alike.
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    elif problem is not None:
+        print(f"lstm-sim: error: {problem}", file=sys.stderr)
+        return 2
     from lstm_sim.gui.app import run
 
     return run(

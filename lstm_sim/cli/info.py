@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from lstm_sim.engine.formats import SUFFIXES, load_model
+from lstm_sim.engine.head import describe_stage
 from lstm_sim.engine.network import Network
 
 
@@ -37,8 +38,14 @@ def describe(network: Network) -> list[tuple[str, str]]:
         output = f"{network.output_size} ({network.readout.kind} readout"
         output += f" from {origin!r})" if origin else ")"
     vocab = network.vocab
-    lines = [
-        ("kind", f"{kind}, {network.num_layers} layer{plural}"),
+    lines = [("kind", f"{kind}, {network.num_layers} layer{plural}")]
+    if network.embedding is not None:
+        origin = network.param_names.get("embedding.weight") or network.metadata.get(
+            "embedding_module", "embedding.weight"
+        )
+        v, d = network.embedding.shape
+        lines.append(("embedding", f"{origin} (V={v}, D={d}): token ids in, x_t = its row"))
+    lines += [
         ("input size", str(network.input_size)),
         ("hidden size", str(network.hidden_size)),
         ("output size", output),
@@ -50,7 +57,11 @@ def describe(network: Network) -> list[tuple[str, str]]:
         ("dtype", str(network.dtype)),
         ("weights from", network.source),
     ]
+    if network.head:
+        stages = " → ".join(describe_stage(stage) for stage in network.head)
+        lines.append(("head", f"{stages} → readout (computed exactly)"))
     lines += [(f"metadata {key}", value) for key, value in sorted(network.metadata.items())]
+    lines += [("note", note) for note in network.notes]
     return lines
 
 

@@ -14,12 +14,7 @@ import textwrap
 import numpy as np
 
 from lstm_sim.engine.formats import load_model
-from lstm_sim.gui.panels.scenario_loading import CODE_READER, CODE_READER_TITLE
-from lstm_sim.model import code_reader
-from lstm_sim.model.scenario_registry import SCENARIOS, CheckResult, Scenario, get
-from lstm_sim.resources import resource_path
-
-CODE_READER_LINE = "a character-level LSTM of Python source with units for strings and comments"
+from lstm_sim.model.scenario_registry import LISTED, CheckResult, Scenario, get
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -45,7 +40,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def input_preview(scenario: Scenario, width: int = 76) -> str:
-    """The opening input in a line or two: its tokens, or its shape and first values."""
+    """The opening input in a line or two: the scenario's own words for it, its tokens,
+    or its shape and first values."""
+    if scenario.describe_input is not None:
+        return scenario.describe_input()
     inputs = scenario.default_input()
     if isinstance(inputs, np.ndarray):
         first = ", ".join(f"{v:.2f}" for v in inputs[:6, 0])
@@ -65,15 +63,12 @@ def run(args: argparse.Namespace) -> int:
     if args.name is None:
         if args.check or args.model:
             raise ValueError("--check and --model need a scenario NAME")
-        width = max(len(s.name) for s in SCENARIOS)
-        for scenario in SCENARIOS:
+        width = max(len(s.name) for s in LISTED)
+        for scenario in LISTED:
             print(f"{scenario.name:<{width}}  {scenario.title} — {scenario.summary}")
-        print(f"{CODE_READER:<{width}}  {CODE_READER_TITLE} — {CODE_READER_LINE}")
         return 0
     if args.model and not args.check:
         raise ValueError("--model is used only with --check")
-    if args.name == CODE_READER:
-        return run_code_reader(args)
     scenario = get(args.name)
     if args.check:
         networks = None if not args.model else tuple(load_model(path) for path in args.model)
@@ -85,22 +80,4 @@ def run(args: argparse.Namespace) -> int:
     print(textwrap.fill(scenario.description(), 88))
     print("models: " + ", ".join(str(path) for path in scenario.model_paths()))
     print("opening input: " + input_preview(scenario))
-    return 0
-
-
-def run_code_reader(args: argparse.Namespace) -> int:
-    """The code reader is not in the registry (its model is trained by its own script), so
-    its description and check come from :mod:`lstm_sim.model.code_reader`."""
-    print(f"{CODE_READER}: {CODE_READER_TITLE}")
-    if args.check:
-        if args.model and len(args.model) > 1:
-            raise ValueError("the code reader has one model: give --model once")
-        result = code_reader.check_claims(load_model(args.model[0]) if args.model else None)
-        print_result(result)
-        return 0 if result.passed else 1
-    network = code_reader.load_code_reader()
-    print(textwrap.fill(network.metadata.get("description", ""), 88))
-    print(f"models: {resource_path(code_reader.MODEL_RESOURCE)}")
-    text = code_reader.DEFAULT_TEXT
-    print(f"opening input: {len(text)} characters of timeit.py: {text.splitlines()[0].strip()} ...")
     return 0

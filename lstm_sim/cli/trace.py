@@ -7,23 +7,30 @@ documented in :mod:`lstm_sim.engine.formats.trace_files`, which writes both.
 With ``--grad`` the loss of the sequence is backpropagated through time: OUT.npz gains
 ``loss`` (a scalar), ``step_loss`` (T,), ``dh`` and, for an LSTM, ``dc`` (L, T, H), the
 total gradient reaching h_t and c_t, and ``grad.<name>`` for every parameter under its
-PyTorch name; OUT.csv gains ``dh`` and ``dc`` columns. Targets come from ``--targets``
-(.npy: (T,) token ids for xent, -1 for none; (T, K) values for mse) or, for text, are the
-next tokens of the text.
+name in the model file (``encoder.lstm.weight_ih_l0``, a head's ``fc1.weight``; a
+``bias=False`` layer gets no bias gradients); OUT.csv gains ``dh`` and ``dc`` columns.
+Targets come from ``--targets`` (.npy: (T,) token ids for xent, -1 for none; (T, K) values
+for mse) or, for text or token ids into a language model, are the next tokens.
+
+``--tokens IDS.npy`` feeds a (T,) array of integer token ids to a model that reads tokens
+(an embedding or a vocabulary). Whatever the model's reader assumed or left out is printed
+as one ``lstm-sim trace: note:`` line each on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from lstm_sim.cli import CommandError
 from lstm_sim.cli.output_path import check_output
-from lstm_sim.engine.backprop import LOSSES, Gradients, gradients
+from lstm_sim.engine.backprop import LOSSES, Gradients, LossKind, gradients
 from lstm_sim.engine.expressions import Expression, hits, parse_expression
+from lstm_sim.engine.file_names import by_file_name
 from lstm_sim.engine.formats import SUFFIXES, load_model
 from lstm_sim.engine.formats.trace_files import write_trace
 from lstm_sim.engine.interventions import (
@@ -60,6 +67,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     source.add_argument("--inputs", metavar="X", help="a (T, D) array: .npy, or .csv of numbers")
     source.add_argument("--text", metavar="STR", help="text, cut by the model's tokenizer")
     source.add_argument("--text-file", metavar="F", help="a UTF-8 text file, used like --text")
+    source.add_argument(
+        "--tokens", metavar="IDS.npy", help="(T,) integer token ids, for a model that reads tokens"
+    )
     parser.add_argument("--out", required=True, metavar="OUT", help="where to write: .npz or .csv")
     parser.add_argument(
         "--dtype",
@@ -159,19 +169,43 @@ def read_tokens(network: Network, text: str) -> list[str]:
     return tokens
 
 
+def read_token_ids(network: Network, path: str) -> np.ndarray:
+    """The (T,) token ids in ``path``; the engine checks them against the model."""
+    if network.num_tokens is None:
+        raise CommandError(
+            "this model reads feature vectors (no embedding or vocabulary): use --inputs"
+        )
+    ids = _load_npy(path, "token ids")
+    if ids.dtype.kind not in "iu" or ids.ndim != 1:
+        raise CommandError(
+            f"{path}: expected (T,) integer token ids, found {ids.dtype} of shape {ids.shape}"
+        )
+    return ids
+
+
 def backpropagate(network: Network, trace: Trace, args: argparse.Namespace) -> Gradients:
-    """The gradients of the sequence's loss, for ``--grad``."""
+    """The gradients of the sequence's loss, for ``--grad``, under the file's names."""
+    language_model = network.output_size is not None and network.output_size == network.num_tokens
     if args.targets is not None:
         targets = _load_npy(args.targets, "targets")
-    elif trace.tokens is not None and network.vocab is not None:
+    elif trace.token_ids is not None and language_model:
         # Next-token prediction: step t is scored on token t+1; the last step has no target.
-        ids = network.vocab.indices(trace.tokens)
-        targets = np.append(ids[1:], -1)
+        targets = np.append(trace.token_ids[1:], -1)
     else:
-        raise CommandError("--grad needs --targets Y.npy when the input is not text")
+        raise CommandError(
+            "--grad needs --targets Y.npy unless the input is text or token ids into a "
+            "model whose outputs are its tokens"
+        )
     softmax = network.readout is not None and network.readout.kind == "softmax"
-    loss = args.loss or ("xent" if softmax else "mse")
-    return gradients(network, trace, targets, loss)
+    loss: LossKind = args.loss or ("xent" if softmax or trace.token_ids is not None else "mse")
+    grads = gradients(network, trace, targets, loss)
+    return replace(grads, params=by_file_name(network, grads.params))
+
+
+def print_notes(network: Network) -> None:
+    """One ``note:`` line on stderr for each thing the model's reader assumed or left out."""
+    for note in network.notes:
+        print(f"lstm-sim trace: note: {note}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -193,6 +227,7 @@ def run(args: argparse.Namespace) -> int:
             "the model": args.model,
             "--inputs": args.inputs,
             "--text-file": args.text_file,
+            "--tokens": args.tokens,
             "--h0": args.h0,
             "--c0": args.c0,
             "--targets": args.targets,
@@ -204,6 +239,8 @@ def run(args: argparse.Namespace) -> int:
         network = network.astype(args.dtype)
     if args.inputs is not None:
         inputs: np.ndarray | list[str] = read_inputs(args.inputs)
+    elif args.tokens is not None:
+        inputs = read_token_ids(network, args.tokens)
     elif args.text is not None:
         inputs = read_tokens(network, args.text)
     else:
@@ -231,6 +268,8 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     write_trace(network, trace, out, grads, extra=extra)
+    # After the run, so a failed run's stderr stays the one error line.
+    print_notes(network)
     print(
         f"wrote {out}: {trace.num_steps} steps through {network.num_layers} "
         f"{network.kind.upper()} layer(s) of {network.hidden_size} units"

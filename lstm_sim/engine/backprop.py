@@ -26,6 +26,7 @@ import numpy as np
 from lstm_sim.engine.batch import ForwardCache, cache_from_trace
 from lstm_sim.engine.cells import softmax
 from lstm_sim.engine.gates import split_gates
+from lstm_sim.engine.head import head_backward, head_forward
 from lstm_sim.engine.loops import Loops
 from lstm_sim.engine.network import Network, gate_rows
 from lstm_sim.engine.trace import Trace
@@ -354,6 +355,35 @@ def one_hot_weight_gradient(
     out[...] = columns.T
 
 
+def _head_backward(
+    network: Network, cache: ForwardCache, buffers: BackwardBuffers, flat: int
+) -> None:
+    """dL/dh and the head's and readout's gradients for logits = W_out head(h) + b."""
+    assert network.readout is not None
+    params = buffers.params
+    dz_flat = buffers.dz.reshape(flat, -1)
+    values = head_forward(network.head, cache.h_all[-1, 1:].reshape(flat, -1))
+    np.matmul(dz_flat.T, values[-1], out=params["readout.weight"])
+    np.sum(dz_flat, axis=0, out=params["readout.bias"])
+    dh, stage_grads = head_backward(network.head, values, dz_flat @ network.readout.weight)
+    buffers.dh_out.reshape(flat, -1)[...] = dh
+    for k, grads in enumerate(stage_grads):
+        for part, grad in zip(("weight", "bias"), grads, strict=False):
+            params[f"head.{k}.{part}"][...] = grad
+
+
+def _embedding_backward(
+    network: Network, cache: ForwardCache, dpre_flat: np.ndarray, out: np.ndarray
+) -> None:
+    """dL/dE: row v sums dL/dx_t = W_ih_l0ᵀ dL/da_t over the steps whose token is v.
+    Zero when the cache does not know which rows the inputs were."""
+    out[...] = 0.0
+    if cache.embedding_ids is None:
+        return
+    dx = dpre_flat @ network.layers[0].weight_ih  # (T·B, D)
+    np.add.at(out, cache.embedding_ids.ravel(), dx)
+
+
 def backward(
     network: Network,
     cache: ForwardCache,
@@ -382,13 +412,15 @@ def backward(
     dh_out = buffers.dh_out
     if network.readout is None:
         dh_out[...] = buffers.dz
-    else:
+    elif not network.head:
         # logits = W_out h + b: dL/dh = W_outᵀ dL/dz, dW_out = Σ dL/dz hᵀ
         dz_flat = buffers.dz.reshape(flat, -1)
         h_flat = cache.h_all[-1, 1:].reshape(flat, -1)
         np.matmul(dz_flat, network.readout.weight, out=dh_out.reshape(flat, -1))
         np.matmul(dz_flat.T, h_flat, out=params["readout.weight"])
         np.sum(dz_flat, axis=0, out=params["readout.bias"])
+    else:
+        _head_backward(network, cache, buffers, flat)
     if activity_l1:
         # d|h|/dh = sign(h): a steady pull towards zero that leaves a unit free to be
         # strongly on where it is needed, which makes units more single-purpose.
@@ -428,6 +460,8 @@ def backward(
         if k > 0:
             # The layer below only hears from this layer: dL/dh^{l-1}_t = W_ihᵀ dL/da^l_t
             np.matmul(dpre_flat, layer.weight_ih, out=dh_out.reshape(flat, -1))
+    if network.embedding is not None:
+        _embedding_backward(network, cache, dpre_flat, params["embedding.weight"])
     return Gradients(
         loss=total,
         step_loss=buffers.step_loss,
@@ -474,8 +508,8 @@ def gradients(network: Network, trace: Trace, targets: np.ndarray, loss: LossKin
     cache = cache_from_trace(trace, network.nonlinearity)
     result = backward(network, cache, targets, loss)
 
-    def single(array: np.ndarray | None, axis: int) -> np.ndarray | None:
-        return None if array is None else np.take(array, 0, axis=axis)
+    def single(array: np.ndarray, axis: int) -> np.ndarray:
+        return np.asarray(np.take(array, 0, axis=axis))
 
     return Gradients(
         loss=result.loss,
@@ -483,6 +517,6 @@ def gradients(network: Network, trace: Trace, targets: np.ndarray, loss: LossKin
         dh=single(result.dh, 2),
         dh0=single(result.dh0, 1),
         params={k: v.copy() for k, v in result.params.items()},
-        dc=single(result.dc, 2),
-        dc0=single(result.dc0, 1),
+        dc=None if result.dc is None else single(result.dc, 2),
+        dc0=None if result.dc0 is None else single(result.dc0, 1),
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, softmax
+from lstm_sim.engine.head import head_forward
 from lstm_sim.engine.loops import Loops
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.recorded import RecordedArrays
@@ -34,6 +35,7 @@ class ForwardCache(RecordedArrays):
 
     inputs: np.ndarray
     nonlinearity: str = "tanh"
+    embedding_ids: np.ndarray | None = None  # (T, B): which embedding row each x_t is
 
     @property
     def batch_size(self) -> int:
@@ -63,6 +65,13 @@ class ForwardCache(RecordedArrays):
         """Zeroed arrays for minibatches of ``batch`` sequences of ``steps`` steps."""
         if steps < 1 or batch < 1:
             raise ValueError(f"steps and batch must be positive, got {steps} and {batch}")
+        if network.embedding is not None:
+            # Minibatches would need the embedding's rows gathered and trained; a single
+            # recorded sequence (cache_from_trace) is supported.
+            raise ValueError(
+                "training a model with an input embedding is not supported yet; "
+                f"embedding.weight has shape {network.embedding.shape}"
+            )
         inputs_shape = (steps, batch) if token_ids else (steps, batch, network.input_size)
         return cls.allocate_for(
             network,
@@ -92,6 +101,7 @@ def cache_from_trace(trace: Trace, nonlinearity: str = "tanh") -> ForwardCache:
         logits=batched(trace.logits, 1),
         probs=batched(trace.probs, 1),
         nonlinearity=nonlinearity,
+        embedding_ids=batched(trace.token_ids, 1),
     )
 
 
@@ -153,7 +163,7 @@ def forward(
         readout = network.readout
         outputs = readout.weight.shape[0]
         np.matmul(
-            cache.h_all[-1, 1:].reshape(flat, -1),
+            head_forward(network.head, cache.h_all[-1, 1:].reshape(flat, -1))[-1],
             readout.weight.T,
             out=cache.logits.reshape(flat, outputs),
         )

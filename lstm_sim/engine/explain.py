@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_sim.engine.gates import gate_slice
-from lstm_sim.engine.network import GATES, Network
+from lstm_sim.engine.gates import GATES, gate_slice
+from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import Trace
 
 
@@ -28,7 +28,7 @@ class PreactivationTerms:
     @property
     def total(self) -> np.ndarray:
         """The pre-activation the terms add up to, (H,)."""
-        return self.x_part + self.h_part + self.bias
+        return np.asarray(self.x_part + self.h_part + self.bias)
 
 
 def gate_block(network: Network, gate: str | None) -> slice:

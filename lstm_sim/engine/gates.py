@@ -8,9 +8,15 @@ instead of writing ``k * hidden : (k + 1) * hidden`` itself, so the order lives 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from lstm_sim.engine.network import GATES, Kind
+if TYPE_CHECKING:  # the network module imports this one
+    from lstm_sim.engine.network import Kind
+
+GATES = ("i", "f", "g", "o")
+"""LSTM gate blocks in PyTorch's order, the order of rows in ``weight_ih``."""
 
 GATE_ORDER: dict[str, tuple[str, ...]] = {"lstm": GATES, "rnn": ("a",)}
 """The blocks of each cell kind, in the order of a layer's rows."""

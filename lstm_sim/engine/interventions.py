@@ -22,9 +22,9 @@ from typing import Literal
 
 import numpy as np
 
-from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, softmax
+from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward
 from lstm_sim.engine.network import Network
-from lstm_sim.engine.trace import Trace, check_network_fits, project_inputs
+from lstm_sim.engine.trace import Trace, check_network_fits, project_inputs, rerun_readout
 
 Operation = Literal["=", "+=", "*="]
 
@@ -187,13 +187,7 @@ def rerun_with_clamps(network: Network, trace: Trace, clamps: Sequence[Clamp], s
                     _run_layer(network, trace, k, xw, step, step + 1)
                     _apply_at(network, trace, k, step, [c for c in mine if step in c.steps(steps)])
             t = stop
-    if network.readout is not None:
-        assert trace.logits is not None
-        readout = network.readout
-        np.matmul(trace.h_all[-1, start + 1 :], readout.weight.T, out=trace.logits[start:])
-        trace.logits[start:] += readout.bias
-        if trace.probs is not None:
-            softmax(trace.logits[start:], out=trace.probs[start:])
+    rerun_readout(network, trace, start)  # a head too, exactly as an unclamped run
 
 
 def _run_layer(

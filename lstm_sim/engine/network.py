@@ -1,5 +1,6 @@
 """The parameters of a recurrent network: stacked LSTM or tanh-RNN layers, with an
-optional one-hot encoder in front and an optional readout behind.
+optional input encoder in front (a one-hot vocabulary, an embedding table, or both) and an
+optional readout behind (one Linear, or an exact MLP head ending in one).
 
 Names and layouts follow PyTorch: an LSTM layer holds ``weight_ih`` (4H, D),
 ``weight_hh`` (4H, H), ``bias_ih`` and ``bias_hh`` (4H,), gate blocks in the order
@@ -13,13 +14,13 @@ from typing import Literal
 
 import numpy as np
 
+from lstm_sim.engine.gates import GATES as GATES  # its home is gates.py; re-exported here
+from lstm_sim.engine.head import Activation, HeadStage, output_features, stage_arrays
 from lstm_sim.engine.vocab import Vocabulary
 
 Kind = Literal["lstm", "rnn"]
 ReadoutKind = Literal["softmax", "linear"]
 
-GATES = ("i", "f", "g", "o")
-"""LSTM gate blocks in PyTorch's order, the order of rows in ``weight_ih``."""
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 """The dtypes a network computes in; a trace has the dtype of ``weight_ih_l0``."""
@@ -66,8 +67,15 @@ class Readout:
 class Network:
     """A stack of recurrent layers, all of hidden size H.
 
-    Layer 0 reads the input (D features, or the one-hot of ``vocab``); layer l > 0 reads
-    the h of layer l-1.
+    Layer 0 reads the input: D features, the one-hot of ``vocab``, or, with an
+    ``embedding`` (V, D), row ``id`` of the table for token id ``id`` (then ``vocab``, when
+    there is one, names the V rows). Layer l > 0 reads the h of layer l-1. The ``head``
+    stages run between the last h and the readout.
+
+    ``notes`` says, one line each, what the reader assumed or left out (an RNN's tanh a
+    state_dict does not record, a head it could not read, a float16 upcast).
+    ``param_names`` maps a name of :meth:`state_dict` to the parameter's name in the
+    file it came from (``weight_ih_l0`` → ``encoder.lstm.weight_ih_l0``).
     """
 
     kind: Kind
@@ -77,6 +85,10 @@ class Network:
     nonlinearity: Literal["tanh", "relu"] = "tanh"
     source: str = "built in lstm-sim"
     metadata: dict[str, str] = field(default_factory=dict)
+    embedding: np.ndarray | None = None  # (V, D)
+    head: tuple[HeadStage, ...] = ()
+    notes: tuple[str, ...] = ()
+    param_names: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -97,6 +109,13 @@ class Network:
     @property
     def output_size(self) -> int | None:
         return None if self.readout is None else int(self.readout.weight.shape[0])
+
+    @property
+    def num_tokens(self) -> int | None:
+        """How many token ids the model reads (V), or None when it reads feature vectors."""
+        if self.embedding is not None:
+            return int(self.embedding.shape[0])
+        return None if self.vocab is None else len(self.vocab)
 
     @property
     def dtype(self) -> np.dtype:
@@ -132,16 +151,30 @@ class Network:
             check_array(f"weight_hh_l{k}", layer.weight_hh, (rows, hidden))
             check_array(f"bias_ih_l{k}", layer.bias_ih, (rows,))
             check_array(f"bias_hh_l{k}", layer.bias_hh, (rows,))
-        if self.vocab is not None and len(self.vocab) != self.input_size:
+        if self.embedding is not None:
+            v = self.embedding.shape[0] if self.embedding.ndim == 2 else -1
+            if v == 0:
+                raise ValueError("embedding.weight has shape (0, D), expected at least one row")
+            check_array("embedding.weight", self.embedding, (v, self.input_size))
+        if self.vocab is not None and self.embedding is not None:
+            if len(self.vocab) != self.embedding.shape[0]:
+                raise ValueError(
+                    f"vocabulary has {len(self.vocab)} tokens but embedding.weight has shape "
+                    f"{self.embedding.shape}, expected {len(self.vocab)} rows"
+                )
+        elif self.vocab is not None and len(self.vocab) != self.input_size:
             raise ValueError(
                 f"vocabulary has {len(self.vocab)} tokens but weight_ih_l0 has shape "
                 f"{self.layers[0].weight_ih.shape}, expected {len(self.vocab)} columns"
             )
+        if self.head and self.readout is None:
+            raise ValueError("a head's stages need a readout after them, found none")
+        features = output_features(self.head, hidden)
         if self.readout is not None:
             v = self.readout.weight.shape[0] if self.readout.weight.ndim == 2 else -1
             if v == 0:
                 raise ValueError("readout.weight has shape (0, H), expected at least one output")
-            check_array("readout.weight", self.readout.weight, (v, hidden))
+            check_array("readout.weight", self.readout.weight, (v, features))
             check_array("readout.bias", self.readout.bias, (v,))
             if self.readout.kind not in ("softmax", "linear"):
                 raise ValueError(
@@ -167,6 +200,11 @@ class Network:
             out[f"weight_hh_l{k}"] = layer.weight_hh
             out[f"bias_ih_l{k}"] = layer.bias_ih
             out[f"bias_hh_l{k}"] = layer.bias_hh
+        if self.embedding is not None:
+            out["embedding.weight"] = self.embedding
+        for k, stage in enumerate(self.head):
+            for part, array in zip(("weight", "bias"), stage_arrays(stage), strict=False):
+                out[f"head.{k}.{part}"] = array
         if self.readout is not None:
             out["readout.weight"] = self.readout.weight
             out["readout.bias"] = self.readout.bias
@@ -186,7 +224,21 @@ class Network:
         readout = None
         if self.readout is not None:
             readout = Readout(arrays["readout.weight"], arrays["readout.bias"], self.readout.kind)
-        return replace(self, layers=layers, readout=readout, metadata=dict(self.metadata))
+        head = tuple(
+            stage
+            if isinstance(stage, Activation)
+            else replace(stage, weight=arrays[f"head.{k}.weight"], bias=arrays[f"head.{k}.bias"])
+            for k, stage in enumerate(self.head)
+        )
+        return replace(
+            self,
+            layers=layers,
+            readout=readout,
+            metadata=dict(self.metadata),
+            embedding=arrays["embedding.weight"] if self.embedding is not None else None,
+            head=head,
+            param_names=dict(self.param_names),
+        )
 
     @classmethod
     def random(

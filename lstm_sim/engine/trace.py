@@ -15,6 +15,7 @@ import numpy as np
 
 from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, softmax
 from lstm_sim.engine.gates import gate_slice
+from lstm_sim.engine.head import head_forward
 from lstm_sim.engine.network import Network, check_array
 from lstm_sim.engine.recorded import RecordedArrays
 
@@ -60,6 +61,7 @@ class Trace(RecordedArrays):
 
     x: np.ndarray
     tokens: tuple[str, ...] | None = None
+    token_ids: np.ndarray | None = None  # (T,) when the inputs were token ids
 
     def layer_input(self, layer: int) -> np.ndarray:
         """What layer ``layer`` reads at each step, (T, D) or (T, H)."""
@@ -107,23 +109,53 @@ def as_tokens(inputs: np.ndarray | Sequence[str] | Sequence[float]) -> tuple[str
     return None
 
 
+def token_ids_of(
+    network: Network, inputs: np.ndarray | Sequence[str] | Sequence[float]
+) -> np.ndarray | None:
+    """The (T,) token ids ``inputs`` stand for, or None when they are feature vectors.
+
+    Tokens (strings) go through the vocabulary; a 1-D integer array is taken as ids when
+    the network reads tokens (an embedding or a vocabulary). Ids out of range raise.
+    """
+    tokens = as_tokens(inputs)
+    if tokens is not None:
+        if network.vocab is None:
+            raise ValueError("tokens were given but the network has no vocabulary")
+        return network.vocab.indices(tokens)
+    count = network.num_tokens
+    if count is None or not isinstance(inputs, np.ndarray) or inputs.dtype.kind not in "iu":
+        return None
+    if inputs.ndim != 1 or inputs.size == 0:
+        raise ValueError(f"token ids have shape {inputs.shape}, expected (T,) with T >= 1")
+    if inputs.min() < 0 or inputs.max() >= count:
+        raise ValueError(
+            f"token ids of shape {inputs.shape} hold {inputs.min()}..{inputs.max()}, "
+            f"expected 0..{count - 1}"
+        )
+    return inputs.astype(np.intp)
+
+
 def encode_inputs(
     network: Network, inputs: np.ndarray | Sequence[str] | Sequence[float]
 ) -> np.ndarray:
     """The (T, D) input array for ``inputs``, always a new array the trace owns: numbers
-    copied into the network's dtype, or tokens one-hot encoded."""
-    tokens = as_tokens(inputs)
-    if tokens is None:
+    copied into the network's dtype; tokens or token ids as the embedding's rows, or one-hot
+    encoded when there is no embedding."""
+    ids = token_ids_of(network, inputs)
+    x: np.ndarray
+    if ids is not None:
+        if network.embedding is not None:
+            x = network.embedding[ids].astype(network.dtype)  # x_t = E[id_t], (T, D)
+        else:
+            x = np.zeros((ids.shape[0], network.input_size), network.dtype)
+            x[np.arange(ids.shape[0]), ids] = 1.0
+    else:
         try:
             x = np.array(inputs, dtype=network.dtype)
         except (TypeError, ValueError) as err:
             raise ValueError(f"inputs x cannot be read as numbers: {err}") from None
         if x.ndim == 1 and network.input_size == 1:
             x = x[:, None]
-    else:
-        if network.vocab is None:
-            raise ValueError("tokens were given but the network has no vocabulary")
-        x = network.vocab.one_hot(tokens, dtype=network.dtype)
     if x.ndim != 2 or x.shape[0] == 0:
         raise ValueError(
             f"inputs x has shape {x.shape}, expected (T, {network.input_size}) with T >= 1"
@@ -141,12 +173,16 @@ def record(
     """Run ``inputs`` through ``network`` and record everything; the trace has the
     network's dtype.
 
-    inputs: (T, D) numbers (T numbers when D = 1), or a sequence of tokens when the
-    network has a vocabulary.
+    inputs: (T, D) numbers (T numbers when D = 1), a sequence of tokens when the network
+    has a vocabulary, or (T,) integer token ids when it has an embedding or a vocabulary.
     h0, c0: (L, H) initial states, zeros when omitted.
     """
     x = encode_inputs(network, inputs)
-    trace = Trace.allocate_for(network, x.shape[0], (), x=x, tokens=as_tokens(inputs))
+    ids = token_ids_of(network, inputs)
+    tokens = as_tokens(inputs)
+    if tokens is None and ids is not None and network.vocab is not None:
+        tokens = tuple(network.vocab.tokens[i] for i in ids)
+    trace = Trace.allocate_for(network, x.shape[0], (), x=x, tokens=tokens, token_ids=ids)
     set_initial_state(trace, h0, c0)
     rerun_from(network, trace, 0)
     return trace
@@ -238,10 +274,17 @@ def rerun_from(network: Network, trace: Trace, start: int) -> None:
             rnn_layer_forward(
                 xw, layer.weight_hh, trace.h_all[k], trace.pre[k], network.nonlinearity, start
             )
-    if network.readout is not None:
-        assert trace.logits is not None
-        readout = network.readout
-        np.matmul(trace.h_all[-1, start + 1 :], readout.weight.T, out=trace.logits[start:])
-        trace.logits[start:] += readout.bias
-        if trace.probs is not None:
-            softmax(trace.logits[start:], out=trace.probs[start:])
+    rerun_readout(network, trace, start)
+
+
+def rerun_readout(network: Network, trace: Trace, start: int) -> None:
+    """Recompute the head and readout of steps ``start``..T-1 from the top layer's h."""
+    if network.readout is None:
+        return
+    assert trace.logits is not None
+    readout = network.readout
+    features = head_forward(network.head, trace.h_all[-1, start + 1 :])[-1]
+    np.matmul(features, readout.weight.T, out=trace.logits[start:])
+    trace.logits[start:] += readout.bias
+    if trace.probs is not None:
+        softmax(trace.logits[start:], out=trace.probs[start:])

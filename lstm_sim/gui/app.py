@@ -61,34 +61,19 @@ def run(
 
     from lstm_sim.gui.main_window import MainWindow
     from lstm_sim.model import Session
-    from lstm_sim.model.demo import DEMO_TITLE, demo_inputs, demo_network, model_from_file
+    from lstm_sim.model.app_state import AppState
+    from lstm_sim.model.demo import DEMO_TITLE, demo_inputs, demo_network
+    from lstm_sim.model.view_settings import ViewSettings
 
     app = create_application()
     session = Session(demo_network(), demo_inputs(), title=DEMO_TITLE)
+    state = AppState(session, ViewSettings(theme))
     problem = None
-    guide = None
-    pair = None
-    reads_code = False
     try:
         if model_path is not None:
-            network, inputs, title = model_from_file(model_path)
-            session.load(network, inputs, title=title)
+            state.opener.open_file(model_path)
         elif scenario is not None:
-            # Imported only here: a plain start needs no scenario registry.
-            from lstm_sim.gui.panels.scenario_loading import CODE_READER, load_scenario
-
-            if scenario == CODE_READER:
-                from lstm_sim.model.code_reader import load_code_reader
-
-                load_code_reader()  # a missing model is reported here, before any dialog
-                reads_code = True
-            else:
-                loaded = load_scenario(scenario)
-                session.load(loaded.networks[0], loaded.inputs, title=loaded.title)
-                session.select_unit(loaded.unit)
-                guide = (loaded.title, loaded.description)
-                if len(loaded.networks) == 2:
-                    pair = (*loaded.networks, loaded.inputs)
+            state.opener.open_scenario(scenario)
     except (ValueError, OSError) as err:
         problem = str(err)
     if problem is not None and screenshot is not None:
@@ -96,10 +81,9 @@ def run(
         return 2
     # Recent files persist only for the real application, never for tests or screenshots.
     settings = QSettings() if screenshot is None else None
-    window = MainWindow(session, settings=settings, guide=guide)
-    if reads_code:
-        window.open_scenario(scenario)
-    window.set_theme(theme)
+    window = MainWindow(session, settings=settings, state=state)
+    # A view in a dock is part of the first picture; a window of its own waits for the show.
+    window.opening.open_views(state.opener.current, windows=False)
     window.resize(*(size or DEFAULT_SIZE))
     try:
         if screenshot is not None:
@@ -115,10 +99,7 @@ def run(
         reporter = install_exception_hook()
         window.show()
         window.diagram.reset_zoom()
-        if pair is not None:
-            from lstm_sim.gui.demo_views import open_gradient_comparison
-
-            open_gradient_comparison(window, *pair)
+        window.opening.open_views(state.opener.current, docks=False)
         if problem is not None:
             QTimer.singleShot(0, lambda: window.show_error("Cannot open this model", problem))
         try:

@@ -13,7 +13,7 @@ from functools import cache
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPalette
 
 GATE_RANGE = (0.0, 1.0)
 """Levels of the gate scale: a sigmoid's whole range."""
@@ -143,3 +143,25 @@ def value_colors(values: np.ndarray, kind: str, theme: str = "light") -> list[QC
         QColor(table[int(k)]) if ok else QColor(_NOT_A_NUMBER)
         for k, ok in zip(index, finite, strict=True)
     ]
+
+
+def window_palette(name: str, standard: QPalette) -> QPalette:
+    """Qt's ``standard`` palette in the colours of theme ``name``: the dark theme darkens
+    the windows, fields and buttons; both mark a selection in the theme's highlight."""
+    theme = THEMES[name]
+    palette = QPalette(standard)
+    if name == "dark":
+        for role in (QPalette.ColorRole.Window, QPalette.ColorRole.Base):
+            palette.setColor(role, theme.background)
+        palette.setColor(QPalette.ColorRole.AlternateBase, theme.line_dim)
+        palette.setColor(QPalette.ColorRole.Button, theme.background.lighter(140))
+        for role in (
+            QPalette.ColorRole.WindowText,
+            QPalette.ColorRole.Text,
+            QPalette.ColorRole.ButtonText,
+            QPalette.ColorRole.ToolTipText,
+        ):
+            palette.setColor(role, theme.foreground)
+        palette.setColor(QPalette.ColorRole.ToolTipBase, theme.background)
+    palette.setColor(QPalette.ColorRole.Highlight, theme.highlight)
+    return palette

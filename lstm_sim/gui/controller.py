@@ -14,12 +14,12 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from lstm_sim.gui.diagram import DiagramView
 from lstm_sim.model import Session
+from lstm_sim.model.view_settings import ViewSettings
 
 BASE_ANIMATION_MS = 600
 """Length of one phase's flow animation at 1× speed."""
 BASE_HOLD_MS = 500
 """Pause after a phase's animation, at 1× speed, so the numbers can be read."""
-SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
 
 
 class PlaybackController(QObject):
@@ -27,30 +27,49 @@ class PlaybackController(QObject):
 
     playing_changed = Signal(bool)
 
-    def __init__(self, session: Session, diagram: DiagramView, parent: QObject) -> None:
+    def __init__(
+        self,
+        session: Session,
+        diagram: DiagramView,
+        parent: QObject,
+        view: ViewSettings | None = None,
+    ) -> None:
+        """``view``: the speed and reduced motion to follow (the window's settings)."""
         super().__init__(parent)
         self.session = session
         self.diagram = diagram
-        self.speed = 1.0
-        self.reduced_motion = False
+        self.view = view or ViewSettings()
         self._playing = False
         self._waiting_for_animation = False
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._advance)
         diagram.animation_finished.connect(self._on_animation_finished)
-        self.set_speed(1.0)
+        self.view.speed_changed.connect(self._on_speed_changed)
+        self.view.reduced_motion_changed.connect(self._on_reduced_motion_changed)
+        self._on_speed_changed(self.view.speed)
+        self._on_reduced_motion_changed(self.view.reduced_motion)
 
     # -- settings ------------------------------------------------------------------------
+    @property
+    def speed(self) -> float:
+        return self.view.speed
+
+    @property
+    def reduced_motion(self) -> bool:
+        return self.view.reduced_motion
+
     def set_speed(self, speed: float) -> None:
         """Scale animation and hold times: 2.0 plays twice as fast."""
-        if speed <= 0:
-            raise ValueError(f"speed must be positive, got {speed}")
-        self.speed = float(speed)
-        self.diagram.set_animation_duration(round(BASE_ANIMATION_MS / self.speed))
+        self.view.speed = speed
 
     def set_reduced_motion(self, on: bool) -> None:
-        self.reduced_motion = on
+        self.view.reduced_motion = on
+
+    def _on_speed_changed(self, speed: float) -> None:
+        self.diagram.set_animation_duration(round(BASE_ANIMATION_MS / speed))
+
+    def _on_reduced_motion_changed(self, on: bool) -> None:
         self.diagram.set_reduced_motion(on)
 
     @property

@@ -8,8 +8,10 @@ raises. Views therefore disconnect explicitly when their window closes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from lstm_sim.model import Session
+from lstm_sim.model.view_settings import ViewSettings
 
 SESSION_SIGNALS = (
     "network_changed",
@@ -19,6 +21,13 @@ SESSION_SIGNALS = (
     "unit_changed",
     "history_changed",
 )
+
+
+class SessionView(Protocol):
+    """A view that follows the session until its window closes."""
+
+    def detach(self) -> None:
+        """Disconnect from the session: the window is closing."""
 
 
 def subscribe(view: object, session: Session) -> Callable[[], None]:
@@ -40,3 +49,16 @@ def subscribe(view: object, session: Session) -> Callable[[], None]:
         links.clear()
 
     return unsubscribe
+
+
+def follow_theme(
+    view_settings: ViewSettings, set_theme: Callable[[str], object]
+) -> Callable[[], None]:
+    """Give a view the settings' theme now and on every change (``set_theme`` restyles
+    the view from the theme's palette; the name itself stays in the settings).
+
+    Returns a function that disconnects it.
+    """
+    set_theme(view_settings.theme)
+    view_settings.theme_changed.connect(set_theme)
+    return lambda: view_settings.theme_changed.disconnect(set_theme)

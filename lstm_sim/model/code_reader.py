@@ -21,16 +21,17 @@ from lstm_sim.engine.formats import load_model
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.probes import ProbeKind, Saturation, gate_saturation, rank_units
 from lstm_sim.engine.trace import Trace, record
-from lstm_sim.model.scenario_registry import CheckResult
+from lstm_sim.model.scenario import CheckResult
 from lstm_sim.model.scenarios.python_code import (
+    CLAIM,
+    MODEL_RESOURCE,
     CodeLabels,
     clean_source,
     label_source,
     load_corpus,
 )
+from lstm_sim.model.scenarios.python_code import DEFAULT_TEXT as DEFAULT_TEXT
 from lstm_sim.resources import resource_path
-
-MODEL_RESOURCE = "models/scenarios/code_reader.npz"
 
 QUANTITIES = ("c", "h", "i", "f", "g", "o")
 """What a unit can be read by: the cell state c, the hidden state h, or one gate."""
@@ -68,46 +69,6 @@ PATTERNS = (
     Pattern("bracket_depth", "bracket depth", "correlation"),
     Pattern("line_position", "position in the line", "correlation"),
 )
-
-DEFAULT_TEXT = """\
-    for o, a in opts:
-        if o in ("-n", "--number"):
-            number = int(a)
-        if o in ("-s", "--setup"):
-            setup.append(a)
-        if o in ("-u", "--unit"):
-            if a in units:
-                time_unit = a
-            else:
-                print("Unrecognized unit. Please select nsec, usec, msec, or sec.",
-                      file=sys.stderr)
-                return 2
-        if o in ("-r", "--repeat"):
-            repeat = int(a)
-            if repeat <= 0:
-                repeat = 1
-        if o in ("-p", "--process"):
-            timer = time.process_time
-        if o in ("-v", "--verbose"):
-            if verbose:
-                precision += 1
-            verbose += 1
-        if o in ("-h", "--help"):
-            print(__doc__, end=' ')
-            return 0
-    setup = "\\n".join(setup) or "pass"
-
-    # Include the current directory, so that local imports work (sys.path
-    # contains the directory of this script, rather than the current
-    # directory)
-    import os
-    sys.path.insert(0, os.curdir)
-    if _wrap_timer is not None:
-        timer = _wrap_timer(timer)
-"""
-"""The text the scenario opens on: ``main()`` of the standard library's timeit.py
-(Python 3.11), a held-out module the model never trained on, with one-line strings,
-comments, brackets and four levels of indentation."""
 
 
 def pattern_named(name: str) -> Pattern:
@@ -164,11 +125,11 @@ def unit_values(trace: Trace, quantity: str, layer: int) -> np.ndarray:
         raise ValueError(f"layer {layer} is out of range for {trace.num_layers} layers")
     if quantity == "c":
         assert trace.c is not None
-        return trace.c[layer]
+        return np.asarray(trace.c[layer])
     if quantity == "h":
-        return trace.h[layer]
+        return np.asarray(trace.h[layer])
     if quantity in QUANTITIES:
-        return trace.gate(quantity)[layer]
+        return np.asarray(trace.gate(quantity)[layer])
     raise ValueError(f"quantity must be one of {', '.join(QUANTITIES)}, got {quantity!r}")
 
 
@@ -335,10 +296,6 @@ def load_code_reader() -> Network:
 CLAIM_TARGETS = {"in_string": 0.95, "in_comment": 0.9}
 """The ROC AUC on the held-out modules that the unit a model names for each pattern must
 reach (issue 6's targets)."""
-CLAIM = (
-    "on standard-library modules it never read, the unit named for one-line string "
-    "literals reaches ROC AUC >= 0.95 and the one named for # comments >= 0.9"
-)
 
 
 def check_claims(

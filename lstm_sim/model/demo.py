@@ -128,12 +128,15 @@ def default_inputs(
     """Inputs for a model that came without any.
 
     With a vocabulary: the tokens of a short default text that the vocabulary knows (its
-    first tokens if it knows none of them). Without: a seeded uniform sequence in [-1, 1],
-    shape (steps, D).
+    first tokens if it knows none of them). An embedding without a vocabulary: seeded
+    token ids (steps,). Without either: a seeded uniform sequence in [-1, 1], shape
+    (steps, D).
     """
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     vocab = network.vocab
+    if vocab is None and network.embedding is not None:
+        return np.random.default_rng(seed).integers(0, network.embedding.shape[0], size=steps)
     if vocab is None:
         rng = np.random.default_rng(seed)
         return rng.uniform(-1.0, 1.0, size=(steps, network.input_size))

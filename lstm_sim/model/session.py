@@ -59,6 +59,9 @@ class Session:
         self.phase = 0
         self.layer = 0
         self.unit = 0
+        self.generation = 0
+        """Counts the calls of :meth:`load`: state kept about one loaded network (the
+        training job's Apply history) compares it instead of object identity."""
         self._undo: list[Edit] = []
         self._redo: list[Edit] = []
 
@@ -74,6 +77,11 @@ class Session:
     @property
     def tokens(self) -> tuple[str, ...] | None:
         return self.trace.tokens
+
+    def inputs(self) -> np.ndarray | list[str]:
+        """The input sequence as :meth:`load` takes it: the tokens, or a copy of x (T, D)."""
+        tokens = self.trace.tokens
+        return list(tokens) if tokens is not None else self.trace.x.copy()
 
     @property
     def current(self) -> StepRecord:
@@ -94,6 +102,7 @@ class Session:
         ValueError and leaves the session as it was."""
         trace = record(network, inputs)
         self.network, self.trace, self.title = network, trace, title
+        self.generation += 1
         self.t, self.phase, self.layer = 0, 0, 0
         self.unit = 0
         self._undo.clear()
@@ -244,12 +253,19 @@ class Session:
             (t,) = index
             tokens = list(trace.tokens)
             tokens[t] = value
-            trace.x[t] = self.network.vocab.one_hot([value], dtype=trace.x.dtype)[0]
+            (token_id,) = self.network.vocab.indices([value])
+            if self.network.embedding is not None:
+                trace.x[t] = self.network.embedding[token_id]  # x_t is the token's row
+            else:
+                trace.x[t] = self.network.vocab.one_hot([value], dtype=trace.x.dtype)[0]
+            if trace.token_ids is not None:
+                trace.token_ids[t] = token_id
             trace.tokens = tuple(tokens)
             start = t
         elif target == "x":
             check_array("input value", np.asarray(value, dtype=float), ())
             trace.x[index] = value
+            trace.token_ids = None  # x_t is no longer any token's row
             start = index[0]
         elif target in ("h0", "c0"):
             check_array(f"{target} value", np.asarray(value, dtype=float), ())

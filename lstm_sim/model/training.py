@@ -194,7 +194,14 @@ def new_network(
     )
 
 
-STRUCTURAL_METADATA = ("scenario", "module", "readout_module", "nonlinearity", "nodes")
+STRUCTURAL_METADATA = (
+    "scenario",
+    "module",
+    "readout_module",
+    "nonlinearity",
+    "nodes",
+    "predicts",
+)
 """Metadata keys that say where a model's layers came from or what data it trains on;
 every other key (a description, the units it names, measured claims, how it was trained)
 describes particular weights."""

@@ -144,6 +144,9 @@ def keras() -> ModuleType:
     return pytest.importorskip("keras")
 
 
+# Keras 3 on the torch backend hands NumPy 2 an __array__ without a copy keyword while it
+# saves; the warning is Keras's own, not lstm-sim's.
+@pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
 def test_live_keras_rnn_and_biasless_lstm(keras: ModuleType, tmp_path: Path) -> None:
     keras.utils.set_random_seed(3)
     x = np.random.default_rng(3).normal(size=(1, 8, 2)).astype(np.float32)

@@ -136,3 +136,28 @@ def test_not_a_zip_and_missing_file(tmp_path: Path) -> None:
         load_model(tmp_path / "nothing.npz")
     with pytest.raises(ValueError, match=r"expected a model file ending in"):
         load_model(tmp_path / "model.onnx2")
+
+
+def test_embedding_head_and_notes_survive_a_save(tmp_path: Path) -> None:
+    from lstm_sim.engine.head import Activation, Dense, LayerNorm
+    from lstm_sim.engine.network import Network, Readout
+    from lstm_sim.engine.trace import record
+
+    rng = np.random.default_rng(4)
+    base = Network.random("lstm", 3, 4, rng)
+    net = Network(
+        "lstm",
+        base.layers,
+        readout=Readout(rng.normal(size=(2, 5)), rng.normal(size=2), "linear"),
+        embedding=rng.normal(size=(7, 3)),
+        head=(
+            LayerNorm(rng.normal(size=4), rng.normal(size=4), 1e-3),
+            Dense(rng.normal(size=(5, 4)), rng.normal(size=5)),
+            Activation("gelu_tanh"),
+        ),
+        notes=("an assumption",),
+    )
+    loaded = load_model(save_native(net, tmp_path / "e.npz"))
+    assert loaded.notes == ("an assumption",) and loaded.head[0].eps == 1e-3
+    ids = np.array([0, 6, 2])
+    np.testing.assert_array_equal(record(loaded, ids).logits, record(net, ids).logits)

@@ -199,9 +199,25 @@ def test_live_module_knows_its_nonlinearity(torch: ModuleType) -> None:
     net = network_from_module(model)
     assert (net.kind, net.nonlinearity, net.dtype) == ("rnn", "relu", np.float32)
     assert net.metadata["nonlinearity"] == "relu"
+    assert "weights stored as bfloat16 are computed in float32 (upcast)" in net.notes
     assert net.source == "a live torch Module, module 'rnn'"
     x = torch.randn(5, 3)
     h, _ = _torch_states(torch, model.rnn.float(), x, lstm=False)
     np.testing.assert_allclose(record(net, x.numpy()).h, h, rtol=0, atol=1e-6)
     with pytest.raises(ValueError, match=r"expected a torch\.nn\.Module, got a dict"):
         network_from_module({})
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_narrow_pt_files_say_they_were_widened(
+    torch: ModuleType, tmp_path: Path, dtype: str
+) -> None:
+    torch.manual_seed(11)
+    lstm = torch.nn.LSTM(3, 4).to(getattr(torch, dtype))
+    torch.save(lstm.state_dict(), tmp_path / "narrow.pt")
+    net = load_model(tmp_path / "narrow.pt")
+    assert net.dtype == np.float32
+    assert f"weights stored as {dtype} are computed in float32 (upcast)" in net.notes
+    x = torch.randn(6, 3)
+    h, _ = _torch_states(torch, lstm.float(), x, lstm=True)
+    np.testing.assert_allclose(record(net, x.numpy()).h, h, rtol=0, atol=1e-6)

@@ -85,7 +85,7 @@ def test_dark_theme_reaches_the_demo_views(make_window) -> None:
     install_demo_views(window)
     window.set_theme("dark")
     reader = window.demo_views.code_reader
-    assert reader.theme == "dark"
+    assert window.state.view.theme == "dark"
     assert reader.text_view.palette_.name == "dark"
     assert window.demo_views.ledger.palette_.name == "dark"
 

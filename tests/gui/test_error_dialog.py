@@ -13,7 +13,6 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLineEdit, QMessageBox
 
-from lstm_sim.gui import main_window as main_window_module
 from lstm_sim.gui.error_dialog import (
     DETAILS_LIMIT,
     MESSAGE_LIMIT,
@@ -22,6 +21,7 @@ from lstm_sim.gui.error_dialog import (
     install_exception_hook,
 )
 from lstm_sim.gui.panels.input_panel import INPUT_TEXT_LIMIT
+from lstm_sim.model import opening as opening_module
 
 
 @pytest.fixture
@@ -56,10 +56,10 @@ def test_an_exception_in_a_slot_shows_a_dialog_logs_it_and_keeps_the_session(
         raise RecursionError("maximum recursion depth exceeded while reading")
 
     # A reader bug: not a ValueError, so open_model does not catch it; the slot raises.
-    monkeypatch.setattr(main_window_module, "model_from_file", broken_reader)
-    window.recent_files = [str(tmp_path / "model.pt")]
-    window._fill_recent_menu()
-    QTimer.singleShot(0, window.recent_menu.actions()[0].trigger)
+    monkeypatch.setattr(opening_module, "model_from_file", broken_reader)
+    window.files.recent_files = [str(tmp_path / "model.pt")]
+    window.files._fill_recent_menu()
+    QTimer.singleShot(0, window.files.recent_menu.actions()[0].trigger)
     box = shown_box(qtbot, reporter)
     assert box.text() == "RecursionError: maximum recursion depth exceeded while reading"
     assert box.textFormat() == Qt.TextFormat.PlainText

@@ -39,7 +39,7 @@ def test_npz_export_equals_the_cli(qtbot, make_window, settle, tmp_path, edit) -
     window = make_window()
     if edit:
         window.inputs.sequence.item(0, 0).setText("Dan")  # recomputed from t = 0
-    assert window.export_trace(str(tmp_path / "window.npz"))
+    assert window.files.export_trace(str(tmp_path / "window.npz"))
     dismiss_status(window, tmp_path / "window.npz")
     cli_trace(tmp_path, window, tmp_path / "cli.npz")
     ours, theirs = load_npz(tmp_path / "window.npz"), load_npz(tmp_path / "cli.npz")
@@ -51,7 +51,7 @@ def test_npz_export_equals_the_cli(qtbot, make_window, settle, tmp_path, edit) -
 
 def test_csv_export_equals_the_cli(qtbot, make_window, tmp_path) -> None:
     window = make_window()
-    assert window.export_trace(str(tmp_path / "window.csv"))
+    assert window.files.export_trace(str(tmp_path / "window.csv"))
     dismiss_status(window, tmp_path / "window.csv")
     cli_trace(tmp_path, window, tmp_path / "cli.csv")
     ours = (tmp_path / "window.csv").read_text(encoding="utf-8")
@@ -65,28 +65,28 @@ def test_an_unwritable_export_gets_a_dialog(qtbot, make_window, tmp_path, monkey
     window = make_window()
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "critical", lambda _p, _t, text: shown.append(text))
-    assert not window.export_trace(str(tmp_path / "trace.txt"))
-    assert not window.export_trace(str(tmp_path / "missing" / "trace.npz"))
+    assert not window.files.export_trace(str(tmp_path / "trace.txt"))
+    assert not window.files.export_trace(str(tmp_path / "missing" / "trace.npz"))
     assert len(shown) == 2 and ".npz or .csv" in shown[0]
 
 
 def test_recent_files_remember_opened_models(qtbot, make_window, tmp_path) -> None:
     window = make_window()
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window.settings = settings
+    window.files.settings = settings
     paths = []
     for seed in range(2):
         path = tmp_path / f"m{seed}.npz"
         save_native(window.session.network, path)
         assert window.open_model(str(path))
         paths.append(str(path.resolve()))
-    assert window.recent_files == paths[::-1]
-    actions = window.recent_menu.actions()
+    assert window.files.recent_files == paths[::-1]
+    actions = window.files.recent_menu.actions()
     assert [a.text() for a in actions] == ["m1.npz", "m0.npz"]
     actions[1].trigger()
     assert window.session.title == "m0.npz"
-    assert window.recent_files[0] == paths[0]
+    assert window.files.recent_files[0] == paths[0]
     settings.sync()
     again = MainWindow(window.session, settings=settings)
-    assert again.recent_files == [paths[0], paths[1]]
+    assert again.files.recent_files == [paths[0], paths[1]]
     again.close()

@@ -27,11 +27,11 @@ def test_a_failed_export_keeps_the_old_file(make_window, tmp_path, monkeypatch, 
     target = tmp_path / name
     target.write_bytes(OLD)
     if name.startswith("trace"):
-        assert not window.export_trace(str(target))
+        assert not window.files.export_trace(str(target))
     else:
         chosen = (str(target), "")
         monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: chosen)
-        (window.export_svg if name.endswith("svg") else window.export_png)()
+        (window.files.export_svg if name.endswith("svg") else window.files.export_png)()
     assert len(errors) == 1 and "No space left" in errors[0][1]
     assert target.read_bytes() == OLD
     assert [p.name for p in tmp_path.iterdir()] == [name]
@@ -42,7 +42,7 @@ def test_exports_write_complete_files(make_window, tmp_path, monkeypatch):
     for name in ("cell.svg", "cell.png"):
         chosen = (str(tmp_path / name), "")
         monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, c=chosen, **kw: c)
-        (window.export_svg if name.endswith("svg") else window.export_png)()
+        (window.files.export_svg if name.endswith("svg") else window.files.export_png)()
     assert (tmp_path / "cell.svg").read_text(encoding="utf-8").rstrip().endswith("</svg>")
     assert (tmp_path / "cell.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cell.png", "cell.svg"]

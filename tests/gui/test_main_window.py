@@ -50,11 +50,11 @@ def test_toolbar_buttons_step_like_the_keys(qtbot, make_window, settle) -> None:
     window = make_window()
     toolbar = window.findChild(type(window.addToolBar("probe")), "stepping")
     for action, expected in (
-        (window.act_next_phase, (0, 1)),
-        (window.act_next_step, (1, 1)),
-        (window.act_prev_phase, (1, 0)),
-        (window.act_last, (window.session.num_steps - 1, len(window.session.phases) - 1)),
-        (window.act_first, (0, 0)),
+        (window.action("next_phase"), (0, 1)),
+        (window.action("next_step"), (1, 1)),
+        (window.action("prev_phase"), (1, 0)),
+        (window.action("last"), (window.session.num_steps - 1, len(window.session.phases) - 1)),
+        (window.action("first"), (0, 0)),
     ):
         qtbot.mouseClick(toolbar.widgetForAction(action), Qt.MouseButton.LeftButton)
         assert (window.session.t, window.session.phase) == expected
@@ -119,7 +119,7 @@ def test_editing_a_token_recomputes_and_undo_restores(qtbot, make_window, settle
     window.inputs.sequence.item(0, 0).setText("Dan")
     assert session.tokens[0] == "Dan"
     assert session.trace.c[0, 3, 0] < -0.9  # the memory flipped to "he"
-    assert window.act_undo.isEnabled()
+    assert window.action("undo").isEnabled()
     press(qtbot, window, Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert session.tokens[0] == "Alice" and session.trace.c[0, 3, 0] > 0.9
     assert window.inputs.sequence.item(0, 0).text() == "Alice"
@@ -151,8 +151,8 @@ def test_editing_a_number_reruns_from_that_step(
     assert not np.allclose(session.trace.h[:, 2:], h_before[:, 2:])
     window.inputs.initial.item(1, 0).setText("0.5")  # c0 of unit 0, layer 0
     assert session.trace.c_all[0, 0, 0] == 0.5
-    window.act_undo.trigger()
-    window.act_undo.trigger()
+    window.action("undo").trigger()
+    window.action("undo").trigger()
     np.testing.assert_array_equal(session.trace.h, h_before)
     settle(window)
 
@@ -212,8 +212,8 @@ def test_playback_runs_and_stops_at_the_end(qtbot, make_window, settle) -> None:
     press(qtbot, window, Key.Key_Space)
     assert not window.controller.playing
     session.seek(session.num_steps - 1, len(session.phases) - 2)
-    window.act_reduced.trigger()  # reduced motion: the timer alone paces playback
-    window.act_play.trigger()
+    window.action("reduced").trigger()  # reduced motion: the timer alone paces playback
+    window.action("play").trigger()
     qtbot.waitUntil(lambda: not window.controller.playing, timeout=3000)
     assert session.at_end
     settle(window)
@@ -222,7 +222,7 @@ def test_playback_runs_and_stops_at_the_end(qtbot, make_window, settle) -> None:
 def test_dark_theme_reaches_the_plots(qtbot, make_window, settle) -> None:
     window = make_window()
     press(qtbot, window, Key.Key_D, Qt.KeyboardModifier.ControlModifier)
-    assert window.theme == "dark" and window.act_dark.isChecked()
+    assert window.theme == "dark" and window.action("dark").isChecked()
     assert window.state_plot.backgroundBrush().color() == THEMES["dark"].background
     settle(window)
 
@@ -235,7 +235,7 @@ def test_shortcut_help_lists_the_keys(qtbot, make_window, settle, monkeypatch) -
     assert len(shown) == 1
     for keys in ("<b>Space", "<b>Right", "or Shift+Right", "<b>Home", "<b>Ctrl+Z"):
         assert keys in shown[0]
-    assert "(Right)" in window.act_next_phase.toolTip()
+    assert "(Right)" in window.action("next_phase").toolTip()
 
 
 @pytest.mark.parametrize("accepted", [True, False])
@@ -251,7 +251,7 @@ def test_new_random_model_dialog(qtbot, make_window, settle, monkeypatch, accept
 
     monkeypatch.setattr(NewModelDialog, "exec", fake_exec)
     window = make_window()
-    window.act_new.trigger()
+    window.action("new").trigger()
     network = window.session.network
     if accepted:
         assert (network.kind, network.hidden_size, network.num_layers) == ("rnn", 7, 2)

@@ -28,9 +28,11 @@ def word_session() -> Session:
 
 @pytest.fixture
 def sine_session() -> Session:
-    """A numeric LSTM with a linear readout of as many outputs as inputs."""
+    """A numeric LSTM with a linear readout of as many outputs as inputs, declared (as
+    the shipped sine scenario is) to predict its next input."""
     rng = np.random.default_rng(4)
     network = Network.random("lstm", 1, 5, rng, output_size=1, readout_kind="linear")
+    network.metadata["predicts"] = "next input"
     x = np.sin(np.linspace(0, 6, 30))[:, None]
     return Session(network, x, title="sine")
 
@@ -99,7 +101,7 @@ def test_linear_readout_shows_prediction_against_the_next_input(
     trace = sine_session.trace
     np.testing.assert_array_equal(panel.predicted_curve.yData, trace.logits[:, 0])
     np.testing.assert_array_equal(panel.target_curve.yData, trace.x[1:, 0])
-    assert panel.cursor.value() == 7
+    assert panel.step_line.value() == 7
     text = panel.value_text.text()
     assert f"{trace.logits[7, 0]:.4f}" in text and f"{trace.x[8, 0]:.4f}" in text
 

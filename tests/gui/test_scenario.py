@@ -15,17 +15,14 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from lstm_sim.cli import main
-from lstm_sim.gui.panels.scenario_loading import (
-    CODE_READER,
-    CODE_READER_TITLE,
-    check_name,
-    listings,
-    load_scenario,
-    scenario_names,
-)
 from lstm_sim.gui.panels.scenario_picker import ScenarioPicker
 from lstm_sim.model import scenario_registry
 from lstm_sim.model.code_reader import shipped_units
+from lstm_sim.model.scenario_registry import check_name, listings, scenario_names
+from lstm_sim.model.scenarios.python_code import SCENARIO as CODE_READER_SCENARIO
+from lstm_sim.model.scenarios.python_code import TITLE as CODE_READER_TITLE
+
+CODE_READER = CODE_READER_SCENARIO.name
 
 REGISTRY_NAMES = [s.name for s in scenario_registry.SCENARIOS]
 
@@ -89,19 +86,22 @@ def test_the_picker_opens_a_scenario_chosen_with_the_keyboard(qtbot, make_window
 @pytest.mark.parametrize("name", REGISTRY_NAMES)
 def test_each_scenario_opens_by_name(qtbot, make_window, settle, name: str) -> None:
     window = make_window()
-    loaded = load_scenario(name)
+    scenario = scenario_registry.get(name)
+    networks = scenario.load_networks()
+    inputs = scenario.default_input()
     assert window.open_scenario(name)
     session = window.session
-    assert session.title == loaded.title and session.unit == loaded.unit
-    assert session.network.kind == loaded.networks[0].kind
+    assert session.title == scenario.title
+    assert session.unit == scenario_registry.described_unit(networks[0])[0]
+    assert session.network.kind == networks[0].kind
     if session.tokens is not None:
-        assert list(session.tokens) == loaded.inputs
+        assert session.tokens == inputs
         assert window.token_strip.isVisible()
         assert window.token_strip.canvas.texts()[0] != ""
     else:
-        np.testing.assert_allclose(session.trace.x, loaded.inputs, rtol=1e-6)
+        np.testing.assert_allclose(session.trace.x, inputs, rtol=1e-6)
     comparisons = window.demo_views.comparisons
-    assert len(comparisons) == (1 if len(loaded.networks) == 2 else 0)
+    assert len(comparisons) == (1 if len(networks) == 2 else 0)
     for comparison in list(comparisons):
         comparison.close()
     QApplication.processEvents()

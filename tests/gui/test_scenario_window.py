@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel
 
 from lstm_sim.engine import Network
 from lstm_sim.engine.formats import SUFFIXES
-from lstm_sim.gui.main_window import model_file_filter
+from lstm_sim.gui.file_actions import model_file_filter
 from lstm_sim.model import Session
 
 
@@ -24,7 +24,7 @@ def test_the_open_dialog_offers_every_suffix_the_engine_reads(
         return "", ""
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", fake_dialog)
-    window.act_open.trigger()
+    window.action("open").trigger()
     assert offered == [model_file_filter()]
     models = offered[0].split(";;")[0]
     patterns = models[models.index("(") + 1 : models.index(")")].split()

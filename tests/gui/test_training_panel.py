@@ -10,10 +10,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from lstm_sim.engine import Network, Vocabulary
-from lstm_sim.gui.panels.training_panel import data_size, fits, session_data
 from lstm_sim.model import Session
 from lstm_sim.model.scenario_registry import TRAINING_SEED, get
 from lstm_sim.model.training import SequenceData, TextData
+from lstm_sim.model.training_job import data_size, fits, session_data
 
 THREAD_TIMEOUT_MS = 60_000
 

@@ -56,12 +56,12 @@ def test_opening_input_is_short_repeatable_and_records(scenario: Scenario) -> No
 
 
 def test_opening_inputs_show_the_effect() -> None:
-    story = registry.opening_story_data()
+    story = gender_stories.opening_story_data()
     assert story.tokens == get("subject-gender").default_input()
     starts = np.flatnonzero(story.introduced)
     # he, she, he: the gender unit has two flips to show.
     np.testing.assert_array_equal(story.gender[starts], [1, -1, 1])
-    stream = registry.opening_counting_data()
+    stream = counting.opening_counting_data()
     np.testing.assert_array_equal(stream.lengths, [8, 7, 6])
     recall = get("long-lag").default_input()
     assert recall[0] in ("A", "B") and recall[-1] == "?" and len(recall) == 52

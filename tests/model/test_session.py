@@ -192,3 +192,16 @@ def test_computed_fields_grow_with_the_phase() -> None:
     assert "c" in computed_fields("lstm", 3) and "h" not in computed_fields("lstm", 4)
     assert "h" in computed_fields("lstm", 5)
     assert "h" in computed_fields("rnn", 1)
+
+
+def test_a_token_edit_in_an_embedding_model_reads_the_tokens_row() -> None:
+    rng = np.random.default_rng(8)
+    base = Network.random("lstm", 3, 4, rng)
+    vocab = Vocabulary(("a", "b", "c", "d"), "char")
+    network = Network("lstm", base.layers, vocab=vocab, embedding=rng.normal(size=(4, 3)))
+    session = Session(network, list("abca"), title="embedded")
+    session.set_token(2, "d")
+    assert session.trace.token_ids is not None and list(session.trace.token_ids) == [0, 1, 3, 0]
+    np.testing.assert_array_equal(session.trace.x[2], network.embedding[3])
+    fresh = Session(network, list("abda"), title="fresh")
+    np.testing.assert_array_equal(session.trace.h, fresh.trace.h)

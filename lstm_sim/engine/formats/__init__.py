@@ -32,17 +32,28 @@ from lstm_sim.engine.formats.keras import read_keras
 from lstm_sim.engine.formats.module_tree import ModelContents
 from lstm_sim.engine.formats.native import read_native, save_native
 from lstm_sim.engine.formats.onnx_file import read_onnx
-from lstm_sim.engine.formats.safetensors_file import read_safetensors
+from lstm_sim.engine.formats.safetensors_file import bfloat16_names, read_safetensors
 from lstm_sim.engine.formats.torch_module import network_from_module
 from lstm_sim.engine.formats.torch_pickle import read_torch_contents
-from lstm_sim.engine.formats.torch_state_dict import network_from_state_dict
+from lstm_sim.engine.formats.torch_state_dict import (
+    RecurrentModule,
+    network_from_state_dict,
+    recurrent_modules,
+)
 from lstm_sim.engine.network import Network
 
-__all__ = ["SUFFIXES", "load_model", "network_from_module", "save_native"]
+__all__ = [
+    "SUFFIXES",
+    "RecurrentModule",
+    "load_model",
+    "network_from_module",
+    "recurrent_modules_in",
+    "save_native",
+]
 
 
 def _read_safetensors_contents(path: Path) -> ModelContents:
-    return ModelContents(read_safetensors(path))
+    return ModelContents(read_safetensors(path), bfloat16=frozenset(bfloat16_names(path)))
 
 
 _STATE_DICT_READERS: dict[str, tuple[str, Callable[[Path], ModelContents]]] = {
@@ -100,7 +111,21 @@ def load_model(
             prefix=prefix,
             nonlinearity=nonlinearity,
             modules=contents.modules,
+            bfloat16=contents.bfloat16,
         )
     except ValueError as err:
         raise ValueError(f"{path}: {err}") from None
     return network
+
+
+def recurrent_modules_in(path: str | os.PathLike[str]) -> list[RecurrentModule]:
+    """The recurrent modules a PyTorch file holds, for a chooser to offer (each one's
+    prefix, kind, layers, H and D); empty for the other formats, which hold one stack."""
+    path = Path(path)
+    reader = _STATE_DICT_READERS.get(path.suffix.lower())
+    if reader is None:
+        return []
+    try:
+        return recurrent_modules(reader[1](path).state_dict)
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None

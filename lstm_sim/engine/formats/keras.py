@@ -17,8 +17,12 @@ Where the arrays are:
   and ``model_weights`` lists its layers in the ``layer_names`` attribute and each
   layer's arrays in its ``weight_names`` attribute; they are read in that order.
 
-Supported: a chain of InputLayer/Dropout (skipped), LSTM or SimpleRNN layers of one size
-(stacked), then optionally one Dense. Anything else raises a ValueError naming the layer.
+Supported: an optional ``Embedding`` (its ``embeddings`` (V, D) become the input encoder:
+token ids in, x_t = row), LSTM or SimpleRNN layers of one size (stacked), then a head of
+``Dense`` layers (activations linear, relu, tanh, gelu, sigmoid; softmax on the last one)
+and ``LayerNormalization`` (its own epsilon) computed exactly; InputLayer/Dropout are
+skipped. Anything else before the recurrent layers raises a ValueError naming the layer;
+anything else after them leaves the head out, with a note naming the layer.
 """
 
 from __future__ import annotations
@@ -31,10 +35,17 @@ from typing import Any
 
 import numpy as np
 
+from lstm_sim.engine.head import Activation, ActivationName, Dense, HeadStage, LayerNorm
 from lstm_sim.engine.network import Layer, Network, Readout
 
 _SKIPPED = {"InputLayer", "Dropout"}
 _RECURRENT = {"LSTM": "lstm", "SimpleRNN": "rnn"}
+_HEAD_ACTIVATIONS: dict[str, ActivationName] = {
+    "relu": "relu",
+    "tanh": "tanh",
+    "gelu": "gelu",
+    "sigmoid": "sigmoid",
+}
 
 
 def _h5py() -> Any:
@@ -149,55 +160,111 @@ def _recurrent_layer(kind: str, name: str, cfg: dict[str, Any], arrays: list[np.
     )
 
 
+def _activation_name(cfg: dict[str, Any]) -> str:
+    activation = cfg.get("activation", "linear")
+    if isinstance(activation, dict):  # Keras 3 may serialise {"class_name": ..., "config"}
+        activation = activation.get("config", {}).get("name", activation.get("class_name"))
+    return str(activation or "linear")
+
+
+_SOFTMAX = "softmax"
+
+
+def _head_stage(
+    class_name: str, name: str, cfg: dict[str, Any], arrays: list[np.ndarray]
+) -> list[HeadStage | str] | str:
+    """The stages of one layer after the recurrent ones (``"softmax"`` standing for a
+    softmax after a Dense), or why it cannot be read."""
+    if class_name == "Dense":
+        if not 1 <= len(arrays) <= 2 or arrays[0].ndim != 2:
+            return f"Dense layer {name!r} has {len(arrays)} arrays, expected a kernel and a bias"
+        kernel = arrays[0]
+        bias = arrays[1] if len(arrays) > 1 else np.zeros(kernel.shape[1], kernel.dtype)
+        stages: list[HeadStage | str] = [Dense(np.ascontiguousarray(kernel.T), bias)]
+        activation = _activation_name(cfg)
+        if activation in _HEAD_ACTIVATIONS:
+            stages.append(Activation(_HEAD_ACTIVATIONS[activation]))
+        elif activation == _SOFTMAX:
+            stages.append(_SOFTMAX)
+        elif activation != "linear":
+            return f"Dense layer {name!r} uses {activation!r}"
+        return stages
+    if class_name == "LayerNormalization":
+        axis = cfg.get("axis", -1)
+        if axis not in (-1, [-1]) or not cfg.get("scale", True) or not cfg.get("center", True):
+            return f"LayerNormalization {name!r} has axis {axis} or no scale/center"
+        if len(arrays) != 2:
+            return f"LayerNormalization {name!r} has {len(arrays)} arrays, expected gamma, beta"
+        return [LayerNorm(arrays[0], arrays[1], float(cfg.get("epsilon", 1e-3)))]
+    if class_name == "Activation" and _activation_name(cfg) in _HEAD_ACTIVATIONS:
+        return [Activation(_HEAD_ACTIVATIONS[_activation_name(cfg)])]
+    return f"layer {name!r} is a {class_name}"
+
+
+def _split_head(found: list[HeadStage | str]) -> tuple[list[HeadStage], Readout] | str:
+    """The stages before the last Dense, and that Dense as the readout."""
+    softmax = bool(found) and found[-1] == _SOFTMAX
+    stages = [s for s in (found[:-1] if softmax else found) if not isinstance(s, str)]
+    if len(stages) != len(found) - softmax:
+        return "a softmax sits inside the head, not after its last Dense"
+    if not stages or not isinstance(stages[-1], Dense):
+        return "the head does not end in a Dense layer"
+    last = stages[-1]
+    return stages[:-1], Readout(last.weight, last.bias, "softmax" if softmax else "linear")
+
+
 def network_from_keras(
     config: dict[str, Any], weights: dict[str, list[np.ndarray]], source: str
 ) -> Network:
     """The network described by a Keras model ``config`` with ``weights`` by layer name."""
     kinds: set[str] = set()
     layers: list[Layer] = []
-    readout = None
     activations: list[str] = []
+    embedding: np.ndarray | None = None
+    notes: list[str] = []
+    stages: list[HeadStage | str] = []
+    left_out: str | None = None
+    metadata: dict[str, str] = {}
+    last_sequences = ("", True)
     for entry in _layers_of(config):
         class_name = entry.get("class_name", "?")
         cfg = entry.get("config", {})
         name = cfg.get("name", "?")
         if class_name in _SKIPPED:
             continue
-        if readout is not None:
-            raise ValueError(
-                f"layer {name!r} ({class_name}) follows the Dense readout; not supported"
-            )
-        if class_name in _RECURRENT:
+        if class_name in _RECURRENT and not stages and left_out is None:
             if name not in weights:
                 raise ValueError(f"expected weights for layer {name!r}, found {sorted(weights)}")
             kind = _RECURRENT[class_name]
             kinds.add(kind)
             layers.append(_recurrent_layer(kind, name, cfg, weights[name]))
             activations.append(cfg.get("activation", "tanh"))
-        elif class_name == "Dense" and layers:
+            last_sequences = (name, bool(cfg.get("return_sequences", False)))
+        elif class_name == "Embedding" and not layers and embedding is None:
             arrays = weights.get(name, [])
-            if not 1 <= len(arrays) <= 2:
+            if len(arrays) != 1 or arrays[0].ndim != 2:
                 raise ValueError(
-                    f"expected a kernel and a bias for Dense layer {name!r}, "
-                    f"found {len(arrays)} arrays"
+                    f"layer {name!r} is a {class_name} with {len(arrays)} arrays, "
+                    "expected one (V, D) table"
                 )
-            activation = cfg.get("activation", "linear")
-            if activation not in ("linear", "softmax", None):
-                raise ValueError(
-                    f"Dense layer {name!r} uses {activation!r}, expected linear or softmax"
+            embedding = arrays[0]
+            metadata["embedding_module"] = name
+            if cfg.get("mask_zero"):
+                notes.append(
+                    f"Embedding {name!r} has mask_zero: Keras skips the steps whose token is 0, "
+                    "lstm-sim runs every step"
                 )
-            kernel = arrays[0]
-            bias = arrays[1] if len(arrays) > 1 else np.zeros(kernel.shape[1], kernel.dtype)
-            readout = Readout(
-                np.ascontiguousarray(kernel.T),
-                np.ascontiguousarray(bias),
-                "softmax" if activation == "softmax" else "linear",
-            )
-        else:
+        elif not layers:
             raise ValueError(
-                f"layer {name!r} is a {class_name}; lstm-sim reads LSTM or SimpleRNN layers "
-                "with an optional Dense after them, not this yet"
+                f"layer {name!r} is a {class_name}; lstm-sim reads an optional Embedding, "
+                "then LSTM or SimpleRNN layers, then a Dense head, not this yet"
             )
+        elif left_out is None:
+            found = _head_stage(class_name, name, cfg, weights.get(name, []))
+            if isinstance(found, str):
+                left_out = found
+            else:
+                stages += found
     if not layers:
         raise ValueError("expected an LSTM or SimpleRNN layer in the model, found none")
     if len(kinds) > 1 or len(set(activations)) > 1:
@@ -207,13 +274,34 @@ def network_from_keras(
     sizes = {layer.weight_hh.shape[1] for layer in layers}
     if len(sizes) > 1:
         raise ValueError(f"the recurrent layers have different sizes {sorted(sizes)}; expected one")
+    readout = None
+    head: list[HeadStage] = []
+    if not last_sequences[1] and (stages or left_out):
+        notes.append(
+            f"layer {last_sequences[0]!r} returns only its last step to the head; lstm-sim "
+            "shows the head's output at every step, as if the sequence ended there"
+        )
+    if left_out is not None:
+        notes.append(f"no readout: {left_out}, which lstm-sim does not compute; head left out")
+    elif stages:
+        split = _split_head(stages)
+        if isinstance(split, str):
+            notes.append(f"no readout: {split}; head left out")
+        else:
+            head, readout = split
     kind = kinds.pop()
+    dtypes = [layers[0].weight_ih.dtype]
+    dtype = np.dtype(np.float64 if any(d == np.float64 for d in dtypes) else dtypes[0])
     return Network(
         kind,  # type: ignore[arg-type]
         layers,
         readout=readout,
         nonlinearity="relu" if activations[0] == "relu" else "tanh",
         source=source,
+        metadata=metadata,
+        embedding=None if embedding is None else np.ascontiguousarray(embedding, dtype),
+        head=tuple(head),
+        notes=tuple(notes),
     )
 
 

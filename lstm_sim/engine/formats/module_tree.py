@@ -39,3 +39,5 @@ class ModelContents:
     state_dict: dict[str, np.ndarray]
     modules: tuple[ModuleRecord, ...] | None = None
     """Every module, parents before children; None for a bare state_dict."""
+    bfloat16: frozenset[str] = frozenset()
+    """Names of the tensors the file stored as bfloat16, read as float32."""

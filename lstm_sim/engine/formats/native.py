@@ -7,7 +7,7 @@ reads the whole file. The keys:
 key                 array                       meaning
 ==================  ==========================  ============================================
 ``format``          0-d unicode                 always ``"lstm-sim-model"``
-``format_version``  0-d int64                   ``1``; a newer number is refused
+``format_version``  0-d int64                   ``2``; a newer number is refused
 ``kind``            0-d unicode                 ``"lstm"`` or ``"rnn"``
 ``nonlinearity``    0-d unicode                 ``"tanh"`` or ``"relu"`` (a simple RNN's)
 ``weight_ih_l{k}``  (G·H, D) float32/float64    layer k's input weights, PyTorch's layout:
@@ -24,9 +24,20 @@ key                 array                       meaning
 ``tokenizer``       0-d unicode                 only with a vocabulary: ``"char"``/``"word"``
 ``metadata``        0-d unicode                 a JSON object of strings (description,
                                                 provenance...)
+``embedding.weight``  (V, D)                    version 2, only with an input embedding:
+                                                token id v reads row v
+``head_layout``     0-d unicode                 version 2, only with a head: a JSON list,
+                                                one entry per stage before the readout:
+                                                ``"dense"``, ``"layernorm:<eps>"`` or an
+                                                activation name
+``head.{k}.weight``   (F_out, F_in) or (F,)     stage k's parameters (dense, layernorm)
+``head.{k}.bias``     (F_out,) or (F,)
+``notes``           (N,) unicode                version 2, only with notes: what the reader
+                                                of the original file assumed
 ==================  ==========================  ============================================
 
-Layers are numbered from 0 without gaps; all weights share one dtype.
+Layers are numbered from 0 without gaps; all weights share one dtype. Version 1 files
+(no embedding, head or notes) read as before.
 """
 
 from __future__ import annotations
@@ -39,11 +50,12 @@ from pathlib import Path
 import numpy as np
 
 from lstm_sim.engine.atomic_write import atomic_write
+from lstm_sim.engine.head import ACTIVATIONS, Activation, Dense, HeadStage, LayerNorm
 from lstm_sim.engine.network import Layer, Network, Readout
 from lstm_sim.engine.vocab import Vocabulary
 
 FORMAT_NAME = "lstm-sim-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _LAYER_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
@@ -62,10 +74,49 @@ def native_arrays(network: Network) -> dict[str, np.ndarray]:
         "metadata": _text(json.dumps(network.metadata, sort_keys=True)),
     }
     arrays.update(network.state_dict())
+    if network.head:
+        arrays["head_layout"] = _text(json.dumps([_layout(stage) for stage in network.head]))
+    if network.notes:
+        arrays["notes"] = np.array(network.notes, dtype=np.str_)
     if network.vocab is not None:
         arrays["vocab"] = np.array(network.vocab.tokens, dtype=np.str_)
         arrays["tokenizer"] = _text(network.vocab.tokenizer)
     return arrays
+
+
+def _layout(stage: HeadStage) -> str:
+    if isinstance(stage, Dense):
+        return "dense"
+    if isinstance(stage, LayerNorm):
+        return f"layernorm:{stage.eps!r}"
+    return stage.name
+
+
+def _head(arrays: dict[str, np.ndarray]) -> tuple[HeadStage, ...]:
+    """The head stages ``head_layout`` lists, with their arrays."""
+    try:
+        layout = json.loads(_scalar_text(arrays, "head_layout"))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"head_layout is not valid JSON: {err}") from None
+    if not isinstance(layout, list) or not all(isinstance(entry, str) for entry in layout):
+        raise ValueError("head_layout is not a JSON list of stage names")
+    stages: list[HeadStage] = []
+    for k, entry in enumerate(layout):
+        if entry in ACTIVATIONS:
+            stages.append(Activation(entry))
+            continue
+        weight, bias = _weights(arrays, f"head.{k}.weight"), _weights(arrays, f"head.{k}.bias")
+        if entry == "dense":
+            stages.append(Dense(weight, bias))
+        elif entry.startswith("layernorm:"):
+            try:
+                eps = float(entry.split(":", 1)[1])
+            except ValueError:
+                raise ValueError(f"head_layout entry {entry!r} has no number for eps") from None
+            stages.append(LayerNorm(weight, bias, eps))
+        else:
+            raise ValueError(f"head_layout entry {entry!r} is not a stage lstm-sim knows")
+    return tuple(stages)
 
 
 def save_native(network: Network, path: str | os.PathLike[str]) -> Path:
@@ -160,6 +211,9 @@ def read_native(path: Path) -> Network:
         raise ValueError(f"metadata is not valid JSON: {err}") from None
     if not isinstance(metadata, dict):
         raise ValueError(f"metadata is a JSON {type(metadata).__name__}, expected an object")
+    embedding = _weights(arrays, "embedding.weight") if "embedding.weight" in arrays else None
+    head = _head(arrays) if "head_layout" in arrays else ()
+    notes = tuple(str(n) for n in arrays["notes"]) if "notes" in arrays else ()
     dtypes = {a.dtype for layer in layers for a in (layer.weight_ih, layer.weight_hh)}
     if len(dtypes) > 1:
         raise ValueError(f"weights mix the dtypes {sorted(map(str, dtypes))}, expected one")
@@ -171,4 +225,7 @@ def read_native(path: Path) -> Network:
         nonlinearity=_scalar_text(arrays, "nonlinearity"),  # type: ignore[arg-type]
         source=f"{path} (lstm-sim .npz, format version {int(version)})",
         metadata={str(k): str(v) for k, v in metadata.items()},
+        embedding=embedding,
+        head=head,
+        notes=notes,
     )

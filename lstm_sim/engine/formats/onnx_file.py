@@ -4,15 +4,21 @@ An ONNX ``LSTM`` node reads ``W`` [dirs, 4H, D], ``R`` [dirs, 4H, H] and an opti
 ``B`` [dirs, 8H] = [Wb, Rb], gate blocks in the order i, o, f, c. PyTorch's order is
 i, f, g, o (c is the candidate g), so the blocks are taken as (0, 2, 3, 1). An ``RNN``
 node has one block and a Tanh or Relu activation. Stacked layers are exported as one node
-per layer, in graph order; layer k+1 must read H features. Only the recurrent layers are
-read: lstm-sim does not trace the rest of a graph, so there is no readout.
+per layer, in graph order: node k+1 must read node k's Y (through shape-only nodes such
+as the exporter's Squeeze) and nothing else may read the same input; a graph whose nodes
+do not form one such stack is refused, naming the nodes. Only the recurrent layers are
+read: lstm-sim does not trace the rest of a graph, so there is no readout, and the other
+compute nodes are named in a note. A node without a name is called by its op and its
+position in the graph (``LSTM #21``).
 
 Refused with a ValueError: bidirectional or reverse direction, peepholes (``P``), ``clip``,
-``input_forget``, activations other than PyTorch's, and weights computed at run time.
+``input_forget``, activations other than PyTorch's, and weights computed at run time (or
+given as a graph input).
 """
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +30,16 @@ from lstm_sim.engine.network import Layer, Network
 # ONNX gate blocks i, o, f, c, listed in PyTorch's order i, f, g(=c), o.
 _LSTM_BLOCKS = (0, 2, 3, 1)
 _DEFAULT_ACTIVATIONS = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "RNN": ["Tanh"]}
+# Nodes that only move or reshape values (the exporter's plumbing around each layer).
+_SHAPE_ONLY = {"Squeeze", "Unsqueeze", "Reshape", "Identity", "Dropout", "Flatten"}
+_PLUMBING = _SHAPE_ONLY | {
+    "Constant", "Shape", "Gather", "Concat", "Expand", "Cast", "Slice", "ConstantOfShape",
+}  # fmt: skip
+
+
+def node_name(node: Any, position: int) -> str:
+    """The node's own name, or its op and position in the graph when it has none."""
+    return str(node.name) if node.name else f"{node.op_type} #{position}"
 
 
 def _onnx() -> Any:
@@ -52,9 +68,10 @@ def _reorder(array: np.ndarray, hidden: int, blocks: tuple[int, ...]) -> np.ndar
     return np.concatenate([array[rows[k]] for k in blocks])
 
 
-def _layer(onnx: Any, node: Any, constants: dict[str, np.ndarray]) -> tuple[Layer, str]:
+def _layer(
+    onnx: Any, node: Any, name: str, constants: dict[str, np.ndarray], graph_inputs: set[str]
+) -> tuple[Layer, str]:
     """One node as a PyTorch-layout layer, and its nonlinearity."""
-    name = node.name or node.output[0]
     attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
     direction = attrs.get("direction", b"forward")
     direction = direction.decode() if isinstance(direction, bytes) else direction
@@ -77,22 +94,24 @@ def _layer(onnx: Any, node: Any, constants: dict[str, np.ndarray]) -> tuple[Laye
     arrays = []
     for role, key in (("W", inputs[1]), ("R", inputs[2]), ("B", inputs[3])):
         if key and key not in constants:
-            raise ValueError(
-                f"{node.op_type} node {name!r} computes its {role} at run time; "
-                "expected a stored initializer"
+            where = (
+                f"takes its {role} from the graph input {key!r}"
+                if key in graph_inputs
+                else f"computes its {role} at run time"
             )
+            raise ValueError(f"{node.op_type} node {name!r} {where}; expected a stored initializer")
         arrays.append(constants.get(key) if key else None)
     w, r, b = arrays
     if w is None or r is None:
         raise ValueError(f"{node.op_type} node {name!r} lacks its W or R input")
     if w.ndim != 3 or w.shape[0] != 1 or r.ndim != 3:
         raise ValueError(f"{node.op_type} node {name!r} has W {w.shape}, expected [1, G·H, D]")
-    hidden = int(attrs.get("hidden_size", r.shape[2]))
+    hidden = int(attrs.get("hidden_size") or r.shape[2])
     weight_ih, weight_hh = w[0], r[0]
     rows = weight_ih.shape[0]
-    bias = np.zeros(2 * rows, weight_ih.dtype) if b is None else b.reshape(-1)
-    if bias.shape != (2 * rows,):
+    if b is not None and b.size != 2 * rows:
         raise ValueError(f"{node.op_type} node {name!r} has B {b.shape}, expected [1, {2 * rows}]")
+    bias = np.zeros(2 * rows, weight_ih.dtype) if b is None else b.reshape(-1)
     bias_ih, bias_hh = bias[:rows], bias[rows:]
     if node.op_type == "LSTM":
         weight_ih, weight_hh, bias_ih, bias_hh = (
@@ -102,6 +121,36 @@ def _layer(onnx: Any, node: Any, constants: dict[str, np.ndarray]) -> tuple[Laye
     return layer, activations[-1].lower()
 
 
+def _check_stack(graph: Any, nodes: list[tuple[int, Any]], names: dict[int, str]) -> None:
+    """Raise unless each recurrent node reads the previous one's Y and no two read one input."""
+    producer = {out: (k, n) for k, n in enumerate(graph.node) for out in n.output if out}
+
+    def source(value: str) -> str:
+        """``value`` traced back through shape-only nodes to where it was computed."""
+        while value in producer and producer[value][1].op_type in _SHAPE_ONLY:
+            value = producer[value][1].input[0]
+        return value
+
+    readers: dict[str, list[str]] = {}
+    for k, node in nodes:
+        readers.setdefault(source(node.input[0]), []).append(names[k])
+    shared = next((r for r in readers.values() if len(r) > 1), None)
+    if shared:
+        raise ValueError(
+            f"the recurrent nodes {', '.join(map(repr, shared))} read the same input, so "
+            "they do not form one stack; lstm-sim runs a single stack of layers"
+        )
+    for (j, before), (k, node) in pairwise(nodes):
+        fed = source(node.input[0])
+        if fed != before.output[0]:
+            origin = producer.get(fed)
+            what = f"the output of {node_name(origin[1], origin[0])!r}" if origin else repr(fed)
+            raise ValueError(
+                f"{node.op_type} node {names[k]!r} reads {what}, not the Y of the node before "
+                f"it, {names[j]!r}; expected one stack"
+            )
+
+
 def read_onnx(path: Path) -> Network:
     """The recurrent layers of the ONNX model in ``path``."""
     onnx = _onnx()
@@ -109,7 +158,9 @@ def read_onnx(path: Path) -> Network:
         model = onnx.load(str(path))
     except Exception as err:  # protobuf raises its own DecodeError for a file that is not ONNX
         raise ValueError(f"expected an ONNX model, could not read it: {err}") from None
-    nodes = [n for n in model.graph.node if n.op_type in ("LSTM", "RNN", "GRU")]
+    graph = model.graph
+    indexed = [(k, n) for k, n in enumerate(graph.node) if n.op_type in ("LSTM", "RNN", "GRU")]
+    nodes = [n for _, n in indexed]
     if not nodes:
         found = sorted({n.op_type for n in model.graph.node})
         raise ValueError(f"expected LSTM or RNN nodes in the graph, found {found or 'none'}")
@@ -117,14 +168,25 @@ def read_onnx(path: Path) -> Network:
         raise ValueError("the graph has GRU nodes; GRUs are not supported yet")
     if len({n.op_type for n in nodes}) > 1:
         raise ValueError("the graph mixes LSTM and RNN nodes; expected one kind of stack")
-    constants = _constants(onnx, model.graph)
-    read = [_layer(onnx, node, constants) for node in nodes]
+    names = {k: node_name(n, k) for k, n in indexed}
+    _check_stack(graph, indexed, names)
+    constants = _constants(onnx, graph)
+    graph_inputs = {value.name for value in graph.input} - set(constants)
+    read = [_layer(onnx, node, names[k], constants, graph_inputs) for k, node in indexed]
     if len({nonlinearity for _, nonlinearity in read}) > 1:
         raise ValueError("the RNN nodes mix Tanh and Relu; expected one activation")
+    others = sorted({n.op_type for n in graph.node} - _PLUMBING - {"LSTM", "RNN"})
+    notes = []
+    if others:
+        notes.append(
+            f"only the {nodes[0].op_type} nodes are read: the graph's other nodes "
+            f"({', '.join(others)}) are not run, so there is no readout"
+        )
     return Network(
         "lstm" if nodes[0].op_type == "LSTM" else "rnn",
         [layer for layer, _ in read],
         nonlinearity="relu" if read[0][1] == "relu" else "tanh",
         source=f"{path} (ONNX model, {len(nodes)} {nodes[0].op_type} node(s))",
-        metadata={"nodes": ", ".join(n.name or n.output[0] for n in nodes)},
+        metadata={"nodes": ", ".join(names[k] for k, _ in indexed)},
+        notes=tuple(notes),
     )

@@ -26,6 +26,7 @@ four times what the storages hold, so a small file cannot ask for gigabytes.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import zipfile
 import zlib
@@ -125,7 +126,7 @@ def _int_tuple(value: Any, what: str) -> tuple[int, ...]:
     return tuple(_int(n, what) for n in value)
 
 
-def _tensor_rebuilder(budget: _Budget) -> Caller:
+def _tensor_rebuilder(budget: _Budget, widened: list[np.ndarray]) -> Caller:
     def rebuild_tensor(storage: Any, storage_offset: Any, size: Any, stride: Any, *_: Any) -> Any:
         """A copy of the strided view ``storage[offset + Σ index·stride]`` of shape ``size``,
         checked against the storage before anything is allocated."""
@@ -157,7 +158,10 @@ def _tensor_rebuilder(budget: _Budget) -> Caller:
         view = np.lib.stride_tricks.as_strided(
             values[offset:], shape=size, strides=[s * item for s in stride], writeable=False
         )
-        return np.array(view)
+        tensor = np.array(view)
+        if storage.type_name == "BFloat16Storage":
+            widened.append(tensor)  # read as float32: the network notes the upcast
+        return tensor
 
     return rebuild_tensor
 
@@ -234,9 +238,10 @@ def _latin1_bytes(text: Any, encoding: Any) -> bytes:
         raise ModelFileError("bytes are built from text outside latin-1") from None
 
 
-def _calls(budget: _Budget) -> dict[str, Caller]:
-    """What REDUCE may run in this load, by the global's qualified name."""
-    rebuild_tensor = _tensor_rebuilder(budget)
+def _calls(budget: _Budget, widened: list[np.ndarray]) -> dict[str, Caller]:
+    """What REDUCE may run in this load, by the global's qualified name; tensors read from
+    bfloat16 storages are added to ``widened``."""
+    rebuild_tensor = _tensor_rebuilder(budget, widened)
 
     def rebuild_from_type(func: Any, _new_type: Any, args: Any, *_: Any) -> Any:
         """``_rebuild_from_type_v2(func, type, args, state)``: a tensor subclass or a tensor
@@ -399,12 +404,15 @@ def read_torch_contents(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Mo
     was expected and what was found; nothing in the file is ever run.
     """
     budget = _Budget(max_bytes)
+    widened: list[np.ndarray] = []
     try:
         with _open_zip(path) as zipped:
             archive = _TorchArchive(zipped, budget)
             pickled = archive.pickle()
             try:
-                obj = unpickle(pickled, calls=_calls(budget), persistent_load=archive.storage)
+                obj = unpickle(
+                    pickled, calls=_calls(budget, widened), persistent_load=archive.storage
+                )
             except RefusedPickle as err:
                 hint = f"; a whole-module file: {RESAVE_HINT}"
                 raise RefusedPickle(
@@ -432,7 +440,12 @@ def read_torch_contents(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Mo
         raise ModelFileError(
             f"expected a state_dict of tensors, found {_describe(obj)} holding none{hint}"
         )
-    return contents
+    bfloat16 = frozenset(
+        name
+        for name, array in contents.state_dict.items()
+        if any(array is tensor for tensor in widened)
+    )
+    return dataclasses.replace(contents, bfloat16=bfloat16)
 
 
 def read_torch_file(path: Path) -> dict[str, np.ndarray]:

@@ -9,10 +9,12 @@ module's keys carry a prefix (``encoder.lstm.weight_ih_l0``). Supported:
   blocks (i, f, g, o) for an LSTM and G = 1 for an RNN;
 - ``nn.LSTMCell`` and ``nn.RNNCell``: the same names without the ``_l{k}`` suffix;
 - ``bias=False``: both bias keys absent, read as zeros;
-- a readout: when exactly one other 2-D ``<name>.weight`` has H columns (a ``nn.Linear``
-  reading h), it becomes a linear readout, its ``<name>.bias`` or zeros the bias.
+- an input embedding and a head (one Linear, or an exact MLP head), by the rules of
+  :mod:`lstm_sim.engine.formats.torch_surroundings`; what cannot be read exactly is left
+  out with a note.
 
-A state_dict does not store an RNN's nonlinearity: it is tanh unless the caller says relu.
+A state_dict does not store an RNN's nonlinearity: it is tanh unless the caller says relu
+(or a whole-module file's records say it), and the assumption is noted.
 Bidirectional layers (``_reverse`` keys), projections (``weight_hr_l{k}``, proj_size > 0)
 and GRUs (3H rows) raise a ValueError saying they are not supported yet.
 """
@@ -20,11 +22,14 @@ and GRUs (3H rows) raise a ValueError saying they are not supported yet.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from lstm_sim.engine.formats.module_tree import ModuleRecord
+from lstm_sim.engine.formats.torch_surroundings import find_surroundings
+from lstm_sim.engine.head import describe_stage, stage_arrays, stage_astype
 from lstm_sim.engine.network import Kind, Layer, Network, Readout
 
 _SUFFIX_STACKED = "weight_ih_l0"
@@ -40,6 +45,50 @@ def find_recurrent_modules(keys: list[str]) -> list[str]:
             if key.endswith(suffix) and (head == "" or head.endswith(".")):
                 prefixes.append(head)
     return sorted(set(prefixes))
+
+
+@dataclass(frozen=True)
+class RecurrentModule:
+    """One recurrent module of a state_dict, as a chooser lists it."""
+
+    prefix: str
+    """Its key prefix without the trailing dot (``"encoder.lstm"``; ``""`` at the top)."""
+    kind: str
+    """``"LSTM"``, ``"RNN"``, ``"GRU"``, or the cell forms ``"LSTMCell"``..."""
+    num_layers: int
+    hidden_size: int
+    input_size: int
+
+    def describe(self) -> str:
+        where = repr(self.prefix) if self.prefix else "the top level"
+        return (
+            f"{where}: {self.kind}, {self.num_layers} layer(s), "
+            f"H={self.hidden_size}, D={self.input_size}"
+        )
+
+
+def recurrent_modules(arrays: Mapping[str, np.ndarray]) -> list[RecurrentModule]:
+    """Every recurrent module in ``arrays`` with its kind and sizes, for a chooser."""
+    out = []
+    for prefix in find_recurrent_modules(list(arrays)):
+        cell = prefix + _SUFFIX_STACKED not in arrays
+        first = (
+            (prefix + "weight_ih", prefix + "weight_hh")
+            if cell
+            else (prefix + "weight_ih_l0", prefix + "weight_hh_l0")
+        )
+        w_ih, w_hh = arrays.get(first[0]), arrays.get(first[1])
+        if w_ih is None or w_hh is None or w_ih.ndim != 2 or w_hh.ndim != 2 or not w_hh.shape[1]:
+            continue
+        blocks = w_hh.shape[0] // w_hh.shape[1]
+        kind = {4: "LSTM", 3: "GRU", 1: "RNN"}.get(blocks, f"{blocks}-block")
+        layers = 1 if cell else len(_layer_names(arrays, prefix))
+        out.append(
+            RecurrentModule(
+                prefix[:-1], kind + ("Cell" if cell else ""), layers, w_hh.shape[1], w_ih.shape[1]
+            )
+        )
+    return out
 
 
 def _describe(prefix: str) -> str:
@@ -149,32 +198,6 @@ def _kind_of(name: str, weight_hh: np.ndarray) -> Kind:
     )
 
 
-def _find_readout(
-    arrays: Mapping[str, np.ndarray], prefix: str, hidden: int
-) -> tuple[str, Readout] | None:
-    """The one Linear layer that reads h, as (its module name, readout), if there is one."""
-    candidates = [
-        key[: -len(".weight")]
-        for key, value in arrays.items()
-        if key.endswith(".weight")
-        and not key.startswith(prefix)
-        and "embed" not in key.lower()  # an embedding (V, D) is read by index, not by h
-        and value.ndim == 2
-        and value.shape[1] == hidden
-        and value.dtype.kind == "f"
-    ]
-    if len(candidates) != 1:
-        return None
-    name = candidates[0]
-    weight = arrays[name + ".weight"]
-    bias = arrays.get(name + ".bias")
-    if bias is None:
-        bias = np.zeros(weight.shape[0], weight.dtype)
-    elif bias.shape != (weight.shape[0],):
-        return None
-    return name, Readout(weight, bias, "linear")
-
-
 def _common_dtype(arrays: list[np.ndarray]) -> np.dtype:
     """float64 when any weight is float64; float32 otherwise (float16/bfloat16 widen)."""
     wide = any(a.dtype == np.float64 for a in arrays)
@@ -198,57 +221,105 @@ def _settle_nonlinearity(given: str | None, recorded: object) -> str | None:
     return str(recorded)
 
 
+def _narrow_note(
+    arrays: Mapping[str, np.ndarray], names: list[str], dtype: np.dtype, bfloat16: Collection[str]
+) -> str | None:
+    narrow = sorted(
+        {"bfloat16" if n in bfloat16 else str(arrays[n].dtype) for n in names}
+        - {"float32", "float64"}
+    )
+    if not narrow:
+        return None
+    return f"weights stored as {', '.join(narrow)} are computed in {dtype} (upcast)"
+
+
 def network_from_state_dict(
     arrays: Mapping[str, np.ndarray],
     *,
     source: str,
     prefix: str | None = None,
     nonlinearity: str | None = None,
-    modules: Sequence[ModuleRecord] | None = None,
+    modules: tuple[ModuleRecord, ...] | None = None,
+    bfloat16: Collection[str] = (),
 ) -> Network:
     """The network stored in ``arrays`` under PyTorch's names.
 
     ``prefix`` picks the recurrent module when there are several (``"encoder.lstm"``);
     ``nonlinearity`` ('tanh' or 'relu') says what an RNN used, tanh when omitted.
-    ``modules`` is a whole-module file's tree: the recurrent module's record supplies
-    the nonlinearity it was built with (and ``batch_first``, noted in the metadata).
+    ``modules``: a whole-module file's records, which say the module types, the order of
+    a head and its activations, the nonlinearity an RNN was built with and
+    ``batch_first`` (noted in the metadata); None for a bare state_dict. ``bfloat16``:
+    the keys the file stored as bfloat16 (read as float32), for the note on the upcast.
     ``source`` says where the arrays came from; the module's name is added to it.
     Raises ValueError saying what was expected and what was found.
     """
     module = choose_module(list(arrays), prefix)
     recorded = _recorded_options(modules, module[:-1])
-    nonlinearity = _settle_nonlinearity(nonlinearity, recorded.get("nonlinearity"))
     _reject_unsupported(arrays, module)
-    layer_arrays = [_read_layer(arrays, names) for names in _layer_names(arrays, module)]
-    first_hh_name = _layer_names(arrays, module)[0][1]
-    kind = _kind_of(first_hh_name, layer_arrays[0][1])
+    names = _layer_names(arrays, module)
+    layer_arrays = [_read_layer(arrays, layer_names) for layer_names in names]
+    kind = _kind_of(names[0][1], layer_arrays[0][1])
     if nonlinearity not in (None, "tanh", "relu"):
         raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
     if kind == "lstm" and nonlinearity == "relu":
         raise ValueError("nonlinearity 'relu' applies to a simple RNN, but this is an LSTM")
+    notes: list[str] = []
+    settled = _settle_nonlinearity(nonlinearity, recorded.get("nonlinearity"))
+    if kind == "rnn" and settled is None:
+        notes.append("RNN nonlinearity assumed tanh (a state_dict does not record it)")
+    nonlinearity = settled
     hidden = int(layer_arrays[0][1].shape[1])
-    found = _find_readout(arrays, module, hidden)
+    found = find_surroundings(
+        arrays, module, int(layer_arrays[0][0].shape[1]), hidden, modules=modules
+    )
+    others = [c for c in find_recurrent_modules(list(arrays)) if c != module]
+    if others:
+        listed = ", ".join(_describe(c) for c in others)
+        notes.append(f"other recurrent modules not run: {listed} (give their state as --h0/--c0)")
+    notes += found.notes
+    used = [n for layer_names in names for n in layer_names if n in arrays]
+    used += [found.names[k] for k in found.names]
     everything = [a for layer in layer_arrays for a in layer]
-    if found is not None:
-        everything += [found[1].weight, found[1].bias]
-    dtype = _common_dtype(everything)
-    layers = [Layer(*(np.ascontiguousarray(a, dtype) for a in layer)) for layer in layer_arrays]
+    if found.embedding is not None:
+        everything.append(found.embedding)
+    if found.readout is not None:
+        everything += [found.readout.weight, found.readout.bias]
+    dtype = _common_dtype(everything + [a for st in found.stages for a in stage_arrays(st)])
+    narrow = _narrow_note(arrays, [n for n in used if n in arrays], dtype, bfloat16)
+    if narrow:
+        notes.append(narrow)
+
+    def cast(array: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(array, dtype)
+
+    layers = [Layer(*(cast(a) for a in layer)) for layer in layer_arrays]
     metadata = {"module": module[:-1]} if module else {}
+    metadata.update(found.metadata)
     readout = None
-    if found is not None:
-        name, linear = found
+    if found.readout is not None:
         readout = Readout(
-            np.ascontiguousarray(linear.weight, dtype),
-            np.ascontiguousarray(linear.bias, dtype),
-            "linear",
+            cast(found.readout.weight),
+            cast(found.readout.bias),
+            "softmax" if found.readout_softmax else "linear",
         )
-        metadata["readout_module"] = name
+        metadata["readout_module"] = str(found.readout_name)
+    if found.stages:
+        metadata["head"] = " → ".join(describe_stage(st) for st in found.stages)
+    if found.embedding_name is not None:
+        metadata["embedding_module"] = found.embedding_name
     if kind == "rnn":
         metadata["nonlinearity"] = (
             nonlinearity if nonlinearity else "tanh (assumed: a state_dict does not store it)"
         )
     if isinstance(recorded.get("batch_first"), bool):
         metadata["batch_first"] = str(recorded["batch_first"])
+    param_names = {
+        f"{part}_l{k}": layer_names[j]
+        for k, layer_names in enumerate(names)
+        for j, part in enumerate(("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+        if layer_names[j] in arrays
+    }
+    param_names.update(found.names)
     if module:
         source = f"{source}, module {module[:-1]!r}"
     return Network(
@@ -258,4 +329,8 @@ def network_from_state_dict(
         nonlinearity="relu" if nonlinearity == "relu" else "tanh",
         source=source,
         metadata=metadata,
+        embedding=None if found.embedding is None else cast(found.embedding),
+        head=tuple(stage_astype(st, dtype) for st in found.stages),
+        notes=tuple(notes),
+        param_names=param_names,
     )

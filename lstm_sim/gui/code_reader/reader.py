@@ -92,7 +92,6 @@ class CodeReader(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.theme = "light"
         self.quantity_box = QComboBox()
         self.quantity_box.setToolTip("The quantity of the selected unit that colours the text")
         self.quantity_box.currentIndexChanged.connect(self._on_quantity_chosen)
@@ -195,7 +194,6 @@ class CodeReader(QWidget):
         self._pacer.stop()
 
     def set_theme(self, name: str) -> None:
-        self.theme = name
         self.saturation_plot.set_theme(name)
         self.text_view.set_theme(name)
         self._recolour()

@@ -3,12 +3,12 @@ side, stepping together, above the gradient each network carries back in time.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -25,11 +25,14 @@ from PySide6.QtWidgets import (
 from lstm_sim.engine.gradflow import gradient_flow
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import record
+from lstm_sim.gui.actions import Actions, ActionSpec, MenuSpec
 from lstm_sim.gui.comparison.gradient_plot import GradientPlot
 from lstm_sim.gui.diagram import DiagramView
 from lstm_sim.gui.plots.frame_pacer import FramePacer
+from lstm_sim.gui.session_link import follow_theme
 from lstm_sim.model import Session
 from lstm_sim.model.demo import model_from_file
+from lstm_sim.model.view_settings import ViewSettings
 
 MAX_STEPS_BACK = 400
 """How far back the gradient is followed: each step back is one matrix product."""
@@ -37,6 +40,31 @@ MODEL_FILE_FILTER = "Model files (*.npz *.pt *.pth *.safetensors *.keras *.h5 *.
 PLOT_HEIGHT_FRACTION = 0.42
 
 Inputs = np.ndarray | Sequence[str]
+
+_pix = QStyle.StandardPixmap
+ACTIONS = (
+    ActionSpec("first", "First step", lambda w: w.first, ("Home",), icon=_pix.SP_MediaSkipBackward),
+    ActionSpec(
+        "prev",
+        "Previous step",
+        lambda w: w.prev_step,
+        ("Left", "Up"),
+        icon=_pix.SP_MediaSeekBackward,
+    ),
+    ActionSpec(
+        "next",
+        "Next step",
+        lambda w: w.next_step,
+        ("Right", "Down"),
+        icon=_pix.SP_MediaSeekForward,
+    ),
+    ActionSpec("last", "Last step", lambda w: w.last, ("End",), icon=_pix.SP_MediaSkipForward),
+    ActionSpec("open_lstm", "Open LSTM…", lambda w: lambda: w.open_dialog("lstm")),
+    ActionSpec("open_rnn", "Open RNN…", lambda w: lambda: w.open_dialog("rnn")),
+    ActionSpec("close", "Close", lambda w: w.close, ("Ctrl+W",)),
+)
+"""The comparison window's commands: stepping both networks, and swapping either model."""
+MENUS = (MenuSpec("file", "&File", ("open_lstm", "open_rnn", "close")),)
 
 
 def check_pair(lstm: Network, rnn: Network) -> None:
@@ -62,8 +90,14 @@ class ComparisonWindow(QMainWindow):
     its whole step), and T of the gradient plot is that step."""
 
     def __init__(
-        self, lstm: Network, rnn: Network, inputs: Inputs, parent: QWidget | None = None
+        self,
+        lstm: Network,
+        rnn: Network,
+        inputs: Inputs,
+        parent: QWidget | None = None,
+        view_settings: ViewSettings | None = None,
     ) -> None:
+        """``view_settings``: the theme to follow (the main window's)."""
         super().__init__(parent)
         if parent is not None:
             self.setWindowFlag(Qt.WindowType.Window)
@@ -71,12 +105,14 @@ class ComparisonWindow(QMainWindow):
         self.lstm_session = Session(lstm, inputs, title="LSTM")
         self.rnn_session = Session(rnn, inputs, title="RNN")
         self.setWindowTitle("Vanishing gradient: RNN beside LSTM — lstm-sim")
-        self.rnn_view = DiagramView(self.rnn_session)
-        self.lstm_view = DiagramView(self.lstm_session)
+        settings = view_settings or ViewSettings()
+        self.rnn_view = DiagramView(self.rnn_session, view_settings=settings)
+        self.lstm_view = DiagramView(self.lstm_session, view_settings=settings)
         for view in (self.rnn_view, self.lstm_view):
             view.set_reduced_motion(True)  # the two cells jump together, step by step
         self.rnn_title, self.lstm_title = QLabel(), QLabel()
         self.gradient_plot = GradientPlot()
+        self._unfollow_theme = follow_theme(settings, self.gradient_plot.set_theme)
 
         cells = QSplitter(Qt.Orientation.Horizontal)
         for title, view in ((self.rnn_title, self.rnn_view), (self.lstm_title, self.lstm_view)):
@@ -94,9 +130,7 @@ class ComparisonWindow(QMainWindow):
         self.centre.setChildrenCollapsible(False)
         self.setCentralWidget(self.centre)
         self._build_toolbar()
-        self.menuBar().addMenu("&File").addActions(
-            [self.act_open_lstm, self.act_open_rnn, self.act_close]
-        )
+        self.commands.build_menus(self.menuBar(), MENUS)
         self._pacer = FramePacer(self._draw_gradients, self)
         for session in (self.lstm_session, self.rnn_session):
             session.cursor_changed.connect(self._on_cursor_changed)
@@ -106,39 +140,11 @@ class ComparisonWindow(QMainWindow):
         self._draw_gradients()
 
     # -- controls --------------------------------------------------------------------------
-    def _action(
-        self,
-        text: str,
-        slot: Callable[[], object],
-        keys: tuple[str, ...] = (),
-        icon: QStyle.StandardPixmap | None = None,
-    ) -> QAction:
-        action = QAction(text, self)
-        if icon is not None:
-            action.setIcon(self.style().standardIcon(icon))
-        action.setShortcuts([QKeySequence(k) for k in keys])
-        action.setToolTip(f"{text} ({', '.join(keys)})" if keys else text)
-        action.triggered.connect(lambda _checked=False: slot())
-        self.addAction(action)
-        return action
-
     def _build_toolbar(self) -> None:
-        pix = QStyle.StandardPixmap
-        self.act_first = self._action("First step", self.first, ("Home",), pix.SP_MediaSkipBackward)
-        self.act_prev = self._action(
-            "Previous step", self.prev_step, ("Left", "Up"), pix.SP_MediaSeekBackward
-        )
-        self.act_next = self._action(
-            "Next step", self.next_step, ("Right", "Down"), pix.SP_MediaSeekForward
-        )
-        self.act_last = self._action("Last step", self.last, ("End",), pix.SP_MediaSkipForward)
-        self.act_open_lstm = self._action("Open LSTM…", lambda: self.open_dialog("lstm"))
-        self.act_open_rnn = self._action("Open RNN…", lambda: self.open_dialog("rnn"))
-        self.act_close = self._action("Close", self.close, ("Ctrl+W",))
+        self.commands = Actions(self, ACTIONS)
         bar = QToolBar("Stepping", self)
         bar.setObjectName("comparison stepping")
-        for action in (self.act_first, self.act_prev, self.act_next, self.act_last):
-            bar.addAction(action)
+        self.commands.fill(bar, ("first", "prev", "next", "last"))
         self.timeline = QSlider(Qt.Orientation.Horizontal)
         self.timeline.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows belong to stepping
         self.timeline.setMinimumWidth(200)
@@ -148,8 +154,7 @@ class ComparisonWindow(QMainWindow):
         self.step_label = QLabel()
         bar.addWidget(self.step_label)
         bar.addSeparator()
-        bar.addAction(self.act_open_lstm)
-        bar.addAction(self.act_open_rnn)
+        self.commands.fill(bar, ("open_lstm", "open_rnn"))
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
 
     # -- the shared cursor -----------------------------------------------------------------
@@ -268,10 +273,12 @@ class ComparisonWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._pacer.stop()
+        self._unfollow_theme()
         for session in (self.lstm_session, self.rnn_session):
             session.cursor_changed.disconnect(self._on_cursor_changed)
             session.network_changed.disconnect(self._on_network_changed)
             session.trace_changed.disconnect(self._on_trace_changed)
         for view in (self.rnn_view, self.lstm_view):
             view.finish_animation()
+            view.detach_settings()
         super().closeEvent(event)

@@ -17,6 +17,7 @@ from lstm_sim.gui.diagram.animator import PhaseAnimator
 from lstm_sim.gui.diagram.items import DotTrainItem, NodeItem, StripItem, WireItem
 from lstm_sim.gui.diagram.scene import DiagramScene, Frame
 from lstm_sim.model import Session
+from lstm_sim.model.view_settings import ViewSettings
 
 ZOOM_STEP = 1.25
 MAX_ZOOM = 8.0
@@ -73,9 +74,17 @@ class DiagramView(QGraphicsView):
 
     animation_finished = Signal()
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        parent: QWidget | None = None,
+        view_settings: ViewSettings | None = None,
+    ) -> None:
+        """``view_settings``: the theme to follow (the window's; a view of its own if
+        none is given)."""
         super().__init__(parent)
         self.session = session
+        self.view_settings = view_settings or ViewSettings()
         self.setRenderHints(
             QPainter.RenderHint.Antialiasing
             | QPainter.RenderHint.TextAntialiasing
@@ -88,7 +97,6 @@ class DiagramView(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setMinimumSize(320, 180)
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
-        self._theme = "light"
         self._reduced_motion = False
         self._zoom = 1.0
         self._progress = 1.0
@@ -99,6 +107,7 @@ class DiagramView(QGraphicsView):
         self._animator.finished.connect(self.animation_finished)
         self._diagram: DiagramScene | None = None
         self._build()
+        self.view_settings.theme_changed.connect(self._on_theme_changed)
 
         session.network_changed.connect(self._on_network_changed)
         session.trace_changed.connect(self._on_trace_changed)
@@ -138,7 +147,7 @@ class DiagramView(QGraphicsView):
         return self.diagram().header.toPlainText()
 
     def theme(self) -> str:
-        return self._theme
+        return self.view_settings.theme
 
     def unit_window(self) -> range:
         """The units every strip shows, at most 16 of H."""
@@ -146,10 +155,15 @@ class DiagramView(QGraphicsView):
 
     # -- settings ------------------------------------------------------------------------
     def set_theme(self, name: str) -> None:
-        if name not in THEMES:
-            raise ValueError(f"theme must be one of {tuple(THEMES)}, got {name!r}")
-        self._theme = name
+        """Ask for the theme ``name``; the view repaints when its settings change."""
+        self.view_settings.theme = name
+
+    def _on_theme_changed(self, name: str) -> None:
         self.diagram().set_palette(THEMES[name])
+
+    def detach_settings(self) -> None:
+        """Stop following the settings: they outlive this view (a second window's)."""
+        self.view_settings.theme_changed.disconnect(self._on_theme_changed)
 
     def set_reduced_motion(self, on: bool) -> None:
         self._reduced_motion = bool(on)
@@ -216,7 +230,7 @@ class DiagramView(QGraphicsView):
             painter = QPainter(generator)
             painter.setRenderHints(self.renderHints())
             area = QRectF(0, 0, rect.width(), rect.height())
-            painter.fillRect(area, THEMES[self._theme].background)
+            painter.fillRect(area, THEMES[self.view_settings.theme].background)
             self.diagram().render_vector(painter, area, rect)
             if not painter.end():
                 raise OSError(f"could not write the SVG file {path}")
@@ -258,7 +272,7 @@ class DiagramView(QGraphicsView):
     def _build(self) -> None:
         old = self._diagram
         self._diagram = scene_for(self.session, parent=self)
-        self._diagram.set_palette(THEMES[self._theme])
+        self._diagram.set_palette(THEMES[self.view_settings.theme])
         for strip in self._diagram.strips.values():
             strip.on_click = self.session.select_unit
         self.setScene(self._diagram)

@@ -1,8 +1,12 @@
-"""What the model's readout predicts at the cursor: the five most probable next tokens
-(softmax readout) or the predicted value beside its target (linear readout).
+"""What the model's readout predicts at the cursor, as
+:func:`lstm_sim.model.predictions.describe_predictions` classifies the head: the five most
+probable next tokens (a language model), the five most probable classes (a classifier
+without a vocabulary), or every output over time (a linear readout), with a target only
+when targets were given or the model declares itself a next-step predictor.
 
-Everything shown is read from the trace (``logits``, ``probs``); ranking the recorded
-probabilities is the only work done here.
+Everything shown is read from the trace (``logits``, ``probs``); ranking probabilities
+(and, for a linear language-model readout, the softmax of its logits) is the only work
+done here.
 """
 
 from __future__ import annotations
@@ -20,13 +24,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lstm_sim.engine.cells import softmax
 from lstm_sim.gui.colors import THEMES, Palette, value_color
 from lstm_sim.gui.panels.token_text import display_token
 from lstm_sim.gui.plots.frame_pacer import FramePacer
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
+from lstm_sim.model.predictions import NEXT_INPUT, PredictionsDescription, describe_predictions
 
 TOP_K = 5
+MAX_CURVES = 8
 ROW_PT = 15
 HEADING_PT = 13
 BAR_HEIGHT_PX = 26
@@ -72,6 +79,7 @@ class PredictionsPanel(QWidget):
         super().__init__(parent)
         self.session = session
         self.palette_: Palette = THEMES["light"]
+        self.targets: np.ndarray | None = None
         self.heading = QLabel()
         self.heading.setWordWrap(True)
         self.heading.setTextFormat(Qt.TextFormat.RichText)
@@ -144,11 +152,12 @@ class PredictionsPanel(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
-        self.plot.addLegend(offset=(-10, 10))
-        self.predicted_curve = self.plot.plot(name="predicted")
-        self.target_curve = self.plot.plot(name="target: next input")
-        self.cursor = pg.InfiniteLine(angle=90, movable=False)
-        self.plot.addItem(self.cursor, ignoreBounds=True)
+        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.predicted_curve = self.plot.plot()
+        self.more_curves = [self.plot.plot() for _ in range(1, MAX_CURVES)]
+        self.target_curve = self.plot.plot()
+        self.step_line = pg.InfiniteLine(angle=90, movable=False)
+        self.plot.addItem(self.step_line, ignoreBounds=True)
         layout.addWidget(self.value_text)
         layout.addWidget(self.plot, 1)
         return page
@@ -157,12 +166,24 @@ class PredictionsPanel(QWidget):
         self._unsubscribe()
         self._pacer.stop()
 
+    def set_targets(self, targets: np.ndarray | None) -> None:
+        """Targets (T, K) to draw beside a linear readout's outputs, or None for none."""
+        self.targets = None if targets is None else np.asarray(targets, dtype=float)
+        self._curves_stale = True
+        self._pacer.mark_dirty()
+
     # -- what the panel shows ----------------------------------------------------------------
     @property
+    def description(self) -> PredictionsDescription:
+        """What the head is, and so what this panel shows."""
+        return describe_predictions(self.session.network, targets_given=self.targets is not None)
+
+    @property
     def mode(self) -> str:
-        """'softmax', 'linear' or 'none': which page is shown."""
-        readout = self.session.network.readout
-        return "none" if readout is None else readout.kind
+        """'softmax' (ranked tokens or classes), 'linear' (outputs over time) or 'none':
+        which page is shown."""
+        kind = self.description.kind
+        return {"tokens": "softmax", "classes": "softmax", "values": "linear"}.get(kind, "none")
 
     def output_names(self) -> list[str]:
         """A label per readout output: the vocabulary's tokens when they line up."""
@@ -176,18 +197,24 @@ class PredictionsPanel(QWidget):
     def next_index(self) -> int | None:
         """The readout output of the token that really comes after step t, if known."""
         session = self.session
-        tokens, vocab = session.tokens, session.network.vocab
-        if tokens is None or vocab is None or session.t + 1 >= len(tokens):
+        if self.description.kind != "tokens":
             return None
-        if len(vocab) != session.network.output_size:
+        ids = session.trace.token_ids
+        if ids is None or session.t + 1 >= len(ids):
             return None
-        return int(vocab.indices([tokens[session.t + 1]])[0])
+        return int(ids[session.t + 1])
+
+    def probabilities(self) -> np.ndarray:
+        """(T, V): the recorded probabilities, or the softmax of a linear readout's logits."""
+        trace = self.session.trace
+        if trace.probs is not None:
+            return trace.probs
+        assert trace.logits is not None
+        return softmax(trace.logits.copy())
 
     def top_k(self) -> list[tuple[int, float]]:
-        """(output index, recorded probability) of the TOP_K most probable at step t."""
-        probs = self.session.trace.probs
-        assert probs is not None
-        row = probs[self.session.t]
+        """(output index, probability) of the TOP_K most probable at step t."""
+        row = self.probabilities()[self.session.t]
         order = np.argsort(-row, kind="stable")[:TOP_K]
         return [(int(k), float(row[k])) for k in order]
 
@@ -201,14 +228,22 @@ class PredictionsPanel(QWidget):
 
     def _redraw(self) -> None:
         mode = self.mode
+        description = self.description
         self.pages.setCurrentIndex({"softmax": 0, "linear": 1, "none": 2}[mode])
         t = self.session.t
         read = self._step_input_text(t)
+        if description.target == NEXT_INPUT:
+            says = "the readout predicts x<sub>t+1</sub>"
+        elif description.kind == "tokens":
+            says = "the readout predicts the next token"
+        else:
+            says = "the head outputs"
         self.heading.setText(
-            f"After step t = {t}{read}, the readout predicts x<sub>t+1</sub>:"
+            f"{description.title}<br>After step t = {t}{read}, {says}:"
             if mode != "none"
             else f"t = {t}"
         )
+        self.none_label.setText(description.title)
         if mode == "softmax":
             self._show_top_k()
         elif mode == "linear":
@@ -240,9 +275,10 @@ class PredictionsPanel(QWidget):
                 font.setWeight(weight)
                 label.setFont(font)
         self._color_marks()
-        probs = self.session.trace.probs
-        assert probs is not None
-        if actual is None:
+        probs = self.probabilities()
+        if self.description.kind == "classes":
+            self.next_label.setText("")
+        elif actual is None:
             self.next_label.setText("The sequence ends here: nothing comes next.")
         elif actual not in [k for k, _ in shown]:
             rank = int(np.count_nonzero(probs[self.session.t] > probs[self.session.t, actual]))
@@ -266,26 +302,52 @@ class PredictionsPanel(QWidget):
         for label in self.mark_labels:
             label.setStyleSheet(f"color: {color}; font-weight: bold;")
 
+    def _target_values(self) -> np.ndarray | None:
+        """(T', K) what the outputs are compared with, aligned to steps 0..T'-1, or None."""
+        target = self.description.target
+        if target == NEXT_INPUT:
+            return self.session.trace.x[1:]  # the target at step t is the input at t+1
+        if target == "given" and self.targets is not None:
+            values = self.targets
+            return values[:, None] if values.ndim == 1 else values
+        return None
+
     def _show_regression(self) -> None:
         session = self.session
         logits = session.trace.logits
         assert logits is not None
-        t, x = session.t, session.trace.x
-        comparable = logits.shape[1] == x.shape[1]
+        t = session.t
+        targets = self._target_values()
         if self._curves_stale:
             steps = np.arange(session.num_steps, dtype=float)
-            self.predicted_curve.setData(steps, logits[:, 0])
-            if comparable:
-                # The target at step t is the input at t+1; the last step has none.
-                self.target_curve.setData(steps[:-1], x[1:, 0])
+            curves = [self.predicted_curve, *self.more_curves]
+            # The legend lists only what is drawn: no entry for an absent target.
+            self.legend.clear()
+            for k, curve in enumerate(curves):
+                if k < logits.shape[1]:
+                    curve.setData(steps, logits[:, k])
+                    self.legend.addItem(curve, "predicted" if len(logits.T) == 1 else f"output {k}")
+                else:
+                    curve.setData([], [])
+            if targets is not None:
+                self.target_curve.setData(steps[: len(targets)], targets[:, 0])
+                what = "next input" if self.description.target == NEXT_INPUT else "given"
+                self.legend.addItem(self.target_curve, f"target: {what}")
             else:
                 self.target_curve.setData([], [])
             self._curves_stale = False
-        self.cursor.setValue(t)
+        self.step_line.setValue(t)
         parts = [f"predicted ŷ<sub>t</sub> = <b>{logits[t, 0]:.4f}</b>"]
-        if comparable and t + 1 < session.num_steps:
-            target = x[t + 1, 0]
-            parts.append(f"target x<sub>t+1</sub> = <b>{target:.4f}</b>")
+        if logits.shape[1] > 1:
+            drawn = min(logits.shape[1], MAX_CURVES)
+            parts = [
+                f"{logits.shape[1]} outputs, first {drawn} drawn; ŷ<sub>t,0</sub> = "
+                f"<b>{logits[t, 0]:.4f}</b>"
+            ]
+        if targets is not None and t < len(targets):
+            target = targets[t, 0]
+            name = "x<sub>t+1</sub>" if self.description.target == NEXT_INPUT else "y<sub>t</sub>"
+            parts.append(f"target {name} = <b>{target:.4f}</b>")
             parts.append(f"error = {logits[t, 0] - target:+.4f}")
         self.value_text.setText(" · ".join(parts))
 
@@ -296,10 +358,12 @@ class PredictionsPanel(QWidget):
             bar.update()
         self.plot.setBackground(self.palette_.background)
         self.predicted_curve.setPen(pg.mkPen(self.palette_.highlight, width=3))
+        for curve in self.more_curves:
+            curve.setPen(pg.mkPen(self.palette_.foreground, width=1))
         self.target_curve.setPen(
             pg.mkPen(QColor(self.palette_.caption), width=2, style=Qt.PenStyle.DashLine)
         )
-        self.cursor.setPen(pg.mkPen(self.palette_.foreground, width=1))
+        self.step_line.setPen(pg.mkPen(self.palette_.foreground, width=1))
         self._curves_stale = True
         self._pacer.mark_dirty()
 

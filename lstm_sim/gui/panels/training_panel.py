@@ -1,21 +1,19 @@
-"""Training the simulated model while the window stays live: continue from the current
-weights or start from scratch, watch the loss fall, and apply the result when it is good.
+"""The training dock: continue from the current weights or start from scratch, watch the
+loss fall, and apply the result when it is good.
 
-A scenario's model (its metadata names the scenario) trains on that scenario's corpus,
-drawn as for the shipped model, with the shipped model's settings as defaults; any other
-model trains on the session's own input sequence, which only shows the mechanics. The
-trainer runs in a :class:`TrainingWorker` thread on its own copy of the parameters; the
-session changes only when the user clicks Apply, and Revert puts the previous model back.
+What is trained on, the run's state, the losses, the result and the Apply/Revert history
+are the session's :class:`TrainingJob` (Qt-free); this panel shows them and runs the
+trainer in a :class:`TrainingWorker` thread, whose reports it hands to the job.
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import replace
-from pathlib import Path
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
+from psygnal import SignalInstance
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
@@ -32,84 +30,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lstm_sim.engine.network import Kind, Network
-from lstm_sim.engine.trace import Trace
+from lstm_sim.engine.network import Network
 from lstm_sim.gui.colors import THEMES
 from lstm_sim.gui.panels.elided_label import ElidedLabel
 from lstm_sim.gui.panels.training_worker import TrainingWorker
 from lstm_sim.gui.plots.frame_pacer import FramePacer
 from lstm_sim.gui.session_link import subscribe
-from lstm_sim.model import Session
-from lstm_sim.model.scenario_registry import TRAINING_SEED, Scenario, scenario_of
-from lstm_sim.model.training import (
-    Data,
-    Progress,
-    SequenceData,
-    TextData,
-    TrainConfig,
-    Trainer,
-    new_network,
-    retrained_metadata,
+from lstm_sim.model.scenario import TRAINING_SEED, Scenario
+from lstm_sim.model.training import Progress
+from lstm_sim.model.training_job import (
+    OWN_SEQUENCE_HIDDEN,
+    OWN_SEQUENCE_LR,
+    OWN_SEQUENCE_UPDATES,
+    RunSettings,
+    TrainingJob,
+    data_size,
 )
 
-REPORT_EVERY_S = 0.1
-"""Progress reports per second from the worker: a smooth curve, and pause within 0.1 s."""
 STOP_WAIT_MS = 10_000
-SEQ_LEN = 64
-"""Steps of backpropagation through time per update, on the session's own sequence."""
 LOSS_PLOT_MIN_HEIGHT = 110
 MAX_SEED = 99_999
-OWN_SEQUENCE_UPDATES = 300
-OWN_SEQUENCE_LR = 0.01
-OWN_SEQUENCE_HIDDEN = 16
-
-
-def session_data(network: Network, trace: Trace) -> Data:
-    """The session's own input sequence as training data: next-token prediction over its
-    tokens (in the model's vocabulary), or next-value prediction over its (T, D) values."""
-    if trace.num_steps < 2:
-        raise ValueError(f"the input sequence has {trace.num_steps} step; training needs 2")
-    if trace.tokens is not None and network.vocab is not None:
-        return TextData(network.vocab, network.vocab.indices(trace.tokens))
-    x = trace.x.astype(np.float32)
-    # Step t is scored on the input of step t+1: (1, T-1, D) inputs and targets.
-    return SequenceData(inputs=x[None, :-1], targets=x[None, 1:])
-
-
-def data_size(data: Data) -> str:
-    """How much data there is, in the data's own units."""
-    if isinstance(data, TextData):
-        unit = "words" if data.vocab.tokenizer == "word" else "characters"
-        return f"{data.ids.size:,} {unit} in one stream"
-    count, steps = data.inputs.shape[:2]
-    return f"{count:,} sequences of {steps} steps"
-
-
-def fits(network: Network, data: Data) -> str | None:
-    """Why ``network`` cannot continue training on ``data``, or None when it can."""
-    if network.readout is None:
-        return "the current model has no readout to train; train one from scratch"
-    tokens = isinstance(data, TextData) or data.inputs.ndim == 2
-    if tokens != (network.readout.kind == "softmax"):
-        return "the current model's readout does not match the data; train from scratch"
-    vocab = data.vocab
-    if tokens and vocab is not None and network.vocab != vocab:
-        return (
-            f"the current model's vocabulary differs from the data's {len(vocab)} tokens; "
-            "train from scratch"
-        )
-    if not tokens and network.input_size != data.input_size:
-        return (
-            f"the current model reads {network.input_size} values per step and the data "
-            f"{data.input_size}; train from scratch"
-        )
-    outputs = len(data.vocab) if isinstance(data, TextData) else data.output_size
-    if network.output_size != outputs:
-        return (
-            f"the current model has {network.output_size} outputs and the data {outputs}; "
-            "train from scratch"
-        )
-    return None
 
 
 class LossPlot(pg.PlotWidget):
@@ -124,26 +64,41 @@ class LossPlot(pg.PlotWidget):
 class TrainingPanel(QWidget):
     """Controls, a progress bar, a live loss curve; Apply hands the result to the session."""
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, job: TrainingJob, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.session = session
+        self.job = job
+        self.session = job.session
         self.worker: TrainingWorker | None = None
-        self.trained: Network | None = None
-        self.losses: list[tuple[int, float]] = []
-        self._before_apply: tuple[Network, np.ndarray | tuple[str, ...], str] | None = None
-        self._applied: Network | None = None
         self._closed = False
-        self.scenario: Scenario | None = None
-        self._scenario_data: tuple[str, Data] | None = None
-        self._defaults_for: str | None = None
-        self._trained_on: Scenario | None = None
-        self._trained_from: tuple[str, bool] = ("", False)  # the title, and from scratch?
         self._build()
         self._pacer = FramePacer(self._redraw_curve, self)
-        self._unsubscribe = subscribe(self, session)
+        self._links: list[tuple[SignalInstance, Callable[..., object]]] = [
+            (job.state_changed, self._on_state_changed),
+            (job.progressed, self._on_progress),
+            (job.result_changed, self._update_controls),
+            (job.history_changed, self._update_controls),
+            (job.source_changed, self._set_defaults),
+        ]
+        for signal, handler in self._links:
+            signal.connect(handler)
+        self._unsubscribe = subscribe(self, self.session)
         self.set_theme("light")
-        self._follow_network()
+        self._set_defaults()
         self._update_controls()
+
+    @property
+    def scenario(self) -> Scenario | None:
+        """The scenario whose corpus a run trains on, None for the session's own input."""
+        return self.job.scenario
+
+    @property
+    def losses(self) -> list[tuple[int, float]]:
+        return self.job.losses
+
+    @property
+    def trained(self) -> Network | None:
+        """The last run's result, until it is applied."""
+        return self.job.result
 
     # -- building --------------------------------------------------------------------------
     def _build(self) -> None:
@@ -234,52 +189,14 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.loss_plot, 1)
         self.continue_button.setChecked(True)
 
-    # -- data ------------------------------------------------------------------------------
-    def training_data(self) -> Data:
-        """The scenario's corpus, or the session's own sequence for any other model."""
-        if self.scenario is None:
-            return session_data(self.session.network, self.session.trace)
-        name = self.scenario.name
-        if self._scenario_data is None or self._scenario_data[0] != name:
-            rng = np.random.default_rng(TRAINING_SEED)
-            self._scenario_data = (name, self.scenario.training_data(rng))
-        return self._scenario_data[1]
-
-    def train_config(self) -> TrainConfig:
-        """The settings in the boxes; the rest as the scenario's models were trained."""
-        steps, lr = self.steps_box.value(), self.lr_box.value()
-        if self.scenario is None:
-            base = TrainConfig(steps=steps, seq_len=SEQ_LEN, batch_size=1, lr=lr)
-        else:
-            base = replace(self.scenario.train_config, steps=steps, lr=lr)
-        return replace(base, report_every=REPORT_EVERY_S)
-
-    def new_model(self, data: Data, kind: Kind, rng: np.random.Generator) -> Network:
-        """A fresh network for ``data`` of the hidden size in the box, initialised as
-        the scenario's models were."""
-        hidden = self.hidden_box.value()
-        if self.scenario is None:
-            return new_network(data, kind, hidden, 1, rng)
-        return self.scenario.new_network(data, kind, rng, hidden)
-
-    def _follow_network(self) -> None:
-        """Pick the data for the session's model; a new source brings its own defaults."""
-        self.scenario = scenario_of(self.session.network)
-        name = self.scenario.name if self.scenario is not None else None
-        if name != self._defaults_for:
-            self._defaults_for = name
-            self._set_defaults()
-        self._show_source()
-
+    # -- what a run trains on ---------------------------------------------------------
     def _set_defaults(self) -> None:
-        if self.scenario is None:
-            steps, lr, hidden = OWN_SEQUENCE_UPDATES, OWN_SEQUENCE_LR, OWN_SEQUENCE_HIDDEN
-        else:
-            config = self.scenario.train_config
-            steps, lr, hidden = config.steps, config.lr, self.scenario.training.hidden_size
+        """A new source of data brings its own defaults."""
+        steps, lr, hidden = self.job.defaults()
         self.steps_box.setValue(steps)
         self.lr_box.setValue(lr)
         self.hidden_box.setValue(hidden)
+        self._show_source()
 
     def _show_source(self) -> None:
         scenario = self.scenario
@@ -298,15 +215,14 @@ class TrainingPanel(QWidget):
             self.source_label.setToolTip(command and f"Trained by: {command}")
             return
         # Drawing a corpus can take a third of a second: not before the panel is seen.
-        built = self._scenario_data is not None and self._scenario_data[0] == scenario.name
         size = (
-            data_size(self.training_data())
-            if built or self.isVisible()
+            data_size(self.job.training_data())
+            if self.job.data_is_drawn() or self.isVisible()
             else "drawn when this panel is shown"
         )
         config = scenario.train_config
         self.source_label.setText(
-            f"<b>Corpus</b>: {html.escape(scenario.training.corpus, quote=False)}, {size}."
+            f"<b>Corpus</b>: {html.escape(scenario.recipe.corpus, quote=False)}, {size}."
         )
         self.source_label.setToolTip(
             f"The training data of '{scenario.title}', drawn as for the shipped model (seed "
@@ -336,43 +252,33 @@ class TrainingPanel(QWidget):
         self.train_button.setEnabled(not training)
         self.pause_button.setEnabled(training)
         self.stop_button.setEnabled(training)
-        self.apply_button.setEnabled(not training and self.trained is not None)
-        self.revert_button.setEnabled(
-            self._before_apply is not None and self._applied is self.session.network
-        )
+        self.apply_button.setEnabled(not training and self.job.can_apply)
+        self.revert_button.setEnabled(self.job.can_revert)
 
     # -- training ----------------------------------------------------------------------------
     def start(self) -> None:
         """Build the data and a trainer on the GUI thread, then train in the worker."""
         if self.training:
             return
-        rng = np.random.default_rng(self.seed_box.value())
-        session = self.session
-        network = session.network
+        settings = RunSettings(
+            from_scratch=self.scratch_button.isChecked(),
+            steps=self.steps_box.value(),
+            lr=self.lr_box.value(),
+            hidden_size=self.hidden_box.value(),
+            seed=self.seed_box.value(),
+        )
         try:
-            data = self.training_data()
-            scratch = self.scratch_button.isChecked()
-            if scratch:
-                network = self.new_model(data, network.kind, rng)
-            else:
-                reason = fits(network, data)
-                if reason is not None:
-                    raise ValueError(reason)
-            config = self.train_config()
-            trainer = Trainer(network, data, config, rng)
+            trainer = self.job.start(settings)
         except ValueError as err:
             QMessageBox.warning(self, "Cannot train", str(err))
             return
-        self.trained = None
-        self._trained_on = self.scenario
-        self._trained_from = (session.title or Path(session.network.source).name, scratch)
         self._show_source()
-        self.losses.clear()
-        self.progress.setRange(0, config.steps)
+        self.progress.setRange(0, trainer.config.steps)
         self.progress.setValue(0)
         self.status.setText("Training…")
-        self.worker = TrainingWorker(trainer, self)
-        self.worker.progressed.connect(self._on_progress)
+        self.worker = TrainingWorker(trainer, self, self.job.running)
+        # A method of this panel: Qt delivers the thread's reports on the GUI thread.
+        self.worker.progressed.connect(self._on_worker_progress)
         self.worker.failed.connect(self._on_failed)
         self.worker.finished.connect(self._on_worker_finished)
         self.worker.start()
@@ -380,34 +286,29 @@ class TrainingPanel(QWidget):
         self._update_controls()
 
     def toggle_pause(self) -> None:
-        if self.worker is None or not self.training:
-            return
-        if self.worker.paused:
-            self.worker.resume()
-            self.pause_button.setText("Pause")
-        else:
-            self.worker.pause()
-            self.pause_button.setText("Resume")
+        if self.training:
+            self.job.toggle_pause()
 
     def stop(self) -> None:
         """Ask the run to end after its current update; the weights so far can be applied."""
-        if self.worker is not None:
-            self.worker.stop()
+        self.job.stop()
 
     def shutdown(self) -> None:
         """Stop training and wait for the thread: the window is closing."""
         self._closed = True
+        for signal, handler in self._links:
+            signal.disconnect(handler)
         self._unsubscribe()
         self._pacer.stop()
         if self.worker is not None:
-            self.worker.stop()
+            self.job.stop()
             self.worker.wait(STOP_WAIT_MS)
 
+    def _on_state_changed(self, state: str) -> None:
+        self.pause_button.setText("Resume" if state == "paused" else "Pause")
+        self._update_controls()
+
     def _on_progress(self, progress: Progress) -> None:
-        if self._closed:
-            return  # a report queued before the window closed
-        if np.isfinite(progress.loss):
-            self.losses.append((progress.step, progress.loss))
         self.progress.setValue(progress.step)
         state = "stopped" if progress.stopped else "done" if progress.done else "training"
         self.status.setText(
@@ -416,52 +317,30 @@ class TrainingPanel(QWidget):
         )
         self._pacer.mark_dirty()
 
+    def _on_worker_progress(self, progress: Progress) -> None:
+        if not self._closed:  # a report queued before the window closed is dropped
+            self.job.report(progress)
+
     def _on_failed(self, message: str) -> None:
         QMessageBox.warning(self, "Training failed", message)
 
     def _on_worker_finished(self) -> None:
-        worker = self.worker
-        if worker is None or self._closed:
-            return
+        if self._closed:
+            return  # reported after the window closed
         # The thread has returned, so the trainer's copy of the weights is no longer touched.
-        self.trained = worker.trainer.result() if worker.trainer.step > 0 else None
-        if self.trained is not None:
-            title, scratch = self._trained_from
-            loss = self.losses[-1][1] if self.losses else None
-            self.trained.metadata = retrained_metadata(
-                self.trained.metadata, title, worker.trainer.step, loss, scratch
-            )
-            if self._trained_on is not None:
-                # A new model trained on the scenario's corpus trains on it again next time.
-                self.trained.metadata["scenario"] = self._trained_on.name
-        self.pause_button.setText("Pause")
-        self._update_controls()
+        self.job.finish()
 
     # -- applying the result -----------------------------------------------------------------
     def apply(self) -> None:
         """Simulate the trained weights on the same inputs; Revert undoes it."""
-        if self.trained is None:
-            return
-        session = self.session
-        inputs = session.tokens if session.tokens is not None else session.trace.x.copy()
-        previous = (session.network, inputs, session.title)
-        title = session.title.removesuffix(" (trained)") + " (trained)"
         try:
-            session.load(self.trained, inputs, title=title)
+            self.job.apply()
         except ValueError as err:
             QMessageBox.warning(self, "Cannot apply the trained model", str(err))
-            return
-        self._before_apply, self._applied = previous, self.trained
-        self.trained = None
-        self._update_controls()
 
     def revert(self) -> None:
         """Put back the model that Apply replaced."""
-        if self._before_apply is None or self._applied is not self.session.network:
-            return
-        network, inputs, title = self._before_apply
-        self._before_apply = self._applied = None
-        self.session.load(network, inputs, title=title)
+        self.job.revert()
 
     # -- drawing -------------------------------------------------------------------------
     def flush(self) -> None:
@@ -485,5 +364,5 @@ class TrainingPanel(QWidget):
 
     # -- session signals ---------------------------------------------------------------------
     def _on_network_changed(self) -> None:
-        self._follow_network()
+        self._show_source()
         self._update_controls()

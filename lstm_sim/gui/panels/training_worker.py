@@ -23,12 +23,20 @@ class TrainingWorker(QThread):
     progressed = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, trainer: Trainer, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        trainer: Trainer,
+        parent: QObject | None = None,
+        running: threading.Event | None = None,
+    ) -> None:
+        """``running``: the thread runs while it is set (the training job's; one of its
+        own if not given)."""
         super().__init__(parent)
         self.setObjectName("training")
         self.trainer = trainer
-        self._running = threading.Event()
-        self._running.set()
+        self._running = running if running is not None else threading.Event()
+        if running is None:
+            self._running.set()
 
     @property
     def paused(self) -> bool:

@@ -16,13 +16,27 @@ unseen name) can still get the gender, from the noun.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from lstm_sim.engine.probes import SwitchUnit, find_switch_unit
-from lstm_sim.engine.trace import Trace
+from lstm_sim.engine.network import Network
+from lstm_sim.engine.probes import SwitchUnit, find_switch_unit, roc_auc
+from lstm_sim.engine.trace import Trace, record
+from lstm_sim.engine.vocab import Vocabulary
+from lstm_sim.model.scenario import (
+    CHECK_PEOPLE,
+    CHECK_SEED,
+    Scenario,
+    Tokens,
+    Training,
+    adam,
+    described_unit,
+    model_resource,
+)
+from lstm_sim.model.training import TextData
 
 Split = Literal["train", "held_out"]
 MALE, FEMALE, UNKNOWN = 1, -1, 0
@@ -313,3 +327,77 @@ def describe_gender_unit(found: SwitchUnit, story: Story, layer: int = 0) -> str
         f" Its forget gate stays open at new people (median f = {typical:.2f}): the new "
         f"gender is written over the old one, as at '{story.tokens[step]}' (step {step})."
     )
+
+
+# -- the scenario ----------------------------------------------------------------------
+STORIES = 4000
+STORY_CUE_PROBABILITY = 0.5
+"""Half the people arrive with a gendered noun ("a woman called ..."), so the model learns
+to take the gender from the noun too, which is all it has for a name it never saw (the
+held-out check's names)."""
+
+
+def measure_gender(networks: Sequence[Network]) -> tuple[bool, dict[str, float]]:
+    """Pronoun agreement on held-out stories (names never seen in training, introduced
+    with a gendered noun), and on fresh stories with the training names; the majority
+    gender is the chance level; the described unit's AUC for the subject's gender."""
+    network = networks[0]
+    if network.vocab is None or network.readout is None or network.kind != "lstm":
+        raise ValueError("the gender demo needs a word-level LSTM with a softmax readout")
+    rng = np.random.default_rng(CHECK_SEED)
+    held_out = gender_story(rng, CHECK_PEOPLE, split="held_out")
+    known_names = gender_story(rng, CHECK_PEOPLE, split="train")
+    trace = record(network, held_out.tokens)
+    assert trace.probs is not None and trace.c is not None
+    unit, sign = described_unit(network)
+    known = held_out.gender != UNKNOWN
+    is_male = held_out.gender[known] == MALE
+    auc = roc_auc(trace.c[0][known, unit : unit + 1], is_male)[0]
+    male = held_out.gender[held_out.pronoun_positions] == MALE
+    known_trace = record(network, known_names.tokens)
+    assert known_trace.probs is not None
+    numbers = {
+        "accuracy": pronoun_accuracy(trace.probs, held_out, network.vocab.tokens),
+        "chance": float(max(male.mean(), 1.0 - male.mean())),
+        "pronoun_positions": float(held_out.pronoun_positions.size),
+        "accuracy_known_names": pronoun_accuracy(
+            known_trace.probs, known_names, network.vocab.tokens
+        ),
+        "unit_auc": float(auc if sign > 0 else 1.0 - auc),
+    }
+    return numbers["accuracy"] >= 0.95 and numbers["unit_auc"] >= 0.9, numbers
+
+
+def opening_story_data() -> Story:
+    """Three people with training names in 47 words, he, she, then he again (Harry,
+    Olivia, Michael), so the gender unit flips twice."""
+    return gender_story(np.random.default_rng(24), 3)
+
+
+def opening_story() -> Tokens:
+    return opening_story_data().tokens
+
+
+def story_data(rng: np.random.Generator) -> TextData:
+    """The stories as one stream of words, next-word prediction."""
+    vocab = Vocabulary(vocabulary(), "word")
+    stories = gender_story(rng, STORIES, cue_probability=STORY_CUE_PROBABILITY)
+    return TextData(vocab, vocab.indices(stories.tokens))
+
+
+SCENARIO = Scenario(
+    name="subject-gender",
+    title="Subject gender: the forget gate",
+    summary="a word-level LSTM keeps the gender of the last person named, for the pronoun",
+    claim="held-out stories: >= 95% of pronoun positions give the agreeing pronoun the "
+    "higher probability; the named unit's cell holds the gender (AUC >= 0.9)",
+    models=(model_resource("subject_gender"),),
+    make_input=opening_story,
+    measure=measure_gender,
+    training=Training(
+        corpus="generated short stories",
+        make_data=story_data,
+        config=adam(32, 3e-3),
+        hidden_size=64,
+    ),
+)

@@ -1,0 +1,58 @@
+"""The status bar's permanent lines: what is simulated (title, kind, sizes, source), what
+the model's reader assumed, and where the cursor is (step and phase)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QLabel, QStatusBar
+
+from lstm_sim.gui.panels.elided_label import ElidedLabel
+from lstm_sim.gui.session_link import subscribe
+from lstm_sim.model import Session
+from lstm_sim.model.reader_notes import notes_summary
+
+
+class StatusLine(QObject):
+    """Fills ``bar`` with ``source_label`` (elided: a long title or path never widens the
+    window), ``notes_label``, ``position_label`` and ``phase_label``, and keeps them on the
+    session."""
+
+    def __init__(self, session: Session, bar: QStatusBar) -> None:
+        super().__init__(bar)
+        self.session = session
+        self.source_label = ElidedLabel()
+        self.position_label = QLabel()
+        self.phase_label = QLabel()
+        self.notes_label = QLabel()  # what the model's reader assumed; details in its tooltip
+        bar.addWidget(self.source_label, 1)
+        bar.addPermanentWidget(self.notes_label)
+        bar.addPermanentWidget(self.position_label)
+        bar.addPermanentWidget(self.phase_label)
+        self._unsubscribe = subscribe(self, session)
+        self._on_network_changed()
+
+    def detach(self) -> None:
+        self._unsubscribe()
+
+    def _on_network_changed(self) -> None:
+        net = self.session.network
+        title = self.session.title or Path(net.source).name
+        self.source_label.setText(
+            f"{title}: {net.kind.upper()} · {net.num_layers} layer(s) · H = {net.hidden_size}"
+            f" · D = {net.input_size} · {net.source}"
+        )
+        self.source_label.setToolTip(f"{title}\n{net.source}")
+        notes, details = notes_summary(net)
+        self.notes_label.setText(notes)
+        self.notes_label.setToolTip(details)
+        self.notes_label.setVisible(bool(notes))
+        self._on_cursor_changed(self.session.t, self.session.phase)
+
+    def _on_cursor_changed(self, t: int, phase: int) -> None:
+        session = self.session
+        self.position_label.setText(f"t = {t} / {session.num_steps - 1}")
+        self.phase_label.setText(
+            f"phase {phase + 1}/{len(session.phases)}: {session.phases[phase].title}"
+        )

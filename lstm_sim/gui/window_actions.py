@@ -1,0 +1,181 @@
+"""The main window's commands, and where each appears: its menus, its two toolbars, and
+(through their shortcuts) Help ▸ Keyboard shortcuts. A handler is given the window."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QStyle
+
+from lstm_sim.gui.actions import SEPARATOR, ActionSpec, MenuSpec, Submenu
+from lstm_sim.gui.help_dialogs import show_about, show_shortcuts
+
+if TYPE_CHECKING:
+    from lstm_sim.gui.main_window import MainWindow
+
+_pix = QStyle.StandardPixmap
+
+
+def _shortcut_list(window: MainWindow) -> Callable[[], None]:
+    return lambda: show_shortcuts(window, window.commands.shortcut_rows)
+
+
+def _about(window: MainWindow) -> Callable[[], None]:
+    return lambda: show_about(window)
+
+
+ACTIONS = (
+    # Stepping: the controller moves the session's cursor.
+    ActionSpec(
+        "first",
+        "First step",
+        lambda w: w.controller.first,
+        ("Home",),
+        icon=_pix.SP_MediaSkipBackward,
+    ),
+    ActionSpec(
+        "prev_step",
+        "Previous time step",
+        lambda w: w.controller.prev_step,
+        ("Up", "Shift+Left"),
+        icon=_pix.SP_MediaSeekBackward,
+    ),
+    ActionSpec(
+        "prev_phase",
+        "Previous phase",
+        lambda w: w.controller.prev_phase,
+        ("Left",),
+        icon=_pix.SP_ArrowLeft,
+    ),
+    ActionSpec(
+        "play",
+        "Play",
+        lambda w: w.controller.toggle,
+        ("Space",),
+        "Play/pause",
+        icon=_pix.SP_MediaPlay,
+    ),
+    ActionSpec(
+        "next_phase",
+        "Next phase",
+        lambda w: w.controller.next_phase,
+        ("Right",),
+        icon=_pix.SP_ArrowRight,
+    ),
+    ActionSpec(
+        "next_step",
+        "Next time step",
+        lambda w: w.controller.next_step,
+        ("Down", "Shift+Right"),
+        icon=_pix.SP_MediaSeekForward,
+    ),
+    ActionSpec(
+        "last", "Last step", lambda w: w.controller.last, ("End",), icon=_pix.SP_MediaSkipForward
+    ),
+    # Short toolbar labels keep both toolbars on one row at 1280 pixels wide.
+    ActionSpec(
+        "zoom_in", "Zoom in", lambda w: w.diagram.zoom_in, ("Ctrl++", "Ctrl+="), icon_text="+"
+    ),
+    ActionSpec(
+        "zoom_out", "Zoom out", lambda w: w.diagram.zoom_out, ("Ctrl+-",), icon_text="\u2212"
+    ),
+    ActionSpec(
+        "zoom_reset", "Fit the cell", lambda w: w.diagram.reset_zoom, ("Ctrl+0",), icon_text="Fit"
+    ),
+    # Files.
+    ActionSpec("open", "&Open model…", lambda w: w.files.open_dialog, ("Ctrl+O",)),
+    ActionSpec(
+        "open_scenario",
+        "Open &scenario…",
+        lambda w: w.opening.open_scenario_dialog,
+        ("Ctrl+Shift+O",),
+    ),
+    ActionSpec(
+        "export_trace",
+        "Export &trace…",
+        lambda w: w.files.export_trace_dialog,
+        ("Ctrl+Shift+E",),
+        "Every gate at every step, as .npz arrays or a .csv table",
+    ),
+    ActionSpec("new", "&New random model…", lambda w: w.opening.new_random_model, ("Ctrl+N",)),
+    ActionSpec("export_svg", "Export diagram as SVG…", lambda w: w.files.export_svg),
+    ActionSpec("export_png", "Export diagram as PNG…", lambda w: w.files.export_png),
+    ActionSpec("quit", "&Quit", lambda w: w.close, ("Ctrl+Q",)),
+    # Edits and view settings write to the state.
+    ActionSpec("undo", "&Undo edit", lambda w: w.session.undo, ("Ctrl+Z",)),
+    ActionSpec("redo", "&Redo edit", lambda w: w.session.redo, ("Ctrl+Shift+Z",)),
+    ActionSpec(
+        "dark", "Dark theme", lambda w: w.toggle_dark, ("Ctrl+D",), icon_text="Dark", checkable=True
+    ),
+    ActionSpec(
+        "reduced",
+        "Reduced motion",
+        lambda w: w.toggle_reduced_motion,
+        ("Ctrl+M",),
+        "No flow animation",
+        checkable=True,
+    ),
+    # Help.
+    ActionSpec(
+        "shortcuts",
+        "&Keyboard shortcuts",
+        _shortcut_list,
+        ("F1",),
+    ),
+    ActionSpec("guide", "What to &watch", lambda w: w.show_guide, ("F2",)),
+    ActionSpec("about", "&About lstm-sim", _about),
+)
+
+STEPPING_TOOLBAR = ("first", "prev_step", "prev_phase", "play", "next_phase", "next_step", "last")
+VIEW_TOOLBAR = ("zoom_out", "zoom_reset", "zoom_in", "dark")
+
+MENUS = (
+    MenuSpec(
+        "file",
+        "&File",
+        (
+            "open_scenario",
+            "open",
+            "new",
+            Submenu("recent", "Recent &files"),
+            SEPARATOR,
+            "export_trace",
+            "export_svg",
+            "export_png",
+            SEPARATOR,
+            "quit",
+        ),
+    ),
+    MenuSpec("edit", "&Edit", ("undo", "redo")),
+    MenuSpec(
+        "step",
+        "&Step",
+        (
+            "play",
+            "next_phase",
+            "prev_phase",
+            "next_step",
+            "prev_step",
+            "first",
+            "last",
+        ),
+    ),
+    MenuSpec(
+        "view",
+        "&View",
+        (
+            "dark",
+            "reduced",
+            SEPARATOR,
+            "zoom_in",
+            "zoom_out",
+            "zoom_reset",
+            SEPARATOR,
+            Submenu("panels", "Panels"),
+        ),
+    ),
+    # Filled with the demo views after the first frame; its place is kept from the start.
+    MenuSpec("demos", "De&mos"),
+    MenuSpec("help", "&Help", ("shortcuts", "guide", "about")),
+)

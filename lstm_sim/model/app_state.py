@@ -1,0 +1,30 @@
+"""Everything a window shows, Qt-free: the session and the state around it. A window is
+built from one :class:`AppState`; its views subscribe to these objects and send them
+intents, and a GUI test can assert on them before it looks at a pixel."""
+
+from __future__ import annotations
+
+from lstm_sim.model.guide import Guide
+from lstm_sim.model.opening import Opener
+from lstm_sim.model.session import Session
+from lstm_sim.model.training_job import TrainingJob
+from lstm_sim.model.view_settings import ViewSettings
+
+
+class AppState:
+    """The session, how it is shown (``view``), what to watch in it (``guide``), what
+    is open and how (``opener``, the one way to open anything) and the training of its
+    model (``training``)."""
+
+    def __init__(self, session: Session, view: ViewSettings | None = None) -> None:
+        self.session = session
+        self.view = view or ViewSettings()
+        self.guide = Guide(session)
+        self.opener = Opener(session)
+        self.training = TrainingJob(session)
+
+    def detach(self) -> None:
+        """Stop following the session (it outlives this state)."""
+        self.guide.detach()
+        self.opener.detach()
+        self.training.detach()
