@@ -165,7 +165,16 @@ def softmax(z: np.ndarray) -> np.ndarray:
 def forward(
     network: Network, x: np.ndarray, h0: np.ndarray | None = None, c0: np.ndarray | None = None
 ) -> SequenceForward:
-    """Run x (T, D) through every layer, step by step; h0, c0: (L, H), zeros when omitted."""
+    """Run x (T, D) through every layer, step by step; h0, c0: (L, H), zeros when omitted.
+
+    The reference covers the recurrent layers and a single Linear readout; a network with
+    an input embedding or a head of several stages is refused rather than half computed.
+    """
+    if network.embedding is not None or network.head:
+        raise ValueError(
+            "the reference engine covers recurrent layers and one Linear readout; this "
+            "network has an input embedding or a multi-stage head"
+        )
     shape = (network.num_layers, network.hidden_size)
     h0 = np.zeros(shape, network.dtype) if h0 is None else h0
     c0 = np.zeros(shape, network.dtype) if c0 is None else c0

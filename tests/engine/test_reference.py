@@ -195,3 +195,10 @@ def test_reference_backward_equals_finite_differences(
         for index in np.ndindex(array.shape):
             numeric[index] = derivative(f, array, index)
         np.testing.assert_allclose(wanted[name], numeric, rtol=1e-6, atol=1e-8, err_msg=name)
+
+
+def test_networks_beyond_the_reference_are_refused() -> None:
+    network = make_network("lstm", "tanh", 1, "softmax")
+    network.embedding = np.zeros((INPUTS, INPUTS))
+    with pytest.raises(ValueError, match="embedding"):
+        reference.forward(network, np.zeros((STEPS, INPUTS)))
