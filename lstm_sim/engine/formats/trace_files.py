@@ -31,6 +31,7 @@ import numpy as np
 
 from lstm_sim.engine.atomic_write import atomic_write, atomic_write_text
 from lstm_sim.engine.backprop import Gradients
+from lstm_sim.engine.gates import split_gates
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import Trace
 
@@ -84,11 +85,8 @@ def csv_columns(trace: Trace, grads: Gradients | None = None) -> dict[str, np.nd
     if trace.kind == "rnn":
         columns = {"a": trace.pre, "h": trace.h}
     else:
-        hidden = trace.hidden_size
         c_all, fc, ig, tanh_c = _lstm_arrays(trace)
-        columns = {
-            f"pre_{g}": trace.pre[..., k * hidden : (k + 1) * hidden] for k, g in enumerate("ifgo")
-        }
+        columns = {f"pre_{g}": pre for g, pre in zip("ifgo", split_gates(trace.pre), strict=True)}
         columns |= {g: trace.gate(g) for g in "ifgo"}
         columns |= {"fc": fc, "ig": ig, "c": c_all[:, 1:], "tanh_c": tanh_c}
         columns["h"] = trace.h
