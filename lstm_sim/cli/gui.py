@@ -1,4 +1,4 @@
-"""``lstm-sim [MODEL] [--screenshot PNG ...]``: the options of the window.
+"""``lstm-sim [MODEL | SESSION.lstmsim] [--screenshot PNG ...]``: the options of the window.
 
 Qt is imported only when the window really opens, so ``lstm-sim --help`` and the
 headless subcommands stay fast and work without a display.
@@ -79,7 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Open the simulator window on MODEL, or on the built-in demo.",
     )
     parser.add_argument(
-        "model_file", nargs="?", metavar="MODEL", help="model file (.npz, .pt, .safetensors)"
+        "model_file",
+        nargs="?",
+        metavar="MODEL",
+        help="model file (.npz, .pt, .safetensors) or a saved session (.lstmsim)",
     )
     add_window_options(parser)
     return parser

@@ -17,6 +17,8 @@ APP_NAME = "lstm-sim"
 FONT_PT = 12
 """Default font size: readable from the back of a lecture room."""
 DEFAULT_SIZE = (1600, 900)
+SESSION_SUFFIX = ".lstmsim"
+"""A saved session (see :mod:`lstm_sim.model.session_file`), opened whole instead of a model."""
 
 
 def create_application() -> QApplication:
@@ -53,8 +55,8 @@ def run(
     present: bool = False,
     tour: str | None = None,
 ) -> int:
-    """Open the window on ``model_path`` or the lecture ``scenario`` (the demo when both
-    are None) and run until it closes.
+    """Open the window on ``model_path`` (a model file or a saved ``.lstmsim`` session) or
+    the lecture ``scenario`` (the demo when both are None) and run until it closes.
 
     With ``screenshot``, render the window after ``steps`` phase steps to that PNG
     instead, and return at once. ``present`` starts in presentation mode; ``tour`` starts
@@ -78,7 +80,11 @@ def run(
     # never for tests or screenshots.
     settings = QSettings() if screenshot is None else None
     try:
-        if model_path is not None:
+        if model_path is not None and str(model_path).endswith(SESSION_SUFFIX):
+            from lstm_sim.model.session_file import read_session, restore_session
+
+            restore_session(state, read_session(model_path))
+        elif model_path is not None:
             state.opener.open_file(model_path)
         elif scenario is not None:
             state.opener.open_scenario(scenario)

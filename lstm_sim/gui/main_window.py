@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from lstm_sim.gui.actions import Actions
 from lstm_sim.gui.colors import THEMES, window_palette
 from lstm_sim.gui.controller import PlaybackController
+from lstm_sim.gui.debugger import Debugger
 from lstm_sim.gui.diagram import MIN_TEXT_PX, DiagramView
 from lstm_sim.gui.diagram.unrolled import UnrolledView
 from lstm_sim.gui.file_actions import FileActions
@@ -49,6 +50,7 @@ from lstm_sim.gui.panels.status_line import StatusLine
 from lstm_sim.gui.panels.token_strip import TokenStrip
 from lstm_sim.gui.plots import GateHeatmaps, StatePlot
 from lstm_sim.gui.presentation import Presentation
+from lstm_sim.gui.session_files import SessionFiles
 from lstm_sim.gui.session_link import SessionView, follow_theme, subscribe
 from lstm_sim.gui.tour_caption import NORMAL_PT, PRESENTING_PT_AT_1080, TourCaption
 from lstm_sim.gui.window_actions import ACTIONS, MENUS, STEPPING_TOOLBAR, VIEW_TOOLBAR
@@ -143,6 +145,8 @@ class MainWindow(QMainWindow):
         self.notes_label = self.status_line.notes_label
         plots = (self.state_plot, self.gate_heatmaps)
         self.nonfinite = NonFiniteMarker(session, self.statusBar(), plots)
+        self.debugger = Debugger(self)
+        self.session_files = SessionFiles(self)
 
         self.controller.playing_changed.connect(self._on_playing_changed)
         self._unsubscribe = subscribe(self, session)
@@ -471,6 +475,7 @@ class MainWindow(QMainWindow):
         for view in views:
             view.detach()
         self.controls.detach()
+        self.debugger.detach()
         self.opening.detach()
         self.tour.detach()
         self.caption.detach()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QActionGroup, QColor, QCursor, QKeySequence, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
 if TYPE_CHECKING:
     from lstm_sim.gui.main_window import MainWindow
@@ -114,7 +114,7 @@ class Presentation(QObject):
             menu_bar=window.menuBar().isVisible(),
             status_bar=window.statusBar().isVisible(),
             toolbars=[bar for bar in window.toolbars() if bar.isVisible()],
-            docks=[dock for dock in window.docks.values() if dock.isVisible()],
+            docks=[dock for dock in self._docks() if dock.isVisible()],
             window_state=window.windowState(),
             no_spoilers=window.state.view.no_spoilers,
             play_keys=list(play.shortcuts()),
@@ -129,8 +129,7 @@ class Presentation(QObject):
         window.statusBar().hide()
         for bar in window.toolbars():
             bar.hide()
-        for key, dock in window.docks.items():
-            dock.setVisible(key == self.strip)
+        self._show_strip_only()
         window.state.view.no_spoilers = True
         window.diagram.set_contrast(True)
         window.set_presenting(True)
@@ -160,7 +159,7 @@ class Presentation(QObject):
         window.statusBar().setVisible(saved.status_bar)
         for bar in saved.toolbars:
             bar.show()
-        for dock in window.docks.values():
+        for dock in self._docks():
             dock.setVisible(dock in saved.docks)
         window.state.view.no_spoilers = saved.no_spoilers
         window.diagram.set_contrast(False)
@@ -176,8 +175,16 @@ class Presentation(QObject):
             raise ValueError(f"no presentation strip {key!r}; the strips are {STRIPS}")
         self.strip = key
         if self.active:
-            for name, dock in self.window.docks.items():
-                dock.setVisible(name == key)
+            self._show_strip_only()
+
+    def _docks(self) -> list[QDockWidget]:
+        # Every dock, the ones other parts of the window add (the debugger's) included.
+        return self.window.findChildren(QDockWidget)
+
+    def _show_strip_only(self) -> None:
+        strip = self.window.docks.get(self.strip) if self.strip is not None else None
+        for dock in self._docks():
+            dock.setVisible(dock is strip)
 
     def fill_strip_menu(self, menu: QMenu) -> None:
         """View ▸ Presentation strip: none, or one plot dock kept beside the cell."""

@@ -4,18 +4,22 @@ intents, and a GUI test can assert on them before it looks at a pixel."""
 
 from __future__ import annotations
 
+from lstm_sim.model.breakpoints import Breakpoints
 from lstm_sim.model.guide import Guide
+from lstm_sim.model.interventions import Interventions
 from lstm_sim.model.opening import Opener
 from lstm_sim.model.session import Session
 from lstm_sim.model.tour_state import TourState
 from lstm_sim.model.training_job import TrainingJob
 from lstm_sim.model.view_settings import ViewSettings
+from lstm_sim.model.watches import Watches
 
 
 class AppState:
     """The session, how it is shown (``view``), what to watch in it (``guide``), what
     is open and how (``opener``, the one way to open anything), the training of its
-    model (``training``) and where the lecture tour is (``tour``)."""
+    model (``training``), the debugger's ``breakpoints``, ``watches`` and
+    ``interventions``, and where the lecture tour is (``tour``)."""
 
     def __init__(self, session: Session, view: ViewSettings | None = None) -> None:
         self.session = session
@@ -23,6 +27,9 @@ class AppState:
         self.guide = Guide(session)
         self.opener = Opener(session)
         self.training = TrainingJob(session)
+        self.breakpoints = Breakpoints(session)
+        self.watches = Watches(session)
+        self.interventions = Interventions(session)
         self.tour = TourState(self.opener)
 
     def detach(self) -> None:
@@ -30,3 +37,5 @@ class AppState:
         self.guide.detach()
         self.opener.detach()
         self.training.detach()
+        self.breakpoints.detach()
+        self.watches.detach()

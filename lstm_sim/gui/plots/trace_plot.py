@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QPaintEvent
+from PySide6.QtGui import QFont, QFontMetrics, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import QWidget
 
 from lstm_sim.gui.colors import THEMES, Palette
@@ -22,13 +22,19 @@ MARKER_COLOR = "#e03131"
 """The line at the first NaN or infinity: red in both themes, apart from the cursor."""
 TICK_TEXT_SAMPLE = "-0.000"
 """The widest tick label the axes make room for (wider ones are clipped at the left)."""
+HIT_COLOR = (240, 140, 0, 90)
+"""The light lines at the steps where a breakpoint holds (RGBA: faint behind the data)."""
+TICK_TEXT_SAMPLE = "-0.000"
+"""The widest tick label the axes make room for (wider ones are clipped at the left)."""
 
 
 class TracePlotWidget(pg.GraphicsLayoutWidget):
     """A grid of plots over time steps t = 0..T-1 of the session's selected layer.
 
     Subclasses create their items in ``_build`` (on a new network) and update them with
-    ``setData`` in ``_update_data``; the cursor lines follow ``session.t``.
+    ``setData`` in ``_update_data``; the cursor lines follow ``session.t``, and a step
+    moves only them. An edit at step t calls ``_update_tail(t)`` and a new selected unit
+    ``_update_unit()``; both redo all the data unless a subclass updates less.
     """
 
     # Hooks every subclass defines (Qt's metaclass rules out abc's abstract methods).
@@ -48,8 +54,16 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         # cursor. Moving it costs the same at any T; the data and the x range stay put.
         self.curtains: dict[str, pg.LinearRegionItem] = {}
         self.no_spoilers = False
-        self._pacer = FramePacer(self._redraw, self)
+        # The steps where an enabled breakpoint holds: one light line item per plot, its
+        # data set once per change of the breakpoints or the trace, never per step.
+        self.hit_marks: dict[str, pg.PlotCurveItem] = {}
+        self.hit_steps = np.zeros(0, dtype=np.intp)
+        self._hits_stale = False
+        self._pacer = FramePacer(self._on_frame, self)
+        self._hidden_changes = False  # changes held back while the plot is hidden
         self._data_stale = True
+        self._stale_from: int | None = None  # the first step an edit changed
+        self._unit_stale = False
         self._built_for: tuple[str, int, int] | None = None
         # Plots are built after the widget's first paint (or on flush), not here: a window
         # then shows its first frame without waiting for pyqtgraph's plot items, and a
@@ -65,7 +79,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         self._pacer.mark_dirty()
 
     def _on_trace_changed(self, start: int) -> None:
-        self._data_stale = True
+        self._stale_from = start if self._stale_from is None else min(start, self._stale_from)
         self._pacer.mark_dirty()
 
     def _on_layer_changed(self, layer: int) -> None:
@@ -73,7 +87,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         self._pacer.mark_dirty()
 
     def _on_unit_changed(self, unit: int) -> None:
-        self._data_stale = True
+        self._unit_stale = True
         self._pacer.mark_dirty()
 
     def _on_cursor_changed(self, t: int, phase: int) -> None:
@@ -83,6 +97,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         """Stop following the session and drop a pending redraw: the window is closing."""
         self._unsubscribe()
         self._pacer.stop()
+        self._hidden_changes = False
 
     # -- drawing -------------------------------------------------------------------------
     @property
@@ -101,6 +116,23 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             self._waiting_for_first_paint = False
             self._pacer.mark_dirty()
         self._pacer.flush()
+        if self._hidden_changes:
+            self._hidden_changes = False
+            self._redraw()
+
+    def _on_frame(self) -> None:
+        # A plot on a dock tab behind another (or closed) draws when it is shown again,
+        # so that an edit or a step costs nothing for the views nobody sees.
+        if self.isVisible():
+            self._redraw()
+        else:
+            self._hidden_changes = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._hidden_changes:
+            self._hidden_changes = False
+            self._pacer.mark_dirty()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -119,14 +151,21 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             self.cursors.clear()
             self.markers.clear()
             self.curtains.clear()
+            self.hit_marks.clear()
             self._build()
             for plot in self.plots.values():
                 self._style_plot(plot)
             self._built_for = shape
             self._data_stale = True
+            self._hits_stale = True
         if self._data_stale:
             self._update_data()
-            self._data_stale = False
+        else:
+            if self._stale_from is not None:
+                self._update_tail(self._stale_from)
+            if self._unit_stale:
+                self._update_unit()
+        self._data_stale, self._stale_from, self._unit_stale = False, None, False
         for line in self.cursors.values():
             line.setValue(session.t)
         for curtain in self.curtains.values():
@@ -135,6 +174,24 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         for line in self.markers.values():
             line.setVisible(self.marked_step is not None)
             line.setValue(self.marked_step or 0)
+        if self._hits_stale:
+            self._draw_hits()
+            self._hits_stale = False
+
+    def mark_hits(self, steps: np.ndarray) -> None:
+        """Draw a light vertical line at each of ``steps`` on every plot."""
+        self.hit_steps = np.asarray(steps, dtype=np.intp)
+        self._hits_stale = True
+        self._pacer.mark_dirty()
+
+    def _draw_hits(self) -> None:
+        # Each line spans far beyond any y range set by the plots; the view clips it.
+        steps = self.hit_steps.astype(float)
+        x = np.repeat(steps, 3)
+        y = np.tile([-1e9, 1e9, np.nan], steps.size)
+        x[2::3] = np.nan
+        for item in self.hit_marks.values():
+            item.setData(x, y)
 
     def set_no_spoilers(self, on: bool) -> None:
         """Show only the steps up to the cursor (the rest stays hidden until reached)."""
@@ -148,6 +205,19 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
     def mark_step(self, t: int | None) -> None:
         """Draw a marker line at step ``t`` on every plot (None: no marker)."""
         self.marked_step = t
+        self._pacer.mark_dirty()
+
+    def _update_tail(self, start: int) -> None:
+        """Show the trace recomputed from step ``start`` on."""
+        self._update_data()
+
+    def _update_unit(self) -> None:
+        """Show the newly selected unit."""
+        self._update_data()
+
+    def _mark_all_stale(self) -> None:
+        """Redo every item's data on the next frame (a subclass's own reasons: a resize)."""
+        self._data_stale = True
         self._pacer.mark_dirty()
 
     def _add_plot(self, key: str, title: str, row: int, col: int) -> pg.PlotItem:
@@ -166,8 +236,12 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         marker.setZValue(9)
         marker.setVisible(False)
         plot.addItem(marker, ignoreBounds=True)
+        hits = pg.PlotCurveItem(connect="finite", pen=pg.mkPen(HIT_COLOR, width=3))
+        hits.setZValue(8)  # over a heatmap's image, under the cursor and the NaN marker
+        plot.addItem(hits, ignoreBounds=True)
+        self.hit_marks[key] = hits
         curtain = pg.LinearRegionItem(movable=False)
-        curtain.setZValue(8)  # over the data, under the marker and the cursor
+        curtain.setZValue(8.5)  # over the data and breakpoint hits, under the cursor
         curtain.setVisible(False)
         plot.addItem(curtain, ignoreBounds=True)
         self.curtains[key] = curtain
