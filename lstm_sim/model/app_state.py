@@ -37,5 +37,6 @@ class AppState:
         self.guide.detach()
         self.opener.detach()
         self.training.detach()
+        self.tour.detach()
         self.breakpoints.detach()
         self.watches.detach()

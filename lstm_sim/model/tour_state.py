@@ -50,6 +50,17 @@ class TourState:
         self.index = 0
         self.active = False
         self.shown: ShownStop | None = None
+        self._applying = False
+        opener.opened.connect(self._on_opened)
+
+    def detach(self) -> None:
+        self.opener.opened.disconnect(self._on_opened)
+
+    def _on_opened(self, opening: object) -> None:
+        # Something else was opened (File > Open, the picker): the stop's caption no
+        # longer describes what is on screen, so the tour steps aside (resume returns).
+        if not self._applying:
+            self.leave()
 
     # -- intents -------------------------------------------------------------------------
     def start(self, key: str | None = None) -> ShownStop:
@@ -103,7 +114,11 @@ class TourState:
     def _apply(self, index: int, stop: Stop) -> ShownStop:
         current = self.opener.current
         if not (current.kind == "scenario" and current.source == stop.opens):
-            self.opener.open_scenario(stop.opens)
+            self._applying = True
+            try:
+                self.opener.open_scenario(stop.opens)
+            finally:
+                self._applying = False
         session = self.session
         t, unit = stop.locate(session.network, session.trace)
         keys = [p.key for p in session.phases]

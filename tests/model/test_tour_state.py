@@ -107,3 +107,15 @@ def test_the_output_stop_shows_the_gender_read_out(visited) -> None:
     assert trace.gate("o")[0, t, unit] > 0.5
     c, h = trace.c[0, t, unit], trace.h[0, t, unit]
     assert np.sign(c) == np.sign(h) and abs(h) > 0.3
+
+
+def test_opening_something_else_steps_out_of_the_tour() -> None:
+    session = Session(demo_network(), demo_inputs(), title=DEMO_TITLE)
+    opener = Opener(session)
+    tour = TourState(opener)
+    tour.start("forget")
+    opener.open_scenario("sine")
+    assert not tour.active and tour.shown is None
+    assert tour.resume().stop.key == "forget"
+    assert opener.current.source == "subject-gender"
+    tour.detach()
