@@ -70,7 +70,9 @@ def vector(values: np.ndarray, selected: int) -> str:
         cells.append(f"<b><u>{text}</u></b>" if u == selected else text)
     head = "… " if start > 0 else ""
     tail = " …" if stop < hidden else ""
-    return f"[{head}{'&nbsp;&nbsp;'.join(cells)}{tail}]"
+    # A plain space after each wide gap lets a narrow panel wrap the vector (at 1280x720
+    # twelve numbers joined by non-breaking spaces were wider than the panel).
+    return f"[{head}{'&nbsp; '.join(cells)}{tail}]"
 
 
 def _input_symbol(layer: int) -> str:
