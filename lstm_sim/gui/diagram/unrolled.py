@@ -167,6 +167,21 @@ class UnrolledScene(QGraphicsScene):
         self.unit_mark = QGraphicsRectItem()
         self.unit_mark.setZValue(5)
         self.addItem(self.unit_mark)
+        # The simple RNN's one layer, between its pre-activation and h: Olah's tanh box.
+        self.layer_box: QGraphicsRectItem | None = None
+        if not lstm:
+            rows = _rows(self.cells[CENTRE].rect, ("pre", "h"))
+            middle = (rows["pre"] + rows["h"] + STRIP_HEIGHT) / 2
+            centre_x = self.cells[CENTRE].rect.center().x()
+            self.layer_box = QGraphicsRectItem(QRectF(centre_x - 90, middle - 40, 180, 80))
+            self.layer_box.setZValue(3)
+            self.addItem(self.layer_box)
+            self.layer_text = QGraphicsSimpleTextItem("tanh")
+            self.layer_text.setFont(scene_font(TEXT_PX))
+            self.layer_text.setZValue(4)
+            bounds = self.layer_text.boundingRect()
+            self.layer_text.setPos(centre_x - bounds.width() / 2, middle - bounds.height() / 2)
+            self.addItem(self.layer_text)
 
     def _wire_path(self, lstm: bool) -> QPainterPath:
         path = QPainterPath()
@@ -193,6 +208,10 @@ class UnrolledScene(QGraphicsScene):
         for item in self.items():
             if isinstance(item, QGraphicsSimpleTextItem):
                 item.setBrush(palette.foreground)
+        if self.layer_box is not None:
+            self.layer_box.setBrush(palette.layer_box)
+            self.layer_box.setPen(cosmetic_pen(palette.line, 2.0))
+            self.layer_text.setBrush(palette.layer_text)
         for cell in self.cells:
             cell.shown = None  # recolour everything once
 
