@@ -58,7 +58,9 @@ def add_window_options(parser: argparse.ArgumentParser) -> None:
         help="with --screenshot: advance N phases first (default 0)",
     )
     group.add_argument("--size", type=window_size, metavar="WxH", help="window size, e.g. 1600x900")
-    group.add_argument("--theme", choices=THEMES, default="light", help="colour theme")
+    group.add_argument(
+        "--theme", choices=THEMES, help="colour theme (default: the last run's, else light)"
+    )
     group.add_argument(
         "--present",
         action="store_true",

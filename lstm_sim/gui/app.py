@@ -51,7 +51,7 @@ def run(
     screenshot: str | None = None,
     steps: int = 0,
     size: tuple[int, int] | None = None,
-    theme: str = "light",
+    theme: str | None = None,
     present: bool = False,
     tour: str | None = None,
 ) -> int:
@@ -74,7 +74,8 @@ def run(
 
     app = create_application()
     session = Session(demo_network(), demo_inputs(), title=DEMO_TITLE)
-    state = AppState(session, ViewSettings(theme))
+    # No theme asked for: light, or the one the last run ended with (restored below).
+    state = AppState(session, ViewSettings(theme or "light"))
     problem = None
     # Recent files, the layout and the last model persist only for the real application,
     # never for tests or screenshots.
@@ -106,7 +107,9 @@ def run(
         from PySide6.QtCore import QSize
 
         # A size asked for on the command line wins over the remembered one.
-        window.memory.restore(QSize(*(size or DEFAULT_SIZE)), geometry=size is None)
+        window.memory.restore(
+            QSize(*(size or DEFAULT_SIZE)), geometry=size is None, theme=theme is None
+        )
     # A view in a dock is part of the first picture; a window of its own waits for the show.
     # After the window has its size: the code reader floats at nearly that size, as it
     # does from the Demos menu.

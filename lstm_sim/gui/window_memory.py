@@ -69,9 +69,9 @@ class WindowMemory(QObject):
         self.default_state = window.saveState()
         window.installEventFilter(self)
 
-    def restore(self, size: QSize, *, geometry: bool = True) -> None:
-        """The remembered layout and theme, and the remembered geometry (with ``geometry``)
-        or else ``size``; either fitted to the screen."""
+    def restore(self, size: QSize, *, geometry: bool = True, theme: bool = True) -> None:
+        """The remembered layout, the remembered theme (with ``theme``) and geometry (with
+        ``geometry``) or else ``size``; either fitted to the screen."""
         window = self.window
         settings = self.settings
         restored = False
@@ -82,9 +82,9 @@ class WindowMemory(QObject):
                 restored = window.restoreGeometry(saved_geometry)
             if isinstance(state, QByteArray | bytes):
                 window.restoreState(state)
-            theme = str(settings.value(THEME_KEY, ""))
-            if theme in THEME_NAMES:
-                window.state.view.theme = theme
+            remembered = str(settings.value(THEME_KEY, ""))
+            if theme and remembered in THEME_NAMES:
+                window.state.view.theme = remembered
         area = available_area(window)
         wanted = window.size() if restored else size
         window.resize(fitted_size(wanted, area))

@@ -63,6 +63,10 @@ def test_layout_theme_and_model_are_remembered(tmp_path, qtbot):
     assert again.state.view.theme == "dark"
     assert again.size() == QSize(700, 600)
     assert not again.docks["states"].isVisible()
+    third = _window(settings, qtbot)
+    third.memory.restore(QSize(700, 600), theme=False)  # lstm-sim --theme light
+    assert third.state.view.theme == "light"
+    third.close()
     again.action("reset_layout").trigger()
     assert again.docks["states"].isVisible()
     again.close()
