@@ -32,6 +32,14 @@ from lstm_sim.engine.backprop import LOSSES, Gradients, gradients
 from lstm_sim.engine.expressions import Expression, hits, parse_expression
 from lstm_sim.engine.file_names import by_file_name
 from lstm_sim.engine.formats import SUFFIXES, load_model
+from lstm_sim.engine.formats.inputs import (
+    read_initial_state,
+    read_inputs,
+    read_npy,
+    read_text_file,
+    read_token_ids,
+    tokens_of_text,
+)
 from lstm_sim.engine.formats.trace_files import write_trace
 from lstm_sim.engine.interventions import (
     check_clamps,
@@ -126,68 +134,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
 
 
-def _load_npy(path: str, what: str) -> np.ndarray:
-    """A numeric array from a .npy file, never unpickling it."""
-    if not Path(path).is_file():
-        raise CommandError(f"{path}: no such {what} file")
-    try:
-        array = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as err:
-        raise CommandError(f"{path}: expected a .npy array of numbers for {what}: {err}") from None
-    if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
-        found = type(array).__name__ if not isinstance(array, np.ndarray) else array.dtype
-        raise CommandError(f"{path}: expected a .npy array of numbers for {what}, found {found}")
-    return array
-
-
-def read_inputs(path: str) -> np.ndarray:
-    """The (T, D) inputs in a .npy or a comma-separated .csv file ('#' starts a comment)."""
-    suffix = Path(path).suffix.lower()
-    if suffix == ".npy":
-        return _load_npy(path, "inputs")
-    if suffix != ".csv":
-        raise CommandError(
-            f"{path}: expected inputs in a .npy or .csv file, found {suffix or 'no suffix'}"
-        )
-    if not Path(path).is_file():
-        raise CommandError(f"{path}: no such inputs file")
-    try:
-        return np.loadtxt(path, delimiter=",", ndmin=2, dtype=np.float64)
-    except ValueError as err:
-        raise CommandError(
-            f"{path}: expected comma-separated numbers, one row per step: {err}"
-        ) from None
-
-
-def read_tokens(network: Network, text: str) -> list[str]:
-    """``text`` cut into the model's tokens; unknown tokens are reported by the engine."""
-    if network.vocab is None:
-        raise CommandError("this model has no vocabulary, so it reads --inputs, not text")
-    tokens = network.vocab.tokenize(text)
-    if not tokens:
-        raise CommandError("the text is empty: give at least one token")
-    return tokens
-
-
-def read_token_ids(network: Network, path: str) -> np.ndarray:
-    """The (T,) token ids in ``path``; the engine checks them against the model."""
-    if network.num_tokens is None:
-        raise CommandError(
-            "this model reads feature vectors (no embedding or vocabulary): use --inputs"
-        )
-    ids = _load_npy(path, "token ids")
-    if ids.dtype.kind not in "iu" or ids.ndim != 1:
-        raise CommandError(
-            f"{path}: expected (T,) integer token ids, found {ids.dtype} of shape {ids.shape}"
-        )
-    return ids
-
-
 def backpropagate(network: Network, trace: Trace, args: argparse.Namespace) -> Gradients:
     """The gradients of the sequence's loss, for ``--grad``, under the file's names."""
     language_model = network.output_size is not None and network.output_size == network.num_tokens
     if args.targets is not None:
-        targets = _load_npy(args.targets, "targets")
+        targets = read_npy(args.targets, "targets")
     elif trace.token_ids is not None and language_model:
         # Next-token prediction: step t is scored on token t+1; the last step has no target.
         targets = np.append(trace.token_ids[1:], -1)
@@ -242,15 +193,11 @@ def run(args: argparse.Namespace) -> int:
     elif args.tokens is not None:
         inputs = read_token_ids(network, args.tokens)
     elif args.text is not None:
-        inputs = read_tokens(network, args.text)
+        inputs = tokens_of_text(network, args.text, "--text")
     else:
-        try:
-            text = Path(args.text_file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise CommandError(f"{args.text_file}: cannot read it as UTF-8 text: {err}") from None
-        inputs = read_tokens(network, text)
-    h0 = None if args.h0 is None else _load_npy(args.h0, "h0")
-    c0 = None if args.c0 is None else _load_npy(args.c0, "c0")
+        inputs = read_text_file(network, args.text_file)
+    h0 = None if args.h0 is None else read_initial_state(network, args.h0, "h0")
+    c0 = None if args.c0 is None else read_initial_state(network, args.c0, "c0")
     # NumPy's overflow warnings name no step; report_nonfinite says where, once.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         trace = record(network, inputs, h0, c0)
