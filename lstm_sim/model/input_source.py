@@ -11,6 +11,8 @@ from typing import Literal
 import numpy as np
 
 from lstm_sim.engine.network import Network
+from lstm_sim.engine.vocab import Vocabulary
+from lstm_sim.model.sentence import read_tokens
 
 # The readers come with every model reader's module, which a start on the demo does not
 # need: they are imported when a file is read.
@@ -93,6 +95,18 @@ def read_source(network: Network, source: InputSource) -> ReadInputs:
         sequence = tokens_of_text(network, source.value, "--text")
     elif source.kind == "text_file":
         sequence = read_text_file(network, source.value)
+    if isinstance(sequence, list) and network.vocab is not None:
+        _check_known(network.vocab, sequence, source)
     h0 = None if source.h0 is None else read_initial_state(network, source.h0, "h0")
     c0 = None if source.c0 is None else read_initial_state(network, source.c0, "c0")
     return ReadInputs(sequence, h0, c0)
+
+
+def _check_known(vocab: Vocabulary, tokens: list[str], source: InputSource) -> None:
+    """Raise InputFileError listing every unknown token with the nearest allowed ones."""
+    from lstm_sim.engine.formats.errors import InputFileError
+
+    problem = read_tokens(vocab, tokens).problem()
+    if problem:
+        where = "--text" if source.kind == "text" else source.value
+        raise InputFileError(f"{where}: {problem}")

@@ -81,7 +81,12 @@ class SentenceReading:
 
 def read_sentence(vocab: Vocabulary, text: str) -> SentenceReading:
     """``text`` tokenized as the model's vocabulary cuts text, with its unknown tokens."""
-    tokens = tuple(vocab.tokenize(text))
+    return read_tokens(vocab, vocab.tokenize(text))
+
+
+def read_tokens(vocab: Vocabulary, tokens: list[str] | tuple[str, ...]) -> SentenceReading:
+    """``tokens`` (already cut) with those ``vocab`` does not hold."""
+    tokens = tuple(tokens)
     known = set(vocab.tokens)
     unknown = tuple(
         UnknownToken(token, t, nearest_tokens(vocab, token))

@@ -98,3 +98,11 @@ def test_a_text_file_needs_a_vocabulary(tmp_path: Path) -> None:
     assert sequence_file(str(text), network).kind == "text_file"
     with pytest.raises(InputFileError, match=r"found \.json"):
         sequence_file(str(tmp_path / "x.json"), network)
+
+
+def test_unknown_words_in_given_text_are_listed_with_the_nearest(opener: Opener) -> None:
+    words = Path(__file__).resolve().parents[2] / "lstm_sim/resources/models/scenarios"
+    source = InputSource("text", "alice lost her bag . she was sad")
+    with pytest.raises(InputFileError, match=r"--text: 1 token is not .* 'sad' \(step 7\)"):
+        opener.open_file(words / "subject_gender.npz", inputs=source)
+    assert opener.current.kind == "demo"
