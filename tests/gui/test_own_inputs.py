@@ -219,3 +219,23 @@ def test_load_inputs_is_in_the_file_menu_with_a_shortcut(launch) -> None:
     assert action in window.menus["file"].actions()
     assert action.shortcut().toString() == "Ctrl+L" and "undoable" in action.toolTip()
     assert ("Load inputs", "Ctrl+L") in window.commands.shortcut_rows
+
+
+def test_the_load_inputs_dialog_names_what_to_load(launch, tmp_path: Path, monkeypatch) -> None:
+    from lstm_sim.gui.panels.load_inputs_dialog import LoadInputsDialog
+
+    window = launch(str(RNN))
+    np.save(tmp_path / "x.npy", np.ones((2, 3)))
+    filled: list[LoadInputsDialog] = []
+
+    def answer(dialog: LoadInputsDialog) -> int:
+        assert not dialog.c0.isEnabled()  # an RNN has no cell state
+        dialog.sequence.setText(str(tmp_path / "x.npy"))
+        filled.append(dialog)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(LoadInputsDialog, "exec", answer)
+    window.action("load_inputs").trigger()
+    assert filled and filled[0].source() == InputSource("inputs", str(tmp_path / "x.npy"))
+    assert window.session.num_steps == 2
+    assert window.state.opener.current.inputs == filled[0].source()

@@ -35,8 +35,9 @@ class LoadInputsDialog(QDialog):
         self.h0 = self._field(STATE_FILTER)
         self.c0 = self._field(STATE_FILTER)
         reads = "token ids or text" if network.num_tokens is not None else "(T, D) numbers"
+        states = "h0 and c0 are" if network.kind == "lstm" else "h0 is"
         intro = QLabel(
-            f"This model reads {reads} (D = {network.input_size}); h0 and c0 are "
+            f"This model reads {reads} (D = {network.input_size}); {states} "
             f"(L, H) = ({network.num_layers}, {network.hidden_size}). Leave a field empty "
             "to keep what there is. Edit ▸ Undo edit puts the previous sequence back."
         )
