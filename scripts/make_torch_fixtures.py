@@ -25,7 +25,7 @@ rerun with the same PyTorch rewrites the same weights. Writes to tests/fixtures/
   ``rnn_relu.x``/``rnn_relu.h`` (PyTorch's outputs).
 
 It also converts ``lstm2.pt`` into the model shipped with lstm-sim,
-lstm_sim/resources/models/example_lstm2.npz (lstm-sim's own format), and, when Keras 3
+resources/models/example_lstm2.npz (lstm-sim's own format), and, when Keras 3
 is installed, runs it on PyTorch (``KERAS_BACKEND=torch``, no TensorFlow) to write
 tests/fixtures/keras/:
 
@@ -53,7 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "fixtures" / "torch"
 ONNX_OUT = ROOT / "tests" / "fixtures" / "onnx"
 KERAS_OUT = ROOT / "tests" / "fixtures" / "keras"
-SHIPPED = ROOT / "lstm_sim" / "resources" / "models" / "example_lstm2.npz"
+SHIPPED = ROOT / "resources" / "models" / "example_lstm2.npz"
 STEPS = 6
 
 

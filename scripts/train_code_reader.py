@@ -4,7 +4,7 @@ comments and docstrings and write them into the model's metadata.
 
     OPENBLAS_NUM_THREADS=1 python scripts/train_code_reader.py \
         [--hidden 256] [--layers 1] [--steps 22000] [--activity-l1 0.001] [--seed 0] \
-        [--out lstm_sim/resources/models/scenarios/code_reader.npz]
+        [--out resources/models/scenarios/code_reader.npz]
     python scripts/train_code_reader.py --analyse MODEL.npz --out MODEL.npz
 
 The defaults are the shipped model's (about 50 minutes of training on one core, then a
@@ -56,7 +56,7 @@ from lstm_sim.model.scenarios.python_code import VOCABULARY, Corpus, load_corpus
 from lstm_sim.model.training import TextData, TrainConfig, Trainer, new_network
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_OUT = REPO / "lstm_sim" / "resources" / MODEL_RESOURCE
+DEFAULT_OUT = REPO / "resources" / MODEL_RESOURCE
 SELECTION_CHARS = 150_000  # the end of the training text, where units are picked
 
 

@@ -42,7 +42,7 @@ from lstm_sim.model import scenario_registry as registry
 from lstm_sim.model.scenarios import counting, gender_stories, long_lag, sine
 from lstm_sim.model.training import Data, TrainConfig, Trainer
 
-OUT = Path(__file__).resolve().parent.parent / "lstm_sim" / "resources" / shared.MODEL_FOLDER
+OUT = Path(__file__).resolve().parent.parent / "resources" / shared.MODEL_FOLDER
 SEED = shared.TRAINING_SEED
 """Seeds the training data, the initial weights and the minibatch order; the analyses
 use SEED + 1."""

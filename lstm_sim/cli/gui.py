@@ -9,12 +9,15 @@ headless subcommands stay fast and work without a display.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from lstm_sim.model.input_source import InputSource, SequenceKind
+
+from lstm_sim.cli.display import display_problem
 
 THEMES = ("light", "dark")
 
@@ -142,6 +145,13 @@ def main(argv: Sequence[str]) -> int:
         except CommandError as err:
             print(f"lstm-sim: error: {err}", file=sys.stderr)
             return 2
+    problem = display_problem()
+    if problem is not None and args.screenshot is not None:
+        # A screenshot needs no screen: Qt renders it offscreen alike.
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    elif problem is not None:
+        print(f"lstm-sim: error: {problem}", file=sys.stderr)
+        return 2
     from lstm_sim.gui.app import run
 
     return run(

@@ -25,6 +25,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         choices=("tanh", "relu"),
         help="what a PyTorch nn.RNN used (its state_dict does not say; tanh by default)",
     )
+    add_external_data_option(parser)
+
+
+def add_external_data_option(parser: argparse.ArgumentParser) -> None:
+    """``--allow-external-data``: the one way a model file may make lstm-sim read another."""
+    parser.add_argument(
+        "--allow-external-data",
+        action="store_true",
+        help="let an ONNX model read tensors kept in files beside it (refused by default)",
+    )
 
 
 def describe(network: Network) -> list[tuple[str, str]]:
@@ -66,7 +76,12 @@ def describe(network: Network) -> list[tuple[str, str]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    network = load_model(args.model, args.prefix, nonlinearity=args.nonlinearity)
+    network = load_model(
+        args.model,
+        args.prefix,
+        nonlinearity=args.nonlinearity,
+        allow_external_data=args.allow_external_data,
+    )
     lines = describe(network)
     width = max(len(label) for label, _ in lines)
     for label, value in lines:

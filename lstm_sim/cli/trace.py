@@ -27,15 +27,16 @@ from pathlib import Path
 import numpy as np
 
 from lstm_sim.cli import CommandError
+from lstm_sim.cli.info import add_external_data_option
 from lstm_sim.cli.output_path import check_output
-from lstm_sim.engine.backprop import LOSSES, Gradients, gradients
+from lstm_sim.engine.backprop import LOSSES, Gradients, LossKind, gradients
 from lstm_sim.engine.expressions import Expression, hits, parse_expression
 from lstm_sim.engine.file_names import by_file_name
 from lstm_sim.engine.formats import SUFFIXES, load_model
 from lstm_sim.engine.formats.inputs import (
+    read_array,
     read_initial_state,
     read_inputs,
-    read_npy,
     read_text_file,
     read_token_ids,
     tokens_of_text,
@@ -85,6 +86,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="compute in this precision (default: the model's own)",
     )
     parser.add_argument("--prefix", help="which recurrent module of a PyTorch state_dict to read")
+    add_external_data_option(parser)
     parser.add_argument(
         "--nonlinearity",
         choices=("tanh", "relu"),
@@ -138,7 +140,7 @@ def backpropagate(network: Network, trace: Trace, args: argparse.Namespace) -> G
     """The gradients of the sequence's loss, for ``--grad``, under the file's names."""
     language_model = network.output_size is not None and network.output_size == network.num_tokens
     if args.targets is not None:
-        targets = read_npy(args.targets, "targets")
+        targets = read_array(args.targets, "targets")
     elif trace.token_ids is not None and language_model:
         # Next-token prediction: step t is scored on token t+1; the last step has no target.
         targets = np.append(trace.token_ids[1:], -1)
@@ -148,7 +150,7 @@ def backpropagate(network: Network, trace: Trace, args: argparse.Namespace) -> G
             "model whose outputs are its tokens"
         )
     softmax = network.readout is not None and network.readout.kind == "softmax"
-    loss = args.loss or ("xent" if softmax or trace.token_ids is not None else "mse")
+    loss: LossKind = args.loss or ("xent" if softmax or trace.token_ids is not None else "mse")
     grads = gradients(network, trace, targets, loss)
     return replace(grads, params=by_file_name(network, grads.params))
 
@@ -184,7 +186,12 @@ def run(args: argparse.Namespace) -> int:
             "--targets": args.targets,
         },
     )
-    network = load_model(args.model, args.prefix, nonlinearity=args.nonlinearity)
+    network = load_model(
+        args.model,
+        args.prefix,
+        nonlinearity=args.nonlinearity,
+        allow_external_data=args.allow_external_data,
+    )
     check_clamps(network, clamps)
     if args.dtype is not None:
         network = network.astype(args.dtype)

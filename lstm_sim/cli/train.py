@@ -17,6 +17,7 @@ import numpy as np
 from lstm_sim.cli import CommandError
 from lstm_sim.cli.output_path import check_output
 from lstm_sim.engine.formats import save_native
+from lstm_sim.engine.formats.inputs import read_sequences, read_text
 from lstm_sim.model.tasks import TASKS, make_task
 from lstm_sim.model.training import (
     Data,
@@ -72,22 +73,9 @@ def load_data(args: argparse.Namespace, rng: np.random.Generator) -> Data:
     if args.task is not None:
         return make_task(args.task, rng)
     path = Path(args.data)
-    if not path.is_file():
-        raise CommandError(f"no data file {path}")
     if path.suffix.lower() == ".npz":
-        with np.load(path, allow_pickle=False) as arrays:
-            missing = {"x", "y"} - set(arrays.files)
-            if missing:
-                raise CommandError(
-                    f"{path} holds {', '.join(arrays.files) or 'no arrays'}; expected x "
-                    f"(N, T, D) and y (N, T, K) (missing {', '.join(sorted(missing))})"
-                )
-            return SequenceData(arrays["x"], arrays["y"])
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise CommandError(f"{path} is not UTF-8 text: {err}") from None
-    return TextData.from_text(text, args.tokenizer)
+        return SequenceData(*read_sequences(path))
+    return TextData.from_text(read_text(path, "training text"), args.tokenizer)
 
 
 def progress_line(p: Progress) -> str:

@@ -506,8 +506,8 @@ def gradients(network: Network, trace: Trace, targets: np.ndarray, loss: LossKin
     cache = cache_from_trace(trace, network.nonlinearity)
     result = backward(network, cache, targets, loss)
 
-    def single(array: np.ndarray | None, axis: int) -> np.ndarray | None:
-        return None if array is None else np.take(array, 0, axis=axis)
+    def single(array: np.ndarray, axis: int) -> np.ndarray:
+        return np.asarray(np.take(array, 0, axis=axis))
 
     return Gradients(
         loss=result.loss,
@@ -515,6 +515,6 @@ def gradients(network: Network, trace: Trace, targets: np.ndarray, loss: LossKin
         dh=single(result.dh, 2),
         dh0=single(result.dh0, 1),
         params={k: v.copy() for k, v in result.params.items()},
-        dc=single(result.dc, 2),
-        dc0=single(result.dc0, 1),
+        dc=None if result.dc is None else single(result.dc, 2),
+        dc0=None if result.dc0 is None else single(result.dc0, 1),
     )

@@ -27,7 +27,7 @@ class PreactivationTerms:
     @property
     def total(self) -> np.ndarray:
         """The pre-activation the terms add up to, (H,)."""
-        return self.x_part + self.h_part + self.bias
+        return np.asarray(self.x_part + self.h_part + self.bias)
 
 
 def gate_block(network: Network, gate: str | None) -> slice:

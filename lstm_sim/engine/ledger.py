@@ -45,7 +45,7 @@ class Ledger:
 
     def total(self) -> np.ndarray:
         """initial + Σ_s contributions[s]: equals ``c`` up to rounding, (H,) or 0-d."""
-        return self.initial + self.contributions.sum(axis=0)
+        return np.asarray(self.initial + self.contributions.sum(axis=0))
 
 
 def _check_lstm(trace: Trace, layer: int) -> None:

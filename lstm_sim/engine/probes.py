@@ -68,7 +68,7 @@ def roc_auc(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
     rank_sum = average_ranks(values)[positive].sum(axis=0)
     # Mann-Whitney: U = R_pos - n_pos(n_pos+1)/2 counts the (positive, negative) pairs
     # ordered correctly; AUC = U / (n_pos n_neg).
-    return (rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg)
+    return np.asarray((rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
 def pearson(values: np.ndarray, labels: np.ndarray) -> np.ndarray:

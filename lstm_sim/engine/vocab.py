@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 Tokenizer = Literal["char", "word"]
 
@@ -34,8 +36,7 @@ class Vocabulary:
             raise ValueError(f"vocabulary tokens must be non-empty strings, got {odd!r}")
         index = {token: k for k, token in enumerate(self.tokens)}
         if len(index) != len(self.tokens):
-            seen: set[str] = set()
-            repeated = next(t for t in self.tokens if t in seen or seen.add(t))
+            repeated = next(t for t, n in Counter(self.tokens).items() if n > 1)
             raise ValueError(f"vocabulary lists the token {repeated!r} more than once")
         object.__setattr__(self, "_index", index)
 
@@ -56,10 +57,12 @@ class Vocabulary:
                 f"token {token!r} is not in the model's vocabulary of {len(self)} tokens"
             ) from None
 
-    def one_hot(self, tokens: list[str] | tuple[str, ...], dtype: type = np.float64) -> np.ndarray:
+    def one_hot(
+        self, tokens: list[str] | tuple[str, ...], dtype: DTypeLike = np.float64
+    ) -> np.ndarray:
         """The inputs for ``tokens``, shape (T, V)."""
         idx = self.indices(tokens)
-        x = np.zeros((len(idx), len(self)), dtype=dtype)
+        x: np.ndarray = np.zeros((len(idx), len(self)), dtype=dtype)
         x[np.arange(len(idx)), idx] = 1.0
         return x
 

@@ -8,18 +8,21 @@ opens the views through :func:`open_code_reader` and :func:`open_gradient_compar
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QMainWindow
 
-from lstm_sim.engine.network import Network
+from lstm_sim.engine.network import Kind, Network
 from lstm_sim.gui.code_reader import CodeReader
 from lstm_sim.gui.comparison import ComparisonWindow
 from lstm_sim.gui.plots.ledger_plot import LedgerPlot
 from lstm_sim.gui.session_link import follow_theme
 from lstm_sim.model import scenario_registry
 from lstm_sim.model.scenarios.python_code import SCENARIO as CODE_READER
+
+if TYPE_CHECKING:
+    from lstm_sim.gui.main_window import MainWindow
 
 FLOATING_FRACTION = 0.92
 LEDGER_HEIGHT_FRACTION = 0.32
@@ -28,11 +31,11 @@ PARTNER_SEED = 0
 """Seed of the random network paired with the session's when no trained pair is given."""
 
 
-class _DemoViews(QObject):
+class DemoViews(QObject):
     """What :func:`install_demo_views` adds, kept on the window as ``demo_views``; it
     detaches the views and closes the comparison windows when the window closes."""
 
-    def __init__(self, window: QMainWindow) -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.code_reader = CodeReader(window.session)
@@ -64,7 +67,7 @@ class _DemoViews(QObject):
         return False
 
 
-def install_demo_views(window: QMainWindow) -> None:
+def install_demo_views(window: MainWindow) -> None:
     """Build the code reader and the memory ledger into ``window``'s empty docks of
     those names and fill its Demos menu (a MainWindow: it has ``session``, ``docks``,
     ``demos_menu``, ``state`` and ``show_error``; it builds the docks and the menu
@@ -72,7 +75,7 @@ def install_demo_views(window: QMainWindow) -> None:
     changes nothing."""
     if hasattr(window, "demo_views"):
         return
-    views = _DemoViews(window)
+    views = DemoViews(window)
     window.demo_views = views
     window.docks["code_reader"].fill(views.code_reader)
     window.docks["ledger"].fill(views.ledger)
@@ -87,18 +90,18 @@ def install_demo_views(window: QMainWindow) -> None:
     menu.addAction(ledger_action)
 
 
-def open_code_reader(window: QMainWindow) -> CodeReader:
+def open_code_reader(window: MainWindow) -> CodeReader:
     """Show the code reader. A session that does not read characters with an LSTM gets
     the code-reader scenario first: the shipped model of Python source, on a held-out
     piece of the library."""
     install_demo_views(window)  # the window may not have built its demo views yet
-    views: _DemoViews = window.demo_views
+    views: DemoViews = window.demo_views
     if not views.code_reader.reads_characters:
         window.open_scenario(CODE_READER.name)  # its view hint shows the reader
     return show_code_reader(window)
 
 
-def show_code_reader(window: QMainWindow) -> CodeReader:
+def show_code_reader(window: MainWindow) -> CodeReader:
     """Bring the code reader's dock forward, floating at nearly the window's size the
     first time."""
     install_demo_views(window)
@@ -117,7 +120,7 @@ def show_code_reader(window: QMainWindow) -> CodeReader:
     return window.demo_views.code_reader
 
 
-def open_ledger(window: QMainWindow) -> LedgerPlot:
+def open_ledger(window: MainWindow) -> LedgerPlot:
     """Show the memory-ledger dock under the diagram."""
     install_demo_views(window)
     dock = window.docks["ledger"]
@@ -130,12 +133,12 @@ def open_ledger(window: QMainWindow) -> LedgerPlot:
 
 
 def open_gradient_comparison(
-    window: QMainWindow, lstm: Network, rnn: Network, inputs: np.ndarray | Sequence[str]
+    window: MainWindow, lstm: Network, rnn: Network, inputs: np.ndarray | Sequence[str]
 ) -> ComparisonWindow | None:
     """Open a window with ``inputs`` through ``rnn`` beside ``lstm``; a pair that cannot
     share the input gets a dialog naming why, and None."""
     install_demo_views(window)
-    views: _DemoViews = window.demo_views
+    views: DemoViews = window.demo_views
     try:
         comparison = ComparisonWindow(
             lstm, rnn, inputs, parent=window, view_settings=window.state.view
@@ -151,7 +154,7 @@ def open_gradient_comparison(
     return comparison
 
 
-def _forget(views: _DemoViews, comparison: ComparisonWindow) -> None:
+def _forget(views: DemoViews, comparison: ComparisonWindow) -> None:
     if comparison in views.comparisons:
         views.comparisons.remove(comparison)
 
@@ -160,7 +163,7 @@ def partner_network(network: Network, seed: int = PARTNER_SEED) -> Network:
     """A freshly initialised one-layer network of the other kind (a tanh RNN for an LSTM
     and the other way round) with ``network``'s sizes and vocabulary; the comparison
     follows the gradient through layer 0 of each."""
-    kind = "rnn" if network.kind == "lstm" else "lstm"
+    kind: Kind = "rnn" if network.kind == "lstm" else "lstm"
     partner = Network.random(
         kind,
         network.input_size,
@@ -173,7 +176,7 @@ def partner_network(network: Network, seed: int = PARTNER_SEED) -> Network:
     return partner
 
 
-def open_gradient_comparison_here(window: QMainWindow) -> ComparisonWindow | None:
+def open_gradient_comparison_here(window: MainWindow) -> ComparisonWindow | None:
     """The comparison on the window's own model and input, paired with a fresh network
     of the other kind; File ▸ Open in the comparison window swaps in trained ones."""
     session = window.session
@@ -185,7 +188,7 @@ def open_gradient_comparison_here(window: QMainWindow) -> ComparisonWindow | Non
     return open_gradient_comparison(window, lstm.copy(), rnn.copy(), inputs)
 
 
-def open_long_lag_comparison(window: QMainWindow) -> ComparisonWindow | None:
+def open_long_lag_comparison(window: MainWindow) -> ComparisonWindow | None:
     """The lecture's pair: the long-lag scenario's trained LSTM and RNN on its input."""
     scenario = scenario_registry.get(LONG_LAG_SCENARIO)
     try:

@@ -117,7 +117,7 @@ class ExceptionReporter(QObject):
     def uninstall(self) -> None:
         """Put the hooks found by :meth:`install` back."""
         if self._previous is not None:
-            sys.excepthook, threading.excepthook = self._previous  # type: ignore[assignment]
+            sys.excepthook, threading.excepthook = self._previous
             self._previous = None
 
     def _hook(

@@ -47,12 +47,13 @@ from lstm_sim.gui.panels.session_controls import SessionControls
 from lstm_sim.gui.panels.status_line import StatusLine
 from lstm_sim.gui.panels.token_strip import TokenStrip
 from lstm_sim.gui.plots import GateHeatmaps, StatePlot
-from lstm_sim.gui.session_link import follow_theme, subscribe
+from lstm_sim.gui.session_link import SessionView, follow_theme, subscribe
 from lstm_sim.gui.window_actions import ACTIONS, MENUS, STEPPING_TOOLBAR, VIEW_TOOLBAR
 from lstm_sim.model import Session
 from lstm_sim.model.app_state import AppState
 
 if TYPE_CHECKING:
+    from lstm_sim.gui.demo_views import DemoViews
     from lstm_sim.gui.panels.predictions_panel import PredictionsPanel
     from lstm_sim.gui.panels.training_panel import TrainingPanel
 
@@ -72,6 +73,9 @@ def scrolled(widget: QWidget) -> QScrollArea:
 
 class MainWindow(QMainWindow):
     """Shows one session; every view reads the state and writes only to it."""
+
+    demo_views: DemoViews
+    """Set by :func:`~lstm_sim.gui.demo_views.install_demo_views` after the first frame."""
 
     def __init__(
         self,
@@ -387,8 +391,16 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.controller.pause()
         self.diagram.finish_animation()
-        views = [self.equation, self.state_plot, self.gate_heatmaps, self.inputs, self.token_strip]
-        views += [self.nonfinite, self.sequence_editor, self.nonlinearity_switch]
+        views: list[SessionView] = [
+            self.equation,
+            self.state_plot,
+            self.gate_heatmaps,
+            self.inputs,
+            self.token_strip,
+            self.nonfinite,
+            self.sequence_editor,
+            self.nonlinearity_switch,
+        ]
         if self.views_built:
             self.training.shutdown()
         if self.predictions is not None:

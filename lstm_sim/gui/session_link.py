@@ -8,6 +8,7 @@ raises. Views therefore disconnect explicitly when their window closes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from lstm_sim.model import Session
 from lstm_sim.model.view_settings import ViewSettings
@@ -20,6 +21,13 @@ SESSION_SIGNALS = (
     "unit_changed",
     "history_changed",
 )
+
+
+class SessionView(Protocol):
+    """A view that follows the session until its window closes."""
+
+    def detach(self) -> None:
+        """Disconnect from the session: the window is closing."""
 
 
 def subscribe(view: object, session: Session) -> Callable[[], None]:

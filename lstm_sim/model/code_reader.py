@@ -125,11 +125,11 @@ def unit_values(trace: Trace, quantity: str, layer: int) -> np.ndarray:
         raise ValueError(f"layer {layer} is out of range for {trace.num_layers} layers")
     if quantity == "c":
         assert trace.c is not None
-        return trace.c[layer]
+        return np.asarray(trace.c[layer])
     if quantity == "h":
-        return trace.h[layer]
+        return np.asarray(trace.h[layer])
     if quantity in QUANTITIES:
-        return trace.gate(quantity)[layer]
+        return np.asarray(trace.gate(quantity)[layer])
     raise ValueError(f"quantity must be one of {', '.join(QUANTITIES)}, got {quantity!r}")
 
 

@@ -28,6 +28,7 @@ def test_list_shows_every_scenario_in_order(capsys: Capture) -> None:
     assert "Karpathy's code reader" in lines[-1]
 
 
+@pytest.mark.slow
 def test_the_code_reader_shows_its_units_and_its_check_fails_a_random_model(
     tmp_path: Path, capsys: Capture
 ) -> None:

@@ -160,7 +160,7 @@ def test_csv_inputs(tmp_path: Path, outputs: dict[str, np.ndarray]) -> None:
         ("text without vocabulary", "has no vocabulary, so it reads --inputs"),
         ("bad out", r"expected a file ending in \.npz or \.csv"),
         ("c0 for an rnn", "c0 was given but a simple RNN has no cell state"),
-        ("pickled npy", "expected a .npy array of numbers"),
+        ("pickled npy", "cannot be read without pickle"),
         ("bad csv", "expected comma-separated numbers"),
     ],
 )

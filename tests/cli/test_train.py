@@ -66,4 +66,4 @@ def test_bad_arguments_are_reported(tmp_path, capsys):
     assert main(["train", "--task", "sine", "--out", str(tmp_path / "m.pt")]) == 2
     assert "--out must end in .npz" in capsys.readouterr().err
     assert main(["train", "--data", str(tmp_path / "none.txt"), "--out", "m.npz"]) == 2
-    assert "no data file" in capsys.readouterr().err
+    assert "no such training text file" in capsys.readouterr().err

@@ -1,5 +1,6 @@
-"""The readers of a user's input files raise InputFileError naming the file, what was
-expected and what was found, and never unpickle."""
+"""The readers of token ids, text files and initial states raise InputFileError naming
+the file, what was expected and what was found (the inputs and arrays they build on are
+tested with the file boundary)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from lstm_sim.engine import Network
 from lstm_sim.engine.formats.errors import InputFileError
 from lstm_sim.engine.formats.inputs import (
     read_initial_state,
-    read_inputs,
     read_text_file,
     read_token_ids,
 )
@@ -23,38 +23,6 @@ from lstm_sim.engine.vocab import Vocabulary
 @pytest.fixture
 def lstm() -> Network:
     return Network.random("lstm", 3, 4, np.random.default_rng(0), num_layers=2)
-
-
-def test_npy_and_csv_inputs_read_the_same(tmp_path: Path) -> None:
-    x = np.arange(6.0).reshape(3, 2)
-    np.save(tmp_path / "x.npy", x)
-    (tmp_path / "x.csv").write_text("# steps\n0,1\n2,3\n4,5\n", encoding="utf-8")
-    assert np.array_equal(read_inputs(tmp_path / "x.npy"), x)
-    assert np.array_equal(read_inputs(tmp_path / "x.csv"), x)
-
-
-@pytest.mark.parametrize(
-    ("name", "content", "found"),
-    [
-        ("x.txt", b"1,2", "found .txt"),
-        ("x.csv", b"1,a\n", "expected comma-separated numbers"),
-        ("x.npy", None, "no such inputs file"),
-    ],
-)
-def test_bad_inputs_name_the_file(tmp_path: Path, name: str, content: bytes | None, found: str):
-    path = tmp_path / name
-    if content is not None:
-        path.write_bytes(content)
-    with pytest.raises(InputFileError, match=found) as caught:
-        read_inputs(path)
-    assert str(caught.value).startswith(str(path)) and "\n" not in str(caught.value)
-
-
-def test_a_pickled_array_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "objects.npy"
-    np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    with pytest.raises(InputFileError, match=r"expected a \.npy array of numbers"):
-        read_inputs(path)
 
 
 def test_token_ids_need_a_model_that_reads_tokens(tmp_path: Path, lstm: Network) -> None:
@@ -91,5 +59,5 @@ def test_a_text_file_is_cut_by_the_vocabulary(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     assert read_text_file(network, path) == network.vocab.tokenize(text)
     path.write_bytes(b"\xff\xfe\xfa")
-    with pytest.raises(InputFileError, match="cannot read it as UTF-8"):
+    with pytest.raises(InputFileError, match=r"t\.txt"):
         read_text_file(network, path)

@@ -4,6 +4,8 @@ back end's numbers."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -112,6 +114,22 @@ def test_unknown_characters_are_reported_and_change_nothing(reader_window, monke
     assert len(messages) == 1
     assert "'ï'" in messages[0] and "'é'" in messages[0]
     assert "2 of the 15 tokens" in messages[0]
+
+
+def test_a_text_file_loads_and_a_fifo_is_refused_without_blocking(
+    reader_window, monkeypatch, tmp_path
+) -> None:
+    window, reader = reader_window
+    messages: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: messages.append(text))
+    (tmp_path / "code.py").write_text("x = 1\n")
+    assert reader.load_text_file(str(tmp_path / "code.py"))
+    assert "".join(window.session.tokens) == "x = 1\n"
+    os.mkfifo(tmp_path / "pipe.py")
+    assert not reader.load_text_file(str(tmp_path / "pipe.py"))
+    assert "".join(window.session.tokens) == "x = 1\n"
+    assert len(messages) == 1
+    assert "pipe.py: expected a regular text file, found a FIFO" in messages[0]
 
 
 def test_tabs_and_windows_line_ends_are_read_as_the_corpus_writes_them(reader_window) -> None:

@@ -22,13 +22,12 @@ from lstm_sim.model import Session
 from lstm_sim.model.app_state import AppState
 from lstm_sim.model.demo import DEMO_TITLE, demo_inputs, demo_network
 from lstm_sim.model.input_source import InputSource
+from lstm_sim.resources import resource_path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 RNN = FIXTURES / "torch" / "rnn_relu.pt"
 SEQ2SEQ = FIXTURES / "own" / "seq2seq.pt"
-WORDS = (
-    Path(__file__).resolve().parents[2] / "lstm_sim/resources/models/scenarios/subject_gender.npz"
-)
+WORDS = resource_path("models/scenarios/subject_gender.npz")
 
 
 @pytest.fixture

@@ -101,7 +101,7 @@ def test_linear_readout_shows_prediction_against_the_next_input(
     trace = sine_session.trace
     np.testing.assert_array_equal(panel.predicted_curve.yData, trace.logits[:, 0])
     np.testing.assert_array_equal(panel.target_curve.yData, trace.x[1:, 0])
-    assert panel.cursor.value() == 7
+    assert panel.step_line.value() == 7
     text = panel.value_text.text()
     assert f"{trace.logits[7, 0]:.4f}" in text and f"{trace.x[8, 0]:.4f}" in text
 

@@ -221,6 +221,7 @@ def held_out_auc(reading, found: FoundUnit) -> float:
     return float(roc_auc(values, reading.labels[found.pattern])[0])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pattern", ["in_string", "in_comment", "in_docstring"])
 def test_shipped_units_score_what_the_metadata_claims(
     shipped: Network, held_out_reading, pattern: str
@@ -233,6 +234,7 @@ def test_shipped_units_score_what_the_metadata_claims(
     assert f"ROC AUC {named.score:.2f}" in shipped.metadata["description"]
 
 
+@pytest.mark.slow
 def test_the_shipped_string_unit_reaches_the_issue_target(
     shipped: Network, held_out_reading
 ) -> None:
@@ -240,6 +242,7 @@ def test_the_shipped_string_unit_reaches_the_issue_target(
     assert max(auc, 1 - auc) >= 0.95
 
 
+@pytest.mark.slow
 def test_the_shipped_comment_unit_reaches_the_issue_target(
     shipped: Network, held_out_reading
 ) -> None:
@@ -247,6 +250,7 @@ def test_the_shipped_comment_unit_reaches_the_issue_target(
     assert max(auc, 1 - auc) >= 0.9
 
 
+@pytest.mark.slow
 def test_the_comment_unit_tells_comments_from_docstrings_and_from_code(
     shipped: Network, held_out_reading
 ) -> None:
@@ -279,6 +283,7 @@ def test_shipped_model_says_how_it_was_made(shipped: Network) -> None:
     assert shipped.vocab is not None and set(DEFAULT_TEXT) <= set(shipped.vocab.tokens)
 
 
+@pytest.mark.slow
 def test_the_claims_check_passes_for_the_shipped_model_with_the_numbers_above(
     shipped: Network, held_out_reading
 ) -> None:

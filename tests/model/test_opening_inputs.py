@@ -16,6 +16,7 @@ from lstm_sim.model import Session
 from lstm_sim.model.demo import DEMO_TITLE, demo_inputs, demo_network
 from lstm_sim.model.input_source import InputSource, sequence_file
 from lstm_sim.model.opening import ModuleChoiceNeeded, Opener
+from lstm_sim.resources import resource_path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 RNN = FIXTURES / "torch" / "rnn_relu.pt"  # a state_dict: its nonlinearity is not recorded
@@ -101,8 +102,8 @@ def test_a_text_file_needs_a_vocabulary(tmp_path: Path) -> None:
 
 
 def test_unknown_words_in_given_text_are_listed_with_the_nearest(opener: Opener) -> None:
-    words = Path(__file__).resolve().parents[2] / "lstm_sim/resources/models/scenarios"
+    words = resource_path("models/scenarios/subject_gender.npz")
     source = InputSource("text", "alice lost her bag . she was sad")
     with pytest.raises(InputFileError, match=r"--text: 1 token is not .* 'sad' \(step 7\)"):
-        opener.open_file(words / "subject_gender.npz", inputs=source)
+        opener.open_file(words, inputs=source)
     assert opener.current.kind == "demo"

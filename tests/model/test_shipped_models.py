@@ -12,6 +12,9 @@ from lstm_sim.model.code_reader import MODEL_RESOURCE
 from lstm_sim.model.scenario_registry import SCENARIOS, CheckResult, Scenario, get
 from lstm_sim.resources import resource_path
 
+# Every check here re-runs a scenario's model on its held-out data.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parent.parent.parent
 NAMES = tuple(s.name for s in SCENARIOS)
 

@@ -18,8 +18,11 @@ suffix                   reader
 A live ``torch.nn`` module is read by :func:`network_from_module` (torch is never
 imported here; the caller already has it).
 
-Every problem with a file, a missing one included, raises ValueError naming the file,
-what was expected and what was found.
+Every problem with a file, a missing one included, raises :class:`ModelFileError` (a
+ValueError) naming the file, what was expected and what was found, and nothing else: the
+one wrapper in :func:`load_model` turns any other exception a reader lets out (a
+RecursionError, MemoryError, a library's own error) into it. Each reader checks the sizes
+its file declares before allocating (:mod:`.limits`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
+from lstm_sim.engine.formats import limits
+from lstm_sim.engine.formats.errors import ModelFileError, describe_failure
 from lstm_sim.engine.formats.keras import read_keras
 from lstm_sim.engine.formats.module_tree import ModelContents
 from lstm_sim.engine.formats.native import read_native, save_native
@@ -44,6 +50,7 @@ from lstm_sim.engine.network import Network
 
 __all__ = [
     "SUFFIXES",
+    "ModelFileError",
     "RecurrentModule",
     "load_model",
     "network_from_module",
@@ -52,24 +59,31 @@ __all__ = [
 ]
 
 
-def _read_safetensors_contents(path: Path) -> ModelContents:
-    return ModelContents(read_safetensors(path), bfloat16=frozenset(bfloat16_names(path)))
+def _read_torch_contents(path: Path, data: bytes, cap: int) -> ModelContents:
+    return read_torch_contents(path, max_bytes=cap, data=data)
 
 
-_STATE_DICT_READERS: dict[str, tuple[str, Callable[[Path], ModelContents]]] = {
-    ".pt": ("PyTorch .pt state_dict", read_torch_contents),
-    ".pth": ("PyTorch .pth state_dict", read_torch_contents),
+def _read_safetensors_contents(path: Path, data: bytes, cap: int) -> ModelContents:
+    return ModelContents(
+        read_safetensors(path, data, cap), bfloat16=frozenset(bfloat16_names(path))
+    )
+
+
+_STATE_DICT_READERS: dict[str, tuple[str, Callable[[Path, bytes, int], ModelContents]]] = {
+    ".pt": ("PyTorch .pt state_dict", _read_torch_contents),
+    ".pth": ("PyTorch .pth state_dict", _read_torch_contents),
     ".safetensors": ("safetensors state_dict", _read_safetensors_contents),
 }
 
-_NETWORK_READERS: dict[str, Callable[[Path], Network]] = {
+T = TypeVar("T")
+
+_NETWORK_READERS: dict[str, Callable[[Path, bytes, int], Network]] = {
     ".npz": read_native,
     ".keras": read_keras,
     ".h5": read_keras,
-    ".onnx": read_onnx,
 }
 
-SUFFIXES = (*_NETWORK_READERS, *_STATE_DICT_READERS)
+SUFFIXES = (*_NETWORK_READERS, ".onnx", *_STATE_DICT_READERS)
 """The file suffixes :func:`load_model` reads."""
 
 
@@ -78,54 +92,90 @@ def load_model(
     prefix: str | None = None,
     *,
     nonlinearity: str | None = None,
+    allow_external_data: bool = False,
+    max_bytes: int | None = None,
 ) -> Network:
     """The network stored in the model file ``path``.
 
     ``prefix`` picks one recurrent module of a PyTorch state_dict that holds several
     (``"encoder.lstm"``); ``nonlinearity`` ('tanh'/'relu') says what a PyTorch RNN used,
-    which its state_dict does not record (tanh when omitted).
+    which its state_dict does not record (tanh when omitted). ``allow_external_data`` lets
+    an ONNX model read tensors from files beside it; ``max_bytes`` caps its parameter bytes
+    (default: :func:`.limits.max_bytes`).
+
+    Raises :class:`ModelFileError` and nothing else for anything wrong with the file.
     """
     path = Path(path)
+    return _at_the_boundary(
+        path,
+        lambda: _load(path, prefix, nonlinearity, allow_external_data, limits.max_bytes(max_bytes)),
+    )
+
+
+def _at_the_boundary(path: Path, read: Callable[[], T]) -> T:
+    """``read()``, with any exception it raises (Ctrl+C apart) turned into one
+    ModelFileError line naming ``path``."""
+    try:
+        return read()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as err:
+        raise ModelFileError(describe_failure(path, err)) from None
+
+
+def _load(
+    path: Path,
+    prefix: str | None,
+    nonlinearity: str | None,
+    allow_external_data: bool,
+    cap: int,
+) -> Network:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ValueError(
-            f"{path}: expected a model file ending in {', '.join(SUFFIXES)}, "
-            f"found {suffix or 'no suffix'}"
+            f"expected a model file ending in {', '.join(SUFFIXES)}, found {suffix or 'no suffix'}"
         )
-    if not path.is_file():
-        raise ValueError(f"{path}: no such model file")
-    try:
-        if suffix in _NETWORK_READERS:
-            if prefix is not None or nonlinearity is not None:
-                raise ValueError("prefix and nonlinearity apply to PyTorch files only")
-            return _NETWORK_READERS[suffix](path)
-        description, read = _STATE_DICT_READERS[suffix]
-        contents = read(path)
-        if contents.modules:
-            scripted = contents.modules[0].qualified_name.startswith("__torch__.")
-            saved = "TorchScript module" if scripted else "whole module"
-            description = description.replace("state_dict", saved)
-        network = network_from_state_dict(
-            contents.state_dict,
-            source=f"{path} ({description})",
-            prefix=prefix,
-            nonlinearity=nonlinearity,
-            modules=contents.modules,
-            bfloat16=contents.bfloat16,
-        )
-    except ValueError as err:
-        raise ValueError(f"{path}: {err}") from None
-    return network
+    data = limits.read_regular_file(path, cap, "model file")
+    if suffix == ".onnx":
+        return read_onnx(path, data, cap, allow_external_data=allow_external_data)
+    if suffix in _NETWORK_READERS:
+        if prefix is not None or nonlinearity is not None:
+            raise ValueError("prefix and nonlinearity apply to PyTorch files only")
+        return _NETWORK_READERS[suffix](path, data, cap)
+    description, read = _STATE_DICT_READERS[suffix]
+    contents = read(path, data, cap)
+    if contents.modules:
+        scripted = contents.modules[0].qualified_name.startswith("__torch__.")
+        saved = "TorchScript module" if scripted else "whole module"
+        description = description.replace("state_dict", saved)
+    return network_from_state_dict(
+        contents.state_dict,
+        source=f"{path} ({description})",
+        prefix=prefix,
+        nonlinearity=nonlinearity,
+        modules=contents.modules,
+        bfloat16=contents.bfloat16,
+    )
 
 
-def recurrent_modules_in(path: str | os.PathLike[str]) -> list[RecurrentModule]:
+def recurrent_modules_in(
+    path: str | os.PathLike[str], *, max_bytes: int | None = None
+) -> list[RecurrentModule]:
     """The recurrent modules a PyTorch file holds, for a chooser to offer (each one's
-    prefix, kind, layers, H and D); empty for the other formats, which hold one stack."""
+    prefix, kind, layers, H and D); empty for the other formats, which hold one stack.
+    Reads the file under :func:`load_model`'s contract."""
     path = Path(path)
     reader = _STATE_DICT_READERS.get(path.suffix.lower())
     if reader is None:
         return []
-    try:
-        return recurrent_modules(reader[1](path).state_dict)
-    except ValueError as err:
-        raise ValueError(f"{path}: {err}") from None
+    return _at_the_boundary(path, lambda: _modules(path, reader[1], max_bytes))
+
+
+def _modules(
+    path: Path,
+    read: Callable[[Path, bytes, int], ModelContents],
+    max_bytes: int | None,
+) -> list[RecurrentModule]:
+    cap = limits.max_bytes(max_bytes)
+    data = limits.read_regular_file(path, cap, "model file")
+    return recurrent_modules(read(path, data, cap).state_dict)

@@ -8,6 +8,8 @@ are ValueErrors, so callers written against the older contract still catch them.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 MESSAGE_LIMIT = 300
 """Characters a file error's message may hold: a message is read, not scrolled."""
 
@@ -36,3 +38,17 @@ class ModelFileError(FileReadError):
 
 class InputFileError(FileReadError):
     """An inputs, targets, token-ids, h0/c0 or training-data file cannot be read."""
+
+
+def describe_failure(path: Path, err: BaseException) -> str:
+    """One line naming ``path`` and what went wrong, for any exception a reader let out:
+    a reader's own ValueError keeps its words, anything else is named by its type."""
+    if isinstance(err, ValueError):
+        return str(err) if str(err).startswith(str(path)) else f"{path}: {err}"
+    if isinstance(err, RecursionError):
+        found = "structures nested too deeply to read"
+    elif isinstance(err, MemoryError):
+        found = "sizes that do not fit in memory"
+    else:
+        found = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+    return f"{path}: expected a readable {path.suffix or 'extension-less'} file, found {found}"

@@ -1,67 +1,120 @@
-"""A user's input files: the sequence (``--inputs`` .npy/.csv, ``--tokens`` ids,
-``--text-file``), and the initial states ``--h0``/``--c0``.
+"""The user's own data files: inputs, targets, token ids, text, h0/c0 and training data.
 
-Every reader raises :class:`InputFileError` naming the file, what was expected and what
-was found; nothing is unpickled. The CLI and the window read through these functions, so
-a file means the same to both.
+The command line and the window read them here, under the same contract as model files:
+only a regular file within the size cap (:mod:`.limits`) is opened, an array's header is
+checked before its data is read, nothing is unpickled, and anything wrong raises
+:class:`InputFileError` (one line naming the file, what was expected and what was found)
+and nothing else.
 """
 
 from __future__ import annotations
 
+import io
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
-from lstm_sim.engine.formats.errors import InputFileError
+from lstm_sim.engine.formats import limits
+from lstm_sim.engine.formats.errors import InputFileError, describe_failure
+from lstm_sim.engine.formats.npy import NpzMembers, read_npy
 from lstm_sim.engine.network import Network
 
-PathLike = str | os.PathLike[str]
+T = TypeVar("T")
+INPUT_SUFFIXES = (".npy", ".csv")
+_NUMERIC_KINDS = "biuf"
 
 
-def read_npy(path: PathLike, what: str) -> np.ndarray:
-    """A numeric array from a .npy file, never unpickling it; ``what`` names its use."""
-    if not Path(path).is_file():
-        raise InputFileError(f"{path}: no such {what} file")
+def input_boundary(path: Path, read: Callable[[], T]) -> T:
+    """``read()``, with any exception it raises turned into one InputFileError line."""
     try:
-        array = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as err:
-        raise InputFileError(
-            f"{path}: expected a .npy array of numbers for {what}: {err}"
-        ) from None
-    if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
-        found = type(array).__name__ if not isinstance(array, np.ndarray) else array.dtype
-        raise InputFileError(f"{path}: expected a .npy array of numbers for {what}, found {found}")
+        return read()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as err:
+        raise InputFileError(describe_failure(path, err)) from None
+
+
+def _bytes(path: Path, what: str) -> bytes:
+    return limits.read_regular_file(path, limits.max_bytes(), f"{what} file")
+
+
+def _numeric(array: np.ndarray, what: str) -> np.ndarray:
+    if array.dtype.kind not in _NUMERIC_KINDS:
+        raise ValueError(f"expected an array of numbers for {what}, found {array.dtype}")
     return array
 
 
-def read_inputs(path: PathLike) -> np.ndarray:
+def _read_npy(path: Path, what: str) -> np.ndarray:
+    data = _bytes(path, what)
+    array = read_npy(io.BytesIO(data), len(data), limits.max_bytes(), f"the {what} array")
+    return _numeric(array, what)
+
+
+def read_array(path: str | os.PathLike[str], what: str) -> np.ndarray:
+    """The numeric array in the .npy file ``path`` (``what`` it holds, e.g. "targets")."""
+    file = Path(path)
+    return input_boundary(file, lambda: _read_npy(file, what))
+
+
+def _read_csv(path: Path) -> np.ndarray:
+    text = _bytes(path, "inputs").decode("utf-8")
+    try:
+        return np.loadtxt(io.StringIO(text), delimiter=",", ndmin=2, dtype=np.float64)
+    except ValueError as err:
+        raise ValueError(f"expected comma-separated numbers, one row per step: {err}") from None
+
+
+def read_inputs(path: str | os.PathLike[str]) -> np.ndarray:
     """The (T, D) inputs in a .npy or a comma-separated .csv file ('#' starts a comment)."""
-    suffix = Path(path).suffix.lower()
+    file = Path(path)
+    suffix = file.suffix.lower()
     if suffix == ".npy":
-        return read_npy(path, "inputs")
+        return read_array(file, "inputs")
     if suffix != ".csv":
         raise InputFileError(
-            f"{path}: expected inputs in a .npy or .csv file, found {suffix or 'no suffix'}"
+            f"{file}: expected inputs in a .npy or .csv file, found {suffix or 'no suffix'}"
         )
-    if not Path(path).is_file():
-        raise InputFileError(f"{path}: no such inputs file")
+    return input_boundary(file, lambda: _read_csv(file))
+
+
+def read_text(path: str | os.PathLike[str], what: str = "text", errors: str = "strict") -> str:
+    """The UTF-8 text in ``path``; ``errors="replace"`` reads undecodable bytes as U+FFFD."""
+    file = Path(path)
+    return input_boundary(file, lambda: _bytes(file, what).decode("utf-8", errors))
+
+
+def _read_sequences(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    members = NpzMembers(_bytes(path, "training data"), limits.max_bytes())
     try:
-        return np.loadtxt(path, delimiter=",", ndmin=2, dtype=np.float64)
-    except ValueError as err:
-        raise InputFileError(
-            f"{path}: expected comma-separated numbers, one row per step: {err}"
-        ) from None
+        missing = {"x", "y"} - set(members)
+        if missing:
+            raise ValueError(
+                f"holds {', '.join(sorted(members)) or 'no arrays'}; expected x (N, T, D) and "
+                f"y (N, T, K) (missing {', '.join(sorted(missing))})"
+            )
+        return _numeric(members["x"], "x"), _numeric(members["y"], "y")
+    finally:
+        members.close()
 
 
-def read_token_ids(network: Network, path: PathLike) -> np.ndarray:
+def read_sequences(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The arrays ``x`` (N, T, D) and ``y`` (N, T, K) of a training-data .npz; other keys
+    are never inflated."""
+    file = Path(path)
+    return input_boundary(file, lambda: _read_sequences(file))
+
+
+def read_token_ids(network: Network, path: str | os.PathLike[str]) -> np.ndarray:
     """The (T,) token ids in ``path``; the engine checks them against the model."""
     if network.num_tokens is None:
         raise InputFileError(
             f"{path}: this model reads feature vectors (no embedding or vocabulary), "
             "so it takes inputs, not token ids"
         )
-    ids = read_npy(path, "token ids")
+    ids = read_array(path, "token ids")
     if ids.dtype.kind not in "iu" or ids.ndim != 1:
         raise InputFileError(
             f"{path}: expected (T,) integer token ids, found {ids.dtype} of shape {ids.shape}"
@@ -82,20 +135,16 @@ def tokens_of_text(network: Network, text: str, where: str = "the text") -> list
     return tokens
 
 
-def read_text_file(network: Network, path: PathLike) -> list[str]:
+def read_text_file(network: Network, path: str | os.PathLike[str]) -> list[str]:
     """The tokens of the UTF-8 text file ``path``."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputFileError(f"{path}: cannot read it as UTF-8 text: {err}") from None
-    return tokens_of_text(network, text, str(path))
+    return tokens_of_text(network, read_text(path), str(path))
 
 
-def read_initial_state(network: Network, path: PathLike, which: str) -> np.ndarray:
+def read_initial_state(network: Network, path: str | os.PathLike[str], which: str) -> np.ndarray:
     """The (L, H) initial state ``which`` ('h0' or 'c0') of ``network`` in ``path``."""
     if which == "c0" and network.kind != "lstm":
         raise InputFileError(f"{path}: c0 was given but a simple RNN has no cell state")
-    array = read_npy(path, which)
+    array = read_array(path, which)
     expected = (network.num_layers, network.hidden_size)
     if array.shape != expected:
         raise InputFileError(

@@ -17,6 +17,9 @@ Where the arrays are:
   and ``model_weights`` lists its layers in the ``layer_names`` attribute and each
   layer's arrays in its ``weight_names`` attribute; they are read in that order.
 
+The HDF5 part is read in a guarded child process (:mod:`.hdf5_guard`): links, external
+storage, virtual datasets and unusual filters are refused, time and memory are bounded.
+
 Supported: an optional ``Embedding`` (its ``embeddings`` (V, D) become the input encoder:
 token ids in, x_t = row), LSTM or SimpleRNN layers of one size (stacked), then a head of
 ``Dense`` layers (activations linear, relu, tanh, gelu, sigmoid; softmax on the last one)
@@ -35,6 +38,14 @@ from typing import Any
 
 import numpy as np
 
+from lstm_sim.engine.formats.hdf5_guard import (
+    Extracted,
+    looks_like_hdf5,
+    read_attribute,
+    read_dataset,
+    read_guarded,
+)
+from lstm_sim.engine.formats.limits import read_member
 from lstm_sim.engine.head import Activation, ActivationName, Dense, HeadStage, LayerNorm
 from lstm_sim.engine.network import Layer, Network, Readout
 
@@ -62,14 +73,58 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _vars(group: Any) -> list[np.ndarray]:
+def _vars(group: Any, budget: int) -> list[np.ndarray]:
     """Datasets ``0, 1, 2...`` of a Keras 3 ``vars`` group, in numeric order."""
-    return [np.asarray(group[key][()]) for key in sorted(group, key=int)]
+    arrays = []
+    for key in sorted(group, key=int):
+        arrays.append(read_dataset(group[key], budget))
+        budget -= arrays[-1].nbytes
+    return arrays
 
 
-def _read_keras_zip(path: Path) -> tuple[dict[str, Any], dict[str, list[np.ndarray]]]:
+def keras3_weights(h5: Any, budget: int) -> Extracted:
+    """The arrays of a Keras 3 ``model.weights.h5`` by layer name (run in the HDF5 child)."""
+    if "layers" not in h5:
+        raise ValueError(f"expected a 'layers' group in model.weights.h5, found {list(h5)}")
+    weights: dict[str, list[np.ndarray]] = {}
+    for group_name, group in h5["layers"].items():
+        own = group.get("vars")
+        label = read_attribute(own, "name") if own is not None else None
+        name = group_name if label is None else _text(label)
+        if "cell" in group:
+            weights[name] = _vars(group["cell"]["vars"], budget)
+        elif own is not None:
+            weights[name] = _vars(own, budget)
+        budget -= sum(a.nbytes for a in weights.get(name, []))
+    return None, weights
+
+
+def legacy_weights(h5: Any, budget: int) -> Extracted:
+    """The config text and arrays of a legacy whole-model ``.h5`` (run in the HDF5 child)."""
+    config = read_attribute(h5, "model_config")
+    if config is None:
+        raise ValueError(
+            "expected a whole model saved with model.save (a model_config attribute), "
+            "found none: weights alone do not say the layers' sizes and activations"
+        )
+    root = h5.get("model_weights", h5)
+    weights = {}
+    layer_names = read_attribute(root, "layer_names")
+    for layer in [] if layer_names is None else layer_names:
+        layer_name = _text(layer)
+        group = root[layer_name]
+        names = read_attribute(group, "weight_names")
+        arrays = []
+        for weight in [] if names is None else names:
+            arrays.append(read_dataset(group[_text(weight)], budget))
+            budget -= arrays[-1].nbytes
+        weights[layer_name] = arrays
+    return _text(config), weights
+
+
+def _read_keras_zip(data: bytes, budget: int) -> tuple[Any, dict[str, list[np.ndarray]]]:
     try:
-        archive = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise ValueError("expected a .keras zip archive, found something else") from None
     with archive:
@@ -77,43 +132,20 @@ def _read_keras_zip(path: Path) -> tuple[dict[str, Any], dict[str, list[np.ndarr
         for needed in ("config.json", "model.weights.h5"):
             if needed not in names:
                 raise ValueError(f"expected {needed} in the .keras zip, found {', '.join(names)}")
-        config = json.loads(archive.read("config.json"))
-        weights_file = io.BytesIO(archive.read("model.weights.h5"))
-    weights: dict[str, list[np.ndarray]] = {}
-    with _h5py().File(weights_file, "r") as h5:
-        if "layers" not in h5:
-            raise ValueError(f"expected a 'layers' group in model.weights.h5, found {list(h5)}")
-        for group_name, group in h5["layers"].items():
-            own = group.get("vars")
-            name = _text(own.attrs.get("name", group_name)) if own is not None else group_name
-            if "cell" in group:
-                weights[name] = _vars(group["cell"]["vars"])
-            elif own is not None:
-                weights[name] = _vars(own)
+        config = json.loads(read_member(archive, "config.json", len(data), budget))
+        # The weights file stays in memory: never extracted next to anything.
+        weights_file = read_member(archive, "model.weights.h5", len(data), budget)
+    _h5py()
+    _, weights = read_guarded(weights_file, keras3_weights, budget)
     return config, weights
 
 
-def _read_legacy_h5(path: Path) -> tuple[dict[str, Any], dict[str, list[np.ndarray]]]:
-    h5py = _h5py()
-    try:
-        h5 = h5py.File(path, "r")
-    except OSError:
-        raise ValueError("expected an HDF5 file, found something else") from None
-    with h5:
-        if "model_config" not in h5.attrs:
-            raise ValueError(
-                "expected a whole model saved with model.save (a model_config attribute), "
-                "found none: weights alone do not say the layers' sizes and activations"
-            )
-        config = json.loads(_text(h5.attrs["model_config"]))
-        root = h5.get("model_weights", h5)
-        weights = {}
-        for layer in root.attrs.get("layer_names", []):
-            layer_name = _text(layer)
-            group = root[layer_name]
-            weight_names = [_text(w) for w in group.attrs.get("weight_names", [])]
-            weights[layer_name] = [np.asarray(group[w][()]) for w in weight_names]
-    return config, weights
+def _read_legacy_h5(data: bytes, budget: int) -> tuple[Any, dict[str, list[np.ndarray]]]:
+    _h5py()
+    if not looks_like_hdf5(data):
+        raise ValueError("expected an HDF5 file, found something else")
+    config, weights = read_guarded(data, legacy_weights, budget)
+    return json.loads(config or "null"), weights
 
 
 def _layers_of(config: dict[str, Any]) -> list[dict[str, Any]]:
@@ -305,13 +337,12 @@ def network_from_keras(
     )
 
 
-def read_keras(path: Path) -> Network:
-    """The network in a ``.keras`` or legacy ``.h5`` Keras model file."""
+def read_keras(path: Path, data: bytes, budget: int) -> Network:
+    """The network in a ``.keras`` or legacy ``.h5`` Keras model file (``path``, whose bytes
+    are ``data``), its HDF5 part read by :mod:`.hdf5_guard`."""
     keras_zip = path.suffix.lower() == ".keras"
-    try:
-        config, weights = (_read_keras_zip if keras_zip else _read_legacy_h5)(path)
-    except (KeyError, OSError, TypeError, AttributeError) as err:
-        # h5py reports a missing group or a malformed file in several ways.
-        raise ValueError(f"expected a Keras model's layout, could not read it: {err}") from None
+    config, weights = (_read_keras_zip if keras_zip else _read_legacy_h5)(data, budget)
+    if not isinstance(config, dict):
+        raise ValueError(f"expected a Keras model config object, found a {type(config).__name__}")
     description = "Keras .keras model" if keras_zip else "Keras legacy .h5 model"
     return network_from_keras(config, weights, f"{path} ({description})")

@@ -44,12 +44,13 @@ from __future__ import annotations
 
 import json
 import os
-import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
 from lstm_sim.engine.atomic_write import atomic_write
+from lstm_sim.engine.formats.npy import NpzMembers
 from lstm_sim.engine.head import ACTIVATIONS, Activation, Dense, HeadStage, LayerNorm
 from lstm_sim.engine.network import Layer, Network, Readout
 from lstm_sim.engine.vocab import Vocabulary
@@ -92,7 +93,7 @@ def _layout(stage: HeadStage) -> str:
     return stage.name
 
 
-def _head(arrays: dict[str, np.ndarray]) -> tuple[HeadStage, ...]:
+def _head(arrays: Mapping[str, np.ndarray]) -> tuple[HeadStage, ...]:
     """The head stages ``head_layout`` lists, with their arrays."""
     try:
         layout = json.loads(_scalar_text(arrays, "head_layout"))
@@ -136,37 +137,38 @@ def save_native(network: Network, path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def _scalar_text(arrays: dict[str, np.ndarray], key: str) -> str:
+def _scalar_text(arrays: Mapping[str, np.ndarray], key: str) -> str:
     value = _require(arrays, key)
     if value.dtype.kind != "U" or value.ndim != 0:
         raise ValueError(f"{key} has dtype {value.dtype} and shape {value.shape}, expected text")
     return str(value)
 
 
-def _require(arrays: dict[str, np.ndarray], key: str) -> np.ndarray:
+def _require(arrays: Mapping[str, np.ndarray], key: str) -> np.ndarray:
     if key not in arrays:
         raise ValueError(f"expected the key {key!r} of an lstm-sim model, it is missing")
     return arrays[key]
 
 
-def _weights(arrays: dict[str, np.ndarray], key: str) -> np.ndarray:
+def _weights(arrays: Mapping[str, np.ndarray], key: str) -> np.ndarray:
     value = _require(arrays, key)
     if value.dtype not in (np.float32, np.float64):
         raise ValueError(f"{key} has dtype {value.dtype}, expected float32 or float64")
     return value
 
 
-def read_native(path: Path) -> Network:
-    """The network saved in ``path``; ValueError naming what is missing or wrong."""
-    if not zipfile.is_zipfile(path):
-        raise ValueError("expected a NumPy .npz archive (a zip), found something else")
+def read_native(path: Path, data: bytes, budget: int) -> Network:
+    """The network saved in ``path`` (whose bytes are ``data``); ValueError naming what is
+    missing or wrong. Only the keys this format names are inflated, each checked against
+    ``budget`` bytes first."""
+    arrays = NpzMembers(data, budget)
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-    except (zipfile.BadZipFile, EOFError, OSError) as err:
-        raise ValueError(f"expected a NumPy .npz archive, could not read it: {err}") from None
-    except ValueError as err:  # e.g. an object array, which would need pickle
-        raise ValueError(f"expected arrays readable without pickle: {err}") from None
+        return _network_from_members(path, arrays)
+    finally:
+        arrays.close()
+
+
+def _network_from_members(path: Path, arrays: Mapping[str, np.ndarray]) -> Network:
     if "format" not in arrays:
         raise ValueError(
             f"expected an lstm-sim model (a 'format' key saying {FORMAT_NAME!r}), "

@@ -11,6 +11,9 @@ read: lstm-sim does not trace the rest of a graph, so there is no readout, and t
 compute nodes are named in a note. A node without a name is called by its op and its
 position in the graph (``LSTM #21``).
 
+Tensors kept in external files are refused unless the caller allows them
+(``--allow-external-data``), and even then only regular files beside the model are read.
+
 Refused with a ValueError: bidirectional or reverse direction, peepholes (``P``), ``clip``,
 ``input_forget``, activations other than PyTorch's, and weights computed at run time (or
 given as a graph input).
@@ -18,12 +21,14 @@ given as a graph input).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from lstm_sim.engine.formats.limits import check_array, read_regular_range, regular_file_size
 from lstm_sim.engine.network import Layer, Network
 
 # ONNX gate blocks i, o, f, c, listed in PyTorch's order i, f, g(=c), o.
@@ -52,13 +57,71 @@ def _onnx() -> Any:
     return onnx
 
 
-def _constants(onnx: Any, graph: Any) -> dict[str, np.ndarray]:
-    """Every array known before the graph runs: initializers and Constant nodes."""
-    arrays = {init.name: onnx.numpy_helper.to_array(init) for init in graph.initializer}
+def _constants(graph: Any) -> dict[str, Any]:
+    """Every tensor known before the graph runs, by name: initializers and Constant nodes.
+    Still protobuf messages: only those an LSTM or RNN node reads become arrays."""
+    tensors = {init.name: init for init in graph.initializer}
     for node in graph.node:
         if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
-            arrays[node.output[0]] = onnx.numpy_helper.to_array(node.attribute[0].t)
-    return arrays
+            tensors[node.output[0]] = node.attribute[0].t
+    return tensors
+
+
+def _stored_values(tensor: Any, itemsize: int) -> int:
+    """How many values ``tensor`` really holds, raw or in its typed fields."""
+    if tensor.raw_data:
+        return len(tensor.raw_data) // itemsize
+    fields = ("float_data", "double_data", "int32_data", "int64_data", "uint64_data")
+    return max(len(getattr(tensor, field)) for field in fields)
+
+
+def _external_bytes(tensor: Any, folder: Path, itemsize: int, budget: int) -> bytes:
+    """The bytes an external-data tensor names, from a regular file in ``folder`` only."""
+    entries = {entry.key: entry.value for entry in tensor.external_data}
+    location = entries.get("location", "")
+    if not location or Path(location).name != location or location in (".", ".."):
+        raise ValueError(
+            f"tensor {tensor.name!r} keeps its data in {location!r}; expected a file name "
+            "beside the model, with no folder"
+        )
+    file = folder / location
+    size = regular_file_size(file, f"external data file {location}")
+    offset, length = int(entries.get("offset", 0)), entries.get("length")
+    if offset < 0:
+        raise ValueError(f"tensor {tensor.name!r} has the negative offset {offset}")
+    nbytes = check_array(
+        f"tensor {tensor.name!r}", tensor.dims, itemsize, max(size - offset, 0), budget
+    )
+    if length is not None and int(length) != nbytes:
+        raise ValueError(f"tensor {tensor.name!r} declares {length} bytes, its shape {nbytes}")
+    return read_regular_range(file, offset, nbytes, f"external data file {location}")
+
+
+def _array(
+    onnx: Any, tensor: Any, budget: int, folder: Path, allow_external_data: bool
+) -> np.ndarray:
+    """``tensor`` as an array, its declared shape checked against the values it holds and
+    ``budget`` before any array is made."""
+    what = f"tensor {tensor.name!r}"
+    try:
+        itemsize = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(tensor.data_type)).itemsize
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"{what} has the unknown data type {tensor.data_type}") from None
+    if tensor.data_location == onnx.TensorProto.EXTERNAL:
+        if not allow_external_data:
+            raise ValueError(
+                f"{what} keeps its data in another file; refused (a model file may not make "
+                "lstm-sim read other files) unless you pass --allow-external-data"
+            )
+        copy = onnx.TensorProto()
+        copy.CopyFrom(tensor)
+        copy.raw_data = _external_bytes(tensor, folder, itemsize, budget)
+        copy.data_location = onnx.TensorProto.DEFAULT
+        del copy.external_data[:]
+        tensor = copy
+    stored = _stored_values(tensor, itemsize)
+    check_array(what, tensor.dims, itemsize, stored * itemsize, budget)
+    return np.asarray(onnx.numpy_helper.to_array(tensor))
 
 
 def _reorder(array: np.ndarray, hidden: int, blocks: tuple[int, ...]) -> np.ndarray:
@@ -67,9 +130,15 @@ def _reorder(array: np.ndarray, hidden: int, blocks: tuple[int, ...]) -> np.ndar
 
 
 def _layer(
-    onnx: Any, node: Any, name: str, constants: dict[str, np.ndarray], graph_inputs: set[str]
+    onnx: Any,
+    node: Any,
+    name: str,
+    constants: dict[str, Any],
+    graph_inputs: set[str],
+    read: Callable[[Any], np.ndarray],
 ) -> tuple[Layer, str]:
-    """One node as a PyTorch-layout layer, and its nonlinearity."""
+    """One node as a PyTorch-layout layer, and its nonlinearity; ``read`` turns one of the
+    ``constants`` into an array."""
     attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
     direction = attrs.get("direction", b"forward")
     direction = direction.decode() if isinstance(direction, bytes) else direction
@@ -98,18 +167,18 @@ def _layer(
                 else f"computes its {role} at run time"
             )
             raise ValueError(f"{node.op_type} node {name!r} {where}; expected a stored initializer")
-        arrays.append(constants.get(key) if key else None)
+        arrays.append(read(constants[key]) if key else None)
     w, r, b = arrays
     if w is None or r is None:
         raise ValueError(f"{node.op_type} node {name!r} lacks its W or R input")
     if w.ndim != 3 or w.shape[0] != 1 or r.ndim != 3:
         raise ValueError(f"{node.op_type} node {name!r} has W {w.shape}, expected [1, G·H, D]")
-    hidden = int(attrs.get("hidden_size", r.shape[2]))
+    hidden = int(attrs.get("hidden_size") or r.shape[2])
     weight_ih, weight_hh = w[0], r[0]
     rows = weight_ih.shape[0]
-    bias = np.zeros(2 * rows, weight_ih.dtype) if b is None else b.reshape(-1)
-    if bias.shape != (2 * rows,):
+    if b is not None and b.size != 2 * rows:
         raise ValueError(f"{node.op_type} node {name!r} has B {b.shape}, expected [1, {2 * rows}]")
+    bias = np.zeros(2 * rows, weight_ih.dtype) if b is None else b.reshape(-1)
     bias_ih, bias_hh = bias[:rows], bias[rows:]
     if node.op_type == "LSTM":
         weight_ih, weight_hh, bias_ih, bias_hh = (
@@ -149,11 +218,17 @@ def _check_stack(graph: Any, nodes: list[tuple[int, Any]], names: dict[int, str]
             )
 
 
-def read_onnx(path: Path) -> Network:
-    """The recurrent layers of the ONNX model in ``path``."""
+def read_onnx(
+    path: Path, data: bytes, budget: int, *, allow_external_data: bool = False
+) -> Network:
+    """The recurrent layers of the ONNX model in ``path``, whose bytes are ``data``.
+
+    Tensors kept in external files are refused unless ``allow_external_data``; then only
+    regular files in the model's own folder are read, within ``budget`` bytes.
+    """
     onnx = _onnx()
     try:
-        model = onnx.load(str(path))
+        model = onnx.load_model_from_string(data)
     except Exception as err:  # protobuf raises its own DecodeError for a file that is not ONNX
         raise ValueError(f"expected an ONNX model, could not read it: {err}") from None
     graph = model.graph
@@ -168,9 +243,18 @@ def read_onnx(path: Path) -> Network:
         raise ValueError("the graph mixes LSTM and RNN nodes; expected one kind of stack")
     names = {k: node_name(n, k) for k, n in indexed}
     _check_stack(graph, indexed, names)
-    constants = _constants(onnx, graph)
+    constants = _constants(graph)
     graph_inputs = {value.name for value in graph.input} - set(constants)
-    read = [_layer(onnx, node, names[k], constants, graph_inputs) for k, node in indexed]
+    left = [budget]
+
+    def read_tensor(tensor: Any) -> np.ndarray:
+        array = _array(onnx, tensor, left[0], path.parent, allow_external_data)
+        left[0] -= array.nbytes
+        return array
+
+    read = [
+        _layer(onnx, node, names[k], constants, graph_inputs, read_tensor) for k, node in indexed
+    ]
     if len({nonlinearity for _, nonlinearity in read}) > 1:
         raise ValueError("the RNN nodes mix Tanh and Relu; expected one activation")
     others = sorted({n.op_type for n in graph.node} - _PLUMBING - {"LSTM", "RNN"})

@@ -6,6 +6,9 @@ NumPy has no bfloat16, so ``BF16`` tensors are read from their bytes here (a bfl
 the upper half of a float32, so the float32 values are exact); every other dtype is read
 by the safetensors library. float16 arrays stay float16, and the network built from them
 notes its upcast.
+
+The header is first checked on the bytes :func:`load_model` read: every tensor's declared
+shape against its byte range, the file's real size and the cap, before any array is read.
 """
 
 from __future__ import annotations
@@ -15,9 +18,16 @@ import struct
 from pathlib import Path
 
 import numpy as np
-from safetensors import safe_open
+
+from lstm_sim.engine.formats.limits import check_array, max_bytes, read_regular_file
 
 _HEADER_LIMIT = 100 * 1024 * 1024  # the library's own limit on the JSON header
+_ITEMSIZES = {
+    "BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1,
+    "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
+    "I32": 4, "U32": 4, "F32": 4,
+    "I64": 8, "U64": 8, "F64": 8,
+}  # fmt: skip
 
 
 def _header(path: Path) -> tuple[dict[str, dict[str, object]], int]:
@@ -65,8 +75,51 @@ def bfloat16_names(path: Path) -> list[str]:
     return [k for k, v in header.items() if isinstance(v, dict) and v.get("dtype") == "BF16"]
 
 
-def read_safetensors(path: Path) -> dict[str, np.ndarray]:
-    """Every array in the file by name; ValueError when it is not a safetensors file."""
+def _check_header(data: bytes, budget: int) -> None:
+    if len(data) < 8:
+        raise ValueError(
+            f"expected a safetensors file (8-byte header length first), found {len(data)} bytes"
+        )
+    length = int.from_bytes(data[:8], "little")
+    if length > len(data) - 8:
+        raise ValueError(
+            f"expected a safetensors file: its header claims {length} bytes, "
+            f"the file holds {len(data) - 8} after the length"
+        )
+    try:
+        header = json.loads(data[8 : 8 + length].decode("utf-8"))  # the format says UTF-8
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"expected a safetensors JSON header, could not parse it: {err}") from None
+    if not isinstance(header, dict):
+        raise ValueError(
+            f"expected a safetensors header object, found a JSON {type(header).__name__}"
+        )
+    body = len(data) - 8 - length
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        if not isinstance(entry, dict) or not isinstance(entry.get("shape"), list):
+            raise ValueError(f"expected a dtype, shape and data_offsets for {name!r}")
+        dtype, shape = entry.get("dtype"), entry["shape"]
+        if dtype not in _ITEMSIZES or not all(isinstance(n, int) for n in shape):
+            raise ValueError(f"tensor {name!r} has dtype {dtype!r} and shape {shape}")
+        nbytes = check_array(f"tensor {name!r}", shape, _ITEMSIZES[dtype], body, budget)
+        budget -= nbytes
+
+
+def read_safetensors(
+    path: Path, data: bytes | None = None, budget: int | None = None
+) -> dict[str, np.ndarray]:
+    """Every array in the file by name (``data``: its bytes, when already read; ``budget``:
+    the cap, :func:`.limits.max_bytes` by default); ValueError when it is not a
+    safetensors file."""
+    # Imported on use, like every reader's library: opening another format never loads it.
+    from safetensors import safe_open
+
+    budget = max_bytes(budget)
+    if data is None:
+        data = read_regular_file(path, budget, "model file")
+    _check_header(data, budget)
     try:
         header, start = _header(path)
         arrays: dict[str, np.ndarray] = {}

@@ -27,6 +27,8 @@ four times what the storages hold, so a small file cannot ask for gigabytes.
 from __future__ import annotations
 
 import dataclasses
+import io
+import os
 import re
 import zipfile
 import zlib
@@ -38,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from lstm_sim.engine.formats.errors import ModelFileError
+from lstm_sim.engine.formats.limits import check_inflation
 from lstm_sim.engine.formats.module_tree import ModelContents
 from lstm_sim.engine.formats.pickle_machine import (
     Caller,
@@ -282,9 +285,10 @@ def _calls(budget: _Budget, widened: list[np.ndarray]) -> dict[str, Caller]:
 class _TorchArchive:
     """The zip's members, read with every size bounded before it is read."""
 
-    def __init__(self, archive: zipfile.ZipFile, budget: _Budget) -> None:
+    def __init__(self, archive: zipfile.ZipFile, budget: _Budget, size: int) -> None:
         self._archive = archive
         self._budget = budget
+        self._size = size
         self._names = set(archive.namelist())
         pickles = sorted(n for n in self._names if n.endswith("/data.pkl") and n.count("/") == 1)
         if len(pickles) != 1:
@@ -296,6 +300,12 @@ class _TorchArchive:
         self._big_endian = self.read(self.root + "byteorder", 16, missing_ok=True) == b"big"
         self._storages: dict[str, Storage] = {}
 
+    def _check_inflation(self, entry: str) -> None:
+        try:
+            check_inflation(self._archive.getinfo(entry), self._size)
+        except ValueError as err:
+            raise ModelFileError(str(err)) from None
+
     def read(self, entry: str, limit: int, *, missing_ok: bool = False) -> bytes | None:
         """The member ``entry`` (None when absent and ``missing_ok``), refused when it holds
         more than ``limit`` bytes; never decompresses past the limit."""
@@ -303,6 +313,7 @@ class _TorchArchive:
             if missing_ok:
                 return None
             raise ModelFileError(f"expected {entry} in the zip, it is missing")
+        self._check_inflation(entry)
         with self._archive.open(entry) as member:
             raw = member.read(limit + 1)
         if len(raw) > limit:
@@ -351,6 +362,7 @@ class _TorchArchive:
         if numel < 0:
             raise ModelFileError(f"storage {entry} has a negative size {numel}")
         nbytes = numel * dtype.itemsize
+        self._check_inflation(entry)
         held = self._archive.getinfo(entry).file_size
         if held >= nbytes:
             self._budget.store(
@@ -374,9 +386,9 @@ class _TorchArchive:
         return storage
 
 
-def _open_zip(path: Path) -> zipfile.ZipFile:
+def _open_zip(path: Path, data: bytes | None) -> zipfile.ZipFile:
     try:
-        return zipfile.ZipFile(path)
+        return zipfile.ZipFile(path if data is None else io.BytesIO(data))
     except zipfile.BadZipFile:
         raise ModelFileError(
             "expected a zip archive as torch.save writes since PyTorch 1.6, found "
@@ -396,9 +408,13 @@ def _describe(obj: Any) -> str:
     return f"a {type(obj).__name__}"
 
 
-def read_torch_contents(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ModelContents:
+def read_torch_contents(
+    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes | None = None
+) -> ModelContents:
     """Every tensor in a ``torch.save``/``torch.jit.save`` zip by its dotted state_dict
-    name, and, for a whole module or TorchScript file, its module tree.
+    name, and, for a whole module or TorchScript file, its module tree. ``data``, when
+    given, is the file's bytes, already read; a zip member whose directory entry promises
+    a deflate bomb is refused before it is inflated (:mod:`.limits`).
 
     Raises ModelFileError (a ValueError) for anything that is not such a file, naming what
     was expected and what was found; nothing in the file is ever run.
@@ -406,8 +422,9 @@ def read_torch_contents(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Mo
     budget = _Budget(max_bytes)
     widened: list[np.ndarray] = []
     try:
-        with _open_zip(path) as zipped:
-            archive = _TorchArchive(zipped, budget)
+        size = os.stat(path).st_size if data is None else len(data)
+        with _open_zip(path, data) as zipped:
+            archive = _TorchArchive(zipped, budget, size)
             pickled = archive.pickle()
             try:
                 obj = unpickle(

@@ -40,10 +40,10 @@ def trace_arrays(network: Network, trace: Trace) -> dict[str, np.ndarray]:
     """Every recorded quantity under the names documented above."""
     arrays: dict[str, np.ndarray] = {"x": trace.x, "h": trace.h, "h0": trace.h_all[:, 0]}
     if trace.kind == "lstm":
-        assert trace.c_all is not None
-        arrays |= {"c": trace.c, "c0": trace.c_all[:, 0], "pre": trace.pre}
+        c_all, fc, ig, tanh_c = _lstm_arrays(trace)
+        arrays |= {"c": c_all[:, 1:], "c0": c_all[:, 0], "pre": trace.pre}
         arrays |= {name: trace.gate(name) for name in "ifgo"}
-        arrays |= {"fc": trace.fc, "ig": trace.ig, "tanh_c": trace.tanh_c}
+        arrays |= {"fc": fc, "ig": ig, "tanh_c": tanh_c}
     else:
         arrays["a"] = trace.pre
     if trace.logits is not None:
@@ -54,12 +54,23 @@ def trace_arrays(network: Network, trace: Trace) -> dict[str, np.ndarray]:
         arrays["vocab"] = np.array(network.vocab.tokens, dtype=np.str_)
     if trace.tokens is not None:
         arrays["tokens"] = np.array(trace.tokens, dtype=np.str_)
-    return arrays  # type: ignore[return-value]
+    return arrays
+
+
+def _lstm_arrays(trace: Trace) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """c_all, fc, ig and tanh_c of an LSTM trace, which records all four."""
+    if trace.c_all is None or trace.fc is None or trace.ig is None or trace.tanh_c is None:
+        raise ValueError("an LSTM trace lacks its cell-state arrays")
+    return trace.c_all, trace.fc, trace.ig, trace.tanh_c
 
 
 def gradient_arrays(grads: Gradients) -> dict[str, np.ndarray]:
     """The gradients of a sequence's loss under the names documented above."""
-    arrays = {"loss": np.asarray(grads.loss), "step_loss": grads.step_loss, "dh": grads.dh}
+    arrays: dict[str, np.ndarray] = {
+        "loss": np.asarray(grads.loss),
+        "step_loss": grads.step_loss,
+        "dh": grads.dh,
+    }
     if grads.dc is not None:
         arrays["dc"] = grads.dc
     arrays |= {f"grad.{name}": value for name, value in grads.params.items()}
@@ -68,21 +79,23 @@ def gradient_arrays(grads: Gradients) -> dict[str, np.ndarray]:
 
 def csv_columns(trace: Trace, grads: Gradients | None = None) -> dict[str, np.ndarray]:
     """The per-unit quantities, each (L, T, H), in the order the CSV lists them."""
+    columns: dict[str, np.ndarray]
     if trace.kind == "rnn":
         columns = {"a": trace.pre, "h": trace.h}
     else:
         hidden = trace.hidden_size
+        c_all, fc, ig, tanh_c = _lstm_arrays(trace)
         columns = {
             f"pre_{g}": trace.pre[..., k * hidden : (k + 1) * hidden] for k, g in enumerate("ifgo")
         }
         columns |= {g: trace.gate(g) for g in "ifgo"}
-        columns |= {"fc": trace.fc, "ig": trace.ig, "c": trace.c, "tanh_c": trace.tanh_c}
+        columns |= {"fc": fc, "ig": ig, "c": c_all[:, 1:], "tanh_c": tanh_c}
         columns["h"] = trace.h
     if grads is not None:
         columns["dh"] = grads.dh
         if grads.dc is not None:
             columns["dc"] = grads.dc
-    return columns  # type: ignore[return-value]
+    return columns
 
 
 def write_csv(trace: Trace, path: Path, grads: Gradients | None = None) -> None:
@@ -122,5 +135,6 @@ def write_trace(
         if grads is not None:
             arrays |= gradient_arrays(grads)
         with atomic_write(out) as handle:
+            # numpy's stub lets a ** argument fill allow_pickle; none of these names is that.
             np.savez(handle, **arrays, **(extra or {}))  # type: ignore[arg-type]
     return out

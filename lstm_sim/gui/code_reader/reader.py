@@ -3,8 +3,6 @@ pattern of the code, and how saturated each unit's gates are, side by side."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
@@ -21,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lstm_sim.engine.formats.errors import InputFileError
+from lstm_sim.engine.formats.inputs import read_text
 from lstm_sim.engine.trace import Trace
 from lstm_sim.gui.code_reader.saturation_plot import SaturationPlot
 from lstm_sim.gui.code_reader.text_view import CodeTextView
@@ -231,9 +231,9 @@ class CodeReader(QWidget):
 
     def load_text_file(self, path: str) -> bool:
         try:
-            text = Path(path).read_text(encoding="utf-8", errors="replace")
-        except OSError as err:
-            QMessageBox.warning(self, "Cannot read this file", f"{path}: {err.strerror or err}")
+            text = read_text(path, errors="replace")
+        except InputFileError as err:
+            QMessageBox.warning(self, "Cannot read this file", str(err))
             return False
         return self.set_text(text)
 

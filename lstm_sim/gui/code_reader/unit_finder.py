@@ -88,7 +88,8 @@ class UnitFinder(QWidget):
 
     def shown_units(self) -> list[int]:
         """The units in the table, top to bottom."""
-        return [int(self.table.item(row, 0).text()) for row in range(self.table.rowCount())]
+        items = (self.table.item(row, 0) for row in range(self.table.rowCount()))
+        return [int(item.text()) for item in items if item is not None]
 
     def _on_row_clicked(self, row: int, _column: int) -> None:
         if 0 <= row < len(self.ranking):

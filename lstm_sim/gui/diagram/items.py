@@ -225,7 +225,7 @@ class StripItem(QGraphicsItem):
         super().__init__()
         self.field = field
         self.title = title  # plain text for tooltips, e.g. "f_t"
-        self.scale = scale
+        self.color_scale = scale
         self._rect_for = rect_for
         self._palette = palette
         self._first = 0
@@ -291,7 +291,7 @@ class StripItem(QGraphicsItem):
         if self._values is not None and np.array_equal(values, self._values):
             return
         self._values = np.array(values, dtype=float)
-        self._colors = value_colors(self._values, self.scale, self._palette.name)
+        self._colors = value_colors(self._values, self.color_scale, self._palette.name)
         self.update()
 
     def set_selected(self, unit: int) -> None:
@@ -302,7 +302,7 @@ class StripItem(QGraphicsItem):
     def set_palette(self, palette: Palette) -> None:
         self._palette = palette
         if self._values is not None:
-            self._colors = value_colors(self._values, self.scale, palette.name)
+            self._colors = value_colors(self._values, self.color_scale, palette.name)
         self.update()
 
     # -- Qt ------------------------------------------------------------------------------

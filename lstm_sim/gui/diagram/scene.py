@@ -5,9 +5,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, QRectF
+from PySide6.QtCore import QObject, QPointF, QRect, QRectF
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSimpleTextItem
 
@@ -119,18 +120,18 @@ class DiagramScene(QGraphicsScene):
         self.hidden_size = hidden_size
         self.input_size = input_size
         self.show_x_strip = show_x_strip
-        self.palette: Palette = THEMES["light"]
+        self.theme_colors: Palette = THEMES["light"]
         self.setSceneRect(SCENE_RECT)
         self._phase_keys = [p.key for p in phases_for(kind)]
         self._frame: Frame | None = None
 
         self.nodes = {
-            name: NodeItem(name, geometry, self.palette)
+            name: NodeItem(name, geometry, self.theme_colors)
             for name, geometry in self.layout.nodes.items()
         }
         self.wires = {
             w.name: WireItem(
-                w.name, self.layout.wires[w.name], self.palette, dashed=w.name == "loop"
+                w.name, self.layout.wires[w.name], self.theme_colors, dashed=w.name == "loop"
             )
             for w in self.wiring.wires
         }
@@ -146,8 +147,8 @@ class DiagramScene(QGraphicsScene):
                 quantity.field,
                 title,
                 quantity.scale,
-                lambda n, g=geometry: strip_rect(g, n),
-                self.palette,
+                partial(strip_rect, geometry),
+                self.theme_colors,
             )
             self.strips[quantity.field] = strip
             if quantity.field == "x":
@@ -178,7 +179,7 @@ class DiagramScene(QGraphicsScene):
             self.exit_labels["loop"] = loop
         for item in (self.header, self.window_caption, self.token, *self.exit_labels.values()):
             self.addItem(item)
-        self.set_palette(self.palette)
+        self.set_palette(self.theme_colors)
 
     # -- sizes ---------------------------------------------------------------------------
     def window_size(self) -> int:
@@ -191,26 +192,31 @@ class DiagramScene(QGraphicsScene):
 
     # -- theme ---------------------------------------------------------------------------
     def set_palette(self, palette: Palette) -> None:
-        self.palette = palette
+        self.theme_colors = palette
         self.setBackgroundBrush(palette.background)
         self.invalidate(self.sceneRect(), QGraphicsScene.SceneLayer.BackgroundLayer)
-        for item in (*self.nodes.values(), *self.wires.values(), *self.strips.values()):
+        themed: list[NodeItem | WireItem | StripItem] = [
+            *self.nodes.values(),
+            *self.wires.values(),
+            *self.strips.values(),
+        ]
+        for item in themed:
             item.set_palette(palette)
         for label in self.strip_labels.values():
             label.set_colors(palette)
-        for item in (self.header, self.token, *self.exit_labels.values()):
-            item.setDefaultTextColor(palette.foreground)
+        for text in (self.header, self.token, *self.exit_labels.values()):
+            text.setDefaultTextColor(palette.foreground)
         self.window_caption.setDefaultTextColor(palette.caption)
         if self._frame is not None:
             self.show_frame(self._frame)
 
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         # The cell's frame never changes during a step: drawn with the background, which
         # the view caches, a step does not blend this large translucent fill again.
-        painter.fillRect(rect, self.palette.background)
-        frame_fill = QColor(self.palette.foreground)
+        painter.fillRect(rect, self.theme_colors.background)
+        frame_fill = QColor(self.theme_colors.foreground)
         frame_fill.setAlphaF(0.04)
-        painter.setPen(cosmetic_pen(self.palette.line_dim, 2.0))
+        painter.setPen(cosmetic_pen(self.theme_colors.line_dim, 2.0))
         painter.setBrush(frame_fill)
         painter.drawRect(self.layout.cell_frame)
 
@@ -271,10 +277,10 @@ class DiagramScene(QGraphicsScene):
                 for field in wire.carries:
                     values = self._values(record, field, frame.window_start)
                     scale = self.wiring.quantity(field).scale
-                    colors += value_colors(values, scale, self.palette.name)
+                    colors += value_colors(values, scale, self.theme_colors.name)
             # A long concatenation would make a train longer than the wire it rides on.
             colors = colors[:MAX_CELLS]
-            self.dots[wire.name].set_train(head, colors, self.palette.foreground)
+            self.dots[wire.name].set_train(head, colors, self.theme_colors.foreground)
         for quantity in self.wiring.quantities:
             strip = self.strips[quantity.field]
             first, count, selectable = self._window(quantity.field, frame.window_start)
@@ -290,7 +296,7 @@ class DiagramScene(QGraphicsScene):
             else:
                 label.value.setText("")
             label.place(strip_rect(self.layout.strips[quantity.field], count))
-            label.set_colors(self.palette, active=state == "active")
+            label.set_colors(self.theme_colors, active=state == "active")
         self.header.set_html(frame.header)
         self.token.set_html("" if frame.token is None else _token_html(frame.token))
         x_strip = strip_rect(self.layout.strips["x"], len(self.strips["x"].units()))

@@ -156,8 +156,8 @@ class PredictionsPanel(QWidget):
         self.predicted_curve = self.plot.plot()
         self.more_curves = [self.plot.plot() for _ in range(1, MAX_CURVES)]
         self.target_curve = self.plot.plot()
-        self.cursor = pg.InfiniteLine(angle=90, movable=False)
-        self.plot.addItem(self.cursor, ignoreBounds=True)
+        self.step_line = pg.InfiniteLine(angle=90, movable=False)
+        self.plot.addItem(self.step_line, ignoreBounds=True)
         layout.addWidget(self.value_text)
         layout.addWidget(self.plot, 1)
         return page
@@ -336,7 +336,7 @@ class PredictionsPanel(QWidget):
             else:
                 self.target_curve.setData([], [])
             self._curves_stale = False
-        self.cursor.setValue(t)
+        self.step_line.setValue(t)
         parts = [f"predicted ŷ<sub>t</sub> = <b>{logits[t, 0]:.4f}</b>"]
         if logits.shape[1] > 1:
             drawn = min(logits.shape[1], MAX_CURVES)
@@ -363,7 +363,7 @@ class PredictionsPanel(QWidget):
         self.target_curve.setPen(
             pg.mkPen(QColor(self.palette_.caption), width=2, style=Qt.PenStyle.DashLine)
         )
-        self.cursor.setPen(pg.mkPen(self.palette_.foreground, width=1))
+        self.step_line.setPen(pg.mkPen(self.palette_.foreground, width=1))
         self._curves_stale = True
         self._pacer.mark_dirty()
 

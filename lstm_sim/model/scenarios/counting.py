@@ -55,7 +55,7 @@ class CountingData:
 
     def one_hot(self, dtype: type = np.float32) -> np.ndarray:
         """The inputs as one-hot vectors, (T, 3)."""
-        return np.eye(len(VOCABULARY), dtype=dtype)[self.tokens]
+        return np.asarray(np.eye(len(VOCABULARY), dtype=dtype)[self.tokens])
 
 
 def counting_stream(

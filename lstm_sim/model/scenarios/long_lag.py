@@ -56,7 +56,7 @@ class LongLagData:
 
     def one_hot(self, dtype: type = np.float32) -> np.ndarray:
         """The inputs as one-hot vectors, (N, T, V)."""
-        return np.eye(len(self.vocabulary), dtype=dtype)[self.tokens]
+        return np.asarray(np.eye(len(self.vocabulary), dtype=dtype)[self.tokens])
 
     def text(self, n: int) -> tuple[str, ...]:
         """Sequence ``n`` as tokens, for a model with this vocabulary."""

@@ -120,7 +120,7 @@ class CodeLabels:
             raise ValueError(
                 f"no label {name!r}; labels are {', '.join(BINARY_LABELS + NUMERIC_LABELS)}"
             )
-        return getattr(self, name)
+        return np.asarray(getattr(self, name))
 
     def slice(self, start: int, stop: int) -> CodeLabels:
         """The labels of characters start..stop-1."""
