@@ -41,7 +41,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
-MODELS = ROOT / "lstm_sim" / "resources" / "models"
+MODELS = ROOT / "resources" / "models"
 MEMORY_LIMIT = 1 << 30
 HANG_SECONDS = 20.0
 READ_TIMEOUT = "5"  # seconds an HDF5 read may take in a worker (the guard's own limit)

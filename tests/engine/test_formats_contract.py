@@ -32,7 +32,7 @@ from lstm_sim.engine.trace import record
 from lstm_sim.engine.trace_diff import COMPARED
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-MODELS = Path(__file__).resolve().parents[2] / "lstm_sim" / "resources" / "models"
+MODELS = Path(__file__).resolve().parents[2] / "resources" / "models"
 MODEL_FILES = {
     ".npz": MODELS / "example_lstm2.npz",
     ".pt": FIXTURES / "torch" / "lstm2.pt",
