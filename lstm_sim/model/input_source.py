@@ -59,13 +59,13 @@ def sequence_file(path: str, network: Network) -> InputSource:
     and, for .npy, its contents: 1-D integers are token ids for a model that reads tokens,
     anything else is inputs; .txt is text for a model with a vocabulary."""
     from lstm_sim.engine.formats.errors import InputFileError
-    from lstm_sim.engine.formats.inputs import read_npy
+    from lstm_sim.engine.formats.inputs import read_array
 
     suffix = Path(path).suffix.lower()
     if suffix == ".txt":
         return InputSource("text_file", path)
     if suffix == ".npy" and network.num_tokens is not None:
-        array = read_npy(path, "inputs or token ids")
+        array = read_array(path, "inputs or token ids")
         if array.ndim == 1 and array.dtype.kind in "iu":
             return InputSource("tokens", path)
     if suffix not in (".npy", ".csv"):

@@ -107,3 +107,21 @@ def test_unknown_words_in_given_text_are_listed_with_the_nearest(opener: Opener)
     with pytest.raises(InputFileError, match=r"--text: 1 token is not .* 'sad' \(step 7\)"):
         opener.open_file(words, inputs=source)
     assert opener.current.kind == "demo"
+
+
+def test_a_npy_of_integers_is_token_ids_for_a_model_that_reads_tokens(
+    opener: Opener, tmp_path: Path
+) -> None:
+    embedded = FIXTURES / "own" / "word_lstm2.pt"  # an nn.Embedding (11, 6) in front
+    ids, rows = tmp_path / "ids.npy", tmp_path / "rows.npy"
+    np.save(ids, np.array([3, 1, 4, 1, 5]))
+    np.save(rows, np.zeros((2, 6)))
+    opener.open_file(embedded)
+    network = opener.session.network
+    assert sequence_file(str(ids), network).kind == "tokens"
+    assert sequence_file(str(rows), network).kind == "inputs"
+    opener.load_inputs(sequence_file(str(ids), network))
+    assert opener.session.trace.token_ids is not None
+    assert list(opener.session.trace.token_ids) == [3, 1, 4, 1, 5]
+    opener.session.insert_step(5)  # ids stay ids through a length edit
+    assert list(opener.session.trace.token_ids) == [3, 1, 4, 1, 5, 5]
