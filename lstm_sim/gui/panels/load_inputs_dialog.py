@@ -31,9 +31,9 @@ class LoadInputsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Load inputs")
         self.network = network
-        self.sequence = self._field(SEQUENCE_FILTER)
-        self.h0 = self._field(STATE_FILTER)
-        self.c0 = self._field(STATE_FILTER)
+        sequence_row, self.sequence = self._field(SEQUENCE_FILTER)
+        h0_row, self.h0 = self._field(STATE_FILTER)
+        c0_row, self.c0 = self._field(STATE_FILTER)
         reads = "token ids or text" if network.num_tokens is not None else "(T, D) numbers"
         states = "h0 and c0 are" if network.kind == "lstm" else "h0 is"
         intro = QLabel(
@@ -43,10 +43,10 @@ class LoadInputsDialog(QDialog):
         )
         intro.setWordWrap(True)
         form = QFormLayout()
-        form.addRow("Sequence", self.sequence.parentWidget())
-        form.addRow("h0", self.h0.parentWidget())
-        form.addRow("c0", self.c0.parentWidget())
-        self.c0.parentWidget().setEnabled(network.kind == "lstm")
+        form.addRow("Sequence", sequence_row)
+        form.addRow("h0", h0_row)
+        form.addRow("c0", c0_row)
+        c0_row.setEnabled(network.kind == "lstm")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel
         )
@@ -58,8 +58,8 @@ class LoadInputsDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(640, 0)
 
-    def _field(self, file_filter: str) -> QLineEdit:
-        """A path field and its Browse… button, in a row (the field's parent widget)."""
+    def _field(self, file_filter: str) -> tuple[QWidget, QLineEdit]:
+        """A row holding a path field and its Browse… button, and the field."""
         row = QWidget(self)
         edit = QLineEdit(row)
         browse = QPushButton("Browse…", row)
@@ -74,7 +74,7 @@ class LoadInputsDialog(QDialog):
                 edit.setText(path)
 
         browse.clicked.connect(pick)
-        return edit
+        return row, edit
 
     def source(self) -> InputSource | None:
         """What the fields name (None: nothing); a sequence file of an unknown kind raises
