@@ -1,6 +1,7 @@
-"""``lstm-sim [MODEL] [--inputs X | --text STR | --text-file F | --tokens IDS.npy] [--prefix P]
-[--nonlinearity tanh|relu] [--h0 H.npy] [--c0 C.npy] [--screenshot PNG ...]``: the options
-of the window, the model and input options named and read as ``lstm-sim trace`` reads them.
+"""``lstm-sim [MODEL | SESSION.lstmsim] [--inputs X | --text STR | --text-file F | --tokens
+IDS.npy] [--prefix P] [--nonlinearity tanh|relu] [--h0 H.npy] [--c0 C.npy] [--screenshot PNG
+...]``: the options of the window, the model and input options named and read as ``lstm-sim
+trace`` reads them.
 
 Qt is imported only when the window really opens, so ``lstm-sim --help`` and the
 headless subcommands stay fast and work without a display.
@@ -94,7 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Open the simulator window on MODEL, or on the built-in demo.",
     )
     parser.add_argument(
-        "model_file", nargs="?", metavar="MODEL", help="model file (.npz, .pt, .safetensors)"
+        "model_file",
+        nargs="?",
+        metavar="MODEL",
+        help="model file (.npz, .pt, .safetensors) or a saved session (.lstmsim)",
     )
     add_window_options(parser)
     return parser
@@ -120,7 +124,8 @@ def main(argv: Sequence[str]) -> int:
     if args.model and args.model_file and args.model != args.model_file:
         parser.error(f"two models given: {args.model_file} and --model {args.model}")
     model = args.model or args.model_file
-    if model is None and (args.prefix is not None or args.nonlinearity is not None):
+    model_options = args.prefix is not None or args.nonlinearity is not None
+    if model_options and (model is None or str(model).endswith(".lstmsim")):
         parser.error("--prefix and --nonlinearity apply to a model file: give MODEL")
     if args.scenario is not None:
         if args.model or args.model_file:

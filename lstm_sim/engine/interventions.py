@@ -22,7 +22,7 @@ from typing import Literal
 
 import numpy as np
 
-from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward
+from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, sigmoid
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import Trace, check_network_fits, project_inputs, rerun_readout
 
@@ -175,6 +175,8 @@ def rerun_with_clamps(network: Network, trace: Trace, clamps: Sequence[Clamp], s
         clamped = np.zeros(steps, bool)
         for clamp in mine:
             clamped[clamp.steps(steps)] = True
+        # W_hh^T for the clamped steps, transposed once rather than once per step.
+        w_hh_t = np.ascontiguousarray(layer.weight_hh.T) if clamped[start:].any() else None
         t = start
         while t < steps:
             # The longest stretch from t on that is all clamped or all free.
@@ -183,9 +185,10 @@ def rerun_with_clamps(network: Network, trace: Trace, clamps: Sequence[Clamp], s
             if not clamped[t]:
                 _run_layer(network, trace, k, xw, t, stop)
             else:
+                assert w_hh_t is not None
                 for step in range(t, stop):
-                    _run_layer(network, trace, k, xw, step, step + 1)
-                    _apply_at(network, trace, k, step, [c for c in mine if step in c.steps(steps)])
+                    active = [c for c in mine if step in c.steps(steps)]
+                    _clamped_step(network, trace, k, xw[step], w_hh_t, step, active)
             t = stop
     rerun_readout(network, trace, start)  # a head too, exactly as an unclamped run
 
@@ -220,6 +223,43 @@ def _run_layer(
         trace.tanh_c[k, :stop],
         start,
     )
+
+
+def _clamped_step(
+    network: Network,
+    trace: Trace,
+    k: int,
+    xw_t: np.ndarray,
+    w_hh_t: np.ndarray,
+    t: int,
+    active: Sequence[Clamp],
+) -> None:
+    """Step ``t`` of layer ``k`` written out one equation per line, then clamped by
+    ``active``: a clamped step is a step of its own, not worth the fused loop's set-up."""
+    a = trace.pre[k, t]
+    np.dot(trace.h_all[k, t], w_hh_t, out=a)
+    a += xw_t  # a_t = W_ih x_t + b_ih + b_hh + W_hh h_{t-1}
+    h = trace.h_all[k, t + 1]
+    if network.kind == "rnn":
+        if network.nonlinearity == "relu":
+            np.maximum(a, 0.0, out=h)  # h_t = relu(a_t)
+        else:
+            np.tanh(a, out=h)  # h_t = tanh(a_t)
+    else:
+        assert trace.act is not None and trace.c_all is not None and trace.fc is not None
+        assert trace.ig is not None and trace.tanh_c is not None
+        a_i, a_f, a_g, a_o = np.split(a, 4)  # views of the blocks i, f, g, o
+        i, f, g, o = np.split(trace.act[k, t], 4)
+        sigmoid(a_i, out=i)
+        sigmoid(a_f, out=f)
+        np.tanh(a_g, out=g)
+        sigmoid(a_o, out=o)
+        np.multiply(f, trace.c_all[k, t], out=trace.fc[k, t])  # f ⊙ c_{t-1}
+        np.multiply(i, g, out=trace.ig[k, t])  # i ⊙ g
+        np.add(trace.fc[k, t], trace.ig[k, t], out=trace.c_all[k, t + 1])
+        np.tanh(trace.c_all[k, t + 1], out=trace.tanh_c[k, t])
+        np.multiply(o, trace.tanh_c[k, t], out=h)  # h_t = o ⊙ tanh(c_t)
+    _apply_at(network, trace, k, t, active)
 
 
 def _apply_at(network: Network, trace: Trace, k: int, t: int, active: Sequence[Clamp]) -> None:

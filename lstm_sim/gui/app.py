@@ -24,6 +24,8 @@ APP_NAME = "lstm-sim"
 FONT_PT = 12
 """Default font size: readable from the back of a lecture room."""
 DEFAULT_SIZE = (1600, 900)
+SESSION_SUFFIX = ".lstmsim"
+"""A saved session (see :mod:`lstm_sim.model.session_file`), opened whole instead of a model."""
 
 
 def create_application() -> QApplication:
@@ -61,7 +63,13 @@ def open_first(
     Returns (what went wrong, or None; the module choice a file with several recurrent
     modules needs, or None); whatever failed left the session as it was."""
     try:
-        if model_path is not None:
+        if model_path is not None and str(model_path).endswith(SESSION_SUFFIX):
+            from lstm_sim.model.session_file import read_session, restore_session
+
+            restore_session(state, read_session(model_path))
+            if inputs is not None:
+                state.opener.load_inputs(inputs)
+        elif model_path is not None:
             state.opener.open_file(
                 model_path, prefix=prefix, nonlinearity=nonlinearity, inputs=inputs
             )
@@ -90,10 +98,10 @@ def run(
     size: tuple[int, int] | None = None,
     theme: str = "light",
 ) -> int:
-    """Open the window on ``model_path`` or the lecture ``scenario`` (the demo when both
-    are None), on ``inputs`` when given (``prefix`` and ``nonlinearity`` as ``lstm-sim
-    trace`` takes them), and run until it closes. A file with several recurrent modules
-    and no prefix asks which one to open.
+    """Open the window on ``model_path`` (a model file or a saved ``.lstmsim`` session) or
+    the lecture ``scenario`` (the demo when both are None), on ``inputs`` when given
+    (``prefix`` and ``nonlinearity`` as ``lstm-sim trace`` takes them), and run until it
+    closes. A file with several recurrent modules and no prefix asks which one to open.
 
     With ``screenshot``, render the window after ``steps`` phase steps to that PNG
     instead, and return at once. Returns the process exit status.

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from lstm_sim.gui.actions import Actions
 from lstm_sim.gui.colors import THEMES, window_palette
 from lstm_sim.gui.controller import PlaybackController
+from lstm_sim.gui.debugger import Debugger
 from lstm_sim.gui.diagram import DiagramView
 from lstm_sim.gui.file_actions import FileActions
 from lstm_sim.gui.lazy_dock import LazyDock
@@ -47,6 +48,7 @@ from lstm_sim.gui.panels.session_controls import SessionControls
 from lstm_sim.gui.panels.status_line import StatusLine
 from lstm_sim.gui.panels.token_strip import TokenStrip
 from lstm_sim.gui.plots import GateHeatmaps, StatePlot
+from lstm_sim.gui.session_files import SessionFiles
 from lstm_sim.gui.session_link import SessionView, follow_theme, subscribe
 from lstm_sim.gui.window_actions import ACTIONS, MENUS, STEPPING_TOOLBAR, VIEW_TOOLBAR
 from lstm_sim.model import Session
@@ -128,6 +130,8 @@ class MainWindow(QMainWindow):
         )
         plots = (self.state_plot, self.gate_heatmaps)
         self.nonfinite = NonFiniteMarker(session, self.statusBar(), plots)
+        self.debugger = Debugger(self)
+        self.session_files = SessionFiles(self)
 
         self.controller.playing_changed.connect(self._on_playing_changed)
         self._unsubscribe = subscribe(self, session)
@@ -412,6 +416,7 @@ class MainWindow(QMainWindow):
         for view in views:
             view.detach()
         self.controls.detach()
+        self.debugger.detach()
         self.opening.detach()
         self.status_line.detach()
         if self._owns_state:

@@ -123,6 +123,30 @@ ACTIONS = (
         "No flow animation",
         checkable=True,
     ),
+    # The debugger (see lstm_sim.gui.debugger).
+    ActionSpec(
+        "next_break",
+        "Run to &next breakpoint",
+        lambda w: w.debugger.next_break,
+        ("F8",),
+        "The next step where an enabled breakpoint holds",
+    ),
+    ActionSpec(
+        "prev_break",
+        "Run to &previous breakpoint",
+        lambda w: w.debugger.prev_break,
+        ("Shift+F8",),
+        "The previous step where an enabled breakpoint holds",
+    ),
+    ActionSpec("compare", "&Compare with trace…", lambda w: w.debugger.compare_dialog),
+    ActionSpec(
+        "save_session",
+        "Save sess&ion…",
+        lambda w: w.session_files.save_dialog,
+        ("Ctrl+S",),
+        "Everything on screen, edits and debugger included, in one .lstmsim file",
+    ),
+    ActionSpec("open_session", "Open s&ession…", lambda w: w.session_files.open_dialog),
     # Help.
     ActionSpec(
         "shortcuts",
@@ -146,6 +170,9 @@ MENUS = (
             "open",
             "new",
             Submenu("recent", "Recent &files"),
+            SEPARATOR,
+            "open_session",
+            "save_session",
             SEPARATOR,
             "load_inputs",
             SEPARATOR,
@@ -184,6 +211,7 @@ MENUS = (
             Submenu("panels", "Panels"),
         ),
     ),
+    MenuSpec("debug", "&Debug", ("next_break", "prev_break", SEPARATOR, "compare")),
     # Filled with the demo views after the first frame; its place is kept from the start.
     MenuSpec("demos", "De&mos"),
     MenuSpec("help", "&Help", ("shortcuts", "guide", "about")),

@@ -4,17 +4,21 @@ intents, and a GUI test can assert on them before it looks at a pixel."""
 
 from __future__ import annotations
 
+from lstm_sim.model.breakpoints import Breakpoints
 from lstm_sim.model.guide import Guide
+from lstm_sim.model.interventions import Interventions
 from lstm_sim.model.opening import Opener
 from lstm_sim.model.session import Session
 from lstm_sim.model.training_job import TrainingJob
 from lstm_sim.model.view_settings import ViewSettings
+from lstm_sim.model.watches import Watches
 
 
 class AppState:
     """The session, how it is shown (``view``), what to watch in it (``guide``), what
-    is open and how (``opener``, the one way to open anything) and the training of its
-    model (``training``)."""
+    is open and how (``opener``, the one way to open anything), the training of its
+    model (``training``), and the debugger's ``breakpoints``, ``watches`` and
+    ``interventions``."""
 
     def __init__(self, session: Session, view: ViewSettings | None = None) -> None:
         self.session = session
@@ -22,9 +26,14 @@ class AppState:
         self.guide = Guide(session)
         self.opener = Opener(session)
         self.training = TrainingJob(session)
+        self.breakpoints = Breakpoints(session)
+        self.watches = Watches(session)
+        self.interventions = Interventions(session)
 
     def detach(self) -> None:
         """Stop following the session (it outlives this state)."""
         self.guide.detach()
         self.opener.detach()
         self.training.detach()
+        self.breakpoints.detach()
+        self.watches.detach()

@@ -101,7 +101,7 @@ class Opener:
     ) -> Opening:
         self._loading = True
         try:
-            self.session.load(network, inputs, opening.title, *initial)
+            self.session.load(network, inputs, opening.title, h0=initial[0], c0=initial[1])
         finally:
             self._loading = False
         self.session.select_unit(unit)

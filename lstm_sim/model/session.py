@@ -2,8 +2,9 @@
 cursor (t, phase). Qt-free; views subscribe to its psygnal signals.
 
 Moving the cursor never recomputes: the trace already holds every step. An edit (an
-input, h0/c0, a weight) reruns the trace from the earliest step it affects and can be
-undone.
+input, h0/c0, a weight, the list of clamps) reruns the trace from the earliest step it
+affects and can be undone. While clamps act, the session keeps the run without them beside
+the trace (``original``, the ghost the views draw faintly).
 """
 
 from __future__ import annotations
@@ -15,6 +16,13 @@ from typing import Any
 import numpy as np
 from psygnal import Signal
 
+from lstm_sim.engine.interventions import (
+    Clamp,
+    check_clamps,
+    copy_trace,
+    first_affected_step,
+    rerun_with_clamps,
+)
 from lstm_sim.engine.network import Network, check_array
 from lstm_sim.engine.trace import (
     StepRecord,
@@ -29,7 +37,8 @@ from lstm_sim.model.phases import Phase, phases_for
 
 @dataclass(frozen=True)
 class Edit:
-    """One undoable change. ``target`` is 'x', 'token', 'h0', 'c0' or a parameter name;
+    """One undoable change. ``target`` is 'x', 'token', 'h0', 'c0', a parameter name, or
+    'clamps' (``old``/``new`` are then tuples of :class:`Clamp`, ``index`` is empty);
     ``index`` addresses the element that changed."""
 
     target: str
@@ -38,6 +47,9 @@ class Edit:
     new: Any
 
     def describe(self) -> str:
+        if self.target == "clamps":
+            old, new = ("; ".join(c.text for c in side) for side in (self.old, self.new))
+            return f"clamps: [{old}] → [{new}]"
         where = ", ".join(str(k) for k in self.index)
         return f"{self.target}[{where}]: {self.old} → {self.new}"
 
@@ -71,10 +83,16 @@ class Session:
         inputs: np.ndarray | Sequence[str],
         *,
         title: str = "",
+        h0: np.ndarray | None = None,
+        c0: np.ndarray | None = None,
     ) -> None:
         self.network = network
         self.title = title
-        self.trace: Trace = record(network, inputs)
+        self.trace: Trace = record(network, inputs, h0, c0)
+        self.clamps: tuple[Clamp, ...] = ()
+        """The interventions acting on ``trace``; change them with :meth:`set_clamps`."""
+        self.original: Trace | None = None
+        """The run without the clamps while any act (the ghost), else None."""
         self.t = 0
         self.phase = 0
         self.layer = 0
@@ -122,14 +140,16 @@ class Session:
         network: Network,
         inputs: np.ndarray | Sequence[str],
         title: str = "",
+        *,
         h0: np.ndarray | None = None,
         c0: np.ndarray | None = None,
     ) -> None:
-        """Simulate a new network on new inputs, from the initial state h0, c0 ((L, H),
-        zeros when None). Records first, so a bad pair raises ValueError and leaves the
-        session as it was."""
+        """Simulate a new network on new inputs (from h0/c0, zeros by default); drops the
+        clamps. Records first, so a bad pair raises ValueError and leaves the session as
+        it was."""
         trace = record(network, inputs, h0, c0)
         self.network, self.trace, self.title = network, trace, title
+        self.clamps, self.original = (), None
         self.generation += 1
         self.t, self.phase, self.layer = 0, 0, 0
         self.unit = 0
@@ -143,6 +163,13 @@ class Session:
         h0 = self.trace.h_all[:, 0].copy()
         c0 = None if self.trace.c_all is None else self.trace.c_all[:, 0].copy()
         trace = record(self.network, inputs, h0, c0)
+        if self.clamps:
+            # The clamps stay: they act on the new sequence where their steps exist.
+            self.original = trace
+            trace = copy_trace(trace)
+            first = first_affected_step(self.clamps, trace.num_steps)
+            if first is not None:
+                rerun_with_clamps(self.network, trace, self.clamps, first)
         self.trace = trace
         self.t = min(self.t, self.num_steps - 1)
         self._undo.clear()
@@ -152,16 +179,17 @@ class Session:
 
     def sequence(self) -> np.ndarray | tuple[str, ...]:
         """The input sequence as :meth:`load` takes it, a copy: the tokens, the token ids
-        of a model that reads ids without a vocabulary, or x (T, D)."""
-        trace = self.trace
+        of a model that reads ids without a vocabulary, or x (T, D); as clamps found it."""
+        trace = self.original if self.original is not None else self.trace
         if trace.tokens is not None:
             return trace.tokens
         return (trace.token_ids if trace.token_ids is not None else trace.x).copy()
 
     def initial_state(self) -> tuple[np.ndarray, np.ndarray | None]:
         """Copies of (h0, c0), each (L, H); c0 is None for a simple RNN."""
-        c_all = self.trace.c_all
-        return self.trace.h_all[:, 0].copy(), None if c_all is None else c_all[:, 0].copy()
+        trace = self.original if self.original is not None else self.trace
+        c_all = trace.c_all
+        return trace.h_all[:, 0].copy(), None if c_all is None else c_all[:, 0].copy()
 
     def replace_sequence(
         self,
@@ -301,6 +329,26 @@ class Session:
             raise ValueError(f"index {index} is out of range for {name} of shape {array.shape}")
         self._apply(Edit(name, tuple(int(k) for k in index), float(array[index]), float(value)))
 
+    def set_clamps(self, clamps: Sequence[Clamp]) -> None:
+        """Make ``clamps`` the interventions acting on the run (an undoable edit); the
+        trace is rerun from the first step where the old and new lists differ.
+        ClampError (a ValueError) if one does not fit the network."""
+        new = tuple(clamps)
+        check_clamps(self.network, new)
+        if new != self.clamps:
+            self._apply(Edit("clamps", (), self.clamps, new))
+
+    @property
+    def history(self) -> tuple[tuple[Edit, ...], tuple[Edit, ...]]:
+        """(undo, redo) stacks, oldest first: what a saved session keeps."""
+        return tuple(self._undo), tuple(self._redo)
+
+    def restore_history(self, undo: Sequence[Edit], redo: Sequence[Edit]) -> None:
+        """Put back the stacks of a saved session whose state already holds every edit
+        of ``undo`` and none of ``redo``."""
+        self._undo, self._redo = list(undo), list(redo)
+        self.history_changed.emit()
+
     @property
     def can_undo(self) -> bool:
         return bool(self._undo)
@@ -335,6 +383,9 @@ class Session:
             self._write_sequence(value, index[0])
             return
         trace = self.trace
+        if target == "clamps":
+            self._write_clamps(value)
+            return
         if target == "token":
             assert self.network.vocab is not None and trace.tokens is not None
             (t,) = index
@@ -365,12 +416,54 @@ class Session:
             check_array(f"{target} value", np.asarray(value, dtype=float), ())
             self.network.state_dict()[target][index] = value
             start = 0
-        rerun_from(self.network, trace, start)
+        if self.original is None:
+            rerun_from(self.network, trace, start)
+        else:
+            # The ghost sees the same inputs and initial state, without the clamps.
+            self._copy_inputs(trace, self.original)
+            rerun_from(self.network, self.original, start)
+            rerun_with_clamps(self.network, trace, self.clamps, start)
         self.trace_changed.emit(start)
 
     def _write_sequence(self, sequence: SequenceValue, start: int) -> None:
         """Record ``sequence`` whole: its length may differ, so every view rebuilds; the
-        steps before ``start`` come out as they were (the run is deterministic)."""
-        self.trace = record(self.network, sequence.inputs, sequence.h0, sequence.c0)
+        steps before ``start`` come out as they were (the run is deterministic). Clamps
+        keep acting where their steps exist, as with :meth:`set_inputs`."""
+        trace = record(self.network, sequence.inputs, sequence.h0, sequence.c0)
+        if self.clamps:
+            self.original = trace
+            trace = copy_trace(trace)
+            first = first_affected_step(self.clamps, trace.num_steps)
+            if first is not None:
+                rerun_with_clamps(self.network, trace, self.clamps, first)
+        self.trace = trace
         self.t = min(start, self.num_steps - 1)
         self.network_changed.emit()
+
+    @staticmethod
+    def _copy_inputs(source: Trace, target: Trace) -> None:
+        target.x[...] = source.x
+        target.tokens = source.tokens
+        target.token_ids = None if source.token_ids is None else source.token_ids.copy()
+        c0 = None if source.c_all is None else source.c_all[:, 0]
+        set_initial_state(target, source.h_all[:, 0], c0)
+
+    def _write_clamps(self, clamps: tuple[Clamp, ...]) -> None:
+        """Act with ``clamps`` instead of the current ones, rerunning from the first step
+        where the two lists act differently (a removed clamp's steps run free again)."""
+        steps = self.num_steps
+        changed = [c for c in clamps if c not in self.clamps]
+        changed += [c for c in self.clamps if c not in clamps]
+        start = first_affected_step(changed, steps)
+        if not clamps:
+            if self.original is not None:
+                self.trace, self.original = self.original, None
+            self.clamps = ()
+            self.trace_changed.emit(0 if start is None else start)
+            return
+        if self.original is None:
+            self.original = copy_trace(self.trace)
+        self.clamps = clamps
+        if start is not None:
+            rerun_with_clamps(self.network, self.trace, clamps, start)
+        self.trace_changed.emit(0 if start is None else start)

@@ -22,7 +22,10 @@ from lstm_sim.gui.plots.ledger_plot import LedgerPlot
 from lstm_sim.model import Session
 from lstm_sim.model.demo import DEMO_TITLE, demo_inputs, demo_network
 
-DOCKS = ("states", "gates", "predictions", "inputs", "training", "guide", "code_reader", "ledger")
+DOCKS = (
+    *("states", "gates", "predictions", "inputs", "training", "guide", "code_reader", "ledger"),
+    *("breakpoints", "watches", "interventions", "compare"),
+)
 
 
 @pytest.fixture

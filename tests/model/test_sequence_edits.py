@@ -84,6 +84,36 @@ def test_tokens_are_inserted_as_tokens() -> None:
 
 def test_load_starts_from_a_given_initial_state(numeric: Session) -> None:
     h0, c0 = np.full((2, 3), 0.5), np.full((2, 3), -0.5)
-    numeric.load(numeric.network, numeric.trace.x.copy(), "again", h0, c0)
+    numeric.load(numeric.network, numeric.trace.x.copy(), "again", h0=h0, c0=c0)
     assert np.array_equal(numeric.initial_state()[0], h0)
     assert np.array_equal(numeric.initial_state()[1], c0)
+
+
+def test_a_saved_session_keeps_length_edits_undoable(tmp_path) -> None:
+    from lstm_sim.model.app_state import AppState
+    from lstm_sim.model.session_file import read_session, restore_session, save_session
+
+    session = Session(demo_network(), demo_inputs(), title=DEMO_TITLE)
+    tokens = session.tokens
+    session.insert_step(2)
+    session.remove_step(0)
+    path = save_session(AppState(session), tmp_path / "s.lstmsim")
+    restored = AppState(Session(demo_network(), demo_inputs()))
+    restore_session(restored, read_session(path))
+    assert restored.session.tokens == session.tokens
+    restored.session.undo()
+    restored.session.undo()
+    assert restored.session.tokens == tokens
+
+
+def test_clamps_keep_acting_on_a_longer_sequence(numeric: Session) -> None:
+    from lstm_sim.engine.interventions import parse_clamp
+
+    numeric.set_clamps([parse_clamp("f[0] = 1 @ all")])
+    x = numeric.sequence()
+    numeric.insert_step(numeric.num_steps)
+    assert numeric.original is not None and numeric.original.num_steps == 6
+    assert np.all(numeric.trace.gate("f")[0, :, 0] == 1)  # layer 0, every step
+    np.testing.assert_array_equal(numeric.sequence(), np.vstack([x, x[-1:]]))
+    free = record(numeric.network, np.vstack([x, x[-1:]]))
+    np.testing.assert_array_equal(numeric.original.h_all, free.h_all)

@@ -317,6 +317,11 @@ class StripItem(QGraphicsItem):
         k = int((pos.x() - self._rect.left()) // self._cell_width())
         return k if 0 <= k < self._count and self._rect.contains(pos) else None
 
+    def unit_at(self, scene_pos: QPointF) -> int | None:
+        """The unit (or feature) whose cell is drawn at ``scene_pos``, or None."""
+        k = self._cell_at(self.mapFromScene(scene_pos))
+        return None if k is None else self._first + k
+
     def boundingRect(self) -> QRectF:
         return self._rect.adjusted(-4, -4, 4, 4)
 

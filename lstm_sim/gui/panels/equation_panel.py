@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 from lstm_sim.gui.panels.equation_text import caption_html, equation_html
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
+from lstm_sim.model.interventions import was_values
 
 TITLE_PT = 20
 CAPTION_PT = 15
@@ -67,12 +68,14 @@ class EquationPanel(QWidget):
         self.title = _label(TITLE_PT, bold=True)
         self.caption = _label(CAPTION_PT)
         self.equation = _label(EQUATION_PT)
+        # Under clamps: what the selected unit's quantities were in the run without them.
+        self.was = _label(CAPTION_PT)
         for label in (self.caption, self.equation):
             label.setTextFormat(Qt.TextFormat.RichText)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 8, 16, 8)
         layout.setSpacing(6)
-        for label in (self.title, self.caption, self.equation):
+        for label in (self.title, self.caption, self.equation, self.was):
             layout.addWidget(label)
         layout.addStretch(1)
         self._unsubscribe = subscribe(self, session)
@@ -90,6 +93,18 @@ class EquationPanel(QWidget):
         )
         self.caption.setText(caption_html(phase.caption))
         self.equation.setText(equation_html(session))
+        changed = was_values(session)
+        # Only what differs at the shown precision; the rest is counted, not hidden.
+        shown = [(n, now, was) for n, now, was in changed if f"{now:.3f}" != f"{was:.3f}"]
+        slight = len(changed) - len(shown)
+        text = ""
+        if changed:
+            parts = [f"{name} {was:.3f} (now {now:.3f})" for name, now, was in shown]
+            if slight:
+                parts.append(f"{slight} more differ by less than 0.001")
+            text = f"Without the clamps, unit {session.unit} was: " + " · ".join(parts)
+        self.was.setVisible(bool(changed))
+        self.was.setText(text)
 
     def _on_network_changed(self) -> None:
         self.refresh()

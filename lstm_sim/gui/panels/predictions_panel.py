@@ -136,7 +136,12 @@ class PredictionsPanel(QWidget):
         self.next_label.setWordWrap(True)
         self.next_label.setTextFormat(Qt.TextFormat.RichText)
         grid.addWidget(self.next_label, TOP_K, 0, 1, 4)
-        grid.setRowStretch(TOP_K + 1, 1)
+        # Under clamps: the top-k of the run without them, beside the clamped run's.
+        self.original_label = QLabel()
+        self.original_label.setWordWrap(True)
+        self.original_label.setTextFormat(Qt.TextFormat.RichText)
+        grid.addWidget(self.original_label, TOP_K + 1, 0, 1, 4)
+        grid.setRowStretch(TOP_K + 2, 1)
         return page
 
     def _build_regression(self) -> QWidget:
@@ -204,17 +209,20 @@ class PredictionsPanel(QWidget):
             return None
         return int(ids[session.t + 1])
 
-    def probabilities(self) -> np.ndarray:
-        """(T, V): the recorded probabilities, or the softmax of a linear readout's logits."""
-        trace = self.session.trace
+    def probabilities(self, original: bool = False) -> np.ndarray:
+        """(T, V): the recorded probabilities, or the softmax of a linear readout's logits;
+        of the run without clamps (``original``), when clamps act."""
+        trace = self.session.original if original else self.session.trace
+        assert trace is not None
         if trace.probs is not None:
             return trace.probs
         assert trace.logits is not None
         return softmax(trace.logits.copy())
 
-    def top_k(self) -> list[tuple[int, float]]:
-        """(output index, probability) of the TOP_K most probable at step t."""
-        row = self.probabilities()[self.session.t]
+    def top_k(self, original: bool = False) -> list[tuple[int, float]]:
+        """(output index, probability) of the TOP_K most probable at step t; of the run
+        without clamps (``original``), when clamps act."""
+        row = self.probabilities(original)[self.session.t]
         order = np.argsort(-row, kind="stable")[:TOP_K]
         return [(int(k), float(row[k])) for k in order]
 
@@ -288,6 +296,12 @@ class PredictionsPanel(QWidget):
             )
         else:
             self.next_label.setText("")
+        if self.session.original is None:
+            self.original_label.setVisible(False)
+        else:
+            listed = ", ".join(f"{names[k]} {p:.3f}" for k, p in self.top_k(original=True))
+            self.original_label.setText(f"<i>Without the clamps:</i> {listed}")
+            self.original_label.setVisible(True)
 
     def _row_widgets(self, row: int) -> tuple[QWidget, ...]:
         return (

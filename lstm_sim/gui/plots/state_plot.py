@@ -1,10 +1,11 @@
-"""h_t and c_t over time: one thin line per unit, the selected unit drawn bold."""
+"""h_t and c_t over time: one thin line per unit, the selected unit drawn bold, and under
+clamps the selected unit's run without them as a faint dashed ghost."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -28,6 +29,7 @@ class StatePlot(TracePlotWidget):
     def _build(self) -> None:
         self.all_units: dict[str, pg.PlotCurveItem] = {}
         self.selected: dict[str, pg.PlotCurveItem] = {}
+        self.ghosts: dict[str, pg.PlotCurveItem] = {}
         quantities = [("h", "h<sub>t</sub>  hidden state")]
         if self.session.network.kind == "lstm":
             quantities.append(("c", "c<sub>t</sub>  cell state"))
@@ -39,7 +41,10 @@ class StatePlot(TracePlotWidget):
             self.all_units[key].setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.selected[key] = pg.PlotCurveItem()
             self.selected[key].setZValue(5)
+            self.ghosts[key] = pg.PlotCurveItem()
+            self.ghosts[key].setZValue(4)
             plot.addItem(self.all_units[key])
+            plot.addItem(self.ghosts[key])
             plot.addItem(self.selected[key])
 
     def values(self, key: str) -> np.ndarray:
@@ -62,12 +67,31 @@ class StatePlot(TracePlotWidget):
             x = np.tile(np.append(steps, np.nan), hidden)
             y = np.hstack([values.T, np.full((hidden, 1), np.nan)]).ravel()
             self.all_units[key].setData(x, y, pen=pg.mkPen(faint, width=1.5))
-            self._fit_y(key, values)
+            ghost = self.ghost_values(key)
+            self._fit_y(key, values if ghost is None else np.vstack([values, ghost]))
             if unit >= 0:
                 bold = pg.mkPen(palette.highlight, width=4)
                 self.selected[key].setData(steps, values[:, unit], pen=bold)
             else:
                 self.selected[key].setData([], [])
+            if ghost is not None and unit >= 0:
+                pen = pg.mkPen(palette.highlight, width=2, style=Qt.PenStyle.DashLine)
+                color = QColor(palette.highlight)
+                color.setAlpha(110)
+                pen.setColor(color)
+                self.ghosts[key].setData(steps, ghost[:, unit], pen=pen)
+            else:
+                self.ghosts[key].setData([], [])
+
+    def ghost_values(self, key: str) -> np.ndarray | None:
+        """The run without clamps (the session's ``original``) of the selected layer,
+        (T, H); None when no clamp acts."""
+        original = self.session.original
+        if original is None:
+            return None
+        source = original.h if key == "h" else original.c
+        assert source is not None
+        return source[self.session.layer]
 
     def _fit_y(self, key: str, values: np.ndarray) -> None:
         # A fixed range set with the data, rather than pyqtgraph's auto-range, which

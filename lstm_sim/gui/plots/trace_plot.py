@@ -20,6 +20,8 @@ AXIS_FONT_PT = 11
 TITLE_SIZE = "13pt"
 MARKER_COLOR = "#e03131"
 """The line at the first NaN or infinity: red in both themes, apart from the cursor."""
+HIT_COLOR = (240, 140, 0, 90)
+"""The light lines at the steps where a breakpoint holds (RGBA: faint behind the data)."""
 TICK_TEXT_SAMPLE = "-0.000"
 """The widest tick label the axes make room for (wider ones are clipped at the left)."""
 
@@ -44,6 +46,11 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         # The step where the run first went NaN or infinite, marked on every plot.
         self.markers: dict[str, pg.InfiniteLine] = {}
         self.marked_step: int | None = None
+        # The steps where an enabled breakpoint holds: one light line item per plot, its
+        # data set once per change of the breakpoints or the trace, never per step.
+        self.hit_marks: dict[str, pg.PlotCurveItem] = {}
+        self.hit_steps = np.zeros(0, dtype=np.intp)
+        self._hits_stale = False
         self._pacer = FramePacer(self._redraw, self)
         self._data_stale = True
         self._built_for: tuple[str, int, int] | None = None
@@ -114,11 +121,13 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             self.plots.clear()
             self.cursors.clear()
             self.markers.clear()
+            self.hit_marks.clear()
             self._build()
             for plot in self.plots.values():
                 self._style_plot(plot)
             self._built_for = shape
             self._data_stale = True
+            self._hits_stale = True
         if self._data_stale:
             self._update_data()
             self._data_stale = False
@@ -127,6 +136,24 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         for line in self.markers.values():
             line.setVisible(self.marked_step is not None)
             line.setValue(self.marked_step or 0)
+        if self._hits_stale:
+            self._draw_hits()
+            self._hits_stale = False
+
+    def mark_hits(self, steps: np.ndarray) -> None:
+        """Draw a light vertical line at each of ``steps`` on every plot."""
+        self.hit_steps = np.asarray(steps, dtype=np.intp)
+        self._hits_stale = True
+        self._pacer.mark_dirty()
+
+    def _draw_hits(self) -> None:
+        # Each line spans far beyond any y range set by the plots; the view clips it.
+        steps = self.hit_steps.astype(float)
+        x = np.repeat(steps, 3)
+        y = np.tile([-1e9, 1e9, np.nan], steps.size)
+        x[2::3] = np.nan
+        for item in self.hit_marks.values():
+            item.setData(x, y)
 
     def mark_step(self, t: int | None) -> None:
         """Draw a marker line at step ``t`` on every plot (None: no marker)."""
@@ -149,6 +176,10 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         marker.setZValue(9)
         marker.setVisible(False)
         plot.addItem(marker, ignoreBounds=True)
+        hits = pg.PlotCurveItem(connect="finite", pen=pg.mkPen(HIT_COLOR, width=3))
+        hits.setZValue(8)  # over a heatmap's image, under the cursor and the NaN marker
+        plot.addItem(hits, ignoreBounds=True)
+        self.hit_marks[key] = hits
         self.plots[key] = plot
         self.cursors[key] = cursor
         self.markers[key] = marker

@@ -1,0 +1,219 @@
+"""Breakpoints, Qt-free: conditions over one step (see :mod:`lstm_sim.engine.expressions`),
+each enabled or not and looking at one layer or all, and the search for the next or
+previous step where any enabled one holds.
+
+"Break on the first non-finite value" is there, enabled, from the start; it follows the
+network's kind (an RNN has no cell state to look at).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from psygnal import Signal
+
+from lstm_sim.engine.expressions import (
+    NON_FINITE_LSTM,
+    NON_FINITE_RNN,
+    Expression,
+    ExpressionError,
+    hit_steps,
+    next_hit,
+    parse_expression,
+    truth,
+)
+from lstm_sim.engine.trace import Trace
+from lstm_sim.model.session import Session
+
+NON_FINITE_TEXTS = (NON_FINITE_LSTM, NON_FINITE_RNN)
+
+
+@dataclass(frozen=True)
+class Breakpoint:
+    """A condition's text, whether it is on, and the layer it looks at (None: every layer,
+    or the one its own ``layer L:`` prefix names)."""
+
+    text: str
+    enabled: bool = True
+    layer: int | None = None
+
+
+@dataclass(frozen=True)
+class BreakHit:
+    """Where a search stopped: the step, the layer, the condition that holds there and the
+    units that make it hold (empty for a condition on the whole step)."""
+
+    t: int
+    layer: int
+    text: str
+    units: tuple[int, ...]
+
+    def describe(self) -> str:
+        units = f", units {', '.join(map(str, self.units[:8]))}" if self.units else ""
+        more = "…" if len(self.units) > 8 else ""
+        return f"t={self.t} layer {self.layer}: {self.text}{units}{more}"
+
+
+def compile_breakpoint(breakpoint: Breakpoint) -> Expression:
+    """The breakpoint's expression, its layer chooser applied; ExpressionError (with the
+    column) if the text does not parse or names a layer twice."""
+    expression = parse_expression(breakpoint.text)
+    if breakpoint.layer is None:
+        return expression
+    if expression.layer is not None and expression.layer != breakpoint.layer:
+        raise ExpressionError(
+            f"the text says layer {expression.layer} but the breakpoint is set on layer "
+            f"{breakpoint.layer} (column 1)"
+        )
+    return replace(expression, layer=breakpoint.layer)
+
+
+def check_on(expression: Expression, trace: Trace) -> None:
+    """ExpressionError if ``expression`` cannot be evaluated on ``trace`` (a name it lacks,
+    a layer it does not have, numbers where a truth value is needed): one step of each
+    layer it looks at is evaluated."""
+    if expression.layer is not None and expression.layer >= trace.num_layers:
+        raise ExpressionError(
+            f"layer {expression.layer} does not exist: the model has {trace.num_layers} "
+            "(layers are numbered from 0) (column 1)"
+        )
+    layers = range(trace.num_layers) if expression.layer is None else [expression.layer]
+    for layer in layers:
+        truth(expression, trace, layer, 0, 1)
+
+
+class Breakpoints:
+    """The session's breakpoints, in order. ``changed`` fires on every edit of the list;
+    ``errors`` maps the index of a breakpoint that cannot be evaluated on this session's
+    trace to its one-line message (such a breakpoint is skipped by the search)."""
+
+    changed = Signal()
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.items: list[Breakpoint] = [Breakpoint(self._non_finite_text())]
+        self._hit_steps: np.ndarray | None = None
+        self.errors: dict[int, str] = {}
+        session.network_changed.connect(self._on_network_changed)
+        session.trace_changed.connect(self._on_trace_changed)
+
+    def detach(self) -> None:
+        self.session.network_changed.disconnect(self._on_network_changed)
+        self.session.trace_changed.disconnect(self._on_trace_changed)
+
+    def _non_finite_text(self) -> str:
+        return NON_FINITE_LSTM if self.session.network.kind == "lstm" else NON_FINITE_RNN
+
+    # -- editing ---------------------------------------------------------------------------
+    def add(self, text: str, layer: int | None = None, enabled: bool = True) -> None:
+        """Append a breakpoint; ExpressionError (with the column) if it does not parse."""
+        breakpoint = Breakpoint(text.strip(), enabled, layer)
+        compile_breakpoint(breakpoint)
+        self.items.append(breakpoint)
+        self._edited()
+
+    def edit(self, index: int, text: str, layer: int | None) -> None:
+        """Replace the text and layer of breakpoint ``index`` (it stays enabled or not)."""
+        breakpoint = replace(self.items[index], text=text.strip(), layer=layer)
+        compile_breakpoint(breakpoint)
+        self.items[index] = breakpoint
+        self._edited()
+
+    def set_enabled(self, index: int, enabled: bool) -> None:
+        if self.items[index].enabled != bool(enabled):
+            self.items[index] = replace(self.items[index], enabled=bool(enabled))
+            self._edited()
+
+    def remove(self, index: int) -> None:
+        del self.items[index]
+        self._edited()
+
+    def replace_all(self, items: list[Breakpoint]) -> None:
+        """Make ``items`` the list (a saved session's); each must parse."""
+        for breakpoint in items:
+            compile_breakpoint(breakpoint)
+        self.items = list(items)
+        self._edited()
+
+    def _edited(self) -> None:
+        self._hit_steps = None
+        self.changed.emit()
+
+    # -- following the session --------------------------------------------------------------
+    def _on_network_changed(self) -> None:
+        # The default condition follows the network's kind.
+        wanted = self._non_finite_text()
+        self.items = [
+            replace(b, text=wanted) if b.text in NON_FINITE_TEXTS else b for b in self.items
+        ]
+        self._edited()
+
+    def _on_trace_changed(self, start: int) -> None:
+        self._hit_steps = None
+        self.changed.emit()
+
+    # -- searching -------------------------------------------------------------------------
+    def _enabled(self) -> list[tuple[Breakpoint, Expression]]:
+        """The enabled breakpoints that evaluate on the trace; records the others' errors."""
+        self.errors = {}
+        result = []
+        trace = self.session.trace
+        for index, breakpoint in enumerate(self.items):
+            if not breakpoint.enabled:
+                continue
+            try:
+                expression = compile_breakpoint(breakpoint)
+                check_on(expression, trace)
+            except ExpressionError as err:
+                self.errors[index] = str(err)
+                continue
+            result.append((breakpoint, expression))
+        return result
+
+    def hit_steps(self) -> np.ndarray:
+        """Every step where an enabled breakpoint holds, ascending (what the plots mark);
+        computed once per change of the list or the trace."""
+        if self._hit_steps is None:
+            trace = self.session.trace
+            found = [hit_steps(expression, trace) for _, expression in self._enabled()]
+            self._hit_steps = (
+                np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.intp)
+            )
+        return self._hit_steps
+
+    def find(self, backward: bool = False, after: int | None = None) -> BreakHit | None:
+        """The nearest step after ``after`` (the cursor's step by default; before it,
+        ``backward``) where an enabled breakpoint holds; None when none does. The cursor
+        does not move."""
+        enabled = self._enabled()
+        if not enabled:
+            return None
+        session = self.session
+        expressions = [expression for _, expression in enabled]
+        after = session.t if after is None else after
+        found = next_hit(expressions, session.trace, after, backward=backward)
+        if found is None:
+            return None
+        hit, expression = found
+        text = enabled[expressions.index(expression)][0].text
+        return BreakHit(hit.t, hit.layer, text, hit.units)
+
+    def find_at(self, t: int) -> BreakHit | None:
+        """What holds at step ``t`` (None: no enabled breakpoint does)."""
+        hit = self.find(after=t - 1)
+        return hit if hit is not None and hit.t == t else None
+
+    def run_to(self, backward: bool = False) -> BreakHit | None:
+        """Move the cursor to the first phase of the next (previous) step where an enabled
+        breakpoint holds, select its layer and first holding unit, and return the hit;
+        None (the cursor stays) when there is none."""
+        hit = self.find(backward)
+        if hit is None:
+            return None
+        session = self.session
+        session.select_layer(hit.layer)
+        if hit.units:
+            session.select_unit(hit.units[0])
+        session.seek(hit.t, 0)
+        return hit
