@@ -1,29 +1,45 @@
-"""Training throughput: lstm-sim's NumPy trainer against the same model in PyTorch on CPU.
+"""Training throughput: lstm-sim's trainer, with NumPy's loops and with the compiled ones
+(numba, ``lstm-sim[fast]``), against the same model in PyTorch on CPU.
 
-A character-level LSTM (vocabulary 96, H = 64, batch 32, sequence length 64), one Adam
-update with clipping per minibatch, both from the same weights on the same text. Both
-libraries get the same number of threads. The two run in interleaved rounds, so load
-from other processes hits both alike; prints the median and the best round's tokens per
-second, their ratios, the machine and its load average. It never fails a build.
+A character-level LSTM (vocabulary 96, batch 32, sequence length 64) at H = 64 and
+H = 256, one Adam update with clipping per minibatch, all from the same weights on the
+same text, in float32 (PyTorch's default and lstm-sim's trainer's). Every library gets the
+same number of threads. The three run in interleaved rounds, so load from other processes
+hits them alike; prints the median and the best round's tokens per second and the ratios
+to PyTorch, with the BLAS library, the kernel it picked for this CPU and its thread
+count, the machine and its load average. It never fails a build.
 
-    python bench/train.py [--threads N] [--steps N] [--rounds N]
+    python bench/train.py [--threads N] [--rounds N] [--hidden 64 256]
+
+OpenBLAS picks its kernels by CPU model and reads OPENBLAS_CORETYPE (for example
+SkylakeX, to use AVX-512 kernels on a CPU it does not know) when NumPy is first imported;
+set it in the environment to compare.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import importlib
 import os
 import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
+
+VOCAB, BATCH, SEQ_LEN = 96, 32, 64
+TARGETS = {64: 1.3, 256: 1.0}  # numba's speed over PyTorch's (issue 12)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--steps", type=int, default=20, help="timed updates per round")
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--hidden", type=int, nargs="+", default=[64, 256])
+    parser.add_argument(
+        "--seconds", type=float, default=0.3, help="about how long each timed run lasts"
+    )
     args = parser.parse_args()
     # BLAS reads its thread count when NumPy is first imported.
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -31,42 +47,108 @@ def main() -> None:
 
     import numpy as np
 
+    print(f"machine: {machine()}")
+    blas = f"NumPy {np.__version__} with {blas_description()}"
+    load = os.getloadavg()
+    for hidden in args.hidden:
+        compare(hidden, args.threads, args.rounds, args.seconds, blas)
+    after = os.getloadavg()
+    print(
+        f"load average (1, 5, 15 min) before {' '.join(f'{v:.2f}' for v in load)}, "
+        f"after {' '.join(f'{v:.2f}' for v in after)}"
+    )
+
+
+def compare(hidden: int, threads: int, rounds: int, seconds: float, blas: str) -> None:
+    """Interleaved rounds of the three trainers at one hidden size; prints the figures."""
+    import numpy as np
+
     from lstm_sim.engine.vocab import Vocabulary
     from lstm_sim.model.training import TextData, TrainConfig, Trainer, new_network
 
-    load = os.getloadavg()
-    vocab_size, hidden, batch, seq_len = 96, 64, 32, 64
     rng = np.random.default_rng(0)
-    alphabet = tuple(chr(c) for c in range(32, 32 + vocab_size))
-    text_ids = rng.integers(0, vocab_size, size=batch * seq_len * (args.steps + 10) + 1)
+    alphabet = tuple(chr(c) for c in range(32, 32 + VOCAB))
+    steps = max(3, round(seconds / (5e-3 * (hidden / 64) ** 1.5)))  # updates per timed run
+    text_ids = rng.integers(0, VOCAB, size=BATCH * SEQ_LEN * (steps + 10) + 1)
     data = TextData(Vocabulary(alphabet), text_ids)
     network = new_network(data, "lstm", hidden, 1, rng)
     config = TrainConfig(
-        steps=args.steps + 1, seq_len=seq_len, batch_size=batch, lr=1e-3, report_every=0.0
+        steps=steps + 1, seq_len=SEQ_LEN, batch_size=BATCH, lr=1e-3, report_every=0.0
     )
-    tokens_per_step = batch * seq_len
 
-    def ours() -> float:
-        """Seconds for ``args.steps`` updates of a fresh trainer (its first update warms
-        up the buffers and is not counted)."""
-        trainer = Trainer(network, data, config, np.random.default_rng(1))
-        run = trainer.run()
-        next(run)
-        start = time.perf_counter()
-        for report in run:
-            if report.step >= args.steps + 1:
-                break
-        return time.perf_counter() - start
+    def ours(compiled: bool) -> Callable[[], tuple[float, float]]:
+        def run() -> tuple[float, float]:
+            """Wall and CPU seconds for ``steps`` updates of a fresh trainer (its first
+            update warms up the buffers, and loads the compiled loops, and is not counted)."""
+            trainer = Trainer(network, data, config, np.random.default_rng(1), compiled)
+            updates = trainer.run()
+            next(updates)
+            start, cpu = time.perf_counter(), time.process_time()
+            for report in updates:
+                if report.step >= steps + 1:
+                    break
+            return time.perf_counter() - start, time.process_time() - cpu
 
+        return run
+
+    runners: dict[str, Callable[[], tuple[float, float]]] = {"NumPy loops": ours(False)}
+    probe = Trainer(network, data, config, np.random.default_rng(1))
+    if probe.loops_name != "NumPy":
+        runners[probe.loops_name] = ours(True)
+    else:
+        print("note: numba is not installed (pip install 'lstm-sim[fast]'): no compiled figure")
+    torch_runner = pytorch_runner(network, text_ids, hidden, steps, threads)
+    if torch_runner is not None:
+        runners["PyTorch"] = torch_runner
+    measured: dict[str, list[tuple[float, float]]] = {name: [] for name in runners}
+    for _ in range(rounds):
+        for name, run in runners.items():
+            measured[name].append(run())
+    tokens = steps * BATCH * SEQ_LEN
+    print(
+        f"\nH={hidden}, vocabulary {VOCAB}, batch {BATCH}, T={SEQ_LEN}, float32, "
+        f"{threads} thread(s) each; {rounds} interleaved rounds of {steps} updates\n"
+        f"  lstm-sim: {blas}"
+    )
+    # CPU time counts only this process's own work (one thread each), so it moves less
+    # with the load of other processes than the wall clock, which is what a user waits.
+    for clock, index in (("wall clock", 0), ("CPU time", 1)):
+        times = {name: [pair[index] for pair in pairs] for name, pairs in measured.items()}
+        print(f"  by {clock}:")
+        print_figures(times, tokens, TARGETS.get(hidden))
+
+
+def print_figures(times: dict[str, list[float]], tokens: int, target: float | None) -> None:
+    """Median and best tokens per second of each trainer, and their ratios to PyTorch."""
+    for label, pick in (("median", statistics.median), ("best", min)):
+        line = f"  {label:6s}"
+        for name, values in times.items():
+            line += f"  {name} {tokens / pick(values):8.0f} tokens/s"
+        print(line)
+        if "PyTorch" in times:
+            reference = pick(times["PyTorch"])
+            ratios = [
+                f"{name} {reference / pick(values):.2f}x"
+                for name, values in times.items()
+                if name != "PyTorch"
+            ]
+            wanted = f" (target for the compiled loops >= {target}x)" if target else ""
+            print(f"  {'':6s}  ratio to PyTorch: {', '.join(ratios)}{wanted}")
+
+
+def pytorch_runner(
+    network: object, text_ids: object, hidden: int, steps: int, threads: int
+) -> Callable[[], tuple[float, float]] | None:
+    """Seconds for ``steps`` updates of the same model in PyTorch; None without PyTorch."""
     try:
         import torch
     except ImportError:
-        print(f"lstm-sim: {args.steps * tokens_per_step / ours():.0f} tokens/s; no PyTorch")
-        return
-    torch.set_num_threads(args.threads)
-    lstm = torch.nn.LSTM(vocab_size, hidden)
-    head = torch.nn.Linear(hidden, vocab_size)
-    params = network.state_dict()
+        print("note: PyTorch is not installed: no PyTorch figure")
+        return None
+    torch.set_num_threads(threads)
+    lstm = torch.nn.LSTM(VOCAB, hidden)
+    head = torch.nn.Linear(hidden, VOCAB)
+    params = network.state_dict()  # type: ignore[attr-defined]
     with torch.no_grad():
         for name, p in lstm.named_parameters():
             p.copy_(torch.from_numpy(params[name]))
@@ -74,54 +156,73 @@ def main() -> None:
         head.bias.copy_(torch.from_numpy(params["readout.bias"]))
     parameters = [*lstm.parameters(), *head.parameters()]
     optimizer = torch.optim.Adam(parameters, lr=1e-3)
-    eye = torch.eye(vocab_size)
-    ids = torch.from_numpy(text_ids)
-    streams = (len(text_ids) - 1) // batch
-    h = c = torch.zeros(1, batch, hidden)
+    eye = torch.eye(VOCAB)
+    ids = torch.from_numpy(text_ids)  # type: ignore[arg-type]
+    streams = (len(ids) - 1) // BATCH
+    state = [torch.zeros(1, BATCH, hidden), torch.zeros(1, BATCH, hidden)]
 
-    def torch_step(k: int) -> None:
-        nonlocal h, c
-        index = torch.arange(batch)[None, :] * streams + k * seq_len
-        index = index + torch.arange(seq_len)[:, None]
+    def update(k: int) -> None:
+        index = torch.arange(BATCH)[None, :] * streams + k * SEQ_LEN
+        index = index + torch.arange(SEQ_LEN)[:, None]
         x = eye[ids[index]]  # (T, B, V) one-hot, as lstm-sim's network reads it
-        out, (h, c) = lstm(x, (h.detach(), c.detach()))
+        out, (h, c) = lstm(x, (state[0].detach(), state[1].detach()))
+        state[:] = [h, c]
         logits = head(out)
         loss = torch.nn.functional.cross_entropy(
-            logits.reshape(-1, vocab_size), ids[index + 1].reshape(-1)
+            logits.reshape(-1, VOCAB), ids[index + 1].reshape(-1)
         )
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(parameters, 5.0)
         optimizer.step()
 
-    def theirs() -> float:
-        torch_step(0)  # warm up, as ours() does
-        start = time.perf_counter()
-        for k in range(args.steps):
-            torch_step(1 + k)
-        return time.perf_counter() - start
+    def run() -> tuple[float, float]:
+        update(0)  # warm up, as ours() does
+        start, cpu = time.perf_counter(), time.process_time()
+        for k in range(steps):
+            update(1 + k)
+        return time.perf_counter() - start, time.process_time() - cpu
 
-    ours_times: list[float] = []
-    theirs_times: list[float] = []
-    for _ in range(args.rounds):
-        ours_times.append(ours())
-        theirs_times.append(theirs())
-    tokens = args.steps * tokens_per_step
-    for label, pick in (("median", statistics.median), ("best", min)):
-        mine, torch_s = pick(ours_times), pick(theirs_times)
-        print(
-            f"{label:6s}  lstm-sim {tokens / mine:8.0f} tokens/s   PyTorch {tokens / torch_s:8.0f}"
-            f" tokens/s   ratio {torch_s / mine:.2f}x (target >= 1.5x)"
-        )
+    capability = torch.backends.cpu.get_cpu_capability()
+    blas = "MKL" if torch.backends.mkl.is_available() else "its own BLAS"
     print(
-        f"lstm-sim: NumPy {np.__version__}, float32; PyTorch {torch.__version__} CPU, float32; "
-        f"{args.threads} thread(s) each; {args.rounds} interleaved rounds of {args.steps} updates"
+        f"PyTorch {torch.__version__}: {blas}, CPU capability {capability}, "
+        f"{torch.get_num_threads()} thread(s)"
     )
-    after = os.getloadavg()
-    print(
-        f"machine: {machine()}; load average (1, 5, 15 min) before "
-        f"{' '.join(f'{v:.2f}' for v in load)}, after {' '.join(f'{v:.2f}' for v in after)}"
-    )
+    return run
+
+
+def blas_description() -> str:
+    """NumPy's BLAS: library, version, the kernel (core type) it picked for this CPU and
+    its thread count: from threadpoolctl when installed, else asked of OpenBLAS itself."""
+    import numpy as np
+
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        pass
+    else:
+        for pool in threadpool_info():
+            if pool.get("user_api") == "blas" and "numpy" in pool.get("filepath", ""):
+                return (
+                    f"{pool['internal_api']} {pool['version']}, core type "
+                    f"{pool.get('architecture', '?')}, {pool['num_threads']} thread(s)"
+                )
+    config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    library = f"{config.get('name')} {config.get('version')}"
+    try:
+        core = ctypes.CDLL(importlib.import_module("numpy._core._multiarray_umath").__file__)
+    except (ImportError, OSError):
+        return f"{library}; core type and threads unknown"
+    for prefix, suffix in (("scipy_openblas", "64_"), ("openblas", "64_"), ("openblas", "")):
+        try:
+            corename = getattr(core, f"{prefix}_get_corename{suffix}")
+            threads = getattr(core, f"{prefix}_get_num_threads{suffix}")
+        except AttributeError:
+            continue
+        corename.restype = ctypes.c_char_p
+        return f"{library}, core type {corename().decode()}, {threads()} thread(s)"
+    return f"{library}; core type and threads unknown (not an OpenBLAS NumPy links)"
 
 
 def machine() -> str:

@@ -9,6 +9,7 @@ file is written under a temporary name and renamed, so it is never half-written.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from lstm_sim.cli import CommandError
 from lstm_sim.cli.output_path import check_output
 from lstm_sim.engine.formats import save_native
 from lstm_sim.engine.formats.inputs import read_sequences, read_text
+from lstm_sim.engine.loops import DISABLE_VARIABLE
 from lstm_sim.model.tasks import TASKS, make_task
 from lstm_sim.model.training import (
     Data,
@@ -106,6 +108,14 @@ def run(args: argparse.Namespace) -> int:
     )
     network = new_network(data, args.kind, args.hidden, args.layers, rng)
     trainer = Trainer(network, data, config, rng)
+    hint = ""
+    if trainer.loops_name == "NumPy":
+        hint = (
+            " (pip install 'lstm-sim[fast]' compiles them)"
+            if importlib.util.find_spec("numba") is None
+            else f" ({DISABLE_VARIABLE} is set, or NumPy's BLAS was not found)"
+        )
+    print(f"note: the loops over time run on {trainer.loops_name}{hint}", file=sys.stderr)
     last = None
     try:
         for last in trainer.run():

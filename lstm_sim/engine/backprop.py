@@ -12,6 +12,8 @@ Losses (per step, summed over steps for a sequence):
 The recurrences run backwards one step at a time, but everything that does not depend on
 the step before (the gates' local derivatives, the weight gradients summed over all
 steps, the gradient passed to the layer below) is one vectorised operation over (T·B).
+The same backward pass one equation per line, a step at a time, is
+:func:`lstm_sim.engine.reference.backward`; the tests hold this module to it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ import numpy as np
 
 from lstm_sim.engine.batch import ForwardCache, cache_from_trace
 from lstm_sim.engine.cells import softmax
+from lstm_sim.engine.gates import split_gates
 from lstm_sim.engine.head import head_backward, head_forward
+from lstm_sim.engine.loops import Loops
 from lstm_sim.engine.network import Network, gate_rows
 from lstm_sim.engine.trace import Trace
 
@@ -211,10 +215,8 @@ def lstm_local_derivatives(
     ``local`` (..., 4H) = ∂c_t/∂a for the i, f, g blocks and ∂h_t/∂a_o for the o block,
     and ``dtanh`` (..., H) = ∂h_t/∂c_t.
     """
-    hidden = act.shape[-1] // 4
-    i, g, o = act[..., :hidden], act[..., 2 * hidden : 3 * hidden], act[..., 3 * hidden :]
-    li, lf = local[..., :hidden], local[..., hidden : 2 * hidden]
-    lg, lo = local[..., 2 * hidden : 3 * hidden], local[..., 3 * hidden :]
+    i, _, g, o = split_gates(act)
+    li, lf, lg, lo = split_gates(local)
     # σ' = σ(1-σ) for every block at once (contiguous), then the g block's tanh' = 1 - g²
     np.subtract(1.0, act, out=local)
     local *= act
@@ -229,7 +231,7 @@ def lstm_local_derivatives(
     dtanh *= o  # ∂h_t/∂c_t = o ⊙ (1 - tanh²c_t)
 
 
-def _lstm_layer_backward(
+def lstm_layer_backward(
     weight_hh: np.ndarray,
     c_all: np.ndarray,
     act: np.ndarray,
@@ -242,12 +244,13 @@ def _lstm_layer_backward(
 
     dh_out: (T, B, H) gradient arriving at h_t from the loss or the layer above. Writes
     the totals dh, dc (T, B, H), dpre = dL/da_t (T, B, 4H) and dh0, dc0 (B, H).
+    Equals :func:`lstm_sim.engine.reference.lstm_step_backward` in a loop.
     """
     steps, batch, rows = act.shape
     hidden = rows // 4
     dh, dc, dpre = buffers.dh[layer], buffers.dc[layer], buffers.dpre  # type: ignore[index]
     local, dtanh, carry = buffers.local, buffers.dtanh, buffers.carry
-    f = act[..., hidden : 2 * hidden]
+    _, f, _, _ = split_gates(act)
     dpre4 = dpre.reshape(steps, batch, 4, hidden)
     local4 = local.reshape(steps, batch, 4, hidden)
     dpre_ifg, local_ifg = dpre4[:, :, :3], local4[:, :, :3]
@@ -300,7 +303,7 @@ def _lstm_layer_backward(
     np.multiply(dc[0], f[0], out=buffers.dc0[layer])  # type: ignore[index]
 
 
-def _rnn_layer_backward(
+def rnn_layer_backward(
     weight_hh: np.ndarray,
     h: np.ndarray,
     pre: np.ndarray,
@@ -313,6 +316,7 @@ def _rnn_layer_backward(
 
     h, pre: (T, B, H) outputs and pre-activations; dh_out: (T, B, H) gradient arriving
     from the loss or the layer above. Writes dh (T, B, H), dpre (T, B, H) and dh0 (B, H).
+    Equals :func:`lstm_sim.engine.reference.rnn_step_backward` in a loop.
     """
     steps = h.shape[0]
     dh, dpre, deriv = buffers.dh[layer], buffers.dpre, buffers.local
@@ -331,21 +335,16 @@ def _rnn_layer_backward(
     np.matmul(dpre[0], weight_hh, out=buffers.dh0[layer])
 
 
-def _input_weight_gradient(
-    inputs: np.ndarray, dpre_flat: np.ndarray, out: np.ndarray, scratch: np.ndarray | None
+def one_hot_weight_gradient(
+    ids: np.ndarray, dpre_flat: np.ndarray, out: np.ndarray, scratch: np.ndarray
 ) -> None:
-    """dW_ih = Σ_t dL/da_t x_tᵀ over all steps and sequences, into ``out`` (G*H, D).
-
-    With ``scratch`` (a free (T·B, G*H) buffer), ``inputs`` are token ids: one-hot x_t.
-    """
-    if scratch is None:
-        np.matmul(dpre_flat.T, inputs.reshape(dpre_flat.shape[0], -1), out=out)
-        return
+    """dW_ih = Σ_t dL/da_t x_tᵀ over all steps and sequences, into ``out`` (G*H, D), for
+    one-hot x_t: the token ids (T, B). ``scratch``: a free (T·B, G*H) buffer."""
     # Column y of dW_ih sums dL/da_t over the steps whose token is y. Sorting the rows by
     # token makes each sum one reduction over a contiguous block: 1.7x faster than a
     # product with the one-hot matrix at V = 96 (which costs T·B·G·H·V multiply-adds),
     # 4-7x faster than a scatter-add (np.add.at, np.add.reduceat).
-    ids = inputs.ravel()
+    ids = ids.ravel()
     order = np.argsort(ids, kind="stable")
     sorted_ids = ids[order]
     np.take(dpre_flat, order, axis=0, out=scratch, mode="clip")
@@ -393,6 +392,7 @@ def backward(
     buffers: BackwardBuffers | None = None,
     scale: float = 1.0,
     activity_l1: float = 0.0,
+    loops: Loops | None = None,
 ) -> Gradients:
     """Gradients of ``scale`` · Σ_{t, b} (loss_t,b + ``activity_l1`` · Σ_j |h_t,b,j|) for a
     minibatch ``forward`` recorded, h being the top layer's output; the returned ``loss``
@@ -400,7 +400,7 @@ def backward(
 
     targets: (T, B) token ids for xent, (T, B, K) values for mse. The returned arrays
     are views of ``buffers`` (allocated here when None): copy what must outlive the next
-    call with the same buffers.
+    call with the same buffers. ``loops``: what runs the loops over steps, NumPy when None.
     """
     steps, batch = cache.num_steps, cache.batch_size
     if buffers is None or buffers.shape != (steps, batch):
@@ -425,17 +425,20 @@ def backward(
         # d|h|/dh = sign(h): a steady pull towards zero that leaves a unit free to be
         # strongly on where it is needed, which makes units more single-purpose.
         dh_out += (activity_l1 * scale) * np.sign(cache.h_all[-1, 1:])
+    lstm_loop = lstm_layer_backward if loops is None else loops.lstm_backward
+    rnn_loop = rnn_layer_backward if loops is None else loops.rnn_backward
+    one_hot_loop = one_hot_weight_gradient if loops is None else loops.one_hot_weight_gradient
     dpre_flat = buffers.dpre.reshape(flat, -1)
     dpre_flat_scratch = buffers.local.reshape(flat, -1)  # free once a layer's loop is done
     for k in range(network.num_layers - 1, -1, -1):
         layer = network.layers[k]
         if network.kind == "lstm":
             assert cache.c_all is not None and cache.act is not None and cache.tanh_c is not None
-            _lstm_layer_backward(
+            lstm_loop(
                 layer.weight_hh, cache.c_all[k], cache.act[k], cache.tanh_c[k], dh_out, buffers, k
             )
         else:
-            _rnn_layer_backward(
+            rnn_loop(
                 layer.weight_hh,
                 cache.h_all[k, 1:],
                 cache.pre[k],
@@ -447,12 +450,11 @@ def backward(
         # Weight gradients summed over every step: one matrix product each.
         h_prev_flat = cache.h_all[k, :-1].reshape(flat, -1)
         np.matmul(dpre_flat.T, h_prev_flat, out=params[f"weight_hh_l{k}"])
-        _input_weight_gradient(
-            cache.layer_input(k),
-            dpre_flat,
-            params[f"weight_ih_l{k}"],
-            dpre_flat_scratch if k == 0 and cache.token_ids else None,
-        )
+        if k == 0 and cache.token_ids:
+            one_hot_loop(cache.inputs, dpre_flat, params["weight_ih_l0"], dpre_flat_scratch)
+        else:
+            inputs_flat = cache.layer_input(k).reshape(flat, -1)
+            np.matmul(dpre_flat.T, inputs_flat, out=params[f"weight_ih_l{k}"])
         np.sum(dpre_flat, axis=0, out=params[f"bias_ih_l{k}"])
         params[f"bias_hh_l{k}"][...] = params[f"bias_ih_l{k}"]
         if k > 0:

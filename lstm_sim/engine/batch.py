@@ -16,13 +16,16 @@ import numpy as np
 
 from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, softmax
 from lstm_sim.engine.head import head_forward
-from lstm_sim.engine.network import Kind, Network, gate_rows
+from lstm_sim.engine.loops import Loops
+from lstm_sim.engine.network import Network
+from lstm_sim.engine.recorded import RecordedArrays
 from lstm_sim.engine.trace import Trace
 
 
-@dataclass
-class ForwardCache:
-    """A minibatch's forward pass through every layer.
+@dataclass(kw_only=True)
+class ForwardCache(RecordedArrays):
+    """A minibatch's forward pass through every layer: the arrays of
+    :class:`~lstm_sim.engine.recorded.RecordedArrays` with a batch axis after time.
 
     inputs: (T, B) token ids (one-hot encoded implicitly) or (T, B, D) numbers.
     h_all, c_all: (L, T+1, B, H), index 0 the initial state. pre, act: (L, T, B, G*H);
@@ -30,23 +33,9 @@ class ForwardCache:
     ``c_all``, ``act``, ``fc``, ``ig`` and ``tanh_c`` are None for a simple RNN.
     """
 
-    kind: Kind
     inputs: np.ndarray
-    h_all: np.ndarray
-    pre: np.ndarray
-    c_all: np.ndarray | None = None
-    act: np.ndarray | None = None
-    fc: np.ndarray | None = None
-    ig: np.ndarray | None = None
-    tanh_c: np.ndarray | None = None
-    logits: np.ndarray | None = None
-    probs: np.ndarray | None = None
     nonlinearity: str = "tanh"
     embedding_ids: np.ndarray | None = None  # (T, B): which embedding row each x_t is
-
-    @property
-    def num_steps(self) -> int:
-        return int(self.h_all.shape[1] - 1)
 
     @property
     def batch_size(self) -> int:
@@ -73,7 +62,7 @@ class ForwardCache:
 
     @classmethod
     def allocate(cls, network: Network, steps: int, batch: int, token_ids: bool) -> ForwardCache:
-        """Empty arrays for minibatches of ``batch`` sequences of ``steps`` steps."""
+        """Zeroed arrays for minibatches of ``batch`` sequences of ``steps`` steps."""
         if steps < 1 or batch < 1:
             raise ValueError(f"steps and batch must be positive, got {steps} and {batch}")
         if network.embedding is not None:
@@ -83,28 +72,14 @@ class ForwardCache:
                 "training a model with an input embedding is not supported yet; "
                 f"embedding.weight has shape {network.embedding.shape}"
             )
-        layers, hidden, dtype = network.num_layers, network.hidden_size, network.dtype
-        rows = gate_rows(network.kind) * hidden
         inputs_shape = (steps, batch) if token_ids else (steps, batch, network.input_size)
-        cache = cls(
-            kind=network.kind,
-            inputs=np.zeros(inputs_shape, np.intp if token_ids else dtype),
-            h_all=np.zeros((layers, steps + 1, batch, hidden), dtype),
-            pre=np.empty((layers, steps, batch, rows), dtype),
+        return cls.allocate_for(
+            network,
+            steps,
+            (batch,),
+            inputs=np.zeros(inputs_shape, np.intp if token_ids else network.dtype),
             nonlinearity=network.nonlinearity,
         )
-        if network.kind == "lstm":
-            cache.c_all = np.zeros((layers, steps + 1, batch, hidden), dtype)
-            cache.act = np.empty((layers, steps, batch, rows), dtype)
-            cache.fc, cache.ig, cache.tanh_c = (
-                np.empty((layers, steps, batch, hidden), dtype) for _ in range(3)
-            )
-        if network.readout is not None:
-            outputs = network.readout.weight.shape[0]
-            cache.logits = np.empty((steps, batch, outputs), dtype)
-            if network.readout.kind == "softmax":
-                cache.probs = np.empty((steps, batch, outputs), dtype)
-        return cache
 
 
 def cache_from_trace(trace: Trace, nonlinearity: str = "tanh") -> ForwardCache:
@@ -135,11 +110,15 @@ def forward(
     cache: ForwardCache,
     h0: np.ndarray | None = None,
     c0: np.ndarray | None = None,
+    loops: Loops | None = None,
 ) -> None:
     """Run ``cache.inputs`` through ``network``, writing every intermediate into ``cache``.
 
     Fill ``cache.inputs`` first. h0, c0: (L, B, H) initial states, zeros when omitted.
+    loops: what runs the loops over steps, NumPy when None.
     """
+    lstm_loop = lstm_layer_forward if loops is None else loops.lstm_forward
+    rnn_loop = rnn_layer_forward if loops is None else loops.rnn_forward
     steps, batch = cache.num_steps, cache.batch_size
     state_shape = (network.num_layers, batch, network.hidden_size)
     for name, value, target in (("h0", h0, cache.h_all), ("c0", c0, cache.c_all)):
@@ -166,7 +145,7 @@ def forward(
         if network.kind == "lstm":
             assert cache.c_all is not None and cache.act is not None
             assert cache.fc is not None and cache.ig is not None and cache.tanh_c is not None
-            lstm_layer_forward(
+            lstm_loop(
                 xw,
                 layer.weight_hh,
                 cache.h_all[k],
@@ -178,9 +157,7 @@ def forward(
                 cache.tanh_c[k],
             )
         else:
-            rnn_layer_forward(
-                xw, layer.weight_hh, cache.h_all[k], cache.pre[k], network.nonlinearity
-            )
+            rnn_loop(xw, layer.weight_hh, cache.h_all[k], cache.pre[k], network.nonlinearity)
     if network.readout is not None:
         assert cache.logits is not None
         readout = network.readout

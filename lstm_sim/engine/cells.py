@@ -9,11 +9,16 @@ The per-step loop is the engine's hot path and runs in Python, so at small H its
 the number of NumPy calls per step, not arithmetic. The LSTM loop makes ten: one matrix
 product, one add, one tanh for all four gates at once, two to turn three of them into
 sigmoids, and five for the cell and hidden state.
+
+The same equations, one per line and one step at a time, are in
+:mod:`lstm_sim.engine.reference`; the tests hold these loops to them.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from lstm_sim.engine.gates import gate_slice, split_gates
 
 # Up to this size a C-contiguous (H, 4H) copy gives the fastest vector-matrix product;
 # above it (H > 181 in float64, H > 256 in float32) the transposed view of (4H, H) is up to
@@ -31,7 +36,7 @@ def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-def _recurrent_weight(
+def recurrent_weight(
     weight_hh: np.ndarray, dtype: np.dtype, row_scale: np.ndarray | None = None
 ) -> np.ndarray:
     """weight_hh (G*H, H) as the (H, G*H) right operand of ``h_prev @ W`` in ``dtype``,
@@ -53,8 +58,8 @@ def _gate_half_scale(hidden: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarr
     """
     scale = np.full(4 * hidden, 0.5, dtype)
     shift = np.full(4 * hidden, 0.5, dtype)
-    scale[2 * hidden : 3 * hidden] = 1.0
-    shift[2 * hidden : 3 * hidden] = 0.0
+    scale[gate_slice("g", hidden)] = 1.0
+    shift[gate_slice("g", hidden)] = 0.0
     return scale, shift
 
 
@@ -77,11 +82,11 @@ def lstm_layer_forward(
     weight_hh: (4H, H). h_all, c_all: (T+1, ..., H). pre, act: (T, ..., 4H) gate
     pre-activations and activations. fc, ig, tanh_c: (T, ..., H) for f⊙c_prev, i⊙g and
     tanh(c). Entries before ``start`` are neither read (except h_all, c_all at ``start``)
-    nor written.
+    nor written. Equals :func:`lstm_sim.engine.reference.lstm_step` in a loop.
     """
     steps, hidden = xw.shape[0], weight_hh.shape[1]
     scale, shift = _gate_half_scale(hidden, xw.dtype)
-    w_hh = _recurrent_weight(weight_hh, xw.dtype, scale)
+    w_hh = recurrent_weight(weight_hh, xw.dtype, scale)
     # z_t = scale ⊙ a_t: half the pre-activation of i, f, o and all of g's, built from
     # the same half-scaled terms, so 2·z_t equals a_t bit for bit. z lives in pre when it
     # can (np.dot's out= must be C-contiguous), so a minibatch allocates nothing per call.
@@ -90,8 +95,7 @@ def lstm_layer_forward(
         z = np.empty(xw[start:].shape, xw.dtype)
     np.multiply(xw[start:], scale, out=z)  # elementwise, so xw may be pre itself
     product = np.empty(z.shape[1:], z.dtype)  # W_hh h_{t-1}, half-scaled
-    i_all, f_all = act[start:, ..., :hidden], act[start:, ..., hidden : 2 * hidden]
-    g_all, o_all = act[start:, ..., 2 * hidden : 3 * hidden], act[start:, ..., 3 * hidden :]
+    i_all, f_all, g_all, o_all = split_gates(act[start:])
     dot, add, multiply, tanh = np.dot, np.add, np.multiply, np.tanh
     # zip hands out every step's views from C, cheaper than indexing 13 arrays per step.
     for z_t, a_t, i, f, g, o, c_prev, c, fc_t, ig_t, tanh_c_t, h_prev, h in zip(
@@ -136,10 +140,11 @@ def rnn_layer_forward(
 
     xw: (T, ..., H) input projection W_ih·x_t + b_ih + b_hh (it may be ``pre`` itself).
     weight_hh: (H, H). h_all: (T+1, ..., H). pre: (T, ..., H) the pre-activation a_t.
+    Equals :func:`lstm_sim.engine.reference.rnn_step` in a loop.
     """
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-    w_hh = _recurrent_weight(weight_hh, xw.dtype)
+    w_hh = recurrent_weight(weight_hh, xw.dtype)
     steps = xw.shape[0]
     z = pre[start:]  # np.dot's out= must be C-contiguous: z lives in pre when it can
     in_pre = z.flags.c_contiguous and z.dtype == xw.dtype

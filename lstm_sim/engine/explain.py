@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_sim.engine.network import GATES, Network
+from lstm_sim.engine.gates import GATES, gate_slice
+from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import Trace
 
 
@@ -40,11 +41,10 @@ def gate_block(network: Network, gate: str | None) -> slice:
     if network.kind == "rnn":
         if gate is not None:
             raise ValueError(f"a simple RNN has no gate {gate!r}; pass gate=None")
-        return slice(0, hidden)
+        return gate_slice("a", hidden, "rnn")
     if gate not in GATES:
         raise ValueError(f"gate must be one of {', '.join(GATES)} for an LSTM, got {gate!r}")
-    k = GATES.index(gate)
-    return slice(k * hidden, (k + 1) * hidden)
+    return gate_slice(gate, hidden)
 
 
 def preactivation_terms(

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstm_sim.engine.backprop import lstm_local_derivatives
+from lstm_sim.engine.gates import split_gates
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import Trace
 
@@ -117,7 +118,7 @@ def _lstm_flow(
     local = np.empty_like(act)
     dtanh = np.empty((act.shape[0], hidden), dtype)
     lstm_local_derivatives(act, trace.c_all[layer, span], trace.tanh_c[layer, span], local, dtanh)
-    f = act[:, hidden : 2 * hidden]
+    _, f, _, _ = split_gates(act)
     # Row r of (jh, jc) is the gradient of seed r, the h_T units then the c_T units, with
     # respect to h_t and c_t.
     jh = np.zeros((2 * hidden, hidden), dtype)

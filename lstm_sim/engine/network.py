@@ -14,14 +14,13 @@ from typing import Literal
 
 import numpy as np
 
+from lstm_sim.engine.gates import GATES as GATES  # its home is gates.py; re-exported here
 from lstm_sim.engine.head import Activation, HeadStage, output_features, stage_arrays
 from lstm_sim.engine.vocab import Vocabulary
 
 Kind = Literal["lstm", "rnn"]
 ReadoutKind = Literal["softmax", "linear"]
 
-GATES = ("i", "f", "g", "o")
-"""LSTM gate blocks in PyTorch's order, the order of rows in ``weight_ih``."""
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 """The dtypes a network computes in; a trace has the dtype of ``weight_ih_l0``."""

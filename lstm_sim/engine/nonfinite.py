@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lstm_sim.engine.network import GATES
+from lstm_sim.engine.gates import GATES
 
 if TYPE_CHECKING:  # the window imports this at start; it needs neither module's code
     from lstm_sim.engine.backprop import Gradients

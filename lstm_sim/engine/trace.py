@@ -14,15 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, softmax
+from lstm_sim.engine.gates import gate_slice
 from lstm_sim.engine.head import head_forward
-from lstm_sim.engine.network import GATES, Kind, Network, check_array, gate_rows
-
-
-def gate_index(name: str) -> int:
-    """Position of LSTM gate ``name`` among the blocks i, f, g, o."""
-    if name not in GATES:
-        raise ValueError(f"gate must be one of {', '.join(GATES)}, got {name!r}")
-    return GATES.index(name)
+from lstm_sim.engine.network import Network, check_array
+from lstm_sim.engine.recorded import RecordedArrays
 
 
 @dataclass(frozen=True)
@@ -51,63 +46,22 @@ class StepRecord:
 
     def pre_gate(self, gate: str) -> np.ndarray:
         """The pre-activation of one LSTM gate ('i', 'f', 'g' or 'o'), shape (H,)."""
-        hidden = self.h.shape[-1]
-        k = gate_index(gate)
-        return self.pre[k * hidden : (k + 1) * hidden]
+        return self.pre[gate_slice(gate, self.h.shape[-1])]
 
 
-@dataclass
-class Trace:
-    """The recorded forward pass of one sequence through a network.
+@dataclass(kw_only=True)
+class Trace(RecordedArrays):
+    """The recorded forward pass of one sequence through a network: the arrays of
+    :class:`~lstm_sim.engine.recorded.RecordedArrays` with no batch axis.
 
     Shapes: x (T, D); h_all, c_all (L, T+1, H) with the initial state at index 0;
     pre (L, T, G*H); act (L, T, 4H) for an LSTM; fc, ig, tanh_c (L, T, H);
     logits and probs (T, V) when the network has a readout (probs only for softmax).
     """
 
-    kind: Kind
     x: np.ndarray
-    h_all: np.ndarray
-    pre: np.ndarray
-    c_all: np.ndarray | None = None
-    act: np.ndarray | None = None
-    fc: np.ndarray | None = None
-    ig: np.ndarray | None = None
-    tanh_c: np.ndarray | None = None
-    logits: np.ndarray | None = None
-    probs: np.ndarray | None = None
     tokens: tuple[str, ...] | None = None
     token_ids: np.ndarray | None = None  # (T,) when the inputs were token ids
-
-    @property
-    def num_steps(self) -> int:
-        return int(self.x.shape[0])
-
-    @property
-    def num_layers(self) -> int:
-        return int(self.h_all.shape[0])
-
-    @property
-    def hidden_size(self) -> int:
-        return int(self.h_all.shape[2])
-
-    @property
-    def h(self) -> np.ndarray:
-        """h_t for every layer and step, (L, T, H)."""
-        return self.h_all[:, 1:]
-
-    @property
-    def c(self) -> np.ndarray | None:
-        """c_t for every layer and step, (L, T, H); None for a simple RNN."""
-        return None if self.c_all is None else self.c_all[:, 1:]
-
-    def gate(self, name: str) -> np.ndarray:
-        """One LSTM gate's activation for every layer and step, (L, T, H)."""
-        if self.act is None:
-            raise ValueError("a simple RNN has no gates; only an LSTM trace does")
-        k = gate_index(name)
-        hidden = self.hidden_size
-        return self.act[:, :, k * hidden : (k + 1) * hidden]
 
     def layer_input(self, layer: int) -> np.ndarray:
         """What layer ``layer`` reads at each step, (T, D) or (T, H)."""
@@ -228,29 +182,7 @@ def record(
     tokens = as_tokens(inputs)
     if tokens is None and ids is not None and network.vocab is not None:
         tokens = tuple(network.vocab.tokens[i] for i in ids)
-    steps, layers, hidden = x.shape[0], network.num_layers, network.hidden_size
-    dtype = network.dtype
-    rows = gate_rows(network.kind) * hidden
-    lstm = network.kind == "lstm"
-    trace = Trace(
-        kind=network.kind,
-        x=x,
-        h_all=np.zeros((layers, steps + 1, hidden), dtype),
-        pre=np.zeros((layers, steps, rows), dtype),
-        tokens=tokens,
-        token_ids=ids,
-    )
-    if lstm:
-        trace.c_all = np.zeros((layers, steps + 1, hidden), dtype)
-        trace.act = np.zeros((layers, steps, rows), dtype)
-        trace.fc, trace.ig, trace.tanh_c = (
-            np.zeros((layers, steps, hidden), dtype) for _ in range(3)
-        )
-    if network.readout is not None:
-        vocab_size = network.readout.weight.shape[0]
-        trace.logits = np.zeros((steps, vocab_size), dtype)
-        if network.readout.kind == "softmax":
-            trace.probs = np.zeros((steps, vocab_size), dtype)
+    trace = Trace.allocate_for(network, x.shape[0], (), x=x, tokens=tokens, token_ids=ids)
     set_initial_state(trace, h0, c0)
     rerun_from(network, trace, 0)
     return trace
@@ -320,28 +252,28 @@ def rerun_from(network: Network, trace: Trace, start: int) -> None:
         raise ValueError(f"start {start} is out of range for a sequence of {trace.num_steps}")
     check_network_fits(network, trace)
     for k, layer in enumerate(network.layers):
-        xw = np.empty((trace.num_steps, layer.bias_ih.shape[0]), trace.x.dtype)
-        project_inputs(layer.weight_ih, trace.layer_input(k)[start:], xw[start:])
-        xw[start:] += layer.bias_ih + layer.bias_hh
+        # The input projection goes straight into pre[start:], which the layer's loop
+        # reads as it overwrites it: no (T, 4H) buffer beside the trace. Every array is
+        # passed from ``start`` on, so the loop's step 0 is step ``start``.
+        xw = trace.pre[k, start:]
+        project_inputs(layer.weight_ih, trace.layer_input(k)[start:], xw)
+        xw += layer.bias_ih + layer.bias_hh
         if network.kind == "lstm":
             assert trace.c_all is not None and trace.act is not None
             assert trace.fc is not None and trace.ig is not None and trace.tanh_c is not None
             lstm_layer_forward(
                 xw,
                 layer.weight_hh,
-                trace.h_all[k],
-                trace.c_all[k],
-                trace.pre[k],
-                trace.act[k],
-                trace.fc[k],
-                trace.ig[k],
-                trace.tanh_c[k],
-                start,
+                trace.h_all[k, start:],
+                trace.c_all[k, start:],
+                xw,
+                trace.act[k, start:],
+                trace.fc[k, start:],
+                trace.ig[k, start:],
+                trace.tanh_c[k, start:],
             )
         else:
-            rnn_layer_forward(
-                xw, layer.weight_hh, trace.h_all[k], trace.pre[k], network.nonlinearity, start
-            )
+            rnn_layer_forward(xw, layer.weight_hh, trace.h_all[k, start:], xw, network.nonlinearity)
     rerun_readout(network, trace, start)
 
 

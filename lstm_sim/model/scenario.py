@@ -24,6 +24,7 @@ import numpy as np
 
 from lstm_sim.engine.batch import ForwardCache, forward
 from lstm_sim.engine.formats import load_model
+from lstm_sim.engine.gates import gate_slice
 from lstm_sim.engine.network import Kind, Network
 from lstm_sim.model.training import Data, TrainConfig, new_network
 from lstm_sim.resources import resource_path
@@ -149,7 +150,7 @@ class Scenario:
         hidden = recipe.hidden_size if hidden_size is None else hidden_size
         network = new_network(data, kind, hidden, 1, rng)
         if kind == "lstm" and recipe.forget_bias is not None:
-            forget = slice(hidden, 2 * hidden)  # gate blocks i, f, g, o
+            forget = gate_slice("f", hidden)
             network.layers[0].bias_ih[forget] = recipe.forget_bias
             network.layers[0].bias_hh[forget] = 0.0
         return network

@@ -17,11 +17,13 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from lstm_sim.engine.backprop import BackwardBuffers, LossKind, backward
 from lstm_sim.engine.batch import ForwardCache, forward
+from lstm_sim.engine.loops import Loops, compiled_if_available
 from lstm_sim.engine.network import Kind, Network
 from lstm_sim.engine.optim import Adam, clip_grad_norm
 from lstm_sim.engine.vocab import Tokenizer, Vocabulary
@@ -289,10 +291,21 @@ class _SequenceBatches:
 
 
 class Trainer:
-    """Adam on minibatches with gradient clipping; iterate :meth:`run` for progress."""
+    """Adam on minibatches with gradient clipping; iterate :meth:`run` for progress.
+
+    The loops over time run compiled when numba is installed (``lstm-sim[fast]``; the
+    first run on a machine compiles them, a few seconds) unless ``compiled`` is False;
+    ``loops_name`` names what runs them. numba is imported by the first update (or by
+    asking for ``loops_name``), so a trainer built on the GUI thread does not wait for it.
+    """
 
     def __init__(
-        self, network: Network, data: Data, config: TrainConfig, rng: np.random.Generator
+        self,
+        network: Network,
+        data: Data,
+        config: TrainConfig,
+        rng: np.random.Generator,
+        compiled: bool = True,
     ) -> None:
         if data.loss == "xent" and network.output_size is None:
             raise ValueError("training on token targets needs a network with a readout")
@@ -313,8 +326,18 @@ class Trainer:
         )
         self._optimizer = Adam(self._network.state_dict(), lr=config.lr)
         self._caches: dict[tuple[int, int], tuple[ForwardCache, BackwardBuffers]] = {}
+        self._compiled = compiled
         self._stop = threading.Event()
         self.step = 0
+
+    @cached_property
+    def _loops(self) -> Loops | None:
+        return compiled_if_available() if self._compiled else None
+
+    @property
+    def loops_name(self) -> str:
+        """What runs the loops over time: "NumPy", or numba and its version."""
+        return "NumPy" if self._loops is None else self._loops.name
 
     def stop(self) -> None:
         """Ask :meth:`run` to finish after the update in progress; safe from any thread."""
@@ -352,7 +375,7 @@ class Trainer:
         # Overflow is reported below as a non-finite loss that names this batch, not as
         # NumPy's warnings, which name no update.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            forward(self._network, cache, h0, c0)
+            forward(self._network, cache, h0, c0, self._loops)
             counted = int(np.count_nonzero(chunk.targets >= 0)) if tokens else steps * batch
             loss = self.data.loss
             grads = backward(
@@ -363,6 +386,7 @@ class Trainer:
                 buffers,
                 scale=1.0 / max(counted, 1),
                 activity_l1=self.config.activity_l1,
+                loops=self._loops,
             )
             if not np.isfinite(grads.loss):
                 raise self._diverged(f"the loss is {grads.loss}", chunk)

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from lstm_sim.engine.formats.limits import check_array, read_regular_range, regular_file_size
+from lstm_sim.engine.gates import gate_slices
 from lstm_sim.engine.network import Layer, Network
 
 # ONNX gate blocks i, o, f, c, listed in PyTorch's order i, f, g(=c), o.
@@ -126,7 +127,8 @@ def _array(
 
 def _reorder(array: np.ndarray, hidden: int, blocks: tuple[int, ...]) -> np.ndarray:
     """Gate blocks of H rows (along axis 0) rearranged into ``blocks`` order."""
-    return np.concatenate([array[k * hidden : (k + 1) * hidden] for k in blocks])
+    rows = gate_slices("lstm", hidden)
+    return np.concatenate([array[rows[k]] for k in blocks])
 
 
 def _layer(
