@@ -78,3 +78,21 @@ def test_a_tour_and_a_scenario_together_are_refused() -> None:
     done = run("-m", "lstm_sim", "--tour", "--scenario", "sine", "--screenshot", "x.png")
     assert done.returncode == 2
     assert "give --tour or a model/--scenario" in done.stderr
+
+
+def test_a_commands_options_are_not_taken_for_window_options(tmp_path: Path) -> None:
+    # "--to" of export once read as an abbreviation of the window's "--tour"/"--tokens".
+    done = run(
+        "-m",
+        "lstm_sim",
+        "export",
+        "none.npz",
+        "--from",
+        "0",
+        "--to",
+        "1",
+        "--out",
+        str(tmp_path / "x.gif"),
+    )
+    assert "ambiguous option" not in done.stderr
+    assert "none.npz" in done.stderr

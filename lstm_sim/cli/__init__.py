@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
         "failed (scenarios --check, diff); 2 an error, named in one line on stderr; 3 the "
         "run met NaN or infinity (trace writes it with a note, train stops); 130 "
         "interrupted. 'lstm-sim COMMAND --help' says what each command returns.",
+        # The window's options are listed here too; abbreviating them would claim a
+        # command's own options ("export --to" would be ambiguous with "--tour").
+        allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"lstm-sim {__version__}")
     gui.add_window_options(parser)
