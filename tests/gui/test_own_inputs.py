@@ -65,7 +65,7 @@ def assert_views_follow(window: MainWindow) -> None:
     steps = session.num_steps
     window.flush_views()
     assert window.timeline.maximum() == steps - 1
-    assert window.position_label.text() == f"t = {session.t} / {steps - 1}"
+    assert window.position_label.text() == f"t = {session.t} of 0–{steps - 1}"
     assert window.sequence_editor.length_label.text().startswith(f"T = {steps} step")
     np.testing.assert_array_equal(window.state_plot.selected["h"].yData, session.trace.h[0, :, 0])
     for key, image in window.gate_heatmaps.images.items():  # o, f, i, g; h for an RNN
