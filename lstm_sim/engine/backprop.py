@@ -339,9 +339,10 @@ def rnn_layer_backward(
 def gru_backward_into(
     network: Network, cache: ForwardCache, layer: int, buffers: BackwardBuffers
 ) -> None:
-    """Backward through GRU layer ``layer`` by :func:`~lstm_sim.engine.gru.gru_layer_backward`,
-    from ``buffers.dh_out`` (what reaches its outputs), which then holds what reaches the
-    layer below (for layer 0, dh_out is left as it was). Writes the layer's parameter gradients, dh, dh0 and dpre (dL/da_t)."""
+    """Backward through GRU layer ``layer`` by
+    :func:`~lstm_sim.engine.gru.gru_layer_backward`, from ``buffers.dh_out`` (what reaches
+    its outputs), which then holds what reaches the layer below (for layer 0 it is left as
+    it was). Writes the layer's parameter gradients, dh, dh0 and dpre (dL/da_t)."""
     cell = gru_layer(network, layer)
     record = gru_record(cache, cache.layer_input(layer), layer)
     grads = gru_layer_backward(cell, record, buffers.dh_out)
