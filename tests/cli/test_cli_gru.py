@@ -101,3 +101,25 @@ def test_bidirectional_gru_is_refused_by_name(tmp_path: Path) -> None:
     torch.save(torch.nn.GRU(3, 4, bidirectional=True).state_dict(), tmp_path / "bi.pt")
     with pytest.raises(ValueError, match="bidirectional layers are not supported yet"):
         load_model(tmp_path / "bi.pt")
+
+
+def test_break_conditions_read_the_gru_gates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    x = _expected()["x"][:20]
+    written = _trace(tmp_path, FIXTURES / "gru2_double.pt", x, "--break", "layer 0: z[2] > 0.6")
+    hits = [t for t in range(20) if written["z"][0, t, 2] > 0.6]
+    assert hits, "the fixture should open the update gate somewhere"
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("break:")]
+    assert lines == [f"break: t={t} layer=0 layer 0: z[2] > 0.6" for t in hits]
+
+
+def test_clamps_on_a_gru_are_refused_by_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    np.save(tmp_path / "x.npy", _expected()["x"][:5])
+    out = tmp_path / "t.npz"
+    args = ["trace", str(FIXTURES / "gru2_double.pt"), "--inputs", str(tmp_path / "x.npy")]
+    assert main([*args, "--out", str(out), "--clamp", "h[0] = 0 @ 2"]) == 2
+    assert "clamps on a GRU are not supported yet" in capsys.readouterr().err
+    assert not out.exists()

@@ -109,3 +109,15 @@ def test_trace_files_name_the_gru_quantities(tmp_path: Path) -> None:
     last = rows[-1]
     assert float(last[3 + 5]) == pytest.approx(trace.gate("n")[1, 4, 3], abs=0, rel=1e-15)
     assert float(last[-1]) == pytest.approx(trace.h[1, 4, 3], abs=0, rel=1e-15)
+
+
+def test_the_first_non_finite_value_is_named_by_its_gru_block() -> None:
+    from lstm_sim.engine.nonfinite import first_nonfinite
+
+    net = _gru(layers=1)
+    net.layers[0].weight_ih[9, 1] = np.inf  # row 9 is unit 1 of the n block
+    with np.errstate(invalid="ignore", over="ignore"):
+        trace = record(net, np.ones((4, 3)))
+    first = first_nonfinite(trace)
+    assert first is not None
+    assert (first.step, first.layer, first.quantity, first.unit) == (0, 0, "pre_n", 1)
