@@ -123,3 +123,17 @@ def test_clamps_on_a_gru_are_refused_by_name(
     assert main([*args, "--out", str(out), "--clamp", "h[0] = 0 @ 2"]) == 2
     assert "clamps on a GRU are not supported yet" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_diff_names_the_first_gru_quantity_that_parts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    x = _expected()["x"][:10]
+    for name, scale in (("a", 1.0), ("b", 1.01)):
+        nudged = x.copy()
+        nudged[4] *= scale
+        _trace(tmp_path, FIXTURES / "gru2_double.pt", nudged)
+        (tmp_path / "t.npz").rename(tmp_path / f"{name}.npz")
+    capsys.readouterr()
+    assert main(["diff", str(tmp_path / "a.npz"), str(tmp_path / "b.npz")]) == 1
+    assert "first difference: t=4 layer=0 quantity=r " in capsys.readouterr().out
