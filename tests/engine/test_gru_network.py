@@ -121,3 +121,12 @@ def test_the_first_non_finite_value_is_named_by_its_gru_block() -> None:
     first = first_nonfinite(trace)
     assert first is not None
     assert (first.step, first.layer, first.quantity, first.unit) == (0, 0, "pre_n", 1)
+
+
+def test_the_lstm_reference_engine_refuses_a_gru() -> None:
+    from lstm_sim.engine.reference import backward, forward
+
+    with pytest.raises(ValueError, match="a GRU's reference step is gru_step"):
+        forward(_gru(), np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="a GRU's reference step is gru_step"):
+        backward(_gru(), np.zeros((3, 3)), np.zeros((3, 2)), "mse")
