@@ -2,7 +2,11 @@
 
 OUT.npz holds every recorded array (h, c, each gate, the pre-activations, x, h0/c0,
 logits/probs, vocab/tokens) and OUT.csv one row per (layer, step, unit); the names are
-documented in :mod:`lstm_sim.engine.formats.trace_files`, which writes both.
+documented in :mod:`lstm_sim.engine.formats.trace_files`, which writes both. Without
+``--grad``, ``--clamp`` or ``--break`` the CSV is recorded and written in chunks (NaN is
+still found and reported), and ``--quantities h,c,f`` keeps
+only the named per-unit quantities (:mod:`~lstm_sim.engine.formats.chunked_trace_files`),
+so a long sequence never has to fit in memory whole.
 
 With ``--grad`` the loss of the sequence is backpropagated through time: OUT.npz gains
 ``loss`` (a scalar), ``step_loss`` (T,), ``dh`` and, for an LSTM, ``dc`` (L, T, H), the
@@ -20,6 +24,7 @@ as one ``lstm-sim trace: note:`` line each on stderr.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -33,6 +38,11 @@ from lstm_sim.engine.backprop import LOSSES, Gradients, LossKind, gradients
 from lstm_sim.engine.expressions import Expression, hits, parse_expression
 from lstm_sim.engine.file_names import by_file_name
 from lstm_sim.engine.formats import SUFFIXES, load_model
+from lstm_sim.engine.formats.chunked_trace_files import (
+    chosen_quantities,
+    write_csv_in_chunks,
+    write_quantities_npz,
+)
 from lstm_sim.engine.formats.inputs import read_array, read_inputs, read_text
 from lstm_sim.engine.formats.trace_files import write_trace
 from lstm_sim.engine.interventions import (
@@ -42,7 +52,7 @@ from lstm_sim.engine.interventions import (
     rerun_with_clamps,
 )
 from lstm_sim.engine.network import Network
-from lstm_sim.engine.nonfinite import first_nonfinite, first_nonfinite_gradient
+from lstm_sim.engine.nonfinite import NonFinite, first_nonfinite, first_nonfinite_gradient
 from lstm_sim.engine.trace import Trace, record
 
 EXIT_NONFINITE = 3
@@ -89,6 +99,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--h0", metavar="H.npy", help="initial hidden state (L, H), zeros if absent"
     )
     parser.add_argument("--c0", metavar="C.npy", help="initial cell state (L, H), LSTM only")
+    parser.add_argument(
+        "--quantities",
+        metavar="NAMES",
+        help="write only these per-unit quantities, comma-separated (e.g. h,c,f; the CSV's "
+        "column names), recorded in chunks so a long sequence fits in memory",
+    )
     parser.add_argument(
         "--grad",
         action="store_true",
@@ -178,6 +194,52 @@ def print_notes(network: Network) -> None:
         print(f"lstm-sim trace: note: {note}", file=sys.stderr)
 
 
+def write_in_chunks(
+    network: Network,
+    inputs: np.ndarray | list[str],
+    out: Path,
+    quantities: str | None,
+    h0: np.ndarray | None,
+    c0: np.ndarray | None,
+) -> int:
+    """Record and write without holding the whole trace: a .csv streamed chunk by chunk,
+    or an .npz of the named quantities. Returns the exit status, as :func:`run` does."""
+    names = None if quantities is None else [n.strip() for n in quantities.split(",") if n]
+    found: list[NonFinite] = []
+
+    def check(start: int, trace: Trace) -> None:
+        first = None if found else first_nonfinite(trace)
+        if first is not None and first.step is not None:
+            found.append(dataclasses.replace(first, step=first.step + start))
+        elif first is not None:
+            found.append(first)
+
+    # NumPy's overflow warnings name no step; the note below says where, once.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        if out.suffix.lower() == ".csv":
+            write_csv_in_chunks(network, inputs, out, names, h0, c0, on_chunk=check)
+        else:
+            write_quantities_npz(network, inputs, out, names or [], h0, c0, on_chunk=check)
+    if names is not None and out.suffix.lower() == ".npz":
+        print(
+            f"lstm-sim trace: note: {out} holds only "
+            f"{', '.join(chosen_quantities(network, names))} (and the initial state and "
+            "tokens); x, logits and probs are left out with --quantities",
+            file=sys.stderr,
+        )
+    print(
+        f"wrote {out}: {len(inputs)} steps through {network.num_layers} "
+        f"{network.kind.upper()} layer(s) of {network.hidden_size} units"
+    )
+    for first in found:
+        print(
+            f"lstm-sim trace: note: the run produced NaN or infinity, first at "
+            f"{first.describe()}; written as computed",
+            file=sys.stderr,
+        )
+    return EXIT_NONFINITE if found else 0
+
+
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".npz", ".csv"):
@@ -222,6 +284,14 @@ def run(args: argparse.Namespace) -> int:
         inputs = read_tokens(network, read_text(args.text_file))
     h0 = None if args.h0 is None else read_array(args.h0, "h0")
     c0 = None if args.c0 is None else read_array(args.c0, "c0")
+    if args.quantities is not None and (args.grad or clamps or conditions):
+        raise CommandError(
+            "--quantities records the run in chunks; --grad, --clamp and --break need it whole"
+        )
+    if not (args.grad or clamps or conditions) and (
+        out.suffix.lower() == ".csv" or args.quantities is not None
+    ):
+        return write_in_chunks(network, inputs, out, args.quantities, h0, c0)
     # NumPy's overflow warnings name no step; report_nonfinite says where, once.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         trace = record(network, inputs, h0, c0)

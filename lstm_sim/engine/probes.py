@@ -21,16 +21,32 @@ SATURATION_LOW = 0.1
 SATURATION_HIGH = 0.9
 
 
+UNIT_BLOCK_ELEMENTS = 1 << 22
+"""Values ranked at a time (steps × units): units are scored independently, so a long
+text is ranked a block of units at a time, with a few (T, block) temporaries instead of
+(T, H) ones (a million characters of 256 units would take 15 GB at once)."""
+
+
 def _check_values(values: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    values = np.asarray(values, dtype=np.float64)
+    """``values`` as given (converted per block by the caller) and ``labels``, checked."""
+    values = np.asarray(values)
     labels = np.asarray(labels)
     if values.ndim != 2 or values.shape[0] < 2:
         raise ValueError(f"values has shape {values.shape}, expected (T, H) with T >= 2")
     if labels.shape != (values.shape[0],):
         raise ValueError(f"labels has shape {labels.shape}, expected ({values.shape[0]},)")
-    if not np.all(np.isfinite(values)):
-        raise ValueError(f"values of shape {values.shape} holds NaN or infinite values")
+    for block in _unit_blocks(values):
+        if not np.all(np.isfinite(values[:, block])):
+            raise ValueError(f"values of shape {values.shape} holds NaN or infinite values")
     return values, labels
+
+
+def _unit_blocks(values: np.ndarray) -> list[slice]:
+    """Column slices of ``values`` (T, H) of about UNIT_BLOCK_ELEMENTS values each; one
+    slice of every column when the whole array is that small."""
+    steps, units = values.shape
+    width = max(1, UNIT_BLOCK_ELEMENTS // max(steps, 1))
+    return [slice(k, min(k + width, units)) for k in range(0, units, width)]
 
 
 def average_ranks(values: np.ndarray) -> np.ndarray:
@@ -65,7 +81,12 @@ def roc_auc(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
     n_neg = positive.size - n_pos
     if n_pos == 0 or n_neg == 0:
         raise ValueError(f"labels need both classes, got {n_pos} positive and {n_neg} negative")
-    rank_sum = average_ranks(values)[positive].sum(axis=0)
+    rank_sum = np.concatenate(
+        [
+            average_ranks(np.asarray(values[:, block], dtype=np.float64))[positive].sum(axis=0)
+            for block in _unit_blocks(values)
+        ]
+    )
     # Mann-Whitney: U = R_pos - n_pos(n_pos+1)/2 counts the (positive, negative) pairs
     # ordered correctly; AUC = U / (n_pos n_neg).
     return np.asarray((rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
@@ -81,7 +102,15 @@ def pearson(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
     y_norm = np.sqrt(y @ y)
     if y_norm == 0.0:
         raise ValueError(f"labels of shape {labels.shape} are constant; correlation needs spread")
-    v = values - values.mean(axis=0)
+    return np.concatenate(
+        [_pearson_block(values[:, block], y, y_norm) for block in _unit_blocks(values)]
+    )
+
+
+def _pearson_block(values: np.ndarray, y: np.ndarray, y_norm: float) -> np.ndarray:
+    """Pearson r of each column of ``values`` with the centred labels ``y``."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v - v.mean(axis=0)
     v_norm = np.sqrt(np.einsum("th,th->h", v, v))
     covariance = y @ v
     with np.errstate(invalid="ignore", divide="ignore"):

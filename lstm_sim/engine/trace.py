@@ -271,28 +271,28 @@ def rerun_from(network: Network, trace: Trace, start: int) -> None:
         rerun_readout(network, trace, start)
         return
     for k, layer in enumerate(network.layers):
-        xw = np.empty((trace.num_steps, layer.bias_ih.shape[0]), trace.x.dtype)
-        project_inputs(layer.weight_ih, trace.layer_input(k)[start:], xw[start:])
-        xw[start:] += layer.bias_ih + layer.bias_hh
+        # The input projection goes straight into pre[start:], which the layer's loop
+        # reads as it overwrites it: no (T, 4H) buffer beside the trace. Every array is
+        # passed from ``start`` on, so the loop's step 0 is step ``start``.
+        xw = trace.pre[k, start:]
+        project_inputs(layer.weight_ih, trace.layer_input(k)[start:], xw)
+        xw += layer.bias_ih + layer.bias_hh
         if network.kind == "lstm":
             assert trace.c_all is not None and trace.act is not None
             assert trace.fc is not None and trace.ig is not None and trace.tanh_c is not None
             lstm_layer_forward(
                 xw,
                 layer.weight_hh,
-                trace.h_all[k],
-                trace.c_all[k],
-                trace.pre[k],
-                trace.act[k],
-                trace.fc[k],
-                trace.ig[k],
-                trace.tanh_c[k],
-                start,
+                trace.h_all[k, start:],
+                trace.c_all[k, start:],
+                xw,
+                trace.act[k, start:],
+                trace.fc[k, start:],
+                trace.ig[k, start:],
+                trace.tanh_c[k, start:],
             )
         else:
-            rnn_layer_forward(
-                xw, layer.weight_hh, trace.h_all[k], trace.pre[k], network.nonlinearity, start
-            )
+            rnn_layer_forward(xw, layer.weight_hh, trace.h_all[k, start:], xw, network.nonlinearity)
     rerun_readout(network, trace, start)
 
 

@@ -129,6 +129,21 @@ def value_color(value: float, kind: str, theme: str = "light") -> QColor:
     return QColor(_lookup_table(kind, theme)[lookup_index(float(value), kind)])
 
 
+def value_color_keys(values: np.ndarray, kind: str, theme: str = "light") -> np.ndarray:
+    """:func:`value_color` of every element of a 1-D array as 0xRRGGBB integers, (N,),
+    computed with NumPy alone: for a view that makes a QColor only for what it paints."""
+    _check(kind, theme)
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1:
+        raise ValueError(f"values has shape {values.shape}, expected (N,)")
+    low, high = value_range(kind)
+    keys = np.array([color.rgb() & 0xFFFFFF for color in _lookup_table(kind, theme)])
+    index = np.rint((np.clip(np.nan_to_num(values), low, high) - low) / (high - low) * 255)
+    return np.where(
+        np.isfinite(values), keys[index.astype(np.intp)], _NOT_A_NUMBER.rgb() & 0xFFFFFF
+    ).astype(np.int64)
+
+
 def value_colors(values: np.ndarray, kind: str, theme: str = "light") -> list[QColor]:
     """:func:`value_color` of every element of a 1-D array, shape (N,)."""
     _check(kind, theme)

@@ -13,10 +13,12 @@ with :func:`find_units`, so what the scenario claims is what the list shows.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from lstm_sim.engine.chunked import record_quantities
 from lstm_sim.engine.formats import load_model
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.probes import ProbeKind, Saturation, gate_saturation, rank_units
@@ -102,6 +104,31 @@ def read_code(network: Network, text: str) -> CodeReading:
     return CodeReading(cleaned, record(network, list(cleaned)), label_source(cleaned))
 
 
+def read_units(
+    network: Network, text: str, units: Sequence[FoundUnit]
+) -> tuple[CodeLabels, np.ndarray]:
+    """The labels of ``text`` (put on the corpus alphabet as :func:`read_code` does) and
+    the values of only ``units`` over it, (T, K), recorded in chunks: what scoring a few
+    units needs, without the trace of every quantity at every step, so a text of any
+    length fits in memory."""
+    _check_character_model(network)
+    cleaned = clean_source(text)
+    if len(cleaned) < 2:
+        raise ValueError(f"text has {len(cleaned)} characters; finding units needs at least 2")
+    names = sorted({found.quantity for found in units})
+    layers = sorted({found.layer for found in units})
+    unit_ids = sorted({found.unit for found in units})
+    for name in names:
+        if name not in QUANTITIES:
+            raise ValueError(f"quantity must be one of {', '.join(QUANTITIES)}, got {name!r}")
+    kept = record_quantities(network, list(cleaned), names, units=unit_ids, layers=layers)
+    columns = [
+        kept[found.quantity][layers.index(found.layer), :, unit_ids.index(found.unit)]
+        for found in units
+    ]
+    return label_source(cleaned), np.stack(columns, axis=1)
+
+
 def reading_of_trace(trace: Trace) -> CodeReading:
     """A :class:`CodeReading` of a trace already recorded on characters (the session's)."""
     if trace.tokens is None or any(len(token) != 1 for token in trace.tokens):
@@ -156,23 +183,42 @@ def find_units(
     over the characters of ``source`` (a text to record, a recorded reading, or a trace
     recorded on characters)."""
     if isinstance(source, str):
-        reading = read_code(network, source)
-    elif isinstance(source, Trace):
-        reading = reading_of_trace(source)
-    else:
-        reading = source
+        return _find_units_in_text(network, source, pattern, quantity, layer)
+    reading = reading_of_trace(source) if isinstance(source, Trace) else source
     if reading.trace.hidden_size != network.hidden_size:
         raise ValueError(
             f"the trace has H={reading.trace.hidden_size}, the network H={network.hidden_size}"
         )
+    return _rank(reading.labels, unit_values(reading.trace, quantity, layer), pattern)
+
+
+def _find_units_in_text(
+    network: Network, text: str, pattern: str, quantity: str, layer: int
+) -> list[UnitScore]:
+    """:func:`find_units` over a text, recording only ``quantity`` of ``layer`` (in
+    chunks) rather than the whole trace."""
+    _check_character_model(network)
+    if quantity not in QUANTITIES:
+        raise ValueError(f"quantity must be one of {', '.join(QUANTITIES)}, got {quantity!r}")
+    if not 0 <= layer < network.num_layers:
+        raise ValueError(f"layer {layer} is out of range for {network.num_layers} layers")
+    cleaned = clean_source(text)
+    if len(cleaned) < 2:
+        raise ValueError(f"text has {len(cleaned)} characters; finding units needs at least 2")
+    values = record_quantities(network, list(cleaned), [quantity], layers=[layer])[quantity][0]
+    return _rank(label_source(cleaned), values, pattern)
+
+
+def _rank(all_labels: CodeLabels, values: np.ndarray, pattern: str) -> list[UnitScore]:
+    """Every unit of ``values`` (T, H), best first, by how well it tracks ``pattern``."""
     chosen = pattern_named(pattern)
-    labels = reading.labels[chosen.name]
+    labels = all_labels[chosen.name]
     if chosen.kind == "auc" and labels.all() == labels.any():
         inside = "every" if labels.any() else "no"
         raise ValueError(f"{inside} character of the text is {chosen.title}; nothing to compare")
     if chosen.kind == "correlation" and np.ptp(labels) == 0:
         raise ValueError(f"the {chosen.title} never changes in the text; nothing to correlate")
-    ranking = rank_units(unit_values(reading.trace, quantity, layer), labels, chosen.kind)
+    ranking = rank_units(values, labels, chosen.kind)
     return [
         UnitScore(int(unit), float(score), float(ranking.raw[unit]), int(sign))
         for unit, score, sign in zip(ranking.units, ranking.scores, ranking.signs, strict=True)
@@ -309,12 +355,22 @@ def check_claims(
     missing = [pattern for pattern in CLAIM_TARGETS if pattern not in named]
     if missing:
         raise ValueError(f"the model's metadata names no unit for {', '.join(missing)}")
+    units = [named[pattern] for pattern in CLAIM_TARGETS]
     if held_out is None:
-        held_out = read_code(network, load_corpus("held_out", max_chars=10**8).text)
+        # Only the named units' columns are kept: the trace of everything over the
+        # held-out modules would take gigabytes.
+        text = load_corpus("held_out", max_chars=10**8).text
+        labels, columns = read_units(network, text, units)
+    else:
+        labels = held_out.labels
+        columns = np.stack(
+            [unit_values(held_out.trace, u.quantity, u.layer)[:, u.unit] for u in units], axis=1
+        )
     numbers, passed = {}, True
-    for pattern, target in CLAIM_TARGETS.items():
+    for k, (pattern, target) in enumerate(CLAIM_TARGETS.items()):
         found = named[pattern]
-        score = unit_score(network, held_out, found).score
+        kind = pattern_named(found.pattern).kind
+        score = float(rank_units(columns[:, [k]], labels[found.pattern], kind).scores[0])
         numbers[f"{pattern}_auc (unit {found.unit}, {found.quantity})"] = score
         passed = passed and score >= target
     return CheckResult("code-reader", CLAIM, numbers, passed)

@@ -136,3 +136,21 @@ def test_find_switch_unit_finds_the_unit_and_its_reset_steps() -> None:
     assert found.ranking.units[0] == 2
     with pytest.raises(ValueError, match="switches has shape"):
         find_switch_unit(cell, forget, state, known, switches[:-1])
+
+
+def test_ranking_a_block_of_units_at_a_time_gives_the_same_scores(monkeypatch) -> None:
+    from lstm_sim.engine import probes
+
+    rng = np.random.default_rng(12)
+    values = np.round(rng.normal(size=(400, 37)), 1).astype(np.float32)  # ties too
+    binary = rng.random(400) < 0.3
+    numeric = rng.integers(0, 5, 400)
+    whole_auc, whole_r = probes.roc_auc(values, binary), probes.pearson(values, numeric)
+    monkeypatch.setattr(probes, "UNIT_BLOCK_ELEMENTS", 400 * 5)  # blocks of 5 units
+    assert len(probes._unit_blocks(values)) == 8
+    np.testing.assert_array_equal(probes.roc_auc(values, binary), whole_auc)
+    np.testing.assert_allclose(probes.pearson(values, numeric), whole_r, rtol=0, atol=1e-15)
+    bad = values.copy()
+    bad[3, 36] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        probes.roc_auc(bad, binary)

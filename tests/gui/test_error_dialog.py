@@ -131,16 +131,17 @@ def test_a_megabyte_typed_into_an_input_cell_is_refused_before_validation(
     tokens = window.session.tokens
     set_token = window.session.set_token
     monkeypatch.setattr(window.session, "set_token", lambda *a: pytest.fail("validated"))
-    window.inputs.sequence.item(0, 2).setText("x" * 1_000_000)
+    assert not window.inputs.edit_cell(window.inputs.sequence, 0, 2, "x" * 1_000_000)
     assert len(shown) == 1 and "1,000,000 characters" in shown[0] and len(shown[0]) < 200
     assert window.session.tokens == tokens
-    assert window.inputs.sequence.item(0, 2).text() == tokens[2]
+    assert window.inputs.cell_text(window.inputs.sequence, 0, 2) == tokens[2]
     monkeypatch.setattr(window.session, "set_token", set_token)
     # the cell's editor itself stops at the limit
-    window.inputs.sequence.editItem(window.inputs.sequence.item(0, 2))
+    cell = window.inputs.sequence_model.index(0, 2)
+    window.inputs.sequence.edit(cell)
     editors = window.inputs.sequence.findChildren(QLineEdit)
     assert editors and all(e.maxLength() == INPUT_TEXT_LIMIT for e in editors)
-    window.inputs.sequence.closePersistentEditor(window.inputs.sequence.item(0, 2))
+    window.inputs.sequence.closePersistentEditor(cell)
     settle(window)
 
 

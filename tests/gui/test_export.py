@@ -38,7 +38,7 @@ def cli_trace(tmp_path: Path, window: MainWindow, out: Path) -> None:
 def test_npz_export_equals_the_cli(qtbot, make_window, settle, tmp_path, edit) -> None:
     window = make_window()
     if edit:
-        window.inputs.sequence.item(0, 0).setText("Dan")  # recomputed from t = 0
+        window.inputs.edit_cell(window.inputs.sequence, 0, 0, "Dan")  # recomputed from t = 0
     assert window.files.export_trace(str(tmp_path / "window.npz"))
     dismiss_status(window, tmp_path / "window.npz")
     cli_trace(tmp_path, window, tmp_path / "cli.npz")

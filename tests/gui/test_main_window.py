@@ -91,7 +91,7 @@ def test_plots_show_the_trace_and_follow_the_cursor(qtbot, make_window, settle) 
     plot = window.state_plot
     np.testing.assert_array_equal(plot.selected["h"].yData, session.trace.h[0, :, 1])
     np.testing.assert_array_equal(plot.selected["c"].yData, session.trace.c[0, :, 1])
-    assert np.count_nonzero(np.isfinite(plot.all_units["c"].yData)) == session.trace.c[0].size
+    assert plot.curve_points("c") == session.trace.c[0].size
     assert plot.cursors["h"].value() == 6
     for gate in "fig":
         image = window.gate_heatmaps.images[gate].image
@@ -116,13 +116,13 @@ def test_editing_a_token_recomputes_and_undo_restores(qtbot, make_window, settle
     window = make_window()
     session = window.session
     assert session.trace.c[0, 3, 0] > 0.9  # "Alice": she
-    window.inputs.sequence.item(0, 0).setText("Dan")
+    window.inputs.edit_cell(window.inputs.sequence, 0, 0, "Dan")
     assert session.tokens[0] == "Dan"
     assert session.trace.c[0, 3, 0] < -0.9  # the memory flipped to "he"
     assert window.action("undo").isEnabled()
     press(qtbot, window, Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert session.tokens[0] == "Alice" and session.trace.c[0, 3, 0] > 0.9
-    assert window.inputs.sequence.item(0, 0).text() == "Alice"
+    assert window.inputs.cell_text(window.inputs.sequence, 0, 0) == "Alice"
     settle(window)
     np.testing.assert_array_equal(window.state_plot.selected["c"].yData, session.trace.c[0, :, 0])
 
@@ -132,10 +132,10 @@ def test_an_unknown_token_is_refused_with_a_dialog(qtbot, make_window, settle, m
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
     before = window.session.trace.x.copy()
-    window.inputs.sequence.item(0, 2).setText("unicorn")
+    window.inputs.edit_cell(window.inputs.sequence, 0, 2, "unicorn")
     assert len(shown) == 1 and "unicorn" in shown[0]
     np.testing.assert_array_equal(window.session.trace.x, before)
-    assert window.inputs.sequence.item(0, 2).text() == "down"
+    assert window.inputs.cell_text(window.inputs.sequence, 0, 2) == "down"
     settle(window)
 
 
@@ -145,11 +145,11 @@ def test_editing_a_number_reruns_from_that_step(
     window = make_window(numeric_session)
     session = window.session
     h_before = session.trace.h.copy()
-    window.inputs.sequence.item(2, 1).setText("0.75")
+    window.inputs.edit_cell(window.inputs.sequence, 2, 1, "0.75")
     assert session.trace.x[2, 1] == 0.75
     np.testing.assert_array_equal(session.trace.h[:, :2], h_before[:, :2])
     assert not np.allclose(session.trace.h[:, 2:], h_before[:, 2:])
-    window.inputs.initial.item(1, 0).setText("0.5")  # c0 of unit 0, layer 0
+    window.inputs.edit_cell(window.inputs.initial, 1, 0, "0.5")  # c0 of unit 0, layer 0
     assert session.trace.c_all[0, 0, 0] == 0.5
     window.action("undo").trigger()
     window.action("undo").trigger()

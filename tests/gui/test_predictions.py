@@ -118,7 +118,7 @@ def test_an_edited_token_updates_the_predictions(qtbot, make_window, settle, wor
     word_session.seek(2)
     settle(window)
     before = [label.text() for label in window.predictions.value_labels]
-    window.inputs.sequence.item(0, 1).setText("dog")
+    window.inputs.edit_cell(window.inputs.sequence, 0, 1, "dog")
     settle(window)
     probs = word_session.trace.probs[2]
     after = [float(label.text()) for label in window.predictions.value_labels]
@@ -133,7 +133,7 @@ def test_token_strip_shows_the_tokens_and_a_click_seeks(
     strip = window.token_strip
     assert strip.isVisible()
     assert strip.canvas.texts() == SENTENCE
-    box = strip.canvas.boxes[5]
+    box = strip.canvas.box(5)
     strip.ensureVisible(box.center().x(), box.center().y())
     qtbot.mouseClick(strip.canvas, Qt.MouseButton.LeftButton, pos=box.center())
     assert window.session.t == 5

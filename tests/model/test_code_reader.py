@@ -311,3 +311,20 @@ def test_the_claims_check_fails_a_model_without_a_string_unit() -> None:
     del net.metadata["units"]
     with pytest.raises(ValueError, match="names no unit for in_string, in_comment"):
         check_claims(net, read_code(net, CODE))
+
+
+def test_reading_only_some_units_in_chunks_equals_the_whole_reading(monkeypatch) -> None:
+    from lstm_sim.engine import chunked
+    from lstm_sim.model.code_reader import read_units
+
+    monkeypatch.setattr(chunked, "CHUNK_STEPS", 16)  # several chunks over CODE
+    net = comment_detector()
+    reading = read_code(net, CODE)
+    units = [FoundUnit("in_comment", "c", 0, COMMENT_UNIT, 1.0, 1.0)]
+    units.append(FoundUnit("in_string", "f", 0, 0, 0.5, 0.5))
+    labels, columns = read_units(net, CODE, units)
+    np.testing.assert_array_equal(columns[:, 0], reading.trace.c[0, :, COMMENT_UNIT])
+    np.testing.assert_array_equal(columns[:, 1], reading.trace.gate("f")[0, :, 0])
+    np.testing.assert_array_equal(labels.in_comment, reading.labels.in_comment)
+    # Find units over a text records only the quantity it ranks, and ranks the same.
+    assert find_units(net, CODE, "in_comment", "c") == find_units(net, reading, "in_comment", "c")

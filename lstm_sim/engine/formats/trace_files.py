@@ -30,6 +30,7 @@ LSTM, ``dc`` (L, T, H), and ``grad.<name>`` for every parameter under its PyTorc
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -117,20 +118,51 @@ def csv_columns(trace: Trace, grads: Gradients | None = None) -> dict[str, np.nd
     return columns
 
 
+ROW_BLOCK_STEPS = 256
+"""Steps whose rows are formatted at a time: the CSV is streamed block by block, so its
+cost in memory does not grow with T."""
+
+
+def csv_header(columns: Sequence[str], tokens: bool) -> list[str]:
+    """The CSV's first row: layer, t, (token,) unit, then one column per quantity."""
+    return ["layer", "t", *(["token"] if tokens else []), "unit", *columns]
+
+
+def csv_row_block(
+    layer: int, first_t: int, tokens: Sequence[str] | None, blocks: Sequence[np.ndarray]
+) -> Iterator[tuple[object, ...]]:
+    """The rows of ``layer`` at steps first_t.. : ``blocks`` holds one (n, H) array per
+    quantity; ``tokens`` the whole sequence's tokens, or None."""
+    steps, hidden = blocks[0].shape
+    t = np.repeat(np.arange(first_t, first_t + steps), hidden).tolist()
+    values = [[layer] * (steps * hidden), t, np.tile(np.arange(hidden), steps).tolist()]
+    values += [block.ravel().tolist() for block in blocks]
+    if tokens is not None:
+        values.insert(2, [tokens[k] for k in t])
+    return zip(*values, strict=True)
+
+
+def csv_rows(
+    trace: Trace, grads: Gradients | None = None, block_steps: int | None = None
+) -> Iterator[tuple[object, ...]]:
+    """Every row of ``trace``'s CSV after the header, by (layer, step, unit), produced a
+    block of steps at a time (``ROW_BLOCK_STEPS`` unless given)."""
+    block_steps = ROW_BLOCK_STEPS if block_steps is None else block_steps
+    columns = list(csv_columns(trace, grads).values())
+    for layer in range(trace.num_layers):
+        for start in range(0, trace.num_steps, block_steps):
+            blocks = [column[layer, start : start + block_steps] for column in columns]
+            yield from csv_row_block(layer, start, trace.tokens, blocks)
+
+
 def write_csv(trace: Trace, path: Path, grads: Gradients | None = None) -> None:
     """One row per (layer, step, unit) of ``trace`` to ``path``."""
-    layers, steps, hidden = trace.num_layers, trace.num_steps, trace.hidden_size
-    layer, t, unit = (a.ravel().tolist() for a in np.indices((layers, steps, hidden)))
-    columns = csv_columns(trace, grads)
-    header = ["layer", "t", "unit", *columns]
-    values = [layer, t, unit, *(c.ravel().tolist() for c in columns.values())]
-    if trace.tokens is not None:
-        header.insert(2, "token")
-        values.insert(2, [trace.tokens[k] for k in t])
+    header = csv_header(list(csv_columns(trace, grads)), trace.tokens is not None)
+    rows = csv_rows(trace, grads)
     with atomic_write_text(path) as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        writer.writerows(zip(*values, strict=True))
+        writer.writerows(rows)
 
 
 def write_trace(

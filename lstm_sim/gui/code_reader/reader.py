@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -39,7 +39,10 @@ from lstm_sim.model.code_reader import (
 
 SCALES = {"c": "signed", "h": "signed", "g": "signed", "i": "gate", "f": "gate", "o": "gate"}
 MAX_TEXT_CHARS = 20_000
-"""Longer texts make every per-step view (input table, heatmaps) sluggish."""
+"""The session keeps every quantity of every step (13 numbers per unit of an LSTM), and
+the reader lays out and ranks the whole text when it changes: 20 000 characters of the
+shipped H=256 model are 270 MB and a fraction of a second. Longer texts are analysed
+from the command line, which records in chunks (``lstm-sim trace --quantities``)."""
 UNKNOWN_SHOWN = 12
 TEXT_WIDTH_FRACTION = 0.58
 RANKING_HEIGHT_FRACTION = 0.55
@@ -152,7 +155,8 @@ class CodeReader(QWidget):
         # Ranking and saturation scan every unit at every character: coalesce the
         # signals that arrive together into one pass per frame.
         self._analysis_stale = True
-        self._pacer = FramePacer(self._analyse, self)
+        self._rebuild_pending = False
+        self._pacer = FramePacer(self._on_frame, self)
         self._unsubscribe = subscribe(self, session)
         self._rebuild()
 
@@ -187,7 +191,26 @@ class CodeReader(QWidget):
 
     def flush(self) -> None:
         """Rank and measure now rather than on the next frame (tests, screenshots)."""
+        if self._rebuild_pending:
+            self._rebuild()
         self._pacer.flush()
+        if self._analysis_stale:
+            self._analyse()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._rebuild_pending:
+            self._rebuild()
+        elif self._analysis_stale:
+            self._pacer.mark_dirty()
+
+    def _follow(self) -> bool:
+        """Whether to update now; a hidden reader catches up when it is shown, so that
+        steps and edits cost nothing for it while nobody sees it."""
+        if self.isVisible():
+            return True
+        self._rebuild_pending = True
+        return False
 
     def detach(self) -> None:
         self._unsubscribe()
@@ -239,6 +262,7 @@ class CodeReader(QWidget):
 
     # -- following the session -----------------------------------------------------------
     def _rebuild(self) -> None:
+        self._rebuild_pending = False
         session = self.session
         lstm = session.network.kind == "lstm"
         quantities = QUANTITIES if lstm else ("h",)
@@ -289,10 +313,12 @@ class CodeReader(QWidget):
         self._analysis_stale = True
         self._pacer.mark_dirty()
 
+    def _on_frame(self) -> None:
+        if self._analysis_stale and self.isVisible():
+            self._analyse()
+
     def _analyse(self) -> None:
         """Rank the units for the chosen pattern and measure gate saturation."""
-        if not self._analysis_stale:
-            return
         self._analysis_stale = False
         session = self.session
         if not self.reads_characters:
@@ -310,21 +336,25 @@ class CodeReader(QWidget):
         self.finder.show_ranking(ranking, QUANTITY_TITLES[self.quantity], session.num_steps)
 
     def _on_network_changed(self) -> None:
-        self._rebuild()
+        if self._follow():
+            self._rebuild()
 
     def _on_trace_changed(self, start: int) -> None:
         # A token edit changes the text itself, not only the values.
-        self._rebuild()
+        if self._follow():
+            self._rebuild()
 
     def _on_cursor_changed(self, t: int, phase: int) -> None:
         self.text_view.set_current(t)
 
     def _on_layer_changed(self, layer: int) -> None:
-        self._recolour()
-        self._mark_analysis_stale()
+        if self._follow():
+            self._recolour()
+            self._mark_analysis_stale()
 
     def _on_unit_changed(self, unit: int) -> None:
-        self._recolour()
+        if self._follow():
+            self._recolour()
 
     # -- controls that write to the session ----------------------------------------------
     def _on_char_clicked(self, t: int) -> None:

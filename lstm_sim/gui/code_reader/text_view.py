@@ -3,7 +3,7 @@ unit's value at that step (Karpathy, Johnson & Fei-Fei 2015, figure 2).
 
 The grid is painted by hand, only the visible lines and one rectangle per run of equal
 colours, so recolouring a text of thousands of characters is one vectorised lookup and
-one repaint.
+one repaint: colours are kept as integers, and a QColor is made only for what is painted.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
-from lstm_sim.gui.colors import THEMES, value_colors
+from lstm_sim.gui.colors import THEMES, value_color_keys
 
 TEXT_FONT_PT = 15
 """Large enough to read code from the back of a lecture room."""
@@ -62,7 +62,7 @@ class CodeTextView(QAbstractScrollArea):
         self._row = np.zeros(0, dtype=np.intp)  # (T,) line of each token
         self._col = np.zeros(0, dtype=np.intp)  # (T,) first cell of each token
         self._width = np.zeros(0, dtype=np.intp)  # (T,) cells of each token
-        self.colors: list[QColor] = []
+        self._coloured = False
         self._text_dark: np.ndarray = np.zeros(0, dtype=bool)
         self._keys = np.zeros(0, dtype=np.int64)  # (T,) 0xRRGGBB of each token's colour
         self.setMouseTracking(False)
@@ -97,11 +97,18 @@ class CodeTextView(QAbstractScrollArea):
         self._row = np.array(rows, dtype=np.intp)
         self._col = np.array(cols, dtype=np.intp)
         self._width = np.array(widths, dtype=np.intp)
-        self.colors = []
+        self._coloured = False
         self._text_dark = np.ones(len(tokens), dtype=bool)
         self.current = -1
         self._update_scroll_range()
         self.viewport().update()
+
+    @property
+    def colors(self) -> list[QColor]:
+        """Each token's background colour, (T,); empty when the text is not coloured."""
+        if not self._coloured:
+            return []
+        return [QColor.fromRgb(int(key)) for key in self._keys]
 
     @property
     def num_tokens(self) -> int:
@@ -116,14 +123,17 @@ class CodeTextView(QAbstractScrollArea):
         values = np.asarray(values)
         if values.shape != (self.num_tokens,):
             raise ValueError(f"values has shape {values.shape}, expected ({self.num_tokens},)")
-        self.colors = value_colors(values, kind, self.palette_.name)
-        self._text_dark = np.array([_luminance(c) > 0.5 for c in self.colors], dtype=bool)
-        self._keys = np.array([c.rgb() & 0xFFFFFF for c in self.colors], dtype=np.int64)
+        # Colours as integers, computed with NumPy; a QColor is made only for a run of
+        # characters being painted.
+        self._keys = value_color_keys(values, kind, self.palette_.name)
+        red, green, blue = (self._keys >> 16) & 0xFF, (self._keys >> 8) & 0xFF, self._keys & 0xFF
+        self._text_dark = (0.299 * red + 0.587 * green + 0.114 * blue) / 255.0 > 0.5
+        self._coloured = True
         self.viewport().update()
 
     def clear_values(self) -> None:
         """No colouring: every character on the plain background."""
-        self.colors = []
+        self._coloured = False
         self._text_dark = np.full(self.num_tokens, _luminance(self.palette_.background) > 0.5)
         self.viewport().update()
 
@@ -225,7 +235,7 @@ class CodeTextView(QAbstractScrollArea):
         self, painter: QPainter, owners: np.ndarray, dx: float, top: float
     ) -> None:
         """One rectangle per run of cells of the same colour."""
-        if not self.colors:
+        if not self._coloured:
             return
         painter.setPen(Qt.PenStyle.NoPen)
         keys = np.where(owners == NO_TOKEN, NO_TOKEN, self._keys[owners])
@@ -239,7 +249,7 @@ class CodeTextView(QAbstractScrollArea):
                     (end - start) * self.cell_width,
                     self.line_height,
                 )
-                painter.fillRect(rect, self.colors[owners[start]])
+                painter.fillRect(rect, QColor.fromRgb(int(keys[start])))
 
     # -- events --------------------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:

@@ -161,6 +161,15 @@ class PredictionsPanel(QWidget):
         self.predicted_curve = self.plot.plot()
         self.more_curves = [self.plot.plot() for _ in range(1, MAX_CURVES)]
         self.target_curve = self.plot.plot()
+        for curve in (self.predicted_curve, *self.more_curves, self.target_curve):
+            # A long sequence is drawn at screen resolution, each pixel column's lowest
+            # and highest value kept (pyqtgraph's own downsampling); the data stay whole.
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+        for curve in (self.predicted_curve, *self.more_curves):
+            # Solid wide pens: drawn segment by segment, as Qt strokes a jagged path
+            # with a wide pen hundreds of times slower (see plots/state_plot.py).
+            curve.curve.setSegmentedLineMode("on")
         self.step_line = pg.InfiniteLine(angle=90, movable=False)
         self.plot.addItem(self.step_line, ignoreBounds=True)
         layout.addWidget(self.value_text)

@@ -3,6 +3,7 @@ marked, a click seeks to it. Shown only for a model that reads tokens."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QFrame, QScrollArea, QSizePolicy, QWidget
@@ -22,7 +23,11 @@ INDEX_EVERY = 5
 
 
 class TokenCanvas(QWidget):
-    """Paints one box per token; the strip scrolls it."""
+    """Paints one box per token; the strip scrolls it.
+
+    Box positions are arrays (one left edge and width per step), so painting, a click
+    and following the cursor look up only the boxes on screen, whatever T is.
+    """
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -32,7 +37,9 @@ class TokenCanvas(QWidget):
         self.token_font.setPointSize(TOKEN_PT)
         self.index_font = QFont()
         self.index_font.setPointSize(INDEX_PT)
-        self.boxes: list[QRect] = []
+        self._widths = np.zeros(0, dtype=np.int64)  # (T,) box width of each step
+        self._lefts = np.zeros(0, dtype=np.int64)  # (T,) left edge of each box
+        self._width_of: dict[str, int] = {}
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.layout_tokens()
 
@@ -40,25 +47,71 @@ class TokenCanvas(QWidget):
         """What each box shows, one per step."""
         return [display_token(token) for token in (self.session.tokens or ())]
 
+    @property
+    def num_boxes(self) -> int:
+        return int(self._widths.size)
+
+    def box(self, t: int) -> QRect:
+        """Where the box of step ``t`` is drawn."""
+        return QRect(int(self._lefts[t]), 2, int(self._widths[t]), self.box_height)
+
+    def _box_width(self, token: str) -> int:
+        width = self._width_of.get(token)
+        if width is None:
+            metrics = QFontMetrics(self.token_font)
+            width = max(metrics.horizontalAdvance(display_token(token)) + 2 * PAD_PX, MIN_BOX_PX)
+            self._width_of[token] = width
+        return width
+
     def layout_tokens(self) -> None:
+        """Measure every box (a new sequence): one measurement per distinct token."""
         token_metrics = QFontMetrics(self.token_font)
         index_metrics = QFontMetrics(self.index_font)
         self.box_height = token_metrics.height() + PAD_PX
         self.strip_height = self.box_height + index_metrics.height() + 4
-        x = GAP_PX
-        self.boxes = []
-        for text in self.texts():
-            width = max(token_metrics.horizontalAdvance(text) + 2 * PAD_PX, MIN_BOX_PX)
-            self.boxes.append(QRect(x, 2, width, self.box_height))
-            x += width + GAP_PX
-        self.setFixedSize(QSize(max(x, 1), self.strip_height))
+        self._width_of.clear()
+        tokens = self.session.tokens or ()
+        self._widths = np.fromiter(
+            (self._box_width(token) for token in tokens), dtype=np.int64, count=len(tokens)
+        )
+        self._place()
+
+    def relayout_from(self, t: int) -> None:
+        """The token at step ``t`` was replaced: re-measure it and shift the boxes after it."""
+        tokens = self.session.tokens or ()
+        if len(tokens) != self._widths.size:
+            self.layout_tokens()
+            return
+        if not tokens:
+            return
+        width = self._box_width(tokens[t])
+        if width != self._widths[t]:
+            self._widths[t] = width
+            self._place()
+        self.update()
+
+    def _place(self) -> None:
+        spans = self._widths + GAP_PX  # each box and the gap after it
+        ends = np.cumsum(spans)
+        self._lefts = GAP_PX + ends - spans
+        total = GAP_PX + int(ends[-1]) if ends.size else GAP_PX
+        self.setFixedSize(QSize(max(total, 1), self.strip_height))
         self.update()
 
     def step_at(self, x: int, y: int) -> int | None:
-        for t, box in enumerate(self.boxes):
-            if box.left() <= x <= box.right() + GAP_PX and 0 <= y <= self.strip_height:
-                return t
-        return None
+        if not 0 <= y <= self.strip_height or self._lefts.size == 0:
+            return None
+        # The box whose left edge is the last at or before x, its gap to the next included.
+        t = int(np.searchsorted(self._lefts, x, side="right")) - 1
+        if t < 0 or x > self._lefts[t] + self._widths[t] + GAP_PX:
+            return None
+        return t
+
+    def visible_steps(self, left: int, right: int) -> range:
+        """The steps whose boxes meet the x span left..right."""
+        first = max(int(np.searchsorted(self._lefts + self._widths, left, side="left")), 0)
+        stop = int(np.searchsorted(self._lefts, right, side="right"))
+        return range(first, min(stop, self.num_boxes))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
@@ -71,12 +124,12 @@ class TokenCanvas(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         palette, current = self.palette_, self.session.t
+        tokens = self.session.tokens or ()
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), palette.background)
-        for t, (box, text) in enumerate(zip(self.boxes, self.texts(), strict=True)):
-            if not box.intersects(event.rect()):
-                continue
+        painter.fillRect(event.rect(), palette.background)
+        for t in self.visible_steps(event.rect().left(), event.rect().right()):
+            box, text = self.box(t), display_token(tokens[t])
             if t == current:
                 painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(palette.highlight)
@@ -113,6 +166,7 @@ class TokenStrip(QScrollArea):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip("The input tokens: click one to go to that step")
+        self._marked = QRect()
         self._unsubscribe = subscribe(self, session)
         self._fit()
 
@@ -127,12 +181,17 @@ class TokenStrip(QScrollArea):
         self._follow_cursor()
 
     def _follow_cursor(self) -> None:
-        t = self.session.t
-        if 0 <= t < len(self.canvas.boxes):
-            box = self.canvas.boxes[t]
+        t, canvas = self.session.t, self.canvas
+        if 0 <= t < canvas.num_boxes:
+            box = canvas.box(t)
             # Centred, so the tokens read before and those still to come both show.
             self.ensureVisible(box.center().x(), 0, self.viewport().width() // 2, 0)
-        self.canvas.update()
+            # Only the boxes whose look changed: the old and the new current step.
+            canvas.update(self._marked.adjusted(0, 0, 0, canvas.strip_height))
+            canvas.update(box.adjusted(0, 0, 0, canvas.strip_height))
+            self._marked = box
+        else:
+            canvas.update()
 
     def set_theme(self, name: str) -> None:
         self.canvas.palette_ = THEMES[name]
@@ -144,7 +203,7 @@ class TokenStrip(QScrollArea):
 
     def _on_trace_changed(self, start: int) -> None:
         # An edited token may be wider or narrower than the one it replaced.
-        self._fit()
+        self.canvas.relayout_from(start)
 
     def _on_cursor_changed(self, t: int, phase: int) -> None:
         self._follow_cursor()

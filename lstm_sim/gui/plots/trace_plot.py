@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QPaintEvent
+from PySide6.QtGui import QFont, QFontMetrics, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import QWidget
 
 from lstm_sim.gui.colors import THEMES, Palette
@@ -20,6 +20,8 @@ AXIS_FONT_PT = 11
 TITLE_SIZE = "13pt"
 MARKER_COLOR = "#e03131"
 """The line at the first NaN or infinity: red in both themes, apart from the cursor."""
+TICK_TEXT_SAMPLE = "-0.000"
+"""The widest tick label the axes make room for (wider ones are clipped at the left)."""
 HIT_COLOR = (240, 140, 0, 90)
 """The light lines at the steps where a breakpoint holds (RGBA: faint behind the data)."""
 TICK_TEXT_SAMPLE = "-0.000"
@@ -30,7 +32,9 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
     """A grid of plots over time steps t = 0..T-1 of the session's selected layer.
 
     Subclasses create their items in ``_build`` (on a new network) and update them with
-    ``setData`` in ``_update_data``; the cursor lines follow ``session.t``.
+    ``setData`` in ``_update_data``; the cursor lines follow ``session.t``, and a step
+    moves only them. An edit at step t calls ``_update_tail(t)`` and a new selected unit
+    ``_update_unit()``; both redo all the data unless a subclass updates less.
     """
 
     # Hooks every subclass defines (Qt's metaclass rules out abc's abstract methods).
@@ -51,8 +55,11 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         self.hit_marks: dict[str, pg.PlotCurveItem] = {}
         self.hit_steps = np.zeros(0, dtype=np.intp)
         self._hits_stale = False
-        self._pacer = FramePacer(self._redraw, self)
+        self._pacer = FramePacer(self._on_frame, self)
+        self._hidden_changes = False  # changes held back while the plot is hidden
         self._data_stale = True
+        self._stale_from: int | None = None  # the first step an edit changed
+        self._unit_stale = False
         self._built_for: tuple[str, int, int] | None = None
         # Plots are built after the widget's first paint (or on flush), not here: a window
         # then shows its first frame without waiting for pyqtgraph's plot items, and a
@@ -68,7 +75,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         self._pacer.mark_dirty()
 
     def _on_trace_changed(self, start: int) -> None:
-        self._data_stale = True
+        self._stale_from = start if self._stale_from is None else min(start, self._stale_from)
         self._pacer.mark_dirty()
 
     def _on_layer_changed(self, layer: int) -> None:
@@ -76,7 +83,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         self._pacer.mark_dirty()
 
     def _on_unit_changed(self, unit: int) -> None:
-        self._data_stale = True
+        self._unit_stale = True
         self._pacer.mark_dirty()
 
     def _on_cursor_changed(self, t: int, phase: int) -> None:
@@ -86,6 +93,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         """Stop following the session and drop a pending redraw: the window is closing."""
         self._unsubscribe()
         self._pacer.stop()
+        self._hidden_changes = False
 
     # -- drawing -------------------------------------------------------------------------
     @property
@@ -104,6 +112,23 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             self._waiting_for_first_paint = False
             self._pacer.mark_dirty()
         self._pacer.flush()
+        if self._hidden_changes:
+            self._hidden_changes = False
+            self._redraw()
+
+    def _on_frame(self) -> None:
+        # A plot on a dock tab behind another (or closed) draws when it is shown again,
+        # so that an edit or a step costs nothing for the views nobody sees.
+        if self.isVisible():
+            self._redraw()
+        else:
+            self._hidden_changes = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._hidden_changes:
+            self._hidden_changes = False
+            self._pacer.mark_dirty()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -130,7 +155,12 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             self._hits_stale = True
         if self._data_stale:
             self._update_data()
-            self._data_stale = False
+        else:
+            if self._stale_from is not None:
+                self._update_tail(self._stale_from)
+            if self._unit_stale:
+                self._update_unit()
+        self._data_stale, self._stale_from, self._unit_stale = False, None, False
         for line in self.cursors.values():
             line.setValue(session.t)
         for line in self.markers.values():
@@ -158,6 +188,19 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
     def mark_step(self, t: int | None) -> None:
         """Draw a marker line at step ``t`` on every plot (None: no marker)."""
         self.marked_step = t
+        self._pacer.mark_dirty()
+
+    def _update_tail(self, start: int) -> None:
+        """Show the trace recomputed from step ``start`` on."""
+        self._update_data()
+
+    def _update_unit(self) -> None:
+        """Show the newly selected unit."""
+        self._update_data()
+
+    def _mark_all_stale(self) -> None:
+        """Redo every item's data on the next frame (a subclass's own reasons: a resize)."""
+        self._data_stale = True
         self._pacer.mark_dirty()
 
     def _add_plot(self, key: str, title: str, row: int, col: int) -> pg.PlotItem:
