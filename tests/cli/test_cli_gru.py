@@ -137,3 +137,23 @@ def test_diff_names_the_first_gru_quantity_that_parts(
     capsys.readouterr()
     assert main(["diff", str(tmp_path / "a.npz"), str(tmp_path / "b.npz")]) == 1
     assert "first difference: t=4 layer=0 quantity=r " in capsys.readouterr().out
+
+
+def test_chunked_csv_and_chosen_quantities_of_a_gru(tmp_path: Path) -> None:
+    from lstm_sim.engine.formats.trace_files import write_trace
+
+    x = _expected()["x"][:9]
+    np.save(tmp_path / "x.npy", x)
+    model = FIXTURES / "gru2_double.pt"
+    args = ["trace", str(model), "--inputs", str(tmp_path / "x.npy")]
+    assert main([*args, "--out", str(tmp_path / "cli.csv")]) == 0
+    network = load_model(model)
+    trace = record(network, x)
+    whole = write_trace(network, trace, tmp_path / "whole.csv")
+    assert (tmp_path / "cli.csv").read_bytes() == whole.read_bytes()
+    assert whole.read_text().splitlines()[0].endswith("pre_r,pre_z,pre_n,r,z,n,hn,h")
+    assert main([*args, "--out", str(tmp_path / "q.npz"), "--quantities", "hn,z"]) == 0
+    with np.load(tmp_path / "q.npz", allow_pickle=False) as npz:
+        np.testing.assert_array_equal(npz["z"], trace.gate("z"))
+        np.testing.assert_array_equal(npz["hn"], trace.hn)
+        assert "c0" not in npz.files
