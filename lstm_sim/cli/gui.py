@@ -1,4 +1,7 @@
-"""``lstm-sim [MODEL | SESSION.lstmsim] [--screenshot PNG ...]``: the options of the window.
+"""``lstm-sim [MODEL | SESSION.lstmsim] [--inputs X | --text STR | --text-file F | --tokens
+IDS.npy] [--prefix P] [--nonlinearity tanh|relu] [--h0 H.npy] [--c0 C.npy] [--screenshot PNG
+...]``: the options of the window, the model and input options named and read as ``lstm-sim
+trace`` reads them.
 
 Qt is imported only when the window really opens, so ``lstm-sim --help`` and the
 headless subcommands stay fast and work without a display.
@@ -10,6 +13,10 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lstm_sim.model.input_source import InputSource, SequenceKind
 
 from lstm_sim.cli.display import display_problem
 
@@ -59,6 +66,27 @@ def add_window_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--size", type=window_size, metavar="WxH", help="window size, e.g. 1600x900")
     group.add_argument("--theme", choices=THEMES, default="light", help="colour theme")
+    source = group.add_mutually_exclusive_group()
+    source.add_argument(
+        "--inputs", metavar="X", help="run on these (T, D) inputs: .npy, or .csv of numbers"
+    )
+    source.add_argument(
+        "--text", metavar="STR", help="run on this text, cut by the model's tokenizer"
+    )
+    source.add_argument("--text-file", metavar="F", help="a UTF-8 text file, used like --text")
+    source.add_argument(
+        "--tokens", metavar="IDS.npy", help="(T,) integer token ids, for a model that reads tokens"
+    )
+    group.add_argument(
+        "--prefix", help="which recurrent module of a PyTorch file to open (asked when omitted)"
+    )
+    group.add_argument(
+        "--nonlinearity",
+        choices=("tanh", "relu"),
+        help="what a PyTorch nn.RNN used (its state_dict does not say; tanh by default)",
+    )
+    group.add_argument("--h0", metavar="H.npy", help="initial hidden state (L, H), zeros if absent")
+    group.add_argument("--c0", metavar="C.npy", help="initial cell state (L, H), LSTM only")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,11 +104,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def input_source(args: argparse.Namespace) -> InputSource | None:
+    """The inputs the command line gives instead of the model's default ones, if any."""
+    from lstm_sim.model.input_source import InputSource
+
+    kind: SequenceKind | None = next(
+        (k for k in ("inputs", "text", "text_file", "tokens") if getattr(args, k) is not None),
+        None,
+    )
+    if kind is None and args.h0 is None and args.c0 is None:
+        return None
+    value = "" if kind is None else str(getattr(args, kind))
+    return InputSource(kind, value, args.h0, args.c0)
+
+
 def main(argv: Sequence[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(list(argv))
     if args.model and args.model_file and args.model != args.model_file:
         parser.error(f"two models given: {args.model_file} and --model {args.model}")
+    model = args.model or args.model_file
+    model_options = args.prefix is not None or args.nonlinearity is not None
+    if model_options and (model is None or str(model).endswith(".lstmsim")):
+        parser.error("--prefix and --nonlinearity apply to a model file: give MODEL")
     if args.scenario is not None:
         if args.model or args.model_file:
             parser.error("give a model or --scenario, not both")
@@ -95,8 +141,12 @@ def main(argv: Sequence[str]) -> int:
         from lstm_sim.cli import CommandError
         from lstm_sim.cli.output_path import check_output
 
+        inputs = {"--inputs": args.inputs, "--text-file": args.text_file, "--tokens": args.tokens}
         try:
-            check_output(args.screenshot, {"the model": args.model or args.model_file})
+            check_output(
+                args.screenshot,
+                {"the model": model, **inputs, "--h0": args.h0, "--c0": args.c0},
+            )
         except CommandError as err:
             print(f"lstm-sim: error: {err}", file=sys.stderr)
             return 2
@@ -110,8 +160,11 @@ def main(argv: Sequence[str]) -> int:
     from lstm_sim.gui.app import run
 
     return run(
-        args.model or args.model_file,
+        model,
         scenario=args.scenario,
+        inputs=input_source(args),
+        prefix=args.prefix,
+        nonlinearity=args.nonlinearity,
         screenshot=args.screenshot,
         steps=args.steps,
         size=args.size,

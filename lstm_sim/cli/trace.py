@@ -43,7 +43,14 @@ from lstm_sim.engine.formats.chunked_trace_files import (
     write_csv_in_chunks,
     write_quantities_npz,
 )
-from lstm_sim.engine.formats.inputs import read_array, read_inputs, read_text
+from lstm_sim.engine.formats.inputs import (
+    read_array,
+    read_initial_state,
+    read_inputs,
+    read_text_file,
+    read_token_ids,
+    tokens_of_text,
+)
 from lstm_sim.engine.formats.trace_files import write_trace
 from lstm_sim.engine.interventions import (
     check_clamps,
@@ -143,30 +150,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="loss for --grad: next-token cross-entropy or mean squared error "
         "(default: xent for a softmax readout, mse otherwise)",
     )
-
-
-def read_tokens(network: Network, text: str) -> list[str]:
-    """``text`` cut into the model's tokens; unknown tokens are reported by the engine."""
-    if network.vocab is None:
-        raise CommandError("this model has no vocabulary, so it reads --inputs, not text")
-    tokens = network.vocab.tokenize(text)
-    if not tokens:
-        raise CommandError("the text is empty: give at least one token")
-    return tokens
-
-
-def read_token_ids(network: Network, path: str) -> np.ndarray:
-    """The (T,) token ids in ``path``; the engine checks them against the model."""
-    if network.num_tokens is None:
-        raise CommandError(
-            "this model reads feature vectors (no embedding or vocabulary): use --inputs"
-        )
-    ids = read_array(path, "token ids")
-    if ids.dtype.kind not in "iu" or ids.ndim != 1:
-        raise CommandError(
-            f"{path}: expected (T,) integer token ids, found {ids.dtype} of shape {ids.shape}"
-        )
-    return ids
 
 
 def backpropagate(network: Network, trace: Trace, args: argparse.Namespace) -> Gradients:
@@ -279,11 +262,11 @@ def run(args: argparse.Namespace) -> int:
     elif args.tokens is not None:
         inputs = read_token_ids(network, args.tokens)
     elif args.text is not None:
-        inputs = read_tokens(network, args.text)
+        inputs = tokens_of_text(network, args.text, "--text")
     else:
-        inputs = read_tokens(network, read_text(args.text_file))
-    h0 = None if args.h0 is None else read_array(args.h0, "h0")
-    c0 = None if args.c0 is None else read_array(args.c0, "c0")
+        inputs = read_text_file(network, args.text_file)
+    h0 = None if args.h0 is None else read_initial_state(network, args.h0, "h0")
+    c0 = None if args.c0 is None else read_initial_state(network, args.c0, "c0")
     if args.quantities is not None and (args.grad or clamps or conditions):
         raise CommandError(
             "--quantities records the run in chunks; --grad, --clamp and --break need it whole"

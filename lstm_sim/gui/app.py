@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 # pyqtgraph picks its Qt binding at import; PySide6 is the only one lstm-sim ships with.
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
@@ -12,6 +13,12 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import QApplication
+
+from lstm_sim.model.opening import ModuleChoiceNeeded
+
+if TYPE_CHECKING:
+    from lstm_sim.model.app_state import AppState
+    from lstm_sim.model.input_source import InputSource
 
 APP_NAME = "lstm-sim"
 FONT_PT = 12
@@ -44,17 +51,57 @@ def create_application() -> QApplication:
     return app
 
 
+def open_first(
+    state: AppState,
+    model_path: str | None,
+    scenario: str | None = None,
+    inputs: InputSource | None = None,
+    prefix: str | None = None,
+    nonlinearity: str | None = None,
+) -> tuple[str | None, ModuleChoiceNeeded | None]:
+    """Open what the command line names into ``state`` (nothing: the session stays).
+    Returns (what went wrong, or None; the module choice a file with several recurrent
+    modules needs, or None); whatever failed left the session as it was."""
+    try:
+        if model_path is not None and str(model_path).endswith(SESSION_SUFFIX):
+            from lstm_sim.model.session_file import read_session, restore_session
+
+            restore_session(state, read_session(model_path))
+            if inputs is not None:
+                state.opener.load_inputs(inputs)
+        elif model_path is not None:
+            state.opener.open_file(
+                model_path, prefix=prefix, nonlinearity=nonlinearity, inputs=inputs
+            )
+        else:
+            if scenario is not None:
+                state.opener.open_scenario(scenario)
+            if inputs is not None:
+                state.opener.load_inputs(inputs)
+    except ModuleChoiceNeeded as err:
+        # The window asks which module to open; a screenshot cannot ask.
+        return str(err), err
+    except (ValueError, OSError) as err:
+        return str(err), None
+    return None, None
+
+
 def run(
     model_path: str | None = None,
     *,
     scenario: str | None = None,
+    inputs: InputSource | None = None,
+    prefix: str | None = None,
+    nonlinearity: str | None = None,
     screenshot: str | None = None,
     steps: int = 0,
     size: tuple[int, int] | None = None,
     theme: str = "light",
 ) -> int:
     """Open the window on ``model_path`` (a model file or a saved ``.lstmsim`` session) or
-    the lecture ``scenario`` (the demo when both are None) and run until it closes.
+    the lecture ``scenario`` (the demo when both are None), on ``inputs`` when given
+    (``prefix`` and ``nonlinearity`` as ``lstm-sim trace`` takes them), and run until it
+    closes. A file with several recurrent modules and no prefix asks which one to open.
 
     With ``screenshot``, render the window after ``steps`` phase steps to that PNG
     instead, and return at once. Returns the process exit status.
@@ -70,18 +117,7 @@ def run(
     app = create_application()
     session = Session(demo_network(), demo_inputs(), title=DEMO_TITLE)
     state = AppState(session, ViewSettings(theme))
-    problem = None
-    try:
-        if model_path is not None and str(model_path).endswith(SESSION_SUFFIX):
-            from lstm_sim.model.session_file import read_session, restore_session
-
-            restore_session(state, read_session(model_path))
-        elif model_path is not None:
-            state.opener.open_file(model_path)
-        elif scenario is not None:
-            state.opener.open_scenario(scenario)
-    except (ValueError, OSError) as err:
-        problem = str(err)
+    problem, choice = open_first(state, model_path, scenario, inputs, prefix, nonlinearity)
     if problem is not None and screenshot is not None:
         print(f"lstm-sim: error: {problem}", file=sys.stderr)
         return 2
@@ -106,7 +142,10 @@ def run(
         window.show()
         window.diagram.reset_zoom()
         window.opening.open_views(state.opener.current, docks=False)
-        if problem is not None:
+        if choice is not None:
+            chosen = choice
+            QTimer.singleShot(0, lambda: window.opening.choose_module(chosen, inputs, nonlinearity))
+        elif problem is not None:
             QTimer.singleShot(0, lambda: window.show_error("Cannot open this model", problem))
         try:
             return int(app.exec())

@@ -1,6 +1,7 @@
 """The main window's file commands: File ▸ Open and Recent files, dropping a model file on
-the window, and the exports (the trace as .npz or .csv, the diagram as SVG or PNG).
-Opening goes through the window, which opens everything through the state's opener."""
+the window, File ▸ Load inputs…, and the exports (the trace as .npz or .csv, the diagram
+as SVG or PNG). Opening goes through the window, which opens everything through the
+state's opener."""
 
 from __future__ import annotations
 
@@ -49,6 +50,22 @@ class FileActions(QObject):
         path, _ = QFileDialog.getOpenFileName(window, "Open model", "", model_file_filter())
         if path:
             window.open_model(path)
+
+    def load_inputs_dialog(self) -> None:
+        """Ask for a sequence and initial-state files and run the open model on them."""
+        from lstm_sim.gui.panels.load_inputs_dialog import LoadInputsDialog
+
+        window = self.window
+        dialog = LoadInputsDialog(window.session.network, window)
+        if dialog.exec() != LoadInputsDialog.DialogCode.Accepted:
+            return
+        try:
+            source = dialog.source()
+        except ValueError as err:
+            window.show_error("Cannot load these inputs", str(err))
+            return
+        if source is not None:
+            window.opening.load_inputs(source)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """A single local file dragged onto the window opens like File ▸ Open."""

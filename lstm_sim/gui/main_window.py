@@ -41,7 +41,9 @@ from lstm_sim.gui.nonfinite_marker import NonFiniteMarker
 from lstm_sim.gui.open_commands import OpenCommands
 from lstm_sim.gui.panels.equation_panel import EquationPanel
 from lstm_sim.gui.panels.input_panel import InputPanel
+from lstm_sim.gui.panels.nonlinearity_switch import NonlinearitySwitch
 from lstm_sim.gui.panels.scenario_picker import description_html
+from lstm_sim.gui.panels.sequence_editor import SequenceEditor
 from lstm_sim.gui.panels.session_controls import SessionControls
 from lstm_sim.gui.panels.status_line import StatusLine
 from lstm_sim.gui.panels.token_strip import TokenStrip
@@ -123,6 +125,9 @@ class MainWindow(QMainWindow):
         self.source_label = self.status_line.source_label
         self.position_label = self.status_line.position_label
         self.notes_label = self.status_line.notes_label
+        self.nonlinearity_switch = NonlinearitySwitch(
+            self.state.opener, self.statusBar(), self.opening.set_nonlinearity
+        )
         plots = (self.state_plot, self.gate_heatmaps)
         self.nonfinite = NonFiniteMarker(session, self.statusBar(), plots)
         self.debugger = Debugger(self)
@@ -172,7 +177,7 @@ class MainWindow(QMainWindow):
             # Short titles: five tabs share the right column at 1280 pixels wide.
             "gates": LazyDock("Gates", self, widget=self.gate_heatmaps),
             "predictions": LazyDock("Predictions", self),
-            "inputs": LazyDock("Inputs", self, widget=self.inputs),
+            "inputs": LazyDock("Inputs", self, widget=self._inputs_column()),
             "training": LazyDock("Training", self),
             "guide": LazyDock("Guide", self, widget=self.guide_view),
             # Filled by install_demo_views; hidden until the Demos menu opens them.
@@ -195,6 +200,16 @@ class MainWindow(QMainWindow):
             # divided by its size as it always was.
             self._build_predictions()
         self._raise_main_dock()
+
+    def _inputs_column(self) -> QWidget:
+        """The Inputs dock: the sequence's length and sentence above its table."""
+        self.sequence_editor = SequenceEditor(self.session)
+        column = QWidget()
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.sequence_editor)
+        layout.addWidget(self.inputs, 1)
+        return column
 
     def action(self, action_id: str) -> QAction:
         """The window's action ``action_id`` (see :mod:`lstm_sim.gui.window_actions`)."""
@@ -387,6 +402,8 @@ class MainWindow(QMainWindow):
             self.inputs,
             self.token_strip,
             self.nonfinite,
+            self.sequence_editor,
+            self.nonlinearity_switch,
         ]
         if self.views_built:
             self.training.shutdown()

@@ -1,18 +1,26 @@
-"""Opening from the window: the scenario picker, File ▸ New random model, the dialogs
-that say why something could not be opened, and the views an opening asks for besides
-the cell. The loading itself is the state's :class:`~lstm_sim.model.opening.Opener`."""
+"""Opening from the window: the scenario picker, File ▸ New random model, the chooser of
+a file's recurrent module, reading an RNN again with another nonlinearity, loading
+inputs, the dialogs that say why something could not be opened, and the views an opening
+asks for besides the cell. The loading itself is the state's
+:class:`~lstm_sim.model.opening.Opener`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QWidget
 
-from lstm_sim.model.opening import Opening
+from lstm_sim.engine.formats.torch_state_dict import RecurrentModule
+from lstm_sim.gui.panels.module_chooser import ask_for_module
+from lstm_sim.model.input_source import InputSource
+from lstm_sim.model.opening import ModuleChoiceNeeded, Opening
 
 if TYPE_CHECKING:
     from lstm_sim.gui.main_window import MainWindow
+
+ModuleQuestion = Callable[[str, Sequence[RecurrentModule], QWidget | None], str | None]
 
 
 class OpenCommands(QObject):
@@ -24,6 +32,9 @@ class OpenCommands(QObject):
         self.window = window
         self.opener = window.state.opener
         self.opener.opened.connect(self._on_opened)
+        # Asks which recurrent module to open: (path, candidates, parent) → a prefix, or
+        # None when the user cancels. A test puts its own answer here.
+        self.ask_for_module: ModuleQuestion = ask_for_module
 
     def detach(self) -> None:
         self.opener.opened.disconnect(self._on_opened)
@@ -38,7 +49,48 @@ class OpenCommands(QObject):
         return True
 
     def open_model(self, path: str) -> bool:
-        return self._opens("Cannot open this model", lambda: self.opener.open_file(path))
+        try:
+            self.opener.open_file(path)
+        except ModuleChoiceNeeded as choice:
+            return self.choose_module(choice)
+        except (ValueError, OSError) as err:
+            self.window.show_error("Cannot open this model", str(err))
+            return False
+        return True
+
+    def choose_module(
+        self,
+        choice: ModuleChoiceNeeded,
+        inputs: InputSource | None = None,
+        nonlinearity: str | None = None,
+    ) -> bool:
+        """Ask which of the file's recurrent modules to open, and open it (on ``inputs``,
+        with ``nonlinearity``, when given); a cancel changes nothing."""
+        prefix = self.ask_for_module(choice.path, choice.candidates, self.window)
+        if prefix is None:
+            return False
+        return self._opens(
+            "Cannot open this module",
+            lambda: self.opener.open_file(
+                choice.path, prefix=prefix, nonlinearity=nonlinearity, inputs=inputs
+            ),
+        )
+
+    def set_nonlinearity(self, nonlinearity: str) -> bool:
+        """Read the open RNN again with ``nonlinearity``; every step reruns."""
+        return self._opens(
+            "Cannot switch the nonlinearity", lambda: self.opener.set_nonlinearity(nonlinearity)
+        )
+
+    def load_inputs(self, source: InputSource) -> bool:
+        """Run the open model on the files ``source`` names, as one undoable edit."""
+        if not self._opens("Cannot load these inputs", lambda: self.opener.load_inputs(source)):
+            return False
+        self.window.statusBar().showMessage(
+            f"Loaded {source.describe()} · Edit ▸ Undo edit puts the previous sequence back",
+            8000,
+        )
+        return True
 
     def open_scenario(self, name: str) -> bool:
         return self._opens("Cannot open this scenario", lambda: self.opener.open_scenario(name))

@@ -92,6 +92,13 @@ ACTIONS = (
         ("Ctrl+Shift+O",),
     ),
     ActionSpec(
+        "load_inputs",
+        "&Load inputs…",
+        lambda w: w.files.load_inputs_dialog,
+        ("Ctrl+L",),
+        "Run the model on your own inputs (.npy, .csv), token ids, text, h0 or c0; undoable",
+    ),
+    ActionSpec(
         "export_trace",
         "Export &trace…",
         lambda w: w.files.export_trace_dialog,
@@ -166,6 +173,8 @@ MENUS = (
             SEPARATOR,
             "open_session",
             "save_session",
+            SEPARATOR,
+            "load_inputs",
             SEPARATOR,
             "export_trace",
             "export_svg",

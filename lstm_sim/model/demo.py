@@ -172,13 +172,14 @@ def demo_inputs() -> Sequence[str]:
 
 
 def model_from_file(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str], prefix: str | None = None, nonlinearity: str | None = None
 ) -> tuple[Network, np.ndarray | list[str], str]:
-    """Read a model file and give it :func:`default_inputs`; returns (network, inputs,
-    title). A file the engine cannot read, or a model of a kind the window does not draw
-    (a GRU), raises ValueError naming the problem."""
+    """Read a model file (``prefix`` and ``nonlinearity`` as :func:`load_model` takes
+    them) and give it :func:`default_inputs`; returns (network, inputs, title). A file
+    the engine cannot read, or a model of a kind the window does not draw (a GRU), raises
+    ValueError naming the problem."""
     from lstm_sim.engine.formats import load_model  # the readers load only when used
 
-    network = load_model(path)
+    network = load_model(path, prefix, nonlinearity=nonlinearity)
     check_drawable(network)
     return network, default_inputs(network), Path(path).name

@@ -24,7 +24,14 @@ from lstm_sim.engine.interventions import (
     rerun_with_clamps,
 )
 from lstm_sim.engine.network import Network, check_array
-from lstm_sim.engine.trace import StepRecord, Trace, record, rerun_from, set_initial_state
+from lstm_sim.engine.trace import (
+    StepRecord,
+    Trace,
+    as_tokens,
+    record,
+    rerun_from,
+    set_initial_state,
+)
 from lstm_sim.model.drawable import check_drawable
 from lstm_sim.model.phases import Phase, phases_for
 
@@ -46,6 +53,19 @@ class Edit:
             return f"clamps: [{old}] → [{new}]"
         where = ", ".join(str(k) for k in self.index)
         return f"{self.target}[{where}]: {self.old} → {self.new}"
+
+
+@dataclass(frozen=True)
+class SequenceValue:
+    """A whole input sequence and the initial state it starts from: the old and new
+    value of an edit that replaces the sequence (its length may change)."""
+
+    inputs: np.ndarray | tuple[str, ...]
+    h0: np.ndarray
+    c0: np.ndarray | None
+
+    def __str__(self) -> str:
+        return f"{len(self.inputs)} steps"
 
 
 class Session:
@@ -158,6 +178,63 @@ class Session:
         self._redo.clear()
         self.network_changed.emit()
         self.history_changed.emit()
+
+    def sequence(self) -> np.ndarray | tuple[str, ...]:
+        """The input sequence as :meth:`load` takes it, a copy: the tokens, the token ids
+        of a model that reads ids without a vocabulary, or x (T, D); as clamps found it."""
+        trace = self.original if self.original is not None else self.trace
+        if trace.tokens is not None:
+            return trace.tokens
+        return (trace.token_ids if trace.token_ids is not None else trace.x).copy()
+
+    def initial_state(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """Copies of (h0, c0), each (L, H); c0 is None for a simple RNN."""
+        trace = self.original if self.original is not None else self.trace
+        c_all = trace.c_all
+        return trace.h_all[:, 0].copy(), None if c_all is None else c_all[:, 0].copy()
+
+    def replace_sequence(
+        self,
+        inputs: np.ndarray | Sequence[str],
+        h0: np.ndarray | None = None,
+        c0: np.ndarray | None = None,
+        *,
+        start: int = 0,
+    ) -> None:
+        """Run a new input sequence (its length may change) as one undoable edit; h0 and
+        c0 default to the current ones. ``start`` is the first step that changed: the
+        cursor goes there. A sequence the network cannot take raises ValueError and
+        changes nothing."""
+        old_h0, old_c0 = self.initial_state()
+        new = SequenceValue(
+            tuple(inputs) if as_tokens(inputs) is not None else np.array(inputs),
+            old_h0 if h0 is None else np.array(h0),
+            old_c0 if c0 is None else np.array(c0),
+        )
+        record(self.network, new.inputs, new.h0, new.c0)  # raises before anything changes
+        old = SequenceValue(self.sequence(), old_h0, old_c0)
+        self._apply(Edit("sequence", (start,), old, new))
+
+    def insert_step(self, t: int) -> None:
+        """A new step at ``t`` (``num_steps``: after the last), a copy of the input it
+        displaces (or of the last one); undoable."""
+        if not 0 <= t <= self.num_steps:
+            raise ValueError(f"step {t} is outside 0..{self.num_steps}")
+        steps = list(self.sequence())
+        steps.insert(t, steps[min(t, len(steps) - 1)])
+        inputs = np.array(steps) if self.trace.tokens is None else steps
+        self.replace_sequence(inputs, start=t)
+
+    def remove_step(self, t: int) -> None:
+        """Drop step ``t``; the last step stays (a sequence has at least one). Undoable."""
+        if self.num_steps == 1:
+            raise ValueError("the sequence has one step left; a sequence needs at least one")
+        if not 0 <= t < self.num_steps:
+            raise ValueError(f"step {t} is outside 0..{self.num_steps - 1}")
+        steps = list(self.sequence())
+        del steps[t]
+        inputs = np.array(steps) if self.trace.tokens is None else steps
+        self.replace_sequence(inputs, start=min(t, len(steps) - 1))
 
     # -- cursor --------------------------------------------------------------------------
     def seek(self, t: int, phase: int | None = None) -> None:
@@ -304,6 +381,9 @@ class Session:
 
     def _write(self, target: str, index: tuple[int, ...], value: Any) -> None:
         """Write one value and rerun from the earliest step it affects."""
+        if target == "sequence":
+            self._write_sequence(value, index[0])
+            return
         trace = self.trace
         if target == "clamps":
             self._write_clamps(value)
@@ -346,6 +426,21 @@ class Session:
             rerun_from(self.network, self.original, start)
             rerun_with_clamps(self.network, trace, self.clamps, start)
         self.trace_changed.emit(start)
+
+    def _write_sequence(self, sequence: SequenceValue, start: int) -> None:
+        """Record ``sequence`` whole: its length may differ, so every view rebuilds; the
+        steps before ``start`` come out as they were (the run is deterministic). Clamps
+        keep acting where their steps exist, as with :meth:`set_inputs`."""
+        trace = record(self.network, sequence.inputs, sequence.h0, sequence.c0)
+        if self.clamps:
+            self.original = trace
+            trace = copy_trace(trace)
+            first = first_affected_step(self.clamps, trace.num_steps)
+            if first is not None:
+                rerun_with_clamps(self.network, trace, self.clamps, first)
+        self.trace = trace
+        self.t = min(start, self.num_steps - 1)
+        self.network_changed.emit()
 
     @staticmethod
     def _copy_inputs(source: Trace, target: Trace) -> None:

@@ -39,9 +39,10 @@ from lstm_sim.engine.formats.limits import check_inflation, max_bytes, read_memb
 from lstm_sim.engine.formats.native import native_arrays, read_native
 from lstm_sim.engine.interventions import Clamp, ClampError, parse_clamp
 from lstm_sim.engine.network import Network
+from lstm_sim.engine.trace import record
 from lstm_sim.model.app_state import AppState
 from lstm_sim.model.breakpoints import Breakpoint, compile_breakpoint
-from lstm_sim.model.session import Edit, Session
+from lstm_sim.model.session import Edit, SequenceValue, Session
 from lstm_sim.model.view_settings import ViewSettings
 
 SUFFIX = ".lstmsim"
@@ -78,6 +79,14 @@ class SavedSession:
 
 # -- writing ---------------------------------------------------------------------------------
 def _json_value(value: Any) -> Any:
+    if isinstance(value, SequenceValue):
+        inputs = value.inputs
+        return {
+            "inputs": list(inputs) if isinstance(inputs, tuple) else inputs.tolist(),
+            "ids": isinstance(inputs, np.ndarray) and inputs.dtype.kind in "iu",
+            "h0": value.h0.tolist(),
+            "c0": None if value.c0 is None else value.c0.tolist(),
+        }
     if isinstance(value, tuple) and all(isinstance(c, Clamp) for c in value):
         return [c.text for c in value]
     if isinstance(value, float) and not math.isfinite(value):
@@ -206,8 +215,24 @@ def _number(value: Any) -> Any:
     return value
 
 
+def _sequence_value(value: Any) -> SequenceValue:
+    """A whole sequence of a length edit; its fit to the network is checked on restoring."""
+    raw = value["inputs"]
+    if not isinstance(raw, list) or not raw:
+        raise ValueError("a sequence edit's inputs are not a non-empty list")
+    inputs: np.ndarray | tuple[str, ...]
+    if all(isinstance(token, str) for token in raw):
+        inputs = tuple(raw)
+    else:
+        inputs = np.array(raw, dtype=np.intp if value["ids"] else np.float64)
+    c0 = None if value["c0"] is None else np.array(value["c0"], dtype=np.float64)
+    return SequenceValue(inputs, np.array(value["h0"], dtype=np.float64), c0)
+
+
 def _edit(value: Any) -> Edit:
     target, index = str(value["target"]), tuple(int(k) for k in value["index"])
+    if target == "sequence":
+        return Edit(target, index, _sequence_value(value["old"]), _sequence_value(value["new"]))
     if target == "clamps":
         old = tuple(parse_clamp(str(t)) for t in value["old"])
         new = tuple(parse_clamp(str(t)) for t in value["new"])
@@ -275,6 +300,10 @@ def restore_session(state: AppState, saved: SavedSession) -> None:
     try:
         scratch = Session(saved.network, saved.inputs, h0=saved.h0, c0=saved.c0)
         scratch.set_clamps(saved.clamps)
+        for edit in (*saved.undo, *saved.redo):
+            if edit.target == "sequence":  # a length edit's sequences must fit the model
+                for side in (edit.old, edit.new):
+                    record(saved.network, side.inputs, side.h0, side.c0)
         for breakpoint in saved.breakpoints:
             compile_breakpoint(breakpoint)
         probe = ViewSettings()

@@ -52,7 +52,7 @@ def test_an_exception_in_a_slot_shows_a_dialog_logs_it_and_keeps_the_session(
     session.seek(3, 2)
     network, h = session.network, session.trace.h.copy()
 
-    def broken_reader(path: str):
+    def broken_reader(path: str, *options: object):
         raise RecursionError("maximum recursion depth exceeded while reading")
 
     # A reader bug: not a ValueError, so open_model does not catch it; the slot raises.

@@ -1,4 +1,4 @@
-"""The user's own data files: inputs, targets, token ids, h0/c0 and training data.
+"""The user's own data files: inputs, targets, token ids, text, h0/c0 and training data.
 
 The command line and the window read them here, under the same contract as model files:
 only a regular file within the size cap (:mod:`.limits`) is opened, an array's header is
@@ -20,6 +20,7 @@ import numpy as np
 from lstm_sim.engine.formats import limits
 from lstm_sim.engine.formats.errors import InputFileError, describe_failure
 from lstm_sim.engine.formats.npy import NpzMembers, read_npy
+from lstm_sim.engine.network import Network
 
 T = TypeVar("T")
 INPUT_SUFFIXES = (".npy", ".csv")
@@ -104,3 +105,49 @@ def read_sequences(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray
     are never inflated."""
     file = Path(path)
     return input_boundary(file, lambda: _read_sequences(file))
+
+
+def read_token_ids(network: Network, path: str | os.PathLike[str]) -> np.ndarray:
+    """The (T,) token ids in ``path``; the engine checks them against the model."""
+    if network.num_tokens is None:
+        raise InputFileError(
+            f"{path}: this model reads feature vectors (no embedding or vocabulary), "
+            "so it takes inputs, not token ids"
+        )
+    ids = read_array(path, "token ids")
+    if ids.dtype.kind not in "iu" or ids.ndim != 1:
+        raise InputFileError(
+            f"{path}: expected (T,) integer token ids, found {ids.dtype} of shape {ids.shape}"
+        )
+    return ids
+
+
+def tokens_of_text(network: Network, text: str, where: str = "the text") -> list[str]:
+    """``text`` cut into the model's tokens; unknown tokens are reported by the engine."""
+    if network.vocab is None:
+        raise InputFileError(
+            f"{where}: this model has no vocabulary, so it reads --inputs (numbers) or token "
+            "ids, not text"
+        )
+    tokens = network.vocab.tokenize(text)
+    if not tokens:
+        raise InputFileError(f"{where}: the text is empty: give at least one token")
+    return tokens
+
+
+def read_text_file(network: Network, path: str | os.PathLike[str]) -> list[str]:
+    """The tokens of the UTF-8 text file ``path``."""
+    return tokens_of_text(network, read_text(path), str(path))
+
+
+def read_initial_state(network: Network, path: str | os.PathLike[str], which: str) -> np.ndarray:
+    """The (L, H) initial state ``which`` ('h0' or 'c0') of ``network`` in ``path``."""
+    if which == "c0" and network.kind != "lstm":
+        raise InputFileError(f"{path}: c0 was given but a simple RNN has no cell state")
+    array = read_array(path, which)
+    expected = (network.num_layers, network.hidden_size)
+    if array.shape != expected:
+        raise InputFileError(
+            f"{path}: {which} has shape {array.shape}, expected (L, H) = {expected}"
+        )
+    return array
