@@ -24,6 +24,14 @@ rerun with the same PyTorch rewrites the same weights. Writes to tests/fixtures/
   (``tiny_lm.<key>``, ``rnn_relu.<key>``), ``tiny_lm.tokens``/``tiny_lm.logits`` and
   ``rnn_relu.x``/``rnn_relu.h`` (PyTorch's outputs).
 
+- GRUs (``make_gru_fixtures``, which runs alone as
+  ``python -c "import scripts.make_torch_fixtures as m; m.make_gru_fixtures()"``):
+  ``gru2_double.pt`` and ``gru2.safetensors``, an ``nn.GRU(3, 5, num_layers=2)`` state_dict
+  in float64 and float32; ``gru_tagger_whole.pt``, a whole module (``torch.save(model)``)
+  holding a ``GRU(3, 4, batch_first=True)`` and a ``Linear(4, 2)``; and ``gru.npz`` with
+  the inputs ``x`` (50, 3) float64, PyTorch's ``gru2.h`` (L, T, H) in float64 and
+  ``gru2_float.h`` in float32, and ``tagger.h`` / ``tagger.logits`` of the whole module.
+
 It also converts ``lstm2.pt`` into the model shipped with lstm-sim,
 resources/models/example_lstm2.npz (lstm-sim's own format), and, when Keras 3
 is installed, runs it on PyTorch (``KERAS_BACKEND=torch``, no TensorFlow) to write
@@ -144,6 +152,7 @@ def main() -> None:
 
     np.savez_compressed(OUT / "outputs.npz", **outputs)
     make_whole_module_fixtures()
+    make_gru_fixtures()
     ship_example()
     make_keras_fixtures(x.numpy())
     make_onnx_fixtures(x)
@@ -188,6 +197,38 @@ def make_whole_module_fixtures() -> None:
         expected["rnn_relu.h"] = run_stacked(rnn, x, False)["h"]
     np.savez_compressed(OUT / "whole_modules.npz", **expected)
     print(f"wrote whole-module fixtures to {OUT}")
+
+
+class GruTagger(torch.nn.Module):
+    """A GRU and a Linear reading its h, saved whole."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gru = torch.nn.GRU(3, 4, batch_first=True)
+        self.fc = torch.nn.Linear(4, 2)
+
+
+def make_gru_fixtures() -> None:
+    """GRU state_dicts and a whole GRU module, with PyTorch's outputs over T = 50."""
+    torch.manual_seed(20261130)
+    expected: dict[str, np.ndarray] = {}
+    with torch.no_grad():
+        x = torch.randn(50, 3, dtype=torch.float64)
+        gru2 = torch.nn.GRU(3, 5, num_layers=2).double()
+        torch.save(gru2.state_dict(), OUT / "gru2_double.pt")
+        expected["x"] = x.numpy()
+        expected["gru2.h"] = run_stacked(gru2, x, False)["h"]
+        gru2_float = gru2.float()
+        save_file(gru2_float.state_dict(), OUT / "gru2.safetensors")
+        expected["gru2_float.h"] = run_stacked(gru2_float, x.float(), False)["h"]
+
+        tagger = GruTagger().double().eval()
+        torch.save(tagger, OUT / "gru_tagger_whole.pt")
+        h = tagger.gru(x[None])[0][0]
+        expected["tagger.h"] = h.numpy()
+        expected["tagger.logits"] = tagger.fc(h).numpy()
+    np.savez_compressed(OUT / "gru.npz", **expected)
+    print(f"wrote GRU fixtures to {OUT}")
 
 
 def ship_example() -> None:

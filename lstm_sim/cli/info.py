@@ -39,7 +39,11 @@ def add_external_data_option(parser: argparse.ArgumentParser) -> None:
 
 def describe(network: Network) -> list[tuple[str, str]]:
     """(label, value) lines describing ``network``."""
-    kind = "LSTM" if network.kind == "lstm" else f"RNN ({network.nonlinearity})"
+    if network.kind == "gru":
+        reset = "after W_hn h + b_hn, as PyTorch" if network.reset_after else "before W_hn"
+        kind = f"GRU (gates r, z, n; reset {reset})"
+    else:
+        kind = "LSTM" if network.kind == "lstm" else f"RNN ({network.nonlinearity})"
     plural = "s" if network.num_layers > 1 else ""
     if network.readout is None:
         output = "none (no readout; the output is h of the last layer)"

@@ -26,10 +26,11 @@ import numpy as np
 from lstm_sim.engine.batch import ForwardCache, cache_from_trace
 from lstm_sim.engine.cells import softmax
 from lstm_sim.engine.gates import split_gates
+from lstm_sim.engine.gru import gru_layer_backward
 from lstm_sim.engine.head import head_backward, head_forward
 from lstm_sim.engine.loops import Loops
 from lstm_sim.engine.network import Network, gate_rows
-from lstm_sim.engine.trace import Trace
+from lstm_sim.engine.trace import Trace, gru_layer, gru_record
 
 LossKind = Literal["xent", "mse"]
 # Steps per slice of the LSTM's local derivatives: small enough that a slice is still in
@@ -335,6 +336,38 @@ def rnn_layer_backward(
     np.matmul(dpre[0], weight_hh, out=buffers.dh0[layer])
 
 
+def gru_backward_into(
+    network: Network, cache: ForwardCache, layer: int, buffers: BackwardBuffers
+) -> None:
+    """Backward through GRU layer ``layer`` by
+    :func:`~lstm_sim.engine.gru.gru_layer_backward`, from ``buffers.dh_out`` (what reaches
+    its outputs), which then holds what reaches the layer below (for layer 0 it is left as
+    it was). Writes the layer's parameter gradients, dh, dh0 and dpre (dL/da_t)."""
+    cell = gru_layer(network, layer)
+    record = gru_record(cache, cache.layer_input(layer), layer)
+    grads = gru_layer_backward(cell, record, buffers.dh_out)
+    for name, value in grads.params.items():
+        buffers.params[f"{name}_l{layer}"][...] = value
+    buffers.dpre[...] = grads.da
+    buffers.dh0[layer] = grads.dh0
+    # dh_t as the trace files name it: the loss's (or the layer above's) share plus what
+    # step t+1 sends back, dh_{t+1} ⊙ z_{t+1} and the products of W_hh with dL/da_{t+1}.
+    hidden = cell.hidden_size
+    r, z = record.act[..., :hidden], record.act[..., hidden : 2 * hidden]
+    weight_hh = cell.params.weight_hh
+    da_rz, da_n = grads.da[..., : 2 * hidden], grads.da[..., 2 * hidden :]
+    if cell.reset_after:
+        via_gates = da_rz @ weight_hh[: 2 * hidden] + (da_n * r) @ weight_hh[2 * hidden :]
+    else:
+        via_gates = da_rz @ weight_hh[: 2 * hidden] + (da_n @ weight_hh[2 * hidden :]) * r
+    dh, dh_out = buffers.dh[layer], buffers.dh_out
+    dh[-1] = dh_out[-1]
+    for t in range(dh.shape[0] - 2, -1, -1):
+        dh[t] = dh_out[t] + dh[t + 1] * z[t + 1] + via_gates[t + 1]
+    if layer > 0:
+        dh_out[...] = grads.dx
+
+
 def one_hot_weight_gradient(
     ids: np.ndarray, dpre_flat: np.ndarray, out: np.ndarray, scratch: np.ndarray
 ) -> None:
@@ -432,6 +465,9 @@ def backward(
     dpre_flat_scratch = buffers.local.reshape(flat, -1)  # free once a layer's loop is done
     for k in range(network.num_layers - 1, -1, -1):
         layer = network.layers[k]
+        if network.kind == "gru":
+            gru_backward_into(network, cache, k, buffers)
+            continue
         if network.kind == "lstm":
             assert cache.c_all is not None and cache.act is not None and cache.tanh_c is not None
             lstm_loop(

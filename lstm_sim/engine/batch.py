@@ -98,6 +98,7 @@ def cache_from_trace(trace: Trace, nonlinearity: str = "tanh") -> ForwardCache:
         fc=batched(trace.fc, 2),
         ig=batched(trace.ig, 2),
         tanh_c=batched(trace.tanh_c, 2),
+        hn=batched(trace.hn, 2),
         logits=batched(trace.logits, 1),
         probs=batched(trace.probs, 1),
         nonlinearity=nonlinearity,
@@ -117,6 +118,11 @@ def forward(
     Fill ``cache.inputs`` first. h0, c0: (L, B, H) initial states, zeros when omitted.
     loops: what runs the loops over steps, NumPy when None.
     """
+    if network.kind == "gru":
+        raise ValueError(
+            "minibatch training of a GRU is not supported yet; a GRU is recorded one "
+            "sequence at a time (lstm-sim trace, with --grad for its gradients)"
+        )
     lstm_loop = lstm_layer_forward if loops is None else loops.lstm_forward
     rnn_loop = rnn_layer_forward if loops is None else loops.rnn_forward
     steps, batch = cache.num_steps, cache.batch_size

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
+from lstm_sim.engine.gates import gate_slice
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import Trace, record
 
@@ -27,7 +28,10 @@ LSTM_QUANTITIES = (
     *("pre_i", "pre_f", "pre_g", "pre_o"),
     *("i", "f", "g", "o", "fc", "ig", "c", "tanh_c", "h"),
 )
+GRU_QUANTITIES = ("pre_r", "pre_z", "pre_n", "r", "z", "n", "hn", "h")
 RNN_QUANTITIES = ("a", "h")
+QUANTITIES = {"lstm": LSTM_QUANTITIES, "gru": GRU_QUANTITIES, "rnn": RNN_QUANTITIES}
+"""Each cell kind's per-unit quantities, in the order of the trace's CSV columns."""
 ChunkHook = Callable[[int, Trace], None]
 """Called with (first step, trace) of each chunk as it is recorded: a check over the
 whole run (NaN, say) that needs no more than one chunk at a time."""
@@ -36,13 +40,13 @@ whole run (NaN, say) that needs no more than one chunk at a time."""
 
 def quantity_names(network: Network) -> tuple[str, ...]:
     """Every per-unit quantity a trace of ``network`` holds."""
-    return LSTM_QUANTITIES if network.kind == "lstm" else RNN_QUANTITIES
+    return QUANTITIES[network.kind]
 
 
 def quantity(trace: Trace, name: str) -> np.ndarray:
     """One per-unit quantity of ``trace`` by its CSV column name, a view (L, T, H)."""
-    if name not in (LSTM_QUANTITIES if trace.kind == "lstm" else RNN_QUANTITIES):
-        known = LSTM_QUANTITIES if trace.kind == "lstm" else RNN_QUANTITIES
+    if name not in QUANTITIES[trace.kind]:
+        known = QUANTITIES[trace.kind]
         raise ValueError(
             f"a {trace.kind} trace has no quantity {name!r}; it has {', '.join(known)}"
         )
@@ -52,11 +56,11 @@ def quantity(trace: Trace, name: str) -> np.ndarray:
     if name == "a":
         return trace.pre
     if name.startswith("pre_"):
-        k = "ifgo".index(name[-1])
-        return trace.pre[..., k * hidden : (k + 1) * hidden]
-    if name in ("i", "f", "g", "o"):
+        return trace.pre[..., gate_slice(name[-1], hidden, trace.kind)]
+    if name in ("i", "f", "g", "o", "r", "z", "n"):
         return trace.gate(name)
     arrays = {"c": trace.c, "fc": trace.fc, "ig": trace.ig, "tanh_c": trace.tanh_c}
+    arrays["hn"] = trace.hn
     value = arrays[name]
     assert value is not None
     return value

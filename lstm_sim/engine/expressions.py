@@ -35,6 +35,7 @@ MAX_EXPONENT = 64.0
 
 LSTM_NAMES = ("h", "c", "i", "f", "g", "o", "fc", "ig", "tanh_c", "x")
 RNN_NAMES = ("h", "a", "x")
+GRU_NAMES = ("h", "r", "z", "n", "hn", "x")
 GRADIENT_NAMES = ("dh", "dc")
 STEP_NAMES = ("t", "layer", "token")
 
@@ -220,7 +221,7 @@ def _constant_number(node: ast.expr) -> float | None:
 
 def names_for(trace: Trace) -> tuple[str, ...]:
     """The vector names an expression over ``trace`` may use."""
-    return LSTM_NAMES if trace.kind == "lstm" else RNN_NAMES
+    return {"lstm": LSTM_NAMES, "gru": GRU_NAMES, "rnn": RNN_NAMES}[trace.kind]
 
 
 @dataclass(frozen=True)
@@ -266,7 +267,7 @@ class _Scope:
             return np.asarray(self.gradients[name][self.layer])
         if name == "x":
             return np.asarray(trace.layer_input(self.layer))
-        if name in "ifgo":
+        if name in ("i", "f", "g", "o", "r", "z", "n"):
             return np.asarray(trace.gate(name)[self.layer])
         series = {"h": trace.h, "a": trace.pre, "c": trace.c}.get(name, getattr(trace, name, None))
         assert series is not None

@@ -1,9 +1,10 @@
 """Where each gate's block lies in a layer's stacked rows: the one place that slices them.
 
 A layer stacks its gates' weights, biases, pre-activations and activations in blocks of H
-along one axis, in one order per cell kind: PyTorch's i, f, g, o for an LSTM, and a single
-block a (the pre-activation) for a simple RNN. Every other module asks here for a block
-instead of writing ``k * hidden : (k + 1) * hidden`` itself, so the order lives once.
+along one axis, in one order per cell kind: PyTorch's i, f, g, o for an LSTM, r, z, n for
+a GRU, and a single block a (the pre-activation) for a simple RNN. Every other module asks
+here for a block instead of writing ``k * hidden : (k + 1) * hidden`` itself, so the order
+lives once.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ if TYPE_CHECKING:  # the network module imports this one
 GATES = ("i", "f", "g", "o")
 """LSTM gate blocks in PyTorch's order, the order of rows in ``weight_ih``."""
 
-GATE_ORDER: dict[str, tuple[str, ...]] = {"lstm": GATES, "rnn": ("a",)}
+GATE_ORDER: dict[str, tuple[str, ...]] = {"lstm": GATES, "gru": ("r", "z", "n"), "rnn": ("a",)}
 """The blocks of each cell kind, in the order of a layer's rows."""
 
 

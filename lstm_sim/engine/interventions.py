@@ -127,6 +127,10 @@ def parse_clamp(text: str) -> Clamp:
 
 def check_clamps(network: Network, clamps: Sequence[Clamp]) -> None:
     """ClampError naming the first clamp that does not fit ``network``."""
+    if network.kind == "gru" and clamps:
+        raise ClampError(
+            f"'{clamps[0].text}': clamps on a GRU are not supported yet; record it without --clamp"
+        )
     allowed = LSTM_CLAMPABLE if network.kind == "lstm" else RNN_CLAMPABLE
     hidden = network.hidden_size
     for clamp in clamps:

@@ -1,10 +1,12 @@
-"""The parameters of a recurrent network: stacked LSTM or tanh-RNN layers, with an
+"""The parameters of a recurrent network: stacked LSTM, GRU or tanh-RNN layers, with an
 optional input encoder in front (a one-hot vocabulary, an embedding table, or both) and an
 optional readout behind (one Linear, or an exact MLP head ending in one).
 
 Names and layouts follow PyTorch: an LSTM layer holds ``weight_ih`` (4H, D),
 ``weight_hh`` (4H, H), ``bias_ih`` and ``bias_hh`` (4H,), gate blocks in the order
-i, f, g, o; a simple RNN layer holds the same with H rows instead of 4H.
+i, f, g, o; a GRU layer holds 3H rows, blocks r, z, n, with ``bias_hh``'s n block kept
+apart (it sits inside the reset product, so it does not add to ``bias_ih``'s); a simple
+RNN layer holds the same with H rows.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from lstm_sim.engine.gates import GATES as GATES  # its home is gates.py; re-exp
 from lstm_sim.engine.head import Activation, HeadStage, output_features, stage_arrays
 from lstm_sim.engine.vocab import Vocabulary
 
-Kind = Literal["lstm", "rnn"]
+Kind = Literal["lstm", "rnn", "gru"]
 ReadoutKind = Literal["softmax", "linear"]
 
 
@@ -37,7 +39,10 @@ def check_array(name: str, array: np.ndarray, shape: tuple[int, ...]) -> None:
 
 def gate_rows(kind: Kind) -> int:
     """How many blocks of H rows a layer's weight matrices have."""
-    return 4 if kind == "lstm" else 1
+    return _GATE_ROWS[kind]
+
+
+_GATE_ROWS: dict[str, int] = {"lstm": 4, "gru": 3, "rnn": 1}
 
 
 @dataclass
@@ -72,6 +77,10 @@ class Network:
     there is one, names the V rows). Layer l > 0 reads the h of layer l-1. The ``head``
     stages run between the last h and the readout.
 
+    ``reset_after`` (a GRU's only): True for PyTorch's convention, where the reset gate
+    scales W_hn h_{t-1} + b_hn; False resets h_{t-1} before the product (Keras
+    ``reset_after=False``, ONNX ``linear_before_reset=0``).
+
     ``notes`` says, one line each, what the reader assumed or left out (an RNN's tanh a
     state_dict does not record, a head it could not read, a float16 upcast).
     ``param_names`` maps a name of :meth:`state_dict` to the parameter's name in the
@@ -89,6 +98,7 @@ class Network:
     head: tuple[HeadStage, ...] = ()
     notes: tuple[str, ...] = ()
     param_names: dict[str, str] = field(default_factory=dict)
+    reset_after: bool = True
 
     def __post_init__(self) -> None:
         self.validate()
@@ -128,8 +138,8 @@ class Network:
     # -- checks and conversions --------------------------------------------------------
     def validate(self) -> None:
         """Raise ValueError naming the first array whose shape or values are wrong."""
-        if self.kind not in ("lstm", "rnn"):
-            raise ValueError(f"kind must be 'lstm' or 'rnn', got {self.kind!r}")
+        if self.kind not in _GATE_ROWS:
+            raise ValueError(f"kind must be 'lstm', 'gru' or 'rnn', got {self.kind!r}")
         if self.nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {self.nonlinearity!r}")
         if not self.layers:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lstm_sim.engine.gates import GATES
+from lstm_sim.engine.gates import GATE_ORDER, GATES
 
 if TYPE_CHECKING:  # the window imports this at start; it needs neither module's code
     from lstm_sim.engine.backprop import Gradients
@@ -85,11 +85,12 @@ def _candidates(
 
 
 def _pre_quantity(record: NonFinite, kind: str, hidden: int) -> NonFinite:
-    """An LSTM's pre-activation column named by its gate block: pre_f unit 3."""
-    if record.quantity != "pre" or kind != "lstm":
+    """An LSTM's or GRU's pre-activation column named by its gate block: pre_f unit 3."""
+    if record.quantity != "pre" or kind == "rnn":
         return record
     gate, unit = divmod(record.unit, hidden)
-    return NonFinite(record.step, record.layer, f"pre_{GATES[gate]}", unit, record.value)
+    name = GATE_ORDER[kind][gate]
+    return NonFinite(record.step, record.layer, f"pre_{name}", unit, record.value)
 
 
 def first_nonfinite(trace: Trace, start: int = 0) -> NonFinite | None:
@@ -97,8 +98,12 @@ def first_nonfinite(trace: Trace, start: int = 0) -> NonFinite | None:
     edit that reran from ``start`` need not search the steps before it), or None."""
     if not 0 <= start <= trace.num_steps:
         raise ValueError(f"start {start} is out of range for a sequence of {trace.num_steps}")
-    pre_name = "pre" if trace.kind == "lstm" else "a"
+    pre_name = "a" if trace.kind == "rnn" else "pre"
     quantities: list[tuple[str, np.ndarray]] = [(pre_name, trace.pre)]
+    if trace.kind == "gru":
+        assert trace.hn is not None
+        quantities += [(gate, trace.gate(gate)) for gate in "rz"]
+        quantities += [("hn", trace.hn), ("n", trace.gate("n"))]
     if trace.kind == "lstm":
         assert trace.fc is not None and trace.ig is not None and trace.c is not None
         assert trace.tanh_c is not None

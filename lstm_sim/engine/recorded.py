@@ -27,6 +27,11 @@ class RecordedArrays:
     tanh_c: (L, T, ..., H) for f⊙c_prev, i⊙g and tanh(c); logits and probs: (T, ..., V)
     when the network has a readout (probs only for a softmax one). ``c_all``, ``act``,
     ``fc``, ``ig`` and ``tanh_c`` are None for a simple RNN.
+
+    A GRU records ``pre`` and ``act`` (L, T, ..., 3H) in blocks r, z, n (pre-activations
+    a_r, a_z, a_n and the activations r, z, n) and ``hn`` (L, T, ..., H), the candidate's
+    recurrent term W_hn h_{t-1} + b_hn; no cell state, so ``c_all``, ``fc``, ``ig`` and
+    ``tanh_c`` are None. ``hn`` is None for the other kinds.
     """
 
     kind: Kind
@@ -39,6 +44,7 @@ class RecordedArrays:
     tanh_c: np.ndarray | None = None
     logits: np.ndarray | None = None
     probs: np.ndarray | None = None
+    hn: np.ndarray | None = None
 
     @classmethod
     def allocate_for(
@@ -60,6 +66,9 @@ class RecordedArrays:
             recorded.fc, recorded.ig, recorded.tanh_c = (
                 np.zeros((layers, steps, *batch, hidden), dtype) for _ in range(3)
             )
+        if network.kind == "gru":
+            recorded.act = np.zeros((layers, steps, *batch, rows), dtype)
+            recorded.hn = np.zeros((layers, steps, *batch, hidden), dtype)
         if network.readout is not None:
             outputs = network.readout.weight.shape[0]
             recorded.logits = np.zeros((steps, *batch, outputs), dtype)
@@ -90,7 +99,8 @@ class RecordedArrays:
         return None if self.c_all is None else self.c_all[:, 1:]
 
     def gate(self, name: str) -> np.ndarray:
-        """One LSTM gate's activation for every layer and step, (L, T, ..., H)."""
+        """One gate's activation for every layer and step, (L, T, ..., H): an LSTM's i, f,
+        g or o, a GRU's r, z or n."""
         if self.act is None:
-            raise ValueError("a simple RNN has no gates; only an LSTM trace does")
-        return self.act[..., gate_slice(name, self.hidden_size)]
+            raise ValueError("a simple RNN has no gates; only an LSTM or GRU trace does")
+        return self.act[..., gate_slice(name, self.hidden_size, self.kind)]

@@ -175,6 +175,11 @@ def forward(
             "the reference engine covers recurrent layers and one Linear readout; this "
             "network has an input embedding or a multi-stage head"
         )
+    if network.kind == "gru":
+        raise ValueError(
+            "the reference engine covers LSTM and simple RNN networks; a GRU's reference "
+            "step is gru_step in lstm_sim.engine.gru"
+        )
     shape = (network.num_layers, network.hidden_size)
     h0 = np.zeros(shape, network.dtype) if h0 is None else h0
     c0 = np.zeros(shape, network.dtype) if c0 is None else c0

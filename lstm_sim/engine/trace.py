@@ -15,8 +15,9 @@ import numpy as np
 
 from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, softmax
 from lstm_sim.engine.gates import gate_slice
+from lstm_sim.engine.gru import GruLayer, GruParameters, GruRecord, gru_layer_forward
 from lstm_sim.engine.head import head_forward
-from lstm_sim.engine.network import Network, check_array
+from lstm_sim.engine.network import Kind, Network, check_array
 from lstm_sim.engine.recorded import RecordedArrays
 
 
@@ -25,7 +26,9 @@ class StepRecord:
     """Everything one layer computed at one step; the arrays are views into the trace.
 
     For a simple RNN only ``x``, ``h_prev``, ``pre`` and ``h`` are set; ``pre`` is then
-    the pre-activation a_t, and for an LSTM it is (4H,) in gate order i, f, g, o.
+    the pre-activation a_t, and for an LSTM it is (4H,) in gate order i, f, g, o. A GRU
+    sets ``r``, ``z``, ``n`` and ``hn`` (W_hn h_{t-1} + b_hn) besides, with ``pre`` (3H,)
+    in blocks r, z, n, and no cell state.
     """
 
     layer: int
@@ -43,10 +46,16 @@ class StepRecord:
     ig: np.ndarray | None = None  # i ⊙ g
     c: np.ndarray | None = None
     tanh_c: np.ndarray | None = None
+    r: np.ndarray | None = None
+    z: np.ndarray | None = None
+    n: np.ndarray | None = None
+    hn: np.ndarray | None = None
 
     def pre_gate(self, gate: str) -> np.ndarray:
-        """The pre-activation of one LSTM gate ('i', 'f', 'g' or 'o'), shape (H,)."""
-        return self.pre[gate_slice(gate, self.h.shape[-1])]
+        """The pre-activation of one gate (LSTM 'i', 'f', 'g', 'o'; GRU 'r', 'z', 'n'),
+        shape (H,)."""
+        kind: Kind = "gru" if self.r is not None else "lstm"
+        return self.pre[gate_slice(gate, self.h.shape[-1], kind)]
 
 
 @dataclass(kw_only=True)
@@ -55,7 +64,8 @@ class Trace(RecordedArrays):
     :class:`~lstm_sim.engine.recorded.RecordedArrays` with no batch axis.
 
     Shapes: x (T, D); h_all, c_all (L, T+1, H) with the initial state at index 0;
-    pre (L, T, G*H); act (L, T, 4H) for an LSTM; fc, ig, tanh_c (L, T, H);
+    pre (L, T, G*H); act (L, T, 4H) for an LSTM, (L, T, 3H) r, z, n for a GRU; fc, ig,
+    tanh_c (L, T, H) for an LSTM, hn (L, T, H) for a GRU;
     logits and probs (T, V) when the network has a readout (probs only for softmax).
     """
 
@@ -83,6 +93,10 @@ class Trace(RecordedArrays):
         )
         if self.kind == "rnn":
             return StepRecord(**common)
+        if self.kind == "gru":
+            assert self.hn is not None
+            r, z, n = (self.gate(name)[layer, t] for name in "rzn")
+            return StepRecord(**common, r=r, z=z, n=n, hn=self.hn[layer, t])
         assert self.c_all is not None and self.fc is not None and self.ig is not None
         assert self.tanh_c is not None
         i, f, g, o = (self.gate(name)[layer, t] for name in "ifgo")
@@ -197,7 +211,8 @@ def set_initial_state(trace: Trace, h0: np.ndarray | None, c0: np.ndarray | None
                 target[:, 0] = 0.0
             continue
         if target is None:
-            raise ValueError("c0 was given but a simple RNN has no cell state")
+            kind = "GRU" if trace.kind == "gru" else "simple RNN"
+            raise ValueError(f"c0 was given but a {kind} has no cell state")
         value = np.asarray(value, dtype=target.dtype)
         if value.shape == shape[1:] and shape[0] == 1:
             value = value[None]
@@ -251,6 +266,10 @@ def rerun_from(network: Network, trace: Trace, start: int) -> None:
     if not 0 <= start < trace.num_steps:
         raise ValueError(f"start {start} is out of range for a sequence of {trace.num_steps}")
     check_network_fits(network, trace)
+    if network.kind == "gru":
+        rerun_gru_layers(network, trace, start)
+        rerun_readout(network, trace, start)
+        return
     for k, layer in enumerate(network.layers):
         # The input projection goes straight into pre[start:], which the layer's loop
         # reads as it overwrites it: no (T, 4H) buffer beside the trace. Every array is
@@ -275,6 +294,25 @@ def rerun_from(network: Network, trace: Trace, start: int) -> None:
         else:
             rnn_layer_forward(xw, layer.weight_hh, trace.h_all[k, start:], xw, network.nonlinearity)
     rerun_readout(network, trace, start)
+
+
+def gru_layer(network: Network, k: int) -> GruLayer:
+    """Layer ``k`` of a GRU network as the kernels of :mod:`lstm_sim.engine.gru` take it."""
+    layer = network.layers[k]
+    params = GruParameters(layer.weight_ih, layer.weight_hh, layer.bias_ih, layer.bias_hh)
+    return GruLayer(params, reset_after=network.reset_after)
+
+
+def gru_record(trace: RecordedArrays, inputs: np.ndarray, k: int) -> GruRecord:
+    """Layer ``k``'s arrays of a GRU trace (or minibatch cache) as views, no copy."""
+    assert trace.act is not None and trace.hn is not None
+    return GruRecord(inputs, trace.h_all[k], trace.pre[k], trace.act[k], trace.hn[k])
+
+
+def rerun_gru_layers(network: Network, trace: Trace, start: int) -> None:
+    """Steps ``start``..T-1 of every GRU layer, written into the trace's arrays."""
+    for k in range(network.num_layers):
+        gru_layer_forward(gru_layer(network, k), gru_record(trace, trace.layer_input(k), k), start)
 
 
 def rerun_readout(network: Network, trace: Trace, start: int) -> None:

@@ -12,7 +12,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-COMPARED = ("a", "i", "f", "g", "o", "fc", "ig", "c", "tanh_c", "h", "dh", "dc")
+COMPARED = (
+    "a",
+    "r",
+    "z",
+    "hn",
+    "n",
+    "i",
+    "f",
+    "g",
+    "o",
+    "fc",
+    "ig",
+    "c",
+    "tanh_c",
+    "h",
+    "dh",
+    "dc",
+)
 """Per-unit quantities in the order a step computes them: at one step and layer, the
 earliest quantity that differs is named, since every later one follows from it."""
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from lstm_sim.engine.network import Kind, Layer, Network
 from lstm_sim.engine.vocab import Vocabulary
+from lstm_sim.model.drawable import check_drawable
 
 DEMO_TITLE = "Demo: who is the subject?"
 DEMO_GUIDE = (
@@ -175,8 +176,10 @@ def model_from_file(
 ) -> tuple[Network, np.ndarray | list[str], str]:
     """Read a model file (``prefix`` and ``nonlinearity`` as :func:`load_model` takes
     them) and give it :func:`default_inputs`; returns (network, inputs, title). A file
-    the engine cannot read raises ValueError naming the problem."""
+    the engine cannot read, or a model of a kind the window does not draw (a GRU), raises
+    ValueError naming the problem."""
     from lstm_sim.engine.formats import load_model  # the readers load only when used
 
     network = load_model(path, prefix, nonlinearity=nonlinearity)
+    check_drawable(network)
     return network, default_inputs(network), Path(path).name

@@ -32,6 +32,7 @@ from lstm_sim.engine.trace import (
     rerun_from,
     set_initial_state,
 )
+from lstm_sim.model.drawable import check_drawable
 from lstm_sim.model.phases import Phase, phases_for
 
 
@@ -145,8 +146,9 @@ class Session:
         c0: np.ndarray | None = None,
     ) -> None:
         """Simulate a new network on new inputs (from h0/c0, zeros by default); drops the
-        clamps. Records first, so a bad pair raises ValueError and leaves the session as
-        it was."""
+        clamps. Records first, so a bad pair (or a GRU, which the window does not draw yet)
+        raises ValueError and leaves the session as it was."""
+        check_drawable(network)
         trace = record(network, inputs, h0, c0)
         self.network, self.trace, self.title = network, trace, title
         self.clamps, self.original = (), None

@@ -73,12 +73,15 @@ def test_unsupported_topologies(tmp_path: Path, extra: str, message: str) -> Non
         load_model(_save(tmp_path, arrays))
 
 
-def test_gru_is_named(tmp_path: Path) -> None:
+def test_three_blocks_read_as_a_gru(tmp_path: Path) -> None:
     arrays = {
         "weight_ih_l0": np.zeros((6, 3), np.float32),
         "weight_hh_l0": np.zeros((6, 2), np.float32),
     }
-    with pytest.raises(ValueError, match=r"weight_hh_l0 has shape \(6, 2\) \(3H rows, a GRU\)"):
+    net = load_model(_save(tmp_path, arrays))
+    assert net.kind == "gru" and net.reset_after and not np.any(net.layers[0].bias_hh)
+    arrays["weight_hh_l0"] = np.zeros((10, 2), np.float32)
+    with pytest.raises(ValueError, match=r"\(10, 2\), expected \(4H, H\) for an LSTM, \(3H, H\)"):
         load_model(_save(tmp_path, arrays))
 
 

@@ -84,8 +84,8 @@ def test_an_upper_layer_must_read_h_of_the_layer_below() -> None:
 
 
 def test_kind_layers_readout_and_vocabulary_are_checked() -> None:
-    with pytest.raises(ValueError, match="kind must be 'lstm' or 'rnn', got 'gru'"):
-        Network("gru", [Layer(*arrays(6, 2, 2))])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="kind must be 'lstm', 'gru' or 'rnn', got 'lstm2'"):
+        Network("lstm2", [Layer(*arrays(6, 2, 2))])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="a network needs at least one layer"):
         Network("rnn", [])
     with pytest.raises(ValueError, match="nonlinearity must be 'tanh' or 'relu', got 'sigmoid'"):

@@ -7,15 +7,18 @@ reads the whole file. The keys:
 key                 array                       meaning
 ==================  ==========================  ============================================
 ``format``          0-d unicode                 always ``"lstm-sim-model"``
-``format_version``  0-d int64                   ``2``; a newer number is refused
-``kind``            0-d unicode                 ``"lstm"`` or ``"rnn"``
+``format_version``  0-d int64                   ``3``; a newer number is refused
+``kind``            0-d unicode                 ``"lstm"``, ``"gru"`` or ``"rnn"``
 ``nonlinearity``    0-d unicode                 ``"tanh"`` or ``"relu"`` (a simple RNN's)
 ``weight_ih_l{k}``  (G·H, D) float32/float64    layer k's input weights, PyTorch's layout:
-                                                G = 4 blocks i, f, g, o for an LSTM, 1 for
-                                                an RNN; D = H for k > 0
+                                                G = 4 blocks i, f, g, o for an LSTM, 3
+                                                blocks r, z, n for a GRU, 1 for an RNN;
+                                                D = H for k > 0
 ``weight_hh_l{k}``  (G·H, H)                    layer k's recurrent weights
-``bias_ih_l{k}``    (G·H,)                      the two biases add, as in PyTorch
-``bias_hh_l{k}``    (G·H,)
+``bias_ih_l{k}``    (G·H,)                      the two biases add, as in PyTorch (a GRU's
+``bias_hh_l{k}``    (G·H,)                      n blocks do not: b_hn is inside the reset)
+``reset_after``     0-d bool                    version 3, only for a GRU: True for
+                                                PyTorch's convention (see ``Network``)
 ``readout_kind``    0-d unicode                 ``"none"``, ``"linear"`` or ``"softmax"``
 ``readout.weight``  (V, H)                      only with a readout: logits = W h + b
 ``readout.bias``    (V,)
@@ -37,7 +40,7 @@ key                 array                       meaning
 ==================  ==========================  ============================================
 
 Layers are numbered from 0 without gaps; all weights share one dtype. Version 1 files
-(no embedding, head or notes) read as before.
+(no embedding, head or notes) and version 2 files (no GRU) read as before.
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ from lstm_sim.engine.network import Layer, Network, Readout
 from lstm_sim.engine.vocab import Vocabulary
 
 FORMAT_NAME = "lstm-sim-model"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _LAYER_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
@@ -75,6 +78,8 @@ def native_arrays(network: Network) -> dict[str, np.ndarray]:
         "metadata": _text(json.dumps(network.metadata, sort_keys=True)),
     }
     arrays.update(network.state_dict())
+    if network.kind == "gru":
+        arrays["reset_after"] = np.array(network.reset_after)
     if network.head:
         arrays["head_layout"] = _text(json.dumps([_layout(stage) for stage in network.head]))
     if network.notes:
@@ -216,11 +221,20 @@ def _network_from_members(path: Path, arrays: Mapping[str, np.ndarray]) -> Netwo
     embedding = _weights(arrays, "embedding.weight") if "embedding.weight" in arrays else None
     head = _head(arrays) if "head_layout" in arrays else ()
     notes = tuple(str(n) for n in arrays["notes"]) if "notes" in arrays else ()
+    kind = _scalar_text(arrays, "kind")
+    reset_after = True
+    if kind == "gru":
+        flag = _require(arrays, "reset_after")
+        if flag.shape != () or flag.dtype != np.bool_:
+            raise ValueError(
+                f"reset_after has dtype {flag.dtype}, shape {flag.shape}, expected a bool"
+            )
+        reset_after = bool(flag)
     dtypes = {a.dtype for layer in layers for a in (layer.weight_ih, layer.weight_hh)}
     if len(dtypes) > 1:
         raise ValueError(f"weights mix the dtypes {sorted(map(str, dtypes))}, expected one")
     return Network(
-        _scalar_text(arrays, "kind"),  # type: ignore[arg-type]
+        kind,  # type: ignore[arg-type]
         layers,
         vocab=vocab,
         readout=readout,
@@ -230,4 +244,5 @@ def _network_from_members(path: Path, arrays: Mapping[str, np.ndarray]) -> Netwo
         embedding=embedding,
         head=head,
         notes=notes,
+        reset_after=reset_after,
     )

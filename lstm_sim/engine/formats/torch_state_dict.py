@@ -4,10 +4,13 @@ Both PyTorch file readers (``.pt`` and ``.safetensors``) end here. The state_dic
 a bare recurrent module's (``weight_ih_l0``...) or a whole model's, where the recurrent
 module's keys carry a prefix (``encoder.lstm.weight_ih_l0``). Supported:
 
-- ``nn.LSTM`` and ``nn.RNN`` with any number of layers: ``weight_ih_l{k}`` (G·H, D),
-  ``weight_hh_l{k}`` (G·H, H), ``bias_ih_l{k}``, ``bias_hh_l{k}`` (G·H,), with G = 4 gate
-  blocks (i, f, g, o) for an LSTM and G = 1 for an RNN;
-- ``nn.LSTMCell`` and ``nn.RNNCell``: the same names without the ``_l{k}`` suffix;
+- ``nn.LSTM``, ``nn.GRU`` and ``nn.RNN`` with any number of layers: ``weight_ih_l{k}``
+  (G·H, D), ``weight_hh_l{k}`` (G·H, H), ``bias_ih_l{k}``, ``bias_hh_l{k}`` (G·H,), with
+  G = 4 gate blocks (i, f, g, o) for an LSTM, 3 (r, z, n) for a GRU and 1 for an RNN; a
+  GRU's ``bias_hh`` is kept apart from ``bias_ih``, as its n block sits inside the reset
+  product (PyTorch's convention, ``reset_after``);
+- ``nn.LSTMCell``, ``nn.GRUCell`` and ``nn.RNNCell``: the same names without the
+  ``_l{k}`` suffix;
 - ``bias=False``: both bias keys absent, read as zeros;
 - an input embedding and a head (one Linear, or an exact MLP head), by the rules of
   :mod:`lstm_sim.engine.formats.torch_surroundings`; what cannot be read exactly is left
@@ -15,8 +18,8 @@ module's keys carry a prefix (``encoder.lstm.weight_ih_l0``). Supported:
 
 A state_dict does not store an RNN's nonlinearity: it is tanh unless the caller says relu
 (or a whole-module file's records say it), and the assumption is noted.
-Bidirectional layers (``_reverse`` keys), projections (``weight_hr_l{k}``, proj_size > 0)
-and GRUs (3H rows) raise a ValueError saying they are not supported yet.
+Bidirectional layers (``_reverse`` keys) and projections (``weight_hr_l{k}``,
+proj_size > 0) raise a ValueError saying they are not supported yet.
 """
 
 from __future__ import annotations
@@ -190,11 +193,10 @@ def _kind_of(name: str, weight_hh: np.ndarray) -> Kind:
     if blocks == 1:
         return "rnn"
     if blocks == 3:
-        raise ValueError(
-            f"{name} has shape {weight_hh.shape} (3H rows, a GRU); GRUs are not supported yet"
-        )
+        return "gru"
     raise ValueError(
-        f"{name} has shape {weight_hh.shape}, expected (4H, H) for an LSTM or (H, H) for an RNN"
+        f"{name} has shape {weight_hh.shape}, expected (4H, H) for an LSTM, (3H, H) for a GRU "
+        "or (H, H) for an RNN"
     )
 
 
@@ -261,8 +263,10 @@ def network_from_state_dict(
     kind = _kind_of(names[0][1], layer_arrays[0][1])
     if nonlinearity not in (None, "tanh", "relu"):
         raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-    if kind == "lstm" and nonlinearity == "relu":
-        raise ValueError("nonlinearity 'relu' applies to a simple RNN, but this is an LSTM")
+    if kind != "rnn" and nonlinearity == "relu":
+        raise ValueError(
+            f"nonlinearity 'relu' applies to a simple RNN, but this is an {kind.upper()}"
+        )
     notes: list[str] = []
     settled = _settle_nonlinearity(nonlinearity, recorded.get("nonlinearity"))
     if kind == "rnn" and settled is None:

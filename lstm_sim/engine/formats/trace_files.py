@@ -1,14 +1,20 @@
 """Writing a recorded trace (and, optionally, its gradients) to .npz or .csv files.
 
 The .npz holds, for an LSTM, ``h c i f g o fc ig tanh_c`` each (L, T, H) and ``pre``
-(L, T, 4H) with the gate pre-activations in blocks i, f, g, o; for a simple RNN ``h`` and
-its pre-activation ``a`` (L, T, H). Always ``x`` (T, D) as fed, ``h0`` (and ``c0``) (L, H);
+(L, T, 4H) with the gate pre-activations in blocks i, f, g, o; for a GRU ``h r z n hn``
+each (L, T, H) (r the reset gate, z the update gate, n the candidate, hn the candidate's
+recurrent term W_hn h_{t-1} + b_hn, which r scales) and ``pre`` (L, T, 3H) with the
+pre-activations a_r, a_z, a_n in blocks r, z, n (a_n = W_in x_t + b_in + r ⊙ hn); for a
+simple RNN ``h`` and its pre-activation ``a`` (L, T, H). Always ``x`` (T, D) as fed,
+``h0`` (and ``c0``) (L, H);
 with a readout ``logits`` (T, V) and, for softmax, ``probs`` (T, V); with a vocabulary
 ``vocab`` (V,) and, for token input, ``tokens`` (T,), both unicode, so the file loads with
 ``allow_pickle=False``.
 
 The .csv has one row per (layer, step, unit) and a column per per-unit quantity, with a
 token column for token input; per-sequence arrays (x, logits, probs) are in the .npz only.
+An LSTM's columns are ``pre_i pre_f pre_g pre_o i f g o fc ig c tanh_c h``, a GRU's
+``pre_r pre_z pre_n r z n hn h``, a simple RNN's ``a h``.
 
 A what-if run (``trace --clamp``) also holds ``clamps`` (N,), the clamp specs as written.
 
@@ -46,6 +52,9 @@ def trace_arrays(network: Network, trace: Trace) -> dict[str, np.ndarray]:
         arrays |= {"c": c_all[:, 1:], "c0": c_all[:, 0], "pre": trace.pre}
         arrays |= {name: trace.gate(name) for name in "ifgo"}
         arrays |= {"fc": fc, "ig": ig, "tanh_c": tanh_c}
+    elif trace.kind == "gru":
+        arrays |= {name: trace.gate(name) for name in "rzn"}
+        arrays |= {"hn": _gru_hn(trace), "pre": trace.pre}
     else:
         arrays["a"] = trace.pre
     if trace.logits is not None:
@@ -66,6 +75,13 @@ def _lstm_arrays(trace: Trace) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     return trace.c_all, trace.fc, trace.ig, trace.tanh_c
 
 
+def _gru_hn(trace: Trace) -> np.ndarray:
+    """hn of a GRU trace, which records it."""
+    if trace.hn is None:
+        raise ValueError("a GRU trace lacks its hn array")
+    return trace.hn
+
+
 def gradient_arrays(grads: Gradients) -> dict[str, np.ndarray]:
     """The gradients of a sequence's loss under the names documented above."""
     arrays: dict[str, np.ndarray] = {
@@ -84,6 +100,11 @@ def csv_columns(trace: Trace, grads: Gradients | None = None) -> dict[str, np.nd
     columns: dict[str, np.ndarray]
     if trace.kind == "rnn":
         columns = {"a": trace.pre, "h": trace.h}
+    elif trace.kind == "gru":
+        pre = split_gates(trace.pre, "gru")
+        columns = {f"pre_{g}": a for g, a in zip("rzn", pre, strict=True)}
+        columns |= {g: trace.gate(g) for g in "rzn"}
+        columns |= {"hn": _gru_hn(trace), "h": trace.h}
     else:
         c_all, fc, ig, tanh_c = _lstm_arrays(trace)
         columns = {f"pre_{g}": pre for g, pre in zip("ifgo", split_gates(trace.pre), strict=True)}
