@@ -12,18 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QFrame,
-    QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
     QScrollArea,
     QSplitter,
-    QStyle,
     QTabWidget,
     QTextBrowser,
     QToolBar,
@@ -32,7 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from lstm_sim.gui.actions import Actions
-from lstm_sim.gui.colors import THEMES, window_palette
 from lstm_sim.gui.controller import PlaybackController
 from lstm_sim.gui.debugger import Debugger
 from lstm_sim.gui.diagram import MIN_TEXT_PX, DiagramView
@@ -54,19 +50,19 @@ from lstm_sim.gui.plots import GateHeatmaps, StatePlot
 from lstm_sim.gui.presentation import Presentation
 from lstm_sim.gui.session_files import SessionFiles
 from lstm_sim.gui.session_link import SessionView, follow_theme, subscribe
+from lstm_sim.gui.toolbars import build_toolbars
 from lstm_sim.gui.tour_caption import NORMAL_PT, PRESENTING_PT_AT_1080, TourCaption
-from lstm_sim.gui.window_actions import ACTIONS, MENUS, STEPPING_TOOLBAR, VIEW_TOOLBAR
+from lstm_sim.gui.view_commands import ViewCommands
+from lstm_sim.gui.window_actions import ACTIONS, MENUS
 from lstm_sim.gui.window_memory import WindowMemory
 from lstm_sim.model import Session
 from lstm_sim.model.app_state import AppState
-from lstm_sim.model.view_settings import ViewSettings
 
 if TYPE_CHECKING:
     from lstm_sim.gui.demo_views import DemoViews
     from lstm_sim.gui.panels.predictions_panel import PredictionsPanel
     from lstm_sim.gui.panels.training_panel import TrainingPanel
 
-TOOLBAR_ICON_PX = 32
 PRESENTING_EQUATION_SCALE = 1.25
 """The equation's text in presentation mode, over its normal size."""
 DOCK_WIDTH_FRACTION = 0.36
@@ -131,7 +127,10 @@ class MainWindow(QMainWindow):
 
         self.controls = SessionControls(self.state, self.controller, self)
         self.commands = Actions(self, ACTIONS)
-        self._build_toolbars()
+        build_toolbars(self)
+        # Tests and benchmarks drive the controls as a user does, through the window.
+        self.timeline, self.speed = self.controls.timeline, self.controls.speed
+        self.layer_box, self.unit_box = self.controls.layer_box, self.controls.unit_box
         self.menus = self.commands.build_menus(self.menuBar(), MENUS)
         self.tour = TourCommands(self)
         # Remembers before presentation mode is set up: a close leaves it, then saves.
@@ -153,19 +152,16 @@ class MainWindow(QMainWindow):
         self.debugger = Debugger(self)
         self.session_files = SessionFiles(self)
 
-        self.controller.playing_changed.connect(self._on_playing_changed)
+        self.view_commands = ViewCommands(self)
         self._unsubscribe = subscribe(self, session)
         self._unfollow += [
             follow_theme(view, set_theme)
             for set_theme in (
-                self._on_theme_changed,
                 self.state_plot.set_theme,
                 self.gate_heatmaps.set_theme,
                 self.token_strip.set_theme,
             )
         ]
-        view.reduced_motion_changed.connect(self._on_reduced_motion_changed)
-        self._unfollow.append(self._follow_no_spoilers(view))
         self.state.guide.changed.connect(self._show_guide)
         self._show_guide(*self.guide)
         self._sync_with_session()
@@ -181,7 +177,6 @@ class MainWindow(QMainWindow):
         self.centre_views.setDocumentMode(True)
         self.centre_views.addTab(self.diagram, "Cell")
         self.centre_views.addTab(self.unrolled, "Unrolled in time")
-        self.centre_views.currentChanged.connect(self._on_centre_view_changed)
         centre.addWidget(self.centre_views)
         # A long equation scrolls instead of forcing the window taller than the screen.
         centre.addWidget(scrolled(self.equation))
@@ -242,33 +237,6 @@ class MainWindow(QMainWindow):
     def action(self, action_id: str) -> QAction:
         """The window's action ``action_id`` (see :mod:`lstm_sim.gui.window_actions`)."""
         return self.commands[action_id]
-
-    def _build_toolbars(self) -> None:
-        controls = self.controls
-        steps = QToolBar("Stepping", self)
-        steps.setObjectName("stepping")
-        steps.setIconSize(QSize(TOOLBAR_ICON_PX, TOOLBAR_ICON_PX))
-        self.commands.fill(steps, STEPPING_TOOLBAR)
-        steps.addSeparator()
-        for widget in (QLabel(" t "), controls.timeline, controls.step_label):
-            steps.addWidget(widget)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, steps)
-        view = QToolBar("View", self)
-        view.setObjectName("view")
-        labelled: tuple[tuple[str, QWidget], ...] = (
-            ("Speed", controls.speed),
-            ("Layer", controls.layer_box),
-            ("Unit", controls.unit_box),
-        )
-        for label, control in labelled:
-            view.addWidget(QLabel(f" {label} "))
-            view.addWidget(control)
-        view.addSeparator()
-        self.commands.fill(view, VIEW_TOOLBAR)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, view)
-        # Tests and benchmarks drive the controls as a user does, through the window.
-        self.timeline, self.speed = controls.timeline, controls.speed
-        self.layer_box, self.unit_box = controls.layer_box, controls.unit_box
 
     def toolbars(self) -> list[QToolBar]:
         return self.findChildren(QToolBar)
@@ -345,21 +313,6 @@ class MainWindow(QMainWindow):
         self.action("undo").setEnabled(self.session.can_undo)
         self.action("redo").setEnabled(self.session.can_redo)
 
-    def _on_playing_changed(self, playing: bool) -> None:
-        pix = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
-        self.action("play").setIcon(self.commands.icon(pix))
-        self.action("play").setText("Pause" if playing else "Play")
-
-    def _on_theme_changed(self, name: str) -> None:
-        self.action("dark").setChecked(name == "dark")
-        self.commands.set_tint(THEMES[name].foreground if name == "dark" else None)
-        self._on_playing_changed(self.controller.playing)
-        self.setPalette(window_palette(name, QApplication.style().standardPalette()))
-        self.inputs.set_highlight_color(THEMES[name].highlight)
-
-    def _on_reduced_motion_changed(self, on: bool) -> None:
-        self.action("reduced").setChecked(on)
-
     @property
     def guide(self) -> tuple[str, str]:
         """(title, text) of Help ▸ What to watch."""
@@ -369,34 +322,9 @@ class MainWindow(QMainWindow):
         self.guide_view.setHtml(description_html(title, text))
 
     # -- intents: controls that write to the state ------------------------------------------
-    def toggle_dark(self) -> None:
-        self.set_theme("dark" if self.action("dark").isChecked() else "light")
-
-    def toggle_reduced_motion(self) -> None:
-        self.state.view.reduced_motion = self.action("reduced").isChecked()
-
-    def toggle_no_spoilers(self) -> None:
-        self.state.view.no_spoilers = self.action("no_spoilers").isChecked()
-
-    def _follow_no_spoilers(self, view: ViewSettings) -> Callable[[], None]:
-        def follow(on: bool) -> None:
-            self.action("no_spoilers").setChecked(on)
-            for plot in (self.state_plot, self.gate_heatmaps):
-                plot.set_no_spoilers(on)
-
-        follow(view.no_spoilers)
-        view.no_spoilers_changed.connect(follow)
-        return lambda: view.no_spoilers_changed.disconnect(follow)
-
-    def toggle_unrolled(self) -> None:
-        self.show_centre_view("unrolled" if self.action("unrolled").isChecked() else "cell")
-
     def show_centre_view(self, name: str) -> None:
         """Bring the ``cell`` diagram or the ``unrolled`` chain to the front."""
-        self.centre_views.setCurrentWidget(self.unrolled if name == "unrolled" else self.diagram)
-
-    def _on_centre_view_changed(self, index: int) -> None:
-        self.action("unrolled").setChecked(self.centre_views.currentWidget() is self.unrolled)
+        self.view_commands.show_centre_view(name)
 
     def diagram_min_text_px(self) -> float:
         """The smallest on-screen text of the cell outside presentation mode."""
@@ -492,6 +420,7 @@ class MainWindow(QMainWindow):
         for view in views:
             view.detach()
         self.controls.detach()
+        self.view_commands.detach()
         self.debugger.detach()
         self.opening.detach()
         self.tour.detach()

@@ -126,12 +126,17 @@ ACTIONS = (
     ActionSpec("undo", "&Undo edit", lambda w: w.session.undo, ("Ctrl+Z",)),
     ActionSpec("redo", "&Redo edit", lambda w: w.session.redo, ("Ctrl+Shift+Z",)),
     ActionSpec(
-        "dark", "Dark theme", lambda w: w.toggle_dark, ("Ctrl+D",), icon_text="Dark", checkable=True
+        "dark",
+        "Dark theme",
+        lambda w: w.view_commands.toggle_dark,
+        ("Ctrl+D",),
+        icon_text="Dark",
+        checkable=True,
     ),
     ActionSpec(
         "reduced",
         "Reduced motion",
-        lambda w: w.toggle_reduced_motion,
+        lambda w: w.view_commands.toggle_reduced_motion,
         ("Ctrl+M",),
         "No flow animation",
         checkable=True,
@@ -139,7 +144,7 @@ ACTIONS = (
     ActionSpec(
         "no_spoilers",
         "No spoilers",
-        lambda w: w.toggle_no_spoilers,
+        lambda w: w.view_commands.toggle_no_spoilers,
         ("Ctrl+Shift+S",),
         "Plots show only the steps up to the cursor",
         checkable=True,
@@ -147,7 +152,7 @@ ACTIONS = (
     ActionSpec(
         "unrolled",
         "Unrolled in time",
-        lambda w: w.toggle_unrolled,
+        lambda w: w.view_commands.toggle_unrolled,
         ("Ctrl+U",),
         "The chain of steps around the cursor, beside the cell",
         checkable=True,
