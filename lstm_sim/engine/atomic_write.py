@@ -1,7 +1,7 @@
 """Writing a file so that nothing can leave it half-written.
 
 Every file lstm-sim writes (traces, models, exported pictures) is written to a fresh
-hidden file in the target's own folder (``.NAME.XXXXXXXX.tmp``), flushed to disk, and
+hidden file in the target's own folder (``.NAME.1a2b3c4d.tmp``), flushed to disk, and
 only then renamed over the target with :func:`os.replace`, which is atomic on one file
 system. A crash, a kill or a full disk before the rename leaves the previous file
 byte-identical; any exception, Ctrl+C (KeyboardInterrupt) included, also removes the
