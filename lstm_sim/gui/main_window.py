@@ -50,6 +50,7 @@ from lstm_sim.gui.plots import GateHeatmaps, StatePlot
 from lstm_sim.gui.presentation import Presentation
 from lstm_sim.gui.session_files import SessionFiles
 from lstm_sim.gui.session_link import SessionView, follow_theme, subscribe
+from lstm_sim.gui.stale_tab_bars import hide_stale_tab_bars
 from lstm_sim.gui.toolbars import build_toolbars
 from lstm_sim.gui.tour_caption import NORMAL_PT, PRESENTING_PT_AT_1080, TourCaption
 from lstm_sim.gui.view_commands import ViewCommands
@@ -273,6 +274,7 @@ class MainWindow(QMainWindow):
         self._unfollow.append(follow_theme(self.state.view, self.training.set_theme))
         self.docks["training"].fill(scrolled(self.training))
         install_demo_views(self)
+        hide_stale_tab_bars(self)
 
     def _build_predictions(self) -> None:
         from lstm_sim.gui.panels.predictions_panel import PredictionsPanel
