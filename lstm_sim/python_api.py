@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from lstm_sim.engine.backprop import Gradients, gradients
+from lstm_sim.engine.backprop import Gradients, default_loss, gradients, next_token_targets
 from lstm_sim.engine.file_names import by_file_name
 from lstm_sim.engine.formats import load_model, network_from_module
 from lstm_sim.engine.interventions import Clamp, first_affected_step, parse_clamp, rerun_with_clamps
@@ -111,10 +111,13 @@ def trace(
     if not grad:
         return recorded
     if targets is None:
-        if recorded.tokens is None or network.vocab is None:
-            raise ValueError("grad=True needs targets when the input is not tokens")
-        targets = np.append(network.vocab.indices(recorded.tokens)[1:], -1)
-    softmax = network.readout is not None and network.readout.kind == "softmax"
-    grads = gradients(network, recorded, np.asarray(targets), "xent" if softmax else "mse")
+        targets = next_token_targets(network, recorded)
+        if targets is None:
+            raise ValueError(
+                "grad=True needs targets unless the input is tokens of a model whose "
+                "outputs are its tokens"
+            )
+    loss = default_loss(network, recorded)
+    grads = gradients(network, recorded, np.asarray(targets), loss)
     # Named as the model names its parameters (``encoder.lstm.weight_ih_l0``), as trace does.
     return recorded, replace(grads, params=by_file_name(network, grads.params))

@@ -34,7 +34,14 @@ import numpy as np
 from lstm_sim.cli import CommandError
 from lstm_sim.cli.info import add_external_data_option
 from lstm_sim.cli.output_path import check_output
-from lstm_sim.engine.backprop import LOSSES, Gradients, LossKind, gradients
+from lstm_sim.engine.backprop import (
+    LOSSES,
+    Gradients,
+    LossKind,
+    default_loss,
+    gradients,
+    next_token_targets,
+)
 from lstm_sim.engine.expressions import Expression, hits, parse_expression
 from lstm_sim.engine.file_names import by_file_name
 from lstm_sim.engine.formats import SUFFIXES, load_model
@@ -154,19 +161,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def backpropagate(network: Network, trace: Trace, args: argparse.Namespace) -> Gradients:
     """The gradients of the sequence's loss, for ``--grad``, under the file's names."""
-    language_model = network.output_size is not None and network.output_size == network.num_tokens
     if args.targets is not None:
         targets = read_array(args.targets, "targets")
-    elif trace.token_ids is not None and language_model:
-        # Next-token prediction: step t is scored on token t+1; the last step has no target.
-        targets = np.append(trace.token_ids[1:], -1)
     else:
-        raise CommandError(
-            "--grad needs --targets Y.npy unless the input is text or token ids into a "
-            "model whose outputs are its tokens"
-        )
-    softmax = network.readout is not None and network.readout.kind == "softmax"
-    loss: LossKind = args.loss or ("xent" if softmax or trace.token_ids is not None else "mse")
+        found = next_token_targets(network, trace)
+        if found is None:
+            raise CommandError(
+                "--grad needs --targets Y.npy unless the input is text or token ids into a "
+                "model whose outputs are its tokens"
+            )
+        targets = found
+    loss: LossKind = args.loss or default_loss(network, trace)
     grads = gradients(network, trace, targets, loss)
     return replace(grads, params=by_file_name(network, grads.params))
 

@@ -90,6 +90,21 @@ class BackwardBuffers:
         self.params = {k: np.empty_like(v) for k, v in network.state_dict().items()}
 
 
+def next_token_targets(network: Network, trace: Trace) -> np.ndarray | None:
+    """Next-token targets for a run on token ids through a model whose outputs are its
+    tokens: step t is scored on token t+1, the last step on none (-1); None otherwise."""
+    language_model = network.output_size is not None and network.output_size == network.num_tokens
+    if trace.token_ids is None or not language_model:
+        return None
+    return np.append(trace.token_ids[1:], -1)
+
+
+def default_loss(network: Network, trace: Trace) -> LossKind:
+    """Cross-entropy for a softmax readout or token input, squared error otherwise."""
+    softmax = network.readout is not None and network.readout.kind == "softmax"
+    return "xent" if softmax or trace.token_ids is not None else "mse"
+
+
 def check_targets(
     network: Network, targets: np.ndarray, loss: str, shape: tuple[int, int]
 ) -> np.ndarray:
