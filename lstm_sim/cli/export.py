@@ -64,22 +64,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _session(args: argparse.Namespace) -> Session:
+    """The model file or scenario opened as the window opens it (the one Opener)."""
     if (args.model is None) == (args.scenario is None):
         raise CommandError("give a model file or --scenario NAME (one of them)")
-    if args.scenario is not None:
-        from lstm_sim.model.scenario_registry import get
+    from lstm_sim.model.demo import DEMO_TITLE, demo_inputs, demo_network
+    from lstm_sim.model.opening import Opener
 
-        scenario = get(args.scenario)
-        network = scenario.load_networks()[0]
-        session = Session(network, scenario.default_input(), title=scenario.title)
-        unit = network.metadata.get("unit", "0")
-        if unit.isdigit() and int(unit) < network.hidden_size:
-            session.select_unit(int(unit))
-        return session
-    from lstm_sim.model.demo import model_from_file
-
-    network, inputs, title = model_from_file(args.model)
-    return Session(network, inputs, title=title)
+    session = Session(demo_network(), demo_inputs(), title=DEMO_TITLE)
+    opener = Opener(session)
+    try:
+        if args.scenario is not None:
+            opener.open_scenario(args.scenario)
+        else:
+            opener.open_file(args.model)
+    finally:
+        opener.detach()
+    return session
 
 
 def run(args: argparse.Namespace) -> int:
