@@ -71,4 +71,6 @@ class TourCommands(QObject):
             window.diagram.set_highlights(())
             return
         window.diagram.set_highlights(shown.stop.highlight)
-        window.show_centre_view("unrolled" if shown.stop.view == "unrolled" else "cell")
+        # The code reader is a dock; the other views are tabs of the centre.
+        centre = shown.stop.view if shown.stop.view in ("unrolled", "gradient") else "cell"
+        window.show_centre_view(centre)

@@ -34,6 +34,7 @@ from lstm_sim.gui.debugger import Debugger
 from lstm_sim.gui.diagram import MIN_TEXT_PX, DiagramView
 from lstm_sim.gui.diagram.unrolled import UnrolledView
 from lstm_sim.gui.file_actions import FileActions
+from lstm_sim.gui.gradient_tab import GradientTab
 from lstm_sim.gui.lazy_dock import LazyDock
 from lstm_sim.gui.lecture_tour import TourCommands
 from lstm_sim.gui.nonfinite_marker import NonFiniteMarker
@@ -134,6 +135,7 @@ class MainWindow(QMainWindow):
         self.layer_box, self.unit_box = self.controls.layer_box, self.controls.unit_box
         self.menus = self.commands.build_menus(self.menuBar(), MENUS)
         self.tour = TourCommands(self)
+        self.gradient_tab = GradientTab(self)
         # Remembers before presentation mode is set up: a close leaves it, then saves.
         self.memory = WindowMemory(self, settings)
         self.presentation = Presentation(self)
@@ -180,7 +182,8 @@ class MainWindow(QMainWindow):
         self.centre_views.addTab(self.unrolled, "Unrolled in time")
         centre.addWidget(self.centre_views)
         # A long equation scrolls instead of forcing the window taller than the screen.
-        centre.addWidget(scrolled(self.equation))
+        self.equation_area = scrolled(self.equation)
+        centre.addWidget(self.equation_area)
         # The equation keeps its natural height; every spare pixel goes to the diagram.
         centre.setStretchFactor(0, 1)
         centre.setStretchFactor(1, 0)
@@ -325,7 +328,7 @@ class MainWindow(QMainWindow):
 
     # -- intents: controls that write to the state ------------------------------------------
     def show_centre_view(self, name: str) -> None:
-        """Bring the ``cell`` diagram or the ``unrolled`` chain to the front."""
+        """Bring ``cell``, ``unrolled`` or ``gradient`` to the front (see ViewCommands)."""
         self.view_commands.show_centre_view(name)
 
     def diagram_min_text_px(self) -> float:

@@ -3,6 +3,7 @@ view; the clicker moves through stops while touring; leave and resume."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Qt
 
 from lstm_sim.model.tour import STOPS
@@ -26,17 +27,74 @@ def test_the_tour_visits_every_stop_in_order(make_window, qtbot):
         assert shown.caption in window.caption.text()
         assert window.diagram.highlights() == expected.highlight
         front = window.centre_views.currentWidget()
-        assert front is (window.unrolled if expected.view == "unrolled" else window.diagram)
+        views = {"unrolled": window.unrolled, "gradient": window.gradient_tab.panel}
+        assert front is views.get(expected.view, window.diagram)
         seen.append(expected.key)
         qtbot.keyClick(window, Qt.Key.Key_PageDown)
     assert seen == [stop.key for stop in STOPS]
     # Past the last stop the clicker stays put.
     assert tour.shown.stop is STOPS[-1]
-    # The vanishing-gradient stop opened its scenario's view, the RNN beside the LSTM.
-    comparisons = list(window.demo_views.comparisons)
-    assert len(comparisons) == 1
-    for comparison in comparisons:
-        comparison.close()
+    # The vanishing-gradient stop showed the RNN beside the LSTM in the window itself, and
+    # the next stop's opening closed that tab again; no window of its own was opened.
+    assert window.demo_views.comparisons == []
+    assert window.gradient_tab.panel is None
+    assert window.centre_views.count() == 2
+
+
+def test_the_vanishing_gradient_stop_answers_the_clicker(make_window, qtbot):
+    window = make_window()
+    assert window.tour.start("vanishing")
+    panel = window.gradient_tab.panel
+    assert panel is not None and window.centre_views.currentWidget() is panel
+    assert window.caption.isVisible() and not window.equation_area.isVisible()
+    caption_top = window.caption.mapTo(window, window.caption.rect().topLeft()).y()
+    panel_bottom = panel.mapTo(window, panel.rect().bottomLeft()).y()
+    assert panel_bottom < caption_top  # the caption band is under the picture, not over it
+    session = window.session
+    assert panel.t == session.t == session.num_steps - 1
+    panel.flush()
+    assert panel.gradient_plot.end_line.value() == session.t
+    # Exploring the stop: the window's keys move the comparison's step T.
+    qtbot.keyClick(window, Qt.Key.Key_Home)
+    window.diagram.finish_animation()
+    assert panel.t == 0
+    qtbot.keyClick(window, Qt.Key.Key_Down)  # next time step
+    window.diagram.finish_animation()
+    panel.flush()
+    assert panel.t == session.t == 1
+    assert panel.gradient_plot.end_line.value() == 1
+    # In presentation mode the clicker moves through the stops from here too.
+    window.presentation.enter(full_screen=False)
+    assert panel.lstm_view.palette_name().endswith("-contrast")
+    qtbot.keyClick(window, Qt.Key.Key_PageUp)
+    assert window.state.tour.shown.stop.key == "rnn-unrolled"
+    assert window.gradient_tab.panel is None
+    assert window.centre_views.currentWidget() is window.unrolled
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)
+    assert window.state.tour.shown.stop.key == "vanishing"
+    assert window.centre_views.currentWidget() is window.gradient_tab.panel
+    assert window.gradient_tab.panel.lstm_view.palette_name().endswith("-contrast")
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not window.gradient_tab.panel.lstm_view.palette_name().endswith("-contrast")
+
+
+def test_the_gradient_tab_runs_the_windows_own_input(make_window):
+    window = make_window()
+    window.open_scenario("long-lag")
+    panel = window.gradient_tab.panel
+    assert panel is not None
+    session = window.session
+    assert panel.lstm_session.tokens == session.tokens
+    edited = list(session.tokens)
+    edited[0] = "B" if edited[0] != "B" else "A"
+    session.set_inputs(edited)
+    assert window.gradient_tab.panel is panel
+    assert panel.lstm_session.tokens == panel.rnn_session.tokens == session.tokens
+    np.testing.assert_array_equal(panel.lstm_session.trace.c, session.trace.c)
+    window.open_scenario("counting")
+    assert window.gradient_tab.panel is None
+    assert window.centre_views.currentWidget() is window.diagram
+    assert window.equation_area.isVisible()
 
 
 def test_leave_to_explore_and_resume(make_window, qtbot):

@@ -29,6 +29,8 @@ MAX_STEPS_BACK = 400
 """How far back the gradient is followed: each step back is one matrix product."""
 PLOT_HEIGHT_FRACTION = 0.42
 TITLE_PT = 15
+PRESENTING_TEXT_SCALE = 1.4
+"""The plot's text in presentation mode, over its normal size."""
 
 Inputs = np.ndarray | Sequence[str]
 
@@ -86,6 +88,8 @@ class ComparisonPanel(QWidget):
             layout.setContentsMargins(4, 4, 4, 4)
             title.setAlignment(Qt.AlignmentFlag.AlignCenter)
             title.setStyleSheet(f"font-size: {TITLE_PT}pt; font-weight: bold")
+            # A long file name wraps rather than widening a window past a 1280-pixel screen.
+            title.setWordWrap(True)
             layout.addWidget(title)
             layout.addWidget(view, 1)
             cells.addWidget(column)
@@ -102,8 +106,16 @@ class ComparisonPanel(QWidget):
             session.cursor_changed.connect(self._on_cursor_changed)
             session.network_changed.connect(self._on_changed)
             session.trace_changed.connect(self._on_changed)
+        self.set_presenting(False)
         self._name_sides()
         self._draw_gradients()
+
+    def set_presenting(self, on: bool) -> None:
+        """Presentation mode's look: the high-contrast palette and larger text."""
+        scale = PRESENTING_TEXT_SCALE if on else 1.0
+        for view in (self.rnn_view, self.lstm_view):
+            view.set_contrast(on)
+        self.gradient_plot.set_text_scale(scale)
 
     # -- the shared cursor -----------------------------------------------------------------
     @property
