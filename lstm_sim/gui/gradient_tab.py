@@ -34,7 +34,6 @@ class GradientTab(QObject):
         session.cursor_changed.connect(self._on_cursor_changed)
         session.trace_changed.connect(self._on_trace_changed)
         session.network_changed.connect(self._on_network_changed)
-        window.centre_views.currentChanged.connect(self._on_front_changed)
         self._presenting = False
         window.action("present").toggled.connect(self._on_presenting)
         window.installEventFilter(self)
@@ -106,13 +105,6 @@ class GradientTab(QObject):
         self._presenting = on
         if self.panel is not None:
             self.panel.set_presenting(on)
-
-    def _on_front_changed(self, _index: int) -> None:
-        # The equation under the centre is the cell's: beside the gradient it only takes
-        # height from the two cells and the plot.
-        window = self.window
-        in_front = self.panel is not None and window.centre_views.currentWidget() is self.panel
-        window.equation_area.setVisible(not in_front)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window and event.type() == QEvent.Type.Close:

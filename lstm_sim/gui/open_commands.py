@@ -130,7 +130,8 @@ class OpenCommands(QObject):
             # A scenario says what to watch: its Guide comes first among the docks.
             window.show_guide()
         if opening.view == "code_reader":
-            show_code_reader(window)
+            if not window.tour.arranges_reader():
+                show_code_reader(window)
         elif opening.view == "gradient_comparison" and opening.partners:
             window.gradient_tab.show(opening.partners[0].copy())
         else:

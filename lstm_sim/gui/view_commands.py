@@ -64,7 +64,11 @@ class ViewCommands:
     # -- reactions -------------------------------------------------------------------------
     def _on_centre_view_changed(self, index: int) -> None:
         window = self.window
-        window.action("unrolled").setChecked(window.centre_views.currentWidget() is window.unrolled)
+        front = window.centre_views.currentWidget()
+        window.action("unrolled").setChecked(front is window.unrolled)
+        # The equation is the cell's: beside the gradient or the code reader it would only
+        # take height from them.
+        window.equation_area.setVisible(front in (window.diagram, window.unrolled))
 
     def _on_playing_changed(self, playing: bool) -> None:
         window = self.window

@@ -27,8 +27,13 @@ def test_the_tour_visits_every_stop_in_order(make_window, qtbot):
         assert shown.caption in window.caption.text()
         assert window.diagram.highlights() == expected.highlight
         front = window.centre_views.currentWidget()
-        views = {"unrolled": window.unrolled, "gradient": window.gradient_tab.panel}
+        views = {
+            "unrolled": window.unrolled,
+            "gradient": window.gradient_tab.panel,
+            "code-reader": window.tour.reader_in_centre,
+        }
         assert front is views.get(expected.view, window.diagram)
+        assert front is not None
         seen.append(expected.key)
         qtbot.keyClick(window, Qt.Key.Key_PageDown)
     assert seen == [stop.key for stop in STOPS]
@@ -38,7 +43,8 @@ def test_the_tour_visits_every_stop_in_order(make_window, qtbot):
     # the next stop's opening closed that tab again; no window of its own was opened.
     assert window.demo_views.comparisons == []
     assert window.gradient_tab.panel is None
-    assert window.centre_views.count() == 2
+    # The last stop's is the code reader's tab, beside the cell and the unrolled chain.
+    assert window.centre_views.count() == 3
 
 
 def test_the_vanishing_gradient_stop_answers_the_clicker(make_window, qtbot):
@@ -122,3 +128,35 @@ def test_a_stop_the_model_cannot_show_says_so(make_window):
         assert "names no 'indent' unit" in window.caption.text()
     else:
         assert shown.stop.narration in window.caption.text()
+
+
+def test_the_code_reader_stops_show_the_reader_above_the_caption(make_window, qtbot):
+    window = make_window()
+    assert window.tour.start("quotes")
+    reader = window.demo_views.code_reader
+    dock = window.docks["code_reader"]
+    assert window.tour.reader_in_centre is reader
+    assert window.centre_views.currentWidget() is reader and reader.isVisible()
+    assert not dock.isVisible()  # no floating window over the caption band
+    caption_top = window.caption.mapTo(window, window.caption.rect().topLeft()).y()
+    reader_bottom = reader.mapTo(window, reader.rect().bottomLeft()).y()
+    assert reader_bottom < caption_top
+    assert window.caption.isVisible() and not window.equation_area.isVisible()
+    unit = window.state.tour.shown.unit
+    if unit is not None:
+        assert window.session.unit == unit
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)  # comments: the same reader, still in front
+    assert window.state.tour.shown.stop.key == "comments"
+    assert window.centre_views.currentWidget() is reader
+    qtbot.keyClick(window, Qt.Key.Key_F6)  # leave to explore: the reader floats as usual
+    assert window.tour.reader_in_centre is None
+    assert dock.widget() is reader and dock.isVisible() and dock.isFloating()
+    assert window.centre_views.count() == 2
+    assert window.centre_views.currentWidget() is window.diagram
+    qtbot.keyClick(window, Qt.Key.Key_F6)  # resume: back in the centre
+    assert window.centre_views.currentWidget() is reader and not dock.isVisible()
+    for _ in range(2):
+        qtbot.keyClick(window, Qt.Key.Key_PageUp)  # quotes, gender: another scenario
+    assert window.state.tour.shown.stop.key == "gender"
+    assert dock.widget() is reader and not dock.isVisible()
+    assert window.centre_views.currentWidget() is window.diagram
