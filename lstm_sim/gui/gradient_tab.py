@@ -40,12 +40,12 @@ class GradientTab(QObject):
 
     def show(self, rnn: Network) -> ComparisonPanel | None:
         """The window's model beside ``rnn`` in the tab, brought to the front; None (and
-        a dialog naming why) when the two cannot share the window's input."""
+        the status bar says why) when the two cannot share the window's input."""
         self._rnn = rnn
-        if not self._refresh():
-            return None
-        self.window.centre_views.setCurrentWidget(self.panel)
-        return self.panel
+        panel = self._refresh()
+        if panel is not None:
+            self.window.centre_views.setCurrentWidget(panel)
+        return panel
 
     def remove(self) -> None:
         """Close the tab (the cell comes to the front if the tab was in front)."""
@@ -60,14 +60,14 @@ class GradientTab(QObject):
         panel.detach()
         panel.deleteLater()
 
-    def _refresh(self, *, quiet: bool = False) -> bool:
+    def _refresh(self, *, quiet: bool = False) -> ComparisonPanel | None:
         """Put the window's model and input beside the RNN, at the window's step; a pair
         that cannot share them closes the tab (saying why in the status bar unless
         ``quiet``)."""
         window = self.window
         session = window.session
         if self._rnn is None:
-            return False
+            return None
         lstm, inputs = session.network.copy(), session.inputs()
         try:
             if self.panel is None:
@@ -82,9 +82,9 @@ class GradientTab(QObject):
             self.remove()
             if not quiet:
                 window.statusBar().showMessage(f"The vanishing-gradient tab closed: {err}", 8000)
-            return False
+            return None
         self.panel.seek(session.t)
-        return True
+        return self.panel
 
     # -- following the window ------------------------------------------------------------
     def _on_cursor_changed(self, t: int, phase: int) -> None:
