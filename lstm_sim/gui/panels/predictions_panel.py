@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -132,6 +132,11 @@ class PredictionsPanel(QWidget):
             self.value_labels.append(value)
             self.mark_labels.append(mark)
         grid.setColumnStretch(1, 1)
+        # The mark's column keeps its width when no row is marked: the dock is as wide
+        # from the first frame as a marked row needs, and the bars do not jump.
+        bold = QFont(font)
+        bold.setBold(True)
+        grid.setColumnMinimumWidth(3, QFontMetrics(bold).horizontalAdvance(NEXT_MARK) + 2)
         self.next_label = QLabel()
         self.next_label.setWordWrap(True)
         self.next_label.setTextFormat(Qt.TextFormat.RichText)
