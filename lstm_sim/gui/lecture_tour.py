@@ -82,6 +82,7 @@ class TourCommands(QObject):
     def _on_changed(self, shown: ShownStop | None) -> None:
         window = self.window
         window.action("tour").setChecked(shown is not None)
+        window.set_touring(shown is not None)
         if shown is None:
             window.diagram.set_highlights(())
             if self.reader_in_centre is not None:

@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         self.views_built = False
         self._closed = False
         self._equation_fraction = EQUATION_HEIGHT_FRACTION
+        self._presenting = self._touring = False
         self.predictions: PredictionsPanel | None = None
         self.training: TrainingPanel
         # What each view follows in the state, undone when the window closes.
@@ -341,11 +342,25 @@ class MainWindow(QMainWindow):
         self.unrolled.set_contrast(on)
         points = round(PRESENTING_PT_AT_1080 * self.height() / 1080) if on else NORMAL_PT
         self.caption.set_point_size(max(points, NORMAL_PT))
-        self.equation.set_point_scale(PRESENTING_EQUATION_SCALE if on else 1.0, captioned=not on)
+        self._presenting = on
         self.centre_views.tabBar().setVisible(not on)
         # The cell shows the token too: the strip would only take height from it.
         self.token_strip.setVisible(not on and self.session.tokens is not None)
-        self._equation_fraction = PRESENTING_EQUATION_FRACTION if on else EQUATION_HEIGHT_FRACTION
+        self._fit_equation()
+
+    def set_touring(self, on: bool) -> None:
+        """While the tour's caption band shows, its narration stands in for the phase's
+        explanation under the equation, and the cell keeps the height the band takes."""
+        self._touring = on
+        self._fit_equation()
+
+    def _fit_equation(self) -> None:
+        scale = PRESENTING_EQUATION_SCALE if self._presenting else 1.0
+        compact = self._presenting or self._touring
+        self.equation.set_point_scale(scale, captioned=not compact)
+        self._equation_fraction = (
+            PRESENTING_EQUATION_FRACTION if compact else EQUATION_HEIGHT_FRACTION
+        )
         self._proportion_centre()
 
     @property

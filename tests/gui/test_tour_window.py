@@ -160,3 +160,16 @@ def test_the_code_reader_stops_show_the_reader_above_the_caption(make_window, qt
     assert window.state.tour.shown.stop.key == "gender"
     assert dock.widget() is reader and not dock.isVisible()
     assert window.centre_views.currentWidget() is window.diagram
+
+
+def test_at_720p_the_caption_band_stands_in_for_the_equations_prose(make_window, qtbot):
+    window = make_window(size=(1280, 720))
+    assert window.equation.caption.isVisibleTo(window)
+    assert window.tour.start("output")
+    # The narration replaces the phase's explanation, and the equation gives the cell the
+    # height the band takes: the cell's labels keep their 720p size.
+    assert not window.equation.caption.isVisibleTo(window)
+    assert window.diagram.height() > window.equation_area.height() * 2
+    assert window.diagram.smallest_text_on_screen() >= 14 - 0.5
+    qtbot.keyClick(window, Qt.Key.Key_F6)
+    assert window.equation.caption.isVisibleTo(window)
