@@ -97,6 +97,7 @@ class TourCommands(QObject):
         window.diagram.set_highlights(shown.stop.highlight)
         if shown.stop.view == "code-reader":
             self._reader_to_centre()
+            self._point_reader_at(shown)
             return
         self._reader_to_dock()
         centre = shown.stop.view if shown.stop.view in ("unrolled", "gradient") else "cell"
@@ -113,6 +114,24 @@ class TourCommands(QObject):
             window.centre_views.addTab(reader, READER_TAB_TITLE)  # takes it from the dock
             self.reader_in_centre = reader
         window.centre_views.setCurrentWidget(self.reader_in_centre)
+
+    def _point_reader_at(self, shown: ShownStop) -> None:
+        """The reader ranks units for the stop's pattern and colours the text by the
+        quantity the model names for that unit, so what it shows is what the caption
+        says (the unit itself the stop has selected)."""
+        from lstm_sim.model.code_reader import shipped_units
+
+        reader = self.reader_in_centre
+        pattern = shown.stop.unit_pattern
+        if reader is None or pattern is None:
+            return
+        reader.finder.set_pattern(pattern)
+        try:
+            found = shipped_units(self.window.session.network).get(pattern)
+        except ValueError:
+            found = None  # the caption already says the model names no such unit
+        if found is not None and shown.unit is not None:
+            reader.set_quantity(found.quantity)
 
     def _reader_to_dock(self) -> None:
         reader, self.reader_in_centre = self.reader_in_centre, None

@@ -143,11 +143,13 @@ def test_the_code_reader_stops_show_the_reader_above_the_caption(make_window, qt
     assert reader_bottom < caption_top
     assert window.caption.isVisible() and not window.equation_area.isVisible()
     unit = window.state.tour.shown.unit
+    assert reader.finder.pattern == "in_string"  # the ranking the caption talks about
     if unit is not None:
         assert window.session.unit == unit
     qtbot.keyClick(window, Qt.Key.Key_PageDown)  # comments: the same reader, still in front
     assert window.state.tour.shown.stop.key == "comments"
     assert window.centre_views.currentWidget() is reader
+    assert reader.finder.pattern == "in_comment"
     qtbot.keyClick(window, Qt.Key.Key_F6)  # leave to explore: the reader floats as usual
     assert window.tour.reader_in_centre is None
     assert dock.widget() is reader and dock.isVisible() and dock.isFloating()
