@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from lstm_sim.model.tour_state import ShownStop
 
@@ -132,6 +132,10 @@ class TourCommands(QObject):
             found = None  # the caption already says the model names no such unit
         if found is not None and shown.unit is not None:
             reader.set_quantity(found.quantity)
+        # Scrolled to the stop's character once the reader has its size in the centre:
+        # scrolled while it was hidden, the string or comment may sit off screen.
+        text_view, t = reader.text_view, shown.t
+        QTimer.singleShot(0, text_view, lambda: text_view.ensure_visible(t))
 
     def _reader_to_dock(self) -> None:
         reader, self.reader_in_centre = self.reader_in_centre, None
