@@ -4,13 +4,15 @@ view; the clicker moves through stops while touring; leave and resume."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 
 from lstm_sim.model.tour import STOPS
 
 
-def test_the_tour_visits_every_stop_in_order(make_window, qtbot):
-    window = make_window()
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_the_tour_visits_every_stop_in_order(make_window, qtbot, size):
+    window = make_window(size=size)
     window.action("tour").trigger()
     tour = window.state.tour
     seen = []
@@ -23,6 +25,8 @@ def test_the_tour_visits_every_stop_in_order(make_window, qtbot):
         t, unit = expected.locate(session.network, session.trace)
         assert (session.t, shown.unit) == (t, unit)
         assert window.caption.isVisible()
+        caption_bottom = window.caption.mapTo(window, window.caption.rect().bottomLeft()).y()
+        assert caption_bottom < window.height()  # on screen, under the stop's view
         assert expected.title in window.caption.text()
         assert shown.caption in window.caption.text()
         assert window.diagram.highlights() == expected.highlight
