@@ -49,3 +49,19 @@ def test_tick_labels_stand_apart(make_window, size, scenario) -> None:
         for upper, lower in pairwise(rects):
             gap = lower.top() - upper.bottom()
             assert gap >= upper.height() / 2, (plot.titleLabel.text, upper, lower)
+
+
+def test_the_loss_and_watch_plots_too(make_window, settle) -> None:
+    window = make_window(size=(1280, 720))
+    assert window.open_scenario("subject-gender")
+    settle(window)
+    window.docks["training"].raise_()
+    window.flush_views()
+    loss_axis = window.training.loss_plot.getPlotItem().getAxis("left")
+    assert loss_axis.logMode  # less than a decade: pyqtgraph labels 2, 3, ... 9
+    watches = window.debugger.watches_panel.plot.getPlotItem().getAxis("left")
+    for axis in (loss_axis, watches):
+        rects = label_rects(axis)
+        assert rects
+        for upper, lower in pairwise(rects):
+            assert lower.top() - upper.bottom() >= upper.height() / 2, (axis, upper, lower)

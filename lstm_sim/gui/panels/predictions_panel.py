@@ -28,6 +28,7 @@ from lstm_sim.engine.cells import softmax
 from lstm_sim.gui.colors import THEMES, Palette, value_color
 from lstm_sim.gui.panels.token_text import display_token
 from lstm_sim.gui.plots.frame_pacer import FramePacer
+from lstm_sim.gui.plots.readable_axis import ReadableAxis
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
 from lstm_sim.model.predictions import NEXT_INPUT, PredictionsDescription, describe_predictions
@@ -158,7 +159,7 @@ class PredictionsPanel(QWidget):
         font = QFont()
         font.setPointSize(ROW_PT)
         self.value_text.setFont(font)
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems={"left": ReadableAxis("left")})
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)

@@ -1,6 +1,7 @@
 """A vertical axis whose tick labels never crowd: on a short plot (a 720p screen gives the
 states plots about 60 pixels each) pyqtgraph still labels at least two intervals' worth
-of major ticks, and five labels of 0.5 in 60 pixels print over each other."""
+of major ticks, and five labels of 0.5 in 60 pixels print over each other; on a log axis
+spanning less than a decade it labels every one of 2, 3, ... 9."""
 
 from __future__ import annotations
 
@@ -30,16 +31,44 @@ def widened_spacing(spacing: float, pixels_per_unit: float, min_gap_px: float) -
 
 class ReadableAxis(pg.AxisItem):
     """A left or right axis that widens pyqtgraph's major tick spacing until the labels
-    stand :data:`LABEL_GAP` label heights apart; the old major spacing marks minor ticks."""
+    stand :data:`LABEL_GAP` label heights apart (the old major spacing marks minor
+    ticks), and on a log scale keeps only the ticks that far apart."""
+
+    def _min_gap_px(self) -> float:
+        return LABEL_GAP * float(self.style.get("tickTextHeight") or 18)
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
         levels = super().tickSpacing(minVal, maxVal, size)
         span = abs(maxVal - minVal)
         if self._tickSpacing is not None or not levels or span == 0 or size <= 0:
             return levels
-        label_px = float(self.style.get("tickTextHeight") or 18)
         major = levels[0][0]
-        wide = widened_spacing(major, size / span, LABEL_GAP * label_px)
+        wide = widened_spacing(major, size / span, self._min_gap_px())
         if wide == major:
             return levels
         return [(wide, 0.0), (major, 0.0)]
+
+    def logTickValues(
+        self,
+        minVal: float,
+        maxVal: float,
+        size: float,
+        stdTicks: list[tuple[float, list[float]]],
+    ) -> list[tuple[float | None, list[float]]]:
+        levels: list[tuple[float | None, list[float]]] = super().logTickValues(
+            minVal, maxVal, size, stdTicks
+        )
+        span = abs(maxVal - minVal)
+        if span == 0 or size <= 0:
+            return levels
+        gap = self._min_gap_px() * span / size  # in the axis's (log10) units
+        placed: list[float] = []
+        thinned = []
+        for spacing, values in levels:  # major levels first: they keep their ticks
+            kept = []
+            for value in sorted(values):
+                if all(abs(value - other) >= gap for other in placed):
+                    kept.append(value)
+                    placed.append(value)
+            thinned.append((spacing, kept))
+        return thinned
