@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 
+from lstm_sim.gui.colors import THEMES
 from lstm_sim.model.tour import STOPS
 
 
@@ -101,6 +103,12 @@ def test_the_gradient_tab_runs_the_windows_own_input(make_window):
     assert window.gradient_tab.panel is panel
     assert panel.lstm_session.tokens == panel.rnn_session.tokens == session.tokens
     np.testing.assert_array_equal(panel.lstm_session.trace.c, session.trace.c)
+    # The titles stay readable on the dark theme's background.
+    window.set_theme("dark")
+    dark = THEMES["dark"]
+    assert panel.palette().color(QPalette.ColorRole.Window) == dark.background
+    assert dark.foreground.name() in panel.rnn_title.styleSheet()
+    window.set_theme("light")
     window.open_scenario("counting")
     assert window.gradient_tab.panel is None
     assert window.centre_views.currentWidget() is window.diagram

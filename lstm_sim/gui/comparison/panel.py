@@ -13,11 +13,12 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QPalette, QShowEvent
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from lstm_sim.engine.gradflow import gradient_flow
 from lstm_sim.engine.network import Network
+from lstm_sim.gui.colors import THEMES
 from lstm_sim.gui.comparison.gradient_plot import GradientPlot
 from lstm_sim.gui.diagram import DiagramView
 from lstm_sim.gui.plots.frame_pacer import FramePacer
@@ -87,7 +88,6 @@ class ComparisonPanel(QWidget):
             layout = QVBoxLayout(column)
             layout.setContentsMargins(4, 4, 4, 4)
             title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            title.setStyleSheet(f"font-size: {TITLE_PT}pt; font-weight: bold")
             # A long file name wraps rather than widening a window past a 1280-pixel screen.
             title.setWordWrap(True)
             layout.addWidget(title)
@@ -106,9 +106,23 @@ class ComparisonPanel(QWidget):
             session.cursor_changed.connect(self._on_cursor_changed)
             session.network_changed.connect(self._on_changed)
             session.trace_changed.connect(self._on_changed)
+        # The panel paints its own background in the theme's colour, with the titles in
+        # its foreground: in the main window's dark palette and in a window of its own.
+        self.setAutoFillBackground(True)
+        self._unfollow_own_theme = follow_theme(settings, self._set_theme)
         self.set_presenting(False)
         self._name_sides()
         self._draw_gradients()
+
+    def _set_theme(self, name: str) -> None:
+        palette = THEMES[name]
+        own = self.palette()
+        own.setColor(QPalette.ColorRole.Window, palette.background)
+        self.setPalette(own)
+        for title in (self.rnn_title, self.lstm_title):
+            title.setStyleSheet(
+                f"font-size: {TITLE_PT}pt; font-weight: bold; color: {palette.foreground.name()}"
+            )
 
     def set_presenting(self, on: bool) -> None:
         """Presentation mode's look: the high-contrast palette and larger text."""
@@ -193,6 +207,7 @@ class ComparisonPanel(QWidget):
         self._detached = True
         self._pacer.stop()
         self._unfollow_theme()
+        self._unfollow_own_theme()
         for session in (self.lstm_session, self.rnn_session):
             session.cursor_changed.disconnect(self._on_cursor_changed)
             session.network_changed.disconnect(self._on_changed)
