@@ -21,6 +21,17 @@ def test_spacing_widens_to_the_next_round_step_that_fits() -> None:
     assert widened_spacing(1.0, 8.0, 22.0) == 5.0  # whole units stay whole
 
 
+def test_a_lone_zero_becomes_a_tick_either_side(qapp) -> None:
+    from lstm_sim.gui.plots.readable_axis import ReadableAxis
+
+    axis = ReadableAxis("left")
+    axis.setStyle(tickTextHeight=17)
+    # c from -8.5 to 8.5 in 50 pixels: 5 apart crowds, 10 apart from 0 shows 0 alone.
+    assert axis.tickSpacing(-8.5, 8.5, 50.0) == [(10.0, 5.0)]  # -5 and 5
+    # h from -1.1 to 1.1 in 50 pixels: -1, 0 and 1 fit.
+    assert axis.tickSpacing(-1.1, 1.1, 50.0) == [(1.0, 0.0)]
+
+
 def label_rects(axis) -> list:
     """The rectangles pyqtgraph draws the axis's tick labels in, top to bottom."""
     image = QImage(400, 400, QImage.Format.Format_ARGB32)

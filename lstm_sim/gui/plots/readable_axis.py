@@ -9,7 +9,7 @@ import math
 
 import pyqtgraph as pg
 
-LABEL_GAP = 1.5
+LABEL_GAP = 1.3
 """Major ticks at least this many label heights apart."""
 NICE_STEPS = (1.0, 2.0, 5.0)
 """Spacings, times a power of ten, that the major ticks are widened to (as pyqtgraph's)."""
@@ -29,10 +29,15 @@ def widened_spacing(spacing: float, pixels_per_unit: float, min_gap_px: float) -
     return 10.0 * power  # wanted < 10 * power, by the choice of power
 
 
+def _ticks_between(low: float, high: float, spacing: float, offset: float) -> int:
+    """How many of the ticks at ``offset + k * spacing`` lie in [low, high]."""
+    return math.floor((high - offset) / spacing) - math.ceil((low - offset) / spacing) + 1
+
+
 class ReadableAxis(pg.AxisItem):
     """A left or right axis that widens pyqtgraph's major tick spacing until the labels
-    stand :data:`LABEL_GAP` label heights apart (the old major spacing marks minor
-    ticks), and on a log scale keeps only the ticks that far apart."""
+    stand :data:`LABEL_GAP` label heights apart (without minor ticks then), and on a log
+    scale keeps only the ticks that far apart."""
 
     def _min_gap_px(self) -> float:
         return LABEL_GAP * float(self.style.get("tickTextHeight") or 18)
@@ -46,7 +51,13 @@ class ReadableAxis(pg.AxisItem):
         wide = widened_spacing(major, size / span, self._min_gap_px())
         if wide == major:
             return levels
-        return [(wide, 0.0), (major, 0.0)]
+        low, high = min(minVal, maxVal), max(minVal, maxVal)
+        offset = 0.0
+        if _ticks_between(low, high, wide, 0.0) < 2 <= _ticks_between(low, high, wide, wide / 2):
+            offset = wide / 2  # -5 and 5 say more about the scale than a lone 0
+        # The major ticks alone: pyqtgraph labels a minor level too where it thinks
+        # there is room, and the minor labels would crowd again.
+        return [(wide, offset)]
 
     def logTickValues(
         self,
