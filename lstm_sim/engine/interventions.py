@@ -173,7 +173,7 @@ def rerun_with_clamps(network: Network, trace: Trace, clamps: Sequence[Clamp], s
         raise ValueError(f"start {start} is out of range for a sequence of {steps}")
     for k, layer in enumerate(network.layers):
         xw = np.empty((steps, layer.bias_ih.shape[0]), trace.x.dtype)
-        project_inputs(layer.weight_ih, trace.layer_input(k)[start:], xw[start:])
+        project_inputs(layer.weight_ih, trace.layer_input(k), xw[start:], start)
         xw[start:] += layer.bias_ih + layer.bias_hh
         mine = [clamp for clamp in clamps if clamp.layer == k]
         clamped = np.zeros(steps, bool)
