@@ -151,6 +151,12 @@ def test_a_clamp_changes_nothing_it_does_not_reach(network: Network, trace: Trac
     assert same(intervened(network, trace, [parse_clamp("f = 1 @ 40:50")]), trace)
     upper = intervened(network, trace, [parse_clamp("layer 1: h = 0 @ 3")])
     np.testing.assert_array_equal(upper.h_all[0], trace.h_all[0])  # the layer below
+    # The layer below is not even rerun: what it holds stays, wrong or not.
+    stale = copy_trace(trace)
+    stale.h_all[0, 10:] = 7.0
+    rerun_with_clamps(network, stale, [parse_clamp("layer 1: h = 0 @ 3")], 3, first_layer=1)
+    assert (stale.h_all[0, 10:] == 7.0).all()
+    assert (stale.h[1, 3] == 0).all()
     assert (upper.h[1, 3] == 0).all()
 
 
