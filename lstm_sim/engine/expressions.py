@@ -620,10 +620,11 @@ def next_hit(
     without evaluating the whole sequence.
     """
     steps = trace.num_steps
+    # Generated as the search goes: a search that stops at once makes one chunk, not T.
     if backward:
-        bounds = [(max(stop - chunk, 0), stop) for stop in range(min(after, steps), 0, -chunk)]
+        bounds = ((max(stop - chunk, 0), stop) for stop in range(min(after, steps), 0, -chunk))
     else:
-        bounds = [(start, min(start + chunk, steps)) for start in range(after + 1, steps, chunk)]
+        bounds = ((start, min(start + chunk, steps)) for start in range(after + 1, steps, chunk))
     for start, stop in bounds:
         best: tuple[int, int, int] | None = None  # (step, layer, expression index)
         found: dict[int, tuple[range, list[np.ndarray], np.ndarray]] = {}
