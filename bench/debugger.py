@@ -54,15 +54,34 @@ BREAKPOINTS = (
 REPEATS = 5
 
 
-def medians_ms(*actions: Callable[[], object]) -> list[float]:
-    """The median time of each action over REPEATS rounds, the actions interleaved."""
-    times: list[list[float]] = [[] for _ in actions]
+class Timing:
+    """The median of one action's repeats: wall-clock and this process's CPU time, both
+    in ms. On a machine shared with other work the CPU time is what the action costs when
+    it has a core to itself (short of what they do to the caches); wall time is what a
+    user would wait."""
+
+    def __init__(self, wall: list[float], cpu: list[float]) -> None:
+        self.wall, self.cpu = statistics.median(wall), statistics.median(cpu)
+
+    def __str__(self) -> str:
+        return f"{self.wall:7.1f} ms (CPU {self.cpu:6.1f})"
+
+
+def medians(*actions: Callable[[], object]) -> list[Timing]:
+    """Each action's median over REPEATS rounds, the actions interleaved."""
+    walls: list[list[float]] = [[] for _ in actions]
+    cpus: list[list[float]] = [[] for _ in actions]
     for _ in range(REPEATS):
-        for spent, action in zip(times, actions, strict=True):
-            began = time.perf_counter()
+        for wall, cpu, action in zip(walls, cpus, actions, strict=True):
+            began, began_cpu = time.perf_counter(), time.process_time()
             action()
-            spent.append((time.perf_counter() - began) * 1000)
-    return [statistics.median(spent) for spent in times]
+            cpu.append((time.process_time() - began_cpu) * 1000)
+            wall.append((time.perf_counter() - began) * 1000)
+    return [Timing(wall, cpu) for wall, cpu in zip(walls, cpus, strict=True)]
+
+
+def ratio(a: Timing, b: Timing) -> str:
+    return f"{a.wall / b.wall:.2f} (CPU {a.cpu / b.cpu:.2f})"
 
 
 def read_floor(trace: Trace) -> None:
@@ -121,25 +140,20 @@ def main() -> None:
     )
 
     index = index_hits(conditions, trace)
-    every, floor = medians_ms(lambda: index_hits(conditions, trace), lambda: read_floor(trace))
+    every, floor = medians(lambda: index_hits(conditions, trace), lambda: read_floor(trace))
     counts = [len(steps_) for steps_ in index.steps]
-    print(f"5 breakpoints over all {steps} steps:    {every:7.1f} ms  (hits: {counts})")
-    print(
-        f"  floor, reading what they look at once: {floor:7.1f} ms  "
-        f"(evaluation / floor = {every / floor:.1f})"
-    )
+    print(f"5 breakpoints over all {steps} steps:      {every}  hits: {counts}")
+    print(f"  floor, reading what they look at once: {floor}  ratio {ratio(every, floor)}")
     assert trace.act is not None
     gates_i = trace.act[0, :, : trace.hidden_size]
-    with_numpy, with_bits = medians_ms(
+    with_numpy, with_bits = medians(
         lambda: np.max(gates_i, axis=1), lambda: unit_extreme(gates_i, largest=True)
     )
-    print(
-        f"  max(i) of one layer: np.max(axis=1) {with_numpy:.1f} ms, "
-        f"as integer patterns {with_bits:.1f} ms"
-    )
+    print(f"  max(i), one layer, np.max(axis=1):     {with_numpy}")
+    print(f"  the same as integer bit patterns:      {with_bits}")
 
     middle = steps // 2
-    indexed, searched, back = medians_ms(
+    indexed, searched, back = medians(
         lambda: next_indexed_hit(index, trace, middle),
         lambda: next_hit(conditions, trace, middle),
         lambda: next_hit(conditions, trace, middle, backward=True),
@@ -147,27 +161,30 @@ def main() -> None:
     found = next_indexed_hit(index, trace, middle)
     assert found == next_hit(conditions, trace, middle)
     where = "none" if found is None else f"t={found[0].t} ({found[1].text})"
-    print(f"jump from t={middle} to the next hit, by the index: {indexed:6.2f} ms -> {where}")
-    print(f"  without an index (outward search):   {searched:7.1f} ms; back: {back:.1f} ms")
-    print(f"evaluate all, then jump:                {every + indexed:7.1f} ms  (target 50)")
+    print(f"jump from t={middle} by the index:       {indexed}  -> {where}")
+    print(f"  without an index (outward search):     {searched}")
+    print(f"  back, without an index:                {back}")
+    total = every.wall + indexed.wall, every.cpu + indexed.cpu
+    print(f"evaluate all, then jump:                 {total[0]:7.1f} ms (CPU {total[1]:6.1f})")
 
     start = steps - 1000
     clamp = parse_clamp(f"f[3] = 1 @ {start}:{start + 10}")
-    rerun, gemv, projection = medians_ms(
+    rerun, gemv, projection = medians(
         lambda: rerun_with_clamps(network, trace, [clamp], clamp.start),
         lambda: gemv_floor(network, trace, start),
         lambda: projection_floor(network, trace, start),
     )
     step_layers = 2 * (steps - start)
-    print(f"clamp at t={start}, rerun of the last 1000 steps: {rerun:7.1f} ms  (target 20)")
+    print(f"clamp at t={start}, rerun of the last 1000 steps of both layers: {rerun}")
+    print(f"  floor, the {step_layers} recurrent products alone: {gemv}")
+    print(f"  the two layers' input projections:     {projection}")
+    both = Timing([gemv.wall + projection.wall], [gemv.cpu + projection.cpu])
     print(
-        f"  floor, the {step_layers} recurrent products alone: {gemv:7.1f} ms "
-        f"({1000 * gemv / step_layers:.1f} µs each); with the input projections "
-        f"{gemv + projection:.1f} ms"
+        f"  rerun / products {ratio(rerun, gemv)}, / (products + projections) {ratio(rerun, both)}"
     )
     print(
-        f"  rerun / products = {rerun / gemv:.2f}, rerun / (products + projections) = "
-        f"{rerun / (gemv + projection):.2f}; {1000 * rerun / step_layers:.1f} µs a step-layer"
+        f"  per step and layer: rerun {1000 * rerun.cpu / step_layers:.1f} µs, "
+        f"product {1000 * gemv.cpu / step_layers:.1f} µs (CPU)"
     )
 
 
