@@ -31,7 +31,7 @@ from collections.abc import Callable
 import numpy as np
 
 from lstm_sim.engine import Network, record
-from lstm_sim.engine.cells import _gate_half_scale, recurrent_weight
+from lstm_sim.engine.cells import recurrent_weight
 from lstm_sim.engine.expressions import (
     index_hits,
     next_hit,
@@ -99,11 +99,10 @@ def read_floor(trace: Trace) -> None:
 
 def gemv_floor(network: Network, trace: Trace, start: int) -> None:
     """The recurrent products of a rerun from ``start`` alone: one (H,) @ (H, 4H) per step
-    and layer, with the weight in the layout and scaling the engine's loop uses."""
+    and layer, with the weight in the layout the engine's loop uses."""
     product = np.empty(4 * network.hidden_size, trace.h_all.dtype)
-    scale, _ = _gate_half_scale(network.hidden_size, trace.h_all.dtype)
     for k, layer in enumerate(network.layers):
-        weight = recurrent_weight(layer.weight_hh, trace.h_all.dtype, scale)
+        weight = recurrent_weight(layer.weight_hh, trace.h_all.dtype)
         for h_prev in trace.h_all[k, start:-1]:
             np.dot(h_prev, weight, product)
 
