@@ -68,6 +68,7 @@ class StripGeometry:
 
     center: QPointF
     label_side: LabelSide
+    value_below: bool = False  # an "above" strip at the scene's edge: its number goes under it
 
 
 @dataclass(frozen=True)
@@ -241,16 +242,16 @@ def gru_layout(reset_after: bool = True) -> Layout:
     between them: after its layer W_hn·+b_hn (``reset_after``, PyTorch) or before it."""
     y_top, y_mix, y_reset, y_box, y_bus = 190.0, 400.0, 560.0, 790.0, 930.0
     y_gate_strip = 655.0
-    x_in, x_cat, x_z, x_r, x_one = 20.0, 330.0, 520.0, 860.0, 900.0
-    x_tap, x_bend, x_n, x_fork, x_out = 1210.0, 1460.0, 1650.0, 1950.0, 1995.0
-    x_linear = x_tap if reset_after else 1350.0
+    x_in, x_cat, x_z, x_r, x_one = 20.0, 330.0, 520.0, 850.0, 960.0
+    x_tap, x_bend, x_n, x_fork, x_out = 1280.0, 1510.0, 1712.0, 1975.0, 2000.0
+    x_linear = x_tap if reset_after else 1420.0
     y_linear = y_box if reset_after else y_reset
     r = OP_RADIUS
     half_box = LAYER_SIZE.height() / 2
     box_top, box_bottom = y_box - half_box, y_box + half_box
     pill = 2.0 * OP_RADIUS  # half the width of the "1 −" pill
 
-    layout = Layout(cell_frame=QRectF(150.0, 110.0, 1780.0, 880.0))
+    layout = Layout(cell_frame=QRectF(150.0, 110.0, 1800.0, 880.0))
     layout.nodes = {
         "update_layer": NodeGeometry("layer", QPointF(x_z, y_box), "σ"),
         "reset_layer": NodeGeometry("layer", QPointF(x_r, y_box), "σ"),
@@ -272,7 +273,7 @@ def gru_layout(reset_after: bool = True) -> Layout:
                 (x_tap + r, y_reset), (x_bend, y_reset), (x_bend, y_box), (x_n - 65.0, y_box)
             ),
         }
-        hn_strip = StripGeometry(QPointF(x_tap, 675.0), "left")
+        hn_strip = StripGeometry(QPointF(x_tap, 640.0), "left")
     else:
         # h_{t-1} → × r → W_hn·+b_hn → hn → the candidate.
         recurrent = {
@@ -285,7 +286,7 @@ def gru_layout(reset_after: bool = True) -> Layout:
                 (x_n - 65.0, y_box),
             ),
         }
-        hn_strip = StripGeometry(QPointF(x_bend, 700.0), "left")
+        hn_strip = StripGeometry(QPointF(x_bend, 670.0), "left")
     layout.wires = {
         # Inputs: h_{t-1} along the top, dropping into the bus where x_t joins it.
         "h_prev": polyline((x_in, y_top), (x_cat, y_top)),
@@ -315,10 +316,11 @@ def gru_layout(reset_after: bool = True) -> Layout:
         "h_prev": StripGeometry(QPointF(185.0, y_top), "above"),
         "x": StripGeometry(QPointF(x_cat, 1030.0), "left"),
         "z": StripGeometry(QPointF(x_z, y_gate_strip), "left"),
-        "r": StripGeometry(QPointF(x_r, y_gate_strip), "left"),
+        # Higher than z's, so that z's number and r's label never meet on a projector.
+        "r": StripGeometry(QPointF(x_r, 595.0), "left"),
         "hn": hn_strip,
-        "n": StripGeometry(QPointF(x_n, 640.0), "left"),
-        "h": StripGeometry(QPointF(1802.0, y_top), "above"),
+        "n": StripGeometry(QPointF(x_n, 610.0), "left"),
+        "h": StripGeometry(QPointF(1858.0, y_top), "above", value_below=True),
     }
     layout.texts = {
         "header": TextAnchor(QPointF(20.0, 10.0), "left"),
@@ -327,20 +329,14 @@ def gru_layout(reset_after: bool = True) -> Layout:
         "update_layer": TextAnchor(QPointF(x_z + 12.0, box_bottom + 12.0), "left"),
         "reset_layer": TextAnchor(QPointF(x_r + 12.0, box_bottom + 12.0), "left"),
         "candidate_layer": TextAnchor(QPointF(x_n + 12.0, box_bottom + 12.0), "left"),
-        "hn_layer": TextAnchor(
-            QPointF(x_tap + 12.0, box_bottom + 12.0)
-            if reset_after
-            else QPointF(x_linear, y_reset - half_box - 46.0),
-            "left" if reset_after else "center",
-        ),
+        # Each convention writes its formula once: above the reset × when r scales
+        # W_hn h_{t-1} + b_hn, above the W·+b box when r scales h_{t-1} before it.
+        "hn_layer": TextAnchor(QPointF(x_linear, y_reset - half_box - 58.0), "center"),
         # What the top line carries, and what the reset product is.
         "keep": TextAnchor(QPointF((x_z + x_n) / 2, y_top + 14.0), "center"),
-        "mix_mul": TextAnchor(QPointF(x_n + 40.0, y_mix - 18.0), "left"),
-        "reset_mul": TextAnchor(
-            QPointF(x_tap - 30.0, y_reset - 2 * r - 40.0 if reset_after else y_reset + 35.0),
-            "right",
-        ),
-        "h_out": TextAnchor(QPointF(x_out, y_top + 14.0), "right"),
+        "mix_mul": TextAnchor(QPointF(x_n - 40.0, y_mix - 70.0), "right"),
+        "reset_mul": TextAnchor(QPointF(x_tap - 30.0, y_reset - 2 * r - 40.0), "right"),
+        "h_out": TextAnchor(QPointF(x_out - 4.0, y_top + 30.0), "right"),
         "h_up": TextAnchor(QPointF(x_fork - 14.0, 40.0), "right"),
     }
     return layout

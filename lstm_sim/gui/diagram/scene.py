@@ -77,7 +77,8 @@ class StripLabel:
 
     def place(self, strip: QRectF) -> None:
         """On a vertical wire: label left of the strip, value under it beside the wire.
-        On a horizontal wire: label above the strip, value after the label."""
+        On a horizontal wire: label above the strip, value after the label (or under the
+        strip, where the scene's edge leaves no room after it)."""
         label = self.label.boundingRect()
         value = self.value.boundingRect()
         if self.geometry.label_side == "left":
@@ -88,6 +89,9 @@ class StripLabel:
         else:
             top = strip.top() - 6.0 - label.height()
             self.label.setPos(strip.left(), top)
+            if self.geometry.value_below:
+                self.value.setPos(strip.left(), strip.bottom() + 4.0)
+                return
             self.value.setPos(
                 strip.left() + label.width() + 12.0,
                 top + label.height() - value.height() - 4.0,

@@ -169,9 +169,7 @@ def gru_wiring(reset_after: bool = True) -> Wiring:
         else "r<sub>t</sub> ⊙ h<sub>t−1</sub>"
     )
     recurrent_term = (
-        "hn<sub>t</sub> = W<sub>hn</sub> h<sub>t−1</sub> + b<sub>hn</sub>"
-        if reset_after
-        else "hn<sub>t</sub> = W<sub>hn</sub> (r<sub>t</sub> ⊙ h<sub>t−1</sub>) + b<sub>hn</sub>"
+        "hn<sub>t</sub> = W<sub>hn</sub> (r<sub>t</sub> ⊙ h<sub>t−1</sub>) + b<sub>hn</sub>"
     )
     return Wiring(
         kind="gru",
@@ -221,8 +219,10 @@ def gru_wiring(reset_after: bool = True) -> Wiring:
             "reset_layer": "reset gate",
             "update_layer": "update gate",
             "candidate_layer": "candidate",
-            "hn_layer": recurrent_term,
-            "reset_mul": reset_term,
+            # The formula of the reset branch, on the node where it ends.
+            ("reset_mul" if reset_after else "hn_layer"): (
+                reset_term if reset_after else recurrent_term
+            ),
             "keep": "z<sub>t</sub> ⊙ h<sub>t−1</sub>: what is kept",
             "mix_mul": "(1 − z<sub>t</sub>) ⊙ n<sub>t</sub>",
         },
