@@ -93,6 +93,23 @@ def test_every_phase_shows_the_numbers_of_the_trace(make_window, settle, qtbot, 
             assert strip.values() is not None
 
 
+def test_a_new_random_gru_comes_from_the_dialog_with_its_guide(make_window, settle, monkeypatch):
+    from lstm_sim.gui.panels.new_model_dialog import NewModelDialog
+    from lstm_sim.model.guide import GRU_GUIDE
+
+    def fake_exec(dialog: NewModelDialog) -> int:
+        dialog.kind.setCurrentIndex(dialog.kind.findData("gru"))
+        return int(NewModelDialog.DialogCode.Accepted)
+
+    monkeypatch.setattr(NewModelDialog, "exec", fake_exec)
+    window = make_window()
+    window.action("new").trigger()
+    settle(window)
+    assert window.session.network.kind == "gru"
+    assert window.diagram.diagram_kind() == "gru"
+    assert window.state.guide.text == GRU_GUIDE
+
+
 def test_the_derived_products_add_up_to_h():
     session = gru_session(True)
     for reset_after in (True, False):

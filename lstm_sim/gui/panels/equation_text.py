@@ -186,8 +186,9 @@ def _hidden_line(record: StepRecord, unit: int) -> str:
 
 
 def _candidate_lines(session: Session, record: StepRecord, unit: int) -> list[str]:
-    """hn_t[u] with its two terms, then n_t[u] with the reset applied where the
-    network's convention applies it, then which convention that is."""
+    """hn_t[u] with its two terms, n_t[u] with the reset applied where the network's
+    convention applies it, and the convention's name (last: the numbers come first in a
+    short panel)."""
     assert record.r is not None and record.hn is not None and record.n is not None
     terms = candidate_terms(session.network, session.trace, record.layer, record.t)
     reset_after = session.network.reset_after
