@@ -232,3 +232,31 @@ def test_the_keras_convention_reads_before_the_product():
     # After it, W_hn·+b_hn sits under the × on the branch that rises into it.
     after = DiagramScene("gru", 5, 3, "x<sub>t</sub>", reset_after=True)
     assert after.layout.nodes["hn_layer"].center.y() > after.layout.nodes["reset_mul"].center.y()
+
+
+def test_the_code_reader_reads_and_ranks_a_gru_by_its_own_quantities(make_window, qtbot):
+    from lstm_sim.engine.vocab import Vocabulary
+    from lstm_sim.gui.demo_views import install_demo_views, open_code_reader
+    from lstm_sim.model.code_reader import find_units
+    from lstm_sim.model.scenarios.python_code import VOCABULARY
+
+    rng = np.random.default_rng(2)
+    size = len(VOCABULARY)
+    network = Network.random("gru", size, 6, rng, vocab=Vocabulary(VOCABULARY), output_size=size)
+    text = "def f(x):\n    # one\n    return 'a' + x\n"
+    window = make_window(Session(network, list(text), title="chars"), size=(1600, 900))
+    install_demo_views(window)
+    reader = open_code_reader(window)
+    qtbot.waitUntil(lambda: reader.text_view.isVisible(), timeout=2000)
+    reader.flush()
+    box = reader.quantity_box
+    assert [box.itemData(k) for k in range(box.count())] == ["h", "z", "r", "n"]
+    assert reader.reads_characters
+    reader.set_quantity("z")
+    window.session.select_unit(4)
+    np.testing.assert_array_equal(reader.shown_values(), window.session.trace.gate("z")[0, :, 4])
+    reader.finder.set_pattern("indent")
+    reader.flush()
+    expected = find_units(network, window.session.trace, "indent", "z", 0)
+    assert reader.finder.shown_units() == [entry.unit for entry in expected]
+    assert "a GRU has none" in reader.saturation_caption.text()
