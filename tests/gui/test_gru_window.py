@@ -152,6 +152,21 @@ def test_the_unrolled_chain_shows_the_gru_gates(make_window, settle):
     assert window.unrolled.chain.layer_box is None
 
 
+def test_the_unrolled_chain_follows_a_unit_on_the_last_partial_page(make_window, settle):
+    rng = np.random.default_rng(4)
+    network = Network.random("gru", 3, 24, rng)
+    window = make_window(Session(network, rng.uniform(-1, 1, size=(6, 3)), title="wide"))
+    window.show_centre_view("unrolled")
+    window.session.seek(2, 4)
+    window.session.select_unit(20)
+    settle(window)
+    # The cell and the chain both show units 8-23: full strips, unit 20 among them.
+    assert window.diagram.unit_window() == range(8, 24)
+    assert window.unrolled.window_start() == 8
+    centre = window.unrolled.chain.cells[2]
+    assert len(centre.strips["h"].cells) == 16
+
+
 def test_clamps_say_they_do_not_act_on_a_gru(make_window, settle):
     window = make_window(gru_session(True))
     debugger = window.debugger
