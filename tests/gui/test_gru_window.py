@@ -209,6 +209,11 @@ def test_labels_are_readable_and_never_overlap(make_window, settle, reset_after,
     settle(window)
     assert window.diagram.smallest_text_on_screen() >= 14 - 0.5
     assert_no_overlaps(window.diagram.diagram())
+    # Layer 1 reads layer 0's h: a longer label on the input strip, still in the scene.
+    session.select_layer(1)
+    settle(window)
+    assert "h_t of layer 0" in window.diagram.strip("x").title
+    assert_no_overlaps(window.diagram.diagram())
 
 
 def assert_no_overlaps(scene: DiagramScene) -> None:
