@@ -31,6 +31,7 @@ from collections.abc import Callable
 import numpy as np
 
 from lstm_sim.engine import Network, record
+from lstm_sim.engine.blocked_products import project_inputs
 from lstm_sim.engine.cells import recurrent_weight
 from lstm_sim.engine.expressions import (
     index_hits,
@@ -40,7 +41,7 @@ from lstm_sim.engine.expressions import (
     unit_extreme,
 )
 from lstm_sim.engine.interventions import parse_clamp, rerun_with_clamps
-from lstm_sim.engine.trace import Trace, project_inputs
+from lstm_sim.engine.trace import Trace
 
 # Thresholds near each quantity's 99.9th percentile on this run: rare hits, as a real
 # breakpoint has, so the jump searches a stretch before it finds one.

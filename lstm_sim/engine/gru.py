@@ -39,6 +39,7 @@ from lstm_sim.engine.activations import (
     clip_derivative,
     clipped,
 )
+from lstm_sim.engine.blocked_products import project_inputs
 from lstm_sim.engine.gate_orders import ENGINE_ORDER, to_engine_order
 from lstm_sim.engine.sequence_mask import check_mask, masked_outputs, output_gradient
 
@@ -259,18 +260,27 @@ def gru_forward(
 def gru_layer_forward(layer: GruLayer, record: GruRecord, start: int = 0) -> None:
     """Fill steps ``start``..T-1 of ``record`` from ``record.h[start]``: after an edit of
     ``record.x`` (the caller's array, not a copy) at step ``start``, the rerun of its tail."""
+    p, dtype = layer.params, record.x.dtype
+    # a_t's input terms for every step at once: W_ih x_t + b_ih, then the recurrent terms
+    project_inputs(p.weight_ih.astype(dtype, copy=False), record.x, record.pre[start:], start)
+    record.pre[start:] += p.bias_ih.astype(dtype, copy=False)
+    gru_steps(layer, record, start, record.x.shape[0])
+
+
+def gru_steps(layer: GruLayer, record: GruRecord, start: int, stop: int) -> None:
+    """Steps ``start``..stop-1 of ``record`` from ``record.h[start]``, each
+    ``record.pre[t]`` holding W_ih x_t + b_ih on entry and a_t on return: the loop of
+    :func:`gru_layer_forward`, which a clamped run (:mod:`lstm_sim.engine.interventions`)
+    interrupts at the steps it clamps."""
     p, f, g, clip = layer.params, layer.gate, layer.candidate, layer.clip
     dtype, hidden = record.x.dtype, layer.hidden_size
     rz, cand = slice(0, 2 * hidden), slice(2 * hidden, 3 * hidden)
     weight_hh = p.weight_hh.astype(dtype, copy=False)
     bias_hh = p.bias_hh.astype(dtype, copy=False)
-    # a_t's input terms for every step at once: W_ih x_t + b_ih, then the recurrent terms
-    np.matmul(record.x[start:], p.weight_ih.T.astype(dtype, copy=False), out=record.pre[start:])
-    record.pre[start:] += p.bias_ih.astype(dtype, copy=False)
     w_all = np.ascontiguousarray(weight_hh.T)  # (H, 3H): h_prev @ w_all = (W_hh h)^T
     w_rz, w_n = np.ascontiguousarray(weight_hh[rz].T), np.ascontiguousarray(weight_hh[cand].T)
     mask = record.mask
-    for t in range(start, record.x.shape[0]):
+    for t in range(start, stop):
         h_prev, a, act = record.h[t], record.pre[t], record.act[t]
         if layer.reset_after:
             recurrent = h_prev @ w_all + bias_hh  # W_hh h_{t-1} + b_hh, all three blocks

@@ -39,6 +39,7 @@ from typing import Literal
 import numpy as np
 
 from lstm_sim.engine.activations import SIGMOID, TANH, Activation, clip_derivative, clipped
+from lstm_sim.engine.blocked_products import project_inputs
 from lstm_sim.engine.gate_orders import (
     ENGINE_ORDER,
     ONNX_PEEPHOLE_ORDER,
@@ -317,7 +318,7 @@ def lstm_layer_forward(layer: LstmLayer, record: LstmRecord, start: int = 0) -> 
     hidden = p.hidden_size
     i_, f_, g_, o_ = (slice(k * hidden, (k + 1) * hidden) for k in range(4))
     peephole = None if p.peephole is None else np.split(p.peephole.astype(dtype), 3)
-    np.matmul(record.x[start:], p.weight_ih.T.astype(dtype, copy=False), out=record.pre[start:])
+    project_inputs(p.weight_ih.astype(dtype, copy=False), record.x, record.pre[start:], start)
     record.pre[start:] += (p.bias_ih + p.bias_hh).astype(dtype, copy=False)
     w_hh = np.ascontiguousarray(p.weight_hh.T.astype(dtype, copy=False))  # (P, 4H)
     w_hr = None if p.weight_hr is None else np.ascontiguousarray(p.weight_hr.T.astype(dtype))

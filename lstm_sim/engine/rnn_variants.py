@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstm_sim.engine.blocked_products import project_inputs
 from lstm_sim.engine.sequence_mask import masked_outputs, output_gradient
 
 
@@ -57,7 +58,7 @@ class RnnRecord:
 def rnn_record_forward(layer: RnnLayer, record: RnnRecord, start: int = 0) -> None:
     """Fill steps ``start``..T-1 of ``record`` from ``record.h[start]``."""
     dtype = record.x.dtype
-    np.matmul(record.x[start:], layer.weight_ih.T.astype(dtype, copy=False), out=record.pre[start:])
+    project_inputs(layer.weight_ih.astype(dtype, copy=False), record.x, record.pre[start:], start)
     record.pre[start:] += (layer.bias_ih + layer.bias_hh).astype(dtype, copy=False)
     w_hh = np.ascontiguousarray(layer.weight_hh.T.astype(dtype, copy=False))
     relu = layer.nonlinearity == "relu"

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstm_sim.engine.blocked_products import PRODUCT_BLOCK, project_inputs
 from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, softmax
 from lstm_sim.engine.gates import gate_slice
 from lstm_sim.engine.gru import GruLayer, GruParameters, GruRecord, gru_layer_forward
@@ -263,39 +264,6 @@ def check_network_fits(network: Network, trace: Trace) -> None:
     wants_probs = network.readout is not None and network.readout.kind == "softmax"
     if wants_probs != (trace.probs is not None):
         raise ValueError("the trace and the network disagree on whether the readout is a softmax")
-
-
-PRODUCT_BLOCK = 64
-"""Steps per matrix product over time. BLAS rounds a row of a product differently
-depending on where it falls among the rows it is handed (its kernels take rows in
-groups), so the products over time are made in blocks of this many steps counted from
-step 0: a rerun from any step gets the bits a whole run got."""
-
-
-def project_inputs(
-    weight_ih: np.ndarray, inputs: np.ndarray, out: np.ndarray, start: int = 0
-) -> None:
-    """out = inputs[start:] @ weight_ih.T: (T, D) @ (D, G*H) -> (T - start, G*H), in
-    blocks of :data:`PRODUCT_BLOCK` steps counted from step 0 (the block ``start`` falls
-    in is multiplied whole, its earlier rows thrown away).
-
-    One-hot rows (tokens) pick a column of weight_ih instead: the same numbers bit for
-    bit, as every other term of the sum is an exact zero, without the T·D·G·H product.
-    """
-    tail = inputs[start:]
-    hot = np.argmax(tail, axis=1)
-    one_hot = np.zeros_like(tail)
-    one_hot[np.arange(tail.shape[0]), hot] = 1.0
-    if np.array_equal(one_hot, tail):
-        np.take(weight_ih.T, hot, axis=0, out=out)
-        return
-    first = start - start % PRODUCT_BLOCK
-    for lo in range(first, inputs.shape[0], PRODUCT_BLOCK):
-        hi = min(lo + PRODUCT_BLOCK, inputs.shape[0])
-        if lo >= start:
-            np.matmul(inputs[lo:hi], weight_ih.T, out=out[lo - start : hi - start])
-        else:
-            out[: hi - start] = (inputs[lo:hi] @ weight_ih.T)[start - lo :]
 
 
 def rerun_from(network: Network, trace: Trace, start: int) -> None:

@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from lstm_sim.engine.blocked_products import project_inputs
 from lstm_sim.engine.network import Layer, Network, Readout
-from lstm_sim.engine.trace import project_inputs, record, rerun_from, set_initial_state
+from lstm_sim.engine.trace import record, rerun_from, set_initial_state
 from lstm_sim.engine.vocab import Vocabulary
 
 TRACE_ARRAYS = ("h_all", "c_all", "pre", "act", "fc", "ig", "tanh_c", "logits", "probs")
@@ -356,3 +357,19 @@ def test_a_readout_of_the_wrong_width_is_refused() -> None:
     network = random_lstm(rng)
     with pytest.raises(ValueError, match=r"readout.weight has shape \(4, 6\), expected \(4, 5\)"):
         Network("lstm", network.layers, readout=Readout(np.zeros((4, 6)), np.zeros(4)))
+
+
+def test_a_minibatch_is_projected_in_the_same_blocks_as_one_sequence() -> None:
+    rng = np.random.default_rng(29)
+    weight_ih = rng.standard_normal((96, 48))
+    batch = rng.standard_normal((150, 3, 48))
+    whole = np.empty((150, 3, 96))
+    project_inputs(weight_ih, batch, whole)
+    np.testing.assert_allclose(whole, batch @ weight_ih.T, rtol=1e-12, atol=1e-12)
+    tail = np.empty((150 - 70, 3, 96))
+    project_inputs(weight_ih, batch, tail, 70)
+    np.testing.assert_array_equal(tail, whole[70:])
+    tokens = np.eye(48)[rng.integers(0, 48, (5, 3))]
+    picked = np.empty((5, 3, 96))
+    project_inputs(weight_ih, tokens, picked)
+    np.testing.assert_array_equal(picked, tokens @ weight_ih.T)
