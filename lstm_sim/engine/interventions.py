@@ -3,13 +3,15 @@ cell, and let everything downstream follow.
 
 A clamp is written ``[layer L:] QUANTITY[UNITS] OP VALUE @ STEPS``: ``f[3] = 1 @ 5:10``,
 ``h[7] = 0 @ all``, ``i = 0 @ 12``, ``layer 1: c[2] += 0.5 @ 4``. QUANTITY is one of
-``i f g o c h`` for an LSTM (``a h`` for a simple RNN); UNITS is ``[u]``, ``[a:b]`` or
-absent for every unit; OP is ``=``, ``+=`` or ``*=``; STEPS is ``t``, ``a:b`` (half-open)
-or ``all``. Without a layer part a clamp acts on layer 0.
+``i f g o c h`` for an LSTM, ``r z n h`` for a GRU, ``a h`` for a simple RNN; UNITS is
+``[u]``, ``[a:b]`` or absent for every unit; OP is ``=``, ``+=`` or ``*=``; STEPS is
+``t``, ``a:b`` (half-open) or ``all``. Without a layer part a clamp acts on layer 0.
 
 A clamp acts where the quantity is computed: a clamped forget gate is the f that
 multiplies c_{t-1}, so c_t, h_t, every later step and every layer above follow from it.
-The recorded pre-activations stay what the cell computed before the clamp.
+The recorded pre-activations stay what the cell computed before the clamp, except a GRU's
+a_n: it is computed after the reset gate, so a clamped r changes it (and W_hn (r ⊙ h_{t-1})
++ b_hn in the reset-before convention) and the candidate n with it.
 """
 
 from __future__ import annotations
@@ -22,14 +24,26 @@ from typing import Literal
 
 import numpy as np
 
+from lstm_sim.engine.activations import clipped
+from lstm_sim.engine.blocked_products import project_inputs
 from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, sigmoid
+from lstm_sim.engine.gru import GruLayer, GruRecord, gru_steps
 from lstm_sim.engine.network import Network
-from lstm_sim.engine.trace import Trace, check_network_fits, project_inputs, rerun_readout
+from lstm_sim.engine.trace import (
+    Trace,
+    check_network_fits,
+    gru_layer,
+    gru_record,
+    rerun_from,
+    rerun_readout,
+)
 
 Operation = Literal["=", "+=", "*="]
 
 LSTM_CLAMPABLE = ("i", "f", "g", "o", "c", "h")
+GRU_CLAMPABLE = ("r", "z", "n", "h")
 RNN_CLAMPABLE = ("a", "h")
+CLAMPABLE = {"lstm": LSTM_CLAMPABLE, "gru": GRU_CLAMPABLE, "rnn": RNN_CLAMPABLE}
 
 _SPEC = re.compile(
     r"""\s*(?:layer\s+(?P<layer>\d+)\s*:\s*)?
@@ -87,10 +101,10 @@ def parse_clamp(text: str) -> Clamp:
             "as in 'f[3] = 1 @ 5:10' or 'h[7] = 0 @ all'"
         )
     quantity = match["quantity"]
-    if quantity not in (*LSTM_CLAMPABLE, *RNN_CLAMPABLE):
+    if quantity not in (*LSTM_CLAMPABLE, *GRU_CLAMPABLE, *RNN_CLAMPABLE):
         raise ClampError(
             f"'{quantity}' cannot be clamped: expected one of {', '.join(LSTM_CLAMPABLE)} "
-            f"(LSTM) or {', '.join(RNN_CLAMPABLE)} (RNN)"
+            f"(LSTM), {', '.join(GRU_CLAMPABLE)} (GRU) or {', '.join(RNN_CLAMPABLE)} (RNN)"
         )
     units = slice(None)
     if match["units"] is not None:
@@ -132,11 +146,7 @@ def check_clamps(network: Network, clamps: Sequence[Clamp]) -> None:
             f"'{clamps[0].text}': clamps are not supported on this model yet "
             f"({network.variants()[0]}); record it without --clamp"
         )
-    if network.kind == "gru" and clamps:
-        raise ClampError(
-            f"'{clamps[0].text}': clamps on a GRU are not supported yet; record it without --clamp"
-        )
-    allowed = LSTM_CLAMPABLE if network.kind == "lstm" else RNN_CLAMPABLE
+    allowed = CLAMPABLE[network.kind]
     hidden = network.hidden_size
     for clamp in clamps:
         if clamp.quantity not in allowed:
@@ -186,6 +196,14 @@ def rerun_with_clamps(
         raise ValueError(f"start {start} is out of range for a sequence of {steps}")
     if not 0 <= first_layer < network.num_layers:
         raise ValueError(f"layer {first_layer} is out of range for {network.num_layers} layers")
+    if not network.is_plain:  # without clamps: check_clamps refuses them on a variant
+        rerun_from(network, trace, start)
+        return
+    if network.kind == "gru":
+        for k in range(first_layer, network.num_layers):
+            _rerun_gru_layer(network, trace, k, [c for c in clamps if c.layer == k], start)
+        rerun_readout(network, trace, start)
+        return
     for k, layer in enumerate(network.layers):
         if k < first_layer:
             continue
@@ -314,6 +332,76 @@ def _apply_at(network: Network, trace: Trace, k: int, t: int, active: Sequence[C
         clamp.apply(c)
     np.tanh(c, out=tanh_c)
     np.multiply(o, tanh_c, out=h)  # h_t = o ⊙ tanh(c_t)
+    for clamp in (c for c in active if c.quantity == "h"):
+        clamp.apply(h)
+
+
+def _rerun_gru_layer(
+    network: Network, trace: Trace, k: int, mine: Sequence[Clamp], start: int
+) -> None:
+    """Steps ``start``..T-1 of GRU layer ``k`` with its clamps ``mine``: the input terms of
+    every step at once (in blocks from step 0, as a whole run makes them), the GRU's own
+    loop over free stretches, and a clamped step through that loop and then
+    :func:`_apply_gru_clamps`."""
+    layer, steps = gru_layer(network, k), trace.num_steps
+    run = gru_record(trace, trace.layer_input(k), k)
+    dtype = run.x.dtype
+    project_inputs(layer.params.weight_ih.astype(dtype, copy=False), run.x, run.pre[start:], start)
+    run.pre[start:] += layer.params.bias_ih.astype(dtype, copy=False)  # W_ih x_t + b_ih
+    clamped = np.zeros(steps, bool)
+    for clamp in mine:
+        clamped[clamp.steps(steps)] = True
+    t = start
+    while t < steps:
+        if clamped[t]:
+            inputs_t = run.pre[t].copy()  # a clamped r recomputes a_n from these
+            gru_steps(layer, run, t, t + 1)
+            _apply_gru_clamps(layer, run, t, inputs_t, [c for c in mine if t in c.steps(steps)])
+            t += 1
+            continue
+        change = np.flatnonzero(clamped[t:])
+        stop = steps if change.size == 0 else t + int(change[0])
+        gru_steps(layer, run, t, stop)
+        t = stop
+
+
+def _apply_gru_clamps(
+    layer: GruLayer, run: GruRecord, t: int, inputs_t: np.ndarray, active: Sequence[Clamp]
+) -> None:
+    """Apply ``active`` clamps to step ``t`` of a GRU layer the loop has just computed and
+    recompute what follows each clamped quantity, in the order the step computes them:
+    r, then the candidate's pre-activation and n, then z, then h. ``inputs_t`` is the step's
+    W_ih x_t + b_ih."""
+    hidden = layer.hidden_size
+    cand = slice(2 * hidden, 3 * hidden)
+    act, h_prev, h = run.act[t], run.h[t], run.h[t + 1]
+    r, z, n = act[:hidden], act[hidden : 2 * hidden], act[cand]
+    a_n = run.pre[t, cand]
+    reset = [c for c in active if c.quantity == "r"]
+    for clamp in reset:
+        clamp.apply(r)
+    if reset:
+        if not layer.reset_after:  # W_hn (r ⊙ h_{t-1}) + b_hn
+            params = layer.params
+            weight_hn = np.ascontiguousarray(params.weight_hh[cand].T.astype(h.dtype))
+            run.hn[t] = (r * h_prev) @ weight_hn + params.bias_hh[cand].astype(h.dtype)
+            np.add(inputs_t[cand], run.hn[t], out=a_n)
+        else:
+            np.add(inputs_t[cand], r * run.hn[t], out=a_n)  # r ⊙ (W_hn h_{t-1} + b_hn)
+        n[...] = layer.candidate(clipped(a_n, layer.clip))
+    for clamp in (c for c in active if c.quantity == "n"):
+        clamp.apply(n)
+    updates = [c for c in active if c.quantity == "z"]
+    for clamp in updates:
+        clamp.apply(z)
+    if any(c.quantity in "rzn" for c in active):
+        h[...] = n + z * (h_prev - n)  # the loop's own form, so unclamped units keep its bits
+        for clamp in updates:
+            # n + z (h_{t-1} - n) can round away from h_{t-1} at z = 1; the interpolation
+            # (1 - z) n + z h_{t-1} keeps h_{t-1} exactly there (and n at z = 0), so a
+            # clamped update gate does exactly what it says.
+            u = clamp.units
+            h[u] = (1 - z[u]) * n[u] + z[u] * h_prev[u]
     for clamp in (c for c in active if c.quantity == "h"):
         clamp.apply(h)
 

@@ -4,6 +4,8 @@ later step and layer, compose, and undo back to the original run bit for bit."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -20,7 +22,14 @@ from lstm_sim.engine.interventions import (
 )
 from lstm_sim.engine.trace import Trace, rerun_from
 
-ARRAYS = ("h_all", "c_all", "pre", "act", "fc", "ig", "tanh_c", "logits", "probs")
+FORWARD_ARRAYS = ("h_all", "c_all", "pre", "act", "fc", "ig", "tanh_c", "hn", "m")
+ARRAYS = (
+    *FORWARD_ARRAYS,
+    *(name + "_reverse" for name in FORWARD_ARRAYS),
+    "mask",
+    "logits",
+    "probs",
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +49,8 @@ def same(a: Trace, b: Trace, before: int | None = None) -> bool:
         if x is None:
             continue
         if before is not None:
-            steps = before + 1 if name.endswith("_all") else before  # _all starts at h0/c0
-            per_layer = name not in ("logits", "probs")
+            steps = before + 1 if "_all" in name else before  # _all starts at h0/c0
+            per_layer = name not in ("logits", "probs", "mask")
             x, y = (x[:, :steps], y[:, :steps]) if per_layer else (x[:steps], y[:steps])
         if not np.array_equal(x, y):
             return False
@@ -168,13 +177,70 @@ def test_a_simple_rnn_clamps_its_pre_activation_and_h() -> None:
     assert same(base, run, before=4) and not np.array_equal(run.h[0, 5:], base.h[0, 5:])
 
 
+def with_layer_options(network: Network, rng: np.random.Generator, **options: object) -> Network:
+    """``network`` with every layer's options replaced; ``peephole=True`` draws peepholes."""
+    layers = []
+    for layer in network.layers:
+        if options.get("peephole") is True:
+            hidden = layer.weight_hh.shape[0] // 4
+            options = {**options, "peephole": rng.uniform(-0.5, 0.5, 3 * hidden)}
+        layers.append(replace(layer, **options))  # type: ignore[arg-type]
+    return replace(network, layers=layers)
+
+
+BIG_NETWORKS = {
+    "lstm": lambda rng, dtype: Network.random(
+        "lstm", 48, 32, rng, num_layers=2, output_size=10, dtype=dtype
+    ),
+    "gru, reset after": lambda rng, dtype: Network.random(
+        "gru", 48, 32, rng, num_layers=2, output_size=10, dtype=dtype
+    ),
+    "gru, reset before": lambda rng, dtype: replace(
+        Network.random("gru", 48, 32, rng, num_layers=2, output_size=10, dtype=dtype),
+        reset_after=False,
+    ),
+    "rnn": lambda rng, dtype: Network.random(
+        "rnn", 48, 32, rng, num_layers=2, output_size=10, dtype=dtype
+    ),
+    "lstm projection": lambda rng, dtype: Network.random(
+        "lstm", 48, 32, rng, num_layers=2, output_size=10, dtype=dtype, proj_size=16
+    ),
+    "lstm peepholes": lambda rng, dtype: with_layer_options(
+        Network.random("lstm", 48, 32, rng, num_layers=2, output_size=10, dtype=dtype),
+        rng,
+        peephole=True,
+    ),
+    "lstm coupled": lambda rng, dtype: with_layer_options(
+        Network.random("lstm", 48, 32, rng, num_layers=2, output_size=10, dtype=dtype),
+        rng,
+        coupling="input_from_forget",
+    ),
+    "lstm clip": lambda rng, dtype: with_layer_options(
+        Network.random("lstm", 48, 32, rng, num_layers=2, output_size=10, dtype=dtype),
+        rng,
+        clip=0.8,
+    ),
+    "lstm bidirectional": lambda rng, dtype: Network.random(
+        "lstm", 48, 32, rng, num_layers=2, output_size=10, dtype=dtype, bidirectional=True
+    ),
+    "gru bidirectional": lambda rng, dtype: Network.random(
+        "gru", 48, 32, rng, num_layers=2, output_size=10, dtype=dtype, bidirectional=True
+    ),
+    "rnn bidirectional": lambda rng, dtype: Network.random(
+        "rnn", 48, 32, rng, num_layers=2, output_size=10, dtype=dtype, bidirectional=True
+    ),
+}
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_a_rerun_from_any_step_gives_a_whole_runs_bits(dtype: type[np.floating]) -> None:
+@pytest.mark.parametrize("kind", list(BIG_NETWORKS))
+def test_a_rerun_from_any_step_gives_a_whole_runs_bits(kind: str, dtype: type[np.floating]) -> None:
     """At a size where BLAS takes a product's rows in groups, a row's rounding depends on
-    the rows around it: reruns multiply in blocks counted from step 0, so a rerun without
-    clamps is the recorded run bit for bit, and a clamp on layer 1 leaves layer 0 alone."""
+    the rows around it: reruns of every cell kind and variant multiply in blocks counted
+    from step 0, so a rerun without clamps is the recorded run bit for bit, and a clamp on
+    layer 1 leaves layer 0 alone."""
     rng = np.random.default_rng(0)
-    network = Network.random("lstm", 48, 32, rng, num_layers=2, output_size=10, dtype=dtype)
+    network = BIG_NETWORKS[kind](rng, dtype)
     trace = record(network, rng.standard_normal((300, 48)).astype(dtype))
     for start in (1, 37, 101, 299):
         rerun = copy_trace(trace)
@@ -182,6 +248,97 @@ def test_a_rerun_from_any_step_gives_a_whole_runs_bits(dtype: type[np.floating])
         assert same(rerun, trace), start
         rerun_from(network, rerun, start)
         assert same(rerun, trace), start
-    upper = intervened(network, trace, [parse_clamp("layer 1: h[0] = 0 @ 101")])
-    np.testing.assert_array_equal(upper.h_all[0], trace.h_all[0])
-    assert same(upper, trace, before=101)
+    if network.is_plain:
+        clamp = "layer 1: h[0] = 0 @ 101"
+        upper = intervened(network, trace, [parse_clamp(clamp)])
+        np.testing.assert_array_equal(upper.h_all[0], trace.h_all[0])
+        assert same(upper, trace, before=101)
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["reset after", "reset before"])
+def gru(request: pytest.FixtureRequest) -> tuple[Network, Trace]:
+    rng = np.random.default_rng(11)
+    network = Network.random("gru", 3, 5, rng, num_layers=2, output_size=4)
+    network = replace(network, reset_after=request.param)
+    return network, record(network, rng.standard_normal((30, 3)))
+
+
+def test_a_gru_refuses_the_lstms_quantities(gru: tuple[Network, Trace]) -> None:
+    network, _ = gru
+    for text, message in [("f = 1 @ 0", "no clamp on 'f'"), ("c = 0 @ 0", "no clamp on 'c'")]:
+        with pytest.raises(ClampError, match=message):
+            check_clamps(network, [parse_clamp(text)])
+
+
+def test_a_clamped_update_gate_keeps_h_exactly(gru: tuple[Network, Trace]) -> None:
+    network, trace = gru
+    what_if = intervened(network, trace, [parse_clamp("z[2] = 1 @ 5:10")])
+    assert same(trace, what_if, before=5)
+    z, h = what_if.gate("z")[0], what_if.h_all[0]
+    for t in range(5, 10):
+        assert z[t, 2] == 1.0
+        assert h[t + 1, 2] == h[t, 2] == trace.h_all[0, 5, 2]  # kept from before step 5
+    # The other units of step 5 are the original's, bit for bit: they read the same h_4.
+    np.testing.assert_array_equal(np.delete(h[6], 2), np.delete(trace.h_all[0, 6], 2))
+    # Downstream: layer 0 from step 6 on, layer 1 from step 5 on, the readout, all change,
+    # and the gates after the clamp are recomputed from the changed state, not copied.
+    assert not np.array_equal(what_if.h[0, 6:], trace.h[0, 6:])
+    assert not np.array_equal(what_if.h[1, 5:], trace.h[1, 5:])
+    assert not np.array_equal(what_if.logits[5:], trace.logits[5:])  # type: ignore[index]
+    assert not np.array_equal(what_if.gate("z")[0, 10:], trace.gate("z")[0, 10:])
+    # Every unit held to the end: n + z (h - n), the loop's form, would drift from h here.
+    held = intervened(network, trace, [parse_clamp("z = 1 @ 5:30")])
+    assert (held.h_all[0, 6:] == held.h_all[0, 5]).all()
+    closed = intervened(network, trace, [parse_clamp("z[2] = 0 @ 5")])
+    assert closed.h_all[0, 6, 2] == closed.gate("n")[0, 5, 2]  # h_t = n_t exactly at z = 0
+
+
+def test_gru_clamps_act_where_each_quantity_is_computed(gru: tuple[Network, Trace]) -> None:
+    network, trace = gru
+    layer = network.layers[0]
+    hidden = network.hidden_size
+    w_in, b_in = layer.weight_ih[2 * hidden :], layer.bias_ih[2 * hidden :]
+    w_hn, b_hn = layer.weight_hh[2 * hidden :], layer.bias_hh[2 * hidden :]
+    for text in ("r[1] = 0 @ 3", "r *= 0.5 @ 3", "n[0:2] = 0.25 @ 3", "h[4] += 1 @ 3"):
+        clamp = parse_clamp(text)
+        run = intervened(network, trace, [clamp])
+        assert same(trace, run, before=3), text
+        r, z, n = (run.gate(name)[0, 3] for name in "rzn")
+        x, h_prev, h = trace.x[3], run.h_all[0, 3], run.h_all[0, 4]
+        assert run.hn is not None
+        hn = run.hn[0, 3]
+        a_n = run.pre[0, 3, 2 * hidden :]
+        if clamp.quantity == "r":
+            expected_hn = w_hn @ (h_prev if network.reset_after else r * h_prev) + b_hn
+            np.testing.assert_allclose(hn, expected_hn, rtol=1e-12)
+            reset = r * hn if network.reset_after else hn
+            np.testing.assert_allclose(a_n, w_in @ x + b_in + reset, rtol=1e-12)
+            np.testing.assert_array_equal(n, np.tanh(a_n))
+            assert not np.array_equal(n, trace.gate("n")[0, 3])
+        if clamp.quantity == "n":
+            np.testing.assert_array_equal(n[0:2], [0.25, 0.25])
+            np.testing.assert_array_equal(a_n, trace.pre[0, 3, 2 * hidden :])  # as computed
+        if clamp.quantity != "h":
+            np.testing.assert_array_equal(h, n + z * (h_prev - n))
+        else:
+            assert h[4] == trace.h_all[0, 4, 4] + 1
+            np.testing.assert_array_equal(np.delete(h, 4), np.delete(trace.h_all[0, 4], 4))
+        assert not np.array_equal(run.h_all[0, 5], trace.h_all[0, 5]), text  # it follows
+
+
+def test_gru_clamps_compose_and_undo_to_the_original(gru: tuple[Network, Trace]) -> None:
+    network, trace = gru
+    clamps = [parse_clamp("z[2] = 1 @ 5:10"), parse_clamp("layer 1: r = 0 @ 8:20")]
+    both = intervened(network, trace, clamps)
+    assert (both.gate("r")[1, 8:20] == 0).all()
+    np.testing.assert_array_equal(both.gate("z")[0, 5:10, 2], np.ones(5))  # the first still acts
+    assert same(both, trace, before=5)
+    # Undo the second: rerun from its first step with the first alone.
+    rerun_with_clamps(network, both, clamps[:1], clamps[1].start)
+    assert same(both, intervened(network, trace, clamps[:1]))
+    # Undo the first too: the original run, bit for bit.
+    rerun_with_clamps(network, both, [], clamps[0].start)
+    assert same(both, trace)
+    upper = intervened(network, trace, [parse_clamp("layer 1: h = 0 @ 3")])
+    np.testing.assert_array_equal(upper.h_all[0], trace.h_all[0])  # the layer below
+    assert (upper.h[1, 3] == 0).all() and same(upper, trace, before=3)
