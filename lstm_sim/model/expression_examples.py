@@ -13,7 +13,7 @@ from lstm_sim.engine.network import Kind
 class Examples:
     watch: str
     condition: str
-    clamp: str | None  # None: the engine cannot clamp this kind yet
+    clamp: str
 
 
 EXAMPLES: dict[Kind, Examples] = {
@@ -25,7 +25,7 @@ EXAMPLES: dict[Kind, Examples] = {
     "gru": Examples(
         "z[3], norm(h) or abs(h - prev.h)[0:4]",
         "z[3] < 0.01 or norm(h) > 3",
-        None,
+        "z[3] = 1 @ 5:10",
     ),
     "rnn": Examples(
         "h[3], norm(h) or abs(a)[0:4]", "h[3] > 0.99 or norm(h) > 10", "h[7] = 0 @ 5:10"
@@ -42,5 +42,4 @@ def condition_placeholder(kind: Kind) -> str:
 
 
 def clamp_placeholder(kind: Kind) -> str:
-    clamp = EXAMPLES[kind].clamp
-    return "clamps on a GRU are not supported yet" if clamp is None else f"clamp, e.g. {clamp}"
+    return f"clamp, e.g. {EXAMPLES[kind].clamp}"

@@ -8,7 +8,7 @@ what they do to the cursor's step.
 
 from __future__ import annotations
 
-from lstm_sim.engine.interventions import Clamp, parse_clamp
+from lstm_sim.engine.interventions import CLAMPABLE, Clamp, parse_clamp
 from lstm_sim.model.session import Session
 
 
@@ -59,7 +59,7 @@ def was_values(session: Session) -> list[tuple[str, float, float]]:
     if original is None or unit < 0:
         return []
     now, was = session.trace.step(session.layer, session.t), original.step(session.layer, session.t)
-    names = ("i", "f", "g", "o", "c", "h") if session.network.kind == "lstm" else ("h",)
+    names = CLAMPABLE[session.network.kind] if session.network.kind != "rnn" else ("h",)
     changed = []
     for name in names:
         a, b = float(getattr(now, name)[unit]), float(getattr(was, name)[unit])

@@ -16,6 +16,8 @@ from lstm_sim.cli import main
 from lstm_sim.engine import record
 from lstm_sim.engine.backprop import gradients
 from lstm_sim.engine.formats import load_model
+from lstm_sim.engine.formats.native import save_native
+from lstm_sim.engine.network import Network
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "torch"
 
@@ -121,14 +123,31 @@ def test_break_conditions_read_the_gru_gates(
     assert lines == [f"break: t={t} layer=0 layer 0: z[2] > 0.6" for t in hits]
 
 
-def test_clamps_on_a_gru_are_refused_by_name(
+def test_clamps_on_a_gru_act_in_the_written_trace(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    np.save(tmp_path / "x.npy", _expected()["x"][:5])
+    x = _expected()["x"][:12]
+    plain = _trace(tmp_path, FIXTURES / "gru2_double.pt", x)
+    clamped = _trace(tmp_path, FIXTURES / "gru2_double.pt", x, "--clamp", "z[1] = 1 @ 4:9")
+    assert list(clamped["clamps"]) == ["z[1] = 1 @ 4:9"]
+    assert (clamped["z"][0, 4:9, 1] == 1).all()
+    h = clamped["h"][0, :, 1]  # h_t after step t: steps 4..8 keep step 3's h exactly
+    assert (h[4:9] == h[3]).all()
+    for name in ("h", "z", "n", "pre"):
+        np.testing.assert_array_equal(clamped[name][:, :4], plain[name][:, :4])
+    assert not np.array_equal(clamped["h"][1, 4:], plain["h"][1, 4:])  # the layer above
+
+
+def test_clamps_on_a_bidirectional_gru_are_refused_by_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    network = Network.random("gru", 3, 4, np.random.default_rng(5), bidirectional=True)
+    save_native(network, tmp_path / "bi.npz")
+    np.save(tmp_path / "x.npy", np.random.default_rng(6).normal(size=(5, 3)))
     out = tmp_path / "t.npz"
-    args = ["trace", str(FIXTURES / "gru2_double.pt"), "--inputs", str(tmp_path / "x.npy")]
+    args = ["trace", str(tmp_path / "bi.npz"), "--inputs", str(tmp_path / "x.npy")]
     assert main([*args, "--out", str(out), "--clamp", "h[0] = 0 @ 2"]) == 2
-    assert "clamps on a GRU are not supported yet" in capsys.readouterr().err
+    assert "not supported on this model yet (layer 0: bidirectional" in capsys.readouterr().err
     assert not out.exists()
 
 

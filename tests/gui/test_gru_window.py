@@ -167,17 +167,41 @@ def test_the_unrolled_chain_follows_a_unit_on_the_last_partial_page(make_window,
     assert len(centre.strips["h"].cells) == 16
 
 
-def test_clamps_say_they_do_not_act_on_a_gru(make_window, settle):
+def test_a_gru_is_clamped_from_its_strips(make_window, settle):
     window = make_window(gru_session(True))
-    debugger = window.debugger
+    session, debugger = window.session, window.debugger
+    before = session.trace.h_all.copy()
+    session.seek(2, 0)
     strip = window.diagram.strip("z")
     point = strip.mapToScene(strip.boundingRect().center())
+    unit = strip.unit_at(point)
+    assert unit is not None
     menu = debugger.clamp_menu(point)
     assert menu is not None
-    assert [a.text() for a in menu.actions()] == ["Clamps on a GRU are not supported yet"]
-    assert not menu.actions()[0].isEnabled()
+    labels = [a.text() for a in menu.actions()]
+    assert labels[:3] == [
+        f"Clamp z[{unit}] to 0 from here",
+        f"Clamp z[{unit}] to 1 from here",
+        f"Ablate z[{unit}] at step 2 only",
+    ]
+    menu.actions()[1].trigger()
     menu.deleteLater()
-    assert not debugger.interventions_panel.text.isEnabled()
+    assert [c.text for c in session.clamps] == [f"z[{unit}] = 1 @ 2:6"]
+    # An open update gate keeps h exactly from step 2 on.
+    assert (session.trace.h_all[0, 3:, unit] == session.trace.h_all[0, 2, unit]).all()
+    np.testing.assert_array_equal(session.trace.h_all[:, :3], before[:, :3])
+    session.select_unit(unit)
+    settle(window)
+    assert "was" in window.equation.was.text() and window.equation.was.isVisible()
+    panel = debugger.interventions_panel
+    assert panel.text.isEnabled() and "z[3] = 1 @ 5:10" in panel.text.placeholderText()
+    panel.text.setText("layer 1: n[0] = 0 @ 4")
+    panel.add()
+    assert panel.error.text() == "" and panel.list.count() == 2
+    window.action("undo").trigger()
+    window.action("undo").trigger()
+    assert session.clamps == ()
+    np.testing.assert_array_equal(session.trace.h_all, before)
     assert "z[3]" in debugger.watches_panel.text.placeholderText()
     assert "r z n" in debugger.watches_panel.text.placeholderText()
     assert "z[3]" in debugger.breakpoints_panel.text.placeholderText()

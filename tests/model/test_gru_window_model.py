@@ -11,6 +11,7 @@ import pytest
 from lstm_sim.engine import Network, record
 from lstm_sim.engine.explain import candidate_terms, gate_block, preactivation_terms
 from lstm_sim.engine.expressions import evaluate, parse_expression
+from lstm_sim.engine.interventions import intervened, parse_clamp
 from lstm_sim.model import Session
 from lstm_sim.model.app_state import AppState
 from lstm_sim.model.drawable import check_drawable
@@ -67,7 +68,8 @@ def test_the_debugger_suggests_expressions_that_parse_and_evaluate_on_a_gru():
     for text in (*examples.watch.replace(" or ", ", ").split(", "), examples.condition):
         values = evaluate(parse_expression(text), trace, 0)
         assert np.all(np.isfinite(np.asarray(values, dtype=float)))
-    assert examples.clamp is None
+    clamped = intervened(network, trace, [parse_clamp(examples.clamp)])  # z[3] = 1 @ 5:10
+    assert clamped.gate("z")[0, 5, 3] == 1 and clamped.h_all[0, 6, 3] == trace.h_all[0, 5, 3]
     assert "h r z n hn x" in watch_placeholder("gru")
 
 

@@ -28,8 +28,12 @@ if TYPE_CHECKING:
     from lstm_sim.gui.main_window import MainWindow
 
 LSTM_STRIPS = {name: name for name in ("i", "f", "g", "o", "c", "h")}
+GRU_STRIPS = {name: name for name in ("r", "z", "n", "h")}
 RNN_STRIPS = {"h": "h", "pre": "a"}
+CLAMP_STRIPS = {"lstm": LSTM_STRIPS, "gru": GRU_STRIPS, "rnn": RNN_STRIPS}
 """Diagram strips a context menu can clamp, by the clamp quantity they show."""
+SIGMOID_GATES = ("i", "f", "o", "r", "z")
+"""Gates a menu clamps shut (0) or open (1); every other quantity it ablates (= 0)."""
 
 
 class Debugger(QObject):
@@ -138,10 +142,7 @@ class Debugger(QObject):
         """The clamps offered for the strip cell at ``scene_point`` (None: not a cell of a
         clampable strip)."""
         session = self.session
-        if session.network.kind == "gru":
-            return self._no_clamp_menu(scene_point)
-        strips = LSTM_STRIPS if session.network.kind == "lstm" else RNN_STRIPS
-        for field, quantity in strips.items():
+        for field, quantity in CLAMP_STRIPS[session.network.kind].items():
             try:
                 strip = self.window.diagram.strip(field)
             except ValueError:
@@ -152,9 +153,9 @@ class Debugger(QObject):
             menu = QMenu(self.window)
             t, layer, steps = session.t, session.layer, session.num_steps
             name = f"{quantity}[{unit}]"
-            values = (0.0, 1.0) if quantity in ("i", "f", "o") else (0.0,)
+            values = (0.0, 1.0) if quantity in SIGMOID_GATES else (0.0,)
             for value in values:
-                verb = "Ablate" if value == 0.0 and quantity in ("h", "c", "a", "g") else "Clamp"
+                verb = "Ablate" if value == 0.0 and quantity not in SIGMOID_GATES else "Clamp"
                 text = clamp_from_here(quantity, unit, value, t, steps, layer)
                 label = (
                     f"{verb} {name} to {value:g} from here"
@@ -171,18 +172,6 @@ class Debugger(QObject):
                 menu.addAction("Remove every clamp", self.interventions.clear)
             return menu
         return None
-
-    def _no_clamp_menu(self, scene_point: QPointF) -> QMenu | None:
-        """A GRU's strips: a menu that says clamps cannot act on it yet (the engine refuses
-        them), rather than no menu at all."""
-        diagram = self.window.diagram
-        if not any(
-            strip.unit_at(scene_point) is not None for strip in diagram.diagram().strips.values()
-        ):
-            return None
-        menu = QMenu(self.window)
-        menu.addAction("Clamps on a GRU are not supported yet").setEnabled(False)
-        return menu
 
     def _add_clamp_action(self, menu: QMenu, label: str, text: str) -> QAction:
         action = menu.addAction(label)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from lstm_sim.engine.interventions import ClampError
 from lstm_sim.gui.plots.trace_plot import MARKER_COLOR
-from lstm_sim.model.expression_examples import EXAMPLES, clamp_placeholder
+from lstm_sim.model.expression_examples import clamp_placeholder
 from lstm_sim.model.interventions import Interventions
 
 SYNTAX = (
@@ -70,8 +70,6 @@ class InterventionsPanel(QWidget):
         self.list.addItems([clamp.text for clamp in self.interventions.clamps])
         kind = self.session.network.kind
         self.text.setPlaceholderText(clamp_placeholder(kind))
-        # The engine cannot clamp a GRU yet: the field says so instead of taking a clamp.
-        self.text.setEnabled(EXAMPLES[kind].clamp is not None)
 
     def _on_trace_changed(self, start: int) -> None:
         self.refresh()
