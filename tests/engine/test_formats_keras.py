@@ -86,7 +86,7 @@ def _weights(d: int = 3, h: int = 5, blocks: int = 4) -> list[np.ndarray]:
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ({"class_name": "GRU", "config": {"name": "gru"}}, "'gru' is a GRU"),
+        ({"class_name": "ConvLSTM1D", "config": {"name": "conv"}}, "'conv' is a ConvLSTM1D"),
         ({"class_name": "Bidirectional", "config": {"name": "bi"}}, "'bi' is a Bidirectional"),
         (_lstm_entry("l", recurrent_activation="hard_sigmoid"), "only tanh and sigmoid"),
         (_lstm_entry("l", go_backwards=True), "go_backwards"),
@@ -161,3 +161,51 @@ def test_live_keras_rnn_and_biasless_lstm(keras: ModuleType, tmp_path: Path) -> 
         expected_h = keras.Model(model.inputs, recurrent.output).predict(x, verbose=0)[0]
         np.testing.assert_allclose(trace.h[0], expected_h, rtol=0, atol=1e-6)
         np.testing.assert_allclose(trace.logits, model.predict(x, verbose=0)[0], atol=1e-6)
+
+
+def _gru_entry(name: str, **cfg: object) -> dict:
+    base = {"name": name, "units": 5, "activation": "tanh", "recurrent_activation": "sigmoid"}
+    return {"class_name": "GRU", "config": {**base, **cfg}}
+
+
+def _keras_gru_h(x: np.ndarray, arrays: list[np.ndarray], reset_after: bool) -> np.ndarray:
+    """Keras's GRU cell written out (keras/src/layers/rnn/gru.py), blocks z, r, h."""
+    kernel, recurrent, bias = arrays
+    input_bias, recurrent_bias = (bias[0], bias[1]) if reset_after else (bias, 0 * bias)
+    h = np.zeros(recurrent.shape[0])
+    sigmoid = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    for x_t in x:
+        x_z, x_r, x_h = np.split(x_t @ kernel + input_bias, 3)
+        r_z, r_r, r_h = np.split(h @ recurrent + recurrent_bias, 3)
+        z, r = sigmoid(x_z + r_z), sigmoid(x_r + r_r)
+        if reset_after:
+            candidate = np.tanh(x_h + r * r_h)
+        else:
+            candidate = np.tanh(x_h + (r * h) @ np.split(recurrent, 3, axis=1)[2])
+        h = z * h + (1 - z) * candidate
+    return h
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+@pytest.mark.parametrize("say_it", [True, False])
+def test_gru_blocks_z_r_h_and_reset_after(reset_after: bool, say_it: bool) -> None:
+    """A GRU's z, r, h blocks land in r, z, n; reset_after comes from the config, or from
+    the bias's shape when the config does not say."""
+    rng = np.random.default_rng(4)
+    arrays = [rng.normal(size=(3, 15)), rng.normal(size=(5, 15))]
+    arrays.append(rng.normal(size=(2, 15) if reset_after else 15))
+    options = {"reset_after": reset_after} if say_it else {}
+    config = json.loads(_keras2_config([_gru_entry("g", **options)]))
+    net = network_from_keras(config, {"g": arrays}, "test")
+    assert (net.kind, net.reset_after) == ("gru", reset_after)
+    x = rng.normal(size=(9, 3))
+    expected = _keras_gru_h(x, arrays, reset_after)
+    np.testing.assert_allclose(record(net, x).h[0, -1], expected, rtol=0, atol=1e-13)
+
+
+def test_gru_bias_contradicting_reset_after_is_refused() -> None:
+    config = json.loads(_keras2_config([_gru_entry("g", reset_after=False)]))
+    arrays = _weights(blocks=3)
+    arrays[2] = np.zeros((2, 15))
+    with pytest.raises(ValueError, match=r"reset_after=False but a bias of shape \(2, 15\)"):
+        network_from_keras(config, {"g": arrays}, "test")

@@ -76,7 +76,7 @@ def test_hand_built_lstm_reorders_gate_blocks(tmp_path: Path) -> None:
         ("LSTM", 8, {"direction": "bidirectional"}, "runs bidirectional; only forward"),
         ("LSTM", 8, {"clip": 3.0}, "uses clip; not supported yet"),
         ("LSTM", 8, {"activations": ["HardSigmoid", "Tanh", "Tanh"]}, "only Sigmoid, Tanh"),
-        ("GRU", 6, {}, "GRUs are not supported yet"),
+        ("GRU", 6, {"activations": ["HardSigmoid", "Tanh"]}, "only Sigmoid, Tanh"),
         ("RNN", 2, {"activations": ["Sigmoid"]}, "expected Tanh or Relu"),
     ],
 )
@@ -89,3 +89,13 @@ def test_not_onnx(tmp_path: Path) -> None:
     (tmp_path / "x.onnx").write_bytes(b"\xff\xfe not protobuf")
     with pytest.raises(ValueError, match=r"x\.onnx: expected an ONNX model"):
         load_model(tmp_path / "x.onnx")
+
+
+@pytest.mark.parametrize("linear_before_reset", [0, 1])
+def test_hand_built_gru_reorders_gate_blocks(tmp_path: Path, linear_before_reset: int) -> None:
+    path = _graph_file(tmp_path, "GRU", 6, linear_before_reset=linear_before_reset)
+    w = onnx.numpy_helper.to_array(onnx.load(path).graph.initializer[0])[0]
+    net = load_model(path)
+    assert (net.kind, net.reset_after) == ("gru", bool(linear_before_reset))
+    # ONNX rows: z 0-1, r 2-3, h 4-5 → the engine's r, z, n.
+    np.testing.assert_array_equal(net.layers[0].weight_ih, w[[2, 3, 0, 1, 4, 5]])

@@ -7,6 +7,13 @@ one ``bias`` (4H,), gate blocks in the order i, f, c, o, which is PyTorch's i, f
 ``bias_ih = bias`` and ``bias_hh = 0``. A SimpleRNN is the same with H columns; a Dense
 after the last recurrent layer becomes the readout (``weight = kernel.T``).
 
+A Keras GRU stacks its blocks z, r, h (h the candidate), the engine r, z, n
+(:mod:`lstm_sim.engine.gate_orders`). With ``reset_after=True`` (Keras 3's default, and
+PyTorch's convention) its ``bias`` is (2, 3H), the input and the recurrent biases, and the
+reset gate scales ``h_{t-1} @ recurrent_kernel + recurrent_bias``; with
+``reset_after=False`` the bias is (3H,), on the input only, and h_{t-1} is reset before
+the product (``Network.reset_after`` False).
+
 Where the arrays are:
 
 - ``.keras``: a zip with ``config.json`` and ``model.weights.h5``, in which a layer's
@@ -21,7 +28,7 @@ The HDF5 part is read in a guarded child process (:mod:`.hdf5_guard`): links, ex
 storage, virtual datasets and unusual filters are refused, time and memory are bounded.
 
 Supported: an optional ``Embedding`` (its ``embeddings`` (V, D) become the input encoder:
-token ids in, x_t = row), LSTM or SimpleRNN layers of one size (stacked), then a head of
+token ids in, x_t = row), LSTM, GRU or SimpleRNN layers of one size (stacked), then a head of
 ``Dense`` layers (activations linear, relu, tanh, gelu, sigmoid; softmax on the last one)
 and ``LayerNormalization`` (its own epsilon) computed exactly; InputLayer/Dropout are
 skipped. Anything else before the recurrent layers raises a ValueError naming the layer;
@@ -46,11 +53,12 @@ from lstm_sim.engine.formats.hdf5_guard import (
     read_guarded,
 )
 from lstm_sim.engine.formats.limits import read_member
+from lstm_sim.engine.gru import GruParameters
 from lstm_sim.engine.head import Activation, ActivationName, Dense, HeadStage, LayerNorm
 from lstm_sim.engine.network import Layer, Network, Readout
 
 _SKIPPED = {"InputLayer", "Dropout"}
-_RECURRENT = {"LSTM": "lstm", "SimpleRNN": "rnn"}
+_RECURRENT = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn"}
 _HEAD_ACTIVATIONS: dict[str, ActivationName] = {
     "relu": "relu",
     "tanh": "tanh",
@@ -163,10 +171,12 @@ def _recurrent_layer(kind: str, name: str, cfg: dict[str, Any], arrays: list[np.
     if cfg.get("go_backwards"):
         raise ValueError(f"layer {name!r} runs backwards (go_backwards), not supported yet")
     activation = cfg.get("activation", "tanh")
-    if kind == "lstm" and (activation, cfg.get("recurrent_activation")) != ("tanh", "sigmoid"):
+    gated = kind in ("lstm", "gru")
+    if gated and (activation, cfg.get("recurrent_activation", "sigmoid")) != ("tanh", "sigmoid"):
         raise ValueError(
-            f"LSTM layer {name!r} uses activation {activation!r} and recurrent_activation "
-            f"{cfg.get('recurrent_activation')!r}; only tanh and sigmoid are supported"
+            f"{kind.upper()} layer {name!r} uses activation {activation!r} and "
+            f"recurrent_activation {cfg.get('recurrent_activation')!r}; only tanh and sigmoid "
+            "are supported"
         )
     if kind == "rnn" and activation not in ("tanh", "relu"):
         raise ValueError(f"SimpleRNN layer {name!r} uses {activation!r}, expected tanh or relu")
@@ -182,6 +192,8 @@ def _recurrent_layer(kind: str, name: str, cfg: dict[str, Any], arrays: list[np.
             f"layer {name!r} has kernel {kernel.shape} and recurrent_kernel "
             f"{recurrent.shape}, expected (D, G·H) and (H, G·H)"
         )
+    if kind == "gru":
+        return _gru_layer(name, kernel, recurrent, arrays[2] if use_bias else None)
     bias = arrays[2] if use_bias else np.zeros(kernel.shape[1], kernel.dtype)
     # Keras multiplies x @ kernel; PyTorch W_ih @ x: the weights are transposes.
     return Layer(
@@ -190,6 +202,35 @@ def _recurrent_layer(kind: str, name: str, cfg: dict[str, Any], arrays: list[np.
         np.ascontiguousarray(bias),
         np.zeros_like(bias),  # Keras has one bias; PyTorch's second adds nothing
     )
+
+
+def _gru_layer(
+    name: str, kernel: np.ndarray, recurrent: np.ndarray, bias: np.ndarray | None
+) -> Layer:
+    """A Keras GRU's arrays (blocks z, r, h) as a layer in the engine's r, z, n order."""
+    try:
+        params = GruParameters.from_keras(kernel, recurrent, bias)
+    except ValueError as err:
+        raise ValueError(f"GRU layer {name!r}: {err}") from None
+    return Layer(*(np.ascontiguousarray(a) for a in params.named().values()))
+
+
+def _reset_after(name: str, cfg: dict[str, Any], arrays: list[np.ndarray]) -> bool:
+    """Whether a Keras GRU resets after the recurrent product. Its config says so; a config
+    without the key (older Keras defaulted to False, Keras 3 to True) is settled by
+    the bias: two rows (input, recurrent) only exist with ``reset_after=True``."""
+    bias = arrays[2] if len(arrays) > 2 else None
+    if "reset_after" in cfg:
+        reset_after = bool(cfg["reset_after"])
+        if bias is not None and (bias.ndim == 2) != reset_after:
+            raise ValueError(
+                f"GRU layer {name!r} has reset_after={reset_after} but a bias of shape "
+                f"{bias.shape}, expected {'(2, 3H)' if reset_after else '(3H,)'}"
+            )
+        return reset_after
+    if bias is None:
+        raise ValueError(f"GRU layer {name!r} has no bias and its config no reset_after")
+    return bool(bias.ndim == 2)
 
 
 def _activation_name(cfg: dict[str, Any]) -> str:
@@ -252,6 +293,7 @@ def network_from_keras(
     kinds: set[str] = set()
     layers: list[Layer] = []
     activations: list[str] = []
+    reset_after: set[bool] = set()
     embedding: np.ndarray | None = None
     notes: list[str] = []
     stages: list[HeadStage | str] = []
@@ -270,6 +312,8 @@ def network_from_keras(
             kind = _RECURRENT[class_name]
             kinds.add(kind)
             layers.append(_recurrent_layer(kind, name, cfg, weights[name]))
+            if kind == "gru":
+                reset_after.add(_reset_after(name, cfg, weights[name]))
             activations.append(cfg.get("activation", "tanh"))
             last_sequences = (name, bool(cfg.get("return_sequences", False)))
         elif class_name == "Embedding" and not layers and embedding is None:
@@ -289,7 +333,7 @@ def network_from_keras(
         elif not layers:
             raise ValueError(
                 f"layer {name!r} is a {class_name}; lstm-sim reads an optional Embedding, "
-                "then LSTM or SimpleRNN layers, then a Dense head, not this yet"
+                "then LSTM, GRU or SimpleRNN layers, then a Dense head, not this yet"
             )
         elif left_out is None:
             found = _head_stage(class_name, name, cfg, weights.get(name, []))
@@ -298,11 +342,13 @@ def network_from_keras(
             else:
                 stages += found
     if not layers:
-        raise ValueError("expected an LSTM or SimpleRNN layer in the model, found none")
+        raise ValueError("expected an LSTM, GRU or SimpleRNN layer in the model, found none")
     if len(kinds) > 1 or len(set(activations)) > 1:
         raise ValueError(
-            "the recurrent layers mix LSTM and SimpleRNN or activations; not supported"
+            "the recurrent layers mix LSTM, GRU and SimpleRNN or activations; not supported"
         )
+    if len(reset_after) > 1:
+        raise ValueError("the GRU layers mix reset_after True and False; expected one")
     sizes = {layer.weight_hh.shape[1] for layer in layers}
     if len(sizes) > 1:
         raise ValueError(f"the recurrent layers have different sizes {sorted(sizes)}; expected one")
@@ -334,6 +380,7 @@ def network_from_keras(
         embedding=None if embedding is None else np.ascontiguousarray(embedding, dtype),
         head=tuple(head),
         notes=tuple(notes),
+        reset_after=reset_after.pop() if reset_after else True,
     )
 
 

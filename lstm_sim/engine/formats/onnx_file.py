@@ -1,8 +1,12 @@
-"""ONNX models: the recurrent layers of a graph's ``LSTM`` or ``RNN`` nodes (needs onnx).
+"""ONNX models: the recurrent layers of a graph's ``LSTM``, ``GRU`` or ``RNN`` nodes
+(needs onnx).
 
 An ONNX ``LSTM`` node reads ``W`` [dirs, 4H, D], ``R`` [dirs, 4H, H] and an optional
 ``B`` [dirs, 8H] = [Wb, Rb], gate blocks in the order i, o, f, c. PyTorch's order is
-i, f, g, o (c is the candidate g), so the blocks are taken as (0, 2, 3, 1). An ``RNN``
+i, f, g, o (c is the candidate g), so the blocks are taken as (0, 2, 3, 1). A ``GRU``
+node's blocks are z, r, h (3H rows, ``B`` [dirs, 6H]), the engine's r, z, n
+(:mod:`lstm_sim.engine.gate_orders`); its ``linear_before_reset`` (default 0: h_{t-1} is
+reset before ``R_h``; 1: after, PyTorch's way) becomes ``Network.reset_after``. An ``RNN``
 node has one block and a Tanh or Relu activation. Stacked layers are exported as one node
 per layer, in graph order: node k+1 must read node k's Y (through shape-only nodes such
 as the exporter's Squeeze) and nothing else may read the same input; a graph whose nodes
@@ -29,12 +33,18 @@ from typing import Any
 import numpy as np
 
 from lstm_sim.engine.formats.limits import check_array, read_regular_range, regular_file_size
+from lstm_sim.engine.gate_orders import to_engine_order
 from lstm_sim.engine.gates import gate_slices
-from lstm_sim.engine.network import Layer, Network
+from lstm_sim.engine.network import Kind, Layer, Network
 
 # ONNX gate blocks i, o, f, c, listed in PyTorch's order i, f, g(=c), o.
 _LSTM_BLOCKS = (0, 2, 3, 1)
-_DEFAULT_ACTIVATIONS = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "RNN": ["Tanh"]}
+_DEFAULT_ACTIVATIONS = {
+    "LSTM": ["Sigmoid", "Tanh", "Tanh"],
+    "GRU": ["Sigmoid", "Tanh"],
+    "RNN": ["Tanh"],
+}
+_KINDS: dict[str, Kind] = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn"}
 # Nodes that only move or reshape values (the exporter's plumbing around each layer).
 _SHAPE_ONLY = {"Squeeze", "Unsqueeze", "Reshape", "Identity", "Dropout", "Flatten"}
 _PLUMBING = _SHAPE_ONLY | {
@@ -138,9 +148,9 @@ def _layer(
     constants: dict[str, Any],
     graph_inputs: set[str],
     read: Callable[[Any], np.ndarray],
-) -> tuple[Layer, str]:
-    """One node as a PyTorch-layout layer, and its nonlinearity; ``read`` turns one of the
-    ``constants`` into an array."""
+) -> tuple[Layer, str, bool]:
+    """One node as a PyTorch-layout layer, its nonlinearity and (a GRU's) whether it resets
+    after the recurrent product; ``read`` turns one of the ``constants`` into an array."""
     attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
     direction = attrs.get("direction", b"forward")
     direction = direction.decode() if isinstance(direction, bytes) else direction
@@ -153,8 +163,10 @@ def _layer(
             raise ValueError(f"{node.op_type} node {name!r} uses {unsupported}; not supported yet")
     activations = [a.decode() if isinstance(a, bytes) else a for a in attrs.get("activations", [])]
     activations = activations or _DEFAULT_ACTIVATIONS[node.op_type]
-    if node.op_type == "LSTM" and activations != _DEFAULT_ACTIVATIONS["LSTM"]:
-        raise ValueError(f"LSTM node {name!r} uses activations {activations}; only Sigmoid, Tanh")
+    if node.op_type in ("LSTM", "GRU") and activations != _DEFAULT_ACTIVATIONS[node.op_type]:
+        raise ValueError(
+            f"{node.op_type} node {name!r} uses activations {activations}; only Sigmoid, Tanh"
+        )
     if node.op_type == "RNN" and activations not in (["Tanh"], ["Relu"]):
         raise ValueError(f"RNN node {name!r} uses activations {activations}; expected Tanh or Relu")
     inputs = list(node.input) + [""] * 8
@@ -186,8 +198,13 @@ def _layer(
         weight_ih, weight_hh, bias_ih, bias_hh = (
             _reorder(a, hidden, _LSTM_BLOCKS) for a in (weight_ih, weight_hh, bias_ih, bias_hh)
         )
+    elif node.op_type == "GRU":  # blocks z, r, h → r, z, n
+        weight_ih, weight_hh, bias_ih, bias_hh = (
+            to_engine_order(a, "gru", "onnx") for a in (weight_ih, weight_hh, bias_ih, bias_hh)
+        )
     layer = Layer(*(np.ascontiguousarray(a) for a in (weight_ih, weight_hh, bias_ih, bias_hh)))
-    return layer, activations[-1].lower()
+    # ONNX's default linear_before_reset=0 resets h_{t-1} before R_h; 1 is PyTorch's way.
+    return layer, activations[-1].lower(), bool(attrs.get("linear_before_reset", 0))
 
 
 def _check_stack(graph: Any, nodes: list[tuple[int, Any]], names: dict[int, str]) -> None:
@@ -238,11 +255,9 @@ def read_onnx(
     nodes = [n for _, n in indexed]
     if not nodes:
         found = sorted({n.op_type for n in model.graph.node})
-        raise ValueError(f"expected LSTM or RNN nodes in the graph, found {found or 'none'}")
-    if any(n.op_type == "GRU" for n in nodes):
-        raise ValueError("the graph has GRU nodes; GRUs are not supported yet")
+        raise ValueError(f"expected LSTM, GRU or RNN nodes in the graph, found {found or 'none'}")
     if len({n.op_type for n in nodes}) > 1:
-        raise ValueError("the graph mixes LSTM and RNN nodes; expected one kind of stack")
+        raise ValueError("the graph mixes LSTM, GRU and RNN nodes; expected one kind of stack")
     names = {k: node_name(n, k) for k, n in indexed}
     _check_stack(graph, indexed, names)
     constants = _constants(graph)
@@ -257,9 +272,11 @@ def read_onnx(
     read = [
         _layer(onnx, node, names[k], constants, graph_inputs, read_tensor) for k, node in indexed
     ]
-    if len({nonlinearity for _, nonlinearity in read}) > 1:
+    if len({nonlinearity for _, nonlinearity, _ in read}) > 1:
         raise ValueError("the RNN nodes mix Tanh and Relu; expected one activation")
-    others = sorted({n.op_type for n in graph.node} - _PLUMBING - {"LSTM", "RNN"})
+    if len({reset_after for _, _, reset_after in read}) > 1:
+        raise ValueError("the GRU nodes mix linear_before_reset 0 and 1; expected one")
+    others = sorted({n.op_type for n in graph.node} - _PLUMBING - set(_KINDS))
     notes = []
     if others:
         notes.append(
@@ -267,10 +284,11 @@ def read_onnx(
             f"({', '.join(others)}) are not run, so there is no readout"
         )
     return Network(
-        "lstm" if nodes[0].op_type == "LSTM" else "rnn",
-        [layer for layer, _ in read],
+        _KINDS[nodes[0].op_type],
+        [layer for layer, _, _ in read],
         nonlinearity="relu" if read[0][1] == "relu" else "tanh",
         source=f"{path} (ONNX model, {len(nodes)} {nodes[0].op_type} node(s))",
         metadata={"nodes": ", ".join(names[k] for k, _ in indexed)},
         notes=tuple(notes),
+        reset_after=read[0][2],
     )
