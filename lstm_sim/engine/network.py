@@ -38,7 +38,7 @@ equal it is skipped by every layer (h and c carried through, see
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -119,6 +119,7 @@ class Layer:
     weight_hh: np.ndarray  # (G*H, P), P = H without a projection
     bias_ih: np.ndarray  # (G*H,)
     bias_hh: np.ndarray  # (G*H,)
+    _: KW_ONLY
     weight_hr: np.ndarray | None = None  # (P, H), LSTM proj_size
     peephole: np.ndarray | None = None  # (3H,), LSTM p_i, p_f, p_o
     direction: Direction = "forward"
