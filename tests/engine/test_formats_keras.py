@@ -87,9 +87,15 @@ def _weights(d: int = 3, h: int = 5, blocks: int = 4) -> list[np.ndarray]:
     ("entry", "message"),
     [
         ({"class_name": "ConvLSTM1D", "config": {"name": "conv"}}, "'conv' is a ConvLSTM1D"),
-        ({"class_name": "Bidirectional", "config": {"name": "bi"}}, "'bi' is a Bidirectional"),
-        (_lstm_entry("l", recurrent_activation="hard_sigmoid"), "only tanh and sigmoid"),
-        (_lstm_entry("l", go_backwards=True), "go_backwards"),
+        (
+            {"class_name": "Bidirectional", "config": {"name": "l", "merge_mode": "sum"}},
+            "merges its directions with merge_mode 'sum'; lstm-sim reads only 'concat'",
+        ),
+        (
+            {"class_name": "Bidirectional", "config": {"name": "l", "layer": {"class_name": "D"}}},
+            "Bidirectional layer 'l' wraps a D, not LSTM, GRU or SimpleRNN",
+        ),
+        (_lstm_entry("l", recurrent_activation="selu"), "uses recurrent_activation 'selu'"),
         ({"class_name": "Embedding", "config": {"name": "emb"}}, "'emb' is a Embedding"),
     ],
 )
@@ -97,6 +103,39 @@ def test_unsupported_layers_are_named(entry: dict, message: str) -> None:
     config = json.loads(_keras2_config([entry]))
     with pytest.raises(ValueError, match=message):
         network_from_keras(config, {"l": _weights()}, "test")
+
+
+def _masking(name: str = "mask") -> dict:
+    return {"class_name": "Masking", "config": {"name": name, "mask_value": 0.0}}
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        (
+            [_masking(), _lstm_entry("a", go_backwards=True), _lstm_entry("b")],
+            "'a' runs backwards .go_backwards. under a Masking layer and another recurrent",
+        ),
+        (
+            [
+                _lstm_entry("a", go_backwards=True),
+                {"class_name": "Bidirectional", "config": {"name": "b", "layer": _lstm_entry("f")}},
+            ],
+            "Bidirectional layer 'b' reads the outputs of a go_backwards layer last step first",
+        ),
+        ([_masking(), _lstm_entry("a", zero_output_for_mask=True)], "sets zero_output_for_mask"),
+        (
+            [{"class_name": "Embedding", "config": {"name": "e"}}, _masking()],
+            "Masking layer 'mask' after an Embedding",
+        ),
+    ],
+)
+def test_unsupported_combinations_are_named(entries: list[dict], message: str) -> None:
+    bidirectional = entries[-1]["class_name"] == "Bidirectional"  # two sets of arrays
+    weights = {"a": _weights(), "b": _weights(d=5) * (2 if bidirectional else 1)}
+    weights["e"] = [np.zeros((7, 3))]
+    with pytest.raises(ValueError, match=message):
+        network_from_keras(json.loads(_keras2_config(entries)), weights, "test")
 
 
 def test_simple_rnn_relu_without_bias_and_linear_head() -> None:

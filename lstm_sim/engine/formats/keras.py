@@ -52,13 +52,18 @@ from lstm_sim.engine.formats.hdf5_guard import (
     read_dataset,
     read_guarded,
 )
+from lstm_sim.engine.formats.keras_recurrent import (
+    BIDIRECTIONAL,
+    RECURRENT,
+    KerasRecurrent,
+    activation_name,
+    recurrent_layer,
+)
 from lstm_sim.engine.formats.limits import read_member
-from lstm_sim.engine.gru import GruParameters
 from lstm_sim.engine.head import Activation, ActivationName, Dense, HeadStage, LayerNorm
-from lstm_sim.engine.network import Layer, Network, Readout
+from lstm_sim.engine.network import Network, Readout
 
 _SKIPPED = {"InputLayer", "Dropout"}
-_RECURRENT = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn"}
 _HEAD_ACTIVATIONS: dict[str, ActivationName] = {
     "relu": "relu",
     "tanh": "tanh",
@@ -101,6 +106,14 @@ def keras3_weights(h5: Any, budget: int) -> Extracted:
         name = group_name if label is None else _text(label)
         if "cell" in group:
             weights[name] = _vars(group["cell"]["vars"], budget)
+        elif "forward_layer" in group and "backward_layer" in group:  # Bidirectional
+            weights[name] = [
+                array
+                for part in ("forward_layer", "backward_layer")
+                for array in _vars(group[part]["cell"]["vars"], budget)
+            ]
+        elif "layer" in group and "vars" in group["layer"]:  # TimeDistributed
+            weights[name] = _vars(group["layer"]["vars"], budget)
         elif own is not None:
             weights[name] = _vars(own, budget)
         budget -= sum(a.nbytes for a in weights.get(name, []))
@@ -167,79 +180,6 @@ def _layers_of(config: dict[str, Any]) -> list[dict[str, Any]]:
     return layers
 
 
-def _recurrent_layer(kind: str, name: str, cfg: dict[str, Any], arrays: list[np.ndarray]) -> Layer:
-    if cfg.get("go_backwards"):
-        raise ValueError(f"layer {name!r} runs backwards (go_backwards), not supported yet")
-    activation = cfg.get("activation", "tanh")
-    gated = kind in ("lstm", "gru")
-    if gated and (activation, cfg.get("recurrent_activation", "sigmoid")) != ("tanh", "sigmoid"):
-        raise ValueError(
-            f"{kind.upper()} layer {name!r} uses activation {activation!r} and "
-            f"recurrent_activation {cfg.get('recurrent_activation')!r}; only tanh and sigmoid "
-            "are supported"
-        )
-    if kind == "rnn" and activation not in ("tanh", "relu"):
-        raise ValueError(f"SimpleRNN layer {name!r} uses {activation!r}, expected tanh or relu")
-    use_bias = cfg.get("use_bias", True)
-    if len(arrays) != (3 if use_bias else 2):
-        raise ValueError(
-            f"expected {3 if use_bias else 2} arrays for layer {name!r} (kernel, "
-            f"recurrent_kernel{', bias' if use_bias else ''}), found {len(arrays)}"
-        )
-    kernel, recurrent = arrays[0], arrays[1]
-    if kernel.ndim != 2 or recurrent.ndim != 2:
-        raise ValueError(
-            f"layer {name!r} has kernel {kernel.shape} and recurrent_kernel "
-            f"{recurrent.shape}, expected (D, G·H) and (H, G·H)"
-        )
-    if kind == "gru":
-        return _gru_layer(name, kernel, recurrent, arrays[2] if use_bias else None)
-    bias = arrays[2] if use_bias else np.zeros(kernel.shape[1], kernel.dtype)
-    # Keras multiplies x @ kernel; PyTorch W_ih @ x: the weights are transposes.
-    return Layer(
-        np.ascontiguousarray(kernel.T),
-        np.ascontiguousarray(recurrent.T),
-        np.ascontiguousarray(bias),
-        np.zeros_like(bias),  # Keras has one bias; PyTorch's second adds nothing
-    )
-
-
-def _gru_layer(
-    name: str, kernel: np.ndarray, recurrent: np.ndarray, bias: np.ndarray | None
-) -> Layer:
-    """A Keras GRU's arrays (blocks z, r, h) as a layer in the engine's r, z, n order."""
-    try:
-        params = GruParameters.from_keras(kernel, recurrent, bias)
-    except ValueError as err:
-        raise ValueError(f"GRU layer {name!r}: {err}") from None
-    return Layer(*(np.ascontiguousarray(a) for a in params.named().values()))
-
-
-def _reset_after(name: str, cfg: dict[str, Any], arrays: list[np.ndarray]) -> bool:
-    """Whether a Keras GRU resets after the recurrent product. Its config says so; a config
-    without the key (older Keras defaulted to False, Keras 3 to True) is settled by
-    the bias: two rows (input, recurrent) only exist with ``reset_after=True``."""
-    bias = arrays[2] if len(arrays) > 2 else None
-    if "reset_after" in cfg:
-        reset_after = bool(cfg["reset_after"])
-        if bias is not None and (bias.ndim == 2) != reset_after:
-            raise ValueError(
-                f"GRU layer {name!r} has reset_after={reset_after} but a bias of shape "
-                f"{bias.shape}, expected {'(2, 3H)' if reset_after else '(3H,)'}"
-            )
-        return reset_after
-    if bias is None:
-        raise ValueError(f"GRU layer {name!r} has no bias and its config no reset_after")
-    return bool(bias.ndim == 2)
-
-
-def _activation_name(cfg: dict[str, Any]) -> str:
-    activation = cfg.get("activation", "linear")
-    if isinstance(activation, dict):  # Keras 3 may serialise {"class_name": ..., "config"}
-        activation = activation.get("config", {}).get("name", activation.get("class_name"))
-    return str(activation or "linear")
-
-
 _SOFTMAX = "softmax"
 
 
@@ -254,7 +194,7 @@ def _head_stage(
         kernel = arrays[0]
         bias = arrays[1] if len(arrays) > 1 else np.zeros(kernel.shape[1], kernel.dtype)
         stages: list[HeadStage | str] = [Dense(np.ascontiguousarray(kernel.T), bias)]
-        activation = _activation_name(cfg)
+        activation = activation_name(cfg)
         if activation in _HEAD_ACTIVATIONS:
             stages.append(Activation(_HEAD_ACTIVATIONS[activation]))
         elif activation == _SOFTMAX:
@@ -262,6 +202,11 @@ def _head_stage(
         elif activation != "linear":
             return f"Dense layer {name!r} uses {activation!r}"
         return stages
+    if class_name == "TimeDistributed":  # the same layer at every step: what a head does
+        inner = cfg.get("layer", {})
+        inner_cfg = inner.get("config", {}) if isinstance(inner, dict) else {}
+        inner_class = inner.get("class_name", "?") if isinstance(inner, dict) else "?"
+        return _head_stage(inner_class, name, inner_cfg, arrays)
     if class_name == "LayerNormalization":
         axis = cfg.get("axis", -1)
         if axis not in (-1, [-1]) or not cfg.get("scale", True) or not cfg.get("center", True):
@@ -269,8 +214,8 @@ def _head_stage(
         if len(arrays) != 2:
             return f"LayerNormalization {name!r} has {len(arrays)} arrays, expected gamma, beta"
         return [LayerNorm(arrays[0], arrays[1], float(cfg.get("epsilon", 1e-3)))]
-    if class_name == "Activation" and _activation_name(cfg) in _HEAD_ACTIVATIONS:
-        return [Activation(_HEAD_ACTIVATIONS[_activation_name(cfg)])]
+    if class_name == "Activation" and activation_name(cfg) in _HEAD_ACTIVATIONS:
+        return [Activation(_HEAD_ACTIVATIONS[activation_name(cfg)])]
     return f"layer {name!r} is a {class_name}"
 
 
@@ -286,37 +231,66 @@ def _split_head(found: list[HeadStage | str]) -> tuple[list[HeadStage], Readout]
     return stages[:-1], Readout(last.weight, last.bias, "softmax" if softmax else "linear")
 
 
+def _in_time_order(layers: list[KerasRecurrent], names: list[str], masked: bool) -> bool:
+    """Set each lone layer's direction in place; True when the last one hands on its
+    outputs last step first.
+
+    A Keras layer with ``go_backwards`` lists its outputs in the order it ran, last step
+    first, and the next layer reads them in that order. A layer that reads a reversed
+    sequence forwards runs backwards in time, and one that reads it backwards runs forwards,
+    so each lone layer's direction in time is its own go_backwards xor the order it reads.
+    """
+    reversed_order = False
+    for k, (read, name) in enumerate(zip(layers, names, strict=True)):
+        if read.layer.direction == "bidirectional":
+            if reversed_order:
+                raise ValueError(
+                    f"Bidirectional layer {name!r} reads the outputs of a go_backwards layer "
+                    "last step first; lstm-sim reads a Bidirectional layer in time order only"
+                )
+            continue
+        if read.go_backwards and masked and k + 1 < len(layers):
+            raise ValueError(
+                f"layer {name!r} runs backwards (go_backwards) under a Masking layer and "
+                "another recurrent layer reads it: Keras hands that layer the mask in time "
+                "order but the outputs last step first; not supported"
+            )
+        reversed_order = read.go_backwards != reversed_order
+        read.layer.direction = "reverse" if reversed_order else "forward"
+    return reversed_order
+
+
 def network_from_keras(
     config: dict[str, Any], weights: dict[str, list[np.ndarray]], source: str
 ) -> Network:
     """The network described by a Keras model ``config`` with ``weights`` by layer name."""
-    kinds: set[str] = set()
-    layers: list[Layer] = []
-    activations: list[str] = []
-    reset_after: set[bool] = set()
+    recurrent: list[KerasRecurrent] = []
+    names: list[str] = []
     embedding: np.ndarray | None = None
+    mask_value: float | None = None
     notes: list[str] = []
     stages: list[HeadStage | str] = []
     left_out: str | None = None
     metadata: dict[str, str] = {}
-    last_sequences = ("", True)
     for entry in _layers_of(config):
         class_name = entry.get("class_name", "?")
         cfg = entry.get("config", {})
         name = cfg.get("name", "?")
         if class_name in _SKIPPED:
             continue
-        if class_name in _RECURRENT and not stages and left_out is None:
+        readable = class_name in RECURRENT or class_name == BIDIRECTIONAL
+        if readable and not stages and left_out is None:
             if name not in weights:
                 raise ValueError(f"expected weights for layer {name!r}, found {sorted(weights)}")
-            kind = _RECURRENT[class_name]
-            kinds.add(kind)
-            layers.append(_recurrent_layer(kind, name, cfg, weights[name]))
-            if kind == "gru":
-                reset_after.add(_reset_after(name, cfg, weights[name]))
-            activations.append(cfg.get("activation", "tanh"))
-            last_sequences = (name, bool(cfg.get("return_sequences", False)))
-        elif class_name == "Embedding" and not layers and embedding is None:
+            recurrent.append(recurrent_layer(class_name, name, cfg, weights[name]))
+            names.append(name)
+        elif class_name == "Masking" and not recurrent and mask_value is None:
+            if embedding is not None:
+                raise ValueError(f"Masking layer {name!r} after an Embedding; not supported")
+            mask_value = float(cfg.get("mask_value", 0.0))
+        elif class_name == "Embedding" and not recurrent and embedding is None:
+            if mask_value is not None:
+                raise ValueError(f"Embedding layer {name!r} after a Masking; not supported")
             arrays = weights.get(name, [])
             if len(arrays) != 1 or arrays[0].ndim != 2:
                 raise ValueError(
@@ -330,10 +304,11 @@ def network_from_keras(
                     f"Embedding {name!r} has mask_zero: Keras skips the steps whose token is 0, "
                     "lstm-sim runs every step"
                 )
-        elif not layers:
+        elif not recurrent:
             raise ValueError(
-                f"layer {name!r} is a {class_name}; lstm-sim reads an optional Embedding, "
-                "then LSTM, GRU or SimpleRNN layers, then a Dense head, not this yet"
+                f"layer {name!r} is a {class_name}; lstm-sim reads an optional Embedding or "
+                "Masking, then LSTM, GRU or SimpleRNN layers (or Bidirectional ones), then a "
+                "Dense head, not this yet"
             )
         elif left_out is None:
             found = _head_stage(class_name, name, cfg, weights.get(name, []))
@@ -341,22 +316,35 @@ def network_from_keras(
                 left_out = found
             else:
                 stages += found
-    if not layers:
+    if not recurrent:
         raise ValueError("expected an LSTM, GRU or SimpleRNN layer in the model, found none")
-    if len(kinds) > 1 or len(set(activations)) > 1:
+    if len({(r.kind, r.nonlinearity) for r in recurrent}) > 1:
         raise ValueError(
-            "the recurrent layers mix LSTM, GRU and SimpleRNN or activations; not supported"
+            "the recurrent layers mix LSTM, GRU and SimpleRNN, or tanh and relu; not supported"
         )
+    reset_after = {r.reset_after for r in recurrent if r.reset_after is not None}
     if len(reset_after) > 1:
         raise ValueError("the GRU layers mix reset_after True and False; expected one")
+    for read, name in zip(recurrent, names, strict=True):
+        if mask_value is not None and read.zero_output_for_mask and read.layer.directions == 1:
+            raise ValueError(
+                f"layer {name!r} sets zero_output_for_mask; lstm-sim repeats the last output "
+                "at a masked step, as Keras does by default"
+            )
+    if _in_time_order(recurrent, names, mask_value is not None):
+        notes.append(
+            f"layer {names[-1]!r} hands on its outputs last step first, as it ran "
+            "(go_backwards); lstm-sim shows each output at the time step it read"
+        )
+    layers = [r.layer for r in recurrent]
     sizes = {layer.weight_hh.shape[1] for layer in layers}
     if len(sizes) > 1:
         raise ValueError(f"the recurrent layers have different sizes {sorted(sizes)}; expected one")
     readout = None
     head: list[HeadStage] = []
-    if not last_sequences[1] and (stages or left_out):
+    if not recurrent[-1].return_sequences and (stages or left_out):
         notes.append(
-            f"layer {last_sequences[0]!r} returns only its last step to the head; lstm-sim "
+            f"layer {names[-1]!r} returns only its last step to the head; lstm-sim "
             "shows the head's output at every step, as if the sequence ended there"
         )
     if left_out is not None:
@@ -367,20 +355,19 @@ def network_from_keras(
             notes.append(f"no readout: {split}; head left out")
         else:
             head, readout = split
-    kind = kinds.pop()
-    dtypes = [layers[0].weight_ih.dtype]
-    dtype = np.dtype(np.float64 if any(d == np.float64 for d in dtypes) else dtypes[0])
+    dtype = np.dtype(np.float64 if layers[0].weight_ih.dtype == np.float64 else np.float32)
     return Network(
-        kind,  # type: ignore[arg-type]
+        recurrent[0].kind,
         layers,
         readout=readout,
-        nonlinearity="relu" if activations[0] == "relu" else "tanh",
+        nonlinearity="relu" if recurrent[0].nonlinearity == "relu" else "tanh",
         source=source,
         metadata=metadata,
         embedding=None if embedding is None else np.ascontiguousarray(embedding, dtype),
         head=tuple(head),
         notes=tuple(notes),
         reset_after=reset_after.pop() if reset_after else True,
+        mask_value=mask_value,
     )
 
 
