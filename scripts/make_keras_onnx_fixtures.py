@@ -1,10 +1,11 @@
 """Make the Keras and ONNX model files that hold lstm-sim's readers to their frameworks,
 with the frameworks' own outputs (needs Keras 3 on PyTorch, onnx and onnxruntime).
 
-Run from the repository root: ``python scripts/make_keras_onnx_fixtures.py``. Seeded, with
-random weights (never equal ones: equal weights cannot catch a wrong gate order), D = 3
-inputs, H = 4 units and T = 50 steps. Writes to tests/fixtures/keras_onnx/, per case, the
-model file(s) and ``<case>.npz`` holding ``x`` (T, D) and, for each float width 64 and 32:
+Run from the repository root: ``python scripts/make_keras_onnx_fixtures.py [keras] [onnx]``
+(both when none is named). Seeded, with random weights (never equal ones: equal weights
+cannot catch a wrong gate order), D = 3 inputs, H = 4 units and T = 50 steps. Writes to
+tests/fixtures/keras_onnx/, per case, the model file(s) and ``<case>.npz`` holding ``x``
+(T, D) and, for each float width 64 and 32:
 
 - ``y64`` / ``y32``: the model's output (T, ...) (Keras: the last layer's; ONNX: the last
   node's ``Y`` as (T, directions, H));
@@ -32,6 +33,7 @@ those cases have float32 outputs only.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -313,18 +315,22 @@ def make_onnx() -> None:
     gru_options = {
         "linear_before_reset": 1,
         "clip": 1.1,
-        "activations": ["HardSigmoid", "Elu", "Sigmoid", "Tanh"],
-        "activation_alpha": [0.25, 0.7],
-        "activation_beta": [0.45],
+        "activations": ["HardSigmoid", "Elu", "HardSigmoid", "Elu"],  # one set per direction
+        "activation_alpha": [0.25, 0.7, 0.25, 0.7],
+        "activation_beta": [0.45, 0.45],
         **bidirectional,
     }
     onnx_case("onnx_gru_bidirectional_clip_activations", "GRU", [gru_options], rng)
 
 
 def main() -> None:
+    """Both frameworks' fixtures, or only those named on the command line (keras, onnx)."""
     OUT.mkdir(parents=True, exist_ok=True)
-    make_onnx()
-    make_keras()
+    chosen = set(sys.argv[1:]) or {"keras", "onnx"}
+    if "onnx" in chosen:
+        make_onnx()
+    if "keras" in chosen:
+        make_keras()
     total = sum(p.stat().st_size for p in OUT.iterdir())
     print(f"{len(list(OUT.iterdir()))} files, {total / 1024:.1f} KB, in {OUT.relative_to(ROOT)}")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -20,9 +21,22 @@ from typing import Any
 import numpy as np
 import pytest
 
-from lstm_sim.engine import Network, record
+from lstm_sim.engine import Network
+from lstm_sim.engine.bidirectional import (
+    BidirectionalLayer,
+    RecurrentLayer,
+    State,
+    bidirectional_forward,
+    final_state,
+    layer_forward,
+    reverse_forward,
+)
+from lstm_sim.engine.cells import softmax
 from lstm_sim.engine.formats import load_model
-from lstm_sim.engine.trace import Trace
+from lstm_sim.engine.gru import GruLayer, GruParameters
+from lstm_sim.engine.head import head_forward
+from lstm_sim.engine.lstm_variants import LstmLayer, LstmParameters
+from lstm_sim.engine.network import DirectionWeights, Layer
 
 pytest.importorskip("h5py")  # the readers' own extras: the 'keras' one
 pytest.importorskip("onnx")  # and the 'onnx' one
@@ -36,10 +50,18 @@ KERAS_FILES = [
     "keras_gru_reset_after.h5",
     "keras_gru_reset_before.keras",
     "keras_gru_reset_before.h5",
+    "keras_bidirectional_masked.keras",
+    "keras_bidirectional_masked.h5",
+    "keras_gru_masked_hard_sigmoid.keras",
+    "keras_lstm_go_backwards.keras",
 ]
 ONNX_FILES = [
     "onnx_gru_reset_before.onnx",
     "onnx_gru_reset_after.onnx",
+    "onnx_lstm_bidirectional_peepholes.onnx",
+    "onnx_lstm_reverse.onnx",
+    "onnx_lstm_clip_input_forget_activations.onnx",
+    "onnx_gru_bidirectional_clip_activations.onnx",
 ]
 
 
@@ -48,9 +70,75 @@ def load_case(file: str) -> dict[str, np.ndarray]:
         return {key: npz[key] for key in npz.files}
 
 
-def run(net: Network, x: np.ndarray, bits: int) -> Trace:
+@dataclass(frozen=True)
+class Run:
+    """A network's numbers on one sequence: each layer's output (T, directions·P) in time
+    order, each layer's final states per direction, and the model's output (T, ...)."""
+
+    outputs: list[np.ndarray]
+    states: list[list[State]]
+    output: np.ndarray
+
+
+def kernel_layer(net: Network, layer: Layer, weights: DirectionWeights) -> RecurrentLayer:
+    """One pass of a network's layer as the engine's kernels take it."""
+    if net.kind == "gru":
+        params = GruParameters(
+            weights.weight_ih, weights.weight_hh, weights.bias_ih, weights.bias_hh
+        )
+        return GruLayer(
+            params,
+            reset_after=net.reset_after,
+            gate=layer.gate_activation,
+            candidate=layer.candidate_activation,
+            clip=layer.clip,
+        )
+    lstm = LstmParameters(
+        weights.weight_ih,
+        weights.weight_hh,
+        weights.bias_ih,
+        weights.bias_hh,
+        weight_hr=weights.weight_hr,
+        peephole=weights.peephole,
+    )
+    return LstmLayer(
+        lstm,
+        coupling=layer.coupling,
+        clip=layer.clip,
+        gate=layer.gate_activation,
+        candidate=layer.candidate_activation,
+        cell_output=layer.cell_activation,
+    )
+
+
+def run(net: Network, x: np.ndarray, bits: int) -> Run:
+    """Run ``net`` in float``bits`` over x (T, D) with the engine's layer kernels, as the
+    network's fields say: each layer's direction, its cell options, the input mask."""
     dtype = np.float64 if bits == 64 else np.float32
-    return record(net.astype(dtype), x.astype(dtype))
+    net, below = net.astype(dtype), x.astype(dtype)
+    mask = None if net.mask_value is None else np.any(below != net.mask_value, axis=-1)
+    outputs, states = [], []
+    for layer in net.layers:
+        cell = kernel_layer(net, layer, layer.weights())
+        if layer.reverse is not None:
+            pair = BidirectionalLayer(cell, kernel_layer(net, layer, layer.reverse))
+            both = bidirectional_forward(pair, below, mask=mask)
+            below, ends = both.output, list(both.final_states)
+        elif layer.direction == "reverse":
+            backwards = reverse_forward(cell, below, mask=mask)
+            below, ends = backwards.output, [final_state(backwards.ran)]
+        else:
+            forwards = layer_forward(cell, below, mask=mask)
+            below, ends = forwards.output, [final_state(forwards)]
+        outputs.append(below)
+        states.append(ends)
+    output = below
+    if net.readout is not None:
+        top = head_forward(net.head, below)[-1]
+        output = top @ net.readout.weight.T + net.readout.bias
+        if net.readout.kind == "softmax":
+            output = softmax(output)
+    return Run(outputs, states, output)
 
 
 def assert_within(got: np.ndarray, expected: np.ndarray, bound: float, what: str) -> None:
@@ -59,33 +147,31 @@ def assert_within(got: np.ndarray, expected: np.ndarray, bound: float, what: str
     assert worst <= bound, f"{what}: worst difference {worst:.3g} > {bound:g}"
 
 
-def model_output(trace: Trace) -> np.ndarray:
-    """What the model hands out at each step: its readout's, else the last layer's h."""
-    if trace.probs is not None:
-        return trace.probs
-    if trace.logits is not None:
-        return trace.logits
-    return trace.h[-1]
-
-
 def check_keras(net: Network, case: dict[str, np.ndarray], bits: int) -> None:
-    trace, bound = run(net, case["x"], bits), TOLERANCE[bits]
-    for k in range(net.num_layers):
-        assert_within(trace.h[k], case[f"h{bits}.{k}"], bound, f"layer {k} h (float{bits})")
-        assert_within(trace.h[k, -1], case[f"state{bits}.{k}.0"], bound, f"layer {k} h_T")
-        if trace.c is not None:
-            assert_within(trace.c[k, -1], case[f"state{bits}.{k}.1"], bound, f"layer {k} c_T")
-    assert_within(model_output(trace), case[f"y{bits}"], bound, f"output (float{bits})")
+    """Keras lists a lone reverse (go_backwards) layer's outputs last step first, and the
+    model's outputs too when the last layer is one."""
+    got, bound = run(net, case["x"], bits), TOLERANCE[bits]
+    for k, layer in enumerate(net.layers):
+        listed = layer.direction == "reverse"
+        output = np.flip(got.outputs[k], 0) if listed else got.outputs[k]
+        assert_within(output, case[f"h{bits}.{k}"], bound, f"layer {k} output (float{bits})")
+        ends = [array for state in got.states[k] for array in state]  # h, c per direction
+        for j, array in enumerate(ends):
+            assert_within(array, case[f"state{bits}.{k}.{j}"], bound, f"layer {k} state {j}")
+        assert f"state{bits}.{k}.{len(ends)}" not in case
+    output = np.flip(got.output, 0) if net.layers[-1].direction == "reverse" else got.output
+    assert_within(output, case[f"y{bits}"], bound, f"model output (float{bits})")
 
 
 def check_onnx(net: Network, case: dict[str, np.ndarray], bits: int) -> None:
-    trace, bound = run(net, case["x"], bits), TOLERANCE[bits]
-    for k in range(net.num_layers):
-        y = case[f"h{bits}.{k}"][:, 0]  # Y (T, directions, H), one direction here
-        assert_within(trace.h[k], y, bound, f"node {k} Y (float{bits})")
-        assert_within(trace.h[k, -1], case[f"state{bits}.{k}.0"][0], bound, f"node {k} Y_h")
-        if trace.c is not None:
-            assert_within(trace.c[k, -1], case[f"state{bits}.{k}.1"][0], bound, f"node {k} Y_c")
+    got, bound = run(net, case["x"], bits), TOLERANCE[bits]
+    for k, layer in enumerate(net.layers):
+        directions = layer.directions
+        y = got.outputs[k].reshape(-1, directions, net.h_size)  # Y (T, directions, H)
+        assert_within(y, case[f"h{bits}.{k}"], bound, f"node {k} Y (float{bits})")
+        for j in range(len(got.states[k][0])):  # Y_h, then Y_c: (directions, H)
+            ends = np.stack([state[j] for state in got.states[k]])
+            assert_within(ends, case[f"state{bits}.{k}.{j}"], bound, f"node {k} state {j}")
 
 
 @pytest.mark.parametrize("file", KERAS_FILES)
@@ -94,18 +180,24 @@ def test_keras_file_matches_keras(file: str, bits: int) -> None:
     check_keras(load_model(FIXTURES / file), load_case(file), bits)
 
 
-@pytest.mark.parametrize("file", ONNX_FILES)
-@pytest.mark.parametrize("bits", [64, 32])
-def test_onnx_file_matches_onnx(file: str, bits: int) -> None:
+def onnx_widths(file: str) -> list[int]:
+    """The float widths whose outputs the fixture holds (no framework runs ONNX's clip,
+    input_forget or activations in float64: see the fixture script)."""
     case = load_case(file)
-    if f"y{bits}" not in case:
-        pytest.skip(f"no float{bits} outputs exist for {file} (see the fixture script)")
-    check_onnx(load_model(FIXTURES / file), case, bits)
+    return [bits for bits in (64, 32) if f"y{bits}" in case]
+
+
+@pytest.mark.parametrize(
+    ("file", "bits"), [(file, bits) for file in ONNX_FILES for bits in onnx_widths(file)]
+)
+def test_onnx_file_matches_onnx(file: str, bits: int) -> None:
+    check_onnx(load_model(FIXTURES / file), load_case(file), bits)
 
 
 def test_the_reset_conventions_are_read() -> None:
     """Both conventions are present, so a reader that ignored them would fail above."""
-    settings = {f: load_model(FIXTURES / f).reset_after for f in KERAS_FILES + ONNX_FILES}
+    gru_files = [f for f in KERAS_FILES + ONNX_FILES if "gru_reset" in f]
+    settings = {f: load_model(FIXTURES / f).reset_after for f in gru_files}
     assert settings == {
         "keras_gru_reset_after.keras": True,
         "keras_gru_reset_after.h5": True,
@@ -156,8 +248,11 @@ def test_live_keras_on_new_weights(keras: ModuleType, file: str, tmp_path: Path)
         model.save(tmp_path / file)
         x = rng.normal(size=(50, 3))
         expected = keras.ops.convert_to_numpy(model(x[None]))[0]
-    trace = run(load_model(tmp_path / file), x, 64)
-    assert_within(model_output(trace), expected, TOLERANCE[64], "output (float64)")
+    net = load_model(tmp_path / file)
+    got = run(net, x, 64).output
+    if net.layers[-1].direction == "reverse":
+        got = np.flip(got, 0)
+    assert_within(got, expected, TOLERANCE[64], "output (float64)")
 
 
 @pytest.mark.parametrize("file", ONNX_FILES)
