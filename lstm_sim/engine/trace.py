@@ -17,8 +17,9 @@ from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, softmax
 from lstm_sim.engine.gates import gate_slice
 from lstm_sim.engine.gru import GruLayer, GruParameters, GruRecord, gru_layer_forward
 from lstm_sim.engine.head import head_forward
-from lstm_sim.engine.network import Kind, Network, check_array
+from lstm_sim.engine.network import Kind, Network, check_array, gate_rows
 from lstm_sim.engine.recorded import RecordedArrays
+from lstm_sim.engine.variant_trace import rerun_variant_layers
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class StepRecord:
         """The pre-activation of one gate (LSTM 'i', 'f', 'g', 'o'; GRU 'r', 'z', 'n'),
         shape (H,)."""
         kind: Kind = "gru" if self.r is not None else "lstm"
-        return self.pre[gate_slice(gate, self.h.shape[-1], kind)]
+        return self.pre[gate_slice(gate, self.pre.shape[-1] // gate_rows(kind), kind)]
 
 
 @dataclass(kw_only=True)
@@ -74,8 +75,9 @@ class Trace(RecordedArrays):
     token_ids: np.ndarray | None = None  # (T,) when the inputs were token ids
 
     def layer_input(self, layer: int) -> np.ndarray:
-        """What layer ``layer`` reads at each step, (T, D) or (T, H)."""
-        return self.x if layer == 0 else self.h_all[layer - 1, 1:]
+        """What layer ``layer`` reads at each step, (T, D) or (T, H) (2P below a
+        bidirectional layer)."""
+        return self.x if layer == 0 else self.layer_output(layer - 1)
 
     def step(self, layer: int, t: int) -> StepRecord:
         """Views of everything ``layer`` computed at step ``t``."""
@@ -203,9 +205,15 @@ def record(
 
 
 def set_initial_state(trace: Trace, h0: np.ndarray | None, c0: np.ndarray | None) -> None:
-    """Write h0 and c0, each (L, H) or None for zeros; the caller reruns from step 0."""
-    shape = (trace.num_layers, trace.hidden_size)
+    """Write h0 (L, P) and c0 (L, H), each None for zeros; the caller reruns from step 0.
+    A network with reverse passes starts every pass from zeros: h0 and c0 are refused."""
+    if trace.directions and (h0 is not None or c0 is not None):
+        raise ValueError(
+            "h0 and c0 cannot be given to a network with reverse or bidirectional layers: "
+            "every pass starts from zeros"
+        )
     for name, value, target in (("h0", h0, trace.h_all), ("c0", c0, trace.c_all)):
+        shape = (trace.num_layers, trace.hidden_size if target is None else target.shape[-1])
         if value is None:
             if target is not None:
                 target[:, 0] = 0.0
@@ -226,11 +234,17 @@ def check_network_fits(network: Network, trace: Trace) -> None:
         f"{trace.num_layers}-layer {trace.kind} with D={trace.x.shape[1]}, H={trace.hidden_size}"
     )
     given = (
-        f"{network.num_layers}-layer {network.kind} with D={network.input_size}, "
-        f"H={network.hidden_size}"
+        f"{network.num_layers}-layer {network.kind} with D={network.input_size}, H={network.h_size}"
     )
     if recorded != given:
         raise ValueError(f"the trace is of a {recorded}, the network a {given}")
+    directions = tuple(trace.direction(k) for k in range(trace.num_layers))
+    if directions != tuple(layer.direction for layer in network.layers):
+        raise ValueError(f"the trace's layers ran {', '.join(directions)}, the network's differ")
+    if (trace.mask is None) != (network.mask_value is None) or (
+        (trace.m is None) != (network.proj_size == 0)
+    ):
+        raise ValueError("the trace and the network disagree on an input mask or a projection")
     outputs = None if trace.logits is None else trace.logits.shape[1]
     if network.output_size != outputs:
         raise ValueError(
@@ -266,6 +280,9 @@ def rerun_from(network: Network, trace: Trace, start: int) -> None:
     if not 0 <= start < trace.num_steps:
         raise ValueError(f"start {start} is out of range for a sequence of {trace.num_steps}")
     check_network_fits(network, trace)
+    if not network.is_plain:
+        rerun_readout(network, trace, rerun_variant_layers(network, trace, trace.x, start))
+        return
     if network.kind == "gru":
         rerun_gru_layers(network, trace, start)
         rerun_readout(network, trace, start)
@@ -321,7 +338,7 @@ def rerun_readout(network: Network, trace: Trace, start: int) -> None:
         return
     assert trace.logits is not None
     readout = network.readout
-    features = head_forward(network.head, trace.h_all[-1, start + 1 :])[-1]
+    features = head_forward(network.head, trace.layer_output(trace.num_layers - 1)[start:])[-1]
     np.matmul(features, readout.weight.T, out=trace.logits[start:])
     trace.logits[start:] += readout.bias
     if trace.probs is not None:
