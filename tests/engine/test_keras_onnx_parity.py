@@ -21,22 +21,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from lstm_sim.engine import Network
-from lstm_sim.engine.bidirectional import (
-    BidirectionalLayer,
-    RecurrentLayer,
-    State,
-    bidirectional_forward,
-    final_state,
-    layer_forward,
-    reverse_forward,
-)
-from lstm_sim.engine.cells import softmax
+from lstm_sim.engine import Network, record
 from lstm_sim.engine.formats import load_model
-from lstm_sim.engine.gru import GruLayer, GruParameters
-from lstm_sim.engine.head import head_forward
-from lstm_sim.engine.lstm_variants import LstmLayer, LstmParameters
-from lstm_sim.engine.network import DirectionWeights, Layer
 
 pytest.importorskip("h5py")  # the readers' own extras: the 'keras' one
 pytest.importorskip("onnx")  # and the 'onnx' one
@@ -73,71 +59,34 @@ def load_case(file: str) -> dict[str, np.ndarray]:
 @dataclass(frozen=True)
 class Run:
     """A network's numbers on one sequence: each layer's output (T, directions·P) in time
-    order, each layer's final states per direction, and the model's output (T, ...)."""
+    order, each layer's final states per direction (h, and c for an LSTM), and the model's
+    output (T, ...)."""
 
     outputs: list[np.ndarray]
-    states: list[list[State]]
+    states: list[list[tuple[np.ndarray, ...]]]
     output: np.ndarray
 
 
-def kernel_layer(net: Network, layer: Layer, weights: DirectionWeights) -> RecurrentLayer:
-    """One pass of a network's layer as the engine's kernels take it."""
-    if net.kind == "gru":
-        params = GruParameters(
-            weights.weight_ih, weights.weight_hh, weights.bias_ih, weights.bias_hh
-        )
-        return GruLayer(
-            params,
-            reset_after=net.reset_after,
-            gate=layer.gate_activation,
-            candidate=layer.candidate_activation,
-            clip=layer.clip,
-        )
-    lstm = LstmParameters(
-        weights.weight_ih,
-        weights.weight_hh,
-        weights.bias_ih,
-        weights.bias_hh,
-        weight_hr=weights.weight_hr,
-        peephole=weights.peephole,
-    )
-    return LstmLayer(
-        lstm,
-        coupling=layer.coupling,
-        clip=layer.clip,
-        gate=layer.gate_activation,
-        candidate=layer.candidate_activation,
-        cell_output=layer.cell_activation,
-    )
-
-
 def run(net: Network, x: np.ndarray, bits: int) -> Run:
-    """Run ``net`` in float``bits`` over x (T, D) with the engine's layer kernels, as the
-    network's fields say: each layer's direction, its cell options, the input mask."""
+    """What lstm-sim records for ``net`` in float``bits`` over x (T, D)."""
     dtype = np.float64 if bits == 64 else np.float32
-    net, below = net.astype(dtype), x.astype(dtype)
-    mask = None if net.mask_value is None else np.any(below != net.mask_value, axis=-1)
+    trace = record(net.astype(dtype), x.astype(dtype))
     outputs, states = [], []
-    for layer in net.layers:
-        cell = kernel_layer(net, layer, layer.weights())
-        if layer.reverse is not None:
-            pair = BidirectionalLayer(cell, kernel_layer(net, layer, layer.reverse))
-            both = bidirectional_forward(pair, below, mask=mask)
-            below, ends = both.output, list(both.final_states)
-        elif layer.direction == "reverse":
-            backwards = reverse_forward(cell, below, mask=mask)
-            below, ends = backwards.output, [final_state(backwards.ran)]
-        else:
-            forwards = layer_forward(cell, below, mask=mask)
-            below, ends = forwards.output, [final_state(forwards)]
-        outputs.append(below)
+    for k in range(trace.num_layers):
+        outputs.append(trace.layer_output(k))
+        ends = []
+        direction = trace.direction(k)
+        if direction != "reverse":  # the forward pass ends after x_{T-1}
+            c = () if trace.c_all is None else (trace.c_all[k, -1],)
+            ends.append((trace.h_all[k, -1], *c))
+        if direction != "forward":  # the reverse pass ends after x_0, time index 0
+            assert trace.h_all_reverse is not None
+            c = () if trace.c_all_reverse is None else (trace.c_all_reverse[k, 0],)
+            ends.append((trace.h_all_reverse[k, 0], *c))
         states.append(ends)
-    output = below
-    if net.readout is not None:
-        top = head_forward(net.head, below)[-1]
-        output = top @ net.readout.weight.T + net.readout.bias
-        if net.readout.kind == "softmax":
-            output = softmax(output)
+    output = trace.layer_output(trace.num_layers - 1)
+    if trace.logits is not None:
+        output = trace.logits if trace.probs is None else trace.probs
     return Run(outputs, states, output)
 
 
