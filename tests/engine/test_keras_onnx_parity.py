@@ -233,3 +233,31 @@ def test_live_onnxruntime_on_new_weights(file: str, tmp_path: Path) -> None:
             if f"{name}{k}" in values:
                 case[f"state32.{k}.{j}"] = values[f"{name}{k}"][:, 0]
     check_onnx(net, case, 32)
+
+
+def test_keras_output_order_after_go_backwards_is_noted() -> None:
+    net = load_model(FIXTURES / "keras_lstm_go_backwards.keras")
+    assert [layer.direction for layer in net.layers] == ["reverse", "reverse"]
+    assert net.notes == (
+        "Keras lists this model's outputs last step first (go_backwards on 'lstm_4'); "
+        "lstm-sim shows each output at the time step it read",
+    )
+
+
+@pytest.mark.filterwarnings("ignore::Warning")  # the exporter's own, while it traces
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_pytorch_exported_bidirectional_stack_matches_pytorch(kind: str, tmp_path: Path) -> None:
+    """PyTorch's exporter joins bidirectional nodes with Transpose and Reshape and starts
+    them from Expand-ed zeros; lstm-sim reads that stack and computes what PyTorch does."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(3)
+    module = getattr(torch.nn, kind)(3, 4, num_layers=2, bidirectional=True)
+    x = torch.randn(20, 1, 3)
+    # The legacy (TorchScript) exporter needs only onnx; the dynamo one needs onnxscript.
+    torch.onnx.export(module, (x,), tmp_path / "bi.onnx", dynamo=False)
+    net = load_model(tmp_path / "bi.onnx")
+    assert [layer.direction for layer in net.layers] == ["bidirectional"] * 2
+    assert net.notes == ()
+    with torch.no_grad():
+        expected = module.double()(x.double())[0][:, 0].numpy()
+    assert_within(run(net, x[:, 0].numpy(), 64).outputs[1], expected, 1e-12, "Y")

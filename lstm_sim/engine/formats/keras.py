@@ -332,9 +332,12 @@ def network_from_keras(
                 "at a masked step, as Keras does by default"
             )
     if _in_time_order(recurrent, names, mask_value is not None):
+        backwards = ", ".join(
+            repr(n) for r, n in zip(recurrent, names, strict=True) if r.go_backwards
+        )
         notes.append(
-            f"layer {names[-1]!r} hands on its outputs last step first, as it ran "
-            "(go_backwards); lstm-sim shows each output at the time step it read"
+            f"Keras lists this model's outputs last step first (go_backwards on {backwards}); "
+            "lstm-sim shows each output at the time step it read"
         )
     layers = [r.layer for r in recurrent]
     sizes = {layer.weight_hh.shape[1] for layer in layers}

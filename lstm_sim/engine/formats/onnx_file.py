@@ -18,9 +18,9 @@ position in the graph (``LSTM #21``).
 Tensors kept in external files are refused unless the caller allows them
 (``--allow-external-data``), and even then only regular files beside the model are read.
 
-Refused with a ValueError: bidirectional or reverse direction, peepholes (``P``), ``clip``,
-``input_forget``, activations other than PyTorch's, and weights computed at run time (or
-given as a graph input).
+Each node's directions, peepholes, ``clip``, ``input_forget`` and activations become its
+layer's options (:mod:`.onnx_recurrent`, which also says what is refused: ``sequence_lens``,
+a stored non-zero initial state, weights computed at run time or given as graph inputs).
 """
 
 from __future__ import annotations
