@@ -248,3 +248,43 @@ def test_gru_bias_contradicting_reset_after_is_refused() -> None:
     arrays[2] = np.zeros((2, 15))
     with pytest.raises(ValueError, match=r"reset_after=False but a bias of shape \(2, 15\)"):
         network_from_keras(config, {"g": arrays}, "test")
+
+
+def _keras_lstm_h(x: np.ndarray, arrays: list[np.ndarray], slope: float) -> np.ndarray:
+    """Keras's LSTM cell written out, blocks i, f, c, o, hard_sigmoid of ``slope``."""
+    kernel, recurrent, bias = arrays
+    h, c = np.zeros(recurrent.shape[0]), np.zeros(recurrent.shape[0])
+    hard = lambda a: np.clip(slope * a + 0.5, 0, 1)  # noqa: E731
+    for x_t in x:
+        a_i, a_f, a_c, a_o = np.split(x_t @ kernel + h @ recurrent + bias, 4)
+        c = hard(a_f) * c + hard(a_i) * np.tanh(a_c)
+        h = hard(a_o) * np.tanh(c)
+    return h
+
+
+@pytest.mark.parametrize(("version", "slope"), [("2.15.0", 0.2), ("3.15.1", 1 / 6), (None, 1 / 6)])
+def test_hard_sigmoid_follows_the_keras_version(
+    tmp_path: Path, version: str | None, slope: float
+) -> None:
+    """Keras 2's hard_sigmoid has slope 0.2, Keras 3's 1/6: the file's keras_version picks
+    one, and a file that records none is read as Keras 3's, with a note."""
+    rng = np.random.default_rng(6)
+    arrays = [rng.normal(size=(3, 20)), rng.normal(size=(5, 20)), rng.normal(size=20)]
+    path = tmp_path / "old.h5"
+    with h5py.File(path, "w") as h5:
+        entry = _lstm_entry("lstm", recurrent_activation="hard_sigmoid")
+        h5.attrs["model_config"] = _keras2_config([entry]).encode()
+        if version is not None:
+            h5.attrs["keras_version"] = version.encode()
+        group = h5.create_group("model_weights")
+        group.attrs["layer_names"] = [b"lstm"]
+        layer = group.create_group("lstm")
+        names = [f"lstm/lstm_cell/{n}:0" for n in ("kernel", "recurrent_kernel", "bias")]
+        layer.attrs["weight_names"] = [n.encode() for n in names]
+        for name, array in zip(names, arrays, strict=True):
+            layer[name] = array
+    net = load_model(path)
+    x = rng.normal(size=(12, 3))
+    expected = _keras_lstm_h(x, arrays, slope)
+    np.testing.assert_allclose(record(net, x).h[0, -1], expected, rtol=0, atol=1e-13)
+    assert any("does not say which Keras" in note for note in net.notes) == (version is None)

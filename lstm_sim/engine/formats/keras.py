@@ -57,6 +57,7 @@ from lstm_sim.engine.formats.keras_recurrent import (
     RECURRENT,
     KerasRecurrent,
     activation_name,
+    keras_dialect,
     recurrent_layer,
 )
 from lstm_sim.engine.formats.limits import read_member
@@ -121,8 +122,10 @@ def keras3_weights(h5: Any, budget: int) -> Extracted:
 
 
 def legacy_weights(h5: Any, budget: int) -> Extracted:
-    """The config text and arrays of a legacy whole-model ``.h5`` (run in the HDF5 child)."""
+    """The config and arrays of a legacy whole-model ``.h5`` (run in the HDF5 child); the
+    text is JSON holding the ``model_config`` text and the ``keras_version`` that wrote it."""
     config = read_attribute(h5, "model_config")
+    version = read_attribute(h5, "keras_version")
     if config is None:
         raise ValueError(
             "expected a whole model saved with model.save (a model_config attribute), "
@@ -140,10 +143,15 @@ def legacy_weights(h5: Any, budget: int) -> Extracted:
             arrays.append(read_dataset(group[_text(weight)], budget))
             budget -= arrays[-1].nbytes
         weights[layer_name] = arrays
-    return _text(config), weights
+    envelope = {"model_config": _text(config), "keras_version": version and _text(version)}
+    return json.dumps(envelope), weights
 
 
-def _read_keras_zip(data: bytes, budget: int) -> tuple[Any, dict[str, list[np.ndarray]]]:
+Contents = tuple[Any, dict[str, list[np.ndarray]], str | None]
+"""A Keras file's config, its arrays by layer name and the Keras version that wrote it."""
+
+
+def _read_keras_zip(data: bytes, budget: int) -> Contents:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -154,19 +162,24 @@ def _read_keras_zip(data: bytes, budget: int) -> tuple[Any, dict[str, list[np.nd
             if needed not in names:
                 raise ValueError(f"expected {needed} in the .keras zip, found {', '.join(names)}")
         config = json.loads(read_member(archive, "config.json", len(data), budget))
+        version = None
+        if "metadata.json" in names:
+            metadata = json.loads(read_member(archive, "metadata.json", len(data), budget))
+            version = metadata.get("keras_version") if isinstance(metadata, dict) else None
         # The weights file stays in memory: never extracted next to anything.
         weights_file = read_member(archive, "model.weights.h5", len(data), budget)
     _h5py()
     _, weights = read_guarded(weights_file, keras3_weights, budget)
-    return config, weights
+    return config, weights, None if version is None else str(version)
 
 
-def _read_legacy_h5(data: bytes, budget: int) -> tuple[Any, dict[str, list[np.ndarray]]]:
+def _read_legacy_h5(data: bytes, budget: int) -> Contents:
     _h5py()
     if not looks_like_hdf5(data):
         raise ValueError("expected an HDF5 file, found something else")
-    config, weights = read_guarded(data, legacy_weights, budget)
-    return json.loads(config or "null"), weights
+    text, weights = read_guarded(data, legacy_weights, budget)
+    envelope = json.loads(text or "{}")
+    return json.loads(envelope["model_config"]), weights, envelope["keras_version"]
 
 
 def _layers_of(config: dict[str, Any]) -> list[dict[str, Any]]:
@@ -261,9 +274,14 @@ def _in_time_order(layers: list[KerasRecurrent], names: list[str], masked: bool)
 
 
 def network_from_keras(
-    config: dict[str, Any], weights: dict[str, list[np.ndarray]], source: str
+    config: dict[str, Any],
+    weights: dict[str, list[np.ndarray]],
+    source: str,
+    keras_version: str | None = None,
 ) -> Network:
-    """The network described by a Keras model ``config`` with ``weights`` by layer name."""
+    """The network described by a Keras model ``config`` with ``weights`` by layer name,
+    written by ``keras_version`` (None when the file does not say)."""
+    dialect = keras_dialect(keras_version)
     recurrent: list[KerasRecurrent] = []
     names: list[str] = []
     embedding: np.ndarray | None = None
@@ -282,7 +300,7 @@ def network_from_keras(
         if readable and not stages and left_out is None:
             if name not in weights:
                 raise ValueError(f"expected weights for layer {name!r}, found {sorted(weights)}")
-            recurrent.append(recurrent_layer(class_name, name, cfg, weights[name]))
+            recurrent.append(recurrent_layer(class_name, name, cfg, weights[name], dialect))
             names.append(name)
         elif class_name == "Masking" and not recurrent and mask_value is None:
             if embedding is not None:
@@ -331,6 +349,7 @@ def network_from_keras(
                 f"layer {name!r} sets zero_output_for_mask; lstm-sim repeats the last output "
                 "at a masked step, as Keras does by default"
             )
+    notes += dict.fromkeys(note for r in recurrent for note in r.notes)
     if _in_time_order(recurrent, names, mask_value is not None):
         backwards = ", ".join(
             repr(n) for r, n in zip(recurrent, names, strict=True) if r.go_backwards
@@ -378,8 +397,8 @@ def read_keras(path: Path, data: bytes, budget: int) -> Network:
     """The network in a ``.keras`` or legacy ``.h5`` Keras model file (``path``, whose bytes
     are ``data``), its HDF5 part read by :mod:`.hdf5_guard`."""
     keras_zip = path.suffix.lower() == ".keras"
-    config, weights = (_read_keras_zip if keras_zip else _read_legacy_h5)(data, budget)
+    config, weights, version = (_read_keras_zip if keras_zip else _read_legacy_h5)(data, budget)
     if not isinstance(config, dict):
         raise ValueError(f"expected a Keras model config object, found a {type(config).__name__}")
     description = "Keras .keras model" if keras_zip else "Keras legacy .h5 model"
-    return network_from_keras(config, weights, f"{path} ({description})")
+    return network_from_keras(config, weights, f"{path} ({description})", version)

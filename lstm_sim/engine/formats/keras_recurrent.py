@@ -9,9 +9,12 @@ keeps one bias where PyTorch keeps two, so ``bias_hh`` is zero, except a GRU wit
 
 Activations come from the config: ``recurrent_activation`` is the gates' function (i, f, o
 or r, z), ``activation`` the candidate's (g or n) and, for an LSTM, the one applied to
-c_t in h_t = o_t ⊙ act(c_t) (:func:`lstm_sim.engine.activations.keras_activation`, where
-``hard_sigmoid`` is Keras 3's relu6(a + 3) / 6). A SimpleRNN's tanh or relu is the
-network's ``nonlinearity``.
+c_t in h_t = o_t ⊙ act(c_t) (:func:`lstm_sim.engine.activations.keras_activation`).
+``hard_sigmoid`` is the one function the Keras versions disagree on: Keras 3's is
+relu6(a + 3) / 6, slope 1/6, Keras 2's clip(0.2·a + 0.5, 0, 1), slope 0.2 (the default
+``recurrent_activation`` of Keras 2.0-2.2 LSTMs and GRUs). The version the file records
+picks one; a file that records none is read as Keras 3's, with a note. A SimpleRNN's tanh
+or relu is the network's ``nonlinearity``.
 
 ``Bidirectional`` runs a forward copy of its layer and a backward one, and with
 ``merge_mode="concat"`` hands on [forward h_t, backward h after reading x_t], which is a
@@ -48,6 +51,18 @@ class KerasRecurrent:
     go_backwards: bool  # a lone layer that reads the sequence from its end
     return_sequences: bool
     zero_output_for_mask: bool
+    notes: tuple[str, ...] = ()
+
+
+KERAS2_HARD_SIGMOID = Activation("HardSigmoid", 0.2, 0.5)
+"""Keras 2's hard_sigmoid, clip(0.2·a + 0.5, 0, 1) (``keras.backend.hard_sigmoid``)."""
+
+
+def keras_dialect(version: str | None) -> int | None:
+    """The major version of the Keras that wrote a file (``"2.15.0"`` → 2), None when the
+    file does not say or says something else."""
+    head = (version or "").split(".")[0]
+    return int(head) if head.isdigit() else None
 
 
 def activation_name(cfg: dict[str, Any], key: str = "activation", default: str = "linear") -> str:
@@ -58,15 +73,27 @@ def activation_name(cfg: dict[str, Any], key: str = "activation", default: str =
     return str(activation or default)
 
 
-def _keras_function(name: str, cfg: dict[str, Any], key: str, default: str) -> Activation:
+def _keras_function(
+    name: str, cfg: dict[str, Any], key: str, default: str, major: int | None
+) -> tuple[Activation, str | None]:
+    """The function ``cfg[key]`` names, and a note when it is read on an assumption."""
     activation = activation_name(cfg, key, default)
+    if activation == "hard_sigmoid" and major is not None and major < 3:
+        return KERAS2_HARD_SIGMOID, None
     try:
-        return keras_activation(activation)
+        function = keras_activation(activation)
     except ValueError:
         raise ValueError(
             f"layer {name!r} uses {key} {activation!r}; lstm-sim knows sigmoid, tanh, "
             "relu, hard_sigmoid, linear, softsign, softplus and elu"
         ) from None
+    note = None
+    if activation == "hard_sigmoid" and major is None:
+        note = (
+            "the file does not say which Keras wrote it: hard_sigmoid is read as Keras 3's "
+            "relu6(a + 3) / 6, not Keras 2's clip(0.2·a + 0.5, 0, 1)"
+        )
+    return function, note
 
 
 def _reset_after(name: str, cfg: dict[str, Any], bias: np.ndarray | None) -> bool:
@@ -122,11 +149,12 @@ def _contiguous(weights: DirectionWeights) -> DirectionWeights:
 
 
 def _one_direction(
-    class_name: str, name: str, cfg: dict[str, Any], arrays: list[np.ndarray]
+    class_name: str, name: str, cfg: dict[str, Any], arrays: list[np.ndarray], major: int | None
 ) -> KerasRecurrent:
     kind = RECURRENT[class_name]
     nonlinearity = "tanh"
     gate, candidate, cell = SIGMOID, TANH, TANH
+    notes: tuple[str | None, ...] = ()
     if kind == "rnn":
         nonlinearity = activation_name(cfg, default="tanh")
         if nonlinearity not in ("tanh", "relu"):
@@ -134,8 +162,9 @@ def _one_direction(
                 f"SimpleRNN layer {name!r} uses {nonlinearity!r}, expected tanh or relu"
             )
     else:
-        gate = _keras_function(name, cfg, "recurrent_activation", "sigmoid")
-        candidate = _keras_function(name, cfg, "activation", "tanh")
+        gate, gate_note = _keras_function(name, cfg, "recurrent_activation", "sigmoid", major)
+        candidate, candidate_note = _keras_function(name, cfg, "activation", "tanh", major)
+        notes = (gate_note, candidate_note)
         cell = candidate if kind == "lstm" else TANH  # Keras's h_t = o_t ⊙ activation(c_t)
     weights = _contiguous(_weights(kind, name, cfg, arrays))
     layer = Layer(
@@ -155,6 +184,7 @@ def _one_direction(
         bool(cfg.get("go_backwards", False)),
         bool(cfg.get("return_sequences", False)),
         bool(cfg.get("zero_output_for_mask", False)),
+        tuple(dict.fromkeys(note for note in notes if note is not None)),
     )
 
 
@@ -166,7 +196,9 @@ def _wrapped(cfg: dict[str, Any], key: str) -> tuple[str, dict[str, Any]] | None
     return str(entry.get("class_name", "?")), inner if isinstance(inner, dict) else {}
 
 
-def _bidirectional(name: str, cfg: dict[str, Any], arrays: list[np.ndarray]) -> KerasRecurrent:
+def _bidirectional(
+    name: str, cfg: dict[str, Any], arrays: list[np.ndarray], major: int | None
+) -> KerasRecurrent:
     merge_mode = cfg.get("merge_mode", "concat")
     if merge_mode != "concat":
         raise ValueError(
@@ -188,10 +220,9 @@ def _bidirectional(name: str, cfg: dict[str, Any], arrays: list[np.ndarray]) -> 
             f"Bidirectional layer {name!r} has {len(arrays)} arrays, expected two sets"
         )
     half = len(arrays) // 2
-    ahead = _one_direction(forward[0], name, forward[1], arrays[:half])
-    behind = _one_direction(
-        backward[0], name, {**backward[1], "go_backwards": False}, arrays[half:]
-    )
+    ahead = _one_direction(forward[0], name, forward[1], arrays[:half], major)
+    backward_cfg = {**backward[1], "go_backwards": False}  # it runs backwards by design
+    behind = _one_direction(backward[0], name, backward_cfg, arrays[half:], major)
     same = ("nonlinearity", "reset_after")
     options = ("gate_activation", "candidate_activation", "cell_activation")
     if any(getattr(ahead, k) != getattr(behind, k) for k in same) or any(
@@ -212,14 +243,20 @@ def _bidirectional(name: str, cfg: dict[str, Any], arrays: list[np.ndarray]) -> 
         False,
         ahead.return_sequences,
         True,  # Keras's Bidirectional sets zero_output_for_mask on both its layers
+        ahead.notes,
     )
 
 
 def recurrent_layer(
-    class_name: str, name: str, cfg: dict[str, Any], arrays: list[np.ndarray]
+    class_name: str,
+    name: str,
+    cfg: dict[str, Any],
+    arrays: list[np.ndarray],
+    major: int | None,
 ) -> KerasRecurrent:
     """The layer named ``name`` of class ``class_name`` (a key of :data:`RECURRENT` or
-    ``"Bidirectional"``) with its config and arrays."""
+    ``"Bidirectional"``) with its config and arrays, written by Keras ``major`` (see
+    :func:`keras_dialect`; None when the file does not say)."""
     if class_name == BIDIRECTIONAL:
-        return _bidirectional(name, cfg, arrays)
-    return _one_direction(class_name, name, cfg, arrays)
+        return _bidirectional(name, cfg, arrays, major)
+    return _one_direction(class_name, name, cfg, arrays, major)
