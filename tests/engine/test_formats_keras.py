@@ -288,3 +288,9 @@ def test_hard_sigmoid_follows_the_keras_version(
     expected = _keras_lstm_h(x, arrays, slope)
     np.testing.assert_allclose(record(net, x).h[0, -1], expected, rtol=0, atol=1e-13)
     assert any("does not say which Keras" in note for note in net.notes) == (version is None)
+
+
+def test_keras_1_files_are_refused() -> None:
+    config = json.loads(_keras2_config([_lstm_entry("l")]))
+    with pytest.raises(ValueError, match=r"written by Keras 1\.2\.2; expected Keras 2 or 3"):
+        network_from_keras(config, {"l": _weights()}, "test", "1.2.2")

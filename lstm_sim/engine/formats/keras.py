@@ -282,6 +282,8 @@ def network_from_keras(
     """The network described by a Keras model ``config`` with ``weights`` by layer name,
     written by ``keras_version`` (None when the file does not say)."""
     dialect = keras_dialect(keras_version)
+    if dialect is not None and dialect < 2:  # separate W_i, U_i, b_i... and other names
+        raise ValueError(f"the file was written by Keras {keras_version}; expected Keras 2 or 3")
     recurrent: list[KerasRecurrent] = []
     names: list[str] = []
     embedding: np.ndarray | None = None
