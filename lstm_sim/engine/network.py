@@ -291,6 +291,12 @@ class Network:
         input mask is set: the network every part of lstm-sim runs."""
         return not self.variants()
 
+    def refuse_variants(self, purpose: str) -> None:
+        """Raise ValueError naming the first variant when the network has one: for the
+        parts of lstm-sim (``purpose``) that run plain forward cells only."""
+        if not self.is_plain:
+            raise ValueError(f"{purpose} does not support this model yet: {self.variants()[0]}")
+
     def variants(self) -> tuple[str, ...]:
         """What the network does beyond plain forward cells, one phrase each, naming the
         layer (``"layer 0: bidirectional direction"``, ``"input mask value 0"``)."""
