@@ -294,3 +294,23 @@ def test_keras_1_files_are_refused() -> None:
     config = json.loads(_keras2_config([_lstm_entry("l")]))
     with pytest.raises(ValueError, match=r"written by Keras 1\.2\.2; expected Keras 2 or 3"):
         network_from_keras(config, {"l": _weights()}, "test", "1.2.2")
+
+
+def test_time_distributed_dense_and_dropout_make_the_head() -> None:
+    def wrapped(name: str, class_name: str, **cfg: object) -> dict:
+        inner = {"class_name": class_name, "config": {"name": f"{name}_inner", **cfg}}
+        return {"class_name": "TimeDistributed", "config": {"name": name, "layer": inner}}
+
+    entries = [
+        {"class_name": "SimpleRNN", "config": {"name": "r", "return_sequences": True}},
+        wrapped("drop", "Dropout", rate=0.5),
+        wrapped("dense", "Dense", activation="softmax"),
+    ]
+    rng = np.random.default_rng(2)
+    weights = {
+        "r": [rng.normal(size=(3, 4)), rng.normal(size=(4, 4)), rng.normal(size=4)],
+        "dense": [rng.normal(size=(4, 2)), rng.normal(size=2)],
+    }
+    net = network_from_keras(json.loads(_keras2_config(entries)), weights, "test")
+    assert net.readout is not None and net.readout.kind == "softmax" and net.notes == ()
+    np.testing.assert_array_equal(net.readout.weight, weights["dense"][0].T)

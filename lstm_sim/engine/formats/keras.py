@@ -219,6 +219,8 @@ def _head_stage(
         inner = cfg.get("layer", {})
         inner_cfg = inner.get("config", {}) if isinstance(inner, dict) else {}
         inner_class = inner.get("class_name", "?") if isinstance(inner, dict) else "?"
+        if inner_class in _SKIPPED:
+            return []
         return _head_stage(inner_class, name, inner_cfg, arrays)
     if class_name == "LayerNormalization":
         axis = cfg.get("axis", -1)
