@@ -314,3 +314,19 @@ def test_time_distributed_dense_and_dropout_make_the_head() -> None:
     net = network_from_keras(json.loads(_keras2_config(entries)), weights, "test")
     assert net.readout is not None and net.readout.kind == "softmax" and net.notes == ()
     np.testing.assert_array_equal(net.readout.weight, weights["dense"][0].T)
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ([_lstm_entry("l", go_backwards="yes")], "'l' has go_backwards 'yes', expected true or"),
+        ([7], "layer 0 of the model config is not a layer object"),
+        (
+            [{"class_name": "Masking", "config": {"name": "m", "mask_value": "0"}}],
+            "Masking layer 'm' has mask_value '0'",
+        ),
+    ],
+)
+def test_config_values_of_the_wrong_type_are_named(entries: list, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        network_from_keras(json.loads(_keras2_config(entries)), {"l": _weights()}, "test")

@@ -218,6 +218,7 @@ def _head_stage(
     if class_name == "TimeDistributed":  # the same layer at every step: what a head does
         inner = cfg.get("layer", {})
         inner_cfg = inner.get("config", {}) if isinstance(inner, dict) else {}
+        inner_cfg = inner_cfg if isinstance(inner_cfg, dict) else {}
         inner_class = inner.get("class_name", "?") if isinstance(inner, dict) else "?"
         if inner_class in _SKIPPED:
             return []
@@ -294,9 +295,11 @@ def network_from_keras(
     stages: list[HeadStage | str] = []
     left_out: str | None = None
     metadata: dict[str, str] = {}
-    for entry in _layers_of(config):
+    for position, entry in enumerate(_layers_of(config)):
+        cfg = entry.get("config", {}) if isinstance(entry, dict) else None
+        if not isinstance(entry, dict) or not isinstance(cfg, dict):
+            raise ValueError(f"layer {position} of the model config is not a layer object")
         class_name = entry.get("class_name", "?")
-        cfg = entry.get("config", {})
         name = cfg.get("name", "?")
         if class_name in _SKIPPED:
             continue
@@ -309,7 +312,10 @@ def network_from_keras(
         elif class_name == "Masking" and not recurrent and mask_value is None:
             if embedding is not None:
                 raise ValueError(f"Masking layer {name!r} after an Embedding; not supported")
-            mask_value = float(cfg.get("mask_value", 0.0))
+            mask_value = cfg.get("mask_value", 0.0)
+            if isinstance(mask_value, bool) or not isinstance(mask_value, int | float):
+                raise ValueError(f"Masking layer {name!r} has mask_value {mask_value!r}")
+            mask_value = float(mask_value)
         elif class_name == "Embedding" and not recurrent and embedding is None:
             if mask_value is not None:
                 raise ValueError(f"Embedding layer {name!r} after a Masking; not supported")

@@ -65,6 +65,15 @@ def keras_dialect(version: str | None) -> int | None:
     return int(head) if head.isdigit() else None
 
 
+def flag(name: str, cfg: dict[str, Any], key: str, default: bool) -> bool:
+    """A true/false option of layer ``name``'s config: a file that says something else
+    is refused rather than guessed at."""
+    value = cfg.get(key, default)
+    if not isinstance(value, bool):
+        raise ValueError(f"layer {name!r} has {key} {value!r}, expected true or false")
+    return value
+
+
 def activation_name(cfg: dict[str, Any], key: str = "activation", default: str = "linear") -> str:
     """The name of an activation in a config (Keras 3 may serialise a dict)."""
     activation = cfg.get(key, default)
@@ -101,7 +110,7 @@ def _reset_after(name: str, cfg: dict[str, Any], bias: np.ndarray | None) -> boo
     without the key (older Keras defaulted to False, Keras 3 to True) is settled by the
     bias: two rows (input, recurrent) only exist with ``reset_after=True``."""
     if "reset_after" in cfg:
-        reset_after = bool(cfg["reset_after"])
+        reset_after = flag(name, cfg, "reset_after", True)
         if bias is not None and (bias.ndim == 2) != reset_after:
             raise ValueError(
                 f"GRU layer {name!r} has reset_after={reset_after} but a bias of shape "
@@ -117,7 +126,7 @@ def _weights(
     kind: RecurrentKind, name: str, cfg: dict[str, Any], arrays: list[np.ndarray]
 ) -> DirectionWeights:
     """One pass's arrays in PyTorch's layout and the engine's block order."""
-    use_bias = cfg.get("use_bias", True)
+    use_bias = flag(name, cfg, "use_bias", True)
     if len(arrays) != (3 if use_bias else 2):
         raise ValueError(
             f"expected {3 if use_bias else 2} arrays for layer {name!r} (kernel, "
@@ -181,9 +190,9 @@ def _one_direction(
         layer,
         nonlinearity,
         _reset_after(name, cfg, arrays[2] if len(arrays) > 2 else None) if kind == "gru" else None,
-        bool(cfg.get("go_backwards", False)),
-        bool(cfg.get("return_sequences", False)),
-        bool(cfg.get("zero_output_for_mask", False)),
+        flag(name, cfg, "go_backwards", False),
+        flag(name, cfg, "return_sequences", False),
+        flag(name, cfg, "zero_output_for_mask", False),
         tuple(dict.fromkeys(note for note in notes if note is not None)),
     )
 
