@@ -141,3 +141,19 @@ def test_sequence_lens_and_initial_states(tmp_path: Path) -> None:
     assert load_model(path).notes == (
         "GRU node 'GRU #0' takes its initial_h as the graph input 'h0'; lstm-sim starts from zeros",
     )
+
+
+@pytest.mark.parametrize(
+    ("attrs", "message"),
+    [
+        ({"clip": 3}, "has clip of type INT, expected FLOAT"),
+        ({"direction": "sideways"}, "has direction 'sideways', not an ONNX one"),
+        ({"input_forget": 2}, "has input_forget 2, expected 0 or 1"),
+        ({"activations": ["Sigmoid", "Tanh"]}, "lists 2 activations, expected 3 per direction"),
+    ],
+)
+def test_attributes_out_of_the_specification_are_named(
+    tmp_path: Path, attrs: dict, message: str
+) -> None:
+    with pytest.raises(ValueError, match=rf"g\.onnx: LSTM node 'LSTM #0' {message}"):
+        load_model(_graph_file(tmp_path, "LSTM", 8, **attrs))

@@ -42,6 +42,19 @@ from lstm_sim.engine.network import DIRECTIONS, DirectionWeights, Layer
 _FUNCTIONS_PER_DIRECTION = {"LSTM": 3, "GRU": 2, "RNN": 1}
 _DEFAULT_ACTIVATIONS = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"]}
 _INITIAL_STATES = {5: "initial_h", 6: "initial_c"}
+# The operators' attributes and their types (onnx.AttributeProto's names).
+_ATTRIBUTE_TYPES = {
+    "direction": "STRING",
+    "clip": "FLOAT",
+    "input_forget": "INT",
+    "activations": "STRINGS",
+    "activation_alpha": "FLOATS",
+    "activation_beta": "FLOATS",
+    "hidden_size": "INT",
+    "linear_before_reset": "INT",
+    "layout": "INT",
+}
+_FLAGS = ("input_forget", "linear_before_reset", "layout")
 # Nodes that pass a constant on unchanged in value (an exporter's zeros of the batch's shape).
 _SAME_VALUES = {"Expand", "Identity", "Cast"}
 
@@ -160,10 +173,30 @@ def _direction_weights(
     )
 
 
+def _attributes(onnx: Any, node: Any, name: str) -> dict[str, Any]:
+    """The node's attributes by name, each of the type the operator defines."""
+    attrs = {}
+    for attribute in node.attribute:
+        expected = _ATTRIBUTE_TYPES.get(attribute.name)
+        if expected is not None and attribute.type != getattr(onnx.AttributeProto, expected):
+            found = onnx.AttributeProto.AttributeType.Name(attribute.type)
+            raise ValueError(
+                f"{node.op_type} node {name!r} has {attribute.name} of type {found}, "
+                f"expected {expected}"
+            )
+        attrs[attribute.name] = onnx.helper.get_attribute_value(attribute)
+    for key in _FLAGS:
+        if attrs.get(key, 0) not in (0, 1):
+            raise ValueError(
+                f"{node.op_type} node {name!r} has {key} {attrs[key]}, expected 0 or 1"
+            )
+    return attrs
+
+
 def node_layer(onnx: Any, node: Any, name: str, values: GraphValues) -> NodeLayer:
     """The node's directions, options and weights as one layer."""
     op = node.op_type
-    attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+    attrs = _attributes(onnx, node, name)
     direction = _text(attrs.get("direction", b"forward"))
     if direction not in DIRECTIONS:
         raise ValueError(f"{op} node {name!r} has direction {direction!r}, not an ONNX one")
