@@ -196,6 +196,17 @@ def make_keras() -> None:
         ],
         rng,
     )
+    keras_case(
+        "keras_rnn_bidirectional_backwards",
+        # tanh: a relu RNN with these weights grows without bound over 50 steps
+        lambda k: [
+            layers.Bidirectional(seq(layers.SimpleRNN)),
+            seq(layers.SimpleRNN, go_backwards=True),
+            layers.Dense(2),
+        ],
+        rng,
+        legacy_h5=True,
+    )
     print(f"Keras {keras.__version__} on {keras.backend.backend()}")
 
 

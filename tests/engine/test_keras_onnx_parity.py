@@ -40,6 +40,8 @@ KERAS_FILES = [
     "keras_bidirectional_masked.h5",
     "keras_gru_masked_hard_sigmoid.keras",
     "keras_lstm_go_backwards.keras",
+    "keras_rnn_bidirectional_backwards.keras",
+    "keras_rnn_bidirectional_backwards.h5",
 ]
 ONNX_FILES = [
     "onnx_gru_reset_before.onnx",
