@@ -225,7 +225,7 @@ def onnx_case(
     import onnxruntime
     from onnx import TensorProto, helper, numpy_helper
 
-    gates = 4 if op == "LSTM" else 3
+    gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
     x = rng.normal(size=(STEPS, 1, INPUTS))
     nodes, weights, outputs = [], [], []
     below, width = "X", INPUTS
@@ -332,6 +332,8 @@ def make_onnx() -> None:
         **bidirectional,
     }
     onnx_case("onnx_gru_bidirectional_clip_activations", "GRU", [gru_options], rng)
+    rnn_stack = [bidirectional, {"direction": "reverse"}]
+    onnx_case("onnx_rnn_bidirectional_reverse", "RNN", rnn_stack, rng)
 
 
 def main() -> None:

@@ -50,6 +50,7 @@ ONNX_FILES = [
     "onnx_lstm_reverse.onnx",
     "onnx_lstm_clip_input_forget_activations.onnx",
     "onnx_gru_bidirectional_clip_activations.onnx",
+    "onnx_rnn_bidirectional_reverse.onnx",
 ]
 
 
