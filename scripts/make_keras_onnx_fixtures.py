@@ -101,8 +101,11 @@ def keras_case(
     *,
     masked: bool = False,
     legacy_h5: bool = False,
+    functional: bool = False,
 ) -> None:
-    """A Sequential model of ``build(keras)``'s layers on (None, D) inputs, saved and run."""
+    """A Sequential model of ``build(keras)``'s layers on (None, D) inputs, saved and run
+    (with ``functional``, the same layers called one after another in a functional
+    ``keras.Model``, whose config holds the NotEqual and Any a Masking's mask becomes)."""
     import keras
 
     x = rng.normal(size=(STEPS, INPUTS))
@@ -113,7 +116,14 @@ def keras_case(
     for bits in (64, 32):
         context = keras_float64(keras) if bits == 64 else _plain()
         with context:
-            model = keras.Sequential([keras.Input((None, INPUTS)), *build(keras)])
+            inputs = keras.Input((None, INPUTS))
+            if functional:
+                value = inputs
+                for layer in build(keras):
+                    value = layer(value)
+                model = keras.Model(inputs, value)
+            else:
+                model = keras.Sequential([inputs, *build(keras)])
             if weights is None:
                 weights = [rng.normal(scale=0.6, size=w.shape) for w in model.get_weights()]
             model.set_weights([w.astype(f"float{bits}") for w in weights])
@@ -206,6 +216,18 @@ def make_keras() -> None:
         ],
         rng,
         legacy_h5=True,
+    )
+    keras_case(
+        "keras_functional_masked_gru",
+        lambda k: [
+            layers.Masking(0.0),
+            layers.Bidirectional(seq(layers.GRU, reset_after=False)),
+            layers.Dense(2, activation="softmax"),
+        ],
+        rng,
+        masked=True,
+        legacy_h5=True,
+        functional=True,
     )
     print(f"Keras {keras.__version__} on {keras.backend.backend()}")
 

@@ -330,3 +330,30 @@ def test_time_distributed_dense_and_dropout_make_the_head() -> None:
 def test_config_values_of_the_wrong_type_are_named(entries: list, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         network_from_keras(json.loads(_keras2_config(entries)), {"l": _weights()}, "test")
+
+
+def _called(entry: dict, *args: object) -> dict:
+    """``entry`` as a functional model's config lists it: with the arguments of its call."""
+    return {**entry, "inbound_nodes": [{"args": list(args), "kwargs": {}}]}
+
+
+def _tensor(source: str) -> dict:
+    return {"class_name": "__keras_tensor__", "config": {"keras_history": [source, 0, 0]}}
+
+
+@pytest.mark.parametrize("compared", [0.0, 5.0])
+def test_a_functional_models_mask_ops_belong_to_its_masking(compared: float) -> None:
+    """A functional model computes a Masking layer's mask as NotEqual(x, mask_value) then
+    Any: those are the mask; a NotEqual against another value is not."""
+    entries = [
+        _called({"class_name": "NotEqual", "config": {"name": "ne"}}, _tensor("in"), compared),
+        _masking(),
+        _called({"class_name": "Any", "config": {"name": "any"}}, _tensor("ne")),
+        _lstm_entry("l"),
+    ]
+    config = json.loads(_keras2_config(entries))
+    if compared == 0.0:
+        assert network_from_keras(config, {"l": _weights()}, "test").mask_value == 0.0
+    else:
+        with pytest.raises(ValueError, match="layer 'ne' is a NotEqual"):
+            network_from_keras(config, {"l": _weights()}, "test")

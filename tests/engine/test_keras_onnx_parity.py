@@ -42,6 +42,8 @@ KERAS_FILES = [
     "keras_lstm_go_backwards.keras",
     "keras_rnn_bidirectional_backwards.keras",
     "keras_rnn_bidirectional_backwards.h5",
+    "keras_functional_masked_gru.keras",
+    "keras_functional_masked_gru.h5",
 ]
 ONNX_FILES = [
     "onnx_gru_reset_before.onnx",

@@ -247,6 +247,38 @@ def _split_head(found: list[HeadStage | str]) -> tuple[list[HeadStage], Readout]
     return stages[:-1], Readout(last.weight, last.bias, "softmax" if softmax else "linear")
 
 
+def _inbound_args(entry: dict[str, Any]) -> list[Any]:
+    """The positional arguments of a functional model's layer's first call, or []."""
+    nodes = entry.get("inbound_nodes")
+    first = nodes[0] if isinstance(nodes, list) and nodes else None
+    args = first.get("args") if isinstance(first, dict) else None
+    return args if isinstance(args, list) else []
+
+
+def _source(argument: Any) -> Any:
+    """The layer a serialised Keras tensor comes from (its ``keras_history``), or None."""
+    config = argument.get("config") if isinstance(argument, dict) else None
+    history = config.get("keras_history") if isinstance(config, dict) else None
+    return history[0] if isinstance(history, list) and history else None
+
+
+def _mask_ops(entries: list[Any]) -> set[str]:
+    """The names of the layers a functional model adds to compute a Masking layer's mask,
+    any(x != mask_value) as ``NotEqual`` then ``Any``: the mask is ``Network.mask_value``."""
+    layers = [e for e in entries if isinstance(e, dict) and isinstance(e.get("config"), dict)]
+    values = [
+        e["config"].get("mask_value", 0.0) for e in layers if e.get("class_name") == "Masking"
+    ]
+    found: set[str] = set()
+    for entry in layers:
+        args, name = _inbound_args(entry), entry["config"].get("name")
+        compares = entry.get("class_name") == "NotEqual" and len(args) == 2 and args[1] in values
+        reduces = entry.get("class_name") == "Any" and len(args) == 1 and _source(args[0]) in found
+        if (compares or reduces) and isinstance(name, str):
+            found.add(name)
+    return found
+
+
 def _in_time_order(layers: list[KerasRecurrent], names: list[str], masked: bool) -> bool:
     """Set each lone layer's direction in place; True when the last one hands on its
     outputs last step first.
@@ -295,13 +327,15 @@ def network_from_keras(
     stages: list[HeadStage | str] = []
     left_out: str | None = None
     metadata: dict[str, str] = {}
-    for position, entry in enumerate(_layers_of(config)):
+    entries = _layers_of(config)
+    mask_ops = _mask_ops(entries)
+    for position, entry in enumerate(entries):
         cfg = entry.get("config", {}) if isinstance(entry, dict) else None
         if not isinstance(entry, dict) or not isinstance(cfg, dict):
             raise ValueError(f"layer {position} of the model config is not a layer object")
         class_name = entry.get("class_name", "?")
         name = cfg.get("name", "?")
-        if class_name in _SKIPPED:
+        if class_name in _SKIPPED or name in mask_ops:
             continue
         readable = class_name in RECURRENT or class_name == BIDIRECTIONAL
         if readable and not stages and left_out is None:
