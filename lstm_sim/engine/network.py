@@ -423,7 +423,7 @@ class Network:
         refused = [n for n, used in lstm_only.items() if used and self.kind != "lstm"]
         refused += [n for n, used in not_rnn.items() if used and self.kind == "rnn"]
         if refused:
-            raise ValueError(f"layer {k}: a {self.kind.upper()} layer has no {refused[0]}")
+            raise ValueError(f"layer {k}: {self.kind.upper()} layers have no {refused[0]}")
         if (layer.weight_hr is None) != (self.layers[0].weight_hr is None):
             raise ValueError(f"layer {k}: either every layer has a projection or none has")
         if self.mask_value is not None and not np.isfinite(self.mask_value):

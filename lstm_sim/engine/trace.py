@@ -4,6 +4,16 @@ A :class:`Trace` owns preallocated arrays with a leading layer axis (L, T, ...),
 step is a set of views and stepping back never recomputes anything. Editing an input,
 the initial state or a weight reruns from the earliest step it affects
 (:func:`rerun_from`); earlier steps stay exactly as they were.
+
+A network with variant layers (reverse or bidirectional passes, a projection, peepholes and
+the other options of :mod:`lstm_sim.engine.network`) is recorded by
+:mod:`lstm_sim.engine.variant_trace`. A reverse pass's arrays carry the suffix
+``_reverse`` and are kept in **time order**, not in the order the pass ran: index t of
+``pre_reverse`` is the step that read x_t, and ``h_all_reverse`` holds the state after
+reading x_t at index t, the pass's initial state at index T. So every array, forward or
+reverse, lines up with ``x`` index for index, and what a bidirectional layer hands on at
+step t is [h_all[t+1], h_all_reverse[t]] (:meth:`Trace.layer_output`). The trace files
+keep the same order and names (:mod:`lstm_sim.engine.formats.trace_files`).
 """
 
 from __future__ import annotations

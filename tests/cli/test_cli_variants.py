@@ -68,3 +68,20 @@ def test_info_names_each_variant(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "hidden size" in out and "(h projected to proj_size=2)" in out
     assert "variant" in out and "layer 1: projection (proj_size=2)" in out
+
+
+def test_diff_finds_where_a_reverse_pass_parts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    x = case("gru_bidirectional")["x"][:10]
+    edited = x.copy()
+    edited[7] += 1.0
+    model = str(FIXTURES / "network_gru_bidirectional.pt")
+    for name, values in (("a", x), ("b", edited)):
+        np.save(tmp_path / f"{name}.npy", values)
+        inputs = ["--inputs", str(tmp_path / f"{name}.npy")]
+        assert main(["trace", model, *inputs, "--out", str(tmp_path / f"{name}.npz")]) == 0
+    capsys.readouterr()
+    assert main(["diff", str(tmp_path / "a.npz"), str(tmp_path / "b.npz")]) == 1
+    # the reverse pass reads x_7 before x_0..x_6, so it parts at step 0 already
+    assert "t=0 layer=0 quantity=r_reverse" in capsys.readouterr().out

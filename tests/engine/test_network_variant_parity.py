@@ -12,6 +12,8 @@ to the largest entry.
 from __future__ import annotations
 
 import importlib.util
+import sys
+import warnings
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -78,6 +80,7 @@ def fixture_script() -> ModuleType:
     spec = importlib.util.spec_from_file_location("make_family_fixtures", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # torch.save(model) pickles its class by module name
     spec.loader.exec_module(module)
     return module
 
@@ -95,3 +98,45 @@ def test_network_matches_live_torch(name: str, tmp_path: Path) -> None:
     case, state = script.network_case(rnn, seed=12)
     torch.save(state, tmp_path / "model.pt")
     check_network(tmp_path / "model.pt", case)
+
+
+def test_safetensors_holds_the_same_network(tmp_path: Path) -> None:
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    network = load_model(FIXTURES / "network_lstm_bidirectional.pt")
+    by_file_name = {network.param_names[k]: v for k, v in network.state_dict().items()}
+    safetensors_numpy.save_file(by_file_name, str(tmp_path / "m.safetensors"))
+    again = load_model(tmp_path / "m.safetensors")
+    assert again.variants() == network.variants()
+    for name, array in network.state_dict().items():
+        np.testing.assert_array_equal(again.state_dict()[name], array, name)
+
+
+@pytest.mark.filterwarnings(PROJECTION_WARNING)
+@pytest.mark.parametrize("how", ["whole module", "torch.jit.script", "torch.jit.trace"])
+def test_whole_module_files_read_as_the_state_dict(how: str, tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    script = fixture_script()
+    torch.manual_seed(13)
+    rnn = torch.nn.LSTM(3, 4, 2, proj_size=2, bidirectional=True)
+    model = script.Tagger(rnn, 4).double()
+    x = torch.randn(9, 1, 3, dtype=torch.float64)
+    path = tmp_path / "model.pt"
+    with warnings.catch_warnings():
+        # torch.jit says TorchScript is deprecated; users still have such files
+        warnings.simplefilter("ignore")
+        if how == "whole module":
+            torch.save(model, path)
+        elif how == "torch.jit.script":
+            torch.jit.save(torch.jit.script(model), path)
+        else:
+            torch.jit.save(torch.jit.trace(model, x), path)
+    network = load_model(path)
+    assert network.variants()[:2] == (
+        "layer 0: bidirectional direction",
+        "layer 0: projection (proj_size=2)",
+    )
+    with torch.no_grad():
+        expected = model(x)[:, 0].numpy()
+    logits = record(network, x[:, 0].numpy()).logits
+    assert logits is not None
+    within(logits, expected, 1e-12, how)

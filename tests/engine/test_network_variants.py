@@ -70,9 +70,9 @@ def test_the_reverse_weights_must_match_the_direction() -> None:
 
 def test_options_a_kind_cannot_take_are_refused_by_name() -> None:
     gru = pass_arrays(6, 3, 2)
-    with pytest.raises(ValueError, match="layer 0: a GRU layer has no peephole"):
+    with pytest.raises(ValueError, match="layer 0: GRU layers have no peephole"):
         Network("gru", [Layer(*gru, peephole=np.zeros(6))])
-    with pytest.raises(ValueError, match="layer 0: a RNN layer has no clip"):
+    with pytest.raises(ValueError, match="layer 0: RNN layers have no clip"):
         Network("rnn", [Layer(*pass_arrays(2, 3, 2), clip=3.0)])
     with pytest.raises(ValueError, match="layer 0 clip must be a positive number"):
         Network("gru", [Layer(*gru, clip=-1.0)])

@@ -113,3 +113,26 @@ def test_the_native_file_keeps_every_option(tmp_path: Path) -> None:
         np.testing.assert_array_equal(loaded.state_dict()[name], array, name)
     x = inputs(rng)
     np.testing.assert_array_equal(record(loaded, x).logits, record(net, x).logits)
+
+
+@pytest.mark.parametrize("kind", ["gru", "rnn"])
+def test_reverse_masked_gru_and_rnn_gradients_match_finite_differences(kind: str) -> None:
+    rng = np.random.default_rng(8)
+    net = Network.random(kind, 3, 4, rng, num_layers=2, output_size=3, readout_kind="linear")
+    options = {"clip": 40.0, "candidate_activation": Activation("Softsign")}
+    first = replace(net.layers[0], direction="reverse", **(options if kind == "gru" else {}))
+    net = replace(net, layers=[first, net.layers[1]], mask_value=0.0, reset_after=False)
+    x = inputs(rng)
+    targets = rng.normal(size=(x.shape[0], 3))
+    grads = gradients(net, record(net, x), targets, "mse")
+    arrays = net.state_dict()
+    for name in ("weight_hh_l0", "bias_ih_l0", "weight_ih_l1"):
+        index = tuple(int(rng.integers(0, n)) for n in arrays[name].shape)
+        losses = []
+        for step in (1e-6, -1e-6):
+            moved = {key: value.copy() for key, value in arrays.items()}
+            moved[name][index] += step
+            shifted = net.from_arrays(moved)
+            losses.append(gradients(shifted, record(shifted, x), targets, "mse").loss)
+        numeric = (losses[0] - losses[1]) / 2e-6
+        assert grads.params[name][index] == pytest.approx(numeric, rel=1e-5, abs=1e-8), name
