@@ -368,7 +368,7 @@ def rerun_readout(network: Network, trace: Trace, start: int) -> None:
     # From the start of the block ``start`` falls in: the rows before it come out as
     # they were, and every row gets the bits a whole run gave it (see PRODUCT_BLOCK).
     first = start - start % PRODUCT_BLOCK
-    top = trace.layer_output(trace.num_layers - 1)  # a view for a plain last layer
+    top = trace.layer_output(trace.num_layers - 1)
     for lo in range(first, trace.num_steps, PRODUCT_BLOCK):
         hi = min(lo + PRODUCT_BLOCK, trace.num_steps)
         features = head_forward(network.head, top[lo:hi])[-1]
