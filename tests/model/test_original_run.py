@@ -1,0 +1,164 @@
+"""The run without clamps is kept only from the first step they affect, yet reads as the
+whole original: bit for bit at every step, through edits, moved clamps, undo and redo."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lstm_sim.engine import Network
+from lstm_sim.engine.interventions import intervened, parse_clamp
+from lstm_sim.engine.trace import PRODUCT_BLOCK, Trace, record
+from lstm_sim.engine.vocab import Vocabulary
+from lstm_sim.model import Session
+from lstm_sim.model.original_run import LAYERED, TIME_FIRST
+
+STEPS = 300
+ARRAYS = (*LAYERED, *TIME_FIRST)
+
+
+def make_session(tokens: bool = False) -> Session:
+    rng = np.random.default_rng(3)
+    if tokens:
+        vocab = Vocabulary(tuple(f"w{k}" for k in range(6)))
+        network = Network.random("lstm", 6, 5, rng, num_layers=2, output_size=6, vocab=vocab)
+        return Session(network, [f"w{k}" for k in rng.integers(0, 6, STEPS)])
+    network = Network.random("lstm", 3, 5, rng, num_layers=2, output_size=4)
+    return Session(network, rng.normal(size=(STEPS, 3)))
+
+
+def free_run(session: Session) -> Trace:
+    """A fresh recording of the session's inputs without any clamp."""
+    h0, c0 = session.initial_state()
+    return record(session.network, session.sequence(), h0, c0)
+
+
+def assert_same_trace(a: Trace, b: Trace) -> None:
+    for name in ARRAYS:
+        first, second = getattr(a, name), getattr(b, name)
+        assert (first is None) == (second is None), name
+        if first is not None:
+            np.testing.assert_array_equal(first, second, err_msg=name)
+    assert a.tokens == b.tokens
+
+
+def assert_ghost_is(session: Session, free: Trace) -> None:
+    """Every way the views read the ghost gives the free run's numbers."""
+    original = session.original
+    assert original is not None
+    assert_same_trace(original.whole(), free)
+    for layer in range(free.num_layers):
+        for name in ("h", "c", "f"):
+            values = free.h if name == "h" else free.c if name == "c" else free.gate("f")
+            assert values is not None
+            for first in (0, original.start - 1, original.start, STEPS - 3):
+                first = max(first, 0)
+                np.testing.assert_array_equal(
+                    original.series(name, layer, first), values[layer, first:]
+                )
+        for t in range(free.num_steps):
+            kept, fresh = original.step(layer, t), free.step(layer, t)
+            assert kept.t == t
+            for field in ("x", "h_prev", "pre", "h", "c_prev", "i", "f", "g", "o", "c"):
+                np.testing.assert_array_equal(getattr(kept, field), getattr(fresh, field))
+    for t in range(free.num_steps):
+        for name in ("logits", "probs"):
+            np.testing.assert_array_equal(original.readout_at(name, t), getattr(free, name)[t])
+
+
+def test_a_first_clamp_near_the_end_keeps_only_the_steps_from_its_block() -> None:
+    session = make_session()
+    whole = sum(
+        getattr(session.trace, n).nbytes for n in ARRAYS if getattr(session.trace, n) is not None
+    )
+    session.set_clamps([parse_clamp("f[1] = 1 @ 270:280")])
+    original = session.original
+    assert original is not None
+    start = 270 - 270 % PRODUCT_BLOCK
+    assert original.start == start
+    kept = STEPS - start
+    assert original.tail.h_all.shape == (2, kept + 1, 5)
+    assert original.tail.pre.shape == (2, kept, 20) and original.tail.x.shape == (kept, 3)
+    assert original.tail.logits is not None and original.tail.logits.shape == (kept, 4)
+    assert original.nbytes < whole * (kept + 2) / STEPS
+    assert_ghost_is(session, free_run(session))
+
+
+def test_moving_a_clamp_earlier_extends_the_original_from_the_run_without_clamps() -> None:
+    session = make_session()
+    free = free_run(session)
+    late = parse_clamp("layer 1: h[0] = 2 @ 250:300")
+    session.set_clamps([late])
+    early = parse_clamp("c[2] += 0.5 @ 70")
+    session.set_clamps([late, early])
+    assert session.original is not None and session.original.start == 64
+    assert_ghost_is(session, free)
+    assert_same_trace(session.trace, intervened(session.network, free, [late, early]))
+    session.set_clamps([parse_clamp("i = 0 @ 10:20")])  # earlier still, the others gone
+    assert session.original.start == 0
+    assert_ghost_is(session, free)
+    session.set_clamps([])
+    assert session.original is None
+    assert_same_trace(session.trace, free)
+
+
+def test_undo_and_redo_give_back_each_run_bit_for_bit() -> None:
+    session = make_session(tokens=True)
+    free = free_run(session)
+    first, second = parse_clamp("g = 0 @ 200:220"), parse_clamp("layer 1: o[3] *= 0.5 @ 130")
+    session.set_clamps([first])
+    with_first = intervened(session.network, free, [first])
+    session.set_clamps([first, second])
+    both = intervened(session.network, free, [first, second])
+    assert_same_trace(session.trace, both)
+    session.undo()
+    assert_same_trace(session.trace, with_first)
+    assert_ghost_is(session, free)
+    session.undo()
+    assert session.original is None
+    assert_same_trace(session.trace, free)
+    session.redo()
+    session.redo()
+    assert_same_trace(session.trace, both)
+    assert_ghost_is(session, free)
+
+
+def edit(session: Session, which: int, tokens: bool) -> None:
+    """One of four edits: an input after the kept original's start, one before it, the
+    initial state, a weight."""
+    if which == 0:
+        session.set_token(230, "w2") if tokens else session.set_input(230, 1, 2.5)
+    elif which == 1:
+        session.set_token(100, "w5") if tokens else session.set_input(100, 0, -1.0)
+    elif which == 2:
+        session.set_initial("c0", 1, 2, 0.25)
+    else:
+        session.set_parameter("weight_hh_l1", (3, 1), 0.4)
+
+
+@pytest.mark.parametrize("tokens", [False, True])
+def test_edits_under_a_clamp_rerun_the_kept_original_as_a_fresh_recording(tokens: bool) -> None:
+    session = make_session(tokens)
+    clamps = [parse_clamp("f[0] = 0 @ 200:260")]
+    session.set_clamps(clamps)
+    assert session.original is not None and session.original.start == 192
+    for which in range(4):
+        edit(session, which, tokens)
+        free = free_run(session)
+        assert_ghost_is(session, free)
+        assert_same_trace(session.trace, intervened(session.network, free, clamps))
+    while session.can_undo:
+        session.undo()
+    assert_same_trace(session.trace, free_run(session))
+
+
+def test_a_clamp_past_the_end_keeps_nothing_until_one_acts() -> None:
+    session = make_session()
+    free = free_run(session)
+    beyond = parse_clamp("f[0] = 1 @ 400:500")
+    session.set_clamps([beyond])
+    assert session.original is not None and session.original.nbytes < 1000
+    assert_ghost_is(session, free)
+    session.set_clamps([beyond, parse_clamp("h[1] = 0 @ 290")])
+    assert session.original.start == 256
+    assert_ghost_is(session, free)
