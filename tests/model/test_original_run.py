@@ -162,3 +162,20 @@ def test_a_clamp_past_the_end_keeps_nothing_until_one_acts() -> None:
     session.set_clamps([beyond, parse_clamp("h[1] = 0 @ 290")])
     assert session.original.start == 256
     assert_ghost_is(session, free)
+
+
+def test_a_simple_rnn_keeps_its_original_the_same_way() -> None:
+    rng = np.random.default_rng(4)
+    network = Network.random("rnn", 3, 5, rng, num_layers=2, output_size=4)
+    session = Session(network, rng.normal(size=(STEPS, 3)))
+    clamps = [parse_clamp("a[2] = 0 @ 250:260")]
+    session.set_clamps(clamps)
+    assert session.original is not None and session.original.start == 192
+    for t, feature in ((270, 0), (100, 2)):
+        session.set_input(t, feature, 1.5)
+        free = free_run(session)
+        assert_same_trace(session.original.whole(), free)
+        np.testing.assert_array_equal(session.original.series("h", 1, 100), free.h[1, 100:])
+        assert_same_trace(session.trace, intervened(network, free, clamps))
+    session.set_clamps([])
+    assert_same_trace(session.trace, free_run(session))
