@@ -437,7 +437,7 @@ class Session:
         if not self.clamps:
             return
         first = first_affected_step(self.clamps, trace.num_steps)
-        self.original = OriginalRun(trace, first)
+        self.original = OriginalRun(trace, first, lowest_layer(self.clamps))
         if first is not None:
             rerun_with_clamps(self.network, trace, self.clamps, first, lowest_layer(self.clamps))
 
@@ -459,9 +459,9 @@ class Session:
         # still holds the original there.
         first = first_affected_step(clamps, steps)
         if self.original is None:
-            self.original = OriginalRun(self.trace, first)
+            self.original = OriginalRun(self.trace, first, lowest_layer(clamps))
         else:
-            self.original.keep_from(first)
+            self.original.keep_from(first, lowest_layer(clamps))
         self.clamps = clamps
         if start is not None:
             rerun_with_clamps(self.network, self.trace, clamps, start, lowest_layer(changed))

@@ -11,10 +11,10 @@ from lstm_sim.engine.interventions import intervened, parse_clamp
 from lstm_sim.engine.trace import PRODUCT_BLOCK, Trace, record
 from lstm_sim.engine.vocab import Vocabulary
 from lstm_sim.model import Session
-from lstm_sim.model.original_run import LAYERED, TIME_FIRST
+from lstm_sim.model.original_run import LAYERED, READOUT
 
 STEPS = 300
-ARRAYS = (*LAYERED, *TIME_FIRST)
+ARRAYS = (*LAYERED, *READOUT, "x", "token_ids")
 
 
 def make_session(tokens: bool = False) -> Session:
@@ -89,6 +89,9 @@ def test_moving_a_clamp_earlier_extends_the_original_from_the_run_without_clamps
     free = free_run(session)
     late = parse_clamp("layer 1: h[0] = 2 @ 250:300")
     session.set_clamps([late])
+    assert session.original is not None and session.original.start == 192
+    assert session.original.tail.h_all.shape == (1, STEPS - 192 + 1, 5)  # layer 1 only
+    assert_ghost_is(session, free)
     early = parse_clamp("c[2] += 0.5 @ 70")
     session.set_clamps([late, early])
     assert session.original is not None and session.original.start == 64
@@ -137,11 +140,15 @@ def edit(session: Session, which: int, tokens: bool) -> None:
 
 
 @pytest.mark.parametrize("tokens", [False, True])
-def test_edits_under_a_clamp_rerun_the_kept_original_as_a_fresh_recording(tokens: bool) -> None:
+@pytest.mark.parametrize("layer", ["", "layer 1: "])
+def test_edits_under_a_clamp_rerun_the_kept_original_as_a_fresh_recording(
+    tokens: bool, layer: str
+) -> None:
     session = make_session(tokens)
-    clamps = [parse_clamp("f[0] = 0 @ 200:260")]
+    clamps = [parse_clamp(f"{layer}f[0] = 0 @ 200:260")]
     session.set_clamps(clamps)
     assert session.original is not None and session.original.start == 192
+    assert session.original.layer == (1 if layer else 0)
     for which in range(4):
         edit(session, which, tokens)
         free = free_run(session)
@@ -179,3 +186,23 @@ def test_a_simple_rnn_keeps_its_original_the_same_way() -> None:
         assert_same_trace(session.trace, intervened(network, free, clamps))
     session.set_clamps([])
     assert_same_trace(session.trace, free_run(session))
+
+
+def test_a_clamp_on_a_lower_layer_extends_the_kept_layers_down() -> None:
+    session = make_session(tokens=True)
+    free = free_run(session)
+    upper = parse_clamp("layer 1: g[4] = 0.9 @ 100:150")
+    lower = parse_clamp("i[1] = 1 @ 280")
+    session.set_clamps([upper])
+    original = session.original
+    assert original is not None and (original.start, original.layer) == (64, 1)
+    assert original.tail.x.shape == (STEPS - 64, 5)  # layer 1 reads layer 0's h
+    session.set_clamps([upper, lower])
+    assert (original.start, original.layer) == (64, 0)
+    assert original.tail.h_all.shape == (2, STEPS - 64 + 1, 5)
+    assert_ghost_is(session, free)
+    assert_same_trace(session.trace, intervened(session.network, free, [upper, lower]))
+    session.undo()
+    assert_ghost_is(session, free)
+    session.undo()
+    assert_same_trace(session.trace, free)
