@@ -84,6 +84,9 @@ class OriginalRun:
         """Keep ``trace``, still the run without clamps, from the block of ``first`` (the
         first step the clamps to come affect; None: they act on no step) on, and from
         ``layer`` (the lowest layer they act on) up."""
+        if trace.directions or trace.m is not None or trace.mask is not None:
+            # Their arrays are not kept here; clamps refuse such networks before this.
+            raise ValueError("the run without clamps is kept for plain forward layers only")
         self.trace = trace
         self.start = trace.num_steps if first is None else block_start(first)
         self.layer = layer

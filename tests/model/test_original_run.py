@@ -11,7 +11,7 @@ from lstm_sim.engine.interventions import intervened, parse_clamp
 from lstm_sim.engine.trace import PRODUCT_BLOCK, Trace, record
 from lstm_sim.engine.vocab import Vocabulary
 from lstm_sim.model import Session
-from lstm_sim.model.original_run import LAYERED, READOUT
+from lstm_sim.model.original_run import LAYERED, READOUT, OriginalRun
 
 STEPS = 300
 ARRAYS = (*LAYERED, *READOUT, "x", "token_ids")
@@ -206,3 +206,10 @@ def test_a_clamp_on_a_lower_layer_extends_the_kept_layers_down() -> None:
     assert_ghost_is(session, free)
     session.undo()
     assert_same_trace(session.trace, free)
+
+
+def test_a_run_with_variant_arrays_is_refused_rather_than_kept_in_part() -> None:
+    rng = np.random.default_rng(0)
+    network = Network.random("lstm", 3, 4, rng, bidirectional=True)
+    with pytest.raises(ValueError, match="plain forward layers only"):
+        OriginalRun(record(network, rng.normal(size=(20, 3))), 5)
