@@ -15,11 +15,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QFrame,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QScrollArea,
     QSplitter,
     QTabWidget,
     QTextBrowser,
@@ -48,6 +46,7 @@ from lstm_sim.gui.panels.status_line import StatusLine
 from lstm_sim.gui.panels.token_strip import TokenStrip
 from lstm_sim.gui.plots import GateHeatmaps, StatePlot
 from lstm_sim.gui.presentation import Presentation
+from lstm_sim.gui.scrolled import scrolled
 from lstm_sim.gui.session_files import SessionFiles
 from lstm_sim.gui.session_link import SessionView, follow_theme, subscribe
 from lstm_sim.gui.stale_tab_bars import hide_stale_tab_bars
@@ -70,15 +69,6 @@ DOCK_WIDTH_FRACTION = 0.36
 EQUATION_HEIGHT_FRACTION = 0.36
 PRESENTING_EQUATION_FRACTION = 0.26
 """In presentation mode the cell takes more of the height: its text is what the room reads."""
-
-
-def scrolled(widget: QWidget) -> QScrollArea:
-    """``widget`` in a frameless scroll area, so its height never squeezes its neighbours."""
-    area = QScrollArea()
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    return area
 
 
 class MainWindow(QMainWindow):
@@ -274,6 +264,7 @@ class MainWindow(QMainWindow):
         self._unfollow.append(follow_theme(self.state.view, self.training.set_theme))
         self.docks["training"].fill(scrolled(self.training))
         install_demo_views(self)
+        self.debugger.mark_hits()
         hide_stale_tab_bars(self)
 
     def _build_predictions(self) -> None:
