@@ -23,6 +23,7 @@ from psygnal import Signal
 from lstm_sim.engine.network import Kind, Network
 from lstm_sim.engine.trace import Trace
 from lstm_sim.model.scenario import TRAINING_SEED, Scenario
+from lstm_sim.model.scenario_registry import scenario_of
 from lstm_sim.model.session import Session
 from lstm_sim.model.training import (
     Data,
@@ -44,17 +45,6 @@ OWN_SEQUENCE_LR = 0.01
 OWN_SEQUENCE_HIDDEN = 16
 
 JobState = Literal["idle", "training", "paused"]
-
-
-def scenario_of(network: Network) -> Scenario | None:
-    """The scenario ``network`` was trained on (see :func:`.scenario_registry.scenario_of`).
-    The registry imports every scenario's module: a network whose metadata names none
-    (the demo, a file, a random model) does not need it, so a window starts without it."""
-    if "scenario" not in network.metadata:
-        return None
-    from lstm_sim.model import scenario_registry
-
-    return scenario_registry.scenario_of(network)
 
 
 def session_data(network: Network, trace: Trace) -> Data:
