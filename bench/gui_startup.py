@@ -76,14 +76,18 @@ os._exit(0)  # the first paint is done; skip teardown in both variants alike
 """
 )
 
+# lstm-sim's modules come first, as they do when `lstm-sim` starts: the watch imports Qt,
+# and the order decides which modules PySide6's import hook reads.
 LSTM_SIM = (
-    WATCH
-    + """
+    """
 import os
 from lstm_sim.gui.app import create_application
 from lstm_sim.gui.main_window import MainWindow
 from lstm_sim.model import Session
 from lstm_sim.model.demo import DEMO_TITLE, demo_inputs, demo_network
+"""
+    + WATCH
+    + """
 app = create_application()
 window = MainWindow(Session(demo_network(), demo_inputs(), title=DEMO_TITLE))
 window.set_theme("light")
