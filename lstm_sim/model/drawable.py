@@ -25,3 +25,15 @@ def check_drawable(network: Network) -> None:
         raise ModelFileError(GRU_REFUSAL)
     if network.kind not in WINDOW_KINDS:
         raise ModelFileError(f"the window draws LSTM and RNN cells only, not {network.kind!r}")
+    if not network.is_plain:
+        raise ModelFileError(variant_refusal(network))
+
+
+def variant_refusal(network: Network) -> str:
+    """The one line refusing a network whose layers use a variant the window does not draw
+    (reverse or bidirectional passes, projections, peepholes, coupled gates, clips, other
+    activations, an input mask): it names the first."""
+    return (
+        f"the window cannot draw this model yet ({network.variants()[0]}); "
+        "lstm-sim info and lstm-sim trace read it"
+    )
