@@ -26,6 +26,7 @@ from lstm_sim.gui.deferred_views import DeferredViews
 from lstm_sim.gui.diagram import MIN_TEXT_PX, DiagramView
 from lstm_sim.gui.diagram.unrolled import UnrolledView
 from lstm_sim.gui.file_actions import FileActions
+from lstm_sim.gui.gradient_tab import GradientTab
 from lstm_sim.gui.lecture_tour import TourCommands
 from lstm_sim.gui.nonfinite_marker import NonFiniteMarker
 from lstm_sim.gui.open_commands import OpenCommands
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         self.state = state or AppState(session)
         self.closed = False
         self._equation_fraction = EQUATION_HEIGHT_FRACTION
+        self._presenting = self._touring = False
         # Built after the first frame (see DeferredViews), the predictions sooner when
         # their dock is in front.
         self.predictions: PredictionsPanel | None = None
@@ -108,7 +110,7 @@ class MainWindow(QMainWindow):
         self.guide_view = QTextBrowser()
         self.sequence_editor = SequenceEditor(session)
         self.controller = PlaybackController(session, self.diagram, self, view)
-        self.centre_views, self.centre = arrange_centre(self)
+        self.centre_views, self.centre, self.equation_area = arrange_centre(self)
         self.docks = arrange_docks(self)
         self.deferred = DeferredViews(self)
         if session.network.readout is not None:
@@ -125,6 +127,7 @@ class MainWindow(QMainWindow):
         self.layer_box, self.unit_box = self.controls.layer_box, self.controls.unit_box
         self.menus = self.commands.build_menus(self.menuBar(), MENUS)
         self.tour = TourCommands(self)
+        self.gradient_tab = GradientTab(self)
         # Remembers before presentation mode is set up: a close leaves it, then saves.
         self.memory = WindowMemory(self, settings)
         self.presentation = Presentation(self)
@@ -216,7 +219,7 @@ class MainWindow(QMainWindow):
 
     # -- intents: controls that write to the state ------------------------------------------
     def show_centre_view(self, name: str) -> None:
-        """Bring the ``cell`` diagram or the ``unrolled`` chain to the front."""
+        """Bring ``cell``, ``unrolled`` or ``gradient`` to the front (see ViewCommands)."""
         self.view_commands.show_centre_view(name)
 
     def diagram_min_text_px(self) -> float:
@@ -229,11 +232,25 @@ class MainWindow(QMainWindow):
         self.unrolled.set_contrast(on)
         points = round(PRESENTING_PT_AT_1080 * self.height() / 1080) if on else NORMAL_PT
         self.caption.set_point_size(max(points, NORMAL_PT))
-        self.equation.set_point_scale(PRESENTING_EQUATION_SCALE if on else 1.0, captioned=not on)
+        self._presenting = on
         self.centre_views.tabBar().setVisible(not on)
         # The cell shows the token too: the strip would only take height from it.
         self.token_strip.setVisible(not on and self.session.tokens is not None)
-        self._equation_fraction = PRESENTING_EQUATION_FRACTION if on else EQUATION_HEIGHT_FRACTION
+        self._fit_equation()
+
+    def set_touring(self, on: bool) -> None:
+        """While the tour's caption band shows, its narration stands in for the phase's
+        explanation under the equation, and the cell keeps the height the band takes."""
+        self._touring = on
+        self._fit_equation()
+
+    def _fit_equation(self) -> None:
+        scale = PRESENTING_EQUATION_SCALE if self._presenting else 1.0
+        compact = self._presenting or self._touring
+        self.equation.set_point_scale(scale, captioned=not compact)
+        self._equation_fraction = (
+            PRESENTING_EQUATION_FRACTION if compact else EQUATION_HEIGHT_FRACTION
+        )
         self._proportion_centre()
 
     @property

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from lstm_sim.gui.lazy_dock import LazyDock
 from lstm_sim.gui.scrolled import scrolled
@@ -21,9 +21,9 @@ PRESENTING_EQUATION_FRACTION = 0.26
 """In presentation mode the cell takes more of the height: its text is what the room reads."""
 
 
-def arrange_centre(window: MainWindow) -> tuple[QTabWidget, QSplitter]:
-    """Fill the window's centre; returns the cell/unrolled tabs and the splitter that
-    shares the height between them and the equation."""
+def arrange_centre(window: MainWindow) -> tuple[QTabWidget, QSplitter, QScrollArea]:
+    """Fill the window's centre; returns the cell/unrolled tabs, the splitter that shares
+    the height between them and the equation, and the equation's scroll area."""
     centre = QSplitter(Qt.Orientation.Vertical)
     # The unrolled chain is a tab beside the cell: one of them fills the centre.
     centre_views = QTabWidget()
@@ -32,7 +32,8 @@ def arrange_centre(window: MainWindow) -> tuple[QTabWidget, QSplitter]:
     centre_views.addTab(window.unrolled, "Unrolled in time")
     centre.addWidget(centre_views)
     # A long equation scrolls instead of forcing the window taller than the screen.
-    centre.addWidget(scrolled(window.equation))
+    equation_area = scrolled(window.equation)
+    centre.addWidget(equation_area)
     # The equation keeps its natural height; every spare pixel goes to the diagram.
     centre.setStretchFactor(0, 1)
     centre.setStretchFactor(1, 0)
@@ -46,7 +47,7 @@ def arrange_centre(window: MainWindow) -> tuple[QTabWidget, QSplitter]:
     layout.addWidget(centre, 1)
     layout.addWidget(window.caption)
     window.setCentralWidget(middle)
-    return centre_views, centre
+    return centre_views, centre, equation_area
 
 
 def arrange_docks(window: MainWindow) -> dict[str, LazyDock]:
