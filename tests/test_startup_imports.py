@@ -1,8 +1,9 @@
 """What starting the window imports: up to its first frame no model-file reader, no
 reader's library (h5py, onnx, safetensors, torch), no numba, no debugger panel and, for
-the demo, no scenario module (each waits for its first use); with every view built, still
-none of those libraries. Saved-session files load with the first save or open. Runs the
-window in a fresh offscreen interpreter, since this process has imported them all."""
+the demo, no scenario module or vanishing-gradient view (each waits for its first use);
+with every view built, still none of those libraries. Saved-session files load with the
+first save or open. Runs the window in a fresh offscreen interpreter, since this process
+has imported them all."""
 
 from __future__ import annotations
 
@@ -74,7 +75,10 @@ def test_the_first_frame_imports_no_reader_library_or_debugger_panel() -> None:
     assert not top_level(first_frame) & set(HEAVY_LIBRARIES)
     panels = [m for m in first_frame if m.startswith("lstm_sim.gui.debugger.")]
     assert panels == []
-    on_first_use = ("lstm_sim.model.scenario_registry", "lstm_sim.model.scenarios")
+    on_first_use = (
+        *("lstm_sim.model.scenario_registry", "lstm_sim.model.scenarios"),
+        "lstm_sim.gui.comparison",
+    )
     assert not [m for m in first_frame if m.startswith(on_first_use)]
     assert "lstm_sim.model.session_file" not in first_frame
     # The views built after the first frame (training, predictions, demo views) load
