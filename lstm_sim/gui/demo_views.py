@@ -145,15 +145,19 @@ def open_ledger(window: MainWindow) -> LedgerPlot:
 
 
 def open_gradient_comparison(
-    window: MainWindow, lstm: Network, rnn: Network, inputs: np.ndarray | Sequence[str]
+    window: MainWindow,
+    lstm: Network,
+    rnn: Network,
+    inputs: np.ndarray | Sequence[str],
+    gru: Network | None = None,
 ) -> ComparisonWindow | None:
-    """Open a window with ``inputs`` through ``rnn`` beside ``lstm``; a pair that cannot
-    share the input gets a dialog naming why, and None."""
+    """Open a window with ``inputs`` through ``rnn`` beside ``lstm`` (and ``gru``); models
+    that cannot share the input get a dialog naming why, and None."""
     install_demo_views(window)
     views: DemoViews = window.demo_views
     try:
         comparison = ComparisonWindow(
-            lstm, rnn, inputs, parent=window, view_settings=window.state.view
+            lstm, rnn, inputs, parent=window, view_settings=window.state.view, gru=gru
         )
     except ValueError as err:
         window.show_error("Cannot compare these models", str(err))

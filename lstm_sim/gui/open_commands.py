@@ -131,5 +131,7 @@ class OpenCommands(QObject):
         if opening.view == "code_reader" and docks:
             show_code_reader(window)
         elif opening.view == "gradient_comparison" and opening.partners and windows:
-            lstm, rnn = window.session.network, opening.partners[0]
-            open_gradient_comparison(window, lstm.copy(), rnn.copy(), window.session.inputs())
+            lstm, rnn, *gru = window.session.network, *opening.partners
+            partner = gru[0].copy() if gru else None  # gru-vs-lstm's GRU
+            inputs = window.session.inputs()
+            open_gradient_comparison(window, lstm.copy(), rnn.copy(), inputs, partner)

@@ -101,7 +101,9 @@ def test_each_scenario_opens_by_name(qtbot, make_window, settle, name: str) -> N
     else:
         np.testing.assert_allclose(session.trace.x, inputs, rtol=1e-6)
     comparisons = window.demo_views.comparisons
-    assert len(comparisons) == (1 if len(networks) == 2 else 0)
+    assert len(comparisons) == (1 if scenario.view == "gradient_comparison" else 0)
+    # The comparison shows every model of the scenario beside the one the window opened.
+    assert [len(c.networks()) for c in comparisons] == [len(networks)] * len(comparisons)
     for comparison in list(comparisons):
         comparison.close()
     QApplication.processEvents()

@@ -1,5 +1,7 @@
 """The vanishing gradient, shown: one input through a tanh RNN and an LSTM side by
-side, stepping together, above the gradient each network carries back in time."""
+side, stepping together, above the gradient each network carries back in time. A GRU
+may join them (the ``gru-vs-lstm`` scenario): its column shows its numbers and curves
+(:mod:`lstm_sim.gui.comparison.gru_column`), and its gradient joins the plot."""
 
 from __future__ import annotations
 
@@ -27,11 +29,12 @@ from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import record
 from lstm_sim.gui.actions import Actions, ActionSpec, MenuSpec
 from lstm_sim.gui.comparison.gradient_plot import GradientPlot
+from lstm_sim.gui.comparison.gru_column import GruColumn
 from lstm_sim.gui.diagram import DiagramView
 from lstm_sim.gui.plots.frame_pacer import FramePacer
 from lstm_sim.gui.session_link import follow_theme
 from lstm_sim.model import Session
-from lstm_sim.model.demo import model_from_file
+from lstm_sim.model.demo import default_inputs, model_from_file
 from lstm_sim.model.numbering import index_range
 from lstm_sim.model.view_settings import ViewSettings
 
@@ -62,33 +65,55 @@ ACTIONS = (
     ActionSpec("last", "Last step", lambda w: w.last, ("End",), icon=_pix.SP_MediaSkipForward),
     ActionSpec("open_lstm", "Open LSTM…", lambda w: lambda: w.open_dialog("lstm")),
     ActionSpec("open_rnn", "Open RNN…", lambda w: lambda: w.open_dialog("rnn")),
+    ActionSpec("open_gru", "Open GRU…", lambda w: lambda: w.open_dialog("gru")),
     ActionSpec("close", "Close", lambda w: w.close, ("Ctrl+W",)),
 )
 """The comparison window's commands: stepping both networks, and swapping either model."""
-MENUS = (MenuSpec("file", "&File", ("open_lstm", "open_rnn", "close")),)
+MENUS = (MenuSpec("file", "&File", ("open_lstm", "open_rnn", "open_gru", "close")),)
+SIDES = ("lstm", "rnn", "gru")
 
 
-def check_pair(lstm: Network, rnn: Network) -> None:
-    """Raise ValueError unless ``lstm`` is an LSTM, ``rnn`` a simple RNN, and both read
-    inputs of the same size (and tokens, if any, from the same vocabulary)."""
+def _read_model(path: str, side: str) -> tuple[Network, Inputs]:
+    """The model in ``path`` and its default input. The LSTM and RNN sides are drawn, so
+    they are read as the window reads a model; the GRU side shows numbers only."""
+    if side != "gru":
+        network, default, _title = model_from_file(path)
+        return network, default
+    from lstm_sim.engine.formats import load_model  # the readers load only when used
+
+    network = load_model(path)
+    return network, default_inputs(network)
+
+
+def check_pair(lstm: Network, rnn: Network, gru: Network | None = None) -> None:
+    """Raise ValueError unless ``lstm`` is an LSTM, ``rnn`` a simple RNN, ``gru`` (when
+    given) a GRU, and all read inputs of the same size (and tokens, if any, from the same
+    vocabulary)."""
     if lstm.kind != "lstm":
         raise ValueError(f"the LSTM side needs an LSTM, got a {lstm.kind.upper()}")
     if rnn.kind != "rnn":
         raise ValueError(f"the RNN side needs a simple RNN, got an {rnn.kind.upper()}")
-    if lstm.input_size != rnn.input_size:
-        raise ValueError(
-            f"the two models read inputs of different sizes: the LSTM D = {lstm.input_size}, "
-            f"the RNN D = {rnn.input_size}; the same input must go through both"
-        )
-    lstm_tokens = None if lstm.vocab is None else lstm.vocab.tokens
-    rnn_tokens = None if rnn.vocab is None else rnn.vocab.tokens
-    if lstm_tokens != rnn_tokens:
-        raise ValueError("the two models have different vocabularies; they cannot share an input")
+    if gru is not None and gru.kind != "gru":
+        raise ValueError(f"the GRU side needs a GRU, got an {gru.kind.upper()}")
+    others = (("RNN", rnn),) if gru is None else (("RNN", rnn), ("GRU", gru))
+    for name, other in others:
+        if lstm.input_size != other.input_size:
+            raise ValueError(
+                f"the models read inputs of different sizes: the LSTM D = {lstm.input_size}, "
+                f"the {name} D = {other.input_size}; the same input must go through both"
+            )
+        lstm_tokens = None if lstm.vocab is None else lstm.vocab.tokens
+        other_tokens = None if other.vocab is None else other.vocab.tokens
+        if lstm_tokens != other_tokens:
+            raise ValueError(
+                f"the LSTM and the {name} have different vocabularies; they cannot share an input"
+            )
 
 
 class ComparisonWindow(QMainWindow):
     """Two sessions, one cursor: every move seeks both to the same step t (each showing
-    its whole step), and T of the gradient plot is that step."""
+    its whole step), and T of the gradient plot is that step. With a GRU, its column
+    follows the same cursor."""
 
     def __init__(
         self,
@@ -97,33 +122,43 @@ class ComparisonWindow(QMainWindow):
         inputs: Inputs,
         parent: QWidget | None = None,
         view_settings: ViewSettings | None = None,
+        gru: Network | None = None,
     ) -> None:
-        """``view_settings``: the theme to follow (the main window's)."""
+        """``view_settings``: the theme to follow (the main window's); ``gru``: a GRU to
+        show beside the two."""
         super().__init__(parent)
         if parent is not None:
             self.setWindowFlag(Qt.WindowType.Window)
-        check_pair(lstm, rnn)
+        check_pair(lstm, rnn, gru)
         self.lstm_session = Session(lstm, inputs, title="LSTM")
         self.rnn_session = Session(rnn, inputs, title="RNN")
-        self.setWindowTitle("Vanishing gradient: RNN beside LSTM — lstm-sim")
+        self.gru_column = None if gru is None else GruColumn(gru, inputs)
+        compared = "RNN beside LSTM" if gru is None else "RNN, LSTM and GRU"
+        self.setWindowTitle(f"Vanishing gradient: {compared} — lstm-sim")
         settings = view_settings or ViewSettings()
         self.rnn_view = DiagramView(self.rnn_session, view_settings=settings)
         self.lstm_view = DiagramView(self.lstm_session, view_settings=settings)
         for view in (self.rnn_view, self.lstm_view):
             view.set_reduced_motion(True)  # the two cells jump together, step by step
-        self.rnn_title, self.lstm_title = QLabel(), QLabel()
+        self.rnn_title, self.lstm_title, self.gru_title = QLabel(), QLabel(), QLabel()
         self.gradient_plot = GradientPlot()
-        self._unfollow_theme = follow_theme(settings, self.gradient_plot.set_theme)
+        self._unfollow_theme = follow_theme(settings, self._set_theme)
 
         cells = QSplitter(Qt.Orientation.Horizontal)
-        for title, view in ((self.rnn_title, self.rnn_view), (self.lstm_title, self.lstm_view)):
+        columns: list[tuple[QLabel, QWidget]] = [
+            (self.rnn_title, self.rnn_view),
+            (self.lstm_title, self.lstm_view),
+        ]
+        if self.gru_column is not None:
+            columns.append((self.gru_title, self.gru_column))
+        for title, body in columns:
             column = QWidget()
             layout = QVBoxLayout(column)
             layout.setContentsMargins(4, 4, 4, 4)
             title.setAlignment(Qt.AlignmentFlag.AlignCenter)
             title.setStyleSheet("font-size: 15pt; font-weight: bold")
             layout.addWidget(title)
-            layout.addWidget(view, 1)
+            layout.addWidget(body, 1)
             cells.addWidget(column)
         self.centre = QSplitter(Qt.Orientation.Vertical)
         self.centre.addWidget(cells)
@@ -156,6 +191,8 @@ class ComparisonWindow(QMainWindow):
         bar.addWidget(self.step_label)
         bar.addSeparator()
         self.commands.fill(bar, ("open_lstm", "open_rnn"))
+        if self.gru_column is not None:
+            self.commands.fill(bar, ("open_gru",))
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
 
     # -- the shared cursor -----------------------------------------------------------------
@@ -168,7 +205,7 @@ class ComparisonWindow(QMainWindow):
         return self.lstm_session.num_steps
 
     def seek(self, t: int) -> None:
-        """Both networks to step ``t``, each showing its whole step."""
+        """Every network to step ``t``, each showing its whole step."""
         for session in (self.lstm_session, self.rnn_session):
             session.seek(t)
 
@@ -184,48 +221,55 @@ class ComparisonWindow(QMainWindow):
     def last(self) -> None:
         self.seek(self.num_steps - 1)
 
+    def networks(self) -> tuple[Network, ...]:
+        """The networks compared: the LSTM, the RNN and the GRU when there is one."""
+        gru = () if self.gru_column is None else (self.gru_column.network,)
+        return (self.lstm_session.network, self.rnn_session.network, *gru)
+
     # -- loading another model ---------------------------------------------------------------
     def open_dialog(self, side: str) -> None:
-        title = "Open the LSTM" if side == "lstm" else "Open the RNN"
+        title = f"Open the {side.upper()}"
         path, _ = QFileDialog.getOpenFileName(self, title, "", MODEL_FILE_FILTER)
         if path:
             self.open_model(side, path)
 
     def open_model(self, side: str, path: str) -> bool:
-        """Put the model in ``path`` on ``side`` ("lstm" or "rnn"). A file that cannot be
-        read, or a model that cannot share an input with the other side, gets a dialog
-        naming the problem and changes nothing."""
-        if side not in ("lstm", "rnn"):
-            raise ValueError(f"side must be 'lstm' or 'rnn', got {side!r}")
+        """Put the model in ``path`` on ``side`` ("lstm", "rnn", or "gru" when a GRU is
+        compared). A file that cannot be read, or a model that cannot share an input with
+        the others, gets a dialog naming the problem and changes nothing."""
+        sides = SIDES if self.gru_column is not None else SIDES[:2]
+        if side not in sides:
+            raise ValueError(f"side must be one of {', '.join(sides)}, got {side!r}")
         try:
-            network, default, _title = model_from_file(path)
-            lstm = network if side == "lstm" else self.lstm_session.network
-            rnn = network if side == "rnn" else self.rnn_session.network
-            check_pair(lstm, rnn)
-            inputs = self._shared_inputs(lstm, rnn, default)
-            # Both record before either session changes, so a failure leaves both as they were.
-            self.lstm_session.load(lstm, inputs, title="LSTM")
-            self.rnn_session.load(rnn, inputs, title="RNN")
+            network, default = _read_model(path, side)
+            models = dict(zip(sides, self.networks(), strict=True))
+            models[side] = network
+            check_pair(models["lstm"], models["rnn"], models.get("gru"))
+            inputs = self._shared_inputs(tuple(models.values()), default)
+            # Every side records before any changes, so a failure leaves all as they were.
+            self.lstm_session.load(models["lstm"], inputs, title="LSTM")
+            self.rnn_session.load(models["rnn"], inputs, title="RNN")
+            if self.gru_column is not None:
+                self.gru_column.load(models["gru"], inputs)
         except (ValueError, OSError) as err:
             QMessageBox.critical(self, f"Cannot open {Path(path).name}", str(err))
             return False
         self._sync()
         return True
 
-    def _shared_inputs(self, lstm: Network, rnn: Network, default: Inputs) -> Inputs:
-        """The current input if both models read it, else the new model's default one."""
+    def _shared_inputs(self, networks: tuple[Network, ...], default: Inputs) -> Inputs:
+        """The current input if every model reads it, else the new model's default one."""
         trace = self.lstm_session.trace
         current: Inputs = trace.tokens if trace.tokens is not None else trace.x
         for inputs in (current, default):
             try:
-                record(lstm, inputs)
-                record(rnn, inputs)
+                for network in networks:
+                    record(network, inputs)
             except ValueError:
                 continue
             return inputs
-        raise ValueError("neither the current input nor the new model's default fits both")
+        raise ValueError("neither the current input nor the new model's default fits them all")
 
-    # -- following the sessions ----------------------------------------------------------------
     def _sync(self) -> None:
         for label, session in (
             (self.rnn_title, self.rnn_session),
@@ -236,6 +280,11 @@ class ComparisonWindow(QMainWindow):
             # A loader's source reads "path (format)": the file name says enough here.
             name = Path(net.source.split(" (")[0]).name
             label.setText(f"{kind} · H = {net.hidden_size} · {name}")
+        if self.gru_column is not None:
+            gru = self.gru_column.network
+            name = Path(gru.source.split(" (")[0]).name
+            self.gru_title.setText(f"GRU · H = {gru.hidden_size} · {name}")
+            self.gru_column.seek(self.t)
         self.timeline.blockSignals(True)
         self.timeline.setRange(0, self.num_steps - 1)
         self.timeline.setValue(self.t)
@@ -264,7 +313,16 @@ class ComparisonWindow(QMainWindow):
         lstm = gradient_flow(
             self.lstm_session.network, self.lstm_session.trace, end, window=MAX_STEPS_BACK
         )
-        self.gradient_plot.show_flows(rnn, lstm)
+        gru = None
+        if self.gru_column is not None:
+            column = self.gru_column
+            gru = gradient_flow(column.network, column.trace, end, window=MAX_STEPS_BACK)
+        self.gradient_plot.show_flows(rnn, lstm, gru)
+
+    def _set_theme(self, name: str) -> None:
+        self.gradient_plot.set_theme(name)
+        if self.gru_column is not None:
+            self.gru_column.set_theme(name)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
