@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from lstm_sim.engine.network import Kind
 from lstm_sim.engine.trace import Trace
 
 MAX_LENGTH = 500
@@ -221,7 +222,12 @@ def _constant_number(node: ast.expr) -> float | None:
 
 def names_for(trace: Trace) -> tuple[str, ...]:
     """The vector names an expression over ``trace`` may use."""
-    return {"lstm": LSTM_NAMES, "gru": GRU_NAMES, "rnn": RNN_NAMES}[trace.kind]
+    return names_for_kind(trace.kind)
+
+
+def names_for_kind(kind: Kind) -> tuple[str, ...]:
+    """The vector names an expression over a ``kind`` network's trace may use."""
+    return {"lstm": LSTM_NAMES, "gru": GRU_NAMES, "rnn": RNN_NAMES}[kind]
 
 
 @dataclass(frozen=True)

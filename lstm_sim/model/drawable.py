@@ -1,9 +1,8 @@
 """Which cell kinds the window draws: a model of another kind is refused before it shows.
 
-The window's diagram, phases, equations and plots know an LSTM's gates and cell state and
-a simple RNN's pre-activation; a GRU's r, z, n would be drawn under the wrong names or not
-at all, so until its diagram exists it is refused with one line, through the same error
-path as a file that cannot be read. ``lstm-sim info`` and ``lstm-sim trace`` read it.
+The window's diagram, phases, equations and plots know an LSTM's gates and cell state, a
+GRU's reset and update gates and candidate, and a simple RNN's pre-activation; any other
+kind is refused with one line, through the same error path as a file that cannot be read.
 """
 
 from __future__ import annotations
@@ -11,17 +10,11 @@ from __future__ import annotations
 from lstm_sim.engine.formats.errors import ModelFileError
 from lstm_sim.engine.network import Network
 
-WINDOW_KINDS = ("lstm", "rnn")
+WINDOW_KINDS = ("lstm", "gru", "rnn")
 """The cell kinds the window draws and steps."""
-
-GRU_REFUSAL = (
-    "GRU models are read by lstm-sim info/trace; the window draws LSTM and RNN cells only, for now"
-)
 
 
 def check_drawable(network: Network) -> None:
     """Raise ModelFileError (one line) unless the window can draw ``network``'s cells."""
-    if network.kind == "gru":
-        raise ModelFileError(GRU_REFUSAL)
     if network.kind not in WINDOW_KINDS:
-        raise ModelFileError(f"the window draws LSTM and RNN cells only, not {network.kind!r}")
+        raise ModelFileError(f"the window draws LSTM, GRU and RNN cells only, not {network.kind!r}")

@@ -146,7 +146,7 @@ class Session:
         c0: np.ndarray | None = None,
     ) -> None:
         """Simulate a new network on new inputs (from h0/c0, zeros by default); drops the
-        clamps. Records first, so a bad pair (or a GRU, which the window does not draw yet)
+        clamps. Records first, so a bad pair (or a kind the window does not draw)
         raises ValueError and leaves the session as it was."""
         check_drawable(network)
         trace = record(network, inputs, h0, c0)

@@ -46,8 +46,17 @@ class StatePlot(TracePlotWidget):
         self._ghost_highs: dict[str, np.ndarray | None] = {}
         self._y_range: dict[str, tuple[float, float]] = {}
         quantities = [("h", "h<sub>t</sub>  hidden state")]
-        if self.session.network.kind == "lstm":
+        kind = self.session.network.kind
+        if kind == "lstm":
             quantities.append(("c", "c<sub>t</sub>  cell state"))
+        else:
+            # Said where the c plot would be, so its absence does not look like a fault.
+            name = "A GRU" if kind == "gru" else "A simple RNN"
+            self.no_cell_state = self.addLabel(
+                f"{name} has no cell state c<sub>t</sub>: h<sub>t</sub> is all it remembers.",
+                row=1,
+                col=0,
+            )
         for row, (key, title) in enumerate(quantities):
             plot = self._add_plot(key, title, row, 0)
             self.tiles[key] = []
