@@ -1,7 +1,7 @@
 """The vanishing gradient, shown: one input through a tanh RNN and an LSTM side by
 side, stepping together, above the gradient each network carries back in time. A GRU
-may join them (the ``gru-vs-lstm`` scenario): its column shows its numbers and curves
-(:mod:`lstm_sim.gui.comparison.gru_column`), and its gradient joins the plot."""
+may join them (the ``gru-vs-lstm`` scenario): its cell steps in a third column, and its
+gradient joins the plot."""
 
 from __future__ import annotations
 
@@ -29,13 +29,13 @@ from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import record
 from lstm_sim.gui.actions import Actions, ActionSpec, MenuSpec
 from lstm_sim.gui.comparison.gradient_plot import GradientPlot
-from lstm_sim.gui.comparison.gru_column import GruColumn
 from lstm_sim.gui.diagram import DiagramView
 from lstm_sim.gui.plots.frame_pacer import FramePacer
 from lstm_sim.gui.session_link import follow_theme
 from lstm_sim.model import Session
-from lstm_sim.model.demo import default_inputs, model_from_file
+from lstm_sim.model.demo import model_from_file
 from lstm_sim.model.numbering import index_range
+from lstm_sim.model.scenario import described_unit
 from lstm_sim.model.view_settings import ViewSettings
 
 MAX_STEPS_BACK = 400
@@ -73,18 +73,6 @@ MENUS = (MenuSpec("file", "&File", ("open_lstm", "open_rnn", "open_gru", "close"
 SIDES = ("lstm", "rnn", "gru")
 
 
-def _read_model(path: str, side: str) -> tuple[Network, Inputs]:
-    """The model in ``path`` and its default input. The LSTM and RNN sides are drawn, so
-    they are read as the window reads a model; the GRU side shows numbers only."""
-    if side != "gru":
-        network, default, _title = model_from_file(path)
-        return network, default
-    from lstm_sim.engine.formats import load_model  # the readers load only when used
-
-    network = load_model(path)
-    return network, default_inputs(network)
-
-
 def check_pair(lstm: Network, rnn: Network, gru: Network | None = None) -> None:
     """Raise ValueError unless ``lstm`` is an LSTM, ``rnn`` a simple RNN, ``gru`` (when
     given) a GRU, and all read inputs of the same size (and tokens, if any, from the same
@@ -111,9 +99,8 @@ def check_pair(lstm: Network, rnn: Network, gru: Network | None = None) -> None:
 
 
 class ComparisonWindow(QMainWindow):
-    """Two sessions, one cursor: every move seeks both to the same step t (each showing
-    its whole step), and T of the gradient plot is that step. With a GRU, its column
-    follows the same cursor."""
+    """Two sessions (three with a GRU), one cursor: every move seeks each to the same step
+    t (each showing its whole step), and T of the gradient plot is that step."""
 
     def __init__(
         self,
@@ -132,25 +119,30 @@ class ComparisonWindow(QMainWindow):
         check_pair(lstm, rnn, gru)
         self.lstm_session = Session(lstm, inputs, title="LSTM")
         self.rnn_session = Session(rnn, inputs, title="RNN")
-        self.gru_column = None if gru is None else GruColumn(gru, inputs)
+        self.gru_session = None if gru is None else Session(gru, inputs, title="GRU")
         compared = "RNN beside LSTM" if gru is None else "RNN, LSTM and GRU"
         self.setWindowTitle(f"Vanishing gradient: {compared} — lstm-sim")
         settings = view_settings or ViewSettings()
         self.rnn_view = DiagramView(self.rnn_session, view_settings=settings)
         self.lstm_view = DiagramView(self.lstm_session, view_settings=settings)
-        for view in (self.rnn_view, self.lstm_view):
-            view.set_reduced_motion(True)  # the two cells jump together, step by step
+        self.gru_view = (
+            None
+            if self.gru_session is None
+            else DiagramView(self.gru_session, view_settings=settings)
+        )
+        for view in self._views():
+            view.set_reduced_motion(True)  # the cells jump together, step by step
         self.rnn_title, self.lstm_title, self.gru_title = QLabel(), QLabel(), QLabel()
         self.gradient_plot = GradientPlot()
-        self._unfollow_theme = follow_theme(settings, self._set_theme)
+        self._unfollow_theme = follow_theme(settings, self.gradient_plot.set_theme)
 
         cells = QSplitter(Qt.Orientation.Horizontal)
         columns: list[tuple[QLabel, QWidget]] = [
             (self.rnn_title, self.rnn_view),
             (self.lstm_title, self.lstm_view),
         ]
-        if self.gru_column is not None:
-            columns.append((self.gru_title, self.gru_column))
+        if self.gru_view is not None:
+            columns.append((self.gru_title, self.gru_view))
         for title, body in columns:
             column = QWidget()
             layout = QVBoxLayout(column)
@@ -168,10 +160,11 @@ class ComparisonWindow(QMainWindow):
         self._build_toolbar()
         self.commands.build_menus(self.menuBar(), MENUS)
         self._pacer = FramePacer(self._draw_gradients, self)
-        for session in (self.lstm_session, self.rnn_session):
+        for session in self.sessions():
             session.cursor_changed.connect(self._on_cursor_changed)
             session.network_changed.connect(self._on_network_changed)
             session.trace_changed.connect(self._on_trace_changed)
+        self._select_named_units()
         self._sync()
         self._draw_gradients()
 
@@ -191,7 +184,7 @@ class ComparisonWindow(QMainWindow):
         bar.addWidget(self.step_label)
         bar.addSeparator()
         self.commands.fill(bar, ("open_lstm", "open_rnn"))
-        if self.gru_column is not None:
+        if self.gru_session is not None:
             self.commands.fill(bar, ("open_gru",))
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
 
@@ -206,7 +199,7 @@ class ComparisonWindow(QMainWindow):
 
     def seek(self, t: int) -> None:
         """Every network to step ``t``, each showing its whole step."""
-        for session in (self.lstm_session, self.rnn_session):
+        for session in self.sessions():
             session.seek(t)
 
     def next_step(self) -> None:
@@ -221,10 +214,18 @@ class ComparisonWindow(QMainWindow):
     def last(self) -> None:
         self.seek(self.num_steps - 1)
 
+    def sessions(self) -> tuple[Session, ...]:
+        """The LSTM's, the RNN's and (when there is one) the GRU's session."""
+        gru = () if self.gru_session is None else (self.gru_session,)
+        return (self.lstm_session, self.rnn_session, *gru)
+
+    def _views(self) -> tuple[DiagramView, ...]:
+        gru = () if self.gru_view is None else (self.gru_view,)
+        return (self.rnn_view, self.lstm_view, *gru)
+
     def networks(self) -> tuple[Network, ...]:
         """The networks compared: the LSTM, the RNN and the GRU when there is one."""
-        gru = () if self.gru_column is None else (self.gru_column.network,)
-        return (self.lstm_session.network, self.rnn_session.network, *gru)
+        return tuple(session.network for session in self.sessions())
 
     # -- loading another model ---------------------------------------------------------------
     def open_dialog(self, side: str) -> None:
@@ -237,25 +238,33 @@ class ComparisonWindow(QMainWindow):
         """Put the model in ``path`` on ``side`` ("lstm", "rnn", or "gru" when a GRU is
         compared). A file that cannot be read, or a model that cannot share an input with
         the others, gets a dialog naming the problem and changes nothing."""
-        sides = SIDES if self.gru_column is not None else SIDES[:2]
+        sides = SIDES[: len(self.sessions())]
         if side not in sides:
             raise ValueError(f"side must be one of {', '.join(sides)}, got {side!r}")
         try:
-            network, default = _read_model(path, side)
+            network, default, _title = model_from_file(path)
             models = dict(zip(sides, self.networks(), strict=True))
             models[side] = network
             check_pair(models["lstm"], models["rnn"], models.get("gru"))
             inputs = self._shared_inputs(tuple(models.values()), default)
             # Every side records before any changes, so a failure leaves all as they were.
-            self.lstm_session.load(models["lstm"], inputs, title="LSTM")
-            self.rnn_session.load(models["rnn"], inputs, title="RNN")
-            if self.gru_column is not None:
-                self.gru_column.load(models["gru"], inputs)
+            for session, name in zip(self.sessions(), sides, strict=True):
+                session.load(models[name], inputs, title=name.upper())
+            self._select_named_units()
         except (ValueError, OSError) as err:
             QMessageBox.critical(self, f"Cannot open {Path(path).name}", str(err))
             return False
         self._sync()
         return True
+
+    def _select_named_units(self) -> None:
+        """Select in each cell the unit its model's description names (a scenario's
+        memory unit: the GRU's is rarely the LSTM's), unit 0 for a model without one."""
+        for session in self.sessions():
+            try:
+                session.select_unit(described_unit(session.network)[0])
+            except ValueError:
+                session.select_unit(0)
 
     def _shared_inputs(self, networks: tuple[Network, ...], default: Inputs) -> Inputs:
         """The current input if every model reads it, else the new model's default one."""
@@ -271,20 +280,13 @@ class ComparisonWindow(QMainWindow):
         raise ValueError("neither the current input nor the new model's default fits them all")
 
     def _sync(self) -> None:
-        for label, session in (
-            (self.rnn_title, self.rnn_session),
-            (self.lstm_title, self.lstm_session),
-        ):
+        titles = (self.lstm_title, self.rnn_title, self.gru_title)
+        for label, session in zip(titles, self.sessions(), strict=False):
             net = session.network
-            kind = "LSTM" if net.kind == "lstm" else f"{net.nonlinearity} RNN"
+            kind = f"{net.nonlinearity} RNN" if net.kind == "rnn" else net.kind.upper()
             # A loader's source reads "path (format)": the file name says enough here.
             name = Path(net.source.split(" (")[0]).name
             label.setText(f"{kind} · H = {net.hidden_size} · {name}")
-        if self.gru_column is not None:
-            gru = self.gru_column.network
-            name = Path(gru.source.split(" (")[0]).name
-            self.gru_title.setText(f"GRU · H = {gru.hidden_size} · {name}")
-            self.gru_column.seek(self.t)
         self.timeline.blockSignals(True)
         self.timeline.setRange(0, self.num_steps - 1)
         self.timeline.setValue(self.t)
@@ -314,15 +316,10 @@ class ComparisonWindow(QMainWindow):
             self.lstm_session.network, self.lstm_session.trace, end, window=MAX_STEPS_BACK
         )
         gru = None
-        if self.gru_column is not None:
-            column = self.gru_column
-            gru = gradient_flow(column.network, column.trace, end, window=MAX_STEPS_BACK)
+        if self.gru_session is not None:
+            session = self.gru_session
+            gru = gradient_flow(session.network, session.trace, end, window=MAX_STEPS_BACK)
         self.gradient_plot.show_flows(rnn, lstm, gru)
-
-    def _set_theme(self, name: str) -> None:
-        self.gradient_plot.set_theme(name)
-        if self.gru_column is not None:
-            self.gru_column.set_theme(name)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -333,11 +330,11 @@ class ComparisonWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._pacer.stop()
         self._unfollow_theme()
-        for session in (self.lstm_session, self.rnn_session):
+        for session in self.sessions():
             session.cursor_changed.disconnect(self._on_cursor_changed)
             session.network_changed.disconnect(self._on_network_changed)
             session.trace_changed.disconnect(self._on_trace_changed)
-        for view in (self.rnn_view, self.lstm_view):
+        for view in self._views():
             view.finish_animation()
             view.detach_settings()
         super().closeEvent(event)
