@@ -90,9 +90,11 @@ def vanishing_gradient(window: MainWindow, path: Path, name: str = "long-lag") -
     """The comparison window of scenario ``name`` (long-lag: the LSTM and the RNN;
     gru-vs-lstm: the GRU beside them) at its last step."""
     scenario = scenario_registry.get(name)
-    lstm, rnn, *gru = scenario.load_networks()
-    partner = gru[0] if gru else None
-    comparison = open_gradient_comparison(window, lstm, rnn, scenario.default_input(), partner)
+    kinds = {network.kind: network for network in scenario.load_networks()}
+    inputs = scenario.default_input()
+    comparison = open_gradient_comparison(
+        window, kinds["lstm"], kinds["rnn"], inputs, kinds.get("gru")
+    )
     if comparison is None:
         raise ValueError(f"the {name} models cannot share an input")
     comparison.resize(window.size())

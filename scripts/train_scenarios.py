@@ -234,8 +234,9 @@ def describe_long_lag(networks: tuple[Network, ...], numbers: dict[str, float]) 
 
 # -- a GRU beside them -----------------------------------------------------------------
 def make_gru_vs_lstm() -> tuple[Network, ...]:
-    """The long-lag scenario's shipped LSTM and RNN (loaded, not retrained), and a GRU of
-    their size trained on the same sequences in the same order for as many updates.
+    """A GRU, and beside it the long-lag scenario's shipped LSTM and RNN (loaded, not
+    retrained): the GRU, of their size, trained on the same sequences in the same order
+    for as many updates.
 
     The GRU starts as PyTorch initialises it (no gate bias: its update gate z ≈ 0.5 at
     first) and still learns the lag; its named unit is the one whose h, after the last
@@ -252,11 +253,11 @@ def make_gru_vs_lstm() -> tuple[Network, ...]:
     is_a = (fresh.tokens[:, 0] == 0).astype(np.float64)
     ranking = rank_units(cache.h_all[0, -2], is_a, "correlation")
     mark_unit(gru, ranking.best, int(ranking.signs[0]))
-    return lstm, rnn, gru
+    return gru, lstm, rnn
 
 
 def describe_gru_vs_lstm(networks: tuple[Network, ...], numbers: dict[str, float]) -> str:
-    lstm, _, gru = networks
+    gru, lstm, _ = networks
     unit, _ = shared.described_unit(gru)
     lstm_unit, _ = shared.described_unit(lstm)
     tokens = long_lag.opening_recall_sequence()

@@ -131,7 +131,7 @@ class OpenCommands(QObject):
         if opening.view == "code_reader" and docks:
             show_code_reader(window)
         elif opening.view == "gradient_comparison" and opening.partners and windows:
-            lstm, rnn, *gru = window.session.network, *opening.partners
-            partner = gru[0].copy() if gru else None  # gru-vs-lstm's GRU
-            inputs = window.session.inputs()
-            open_gradient_comparison(window, lstm.copy(), rnn.copy(), inputs, partner)
+            # The long-lag pair, or gru-vs-lstm's GRU (opened here) beside that pair.
+            kinds = {n.kind: n.copy() for n in (window.session.network, *opening.partners)}
+            lstm, rnn, gru = kinds["lstm"], kinds["rnn"], kinds.get("gru")
+            open_gradient_comparison(window, lstm, rnn, window.session.inputs(), gru)

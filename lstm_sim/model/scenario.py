@@ -104,9 +104,7 @@ class Scenario:
     cell; picker_text: what the picker shows instead of the model's description (when
     that is long to read); names_unit: the model's metadata names the unit to select
     on opening; describe_input: the opening input in a line, when a list of its tokens
-    would not say what it is; described_by: which of ``models`` holds the scenario's
-    description in its metadata (the GRU of ``gru-vs-lstm``, which shares the long-lag
-    scenario's LSTM and RNN).
+    would not say what it is.
 
     A model file listed by several scenarios is trained, described and checked by the
     first of them in the registry (:func:`~lstm_sim.model.scenario_registry.trained_by`).
@@ -124,14 +122,6 @@ class Scenario:
     picker_text: str | None = None
     names_unit: bool = True
     describe_input: Callable[[], str] | None = None
-    described_by: int = 0
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.described_by < len(self.models):
-            raise ValueError(
-                f"described_by is {self.described_by}, expected an index of the "
-                f"{len(self.models)} models"
-            )
 
     @property
     def recipe(self) -> Training:
@@ -173,19 +163,12 @@ class Scenario:
         return tuple(resource_path(name) for name in self.models)
 
     def load_networks(self) -> tuple[Network, ...]:
-        """Fresh copies of the shipped models, one per entry of ``models``. The first, which
-        the window opens (and whose description its guide shows), carries this scenario's
-        description when another model holds it."""
-        networks = tuple(load_model(path) for path in self.model_paths())
-        if self.described_by:
-            described = networks[self.described_by].metadata.get("description")
-            if described:
-                networks[0].metadata["description"] = described
-        return networks
+        """Fresh copies of the shipped models, one per entry of ``models``."""
+        return tuple(load_model(path) for path in self.model_paths())
 
     def description(self) -> str:
         """What to watch and where, as the analysis at training time wrote it."""
-        path = self.model_paths()[self.described_by]
+        path = self.model_paths()[0]
         text = load_model(path).metadata.get("description", "")
         if not text:
             raise ValueError(f"{path}: the model's metadata has no 'description'")

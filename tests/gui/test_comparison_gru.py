@@ -28,6 +28,9 @@ def _close(window, view, settle) -> None:
 
 def test_the_scenario_opens_all_three_models_on_one_cursor(make_window, qtbot, settle) -> None:
     window, view = _comparison(make_window, qtbot)
+    # The main window opens the GRU, its guide on the GRU's description.
+    assert window.session.network.kind == "gru"
+    assert window.session.unit == int(window.session.network.metadata["unit"])
     assert [n.kind for n in view.networks()] == ["lstm", "rnn", "gru"]
     assert "RNN, LSTM and GRU" in view.windowTitle()
     assert view.gru_title.text() == "GRU · H = 32 · long_lag_gru.npz"

@@ -56,7 +56,7 @@ def test_a_gru_recalls_beside_the_lstm_and_its_unit_holds_the_symbol(
     # The same LSTM and RNN as the long-lag scenario, measured on the same held-out data.
     for key in ("lstm_accuracy", "rnn_accuracy"):
         assert numbers[key] == results["long-lag"].numbers[key]
-    assert [n.kind for n in get("gru-vs-lstm").load_networks()] == ["lstm", "rnn", "gru"]
+    assert [n.kind for n in get("gru-vs-lstm").load_networks()] == ["gru", "lstm", "rnn"]
 
 
 def test_counting_finds_the_ends_that_only_a_count_predicts(
