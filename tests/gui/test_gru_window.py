@@ -152,6 +152,21 @@ def test_the_unrolled_chain_shows_the_gru_gates(make_window, settle):
     assert window.unrolled.chain.layer_box is None
 
 
+def test_the_unrolled_chain_follows_a_unit_on_the_last_partial_page(make_window, settle):
+    rng = np.random.default_rng(4)
+    network = Network.random("gru", 3, 24, rng)
+    window = make_window(Session(network, rng.uniform(-1, 1, size=(6, 3)), title="wide"))
+    window.show_centre_view("unrolled")
+    window.session.seek(2, 4)
+    window.session.select_unit(20)
+    settle(window)
+    # The cell and the chain both show units 8-23: full strips, unit 20 among them.
+    assert window.diagram.unit_window() == range(8, 24)
+    assert window.unrolled.window_start() == 8
+    centre = window.unrolled.chain.cells[2]
+    assert len(centre.strips["h"].cells) == 16
+
+
 def test_clamps_say_they_do_not_act_on_a_gru(make_window, settle):
     window = make_window(gru_session(True))
     debugger = window.debugger
@@ -194,6 +209,11 @@ def test_labels_are_readable_and_never_overlap(make_window, settle, reset_after,
     settle(window)
     assert window.diagram.smallest_text_on_screen() >= 14 - 0.5
     assert_no_overlaps(window.diagram.diagram())
+    # Layer 1 reads layer 0's h: a longer label on the input strip, still in the scene.
+    session.select_layer(1)
+    settle(window)
+    assert "h_t of layer 0" in window.diagram.strip("x").title
+    assert_no_overlaps(window.diagram.diagram())
 
 
 def assert_no_overlaps(scene: DiagramScene) -> None:
@@ -232,3 +252,31 @@ def test_the_keras_convention_reads_before_the_product():
     # After it, W_hn·+b_hn sits under the × on the branch that rises into it.
     after = DiagramScene("gru", 5, 3, "x<sub>t</sub>", reset_after=True)
     assert after.layout.nodes["hn_layer"].center.y() > after.layout.nodes["reset_mul"].center.y()
+
+
+def test_the_code_reader_reads_and_ranks_a_gru_by_its_own_quantities(make_window, qtbot):
+    from lstm_sim.engine.vocab import Vocabulary
+    from lstm_sim.gui.demo_views import install_demo_views, open_code_reader
+    from lstm_sim.model.code_reader import find_units
+    from lstm_sim.model.scenarios.python_code import VOCABULARY
+
+    rng = np.random.default_rng(2)
+    size = len(VOCABULARY)
+    network = Network.random("gru", size, 6, rng, vocab=Vocabulary(VOCABULARY), output_size=size)
+    text = "def f(x):\n    # one\n    return 'a' + x\n"
+    window = make_window(Session(network, list(text), title="chars"), size=(1600, 900))
+    install_demo_views(window)
+    reader = open_code_reader(window)
+    qtbot.waitUntil(lambda: reader.text_view.isVisible(), timeout=2000)
+    reader.flush()
+    box = reader.quantity_box
+    assert [box.itemData(k) for k in range(box.count())] == ["h", "z", "r", "n"]
+    assert reader.reads_characters
+    reader.set_quantity("z")
+    window.session.select_unit(4)
+    np.testing.assert_array_equal(reader.shown_values(), window.session.trace.gate("z")[0, :, 4])
+    reader.finder.set_pattern("indent")
+    reader.flush()
+    expected = find_units(network, window.session.trace, "indent", "z", 0)
+    assert reader.finder.shown_units() == [entry.unit for entry in expected]
+    assert "a GRU has none" in reader.saturation_caption.text()

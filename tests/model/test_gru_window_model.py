@@ -86,3 +86,25 @@ def test_a_gru_loads_into_a_session_and_a_saved_session_comes_back(tmp_path):
     assert np.array_equal(restored.trace.h_all, state.session.trace.h_all)
     assert (restored.t, restored.phase) == (3, 3)
     assert other.watches.texts == ["norm(z)"]
+
+
+def test_edits_rerun_a_gru_exactly_and_undo_back_to_the_start():
+    rng = np.random.default_rng(0)
+    network = gru(True)
+    x = rng.normal(size=(6, 3))
+    session = Session(network.copy(), x)
+    before = session.trace.h_all.copy()
+    session.set_parameter("weight_hh_l1", (2, 1), 0.9)
+    session.set_input(3, 0, 0.25)
+    session.set_initial("h0", 1, 2, 0.3)
+    edited_x = x.copy()
+    edited_x[3, 0] = 0.25
+    h0 = np.zeros((2, 4))
+    h0[1, 2] = 0.3
+    expected = record(session.network, edited_x, h0=h0)
+    assert session.network.layers[1].weight_hh[2, 1] == 0.9
+    np.testing.assert_array_equal(session.trace.h_all, expected.h_all)
+    np.testing.assert_array_equal(session.trace.act, expected.act)
+    for _ in range(3):
+        session.undo()
+    np.testing.assert_array_equal(session.trace.h_all, before)

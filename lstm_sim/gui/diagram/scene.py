@@ -76,15 +76,20 @@ class StripLabel:
         scene.addItem(self.value)
 
     def place(self, strip: QRectF) -> None:
-        """On a vertical wire: label left of the strip, value under it beside the wire.
+        """On a vertical wire: label left of the strip (right of it where the scene's edge
+        leaves no room), value under it beside the wire.
         On a horizontal wire: label above the strip, value after the label (or under the
         strip, where the scene's edge leaves no room after it)."""
         label = self.label.boundingRect()
         value = self.value.boundingRect()
         if self.geometry.label_side == "left":
-            self.label.setPos(
-                strip.left() - 10.0 - label.width(), strip.center().y() - label.height() / 2
-            )
+            # A long label ("h_t of layer 0") left of a strip near the edge would leave
+            # the scene: it goes right of the strip instead, clear of the wire through it.
+            left = strip.left() - 10.0 - label.width()
+            if left >= SCENE_RECT.left():
+                self.label.setPos(left, strip.center().y() - label.height() / 2)
+            else:  # its foot level with the strip's, above the value under the strip
+                self.label.setPos(strip.right() + 10.0, strip.bottom() - label.height())
             self.value.setPos(strip.center().x() + 10.0, strip.bottom() + 4.0)
         else:
             top = strip.top() - 6.0 - label.height()

@@ -356,9 +356,10 @@ class UnrolledView(QGraphicsView):
         self._on_theme_changed(self.view_settings.theme)
 
     def window_start(self) -> int:
-        """The first unit every strip shows: the page of 16 that holds the selected unit."""
-        unit = max(self.session.unit, 0)
-        return unit // self.chain.units * self.chain.units
+        """The first unit every strip shows: the page of 16 that holds the selected unit,
+        moved back so the window stays full (as the cell's: units 8–23 of 24 for unit 20)."""
+        unit, size = max(self.session.unit, 0), self.chain.units
+        return min(unit // size * size, self.session.network.hidden_size - size)
 
     def steps_shown(self) -> list[int | None]:
         """The step of each cell, left to right (None: before 0 or past the end)."""
