@@ -97,13 +97,10 @@ def check_text(session: Session, text: str) -> tuple[list[str], str | None]:
 
 
 def quantity_values(trace: Trace, quantity: str, layer: int) -> np.ndarray:
-    """Every unit's recorded ``quantity`` of ``layer``, (T, H); a simple RNN or a GRU
-    offers only h."""
-    if trace.kind != "lstm":
+    """Every unit's recorded ``quantity`` of ``layer``, (T, H); a simple RNN has only h."""
+    if trace.kind == "rnn":
         if quantity != "h":
-            raise ValueError(
-                f"the reader colours a {trace.kind.upper()} by h only, not {quantity!r}"
-            )
+            raise ValueError(f"a simple RNN records only h, not {quantity!r}")
         return trace.h[layer]
     return unit_values(trace, quantity, layer)
 
