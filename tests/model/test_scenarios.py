@@ -129,6 +129,20 @@ def test_a_check_refuses_networks_of_the_wrong_count_or_kind() -> None:
         get("sine").check([lstm])
 
 
+def test_the_gru_check_fails_for_an_untrained_gru_and_wrong_kinds() -> None:
+    gru, lstm, rnn = get("gru-vs-lstm").load_networks()
+    blank = Network.random(
+        "gru", gru.input_size, 32, np.random.default_rng(0), output_size=gru.output_size,
+        vocab=gru.vocab,
+    )  # fmt: skip
+    blank.metadata.update(gru.metadata)
+    result = get("gru-vs-lstm").check([blank, lstm, rnn])
+    assert not result.passed and result.numbers["gru_accuracy"] < 0.95
+    assert result.numbers["lstm_accuracy"] >= 0.95  # the same LSTM still recalls
+    with pytest.raises(ValueError, match="a GRU, an LSTM and an RNN of one size"):
+        get("gru-vs-lstm").check([lstm, rnn, gru])
+
+
 def test_gender_check_reads_the_models_own_vocabulary_order() -> None:
     # The same model with its vocabulary and weight columns reversed is the same model.
     (network,) = get("subject-gender").load_networks()
