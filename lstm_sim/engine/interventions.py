@@ -159,9 +159,17 @@ def first_affected_step(clamps: Sequence[Clamp], num_steps: int) -> int | None:
     return min(starts) if starts else None
 
 
-def rerun_with_clamps(network: Network, trace: Trace, clamps: Sequence[Clamp], start: int) -> None:
-    """Recompute steps ``start``..T-1 of every layer (and the readout) in place, with
-    ``clamps`` applied inside the cell; steps before ``start`` are not touched.
+def rerun_with_clamps(
+    network: Network,
+    trace: Trace,
+    clamps: Sequence[Clamp],
+    start: int,
+    first_layer: int = 0,
+) -> None:
+    """Recompute steps ``start``..T-1 of every layer from ``first_layer`` up (and the
+    readout) in place, with ``clamps`` applied inside the cell; steps before ``start`` and
+    the layers below ``first_layer`` (which a change of clamps on higher layers does not
+    reach) are not touched.
 
     Stretches of a layer that no clamp touches run in the engine's fused loop; a clamped
     step runs there too and then recomputes what follows the clamped quantity.
@@ -171,9 +179,13 @@ def rerun_with_clamps(network: Network, trace: Trace, clamps: Sequence[Clamp], s
     steps = trace.num_steps
     if not 0 <= start < steps:
         raise ValueError(f"start {start} is out of range for a sequence of {steps}")
+    if not 0 <= first_layer < network.num_layers:
+        raise ValueError(f"layer {first_layer} is out of range for {network.num_layers} layers")
     for k, layer in enumerate(network.layers):
+        if k < first_layer:
+            continue
         xw = np.empty((steps, layer.bias_ih.shape[0]), trace.x.dtype)
-        project_inputs(layer.weight_ih, trace.layer_input(k)[start:], xw[start:])
+        project_inputs(layer.weight_ih, trace.layer_input(k), xw[start:], start)
         xw[start:] += layer.bias_ih + layer.bias_hh
         mine = [clamp for clamp in clamps if clamp.layer == k]
         clamped = np.zeros(steps, bool)
@@ -307,5 +319,10 @@ def intervened(network: Network, trace: Trace, clamps: Sequence[Clamp]) -> Trace
     result = copy_trace(trace)
     first = first_affected_step(clamps, trace.num_steps)
     if first is not None:
-        rerun_with_clamps(network, result, clamps, first)
+        rerun_with_clamps(network, result, clamps, first, lowest_layer(clamps))
     return result
+
+
+def lowest_layer(clamps: Sequence[Clamp]) -> int:
+    """The lowest layer ``clamps`` act on: the layers below it run as without them."""
+    return min((clamp.layer for clamp in clamps), default=0)

@@ -241,20 +241,37 @@ def check_network_fits(network: Network, trace: Trace) -> None:
         raise ValueError("the trace and the network disagree on whether the readout is a softmax")
 
 
-def project_inputs(weight_ih: np.ndarray, inputs: np.ndarray, out: np.ndarray) -> None:
-    """out = inputs @ weight_ih.T for all steps at once: (T, D) @ (D, G*H) -> (T, G*H).
+PRODUCT_BLOCK = 64
+"""Steps per matrix product over time. BLAS rounds a row of a product differently
+depending on where it falls among the rows it is handed (its kernels take rows in
+groups), so the products over time are made in blocks of this many steps counted from
+step 0: a rerun from any step gets the bits a whole run got."""
+
+
+def project_inputs(
+    weight_ih: np.ndarray, inputs: np.ndarray, out: np.ndarray, start: int = 0
+) -> None:
+    """out = inputs[start:] @ weight_ih.T: (T, D) @ (D, G*H) -> (T - start, G*H), in
+    blocks of :data:`PRODUCT_BLOCK` steps counted from step 0 (the block ``start`` falls
+    in is multiplied whole, its earlier rows thrown away).
 
     One-hot rows (tokens) pick a column of weight_ih instead: the same numbers bit for
     bit, as every other term of the sum is an exact zero, without the T·D·G·H product.
     """
-    steps = inputs.shape[0]
-    hot = np.argmax(inputs, axis=1)
-    one_hot = np.zeros_like(inputs)
-    one_hot[np.arange(steps), hot] = 1.0
-    if np.array_equal(one_hot, inputs):
+    tail = inputs[start:]
+    hot = np.argmax(tail, axis=1)
+    one_hot = np.zeros_like(tail)
+    one_hot[np.arange(tail.shape[0]), hot] = 1.0
+    if np.array_equal(one_hot, tail):
         np.take(weight_ih.T, hot, axis=0, out=out)
-    else:
-        np.matmul(inputs, weight_ih.T, out=out)
+        return
+    first = start - start % PRODUCT_BLOCK
+    for lo in range(first, inputs.shape[0], PRODUCT_BLOCK):
+        hi = min(lo + PRODUCT_BLOCK, inputs.shape[0])
+        if lo >= start:
+            np.matmul(inputs[lo:hi], weight_ih.T, out=out[lo - start : hi - start])
+        else:
+            out[: hi - start] = (inputs[lo:hi] @ weight_ih.T)[start - lo :]
 
 
 def rerun_from(network: Network, trace: Trace, start: int) -> None:
@@ -275,7 +292,7 @@ def rerun_from(network: Network, trace: Trace, start: int) -> None:
         # reads as it overwrites it: no (T, 4H) buffer beside the trace. Every array is
         # passed from ``start`` on, so the loop's step 0 is step ``start``.
         xw = trace.pre[k, start:]
-        project_inputs(layer.weight_ih, trace.layer_input(k)[start:], xw)
+        project_inputs(layer.weight_ih, trace.layer_input(k), xw, start)
         xw += layer.bias_ih + layer.bias_hh
         if network.kind == "lstm":
             assert trace.c_all is not None and trace.act is not None
@@ -321,8 +338,13 @@ def rerun_readout(network: Network, trace: Trace, start: int) -> None:
         return
     assert trace.logits is not None
     readout = network.readout
-    features = head_forward(network.head, trace.h_all[-1, start + 1 :])[-1]
-    np.matmul(features, readout.weight.T, out=trace.logits[start:])
-    trace.logits[start:] += readout.bias
+    # From the start of the block ``start`` falls in: the rows before it come out as
+    # they were, and every row gets the bits a whole run gave it (see PRODUCT_BLOCK).
+    first = start - start % PRODUCT_BLOCK
+    for lo in range(first, trace.num_steps, PRODUCT_BLOCK):
+        hi = min(lo + PRODUCT_BLOCK, trace.num_steps)
+        features = head_forward(network.head, trace.h_all[-1, lo + 1 : hi + 1])[-1]
+        np.matmul(features, readout.weight.T, out=trace.logits[lo:hi])
+    trace.logits[first:] += readout.bias
     if trace.probs is not None:
-        softmax(trace.logits[start:], out=trace.probs[start:])
+        softmax(trace.logits[first:], out=trace.probs[first:])

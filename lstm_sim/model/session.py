@@ -21,6 +21,7 @@ from lstm_sim.engine.interventions import (
     check_clamps,
     copy_trace,
     first_affected_step,
+    lowest_layer,
     rerun_with_clamps,
 )
 from lstm_sim.engine.network import Network, check_array
@@ -467,5 +468,5 @@ class Session:
             self.original = copy_trace(self.trace)
         self.clamps = clamps
         if start is not None:
-            rerun_with_clamps(self.network, self.trace, clamps, start)
+            rerun_with_clamps(self.network, self.trace, clamps, start, lowest_layer(changed))
         self.trace_changed.emit(0 if start is None else start)

@@ -182,3 +182,19 @@ def test_clamp_from_here_runs_to_the_last_step() -> None:
     text = clamp_from_here("f", 3, 0.0, 7, 30, layer=1)
     clamp = parse_clamp(text)
     assert (clamp.layer, clamp.quantity, clamp.start, clamp.stop) == (1, "f", 7, 30)
+
+
+def test_marks_and_f8_follow_a_clamp_from_the_step_it_changes() -> None:
+    session = make_session()
+    breakpoints = Breakpoints(session)
+    breakpoints.add("c[1] > 0.2")
+    before = breakpoints.hit_steps().tolist()
+    assert before == holding_steps_by_loop(session, "c[1] > 0.2") and before
+    Interventions(session).add("c[1] += 1 @ 12")  # holds from step 12 on for a while
+    after = breakpoints.hit_steps().tolist()
+    assert after == holding_steps_by_loop(session, "c[1] > 0.2") and after != before
+    session.seek(11, 0)
+    hit = breakpoints.run_to()
+    assert hit is not None and hit.t == min(t for t in after if t > 11)
+    session.undo()
+    assert breakpoints.hit_steps().tolist() == before
