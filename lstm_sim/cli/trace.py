@@ -260,6 +260,20 @@ def run(args: argparse.Namespace) -> int:
         allow_external_data=args.allow_external_data,
     )
     check_clamps(network, clamps)
+    chosen = [
+        option
+        for option, used in (
+            ("--clamp", clamps),
+            ("--break", conditions),
+            ("--quantities", args.quantities is not None),
+        )
+        if used
+    ]
+    if chosen and not network.is_plain:
+        raise CommandError(
+            f"{chosen[0]} does not support this model yet: {network.variants()[0]}; "
+            "record it without that option"
+        )
     if args.dtype is not None:
         network = network.astype(args.dtype)
     if args.inputs is not None:
@@ -276,8 +290,10 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(
             "--quantities records the run in chunks; --grad, --clamp and --break need it whole"
         )
-    if not (args.grad or clamps or conditions) and (
-        out.suffix.lower() == ".csv" or args.quantities is not None
+    if (
+        network.is_plain  # a variant network's .csv is written from the whole trace
+        and not (args.grad or clamps or conditions)
+        and (out.suffix.lower() == ".csv" or args.quantities is not None)
     ):
         return write_in_chunks(network, inputs, out, args.quantities, h0, c0)
     # NumPy's overflow warnings name no step; report_nonfinite says where, once.

@@ -320,13 +320,15 @@ def gru_layer_backward(
     record: GruRecord,
     doutput: np.ndarray,
     dh_last: np.ndarray | None = None,
+    dh_all: np.ndarray | None = None,
 ) -> GruGradients:
     """Backpropagation through time from the last step to the first.
 
     doutput: dL/d output_t (T, ..., H) from the loss or the layer above; dh_last: dL/dh_T
-    from beyond the sequence (the final state's own use), zeros when None.
+    from beyond the sequence (the final state's own use), zeros when None. ``dh_all``
+    (T, ..., H), when given, receives the total gradient reaching h_t at every step.
     """
-    da, drec, dh0 = gru_recurrence_backward(layer, record, doutput, dh_last)
+    da, drec, dh0 = gru_recurrence_backward(layer, record, doutput, dh_last, dh_all)
     reduce = tuple(range(da.ndim - 1))
     params = {
         "weight_ih": _sum_outer(da, record.x),
@@ -343,12 +345,12 @@ def gru_recurrence_backward(
     record: GruRecord,
     doutput: np.ndarray,
     dh_last: np.ndarray | None = None,
-    dh_total: np.ndarray | None = None,
+    dh_all: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The loop of :func:`gru_layer_backward`: (da, drec, dh0), where da (T, ..., 3H) is
     dL/da_t, what reaches W_ih x_t + b_ih, and drec (T, ..., 3H) what reaches W_hh's three
-    products and b_hh. ``record.x`` is not read. dh_total: when given, (T, ..., H) receives
-    dL/dh_t, the output's share plus what step t+1 sends back (before a mask's carry)."""
+    products and b_hh. ``record.x`` is not read. ``dh_all`` (T, ..., H), when given,
+    receives the total gradient reaching h_t at every step."""
     p, f, g, clip = layer.params, layer.gate, layer.candidate, layer.clip
     hidden, dtype = layer.hidden_size, record.pre.dtype
     if doutput.shape != record.hn.shape:
@@ -362,8 +364,8 @@ def gru_recurrence_backward(
     dh_next = np.zeros_like(record.h[0]) if dh_last is None else dh_last.astype(dtype)
     for t in range(record.pre.shape[0] - 1, -1, -1):
         dh = dy[t] + dh_next
-        if dh_total is not None:
-            dh_total[t] = dh
+        if dh_all is not None:
+            dh_all[t] = dh
         if record.mask is not None:  # a masked step passed h_{t-1} through unchanged
             carried = np.where(record.mask[t][..., None], 0, dh)
             dh = dh - carried

@@ -127,6 +127,11 @@ def parse_clamp(text: str) -> Clamp:
 
 def check_clamps(network: Network, clamps: Sequence[Clamp]) -> None:
     """ClampError naming the first clamp that does not fit ``network``."""
+    if clamps and not network.is_plain:
+        raise ClampError(
+            f"'{clamps[0].text}': clamps are not supported on this model yet "
+            f"({network.variants()[0]}); record it without --clamp"
+        )
     if network.kind == "gru" and clamps:
         raise ClampError(
             f"'{clamps[0].text}': clamps on a GRU are not supported yet; record it without --clamp"

@@ -4,6 +4,16 @@ A :class:`Trace` owns preallocated arrays with a leading layer axis (L, T, ...),
 step is a set of views and stepping back never recomputes anything. Editing an input,
 the initial state or a weight reruns from the earliest step it affects
 (:func:`rerun_from`); earlier steps stay exactly as they were.
+
+A network with variant layers (reverse or bidirectional passes, a projection, peepholes and
+the other options of :mod:`lstm_sim.engine.network`) is recorded by
+:mod:`lstm_sim.engine.variant_trace`. A reverse pass's arrays carry the suffix
+``_reverse`` and are kept in **time order**, not in the order the pass ran: index t of
+``pre_reverse`` is the step that read x_t, and ``h_all_reverse`` holds the state after
+reading x_t at index t, the pass's initial state at index T. So every array, forward or
+reverse, lines up with ``x`` index for index, and what a bidirectional layer hands on at
+step t is [h_all[t+1], h_all_reverse[t]] (:meth:`Trace.layer_output`). The trace files
+keep the same order and names (:mod:`lstm_sim.engine.formats.trace_files`).
 """
 
 from __future__ import annotations
@@ -17,8 +27,9 @@ from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, softmax
 from lstm_sim.engine.gates import gate_slice
 from lstm_sim.engine.gru import GruLayer, GruParameters, GruRecord, gru_layer_forward
 from lstm_sim.engine.head import head_forward
-from lstm_sim.engine.network import Kind, Network, check_array
+from lstm_sim.engine.network import Kind, Network, check_array, gate_rows
 from lstm_sim.engine.recorded import RecordedArrays
+from lstm_sim.engine.variant_trace import rerun_variant_layers
 
 
 @dataclass(frozen=True)
@@ -55,7 +66,7 @@ class StepRecord:
         """The pre-activation of one gate (LSTM 'i', 'f', 'g', 'o'; GRU 'r', 'z', 'n'),
         shape (H,)."""
         kind: Kind = "gru" if self.r is not None else "lstm"
-        return self.pre[gate_slice(gate, self.h.shape[-1], kind)]
+        return self.pre[gate_slice(gate, self.pre.shape[-1] // gate_rows(kind), kind)]
 
 
 @dataclass(kw_only=True)
@@ -74,8 +85,9 @@ class Trace(RecordedArrays):
     token_ids: np.ndarray | None = None  # (T,) when the inputs were token ids
 
     def layer_input(self, layer: int) -> np.ndarray:
-        """What layer ``layer`` reads at each step, (T, D) or (T, H)."""
-        return self.x if layer == 0 else self.h_all[layer - 1, 1:]
+        """What layer ``layer`` reads at each step, (T, D) or (T, H) (2P below a
+        bidirectional layer)."""
+        return self.x if layer == 0 else self.layer_output(layer - 1)
 
     def step(self, layer: int, t: int) -> StepRecord:
         """Views of everything ``layer`` computed at step ``t``."""
@@ -203,9 +215,15 @@ def record(
 
 
 def set_initial_state(trace: Trace, h0: np.ndarray | None, c0: np.ndarray | None) -> None:
-    """Write h0 and c0, each (L, H) or None for zeros; the caller reruns from step 0."""
-    shape = (trace.num_layers, trace.hidden_size)
+    """Write h0 (L, P) and c0 (L, H), each None for zeros; the caller reruns from step 0.
+    A network with reverse passes starts every pass from zeros: h0 and c0 are refused."""
+    if trace.directions and (h0 is not None or c0 is not None):
+        raise ValueError(
+            "h0 and c0 cannot be given to a network with reverse or bidirectional layers: "
+            "every pass starts from zeros"
+        )
     for name, value, target in (("h0", h0, trace.h_all), ("c0", c0, trace.c_all)):
+        shape = (trace.num_layers, trace.hidden_size if target is None else target.shape[-1])
         if value is None:
             if target is not None:
                 target[:, 0] = 0.0
@@ -226,11 +244,17 @@ def check_network_fits(network: Network, trace: Trace) -> None:
         f"{trace.num_layers}-layer {trace.kind} with D={trace.x.shape[1]}, H={trace.hidden_size}"
     )
     given = (
-        f"{network.num_layers}-layer {network.kind} with D={network.input_size}, "
-        f"H={network.hidden_size}"
+        f"{network.num_layers}-layer {network.kind} with D={network.input_size}, H={network.h_size}"
     )
     if recorded != given:
         raise ValueError(f"the trace is of a {recorded}, the network a {given}")
+    directions = tuple(trace.direction(k) for k in range(trace.num_layers))
+    if directions != tuple(layer.direction for layer in network.layers):
+        raise ValueError(f"the trace's layers ran {', '.join(directions)}, the network's differ")
+    if (trace.mask is None) != (network.mask_value is None) or (
+        (trace.m is None) != (network.proj_size == 0)
+    ):
+        raise ValueError("the trace and the network disagree on an input mask or a projection")
     outputs = None if trace.logits is None else trace.logits.shape[1]
     if network.output_size != outputs:
         raise ValueError(
@@ -283,6 +307,9 @@ def rerun_from(network: Network, trace: Trace, start: int) -> None:
     if not 0 <= start < trace.num_steps:
         raise ValueError(f"start {start} is out of range for a sequence of {trace.num_steps}")
     check_network_fits(network, trace)
+    if not network.is_plain:
+        rerun_readout(network, trace, rerun_variant_layers(network, trace, trace.x, start))
+        return
     if network.kind == "gru":
         rerun_gru_layers(network, trace, start)
         rerun_readout(network, trace, start)
@@ -341,9 +368,10 @@ def rerun_readout(network: Network, trace: Trace, start: int) -> None:
     # From the start of the block ``start`` falls in: the rows before it come out as
     # they were, and every row gets the bits a whole run gave it (see PRODUCT_BLOCK).
     first = start - start % PRODUCT_BLOCK
+    top = trace.layer_output(trace.num_layers - 1)
     for lo in range(first, trace.num_steps, PRODUCT_BLOCK):
         hi = min(lo + PRODUCT_BLOCK, trace.num_steps)
-        features = head_forward(network.head, trace.h_all[-1, lo + 1 : hi + 1])[-1]
+        features = head_forward(network.head, top[lo:hi])[-1]
         np.matmul(features, readout.weight.T, out=trace.logits[lo:hi])
     trace.logits[first:] += readout.bias
     if trace.probs is not None:

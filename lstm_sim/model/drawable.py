@@ -2,7 +2,8 @@
 
 The window's diagram, phases, equations and plots know an LSTM's gates and cell state, a
 GRU's reset and update gates and candidate, and a simple RNN's pre-activation; any other
-kind is refused with one line, through the same error path as a file that cannot be read.
+kind, and any layer variant (reverse or bidirectional passes, projections, peepholes, ...),
+is refused with one line, through the same error path as a file that cannot be read.
 """
 
 from __future__ import annotations
@@ -18,3 +19,15 @@ def check_drawable(network: Network) -> None:
     """Raise ModelFileError (one line) unless the window can draw ``network``'s cells."""
     if network.kind not in WINDOW_KINDS:
         raise ModelFileError(f"the window draws LSTM, GRU and RNN cells only, not {network.kind!r}")
+    if not network.is_plain:
+        raise ModelFileError(variant_refusal(network))
+
+
+def variant_refusal(network: Network) -> str:
+    """The one line refusing a network whose layers use a variant the window does not draw
+    (reverse or bidirectional passes, projections, peepholes, coupled gates, clips, other
+    activations, an input mask): it names the first."""
+    return (
+        f"the window cannot draw this model yet ({network.variants()[0]}); "
+        "lstm-sim info and lstm-sim trace read it"
+    )
