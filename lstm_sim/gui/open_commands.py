@@ -119,19 +119,20 @@ class OpenCommands(QObject):
         window.diagram.reset_zoom()
         self.open_views(opening)
 
-    def open_views(self, opening: Opening, *, docks: bool = True, windows: bool = True) -> None:
-        """The view ``opening`` asks for besides the cell: a dock of the window (with
-        ``docks``) or a window of its own (with ``windows``); a scenario's Guide in front."""
-        from lstm_sim.gui.demo_views import open_gradient_comparison, show_code_reader
+    def open_views(self, opening: Opening) -> None:
+        """The view ``opening`` asks for besides the cell, a dock or a centre tab (the
+        vanishing-gradient tab closes when the opening does not ask for it); a scenario's
+        Guide in front."""
+        from lstm_sim.gui.demo_views import show_code_reader
 
         window = self.window
-        if opening.kind == "scenario" and docks:
+        if opening.kind == "scenario":
             # A scenario says what to watch: its Guide comes first among the docks.
             window.show_guide()
-        if opening.view == "code_reader" and docks:
-            show_code_reader(window)
-        elif opening.view == "gradient_comparison" and opening.partners and windows:
-            # The long-lag pair, or gru-vs-lstm's GRU (opened here) beside that pair.
-            kinds = {n.kind: n.copy() for n in (window.session.network, *opening.partners)}
-            lstm, rnn, gru = kinds["lstm"], kinds["rnn"], kinds.get("gru")
-            open_gradient_comparison(window, lstm, rnn, window.session.inputs(), gru)
+        if opening.view == "code_reader":
+            if not window.tour.arranges_reader():
+                show_code_reader(window)
+        elif opening.view == "gradient_comparison" and opening.partners:
+            window.gradient_tab.show(*(partner.copy() for partner in opening.partners))
+        else:
+            window.gradient_tab.remove()

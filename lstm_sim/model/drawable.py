@@ -1,9 +1,9 @@
 """Which cell kinds the window draws: a model of another kind is refused before it shows.
 
 The window's diagram, phases, equations and plots know an LSTM's gates and cell state, a
-GRU's reset and update gates and candidate, and a simple RNN's pre-activation; any other
-kind, and any layer variant (reverse or bidirectional passes, projections, peepholes, ...),
-is refused with one line, through the same error path as a file that cannot be read.
+GRU's reset and update gates and candidate, and a simple RNN's pre-activation, in their
+plain forward cells; any other kind, and a layer variant the window does not draw yet, is
+refused with one line, through the same error path as a file that cannot be read.
 """
 
 from __future__ import annotations

@@ -234,7 +234,10 @@ class CodeReader(QWidget):
     def set_theme(self, name: str) -> None:
         self.saturation_plot.set_theme(name)
         self.text_view.set_theme(name)
-        self._recolour()
+        # Hidden, the reader may still hold the text of a model opened before: it
+        # recolours when it is shown again, with the text of the model open then.
+        if self._follow():
+            self._recolour()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from lstm_sim.engine.expressions import ExpressionError
+from lstm_sim.gui.plots.readable_axis import ReadableAxis
 from lstm_sim.gui.plots.trace_plot import MARKER_COLOR
 from lstm_sim.model.expression_examples import watch_placeholder
 from lstm_sim.model.watches import Watches
@@ -50,7 +51,7 @@ class WatchesPanel(QWidget):
         # Two rows stay readable however short the dock; the plot takes the rest.
         rows = 2 * self.table.verticalHeader().defaultSectionSize()
         self.table.setMinimumHeight(rows + self.table.horizontalHeader().sizeHint().height() + 4)
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget(background="w", axisItems={"left": ReadableAxis("left")})
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -28,6 +28,7 @@ from lstm_sim.engine.cells import softmax
 from lstm_sim.gui.colors import THEMES, Palette, value_color
 from lstm_sim.gui.panels.token_text import display_token
 from lstm_sim.gui.plots.frame_pacer import FramePacer
+from lstm_sim.gui.plots.readable_axis import ReadableAxis
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
 from lstm_sim.model.predictions import NEXT_INPUT, PredictionsDescription, describe_predictions
@@ -132,6 +133,11 @@ class PredictionsPanel(QWidget):
             self.value_labels.append(value)
             self.mark_labels.append(mark)
         grid.setColumnStretch(1, 1)
+        # The mark's column keeps its width when no row is marked: the dock is as wide
+        # from the first frame as a marked row needs, and the bars do not jump.
+        bold = QFont(font)
+        bold.setBold(True)
+        grid.setColumnMinimumWidth(3, QFontMetrics(bold).horizontalAdvance(NEXT_MARK) + 2)
         self.next_label = QLabel()
         self.next_label.setWordWrap(True)
         self.next_label.setTextFormat(Qt.TextFormat.RichText)
@@ -153,7 +159,7 @@ class PredictionsPanel(QWidget):
         font = QFont()
         font.setPointSize(ROW_PT)
         self.value_text.setFont(font)
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems={"left": ReadableAxis("left")})
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
