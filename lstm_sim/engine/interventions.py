@@ -27,7 +27,7 @@ import numpy as np
 from lstm_sim.engine.activations import clipped
 from lstm_sim.engine.blocked_products import project_inputs
 from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, sigmoid
-from lstm_sim.engine.gru import GruLayer, GruRecord, gru_steps
+from lstm_sim.engine.gru import GruLayer, GruRecord, gru_recurrence
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import (
     Trace,
@@ -358,13 +358,13 @@ def _rerun_gru_layer(
     while t < steps:
         if clamped[t]:
             inputs_t = run.pre[t].copy()  # a clamped r recomputes a_n from these
-            gru_steps(layer, run, t, t + 1)
+            gru_recurrence(layer, run, t, t + 1)
             _apply_gru_clamps(layer, run, t, inputs_t, [c for c in mine if t in c.steps(steps)])
             t += 1
             continue
         change = np.flatnonzero(clamped[t:])
         stop = steps if change.size == 0 else t + int(change[0])
-        gru_steps(layer, run, t, stop)
+        gru_recurrence(layer, run, t, stop)
         t = stop
 
 
