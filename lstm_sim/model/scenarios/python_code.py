@@ -350,7 +350,11 @@ SUMMARY = (
 )
 CLAIM = (
     "on standard-library modules it never read, the unit named for one-line string "
-    "literals reaches ROC AUC >= 0.95 and the one named for # comments >= 0.9"
+    "literals reaches ROC AUC >= 0.95, the one named for # comments >= 0.95 and the one "
+    "named for the indentation depth |Pearson r| >= 0.85 (that unit was shaped by an "
+    "auxiliary training signal; the others emerged on their own); on modules of pyqtgraph "
+    "the indentation unit reaches |r| >= 0.85 too, and the string and comment units' "
+    "scores there are reported, not claimed"
 )
 
 DEFAULT_TEXT = """\
@@ -412,7 +416,9 @@ def _describe_input() -> str:
 SCENARIO = Scenario(
     name="code-reader",
     title=TITLE,
-    summary="a character-level LSTM of Python source with units for strings and comments",
+    summary=(
+        "a character-level LSTM of Python source with units for strings, comments and indentation"
+    ),
     claim=CLAIM,
     models=(MODEL_RESOURCE,),
     make_input=lambda: tuple(DEFAULT_TEXT),
