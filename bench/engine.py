@@ -2,7 +2,9 @@
 1-layer LSTM, against torch.nn.LSTM on one thread when torch is importable, and the
 microseconds an edit of the last step costs (``rerun_from`` that step). A second table
 times the GRU kernel and a bidirectional LSTM (lstm_sim.engine.gru, .bidirectional)
-against torch.nn.GRU and nn.LSTM(bidirectional=True) at H = 32 and 512.
+against torch.nn.GRU and nn.LSTM(bidirectional=True) at H = 32 and 512, and ``bi-rec``:
+``record()`` of a bidirectional LSTM ``Network`` (the trace with both directions, the
+path ``lstm-sim trace`` takes) against the same nn.LSTM.
 
     python bench/engine.py [--steps 1000] [--family-steps 300] [--repeats 7] [--blas-threads N]
 
@@ -114,7 +116,8 @@ def main() -> None:
 
 
 def family_engine_run(kind: str, hidden: int, dtype: type, rng: object) -> Callable[..., object]:
-    """A run of the GRU kernel or of a bidirectional LSTM over x (T, H), PyTorch's init."""
+    """A run of the GRU kernel, of a bidirectional LSTM's kernels or of ``record()`` of a
+    bidirectional LSTM network over x (T, H), PyTorch's init."""
     import numpy as np
 
     from lstm_sim.engine.bidirectional import BidirectionalLayer, bidirectional_forward
@@ -127,6 +130,11 @@ def family_engine_run(kind: str, hidden: int, dtype: type, rng: object) -> Calla
     def uniform(*shape: int) -> np.ndarray:
         return rng.uniform(-bound, bound, shape).astype(dtype)
 
+    if kind == "bi-rec":
+        from lstm_sim.engine import Network, record
+
+        network = Network.random("lstm", hidden, hidden, rng, bidirectional=True, dtype=dtype)
+        return lambda x: record(network, x)
     if kind == "gru":
         rows = 3 * hidden
         gru = GruLayer(
@@ -162,7 +170,7 @@ def family(args: argparse.Namespace) -> None:
     header = f"{'cell':>8} {'H':>5} {'dtype':>8} {'engine us/step':>15} {'torch us/step':>14}"
     print(f"{header} {'ratio':>6}")
     rng = np.random.default_rng(0)
-    for kind in ("gru", "bi-lstm"):
+    for kind in ("gru", "bi-lstm", "bi-rec"):
         for hidden in FAMILY_HIDDEN_SIZES:
             for dtype in (np.float64, np.float32):
                 x = rng.standard_normal((steps, hidden)).astype(dtype)

@@ -16,12 +16,24 @@ the framework's attributes (strings as fixed-width unicode) and the framework's 
   float64);
 - ``keras_<case>.npz``: Keras 3 on PyTorch (``KERAS_BACKEND=torch``) in float64 and
   float32: ``GRU(reset_after=False)``, ``hard_sigmoid``, ``go_backwards``, ``Masking``
-  before a GRU with an initial state and before a ``Bidirectional(LSTM)``.
+  before a GRU with an initial state and before a ``Bidirectional(LSTM)``;
+- ``network_<case>.pt`` and ``network_<case>.npz``: whole networks as a user brings them,
+  a 2-layer bidirectional ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` or a ``proj_size`` LSTM
+  with a Linear readout (``rnn.*``, ``fc.*``), saved as a float64 state_dict; the .npz holds
+  x, the targets, every layer's h and c per direction in time order (``h``, ``c``,
+  ``h_reverse``, ``c_reverse``, (L, T, ...), from stepping each direction of each layer
+  one step at a time), the logits, the loss Σ_t mean_k (logits_t - target_t)² and its
+  gradient for every parameter under lstm-sim's names (``grad.weight_ih_l0_reverse``,
+  ``grad.readout.weight``), and the float32 logits (``logits32``).
+
+``python scripts/make_family_fixtures.py networks`` makes one group (torch, onnx, keras,
+networks); with no argument, all of them.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -256,11 +268,109 @@ def make_keras() -> None:
     keras_case("keras_masked_bidirectional_lstm", masked_bidirectional_lstm, rng, masked=True)
 
 
+# -- whole networks through lstm-sim's PyTorch reader ---------------------------------------
+
+CLASSES = 5
+
+
+class Tagger(torch.nn.Module):
+    """A recurrent module with a Linear readout on every step's output."""
+
+    def __init__(self, rnn: torch.nn.Module, width: int) -> None:
+        super().__init__()
+        self.rnn = rnn
+        self.fc = torch.nn.Linear(width, CLASSES)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.rnn(x)[0])  # type: ignore[no-any-return]
+
+
+def _one_pass(rnn: torch.nn.Module, suffix: str, x: torch.Tensor) -> tuple[Any, Any]:
+    """(h, c) (T, P), (T, H) of one direction of one layer of ``rnn``, stepped one step at
+    a time by a one-layer, one-direction module holding that direction's weights; c is None
+    without a cell state."""
+    lstm = isinstance(rnn, torch.nn.LSTM)
+    options: dict[str, Any] = {"proj_size": rnn.proj_size} if lstm else {}
+    if isinstance(rnn, torch.nn.RNN):
+        options["nonlinearity"] = rnn.nonlinearity
+    single = type(rnn)(x.shape[-1], rnn.hidden_size, **options).double()
+    own = {k.replace(suffix, "_l0"): v for k, v in rnn.state_dict().items() if k.endswith(suffix)}
+    single.load_state_dict(own)
+    state = None
+    hs, cs = [], []
+    for t in range(x.shape[0]):
+        _, state = single(x[t : t + 1, None], state)
+        h = state[0] if lstm else state
+        hs.append(h[0, 0])
+        if lstm:
+            cs.append(state[1][0, 0])
+    return torch.stack(hs), torch.stack(cs) if lstm else None
+
+
+def network_case(rnn: torch.nn.Module, seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the expected arrays, the model's state_dict) of ``rnn`` with a readout, T = 50."""
+    torch.manual_seed(seed)
+    bidirectional = rnn.bidirectional
+    width = (getattr(rnn, "proj_size", 0) or rnn.hidden_size) * (2 if bidirectional else 1)
+    model = Tagger(rnn, width).double()
+    x = torch.randn(STEPS, 1, INPUTS, dtype=torch.float64)
+    targets = torch.randn(STEPS, 1, CLASSES, dtype=torch.float64)
+    logits = model(x)
+    loss = ((logits - targets) ** 2).mean(-1).sum()
+    loss.backward()
+    arrays: dict[str, Any] = {"x": x[:, 0].numpy(), "targets": targets[:, 0].numpy()}
+    arrays.update(logits=logits[:, 0].detach().numpy(), loss=loss.detach().numpy())
+    for key, param in model.named_parameters():
+        name = key.removeprefix("rnn.").replace("fc.", "readout.")
+        arrays[f"grad.{name}"] = param.grad.numpy()  # type: ignore[union-attr]
+    with torch.no_grad():
+        states: dict[str, list[Any]] = {"h": [], "c": [], "h_reverse": [], "c_reverse": []}
+        inputs = x[:, 0]
+        for k in range(rnn.num_layers):
+            h, c = _one_pass(rnn, f"_l{k}", inputs)
+            outputs = [h]
+            states["h"].append(h)
+            states["c"].append(c)
+            if bidirectional:
+                h_rev, c_rev = _one_pass(rnn, f"_l{k}_reverse", inputs.flip(0))
+                states["h_reverse"].append(h_rev.flip(0))  # time order
+                states["c_reverse"].append(None if c_rev is None else c_rev.flip(0))
+                outputs.append(h_rev.flip(0))
+            inputs = torch.cat(outputs, dim=-1)
+        assert torch.allclose(model.fc(inputs), logits[:, 0], atol=1e-12)
+        for name, values in states.items():
+            if values and values[0] is not None:
+                arrays[name] = torch.stack(values).numpy()
+        arrays["logits32"] = model.float()(x.float())[:, 0].numpy()
+    model.double()
+    return arrays, model.state_dict()
+
+
+NETWORK_CASES: dict[str, Any] = {
+    "lstm_bidirectional": lambda: torch.nn.LSTM(INPUTS, HIDDEN, 2, bidirectional=True),
+    "gru_bidirectional": lambda: torch.nn.GRU(INPUTS, HIDDEN, 2, bidirectional=True),
+    "rnn_bidirectional": lambda: torch.nn.RNN(INPUTS, HIDDEN, 2, bidirectional=True),
+    "lstm_proj": lambda: torch.nn.LSTM(INPUTS, HIDDEN, 2, proj_size=PROJ),
+}
+
+
+def make_networks() -> None:
+    for k, (name, build) in enumerate(NETWORK_CASES.items()):
+        torch.manual_seed(SEED + k)
+        arrays, state = network_case(build(), SEED + k)
+        save(f"network_{name}", arrays)
+        path = OUT / f"network_{name}.pt"
+        torch.save(state, path)
+        print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size / 1024:.1f} KB)")
+
+
+GROUPS = {"torch": make_torch, "onnx": make_onnx, "keras": make_keras, "networks": make_networks}
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    make_torch()
-    make_onnx()
-    make_keras()
+    for name in sys.argv[1:] or list(GROUPS):
+        GROUPS[name]()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,9 @@ mkdir -p docs
 # Step 7 of the demo at t = 1: the forget gate keeps unit 0's memory of "Alice".
 python -m lstm_sim --screenshot docs/screenshot.png --size 1600x900 --steps 7
 python -m lstm_sim --screenshot docs/screenshot-dark.png --size 1600x900 --steps 7 --theme dark
+# A PyTorch GRU (the parity fixture, two layers) at t = 1, its hidden state (5 + 4).
+python -m lstm_sim tests/fixtures/torch/gru2.safetensors --screenshot docs/gru.png \
+    --size 1600x900 --steps 9
 
 # One per lecture scenario, at the step its description names. --steps counts phases
 # from t = 0: an LSTM step has 6 (the last, 5, computes h_t), a simple RNN step 2.

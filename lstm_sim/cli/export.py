@@ -1,7 +1,8 @@
 """``lstm-sim export``: an animation or a still of the cell for slides, rendered off screen.
 
     lstm-sim export MODEL|--scenario NAME --from T[:PHASE] --to T[:PHASE] --out FILE
-                    [--size WxH] [--fps N] [--theme dark] [--sequence]
+                    [--size WxH] [--fps N] [--theme dark] [--view cell|unrolled|present]
+                    [--sequence]
 
 OUT ending in .gif or .apng is an animation (Pillow), .mp4 a video (imageio-ffmpeg),
 .png/.svg/.pdf one still of the --to moment (.png with --sequence: one file per frame).
@@ -57,7 +58,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--fps", type=int, default=12, help="frames per second (default 12)")
     parser.add_argument("--theme", choices=THEMES, default="light", help="colour theme")
-    parser.add_argument("--view", choices=("cell",), default="cell", help="what to draw")
+    parser.add_argument(
+        "--view",
+        choices=("cell", "unrolled", "present"),
+        default="cell",
+        help=(
+            "the cell as the window draws it (default); the chain of steps unrolled in time; "
+            "or the cell as presentation mode draws it (high contrast, projector-sized text)"
+        ),
+    )
     parser.add_argument(
         "--sequence", action="store_true", help="with a .png: one file per frame, OUT_0001.png ..."
     )
@@ -113,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
             size=args.size,
             fps=args.fps,
             theme=args.theme,
+            view=args.view,
             sequence=args.sequence,
             progress=progress,
         )

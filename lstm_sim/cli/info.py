@@ -61,7 +61,11 @@ def describe(network: Network) -> list[tuple[str, str]]:
         lines.append(("embedding", f"{origin} (V={v}, D={d}): token ids in, x_t = its row"))
     lines += [
         ("input size", str(network.input_size)),
-        ("hidden size", str(network.hidden_size)),
+        (
+            "hidden size",
+            str(network.hidden_size)
+            + (f" (h projected to proj_size={network.proj_size})" if network.proj_size else ""),
+        ),
         ("output size", output),
         (
             "vocabulary",
@@ -71,6 +75,7 @@ def describe(network: Network) -> list[tuple[str, str]]:
         ("dtype", str(network.dtype)),
         ("weights from", network.source),
     ]
+    lines += [("variant", phrase) for phrase in network.variants()]
     if network.head:
         stages = " → ".join(describe_stage(stage) for stage in network.head)
         lines.append(("head", f"{stages} → readout (computed exactly)"))

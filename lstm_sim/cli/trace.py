@@ -62,6 +62,7 @@ from lstm_sim.engine.formats.trace_files import write_trace
 from lstm_sim.engine.interventions import (
     check_clamps,
     first_affected_step,
+    lowest_layer,
     parse_clamp,
     rerun_with_clamps,
 )
@@ -260,6 +261,20 @@ def run(args: argparse.Namespace) -> int:
         allow_external_data=args.allow_external_data,
     )
     check_clamps(network, clamps)
+    chosen = [
+        option
+        for option, used in (
+            ("--clamp", clamps),
+            ("--break", conditions),
+            ("--quantities", args.quantities is not None),
+        )
+        if used
+    ]
+    if chosen and not network.is_plain:
+        raise CommandError(
+            f"{chosen[0]} does not support this model yet: {network.variants()[0]}; "
+            "record it without that option"
+        )
     if args.dtype is not None:
         network = network.astype(args.dtype)
     if args.inputs is not None:
@@ -276,8 +291,10 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(
             "--quantities records the run in chunks; --grad, --clamp and --break need it whole"
         )
-    if not (args.grad or clamps or conditions) and (
-        out.suffix.lower() == ".csv" or args.quantities is not None
+    if (
+        network.is_plain  # a variant network's .csv is written from the whole trace
+        and not (args.grad or clamps or conditions)
+        and (out.suffix.lower() == ".csv" or args.quantities is not None)
     ):
         return write_in_chunks(network, inputs, out, args.quantities, h0, c0)
     # NumPy's overflow warnings name no step; report_nonfinite says where, once.
@@ -285,7 +302,7 @@ def run(args: argparse.Namespace) -> int:
         trace = record(network, inputs, h0, c0)
         first = first_affected_step(clamps, trace.num_steps)
         if first is not None:
-            rerun_with_clamps(network, trace, clamps, first)
+            rerun_with_clamps(network, trace, clamps, first, lowest_layer(clamps))
         grads = backpropagate(network, trace, args) if args.grad else None
     if clamps and first is None:
         print("lstm-sim trace: note: no clamp reaches a step of this sequence", file=sys.stderr)

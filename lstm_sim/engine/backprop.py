@@ -51,7 +51,9 @@ class Gradients:
     dh[l, t] is the total gradient reaching h_t of layer l: from the loss at step t (or
     from layer l+1), and from step t+1 through the recurrence. dc likewise for c_t of an
     LSTM (None for a simple RNN). ``params`` holds dL/dθ under the names of
-    ``Network.state_dict()``.
+    ``Network.state_dict()``. A network with reverse passes also has ``dh_reverse`` and
+    ``dc_reverse``, the reverse passes' totals in time order
+    (:mod:`lstm_sim.engine.variant_backprop`).
     """
 
     loss: float
@@ -61,6 +63,8 @@ class Gradients:
     params: dict[str, np.ndarray]
     dc: np.ndarray | None = None
     dc0: np.ndarray | None = None
+    dh_reverse: np.ndarray | None = None
+    dc_reverse: np.ndarray | None = None
 
     @property
     def norm(self) -> float:
@@ -541,6 +545,11 @@ def gradients(network: Network, trace: Trace, targets: np.ndarray, loss: LossKin
     Returns fresh arrays: step_loss (T,), dh and dc (L, T, H), dh0 and dc0 (L, H), and
     parameter gradients by PyTorch name.
     """
+    if not network.is_plain:
+        # Imported here: variant_backprop builds on this module's Gradients.
+        from lstm_sim.engine.variant_backprop import variant_gradients
+
+        return variant_gradients(network, trace, targets, loss)
     if network.kind != trace.kind or network.num_layers != trace.num_layers:
         raise ValueError(
             f"trace is of a {trace.num_layers}-layer {trace.kind}, the network a "

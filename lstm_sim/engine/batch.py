@@ -63,6 +63,7 @@ class ForwardCache(RecordedArrays):
     @classmethod
     def allocate(cls, network: Network, steps: int, batch: int, token_ids: bool) -> ForwardCache:
         """Zeroed arrays for minibatches of ``batch`` sequences of ``steps`` steps."""
+        network.refuse_variants("training on minibatches")
         if steps < 1 or batch < 1:
             raise ValueError(f"steps and batch must be positive, got {steps} and {batch}")
         if network.embedding is not None:

@@ -77,6 +77,7 @@ def chunk_traces(
     steps, ``CHUNK_STEPS`` unless given) pairs, each chunk started from the state the one
     before ended in. A chunk's trace is released when the next one is made, unless the
     caller keeps it."""
+    network.refuse_variants("recording in chunks")
     chunk_steps = CHUNK_STEPS if chunk_steps is None else chunk_steps
     if chunk_steps < 2:
         raise ValueError(f"chunk_steps must be at least 2, got {chunk_steps}")

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_sim.engine.gates import GATES, gate_slice
+from lstm_sim.engine.gates import GATE_ORDER, GATES, gate_slice
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import Trace
+
+GRU_GATES = GATE_ORDER["gru"]
 
 
 @dataclass(frozen=True)
@@ -34,14 +36,18 @@ class PreactivationTerms:
 def gate_block(network: Network, gate: str | None) -> slice:
     """The rows of ``weight_ih``/``weight_hh`` that belong to ``gate``.
 
-    An LSTM has the blocks i, f, g, o; a simple RNN has one block, asked for with
-    ``gate=None``.
+    An LSTM has the blocks i, f, g, o, a GRU r, z, n; a simple RNN has one block, asked
+    for with ``gate=None``.
     """
     hidden = network.hidden_size
     if network.kind == "rnn":
         if gate is not None:
             raise ValueError(f"a simple RNN has no gate {gate!r}; pass gate=None")
         return gate_slice("a", hidden, "rnn")
+    if network.kind == "gru":
+        if gate not in GRU_GATES:
+            raise ValueError(f"gate must be one of r, z, n for a GRU, got {gate!r}")
+        return gate_slice(gate, hidden, "gru")
     if gate not in GATES:
         raise ValueError(f"gate must be one of {', '.join(GATES)} for an LSTM, got {gate!r}")
     return gate_slice(gate, hidden)
@@ -52,8 +58,12 @@ def preactivation_terms(
 ) -> PreactivationTerms:
     """Split the pre-activation of ``gate`` of ``layer`` at step ``t`` into its terms.
 
-    The sum of the terms equals the recorded ``trace.pre`` up to rounding.
+    The sum of the terms equals the recorded ``trace.pre`` up to rounding. A GRU's
+    candidate ``n`` is split by :func:`candidate_terms` instead: its recurrent term passes
+    through the reset gate.
     """
+    if gate == "n":
+        raise ValueError("a GRU's candidate is split by candidate_terms, not term by term")
     if network.kind != trace.kind or network.num_layers != trace.num_layers:
         raise ValueError(
             f"trace is of a {trace.num_layers}-layer {trace.kind}, the network a "
@@ -66,4 +76,47 @@ def preactivation_terms(
         x_part=params.weight_ih[rows] @ record.x,
         h_part=params.weight_hh[rows] @ record.h_prev,
         bias=params.bias_ih[rows] + params.bias_hh[rows],
+    )
+
+
+@dataclass(frozen=True)
+class CandidateTerms:
+    """A GRU's candidate pre-activation a_n = x_part + bias + reset_part, each (H,).
+
+    hn = hn_product + hn_bias is the recorded recurrent term: W_hn h_{t-1} + b_hn when the
+    reset acts after the product (reset_part = r ⊙ hn), W_hn (r ⊙ h_{t-1}) + b_hn when it
+    acts before (reset_part = hn).
+    """
+
+    x_part: np.ndarray  # W_in[u, :]·x_t
+    bias: np.ndarray  # b_in[u]
+    hn_product: np.ndarray  # W_hn[u, :]·h_{t-1}, or W_hn[u, :]·(r ⊙ h_{t-1})
+    hn_bias: np.ndarray  # b_hn[u]
+    reset_part: np.ndarray  # what a_n adds from the recurrent side
+
+    @property
+    def total(self) -> np.ndarray:
+        """The pre-activation a_n the terms add up to, (H,)."""
+        return np.asarray(self.x_part + self.bias + self.reset_part)
+
+
+def candidate_terms(network: Network, trace: Trace, layer: int, t: int) -> CandidateTerms:
+    """Split a GRU's candidate pre-activation of ``layer`` at step ``t`` into its terms;
+    ``total`` equals the recorded a_n up to rounding."""
+    if network.kind != "gru" or trace.kind != "gru":
+        raise ValueError(f"only a GRU has a reset candidate, got a {network.kind} network")
+    record = trace.step(layer, t)
+    assert record.r is not None and record.hn is not None
+    params = network.layers[layer]
+    rows = gate_slice("n", network.hidden_size, "gru")
+    reset_after = network.reset_after
+    # n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)) after, tanh(W_in x + b_in + W_hn (r ⊙ h)
+    # + b_hn) before: the engine's two conventions (lstm_sim.engine.gru).
+    seen = record.h_prev if reset_after else record.r * record.h_prev
+    return CandidateTerms(
+        x_part=params.weight_ih[rows] @ record.x,
+        bias=params.bias_ih[rows].copy(),
+        hn_product=params.weight_hh[rows] @ seen,
+        hn_bias=params.bias_hh[rows].copy(),
+        reset_part=record.r * record.hn if reset_after else record.hn.copy(),
     )

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from lstm_sim.engine.network import Kind
 from lstm_sim.engine.trace import Trace
 
 MAX_LENGTH = 500
@@ -39,9 +40,73 @@ GRU_NAMES = ("h", "r", "z", "n", "hn", "x")
 GRADIENT_NAMES = ("dh", "dc")
 STEP_NAMES = ("t", "layer", "token")
 
+_SIGNED = {2: np.int16, 4: np.int32, 8: np.int64}
+_UNSIGNED = {2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
+def rows_with_nan(values: np.ndarray) -> np.ndarray:
+    """(n,) whether each row of a float (n, k) array holds a NaN.
+
+    A row's sum is NaN when one of its values is, and BLAS sums the rows at the speed
+    they stream from memory, several times faster than ``isnan`` writes a mask of them;
+    only rows whose sum is NaN (a NaN, or +inf and -inf together) are looked at again.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # those rows are looked at again
+        sums = values @ np.ones(values.shape[1], values.dtype)
+    suspects = np.flatnonzero(np.isnan(sums))
+    found = np.zeros(values.shape[0], bool)
+    if suspects.size:
+        found[suspects] = np.isnan(values[suspects]).any(axis=1)
+    return found
+
+
+def rows_all_finite(values: np.ndarray) -> np.ndarray:
+    """(n,) whether every value of each row of a float (n, k) array is finite: a row
+    whose sum is finite is (an infinity or a NaN would make it one), so only the rest are
+    looked at value by value."""
+    with np.errstate(over="ignore", invalid="ignore"):  # those rows are looked at again
+        sums = values @ np.ones(values.shape[1], values.dtype)
+    finite: np.ndarray = np.isfinite(sums)
+    suspects = np.flatnonzero(~finite)
+    if suspects.size:
+        finite[suspects] = np.isfinite(values[suspects]).all(axis=1)
+    return finite
+
+
+def unit_extreme(values: np.ndarray, largest: bool) -> np.ndarray:
+    """The largest (``largest``) or smallest of each row of a float (n, k) array, (n, 1):
+    the numbers ``np.max``/``np.min`` give (NaN where a row holds one), except that of +0
+    and -0 max gives +0 and min -0 (IEEE 754's maximum and minimum).
+
+    Why not ``np.max(axis=1)``: NumPy reduces each short float row with a scalar loop
+    that checks every value for NaN, several times slower than an integer row, which runs
+    in SIMD. A float's bits read as a signed integer order the floats >= +0 as the floats
+    and put every negative one below them; read as unsigned, they order negative floats
+    by magnitude, above every float >= +0.
+    """
+    size = values.dtype.itemsize
+    if values.dtype.kind != "f" or size not in _SIGNED or values.shape[1] == 1:
+        reduce = np.max if largest else np.min
+        return np.asarray(reduce(values, axis=1, keepdims=True))
+    signed, unsigned = values.view(_SIGNED[size]), values.view(_UNSIGNED[size])
+    if largest:
+        # A unit >= +0: the largest signed pattern. All negative: the smallest magnitude.
+        bits = signed.max(axis=1).view(_UNSIGNED[size])
+        again = np.flatnonzero(bits >> (8 * size - 1))
+    else:
+        # A negative unit: the largest magnitude among them. None: the smallest pattern.
+        bits = unsigned.max(axis=1)
+        again = np.flatnonzero(bits >> (8 * size - 1) == 0)
+    if again.size:
+        bits[again] = unsigned[again].min(axis=1)
+    result: np.ndarray = bits.view(values.dtype)
+    result[rows_with_nan(values)] = np.nan
+    return result[:, None]
+
+
 _REDUCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "max": lambda v: np.max(v, axis=1, keepdims=True),
-    "min": lambda v: np.min(v, axis=1, keepdims=True),
+    "max": lambda v: unit_extreme(v, largest=True),
+    "min": lambda v: unit_extreme(v, largest=False),
     "mean": lambda v: np.mean(v, axis=1, keepdims=True),
     "sum": lambda v: np.sum(v, axis=1, keepdims=True),
     "norm": lambda v: np.sqrt(np.sum(np.square(v), axis=1, keepdims=True)),
@@ -221,7 +286,12 @@ def _constant_number(node: ast.expr) -> float | None:
 
 def names_for(trace: Trace) -> tuple[str, ...]:
     """The vector names an expression over ``trace`` may use."""
-    return {"lstm": LSTM_NAMES, "gru": GRU_NAMES, "rnn": RNN_NAMES}[trace.kind]
+    return names_for_kind(trace.kind)
+
+
+def names_for_kind(kind: Kind) -> tuple[str, ...]:
+    """The vector names an expression over a ``kind`` network's trace may use."""
+    return {"lstm": LSTM_NAMES, "gru": GRU_NAMES, "rnn": RNN_NAMES}[kind]
 
 
 @dataclass(frozen=True)
@@ -316,8 +386,13 @@ def _evaluate(node: ast.expr, scope: _Scope) -> Any:
     if isinstance(node, ast.Compare):
         return _compare(node, scope)
     assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-    args = [_evaluate(arg, scope) for arg in node.args]
     name = node.func.id
+    if name == "all" and _calls(node.args[0], "isfinite"):
+        # all(isfinite(v)), the default breakpoint's question, without a mask of v.
+        inner = _evaluate(node.args[0].args[0], scope)  # type: ignore[attr-defined]
+        if isinstance(inner, np.ndarray) and inner.dtype.kind == "f":
+            return rows_all_finite(inner)[:, None]
+    args = [_evaluate(arg, scope) for arg in node.args]
     if len(args) == 2:
         pairwise = np.maximum if name == "max" else np.minimum
         return _broadcast(node, scope, pairwise, *args)
@@ -329,6 +404,16 @@ def _evaluate(node: ast.expr, scope: _Scope) -> Any:
     if value.dtype.kind == "U":
         raise _error(node, scope.offset, f"{name}() needs numbers, not tokens")
     return _REDUCTIONS[name](value)
+
+
+def _calls(node: ast.expr, function: str) -> bool:
+    """Whether ``node`` is a call of ``function`` on one argument."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == function
+        and len(node.args) == 1
+    )
 
 
 def _index_units(node: ast.Subscript, scope: _Scope) -> np.ndarray:
@@ -481,6 +566,19 @@ def _hit(layers: range, masks: list[np.ndarray], start: int, row: int, column: i
     return Hit(t=start + row, layer=layers[column], units=units)
 
 
+def chunk_steps(trace: Trace) -> int:
+    """How many steps a search over a long range evaluates at once: about a million values
+    per (steps, H) temporary (4 MB in float32), so an expression's intermediates stay in
+    cache instead of being written out to memory and read back."""
+    return max(256, (1 << 20) // trace.hidden_size)
+
+
+def _chunks(trace: Trace, start: int, stop: int) -> Iterator[tuple[int, int]]:
+    size = chunk_steps(trace)
+    for lo in range(start, stop, size):
+        yield lo, min(lo + size, stop)
+
+
 def hits(
     expression: Expression,
     trace: Trace,
@@ -491,18 +589,25 @@ def hits(
     """Every (step, layer) in ``start``..``stop``-1 where the condition holds, by step then
     layer (``layer L:`` conditions look at layer L only)."""
     stop = trace.num_steps if stop is None else stop
-    layers, masks, holding = _masks(expression, trace, start, stop, gradients)
-    for row, column in zip(*np.nonzero(holding), strict=True):
-        yield _hit(layers, masks, start, int(row), int(column))
+    for lo, hi in _chunks(trace, start, stop):
+        layers, masks, holding = _masks(expression, trace, lo, hi, gradients)
+        for row, column in zip(*np.nonzero(holding), strict=True):
+            yield _hit(layers, masks, lo, int(row), int(column))
 
 
 def hit_steps(
-    expression: Expression, trace: Trace, gradients: dict[str, np.ndarray] | None = None
+    expression: Expression,
+    trace: Trace,
+    gradients: dict[str, np.ndarray] | None = None,
+    start: int = 0,
 ) -> np.ndarray:
-    """The steps where the condition holds on any layer it looks at, ascending: what a
-    plot marks."""
-    _, _, holding = _masks(expression, trace, 0, trace.num_steps, gradients)
-    return np.flatnonzero(holding.any(axis=1))
+    """The steps from ``start`` on where the condition holds on any layer it looks at,
+    ascending: what a plot marks."""
+    found = [np.zeros(0, np.intp)]
+    for lo, hi in _chunks(trace, start, trace.num_steps):
+        _, _, holding = _masks(expression, trace, lo, hi, gradients)
+        found.append(lo + np.flatnonzero(holding.any(axis=1)))
+    return np.concatenate(found)
 
 
 def next_hit(
@@ -521,10 +626,11 @@ def next_hit(
     without evaluating the whole sequence.
     """
     steps = trace.num_steps
+    # Generated as the search goes: a search that stops at once makes one chunk, not T.
     if backward:
-        bounds = [(max(stop - chunk, 0), stop) for stop in range(min(after, steps), 0, -chunk)]
+        bounds = ((max(stop - chunk, 0), stop) for stop in range(min(after, steps), 0, -chunk))
     else:
-        bounds = [(start, min(start + chunk, steps)) for start in range(after + 1, steps, chunk)]
+        bounds = ((start, min(start + chunk, steps)) for start in range(after + 1, steps, chunk))
     for start, stop in bounds:
         best: tuple[int, int, int] | None = None  # (step, layer, expression index)
         found: dict[int, tuple[range, list[np.ndarray], np.ndarray]] = {}
@@ -549,6 +655,73 @@ def next_hit(
             hit = _hit(layers, masks, start, t - start, layers.index(layer))
             return hit, expressions[index]
     return None
+
+
+@dataclass(frozen=True)
+class HitIndex:
+    """Where each of several conditions holds, over every step of one trace: what the
+    plots mark, and the next or previous hit by a binary search instead of an evaluation.
+
+    Built by :func:`index_hits`; when the trace is recomputed from some step on,
+    :meth:`refreshed` evaluates only the steps from there (a step's condition reads that
+    step and the one before it, so the steps before stay as they were).
+    """
+
+    expressions: tuple[Expression, ...]
+    steps: tuple[np.ndarray, ...]
+    """For each expression, the ascending steps where it holds on a layer it looks at."""
+    every: np.ndarray
+    """The ascending steps where any of them holds."""
+
+    def nearest(self, after: int, backward: bool = False) -> int | None:
+        """The nearest step after ``after`` (before it, ``backward``) where any holds."""
+        if backward:
+            at = int(np.searchsorted(self.every, after, side="left")) - 1
+            return int(self.every[at]) if at >= 0 else None
+        at = int(np.searchsorted(self.every, after, side="right"))
+        return int(self.every[at]) if at < self.every.size else None
+
+    def refreshed(
+        self, trace: Trace, start: int, gradients: dict[str, np.ndarray] | None = None
+    ) -> HitIndex:
+        """The index of ``trace`` after its steps from ``start`` on were recomputed."""
+        start = max(0, min(start, trace.num_steps))
+        steps = tuple(
+            np.concatenate(
+                [kept[: np.searchsorted(kept, start)], hit_steps(e, trace, gradients, start)]
+            )
+            for e, kept in zip(self.expressions, self.steps, strict=True)
+        )
+        return HitIndex(self.expressions, steps, _union(steps))
+
+
+def _union(steps: Sequence[np.ndarray]) -> np.ndarray:
+    return np.unique(np.concatenate([np.zeros(0, np.intp), *steps]))
+
+
+def index_hits(
+    expressions: Sequence[Expression],
+    trace: Trace,
+    gradients: dict[str, np.ndarray] | None = None,
+) -> HitIndex:
+    """Evaluate ``expressions`` over every step of ``trace`` into a :class:`HitIndex`."""
+    steps = tuple(hit_steps(e, trace, gradients) for e in expressions)
+    return HitIndex(tuple(expressions), steps, _union(steps))
+
+
+def next_indexed_hit(
+    index: HitIndex,
+    trace: Trace,
+    after: int,
+    backward: bool = False,
+    gradients: dict[str, np.ndarray] | None = None,
+) -> tuple[Hit, Expression] | None:
+    """What :func:`next_hit` gives for ``index``'s expressions, found with the index: only
+    the step it lands on is evaluated, for the layer, the units and which one holds."""
+    t = index.nearest(after, backward)
+    if t is None:
+        return None
+    return next_hit(list(index.expressions), trace, t - 1, gradients=gradients, chunk=1)
 
 
 NON_FINITE_LSTM = "not (all(isfinite(h)) and all(isfinite(c)))"

@@ -57,6 +57,7 @@ def gradient_flow(
     window: how many steps back to go (all the way to step 0 when None); the cost grows
     with it, one (S, G·H) × (G·H, H) matrix product per step.
     """
+    network.refuse_variants("gradient flow")
     if network.kind != trace.kind or network.num_layers != trace.num_layers:
         raise ValueError(
             f"trace is of a {trace.num_layers}-layer {trace.kind}, the network a "

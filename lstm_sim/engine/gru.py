@@ -312,11 +312,13 @@ def gru_layer_backward(
     record: GruRecord,
     doutput: np.ndarray,
     dh_last: np.ndarray | None = None,
+    dh_all: np.ndarray | None = None,
 ) -> GruGradients:
     """Backpropagation through time from the last step to the first.
 
     doutput: dL/d output_t (T, ..., H) from the loss or the layer above; dh_last: dL/dh_T
-    from beyond the sequence (the final state's own use), zeros when None.
+    from beyond the sequence (the final state's own use), zeros when None. ``dh_all``
+    (T, ..., H), when given, receives the total gradient reaching h_t at every step.
     """
     p, f, g, clip = layer.params, layer.gate, layer.candidate, layer.clip
     hidden, dtype = layer.hidden_size, record.x.dtype
@@ -331,6 +333,8 @@ def gru_layer_backward(
     dh_next = np.zeros_like(record.h[0]) if dh_last is None else dh_last.astype(dtype)
     for t in range(record.x.shape[0] - 1, -1, -1):
         dh = dy[t] + dh_next
+        if dh_all is not None:
+            dh_all[t] = dh
         if record.mask is not None:  # a masked step passed h_{t-1} through unchanged
             carried = np.where(record.mask[t][..., None], 0, dh)
             dh = dh - carried

@@ -127,6 +127,11 @@ def parse_clamp(text: str) -> Clamp:
 
 def check_clamps(network: Network, clamps: Sequence[Clamp]) -> None:
     """ClampError naming the first clamp that does not fit ``network``."""
+    if clamps and not network.is_plain:
+        raise ClampError(
+            f"'{clamps[0].text}': clamps are not supported on this model yet "
+            f"({network.variants()[0]}); record it without --clamp"
+        )
     if network.kind == "gru" and clamps:
         raise ClampError(
             f"'{clamps[0].text}': clamps on a GRU are not supported yet; record it without --clamp"
@@ -159,9 +164,17 @@ def first_affected_step(clamps: Sequence[Clamp], num_steps: int) -> int | None:
     return min(starts) if starts else None
 
 
-def rerun_with_clamps(network: Network, trace: Trace, clamps: Sequence[Clamp], start: int) -> None:
-    """Recompute steps ``start``..T-1 of every layer (and the readout) in place, with
-    ``clamps`` applied inside the cell; steps before ``start`` are not touched.
+def rerun_with_clamps(
+    network: Network,
+    trace: Trace,
+    clamps: Sequence[Clamp],
+    start: int,
+    first_layer: int = 0,
+) -> None:
+    """Recompute steps ``start``..T-1 of every layer from ``first_layer`` up (and the
+    readout) in place, with ``clamps`` applied inside the cell; steps before ``start`` and
+    the layers below ``first_layer`` (which a change of clamps on higher layers does not
+    reach) are not touched.
 
     Stretches of a layer that no clamp touches run in the engine's fused loop; a clamped
     step runs there too and then recomputes what follows the clamped quantity.
@@ -171,10 +184,15 @@ def rerun_with_clamps(network: Network, trace: Trace, clamps: Sequence[Clamp], s
     steps = trace.num_steps
     if not 0 <= start < steps:
         raise ValueError(f"start {start} is out of range for a sequence of {steps}")
+    if not 0 <= first_layer < network.num_layers:
+        raise ValueError(f"layer {first_layer} is out of range for {network.num_layers} layers")
     for k, layer in enumerate(network.layers):
-        xw = np.empty((steps, layer.bias_ih.shape[0]), trace.x.dtype)
-        project_inputs(layer.weight_ih, trace.layer_input(k)[start:], xw[start:])
-        xw[start:] += layer.bias_ih + layer.bias_hh
+        if k < first_layer:
+            continue
+        # Steps start..T-1 only: a clamp near the end of a long run allocates what it reruns.
+        xw = np.empty((steps - start, layer.bias_ih.shape[0]), trace.x.dtype)
+        project_inputs(layer.weight_ih, trace.layer_input(k), xw, start)
+        xw += layer.bias_ih + layer.bias_hh
         mine = [clamp for clamp in clamps if clamp.layer == k]
         clamped = np.zeros(steps, bool)
         for clamp in mine:
@@ -187,45 +205,47 @@ def rerun_with_clamps(network: Network, trace: Trace, clamps: Sequence[Clamp], s
             change = np.flatnonzero(clamped[t:] != clamped[t])
             stop = steps if change.size == 0 else t + int(change[0])
             if not clamped[t]:
-                _run_layer(network, trace, k, xw, t, stop)
+                _run_layer(network, trace, k, xw, start, t, stop)
             else:
                 assert w_hh_t is not None
                 for step in range(t, stop):
                     active = [c for c in mine if step in c.steps(steps)]
-                    _clamped_step(network, trace, k, xw[step], w_hh_t, step, active)
+                    _clamped_step(network, trace, k, xw[step - start], w_hh_t, step, active)
             t = stop
     rerun_readout(network, trace, start)  # a head too, exactly as an unclamped run
 
 
 def _run_layer(
-    network: Network, trace: Trace, k: int, xw: np.ndarray, start: int, stop: int
+    network: Network, trace: Trace, k: int, xw: np.ndarray, offset: int, start: int, stop: int
 ) -> None:
-    """Steps start..stop-1 of layer ``k`` through the engine's own loop (its arrays cut at
-    ``stop``, so the loop ends there)."""
+    """Steps start..stop-1 of layer ``k`` through the engine's own loop; ``xw`` holds the
+    input projections of the steps from ``offset`` on. The trace's arrays are handed from
+    ``offset`` on and cut at ``stop``, so the loop ends there."""
     weight_hh = network.layers[k].weight_hh
+    first, last = start - offset, stop - offset
     if network.kind == "rnn":
         rnn_layer_forward(
-            xw[:stop],
+            xw[:last],
             weight_hh,
-            trace.h_all[k, : stop + 1],
-            trace.pre[k, :stop],
+            trace.h_all[k, offset : stop + 1],
+            trace.pre[k, offset:stop],
             network.nonlinearity,
-            start,
+            first,
         )
         return
     assert trace.c_all is not None and trace.act is not None and trace.fc is not None
     assert trace.ig is not None and trace.tanh_c is not None
     lstm_layer_forward(
-        xw[:stop],
+        xw[:last],
         weight_hh,
-        trace.h_all[k, : stop + 1],
-        trace.c_all[k, : stop + 1],
-        trace.pre[k, :stop],
-        trace.act[k, :stop],
-        trace.fc[k, :stop],
-        trace.ig[k, :stop],
-        trace.tanh_c[k, :stop],
-        start,
+        trace.h_all[k, offset : stop + 1],
+        trace.c_all[k, offset : stop + 1],
+        trace.pre[k, offset:stop],
+        trace.act[k, offset:stop],
+        trace.fc[k, offset:stop],
+        trace.ig[k, offset:stop],
+        trace.tanh_c[k, offset:stop],
+        first,
     )
 
 
@@ -307,5 +327,10 @@ def intervened(network: Network, trace: Trace, clamps: Sequence[Clamp]) -> Trace
     result = copy_trace(trace)
     first = first_affected_step(clamps, trace.num_steps)
     if first is not None:
-        rerun_with_clamps(network, result, clamps, first)
+        rerun_with_clamps(network, result, clamps, first, lowest_layer(clamps))
     return result
+
+
+def lowest_layer(clamps: Sequence[Clamp]) -> int:
+    """The lowest layer ``clamps`` act on: the layers below it run as without them."""
+    return min((clamp.layer for clamp in clamps), default=0)

@@ -377,11 +377,14 @@ def lstm_layer_backward(
     doutput: np.ndarray,
     dh_last: np.ndarray | None = None,
     dc_last: np.ndarray | None = None,
+    dh_all: np.ndarray | None = None,
+    dc_all: np.ndarray | None = None,
 ) -> LstmGradients:
     """Backpropagation through time from the last step to the first.
 
     doutput: dL/d output_t (T, ..., P); dh_last, dc_last: dL/dh_T and dL/dc_T from beyond
-    the sequence, zeros when None.
+    the sequence, zeros when None. ``dh_all`` (T, ..., P) and ``dc_all`` (T, ..., H), when
+    given, receive the total gradient reaching h_t and c_t at every step.
     """
     p, clip, dtype = layer.params, layer.clip, record.x.dtype
     hidden = p.hidden_size
@@ -398,6 +401,8 @@ def lstm_layer_backward(
     dc_next = np.zeros_like(record.c[0]) if dc_last is None else dc_last.astype(dtype)
     for t in range(record.x.shape[0] - 1, -1, -1):
         dh, dc = dy[t] + dh_next, dc_next
+        if dh_all is not None:
+            dh_all[t] = dh
         if record.mask is not None:  # a masked step passed h and c through unchanged
             read = record.mask[t][..., None]
             carried_h, carried_c = np.where(read, 0, dh), np.where(read, 0, dc)
@@ -417,6 +422,8 @@ def lstm_layer_backward(
         da_o *= clip_derivative(a[..., o_], clip)
         if peephole is not None:
             dc = dc + da_o * peephole[2]  # a_o = ... + p_o ⊙ c_t
+        if dc_all is not None:
+            dc_all[t] = dc if record.mask is None else dc + carried_c
         di, df, dg = dc * g, dc * c_prev, dc * i
         if layer.coupling == "input_from_forget":
             df, di = df - di, np.zeros_like(di)  # i = 1 - f

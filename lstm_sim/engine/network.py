@@ -7,21 +7,55 @@ Names and layouts follow PyTorch: an LSTM layer holds ``weight_ih`` (4H, D),
 i, f, g, o; a GRU layer holds 3H rows, blocks r, z, n, with ``bias_hh``'s n block kept
 apart (it sits inside the reset product, so it does not add to ``bias_ih``'s); a simple
 RNN layer holds the same with H rows.
+
+A layer may also carry what the other frameworks store (every default is PyTorch's plain
+cell, so a network built without them is exactly the network it always was):
+
+- ``direction``: ``"forward"`` reads x_0 first; ``"reverse"`` runs the layer's own weights
+  from x_{T-1} down to x_0 and hands on its h in time order (ONNX ``direction="reverse"``);
+  ``"bidirectional"`` runs both, the reverse pass with the weights in ``Layer.reverse``, and
+  hands on [forward h_t, reverse h after reading x_t], 2P wide (PyTorch
+  ``bidirectional=True``, Keras ``Bidirectional`` with ``merge_mode="concat"``, ONNX
+  ``direction="bidirectional"``). :mod:`lstm_sim.engine.bidirectional` has the kernels.
+- LSTM only: ``weight_hr`` (P, H), PyTorch's ``proj_size``: h_t = W_hr (o_t ⊙ tanh c_t)
+  is P wide and ``weight_hh`` is (4H, P); every layer of a network has the same P, or none
+  has a projection. ``peephole`` (3H,), blocks p_i, p_f, p_o (ONNX ``P``, reordered);
+  ``coupling`` of the input and forget gates (ONNX ``input_forget``).
+- LSTM and GRU: ``clip`` (ONNX's bound on every gate's pre-activation), ``gate_activation``
+  (σ: i, f, o or r, z), ``candidate_activation`` (tanh: g or n) and, for an LSTM,
+  ``cell_activation`` (tanh: the tanh(c_t) in h_t). A simple RNN's function is the
+  network's ``nonlinearity``; its layers keep these defaults.
+
+:mod:`lstm_sim.engine.lstm_variants` states the equations of each option. ``state_dict``
+names follow PyTorch: ``weight_hr_l{k}``, and the reverse pass's arrays with the suffix
+``_reverse`` (``weight_ih_l0_reverse``); PyTorch has no peepholes, so they are
+``peephole_l{k}`` (and ``peephole_l{k}_reverse``).
+
+``Network.mask_value`` is Keras's ``Masking(mask_value)``: a step whose input features all
+equal it is skipped by every layer (h and c carried through, see
+:mod:`lstm_sim.engine.sequence_mask`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from typing import Literal
 
 import numpy as np
 
+from lstm_sim.engine.activations import SIGMOID, TANH
+from lstm_sim.engine.activations import Activation as CellActivation
 from lstm_sim.engine.gates import GATES as GATES  # its home is gates.py; re-exported here
 from lstm_sim.engine.head import Activation, HeadStage, output_features, stage_arrays
+from lstm_sim.engine.lstm_variants import Coupling
 from lstm_sim.engine.vocab import Vocabulary
 
 Kind = Literal["lstm", "rnn", "gru"]
 ReadoutKind = Literal["softmax", "linear"]
+Direction = Literal["forward", "reverse", "bidirectional"]
+DIRECTIONS: tuple[Direction, ...] = ("forward", "reverse", "bidirectional")
+COUPLINGS: tuple[Coupling, ...] = ("none", "input_from_forget", "forget_from_input")
+REVERSE_SUFFIX = "_reverse"
 
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -46,17 +80,134 @@ _GATE_ROWS: dict[str, int] = {"lstm": 4, "gru": 3, "rnn": 1}
 
 
 @dataclass
-class Layer:
-    """One recurrent layer, in PyTorch's layout."""
+class DirectionWeights:
+    """The reverse pass's own arrays in a bidirectional layer, shaped as the layer's."""
 
     weight_ih: np.ndarray  # (G*H, D)
-    weight_hh: np.ndarray  # (G*H, H)
+    weight_hh: np.ndarray  # (G*H, P)
     bias_ih: np.ndarray  # (G*H,)
     bias_hh: np.ndarray  # (G*H,)
+    weight_hr: np.ndarray | None = None  # (P, H) with a projection
+    peephole: np.ndarray | None = None  # (3H,) p_i, p_f, p_o
+
+    def named(self) -> dict[str, np.ndarray]:
+        """The arrays by their name without ``_l{k}`` (``peephole`` is not PyTorch's)."""
+        arrays = {
+            "weight_ih": self.weight_ih,
+            "weight_hh": self.weight_hh,
+            "bias_ih": self.bias_ih,
+            "bias_hh": self.bias_hh,
+        }
+        if self.weight_hr is not None:
+            arrays["weight_hr"] = self.weight_hr
+        if self.peephole is not None:
+            arrays["peephole"] = self.peephole
+        return arrays
+
+
+@dataclass
+class Layer:
+    """One recurrent layer, in PyTorch's layout, with the options of the module docstring.
+
+    The four arrays (and ``weight_hr``, ``peephole``) are the forward pass's, or the only
+    pass's when ``direction`` is ``"reverse"``; ``reverse`` holds the second pass's arrays
+    when, and only when, ``direction`` is ``"bidirectional"``. The options apply to both
+    passes.
+    """
+
+    weight_ih: np.ndarray  # (G*H, D)
+    weight_hh: np.ndarray  # (G*H, P), P = H without a projection
+    bias_ih: np.ndarray  # (G*H,)
+    bias_hh: np.ndarray  # (G*H,)
+    _: KW_ONLY
+    weight_hr: np.ndarray | None = None  # (P, H), LSTM proj_size
+    peephole: np.ndarray | None = None  # (3H,), LSTM p_i, p_f, p_o
+    direction: Direction = "forward"
+    reverse: DirectionWeights | None = None
+    coupling: Coupling = "none"
+    clip: float | None = None
+    gate_activation: CellActivation = SIGMOID
+    candidate_activation: CellActivation = TANH
+    cell_activation: CellActivation = TANH
 
     @property
     def input_size(self) -> int:
         return int(self.weight_ih.shape[1])
+
+    @property
+    def directions(self) -> int:
+        """How many passes the layer runs (2 when bidirectional)."""
+        return 2 if self.direction == "bidirectional" else 1
+
+    def weights(self) -> DirectionWeights:
+        """The layer's own arrays: its forward pass's, or its only pass's when reverse."""
+        return DirectionWeights(
+            self.weight_ih,
+            self.weight_hh,
+            self.bias_ih,
+            self.bias_hh,
+            self.weight_hr,
+            self.peephole,
+        )
+
+    def with_weights(self, own: DirectionWeights, reverse: DirectionWeights | None) -> Layer:
+        """A layer with these options and new arrays (``reverse`` for a bidirectional one)."""
+        return replace(
+            self,
+            weight_ih=own.weight_ih,
+            weight_hh=own.weight_hh,
+            bias_ih=own.bias_ih,
+            bias_hh=own.bias_hh,
+            weight_hr=own.weight_hr,
+            peephole=own.peephole,
+            reverse=reverse,
+        )
+
+    def named(self) -> dict[str, np.ndarray]:
+        """Every array by its name without ``_l{k}``, the reverse pass's with ``_reverse``."""
+        arrays = self.weights().named()
+        if self.reverse is not None:
+            for name, array in self.reverse.named().items():
+                arrays[name + REVERSE_SUFFIX] = array
+        return arrays
+
+    def variants(self) -> tuple[str, ...]:
+        """What the layer does beyond PyTorch's plain forward cell, one short phrase each
+        (empty for a plain layer)."""
+        found = []
+        if self.direction != "forward":
+            found.append(f"{self.direction} direction")
+        if self.weight_hr is not None:
+            found.append(f"projection (proj_size={self.weight_hr.shape[0]})")
+        if self.peephole is not None:
+            found.append("peepholes")
+        if self.coupling != "none":
+            found.append(f"coupled gates ({self.coupling})")
+        if self.clip is not None:
+            found.append(f"clip {self.clip:g}")
+        for role, activation, default in (
+            ("gate", self.gate_activation, SIGMOID),
+            ("candidate", self.candidate_activation, TANH),
+            ("cell output", self.cell_activation, TANH),
+        ):
+            if activation != default:
+                found.append(f"{role} activation {activation.name}")
+        return tuple(found)
+
+
+def _pass_from(
+    weights: DirectionWeights, arrays: dict[str, np.ndarray], suffix: str
+) -> DirectionWeights:
+    """One pass's arrays from ``arrays`` by their state_dict names (``suffix`` is
+    ``_l{k}`` or ``_l{k}_reverse``), with the optional arrays ``weights`` has."""
+    return DirectionWeights(
+        arrays["weight_ih" + suffix],
+        arrays["weight_hh" + suffix],
+        arrays["bias_ih" + suffix],
+        arrays["bias_hh" + suffix],
+        None if weights.weight_hr is None else arrays["weight_hr" + suffix],
+        None if weights.peephole is None else arrays["peephole" + suffix],
+    )
 
 
 @dataclass
@@ -99,6 +250,7 @@ class Network:
     notes: tuple[str, ...] = ()
     param_names: dict[str, str] = field(default_factory=dict)
     reset_after: bool = True
+    mask_value: float | None = None
 
     def __post_init__(self) -> None:
         self.validate()
@@ -110,7 +262,52 @@ class Network:
 
     @property
     def hidden_size(self) -> int:
+        """H, the size of every gate and of c (of h too without a projection)."""
+        first = self.layers[0]
+        return int((first.weight_hh if first.weight_hr is None else first.weight_hr).shape[1])
+
+    @property
+    def h_size(self) -> int:
+        """P, the size of h: ``proj_size`` with a projection, else H."""
         return int(self.layers[0].weight_hh.shape[1])
+
+    @property
+    def proj_size(self) -> int:
+        """PyTorch's ``proj_size``: P with a projection, 0 without."""
+        return 0 if self.layers[0].weight_hr is None else self.h_size
+
+    def layer_output_size(self, k: int) -> int:
+        """What layer ``k`` hands on per step: P, or 2P when it is bidirectional."""
+        return self.layers[k].directions * self.h_size
+
+    @property
+    def top_size(self) -> int:
+        """What the head or readout reads per step: the last layer's output size."""
+        return self.layer_output_size(self.num_layers - 1)
+
+    @property
+    def is_plain(self) -> bool:
+        """True when no layer has an option beyond PyTorch's plain forward cell and no
+        input mask is set: the network every part of lstm-sim runs."""
+        return not self.variants()
+
+    def refuse_variants(self, purpose: str) -> None:
+        """Raise ValueError naming the first variant when the network has one: for the
+        parts of lstm-sim (``purpose``) that run plain forward cells only."""
+        if not self.is_plain:
+            raise ValueError(f"{purpose} does not support this model yet: {self.variants()[0]}")
+
+    def variants(self) -> tuple[str, ...]:
+        """What the network does beyond plain forward cells, one phrase each, naming the
+        layer (``"layer 0: bidirectional direction"``, ``"input mask value 0"``)."""
+        found = [
+            f"layer {k}: {phrase}"
+            for k, layer in enumerate(self.layers)
+            for phrase in layer.variants()
+        ]
+        if self.mask_value is not None:
+            found.append(f"input mask value {self.mask_value:g}")
+        return tuple(found)
 
     @property
     def input_size(self) -> int:
@@ -151,16 +348,21 @@ class Network:
         first = self.layers[0].weight_hh
         if first.ndim != 2 or first.shape[1] == 0:
             raise ValueError(f"weight_hh_l0 has shape {first.shape}, expected (G*H, H) with H > 0")
-        hidden = int(first.shape[1])
+        projection = self.layers[0].weight_hr
+        if projection is not None and projection.ndim != 2:
+            raise ValueError(f"weight_hr_l0 has shape {projection.shape}, expected (P, H)")
+        hidden = self.hidden_size
         rows = gate_rows(self.kind) * hidden
         for k, layer in enumerate(self.layers):
+            self._validate_options(k, layer)
             d = layer.weight_ih.shape[1] if layer.weight_ih.ndim == 2 else -1
             if k > 0:
-                d = hidden
-            check_array(f"weight_ih_l{k}", layer.weight_ih, (rows, d))
-            check_array(f"weight_hh_l{k}", layer.weight_hh, (rows, hidden))
-            check_array(f"bias_ih_l{k}", layer.bias_ih, (rows,))
-            check_array(f"bias_hh_l{k}", layer.bias_hh, (rows,))
+                d = self.layer_output_size(k - 1)
+            passes = [("", layer.weights())]
+            if layer.reverse is not None:
+                passes.append((REVERSE_SUFFIX, layer.reverse))
+            for suffix, weights in passes:
+                self._validate_pass(f"_l{k}{suffix}", weights, rows, d)
         if self.embedding is not None:
             v = self.embedding.shape[0] if self.embedding.ndim == 2 else -1
             if v == 0:
@@ -179,7 +381,7 @@ class Network:
             )
         if self.head and self.readout is None:
             raise ValueError("a head's stages need a readout after them, found none")
-        features = output_features(self.head, hidden)
+        features = output_features(self.head, self.top_size)
         if self.readout is not None:
             v = self.readout.weight.shape[0] if self.readout.weight.ndim == 2 else -1
             if v == 0:
@@ -190,6 +392,64 @@ class Network:
                 raise ValueError(
                     f"readout kind must be 'softmax' or 'linear', got {self.readout.kind!r}"
                 )
+
+    def _validate_options(self, k: int, layer: Layer) -> None:
+        """Raise ValueError naming layer ``k``'s first option that its kind cannot take."""
+        if layer.direction not in DIRECTIONS:
+            raise ValueError(
+                f"layer {k} direction must be one of {', '.join(DIRECTIONS)}, "
+                f"got {layer.direction!r}"
+            )
+        if (layer.reverse is not None) != (layer.direction == "bidirectional"):
+            raise ValueError(
+                f"layer {k} is {layer.direction} but "
+                f"{'has' if layer.reverse is not None else 'has no'} reverse weights"
+            )
+        if layer.coupling not in COUPLINGS:
+            raise ValueError(f"layer {k} coupling must be one of {', '.join(COUPLINGS)}")
+        if layer.clip is not None and not (np.isfinite(layer.clip) and layer.clip > 0):
+            raise ValueError(f"layer {k} clip must be a positive number, got {layer.clip}")
+        lstm_only = {
+            "weight_hr": layer.weight_hr is not None,
+            "peephole": layer.peephole is not None,
+            "coupling": layer.coupling != "none",
+            "cell_activation": layer.cell_activation != TANH,
+        }
+        not_rnn = {
+            "clip": layer.clip is not None,
+            "gate_activation": layer.gate_activation != SIGMOID,
+            "candidate_activation": layer.candidate_activation != TANH,
+        }
+        refused = [n for n, used in lstm_only.items() if used and self.kind != "lstm"]
+        refused += [n for n, used in not_rnn.items() if used and self.kind == "rnn"]
+        if refused:
+            raise ValueError(f"layer {k}: {self.kind.upper()} layers have no {refused[0]}")
+        if (layer.weight_hr is None) != (self.layers[0].weight_hr is None):
+            raise ValueError(f"layer {k}: either every layer has a projection or none has")
+        if self.mask_value is not None and not np.isfinite(self.mask_value):
+            raise ValueError(f"mask_value must be a finite number, got {self.mask_value}")
+
+    def _validate_pass(self, suffix: str, weights: DirectionWeights, rows: int, d: int) -> None:
+        """Check one pass's arrays: G*H rows, d inputs, P = ``self.h_size`` wide h."""
+        hidden, width = self.hidden_size, self.h_size
+        check_array(f"weight_ih{suffix}", weights.weight_ih, (rows, d))
+        check_array(f"weight_hh{suffix}", weights.weight_hh, (rows, width))
+        check_array(f"bias_ih{suffix}", weights.bias_ih, (rows,))
+        check_array(f"bias_hh{suffix}", weights.bias_hh, (rows,))
+        if weights.weight_hr is not None:
+            check_array(f"weight_hr{suffix}", weights.weight_hr, (width, hidden))
+            if width >= hidden:
+                raise ValueError(
+                    f"weight_hr{suffix} has shape {weights.weight_hr.shape}: proj_size must "
+                    f"be below hidden_size {hidden}"
+                )
+        elif width != hidden:
+            raise ValueError(
+                f"weight_hh{suffix} has shape {weights.weight_hh.shape}, expected "
+                f"({rows}, {hidden}) without a projection"
+            )
+        if weights.peephole is not None:
+            check_array(f"peephole{suffix}", weights.peephole, (3 * hidden,))
 
     def astype(self, dtype: type | np.dtype) -> Network:
         """A copy whose arrays all have ``dtype`` (float32 or float64)."""
@@ -206,10 +466,9 @@ class Network:
         """Every parameter under PyTorch's name (``readout.weight`` for the readout)."""
         out: dict[str, np.ndarray] = {}
         for k, layer in enumerate(self.layers):
-            out[f"weight_ih_l{k}"] = layer.weight_ih
-            out[f"weight_hh_l{k}"] = layer.weight_hh
-            out[f"bias_ih_l{k}"] = layer.bias_ih
-            out[f"bias_hh_l{k}"] = layer.bias_hh
+            for name, array in layer.named().items():
+                base, reverse, _ = name.partition(REVERSE_SUFFIX)
+                out[f"{base}_l{k}{reverse}"] = array
         if self.embedding is not None:
             out["embedding.weight"] = self.embedding
         for k, stage in enumerate(self.head):
@@ -223,13 +482,13 @@ class Network:
     def from_arrays(self, arrays: dict[str, np.ndarray]) -> Network:
         """A network like this one (kind, vocabulary, readout kind) with new arrays."""
         layers = [
-            Layer(
-                arrays[f"weight_ih_l{k}"],
-                arrays[f"weight_hh_l{k}"],
-                arrays[f"bias_ih_l{k}"],
-                arrays[f"bias_hh_l{k}"],
+            layer.with_weights(
+                _pass_from(layer.weights(), arrays, f"_l{k}"),
+                None
+                if layer.reverse is None
+                else _pass_from(layer.reverse, arrays, f"_l{k}{REVERSE_SUFFIX}"),
             )
-            for k in range(self.num_layers)
+            for k, layer in enumerate(self.layers)
         ]
         readout = None
         if self.readout is not None:
@@ -263,29 +522,48 @@ class Network:
         readout_kind: ReadoutKind = "softmax",
         vocab: Vocabulary | None = None,
         dtype: type = np.float64,
+        bidirectional: bool = False,
+        proj_size: int = 0,
     ) -> Network:
-        """PyTorch's default initialisation: every weight uniform in ±1/sqrt(H)."""
+        """PyTorch's default initialisation: every weight uniform in ±1/sqrt(H).
+
+        ``bidirectional`` and ``proj_size`` as ``torch.nn.LSTM``'s (the latter LSTM only);
+        without them the random draws are the same as they always were.
+        """
         if min(hidden_size, input_size, num_layers, 1 if output_size is None else output_size) < 1:
             raise ValueError(
                 f"sizes must be positive, got input_size={input_size}, "
                 f"hidden_size={hidden_size}, num_layers={num_layers}, output_size={output_size}"
             )
+        if not 0 <= proj_size < hidden_size:
+            raise ValueError(f"proj_size must be in 0..{hidden_size - 1}, got {proj_size}")
         bound = 1.0 / np.sqrt(hidden_size)
         rows = gate_rows(kind) * hidden_size
+        width = proj_size or hidden_size
+        directions = 2 if bidirectional else 1
 
         def uniform(*shape: int) -> np.ndarray:
             return rng.uniform(-bound, bound, size=shape).astype(dtype)
 
-        layers = [
-            Layer(
-                uniform(rows, input_size if k == 0 else hidden_size),
-                uniform(rows, hidden_size),
-                uniform(rows),
-                uniform(rows),
+        def one_pass(inputs: int) -> DirectionWeights:
+            weights = DirectionWeights(
+                uniform(rows, inputs), uniform(rows, width), uniform(rows), uniform(rows)
             )
-            for k in range(num_layers)
-        ]
+            if proj_size:
+                weights.weight_hr = uniform(proj_size, hidden_size)
+            return weights
+
+        layers = []
+        for k in range(num_layers):
+            inputs = input_size if k == 0 else directions * width
+            forward = one_pass(inputs)
+            layer = Layer(forward.weight_ih, forward.weight_hh, forward.bias_ih, forward.bias_hh)
+            if bidirectional:
+                layer.direction = "bidirectional"
+            layers.append(layer.with_weights(forward, one_pass(inputs) if bidirectional else None))
         readout = None
         if output_size is not None:
-            readout = Readout(uniform(output_size, hidden_size), uniform(output_size), readout_kind)
+            readout = Readout(
+                uniform(output_size, directions * width), uniform(output_size), readout_kind
+            )
         return cls(kind, layers, vocab=vocab, readout=readout, source="random initialisation")

@@ -110,7 +110,10 @@ def first_nonfinite(trace: Trace, start: int = 0) -> NonFinite | None:
         quantities += [(gate, trace.gate(gate)) for gate in GATES]
         quantities += [("fc", trace.fc), ("ig", trace.ig), ("c", trace.c)]
         quantities.append(("tanh_c", trace.tanh_c))
+    if trace.m is not None:
+        quantities.append(("m", trace.m))
     quantities.append(("h", trace.h))
+    quantities += _reverse_quantities(trace)
     # (L, T, W) per layer; the readout's (T, V) has no layer axis
     later = [(name, values[:, start:]) for name, values in quantities]
     for name, readout in (("logits", trace.logits), ("probs", trace.probs)):
@@ -121,7 +124,20 @@ def first_nonfinite(trace: Trace, start: int = 0) -> NonFinite | None:
         return None
     first = min(found, key=lambda candidate: candidate[:3])[3]
     first = dataclasses.replace(first, step=start + (first.step or 0))
-    return _pre_quantity(first, trace.kind, trace.hidden_size)
+    return _pre_quantity(first, trace.kind, trace.cell_size)
+
+
+def _reverse_quantities(trace: Trace) -> list[tuple[str, np.ndarray]]:
+    """The reverse passes' quantities as the trace file names them, (L, T, W) in time
+    order (the pass computed the later steps first; they are searched by time here)."""
+    if not trace.directions:
+        return []
+    steps, found = trace.num_steps, []
+    for name, values in trace.reverse_arrays().items():
+        base = name.removesuffix("_reverse").replace("_all", "")
+        values = values[:, :steps] if name.endswith("all_reverse") else values
+        found.append((f"{'a' if base == 'pre' and trace.kind == 'rnn' else base}_reverse", values))
+    return found
 
 
 def first_nonfinite_gradient(grads: Gradients) -> NonFinite | None:
@@ -133,6 +149,9 @@ def first_nonfinite_gradient(grads: Gradients) -> NonFinite | None:
         t = losses[0]
         return NonFinite(t, None, "step_loss", 0, float(grads.step_loss[t]))
     states = [("dh", grads.dh)] + ([("dc", grads.dc)] if grads.dc is not None else [])
+    for name, values in (("dh_reverse", grads.dh_reverse), ("dc_reverse", grads.dc_reverse)):
+        if values is not None:
+            states.append((name, values))
     found = _candidates(states, reverse=True)
     if found:
         return min(found, key=lambda candidate: candidate[:3])[3]

@@ -4,6 +4,16 @@ A :class:`Trace` owns preallocated arrays with a leading layer axis (L, T, ...),
 step is a set of views and stepping back never recomputes anything. Editing an input,
 the initial state or a weight reruns from the earliest step it affects
 (:func:`rerun_from`); earlier steps stay exactly as they were.
+
+A network with variant layers (reverse or bidirectional passes, a projection, peepholes and
+the other options of :mod:`lstm_sim.engine.network`) is recorded by
+:mod:`lstm_sim.engine.variant_trace`. A reverse pass's arrays carry the suffix
+``_reverse`` and are kept in **time order**, not in the order the pass ran: index t of
+``pre_reverse`` is the step that read x_t, and ``h_all_reverse`` holds the state after
+reading x_t at index t, the pass's initial state at index T. So every array, forward or
+reverse, lines up with ``x`` index for index, and what a bidirectional layer hands on at
+step t is [h_all[t+1], h_all_reverse[t]] (:meth:`Trace.layer_output`). The trace files
+keep the same order and names (:mod:`lstm_sim.engine.formats.trace_files`).
 """
 
 from __future__ import annotations
@@ -17,8 +27,9 @@ from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, softmax
 from lstm_sim.engine.gates import gate_slice
 from lstm_sim.engine.gru import GruLayer, GruParameters, GruRecord, gru_layer_forward
 from lstm_sim.engine.head import head_forward
-from lstm_sim.engine.network import Kind, Network, check_array
+from lstm_sim.engine.network import Kind, Network, check_array, gate_rows
 from lstm_sim.engine.recorded import RecordedArrays
+from lstm_sim.engine.variant_trace import rerun_variant_layers
 
 
 @dataclass(frozen=True)
@@ -55,7 +66,7 @@ class StepRecord:
         """The pre-activation of one gate (LSTM 'i', 'f', 'g', 'o'; GRU 'r', 'z', 'n'),
         shape (H,)."""
         kind: Kind = "gru" if self.r is not None else "lstm"
-        return self.pre[gate_slice(gate, self.h.shape[-1], kind)]
+        return self.pre[gate_slice(gate, self.pre.shape[-1] // gate_rows(kind), kind)]
 
 
 @dataclass(kw_only=True)
@@ -74,8 +85,9 @@ class Trace(RecordedArrays):
     token_ids: np.ndarray | None = None  # (T,) when the inputs were token ids
 
     def layer_input(self, layer: int) -> np.ndarray:
-        """What layer ``layer`` reads at each step, (T, D) or (T, H)."""
-        return self.x if layer == 0 else self.h_all[layer - 1, 1:]
+        """What layer ``layer`` reads at each step, (T, D) or (T, H) (2P below a
+        bidirectional layer)."""
+        return self.x if layer == 0 else self.layer_output(layer - 1)
 
     def step(self, layer: int, t: int) -> StepRecord:
         """Views of everything ``layer`` computed at step ``t``."""
@@ -203,9 +215,15 @@ def record(
 
 
 def set_initial_state(trace: Trace, h0: np.ndarray | None, c0: np.ndarray | None) -> None:
-    """Write h0 and c0, each (L, H) or None for zeros; the caller reruns from step 0."""
-    shape = (trace.num_layers, trace.hidden_size)
+    """Write h0 (L, P) and c0 (L, H), each None for zeros; the caller reruns from step 0.
+    A network with reverse passes starts every pass from zeros: h0 and c0 are refused."""
+    if trace.directions and (h0 is not None or c0 is not None):
+        raise ValueError(
+            "h0 and c0 cannot be given to a network with reverse or bidirectional layers: "
+            "every pass starts from zeros"
+        )
     for name, value, target in (("h0", h0, trace.h_all), ("c0", c0, trace.c_all)):
+        shape = (trace.num_layers, trace.hidden_size if target is None else target.shape[-1])
         if value is None:
             if target is not None:
                 target[:, 0] = 0.0
@@ -226,11 +244,17 @@ def check_network_fits(network: Network, trace: Trace) -> None:
         f"{trace.num_layers}-layer {trace.kind} with D={trace.x.shape[1]}, H={trace.hidden_size}"
     )
     given = (
-        f"{network.num_layers}-layer {network.kind} with D={network.input_size}, "
-        f"H={network.hidden_size}"
+        f"{network.num_layers}-layer {network.kind} with D={network.input_size}, H={network.h_size}"
     )
     if recorded != given:
         raise ValueError(f"the trace is of a {recorded}, the network a {given}")
+    directions = tuple(trace.direction(k) for k in range(trace.num_layers))
+    if directions != tuple(layer.direction for layer in network.layers):
+        raise ValueError(f"the trace's layers ran {', '.join(directions)}, the network's differ")
+    if (trace.mask is None) != (network.mask_value is None) or (
+        (trace.m is None) != (network.proj_size == 0)
+    ):
+        raise ValueError("the trace and the network disagree on an input mask or a projection")
     outputs = None if trace.logits is None else trace.logits.shape[1]
     if network.output_size != outputs:
         raise ValueError(
@@ -241,20 +265,37 @@ def check_network_fits(network: Network, trace: Trace) -> None:
         raise ValueError("the trace and the network disagree on whether the readout is a softmax")
 
 
-def project_inputs(weight_ih: np.ndarray, inputs: np.ndarray, out: np.ndarray) -> None:
-    """out = inputs @ weight_ih.T for all steps at once: (T, D) @ (D, G*H) -> (T, G*H).
+PRODUCT_BLOCK = 64
+"""Steps per matrix product over time. BLAS rounds a row of a product differently
+depending on where it falls among the rows it is handed (its kernels take rows in
+groups), so the products over time are made in blocks of this many steps counted from
+step 0: a rerun from any step gets the bits a whole run got."""
+
+
+def project_inputs(
+    weight_ih: np.ndarray, inputs: np.ndarray, out: np.ndarray, start: int = 0
+) -> None:
+    """out = inputs[start:] @ weight_ih.T: (T, D) @ (D, G*H) -> (T - start, G*H), in
+    blocks of :data:`PRODUCT_BLOCK` steps counted from step 0 (the block ``start`` falls
+    in is multiplied whole, its earlier rows thrown away).
 
     One-hot rows (tokens) pick a column of weight_ih instead: the same numbers bit for
     bit, as every other term of the sum is an exact zero, without the T·D·G·H product.
     """
-    steps = inputs.shape[0]
-    hot = np.argmax(inputs, axis=1)
-    one_hot = np.zeros_like(inputs)
-    one_hot[np.arange(steps), hot] = 1.0
-    if np.array_equal(one_hot, inputs):
+    tail = inputs[start:]
+    hot = np.argmax(tail, axis=1)
+    one_hot = np.zeros_like(tail)
+    one_hot[np.arange(tail.shape[0]), hot] = 1.0
+    if np.array_equal(one_hot, tail):
         np.take(weight_ih.T, hot, axis=0, out=out)
-    else:
-        np.matmul(inputs, weight_ih.T, out=out)
+        return
+    first = start - start % PRODUCT_BLOCK
+    for lo in range(first, inputs.shape[0], PRODUCT_BLOCK):
+        hi = min(lo + PRODUCT_BLOCK, inputs.shape[0])
+        if lo >= start:
+            np.matmul(inputs[lo:hi], weight_ih.T, out=out[lo - start : hi - start])
+        else:
+            out[: hi - start] = (inputs[lo:hi] @ weight_ih.T)[start - lo :]
 
 
 def rerun_from(network: Network, trace: Trace, start: int) -> None:
@@ -266,6 +307,9 @@ def rerun_from(network: Network, trace: Trace, start: int) -> None:
     if not 0 <= start < trace.num_steps:
         raise ValueError(f"start {start} is out of range for a sequence of {trace.num_steps}")
     check_network_fits(network, trace)
+    if not network.is_plain:
+        rerun_readout(network, trace, rerun_variant_layers(network, trace, trace.x, start))
+        return
     if network.kind == "gru":
         rerun_gru_layers(network, trace, start)
         rerun_readout(network, trace, start)
@@ -275,7 +319,7 @@ def rerun_from(network: Network, trace: Trace, start: int) -> None:
         # reads as it overwrites it: no (T, 4H) buffer beside the trace. Every array is
         # passed from ``start`` on, so the loop's step 0 is step ``start``.
         xw = trace.pre[k, start:]
-        project_inputs(layer.weight_ih, trace.layer_input(k)[start:], xw)
+        project_inputs(layer.weight_ih, trace.layer_input(k), xw, start)
         xw += layer.bias_ih + layer.bias_hh
         if network.kind == "lstm":
             assert trace.c_all is not None and trace.act is not None
@@ -321,8 +365,14 @@ def rerun_readout(network: Network, trace: Trace, start: int) -> None:
         return
     assert trace.logits is not None
     readout = network.readout
-    features = head_forward(network.head, trace.h_all[-1, start + 1 :])[-1]
-    np.matmul(features, readout.weight.T, out=trace.logits[start:])
-    trace.logits[start:] += readout.bias
+    # From the start of the block ``start`` falls in: the rows before it come out as
+    # they were, and every row gets the bits a whole run gave it (see PRODUCT_BLOCK).
+    first = start - start % PRODUCT_BLOCK
+    top = trace.layer_output(trace.num_layers - 1)
+    for lo in range(first, trace.num_steps, PRODUCT_BLOCK):
+        hi = min(lo + PRODUCT_BLOCK, trace.num_steps)
+        features = head_forward(network.head, top[lo:hi])[-1]
+        np.matmul(features, readout.weight.T, out=trace.logits[lo:hi])
+    trace.logits[first:] += readout.bias
     if trace.probs is not None:
-        softmax(trace.logits[start:], out=trace.probs[start:])
+        softmax(trace.logits[first:], out=trace.probs[first:])

@@ -1,7 +1,8 @@
 """Where two recorded runs part: the first step, layer, quantity and unit that differ.
 
 Both runs are lstm-sim trace arrays by name (``h c i f g o fc ig tanh_c``, ``a`` for a
-simple RNN, ``dh dc`` with gradients), each (L, T, H): a trace file written by
+simple RNN, ``dh dc`` with gradients, the same with ``_reverse`` for reverse passes), each
+(L, T, H): a trace file written by
 ``lstm-sim trace`` or by another tool in the same format (e.g. PyTorch forward hooks).
 """
 
@@ -12,26 +13,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+_FORWARD = ("a", "r", "z", "hn", "n", "i", "f", "g", "o", "fc", "ig", "c", "tanh_c", "m", "h")
 COMPARED = (
-    "a",
-    "r",
-    "z",
-    "hn",
-    "n",
-    "i",
-    "f",
-    "g",
-    "o",
-    "fc",
-    "ig",
-    "c",
-    "tanh_c",
-    "h",
+    *_FORWARD,
+    *(f"{name}_reverse" for name in _FORWARD),
     "dh",
     "dc",
+    "dh_reverse",
+    "dc_reverse",
 )
 """Per-unit quantities in the order a step computes them: at one step and layer, the
-earliest quantity that differs is named, since every later one follows from it."""
+earliest quantity that differs is named, since every later one follows from it. A
+bidirectional run's reverse pass (``_reverse``, in time order) comes after its forward
+pass; ``m`` is a projected LSTM's o ⊙ tanh(c_t)."""
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from lstm_sim.gui.main_window import MainWindow
 
 SIZES = ("640x360", "1280x720", "1920x1080", "3840x2160")
+VIEWS = (
+    ("cell", "The cell"),
+    ("present", "The cell as presented (high contrast, large text)"),
+    ("unrolled", "Unrolled in time (a frame per phase)"),
+)
 FILE_FILTER = (
     "Animated GIF (*.gif);;Animated PNG (*.apng);;MP4 video (*.mp4);;PNG still (*.png);;"
     "SVG still (*.svg);;PDF still (*.pdf)"
@@ -37,8 +42,8 @@ FILE_FILTER = (
 
 
 class AnimationSettings(QDialog):
-    """From which step to which (the first phase of one to the last of the other), the
-    frame size and the frames per second."""
+    """From which step to which (the first phase of one to the last of the other), what
+    to draw, the frame size and the frames per second."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +55,9 @@ class AnimationSettings(QDialog):
         self.last = QSpinBox()
         self.last.setRange(0, last)
         self.last.setValue(min(session.t + 1, last))
+        self.view_box = QComboBox()
+        for key, title in VIEWS:
+            self.view_box.addItem(title, key)
         self.size_box = QComboBox()
         self.size_box.addItems(SIZES)
         self.size_box.setCurrentText("1280x720")
@@ -59,6 +67,7 @@ class AnimationSettings(QDialog):
         form = QFormLayout(self)
         form.addRow(f"From step (0 … {last})", self.first)
         form.addRow("To step", self.last)
+        form.addRow("View", self.view_box)
         form.addRow("Size (pixels)", self.size_box)
         form.addRow("Frames per second", self.fps)
         buttons = QDialogButtonBox(
@@ -67,6 +76,9 @@ class AnimationSettings(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def view(self) -> str:
+        return str(self.view_box.currentData())
 
     def frame_size(self) -> tuple[int, int]:
         width, height = self.size_box.currentText().split("x")
@@ -80,9 +92,10 @@ def export_with_progress(
     last: int,
     size: tuple[int, int],
     fps: int,
+    view: str = "cell",
 ) -> list[Path]:
-    """Write steps ``first`` .. ``last`` to ``path`` with a progress dialog; [] when
-    cancelled or failed (a failure gets a dialog saying why)."""
+    """Write steps ``first`` .. ``last`` of ``view`` to ``path`` with a progress dialog;
+    [] when cancelled or failed (a failure gets a dialog saying why)."""
     from lstm_sim.gui.animation_export import ExportCancelled, export
 
     session = window.session
@@ -108,6 +121,7 @@ def export_with_progress(
             size=size,
             fps=fps,
             theme=window.state.view.theme,
+            view=view,
             progress=progress,
         )
     except ExportCancelled:
@@ -136,6 +150,7 @@ def export_animation_dialog(window: MainWindow) -> None:
         settings.last.value(),
         settings.frame_size(),
         settings.fps.value(),
+        settings.view(),
     )
     if written:
         shown = written[0].name if len(written) == 1 else f"{len(written)} files"

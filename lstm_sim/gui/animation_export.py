@@ -3,8 +3,12 @@
 Every frame is a render of the diagram's scene (never a screen grab) at a cursor
 position ``(t, phase)`` and a flow progress: from one moment to another the cursor walks
 phase by phase, and between two phases the flow animation is sampled ``flow_frames``
-times, as the window would play it. Written as an animated GIF or APNG (Pillow), an MP4
-(imageio-ffmpeg, an optional extra), a PNG sequence, or one still (PNG, SVG or PDF).
+times, as the window would play it. The view is the ``cell`` as the window draws it, the
+cell as presentation mode draws it (``present``: the high-contrast palette, text sized
+for a projector at the frame's height), or the chain of steps ``unrolled`` in time
+(which has no flow inside a phase: a frame per phase). Written as an animated GIF or
+APNG (Pillow), an MP4 (imageio-ffmpeg, an optional extra), a PNG sequence, or one still
+(PNG, SVG or PDF).
 
 Every output goes through a temporary file (or folder) beside the target and is renamed
 into place at the end, so a cancelled or failed export leaves nothing behind.
@@ -24,9 +28,11 @@ from PySide6.QtCore import QMarginsF, QRectF, QSize, QSizeF
 from PySide6.QtGui import QImage, QPageSize, QPainter, QPdfWriter
 
 from lstm_sim.engine.atomic_write import atomic_path
-from lstm_sim.gui.colors import THEMES
+from lstm_sim.gui.colors import CONTRAST, THEMES
 from lstm_sim.gui.diagram import MIN_TEXT_PX, frame_at, keep_text_readable, scene_for
 from lstm_sim.gui.diagram.scene import DiagramScene
+from lstm_sim.gui.diagram.unrolled import UnrolledScene
+from lstm_sim.gui.presentation import PROJECTOR_TEXT_PX_AT_1080
 from lstm_sim.model import Session
 
 if TYPE_CHECKING:
@@ -34,6 +40,7 @@ if TYPE_CHECKING:
 
 ANIMATIONS = (".gif", ".apng", ".mp4")
 STILLS = (".png", ".svg", ".pdf")
+VIEWS = ("cell", "present", "unrolled")
 FLOW_FRAMES = 5
 """Frames sampled inside each phase's flow, beside the one at its end."""
 RENDER_HINTS = (
@@ -105,27 +112,63 @@ def moments(
 
 
 class FrameRenderer:
-    """The session's cell drawn into images of one size, one moment at a time."""
+    """The session's ``view`` (see :data:`VIEWS`) drawn into images of one size, one
+    moment at a time."""
 
-    def __init__(self, session: Session, size: tuple[int, int], theme: str = "light") -> None:
+    def __init__(
+        self, session: Session, size: tuple[int, int], theme: str = "light", view: str = "cell"
+    ) -> None:
         if theme not in THEMES:
             raise ExportError(f"no theme {theme!r}; the themes are {', '.join(THEMES)}")
+        if view not in VIEWS:
+            raise ExportError(f"no view {view!r}; the views are {', '.join(VIEWS)}")
         self.session = session
+        self.view = view
         self.size = QSize(*size)
-        self.palette = THEMES[theme]
-        self.scene: DiagramScene = scene_for(session)
-        self.scene.set_palette(self.palette)
-        # A small animation for a slide keeps its labels readable, as the window does.
-        rect = self.scene.sceneRect()
-        scale = min(self.size.width() / rect.width(), self.size.height() / rect.height())
-        keep_text_readable(self.scene, scale, MIN_TEXT_PX)
+        self.palette = THEMES[CONTRAST[theme] if view == "present" else theme]
         self.window_start = max(0, min(session.unit, session.network.hidden_size - 1))
-        self.window_start -= self.window_start % self.scene.window_size()
+        self.scene: DiagramScene | UnrolledScene
+        if view == "unrolled":
+            self.scene = UnrolledScene(session.network.kind, session.network.hidden_size)
+            self.window_start -= self.window_start % self.scene.units
+            # The chain follows a cursor of its own: the session on screen stays put.
+            self._cursor = Session(
+                session.network,
+                session.inputs(),
+                h0=session.trace.h_all[:, 0].copy(),
+                c0=None if session.trace.c_all is None else session.trace.c_all[:, 0].copy(),
+            )
+            self._cursor.set_clamps(session.clamps)
+            self._cursor.select_layer(session.layer)
+            self._cursor.select_unit(session.unit)
+        else:
+            self.scene = scene_for(session)
+            self.window_start -= self.window_start % self.scene.window_size()
+            # A small animation for a slide keeps its labels readable, as the window does;
+            # a presentation's as large as presentation mode makes them at this height.
+            rect = self.scene.sceneRect()
+            scale = min(self.size.width() / rect.width(), self.size.height() / rect.height())
+            wanted = MIN_TEXT_PX
+            if view == "present":
+                projector = PROJECTOR_TEXT_PX_AT_1080 * self.size.height() / 1080.0
+                wanted = max(wanted, projector)
+            keep_text_readable(self.scene, scale, wanted)
+        self.scene.set_palette(self.palette)
 
     def _show(self, moment: Moment) -> None:
-        self.scene.show_frame(
-            frame_at(self.session, moment.t, moment.phase, moment.progress, self.window_start)
-        )
+        if isinstance(self.scene, UnrolledScene):
+            self._cursor.seek(moment.t, moment.phase)
+            self.scene.show(self._cursor, self.window_start)
+        else:
+            self.scene.show_frame(
+                frame_at(self.session, moment.t, moment.phase, moment.progress, self.window_start)
+            )
+
+    def _paint(self, painter: QPainter, target: QRectF) -> None:
+        if isinstance(self.scene, UnrolledScene):
+            self.scene.render(painter, target, self.scene.sceneRect())
+        else:
+            self.scene.render_vector(painter, target, self.scene.sceneRect())
 
     def _target(self, width: float, height: float) -> QRectF:
         """Where the scene goes in a width x height page: as large as fits, centred."""
@@ -140,9 +183,7 @@ class FrameRenderer:
         image.fill(self.palette.background)
         painter = QPainter(image)
         painter.setRenderHints(RENDER_HINTS)
-        self.scene.render_vector(
-            painter, self._target(self.size.width(), self.size.height()), self.scene.sceneRect()
-        )
+        self._paint(painter, self._target(self.size.width(), self.size.height()))
         painter.end()
         return image
 
@@ -170,7 +211,7 @@ class FrameRenderer:
         painter = QPainter(device)
         painter.setRenderHints(RENDER_HINTS)
         painter.fillRect(QRectF(0, 0, width, height), self.palette.background)
-        self.scene.render_vector(painter, self._target(width, height), self.scene.sceneRect())
+        self._paint(painter, self._target(width, height))
         if not painter.end():
             raise OSError(f"could not write {path}")
 
@@ -218,11 +259,13 @@ def export(
     size: tuple[int, int] = (1280, 720),
     fps: int = 12,
     theme: str = "light",
+    view: str = "cell",
     sequence: bool = False,
     flow_frames: int = FLOW_FRAMES,
     progress: Progress | None = None,
 ) -> list[Path]:
-    """Write the cell from ``start`` to ``stop`` to ``out``; returns the files written.
+    """Write the ``view`` (see :data:`VIEWS`) from ``start`` to ``stop`` to ``out``;
+    returns the files written.
 
     An animation (.gif, .apng, .mp4) holds every frame; a .png with ``sequence`` becomes
     OUT_0001.png, OUT_0002.png, ...; a .png, .svg or .pdf otherwise is one still of
@@ -240,7 +283,9 @@ def export(
         raise ExportError(f"fps must be between 1 and 60, got {fps}")
     if not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
         raise ExportError(f"{path.parent}: not a folder lstm-sim can write into")
-    renderer = FrameRenderer(session, size, theme)
+    renderer = FrameRenderer(session, size, theme, view)
+    if view == "unrolled":
+        flow_frames = 0  # the chain has no flow inside a phase: each would repeat the last
     if suffix in STILLS and not sequence:
         if progress is not None and not progress(0, 1):
             raise ExportCancelled

@@ -150,10 +150,9 @@ def run(
         window.memory.restore(
             QSize(*(size or DEFAULT_SIZE)), geometry=size is None, theme=theme is None
         )
-    # A view in a dock is part of the first picture; a window of its own waits for the show.
-    # After the window has its size: the code reader floats at nearly that size, as it
-    # does from the Demos menu.
-    window.opening.open_views(state.opener.current, windows=False)
+    # The view an opening asks for is part of the first picture. After the window has its
+    # size: the code reader floats at nearly that size, as it does from the Demos menu.
+    window.opening.open_views(state.opener.current)
     if state.tour.active:
         window.tour.follow_current()
     try:
@@ -172,7 +171,6 @@ def run(
         reporter = install_exception_hook()
         window.show()
         window.diagram.reset_zoom()
-        window.opening.open_views(state.opener.current, docks=False)
         if present:
             window.presentation.enter()
         if choice is not None:

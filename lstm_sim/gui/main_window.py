@@ -34,6 +34,7 @@ from lstm_sim.gui.debugger import Debugger
 from lstm_sim.gui.diagram import MIN_TEXT_PX, DiagramView
 from lstm_sim.gui.diagram.unrolled import UnrolledView
 from lstm_sim.gui.file_actions import FileActions
+from lstm_sim.gui.gradient_tab import GradientTab
 from lstm_sim.gui.lazy_dock import LazyDock
 from lstm_sim.gui.lecture_tour import TourCommands
 from lstm_sim.gui.nonfinite_marker import NonFiniteMarker
@@ -107,6 +108,7 @@ class MainWindow(QMainWindow):
         self.views_built = False
         self._closed = False
         self._equation_fraction = EQUATION_HEIGHT_FRACTION
+        self._presenting = self._touring = False
         self.predictions: PredictionsPanel | None = None
         self.training: TrainingPanel
         # What each view follows in the state, undone when the window closes.
@@ -134,6 +136,7 @@ class MainWindow(QMainWindow):
         self.layer_box, self.unit_box = self.controls.layer_box, self.controls.unit_box
         self.menus = self.commands.build_menus(self.menuBar(), MENUS)
         self.tour = TourCommands(self)
+        self.gradient_tab = GradientTab(self)
         # Remembers before presentation mode is set up: a close leaves it, then saves.
         self.memory = WindowMemory(self, settings)
         self.presentation = Presentation(self)
@@ -180,7 +183,8 @@ class MainWindow(QMainWindow):
         self.centre_views.addTab(self.unrolled, "Unrolled in time")
         centre.addWidget(self.centre_views)
         # A long equation scrolls instead of forcing the window taller than the screen.
-        centre.addWidget(scrolled(self.equation))
+        self.equation_area = scrolled(self.equation)
+        centre.addWidget(self.equation_area)
         # The equation keeps its natural height; every spare pixel goes to the diagram.
         centre.setStretchFactor(0, 1)
         centre.setStretchFactor(1, 0)
@@ -325,7 +329,7 @@ class MainWindow(QMainWindow):
 
     # -- intents: controls that write to the state ------------------------------------------
     def show_centre_view(self, name: str) -> None:
-        """Bring the ``cell`` diagram or the ``unrolled`` chain to the front."""
+        """Bring ``cell``, ``unrolled`` or ``gradient`` to the front (see ViewCommands)."""
         self.view_commands.show_centre_view(name)
 
     def diagram_min_text_px(self) -> float:
@@ -338,11 +342,25 @@ class MainWindow(QMainWindow):
         self.unrolled.set_contrast(on)
         points = round(PRESENTING_PT_AT_1080 * self.height() / 1080) if on else NORMAL_PT
         self.caption.set_point_size(max(points, NORMAL_PT))
-        self.equation.set_point_scale(PRESENTING_EQUATION_SCALE if on else 1.0, captioned=not on)
+        self._presenting = on
         self.centre_views.tabBar().setVisible(not on)
         # The cell shows the token too: the strip would only take height from it.
         self.token_strip.setVisible(not on and self.session.tokens is not None)
-        self._equation_fraction = PRESENTING_EQUATION_FRACTION if on else EQUATION_HEIGHT_FRACTION
+        self._fit_equation()
+
+    def set_touring(self, on: bool) -> None:
+        """While the tour's caption band shows, its narration stands in for the phase's
+        explanation under the equation, and the cell keeps the height the band takes."""
+        self._touring = on
+        self._fit_equation()
+
+    def _fit_equation(self) -> None:
+        scale = PRESENTING_EQUATION_SCALE if self._presenting else 1.0
+        compact = self._presenting or self._touring
+        self.equation.set_point_scale(scale, captioned=not compact)
+        self._equation_fraction = (
+            PRESENTING_EQUATION_FRACTION if compact else EQUATION_HEIGHT_FRACTION
+        )
         self._proportion_centre()
 
     @property

@@ -119,17 +119,20 @@ class OpenCommands(QObject):
         window.diagram.reset_zoom()
         self.open_views(opening)
 
-    def open_views(self, opening: Opening, *, docks: bool = True, windows: bool = True) -> None:
-        """The view ``opening`` asks for besides the cell: a dock of the window (with
-        ``docks``) or a window of its own (with ``windows``); a scenario's Guide in front."""
-        from lstm_sim.gui.demo_views import open_gradient_comparison, show_code_reader
+    def open_views(self, opening: Opening) -> None:
+        """The view ``opening`` asks for besides the cell, a dock or a centre tab (the
+        vanishing-gradient tab closes when the opening does not ask for it); a scenario's
+        Guide in front."""
+        from lstm_sim.gui.demo_views import show_code_reader
 
         window = self.window
-        if opening.kind == "scenario" and docks:
+        if opening.kind == "scenario":
             # A scenario says what to watch: its Guide comes first among the docks.
             window.show_guide()
-        if opening.view == "code_reader" and docks:
-            show_code_reader(window)
-        elif opening.view == "gradient_comparison" and opening.partners and windows:
-            lstm, rnn = window.session.network, opening.partners[0]
-            open_gradient_comparison(window, lstm.copy(), rnn.copy(), window.session.inputs())
+        if opening.view == "code_reader":
+            if not window.tour.arranges_reader():
+                show_code_reader(window)
+        elif opening.view == "gradient_comparison" and opening.partners:
+            window.gradient_tab.show(opening.partners[0].copy())
+        else:
+            window.gradient_tab.remove()

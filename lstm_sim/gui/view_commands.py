@@ -55,16 +55,20 @@ class ViewCommands:
         self.show_centre_view("unrolled" if unrolled else "cell")
 
     def show_centre_view(self, name: str) -> None:
-        """Bring the ``cell`` diagram or the ``unrolled`` chain to the front."""
+        """Bring the ``cell`` diagram, the ``unrolled`` chain or the vanishing ``gradient``
+        (when its tab is open; the cell otherwise) to the front."""
         window = self.window
-        window.centre_views.setCurrentWidget(
-            window.unrolled if name == "unrolled" else window.diagram
-        )
+        views = {"unrolled": window.unrolled, "gradient": window.gradient_tab.panel}
+        window.centre_views.setCurrentWidget(views.get(name) or window.diagram)
 
     # -- reactions -------------------------------------------------------------------------
     def _on_centre_view_changed(self, index: int) -> None:
         window = self.window
-        window.action("unrolled").setChecked(window.centre_views.currentWidget() is window.unrolled)
+        front = window.centre_views.currentWidget()
+        window.action("unrolled").setChecked(front is window.unrolled)
+        # The equation is the cell's: beside the gradient or the code reader it would only
+        # take height from them.
+        window.equation_area.setVisible(front in (window.diagram, window.unrolled))
 
     def _on_playing_changed(self, playing: bool) -> None:
         window = self.window

@@ -18,8 +18,10 @@ from lstm_sim.engine.expressions import (
     NON_FINITE_RNN,
     Expression,
     ExpressionError,
-    hit_steps,
+    HitIndex,
+    index_hits,
     next_hit,
+    next_indexed_hit,
     parse_expression,
     truth,
 )
@@ -93,7 +95,10 @@ class Breakpoints:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.items: list[Breakpoint] = [Breakpoint(self._non_finite_text())]
-        self._hit_steps: np.ndarray | None = None
+        self._indexed: list[tuple[Breakpoint, Expression]] = []
+        self._index: HitIndex | None = None
+        self._changed_from: int | None = None
+        """The trace was recomputed from this step on since ``_index`` was made."""
         self.errors: dict[int, str] = {}
         session.network_changed.connect(self._on_network_changed)
         session.trace_changed.connect(self._on_trace_changed)
@@ -137,7 +142,7 @@ class Breakpoints:
         self._edited()
 
     def _edited(self) -> None:
-        self._hit_steps = None
+        self._index = None
         self.changed.emit()
 
     # -- following the session --------------------------------------------------------------
@@ -150,7 +155,8 @@ class Breakpoints:
         self._edited()
 
     def _on_trace_changed(self, start: int) -> None:
-        self._hit_steps = None
+        if self._changed_from is None or start < self._changed_from:
+            self._changed_from = start
         self.changed.emit()
 
     # -- searching -------------------------------------------------------------------------
@@ -171,32 +177,42 @@ class Breakpoints:
             result.append((breakpoint, expression))
         return result
 
+    def _fresh_index(self) -> HitIndex:
+        """Where each enabled breakpoint holds: evaluated over every step once per edit of
+        the list, and from the first recomputed step on when the trace changes."""
+        trace = self.session.trace
+        if self._index is None:
+            self._indexed = self._enabled()
+            self._index = index_hits([expression for _, expression in self._indexed], trace)
+        elif self._changed_from is not None:
+            self._index = self._index.refreshed(trace, self._changed_from)
+        self._changed_from = None
+        return self._index
+
     def hit_steps(self) -> np.ndarray:
-        """Every step where an enabled breakpoint holds, ascending (what the plots mark);
-        computed once per change of the list or the trace."""
-        if self._hit_steps is None:
-            trace = self.session.trace
-            found = [hit_steps(expression, trace) for _, expression in self._enabled()]
-            self._hit_steps = (
-                np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.intp)
-            )
-        return self._hit_steps
+        """Every step where an enabled breakpoint holds, ascending (what the plots mark)."""
+        return self._fresh_index().every
 
     def find(self, backward: bool = False, after: int | None = None) -> BreakHit | None:
         """The nearest step after ``after`` (the cursor's step by default; before it,
         ``backward``) where an enabled breakpoint holds; None when none does. The cursor
         does not move."""
-        enabled = self._enabled()
-        if not enabled:
-            return None
         session = self.session
-        expressions = [expression for _, expression in enabled]
         after = session.t if after is None else after
-        found = next_hit(expressions, session.trace, after, backward=backward)
+        if self._index is not None:
+            # The plots asked for every hit already: a binary search finds the step.
+            index = self._fresh_index()
+            enabled = self._indexed
+            found = next_indexed_hit(index, session.trace, after, backward=backward)
+        else:
+            # Nothing evaluated yet: search outward from the cursor, chunk by chunk.
+            enabled = self._enabled()
+            expressions = [expression for _, expression in enabled]
+            found = next_hit(expressions, session.trace, after, backward=backward)
         if found is None:
             return None
         hit, expression = found
-        text = enabled[expressions.index(expression)][0].text
+        text = next(b.text for b, e in enabled if e is expression)
         return BreakHit(hit.t, hit.layer, text, hit.units)
 
     def find_at(self, t: int) -> BreakHit | None:

@@ -38,6 +38,8 @@ from lstm_sim.resources import resource_path
 
 QUANTITIES = ("c", "h", "i", "f", "g", "o")
 """What a unit can be read by: the cell state c, the hidden state h, or one gate."""
+GRU_QUANTITIES = ("h", "z", "r", "n")
+"""A GRU's: the hidden state (all its memory), the update and reset gates, the candidate."""
 QUANTITY_TITLES = {
     "c": "cell state c",
     "h": "hidden state h",
@@ -45,7 +47,16 @@ QUANTITY_TITLES = {
     "f": "forget gate f",
     "g": "candidate g",
     "o": "output gate o",
+    "z": "update gate z",
+    "r": "reset gate r",
+    "n": "candidate n",
 }
+
+
+def quantities_for(kind: str) -> tuple[str, ...]:
+    """What a unit of a ``kind`` network can be read by (a simple RNN: h only)."""
+    return {"lstm": QUANTITIES, "gru": GRU_QUANTITIES}.get(kind, ("h",))
+
 
 SATURATION_GATES = ("i", "f", "o")
 """The sigmoid gates whose saturation the paper measures."""
@@ -119,9 +130,10 @@ def read_units(
     names = sorted({found.quantity for found in units})
     layers = sorted({found.layer for found in units})
     unit_ids = sorted({found.unit for found in units})
+    known = quantities_for(network.kind)
     for name in names:
-        if name not in QUANTITIES:
-            raise ValueError(f"quantity must be one of {', '.join(QUANTITIES)}, got {name!r}")
+        if name not in known:
+            raise ValueError(f"quantity must be one of {', '.join(known)}, got {name!r}")
     kept = record_quantities(network, list(cleaned), names, units=unit_ids, layers=layers)
     columns = [
         kept[found.quantity][layers.index(found.layer), :, unit_ids.index(found.unit)]
@@ -139,26 +151,27 @@ def reading_of_trace(trace: Trace) -> CodeReading:
 
 
 def _check_character_model(network: Network) -> None:
-    if network.kind != "lstm":
-        raise ValueError(f"code reading needs an LSTM, got a {network.kind} network")
+    if network.kind not in ("lstm", "gru"):
+        raise ValueError(f"code reading needs an LSTM or a GRU, got a {network.kind} network")
     if network.vocab is None or network.vocab.tokenizer != "char":
         raise ValueError("code reading needs a character-level model (a 'char' vocabulary)")
 
 
 def unit_values(trace: Trace, quantity: str, layer: int) -> np.ndarray:
     """The per-step values of every unit of ``layer`` read by ``quantity``, (T, H)."""
-    if trace.kind != "lstm":
-        raise ValueError(f"code reading needs an LSTM trace, got a {trace.kind} trace")
+    if trace.kind not in ("lstm", "gru"):
+        raise ValueError(f"code reading needs an LSTM or GRU trace, got a {trace.kind} trace")
     if not 0 <= layer < trace.num_layers:
         raise ValueError(f"layer {layer} is out of range for {trace.num_layers} layers")
+    known = quantities_for(trace.kind)
+    if quantity not in known:
+        raise ValueError(f"quantity must be one of {', '.join(known)}, got {quantity!r}")
     if quantity == "c":
         assert trace.c is not None
         return np.asarray(trace.c[layer])
     if quantity == "h":
         return np.asarray(trace.h[layer])
-    if quantity in QUANTITIES:
-        return np.asarray(trace.gate(quantity)[layer])
-    raise ValueError(f"quantity must be one of {', '.join(QUANTITIES)}, got {quantity!r}")
+    return np.asarray(trace.gate(quantity)[layer])
 
 
 @dataclass(frozen=True)
@@ -199,8 +212,9 @@ def _find_units_in_text(
     """:func:`find_units` over a text, recording only ``quantity`` of ``layer`` (in
     chunks) rather than the whole trace."""
     _check_character_model(network)
-    if quantity not in QUANTITIES:
-        raise ValueError(f"quantity must be one of {', '.join(QUANTITIES)}, got {quantity!r}")
+    known = quantities_for(network.kind)
+    if quantity not in known:
+        raise ValueError(f"quantity must be one of {', '.join(known)}, got {quantity!r}")
     if not 0 <= layer < network.num_layers:
         raise ValueError(f"layer {layer} is out of range for {network.num_layers} layers")
     cleaned = clean_source(text)

@@ -176,7 +176,7 @@ def model_from_file(
 ) -> tuple[Network, np.ndarray | list[str], str]:
     """Read a model file (``prefix`` and ``nonlinearity`` as :func:`load_model` takes
     them) and give it :func:`default_inputs`; returns (network, inputs, title). A file
-    the engine cannot read, or a model of a kind the window does not draw (a GRU), raises
+    the engine cannot read, or a model of a kind the window does not draw, raises
     ValueError naming the problem."""
     from lstm_sim.engine.formats import load_model  # the readers load only when used
 

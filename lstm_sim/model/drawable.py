@@ -1,9 +1,9 @@
 """Which cell kinds the window draws: a model of another kind is refused before it shows.
 
-The window's diagram, phases, equations and plots know an LSTM's gates and cell state and
-a simple RNN's pre-activation; a GRU's r, z, n would be drawn under the wrong names or not
-at all, so until its diagram exists it is refused with one line, through the same error
-path as a file that cannot be read. ``lstm-sim info`` and ``lstm-sim trace`` read it.
+The window's diagram, phases, equations and plots know an LSTM's gates and cell state, a
+GRU's reset and update gates and candidate, and a simple RNN's pre-activation, in their
+plain forward cells; any other kind, and a layer variant the window does not draw yet, is
+refused with one line, through the same error path as a file that cannot be read.
 """
 
 from __future__ import annotations
@@ -11,17 +11,23 @@ from __future__ import annotations
 from lstm_sim.engine.formats.errors import ModelFileError
 from lstm_sim.engine.network import Network
 
-WINDOW_KINDS = ("lstm", "rnn")
+WINDOW_KINDS = ("lstm", "gru", "rnn")
 """The cell kinds the window draws and steps."""
-
-GRU_REFUSAL = (
-    "GRU models are read by lstm-sim info/trace; the window draws LSTM and RNN cells only, for now"
-)
 
 
 def check_drawable(network: Network) -> None:
     """Raise ModelFileError (one line) unless the window can draw ``network``'s cells."""
-    if network.kind == "gru":
-        raise ModelFileError(GRU_REFUSAL)
     if network.kind not in WINDOW_KINDS:
-        raise ModelFileError(f"the window draws LSTM and RNN cells only, not {network.kind!r}")
+        raise ModelFileError(f"the window draws LSTM, GRU and RNN cells only, not {network.kind!r}")
+    if not network.is_plain:
+        raise ModelFileError(variant_refusal(network))
+
+
+def variant_refusal(network: Network) -> str:
+    """The one line refusing a network whose layers use a variant the window does not draw
+    (reverse or bidirectional passes, projections, peepholes, coupled gates, clips, other
+    activations, an input mask): it names the first."""
+    return (
+        f"the window cannot draw this model yet ({network.variants()[0]}); "
+        "lstm-sim info and lstm-sim trace read it"
+    )

@@ -17,6 +17,13 @@ GENERIC_GUIDE = (
     "i is near 1 the candidate g is written. Click a heatmap cell to jump to that unit and step."
 )
 
+GRU_GUIDE = (
+    "Step through with → (one phase) and ↓ (one time step). A GRU keeps no cell state: watch "
+    "the update gate z of the selected unit. Where z is near 1, h_t keeps h_{t-1} as it was; "
+    "where it is near 0, the candidate n replaces it. The reset gate r decides how much of "
+    "h_{t-1} the candidate sees. Click a heatmap cell to jump to that unit and step."
+)
+
 
 def guide_for(session: Session) -> tuple[str, str]:
     """(title, text) of what to watch: the demo's guide, the model's own description
@@ -24,7 +31,8 @@ def guide_for(session: Session) -> tuple[str, str]:
     title = session.title or Path(session.network.source).name
     if session.title == DEMO_TITLE:
         return title, DEMO_GUIDE
-    return title, session.network.metadata.get("description", GENERIC_GUIDE)
+    generic = GRU_GUIDE if session.network.kind == "gru" else GENERIC_GUIDE
+    return title, session.network.metadata.get("description", generic)
 
 
 class Guide:

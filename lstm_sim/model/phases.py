@@ -80,9 +80,51 @@ RNN_PHASES: tuple[Phase, ...] = (
 )
 
 
+GRU_PHASES: tuple[Phase, ...] = (
+    Phase(
+        "arrive",
+        "Inputs arrive",
+        ("x", "h_prev"),
+        "The new input x_t joins the previous hidden state h_{t-1}; a GRU has no separate "
+        "cell state, so h_{t-1} is all the memory it carries.",
+    ),
+    Phase(
+        "reset",
+        "Reset gate",
+        ("r",),
+        "A sigmoid layer looks at h_{t-1} and x_t and decides, unit by unit, how much of "
+        "the old memory the new proposal may see: 0 hides it, 1 shows all of it.",
+    ),
+    Phase(
+        "update",
+        "Update gate",
+        ("z",),
+        "A second sigmoid decides how much of each unit to keep: 1 keeps h_{t-1} as it "
+        "is, 0 replaces it with the new proposal.",
+    ),
+    Phase(
+        "candidate",
+        "Candidate",
+        ("hn", "n"),
+        "A tanh layer proposes new values between -1 and 1 from x_t and the part of "
+        "h_{t-1} the reset gate lets through.",
+    ),
+    Phase(
+        "hidden",
+        "Hidden state",
+        ("h",),
+        "The new hidden state slides between the old one and the proposal: h_t is z times "
+        "h_{t-1} plus (1 - z) times the candidate, this step's output and the next step's "
+        "memory.",
+    ),
+)
+
+_PHASES: dict[str, tuple[Phase, ...]] = {"lstm": LSTM_PHASES, "gru": GRU_PHASES, "rnn": RNN_PHASES}
+
+
 def phases_for(kind: Kind) -> tuple[Phase, ...]:
     """The phases of one step of a ``kind`` network."""
-    return LSTM_PHASES if kind == "lstm" else RNN_PHASES
+    return _PHASES[kind]
 
 
 def computed_fields(kind: Kind, phase: int) -> frozenset[str]:
@@ -92,5 +134,8 @@ def computed_fields(kind: Kind, phase: int) -> frozenset[str]:
         done.update(p.computes)
     if kind == "lstm" and phase >= 1:
         # Every gate's pre-activation is ready as soon as the first gate runs.
+        done.add("pre")
+    if kind == "gru" and "n" in done:
+        # a_n reads r, so a GRU's pre-activations are complete with the candidate.
         done.add("pre")
     return frozenset(done)

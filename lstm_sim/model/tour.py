@@ -59,6 +59,33 @@ def last_step(trace: Trace, unit: int) -> int:
     return trace.num_steps - 1
 
 
+MIN_RUN = 3
+"""Characters a string or comment must span to be shown: not an empty '' or a lone #."""
+
+
+def inside(pattern: str) -> StepRule:
+    """For a character model of code: a quarter into the first string literal or comment
+    (``pattern`` ``in_string`` or ``in_comment``) of at least :data:`MIN_RUN` characters
+    in the text it read, where the unit that tracks it should be lit (and near enough to
+    its start that the quote or the hash shows beside it); the first step when the text
+    has none."""
+
+    def rule(trace: Trace, unit: int) -> int:
+        from lstm_sim.model.scenarios.python_code import label_source
+
+        tokens = trace.tokens or ()
+        if len(tokens) != trace.num_steps or any(len(token) != 1 for token in tokens):
+            return 0  # not one character per step: no text to label
+        labels = np.asarray(label_source("".join(tokens))[pattern], dtype=bool)
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], labels.astype(np.int8), [0]))))
+        for start, stop in zip(edges[::2], edges[1::2], strict=True):
+            if stop - start >= MIN_RUN:
+                return int(start + max(1, (stop - start) // 4))
+        return 0
+
+    return rule
+
+
 @dataclass(frozen=True)
 class Stop:
     """One stop of the tour."""
@@ -239,6 +266,7 @@ STOPS: tuple[Stop, ...] = (
         (),
         "A character-level model read Python's standard library and nothing else. Colour "
         "the code by this unit and it lights up between quotes, a rule no one taught it.",
+        step=inside("in_string"),
         unit_pattern="in_string",
     ),
     Stop(
@@ -250,6 +278,7 @@ STOPS: tuple[Stop, ...] = (
         (),
         "Another unit switches on at a hash sign and off at the end of the line. It "
         "tracks comments, and even keeps the prose of comments apart from docstrings.",
+        step=inside("in_comment"),
         unit_pattern="in_comment",
     ),
     Stop(

@@ -50,7 +50,9 @@ class TourState:
         self.index = 0
         self.active = False
         self.shown: ShownStop | None = None
-        self._applying = False
+        self.applying = False
+        """True while a stop opens its scenario: the views that opening asks for are
+        the stop's to arrange."""
         opener.opened.connect(self._on_opened)
 
     def detach(self) -> None:
@@ -59,7 +61,7 @@ class TourState:
     def _on_opened(self, opening: object) -> None:
         # Something else was opened (File > Open, the picker): the stop's caption no
         # longer describes what is on screen, so the tour steps aside (resume returns).
-        if not self._applying:
+        if not self.applying:
             self.leave()
 
     # -- intents -------------------------------------------------------------------------
@@ -114,11 +116,11 @@ class TourState:
     def _apply(self, index: int, stop: Stop) -> ShownStop:
         current = self.opener.current
         if not (current.kind == "scenario" and current.source == stop.opens):
-            self._applying = True
+            self.applying = True
             try:
                 self.opener.open_scenario(stop.opens)
             finally:
-                self._applying = False
+                self.applying = False
         session = self.session
         t, unit = stop.locate(session.network, session.trace)
         keys = [p.key for p in session.phases]

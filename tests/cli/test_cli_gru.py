@@ -96,11 +96,18 @@ def test_live_torch_gru_equals_the_trace(tmp_path: Path) -> None:
     assert _worst(written["h"][:, -1], last.numpy()) <= 1e-12
 
 
-def test_bidirectional_gru_is_refused_by_name(tmp_path: Path) -> None:
+def test_a_bidirectional_gru_loads_with_its_reverse_pass(tmp_path: Path) -> None:
     torch = pytest.importorskip("torch")
-    torch.save(torch.nn.GRU(3, 4, bidirectional=True).state_dict(), tmp_path / "bi.pt")
-    with pytest.raises(ValueError, match="bidirectional layers are not supported yet"):
-        load_model(tmp_path / "bi.pt")
+    gru = torch.nn.GRU(3, 4, bidirectional=True).double()
+    torch.save(gru.state_dict(), tmp_path / "bi.pt")
+    network = load_model(tmp_path / "bi.pt")
+    assert network.variants() == ("layer 0: bidirectional direction",)
+    x = torch.randn(20, 3, dtype=torch.float64)
+    with torch.no_grad():
+        out, _ = gru(x)
+    written = _trace(tmp_path, tmp_path / "bi.pt", x.numpy())
+    assert _worst(written["h"][0], out.numpy()[:, :4]) <= 1e-12
+    assert _worst(written["h_reverse"][0], out.numpy()[:, 4:]) <= 1e-12
 
 
 def test_break_conditions_read_the_gru_gates(

@@ -9,17 +9,23 @@ import time
 import numpy as np
 import pytest
 
+from lstm_sim.engine import expressions
 from lstm_sim.engine.expressions import (
     ExpressionError,
     Hit,
     evaluate,
     hit_steps,
     hits,
+    index_hits,
     next_hit,
+    next_indexed_hit,
     non_finite_condition,
     parse_expression,
+    rows_all_finite,
     truth,
+    unit_extreme,
 )
+from lstm_sim.engine.interventions import parse_clamp, rerun_with_clamps
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import Trace, record
 from lstm_sim.engine.vocab import Vocabulary
@@ -238,3 +244,107 @@ def test_next_hit_and_hit_steps_agree_with_every_hit(lstm_trace: Trace) -> None:
         assert (back is None) == (not earlier)
         if back is not None:
             assert back[0].t == earlier[-1][0]
+
+
+def _awkward_rows(dtype: type[np.floating], rng: np.random.Generator) -> np.ndarray:
+    """Rows of every sign mix, with NaNs of both signs, infinities, signed zeros, the
+    smallest subnormal and sums that overflow, in a view with a row stride (as a gate's
+    block of the trace is)."""
+    width = 6
+    bits = np.dtype(dtype).itemsize * 8
+    unsigned = {32: np.uint32, 64: np.uint64}[bits]
+    negative_nan = (np.array(np.nan, dtype).view(unsigned) | unsigned(1 << (bits - 1))).view(dtype)
+    specials = np.array(
+        [np.nan, negative_nan, np.inf, -np.inf, 0.0, -0.0, np.finfo(dtype).smallest_subnormal],
+        dtype,
+    )
+    rows = []
+    for trial in range(400):
+        row = rng.standard_normal(width).astype(dtype)
+        if trial % 3 == 0:
+            row = -np.abs(row)
+        if trial % 5 == 0:
+            row = np.sign(row) * (np.finfo(dtype).max / 3)  # finite; the sum overflows
+        picked = rng.random(width) < 0.25
+        row[picked] = rng.choice(specials, int(picked.sum()))
+        rows.append(row)
+    wide = np.zeros((len(rows), 3 * width), dtype)
+    wide[:, width : 2 * width] = rows
+    return wide[:, width : 2 * width]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_and_min_over_units_are_numpys_with_ieee_zeros(dtype: type[np.floating]) -> None:
+    values = _awkward_rows(dtype, np.random.default_rng(5))
+    with np.errstate(all="ignore"):
+        for largest, reference in ((True, np.max), (False, np.min)):
+            found = unit_extreme(values, largest)[:, 0]
+            expected = reference(values, axis=1)
+            np.testing.assert_array_equal(found, expected)  # NaN where NumPy has NaN
+            # Of +0 and -0, max is +0 and min is -0.
+            zero = expected == 0
+            any_negative_zero = [np.signbit(row[row == 0]).any() for row in values]
+            all_negative_zero = [np.signbit(row[row == 0]).all() for row in values]
+            wanted = np.array(all_negative_zero if largest else any_negative_zero)
+            np.testing.assert_array_equal(np.signbit(found[zero]), wanted[zero])
+    assert np.isnan(unit_extreme(values, True)).sum() > 10  # the fixture has NaN rows
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(rows_all_finite(values), np.isfinite(values).all(axis=1))
+
+
+def test_max_and_isfinite_conditions_equal_a_loop_over_steps() -> None:
+    rng = np.random.default_rng(4)
+    network = Network.random("lstm", 3, 6, rng, num_layers=2)
+    trace = record(network, rng.standard_normal((40, 3)) * 2)
+    trace.h_all[1, 9, 2] = np.nan
+    trace.h_all[0, 20, 4] = -np.inf
+    trace.c_all[1, 31, 0] = 1e308  # type: ignore[index]
+    trace.c_all[1, 31, 1] = 1e308  # type: ignore[index]
+    for text, per_step in [
+        ("max(i) > 0.8", lambda r: np.max(r.i) > 0.8),
+        ("min(h) < -0.3", lambda r: np.min(r.h) < -0.3),
+        ("max(h) >= 0.5", lambda r: np.max(r.h) >= 0.5),
+        ("not all(isfinite(h))", lambda r: not np.isfinite(r.h).all()),
+        ("all(isfinite(c))", lambda r: np.isfinite(r.c).all()),
+    ]:
+        with np.errstate(all="ignore"):
+            found = [(hit.t, hit.layer) for hit in hits(parse_expression(text), trace)]
+            loop = [
+                (t, layer)
+                for t in range(40)
+                for layer in range(2)
+                if per_step(trace.step(layer, t))
+            ]
+        assert found == loop and loop, text
+
+
+def test_a_search_in_chunks_equals_one_over_every_step(
+    lstm_trace: Trace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = ("abs(c - prev.c)[1] > 0.1", "layer 1: max(f) > 0.65", "t == 0", "min(o) < 0.2")
+    conditions = [parse_expression(text) for text in texts]
+    whole = [list(hits(c, lstm_trace)) for c in conditions]
+    steps = [hit_steps(c, lstm_trace).tolist() for c in conditions]
+    monkeypatch.setattr(expressions, "chunk_steps", lambda trace: 7)
+    assert [list(hits(c, lstm_trace)) for c in conditions] == whole
+    assert [hit_steps(c, lstm_trace).tolist() for c in conditions] == steps
+    assert all(steps), "every condition must hold somewhere"
+
+
+def test_an_index_finds_what_the_search_finds_and_follows_a_rerun() -> None:
+    rng = np.random.default_rng(3)
+    network = Network.random("lstm", 3, 6, rng, num_layers=2)
+    trace = record(network, rng.standard_normal((40, 3)) * 2)
+    texts = ("layer 1: i[0] > 0.6", "o[2] < 0.4", "t == 33", "max(g) > 0.9")
+    conditions = [parse_expression(text) for text in texts]
+    index = index_hits(conditions, trace)
+    for after in range(-1, 41):
+        for backward in (False, True):
+            expected = next_hit(conditions, trace, after, backward=backward, chunk=6)
+            assert next_indexed_hit(index, trace, after, backward=backward) == expected
+    # A clamp from step 17 on: the refreshed index equals one made from scratch.
+    rerun_with_clamps(network, trace, [parse_clamp("f = 1 @ 17:40")], 17)
+    refreshed, fresh = index.refreshed(trace, 17), index_hits(conditions, trace)
+    assert [s.tolist() for s in refreshed.steps] == [s.tolist() for s in fresh.steps]
+    assert refreshed.every.tolist() == fresh.every.tolist()
+    assert refreshed.every.tolist() != index.every.tolist()

@@ -62,11 +62,11 @@ def test_no_recurrent_module_lists_what_was_found(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ("weight_ih_l0_reverse", "bidirectional .* not supported yet"),
-        ("weight_hr_l0", r"proj_size > 0\); projections are not supported yet"),
+        ("weight_ih_l0_reverse", r"bidirectional .* the key lstm\.weight_hh_l0_reverse is missing"),
+        ("weight_hr_l0", r"weight_hr_l0 has shape \(8, 2\), expected \(2, 2\)"),
     ],
 )
-def test_unsupported_topologies(tmp_path: Path, extra: str, message: str) -> None:
+def test_incomplete_variant_keys_are_named(tmp_path: Path, extra: str, message: str) -> None:
     arrays = _lstm_keys("lstm.")
     arrays[f"lstm.{extra}"] = np.zeros((8, 2), np.float32)
     with pytest.raises(ValueError, match=message):

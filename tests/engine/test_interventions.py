@@ -12,12 +12,13 @@ from lstm_sim.engine.interventions import (
     Clamp,
     ClampError,
     check_clamps,
+    copy_trace,
     first_affected_step,
     intervened,
     parse_clamp,
     rerun_with_clamps,
 )
-from lstm_sim.engine.trace import Trace
+from lstm_sim.engine.trace import Trace, rerun_from
 
 ARRAYS = ("h_all", "c_all", "pre", "act", "fc", "ig", "tanh_c", "logits", "probs")
 
@@ -150,6 +151,12 @@ def test_a_clamp_changes_nothing_it_does_not_reach(network: Network, trace: Trac
     assert same(intervened(network, trace, [parse_clamp("f = 1 @ 40:50")]), trace)
     upper = intervened(network, trace, [parse_clamp("layer 1: h = 0 @ 3")])
     np.testing.assert_array_equal(upper.h_all[0], trace.h_all[0])  # the layer below
+    # The layer below is not even rerun: what it holds stays, wrong or not.
+    stale = copy_trace(trace)
+    stale.h_all[0, 10:] = 7.0
+    rerun_with_clamps(network, stale, [parse_clamp("layer 1: h = 0 @ 3")], 3, first_layer=1)
+    assert (stale.h_all[0, 10:] == 7.0).all()
+    assert (stale.h[1, 3] == 0).all()
     assert (upper.h[1, 3] == 0).all()
 
 
@@ -159,3 +166,22 @@ def test_a_simple_rnn_clamps_its_pre_activation_and_h() -> None:
     run = intervened(rnn, base, [parse_clamp("a[1] = 0 @ 4")])
     assert run.pre[0, 4, 1] == 0 and run.h[0, 4, 1] == 0
     assert same(base, run, before=4) and not np.array_equal(run.h[0, 5:], base.h[0, 5:])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_rerun_from_any_step_gives_a_whole_runs_bits(dtype: type[np.floating]) -> None:
+    """At a size where BLAS takes a product's rows in groups, a row's rounding depends on
+    the rows around it: reruns multiply in blocks counted from step 0, so a rerun without
+    clamps is the recorded run bit for bit, and a clamp on layer 1 leaves layer 0 alone."""
+    rng = np.random.default_rng(0)
+    network = Network.random("lstm", 48, 32, rng, num_layers=2, output_size=10, dtype=dtype)
+    trace = record(network, rng.standard_normal((300, 48)).astype(dtype))
+    for start in (1, 37, 101, 299):
+        rerun = copy_trace(trace)
+        rerun_with_clamps(network, rerun, [], start)
+        assert same(rerun, trace), start
+        rerun_from(network, rerun, start)
+        assert same(rerun, trace), start
+    upper = intervened(network, trace, [parse_clamp("layer 1: h[0] = 0 @ 101")])
+    np.testing.assert_array_equal(upper.h_all[0], trace.h_all[0])
+    assert same(upper, trace, before=101)

@@ -31,3 +31,19 @@ def test_a_cancelled_export_leaves_nothing(make_window, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
     assert "cancelled" in window.statusBar().currentMessage()
     window.statusBar().clearMessage()  # its timeout timer must not outlive the test
+
+
+def test_the_dialog_offers_every_view(make_window, tmp_path):
+    from lstm_sim.gui.animation_dialog import AnimationSettings
+    from lstm_sim.gui.animation_export import VIEWS
+
+    window = make_window()
+    settings = AnimationSettings(window.session, window)
+    offered = [settings.view_box.itemData(k) for k in range(settings.view_box.count())]
+    assert sorted(offered) == sorted(VIEWS) and settings.view() == "cell"
+    settings.view_box.setCurrentIndex(offered.index("unrolled"))
+    out = tmp_path / "chain.gif"
+    assert export_with_progress(window, str(out), 0, 1, (320, 180), 12, settings.view()) == [out]
+    with Image.open(out) as gif:
+        assert gif.n_frames == 2 * len(window.session.phases)  # no flow frames in the chain
+    settings.deleteLater()

@@ -126,3 +126,64 @@ def test_lstm_sim_export_on_the_command_line(
         assert gif.size == (480, 270) and gif.n_frames == 2 + 5
     assert main([*args, "--out", str(tmp_path / "x.bmp")]) == 2
     assert "expected an output ending in" in capsys.readouterr().err
+
+
+def test_the_unrolled_chain_is_a_frame_per_phase(session: Session, tmp_path: Path) -> None:
+    out = tmp_path / "chain.gif"
+    session.seek(4, 5)
+    export(session, (1, 0), (2, 5), out, size=(640, 360), view="unrolled")
+    with PIL.open(out) as gif:
+        # No flow inside a phase in the chain: 12 phases, 12 frames.
+        assert gif.size == (640, 360) and gif.n_frames == 12
+        gif.seek(0)
+        first = np.asarray(gif.convert("RGB"), dtype=int)
+        gif.seek(11)
+        last = np.asarray(gif.convert("RGB"), dtype=int)
+    assert np.abs(first - last).sum() > 0  # the chain moved on
+    assert (session.t, session.phase) == (4, 5)  # the session on screen did not
+    export(session, (0, 0), (2, 5), tmp_path / "chain.svg", view="unrolled")
+    assert "<svg" in (tmp_path / "chain.svg").read_text(encoding="utf-8")[:2000]
+
+
+def test_the_present_view_is_high_contrast_with_larger_text(
+    session: Session, tmp_path: Path
+) -> None:
+    from lstm_sim.gui.animation_export import FrameRenderer
+    from lstm_sim.gui.presentation import PROJECTOR_TEXT_PX_AT_1080
+
+    for size in ((1920, 1080), (1280, 720), (640, 360)):
+        cell, present = (FrameRenderer(session, size, view=view) for view in ("cell", "present"))
+        assert present.palette.name == "light-contrast" and cell.palette.name == "light"
+        rect = present.scene.sceneRect()
+        scale = min(size[0] / rect.width(), size[1] / rect.height())
+        # As presentation mode sizes it for the screen's height, never below the window's.
+        wanted = PROJECTOR_TEXT_PX_AT_1080 * size[1] / 1080
+        assert present.scene.smallest_text_px() * scale >= wanted - 0.5, size
+        assert present.scene.smallest_text_px() >= cell.scene.smallest_text_px(), size
+    out = tmp_path / "present.png"
+    export(session, (0, 0), (0, 5), out, size=(640, 360), view="present")
+    with PIL.open(out) as still:
+        assert still.size == (640, 360)
+    with pytest.raises(ExportError, match="the views are"):
+        export(session, (0, 0), (0, 5), tmp_path / "x.png", view="chain")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["present.png"]
+
+
+def test_an_mp4_without_imageio_ffmpeg_says_what_to_install(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(__import__("sys").modules, "imageio_ffmpeg", None)  # not installed
+    with pytest.raises(ExportError, match=r"pip install 'lstm-sim\[video\]'"):
+        export(session, (0, 0), (0, 5), tmp_path / "cell.mp4", size=(320, 180))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_lstm_sim_export_takes_a_view(
+    qapp: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for view in ("unrolled", "present"):
+        out = tmp_path / f"{view}.png"
+        args = ["export", "--scenario", "subject-gender", "--from", "22:0", "--to", "22"]
+        assert main([*args, "--out", str(out), "--size", "480x270", "--view", view]) == 0
+        with PIL.open(out) as still:
+            assert still.size == (480, 270)

@@ -188,3 +188,19 @@ def test_a_numeric_model_gets_a_note_not_a_crash(make_window, numeric_session) -
     assert "numbers, not text" in reader.note.text()
     assert reader.text_view.num_tokens == 0
     assert not reader.paste_button.isEnabled()
+
+
+def test_a_theme_change_while_the_reader_is_hidden_waits_for_its_text(make_window, settle) -> None:
+    # The reader, built for the demo's 12 tokens and hidden, must not colour those
+    # tokens with the 52 values of the model opened since (it raised, as a dialog).
+    window = make_window()
+    settle(window)
+    reader = window.demo_views.code_reader
+    assert not reader.isVisible()
+    assert window.open_scenario("long-lag")
+    window.set_theme("dark")
+    window.set_theme("light")
+    open_code_reader(window)  # the code-reader scenario: shown, and coloured for its text
+    reader.flush()
+    assert reader.text_view.num_tokens == window.session.num_steps
+    assert len(reader.text_view.colors) == window.session.num_steps

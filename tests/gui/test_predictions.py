@@ -160,3 +160,27 @@ def test_characters_that_print_as_nothing_get_symbols(qtbot, make_window, settle
     settle(window)
     rows = [label for label in window.predictions.token_labels if label.isVisible()]
     assert sorted(label.text() for label in rows) == sorted(["a", "b", "␣", "↵"])
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_the_comes_next_mark_is_never_cut_off(make_window, settle, size) -> None:
+    window = make_window(size=size)
+    assert window.open_scenario("subject-gender")
+    window.docks["predictions"].raise_()
+    panel = window.predictions
+    settle(window)
+    dock = window.docks["predictions"]
+    dock_right = dock.mapTo(window, dock.rect().topRight()).x()
+    marked = 0
+    for t in range(12):
+        window.session.seek(t)
+        settle(window)
+        for label in panel.mark_labels:
+            if not (label.isVisible() and label.text()):
+                continue
+            marked += 1
+            need = label.fontMetrics().horizontalAdvance(label.text())
+            assert label.width() >= need, (t, label.width(), need)
+            right = label.mapTo(window, label.rect().topLeft()).x() + need
+            assert right <= dock_right and right <= window.width(), (t, right, dock_right)
+    assert marked > 0

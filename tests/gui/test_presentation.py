@@ -48,8 +48,9 @@ def test_outside_presentation_labels_stay_readable_at_720p(make_window):
     assert window.diagram.smallest_text_on_screen() >= 14 - 0.5
 
 
-def test_the_clicker_keys_step_phases(make_window, qtbot):
-    window = make_window()
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_the_clicker_keys_step_phases(make_window, qtbot, size):
+    window = make_window(size=size)
     enter(window, qtbot)
     session = window.session
     assert (session.t, session.phase) == (0, 0)

@@ -100,11 +100,13 @@ def test_each_scenario_opens_by_name(qtbot, make_window, settle, name: str) -> N
         assert window.token_strip.canvas.texts()[0] != ""
     else:
         np.testing.assert_allclose(session.trace.x, inputs, rtol=1e-6)
-    comparisons = window.demo_views.comparisons
-    assert len(comparisons) == (1 if len(networks) == 2 else 0)
-    for comparison in list(comparisons):
-        comparison.close()
-    QApplication.processEvents()
+    # A scenario with a partner (the long-lag RNN) shows the pair as a centre tab.
+    panel = window.gradient_tab.panel
+    assert (panel is not None) == (len(networks) == 2)
+    if panel is not None:
+        assert window.centre_views.currentWidget() is panel
+        assert panel.rnn_session.network.kind == "rnn"
+    assert window.demo_views.comparisons == []
     settle(window)
 
 

@@ -87,3 +87,24 @@ def test_lstm_sim_tour_lists_the_chapters(capsys: pytest.CaptureFixture[str]) ->
     lines = capsys.readouterr().out.splitlines()
     assert lines == chapter_lines() and len(lines) == len(STOPS)
     assert lines[0].split()[:2] == ["1.", "rnn"] and "conveyor belt" in lines[4]
+
+
+def test_the_code_reader_stops_land_inside_a_string_and_a_comment() -> None:
+    from lstm_sim.model.code_reader import load_code_reader, shipped_units
+    from lstm_sim.model.scenarios.python_code import label_source
+
+    scenario = scenario_registry.get("code-reader")
+    network = load_code_reader()
+    trace = record(network, list(scenario.default_input()))
+    labels = label_source("".join(trace.tokens or ()))
+    units = shipped_units(network)
+    for key, pattern in (("quotes", "in_string"), ("comments", "in_comment")):
+        t, unit = stop(key).locate(network, trace)
+        assert unit == units[pattern].unit
+        assert labels[pattern][t], key  # the cursor sits inside the string or comment
+        # ... where the unit that tracks it is lit: above its value on most characters.
+        c = trace.c[0, :, unit] if units[pattern].quantity == "c" else trace.h[0, :, unit]
+        assert c[t] > np.median(c), key
+    # A text with no comment: the first step, not an arbitrary one.
+    plain = record(network, list("x = 1\n"))
+    assert stop("comments").locate(network, plain)[0] == 0

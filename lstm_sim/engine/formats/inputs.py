@@ -141,11 +141,13 @@ def read_text_file(network: Network, path: str | os.PathLike[str]) -> list[str]:
 
 
 def read_initial_state(network: Network, path: str | os.PathLike[str], which: str) -> np.ndarray:
-    """The (L, H) initial state ``which`` ('h0' or 'c0') of ``network`` in ``path``."""
+    """The (L, H) initial state ``which`` ('h0' or 'c0') of ``network`` in ``path``
+    (h0 is (L, P) for a projected LSTM)."""
     if which == "c0" and network.kind != "lstm":
         raise InputFileError(f"{path}: c0 was given but a simple RNN has no cell state")
     array = read_array(path, which)
-    expected = (network.num_layers, network.hidden_size)
+    width = network.h_size if which == "h0" else network.hidden_size
+    expected = (network.num_layers, width)
     if array.shape != expected:
         raise InputFileError(
             f"{path}: {which} has shape {array.shape}, expected (L, H) = {expected}"

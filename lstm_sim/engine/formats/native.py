@@ -7,7 +7,7 @@ reads the whole file. The keys:
 key                 array                       meaning
 ==================  ==========================  ============================================
 ``format``          0-d unicode                 always ``"lstm-sim-model"``
-``format_version``  0-d int64                   ``3``; a newer number is refused
+``format_version``  0-d int64                   ``4``; a newer number is refused
 ``kind``            0-d unicode                 ``"lstm"``, ``"gru"`` or ``"rnn"``
 ``nonlinearity``    0-d unicode                 ``"tanh"`` or ``"relu"`` (a simple RNN's)
 ``weight_ih_l{k}``  (G·H, D) float32/float64    layer k's input weights, PyTorch's layout:
@@ -37,10 +37,24 @@ key                 array                       meaning
 ``head.{k}.bias``     (F_out,) or (F,)
 ``notes``           (N,) unicode                version 2, only with notes: what the reader
                                                 of the original file assumed
+``weight_hr_l{k}``  (P, H)                      version 4, only for an LSTM with a
+                                                projection (then weight_hh is (4H, P))
+``peephole_l{k}``   (3H,)                       version 4, only with peepholes: p_i, p_f,
+                                                p_o
+``..._l{k}_reverse``  as above                  version 4, a bidirectional layer's reverse
+                                                pass, PyTorch's names with ``_reverse``
+``layer_options``   0-d unicode                 version 4, only when a layer has an option:
+                                                a JSON list, per layer, of ``direction``,
+                                                ``coupling``, ``clip`` (or null) and the
+                                                ``gate``, ``candidate`` and
+                                                ``cell_output`` activations as
+                                                [name, alpha, beta] (see ``Network``)
+``mask_value``      0-d float64                 version 4, only with Keras ``Masking``
 ==================  ==========================  ============================================
 
 Layers are numbered from 0 without gaps; all weights share one dtype. Version 1 files
-(no embedding, head or notes) and version 2 files (no GRU) read as before.
+(no embedding, head or notes), version 2 files (no GRU) and version 3 files (no layer
+options) read as before.
 """
 
 from __future__ import annotations
@@ -48,19 +62,22 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from lstm_sim.engine.activations import Activation as CellActivation
 from lstm_sim.engine.atomic_write import atomic_write
 from lstm_sim.engine.formats.npy import NpzMembers
 from lstm_sim.engine.head import ACTIVATIONS, Activation, Dense, HeadStage, LayerNorm
-from lstm_sim.engine.network import Layer, Network, Readout
+from lstm_sim.engine.network import DirectionWeights, Layer, Network, Readout
 from lstm_sim.engine.vocab import Vocabulary
 
 FORMAT_NAME = "lstm-sim-model"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 _LAYER_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+_ACTIVATION_ROLES = ("gate_activation", "candidate_activation", "cell_activation")
 
 
 def _text(value: str) -> np.ndarray:
@@ -84,10 +101,87 @@ def native_arrays(network: Network) -> dict[str, np.ndarray]:
         arrays["head_layout"] = _text(json.dumps([_layout(stage) for stage in network.head]))
     if network.notes:
         arrays["notes"] = np.array(network.notes, dtype=np.str_)
+    if any(layer.variants() for layer in network.layers):
+        arrays["layer_options"] = _text(json.dumps([_options(layer) for layer in network.layers]))
+    if network.mask_value is not None:
+        arrays["mask_value"] = np.array(network.mask_value, dtype=np.float64)
     if network.vocab is not None:
         arrays["vocab"] = np.array(network.vocab.tokens, dtype=np.str_)
         arrays["tokenizer"] = _text(network.vocab.tokenizer)
     return arrays
+
+
+def _options(layer: Layer) -> dict[str, object]:
+    """A layer's options as ``layer_options`` stores them."""
+    options: dict[str, object] = {
+        "direction": layer.direction,
+        "coupling": layer.coupling,
+        "clip": layer.clip,
+    }
+    for role in _ACTIVATION_ROLES:
+        activation: CellActivation = getattr(layer, role)
+        options[role] = [activation.name, activation.alpha, activation.beta]
+    return options
+
+
+def _layers_with_options(arrays: Mapping[str, np.ndarray], layers: list[Layer]) -> list[Layer]:
+    """``layers`` with the options, reverse passes, projections and peepholes a version 4
+    file stores; ValueError naming what is malformed."""
+    options: list[object] = [{} for _ in layers]
+    if "layer_options" in arrays:
+        try:
+            options = json.loads(_scalar_text(arrays, "layer_options"))
+        except json.JSONDecodeError as err:
+            raise ValueError(f"layer_options is not valid JSON: {err}") from None
+        if not isinstance(options, list) or len(options) != len(layers):
+            raise ValueError(f"layer_options is not a JSON list of {len(layers)} layers")
+    found = []
+    for k, (layer, entry) in enumerate(zip(layers, options, strict=True)):
+        if not isinstance(entry, dict):
+            raise ValueError(f"layer_options entry {k} is not a JSON object")
+        changes: dict[str, object] = {}
+        for key in ("direction", "coupling"):
+            if key in entry:
+                changes[key] = str(entry[key])
+        clip = entry.get("clip")
+        if clip is not None and not isinstance(clip, (int, float)):
+            raise ValueError(f"layer_options entry {k} has clip {clip!r}, expected a number")
+        changes["clip"] = None if clip is None else float(clip)
+        for role in _ACTIVATION_ROLES:
+            if role in entry:
+                changes[role] = _activation(entry[role], f"layer_options entry {k} {role}")
+        layer = replace(layer, **changes)  # type: ignore[arg-type]
+        own = layer.weights()
+        own.weight_hr = _optional(arrays, f"weight_hr_l{k}")
+        own.peephole = _optional(arrays, f"peephole_l{k}")
+        reverse = None
+        if f"weight_ih_l{k}_reverse" in arrays:
+            w_ih, w_hh, b_ih, b_hh = (_weights(arrays, f"{n}_l{k}_reverse") for n in _LAYER_KEYS)
+            reverse = DirectionWeights(
+                w_ih,
+                w_hh,
+                b_ih,
+                b_hh,
+                weight_hr=_optional(arrays, f"weight_hr_l{k}_reverse"),
+                peephole=_optional(arrays, f"peephole_l{k}_reverse"),
+            )
+        found.append(layer.with_weights(own, reverse))
+    return found
+
+
+def _optional(arrays: Mapping[str, np.ndarray], key: str) -> np.ndarray | None:
+    return _weights(arrays, key) if key in arrays else None
+
+
+def _activation(value: object, where: str) -> CellActivation:
+    if (
+        not isinstance(value, list)
+        or len(value) != 3
+        or not isinstance(value[0], str)
+        or not all(isinstance(v, (int, float)) for v in value[1:])
+    ):
+        raise ValueError(f"{where} is {value!r}, expected [name, alpha, beta]")
+    return CellActivation(value[0], float(value[1]), float(value[2]))
 
 
 def _layout(stage: HeadStage) -> str:
@@ -230,7 +324,14 @@ def _network_from_members(path: Path, arrays: Mapping[str, np.ndarray]) -> Netwo
                 f"reset_after has dtype {flag.dtype}, shape {flag.shape}, expected a bool"
             )
         reset_after = bool(flag)
-    dtypes = {a.dtype for layer in layers for a in (layer.weight_ih, layer.weight_hh)}
+    layers = _layers_with_options(arrays, layers)
+    mask_value = None
+    if "mask_value" in arrays:
+        value = _require(arrays, "mask_value")
+        if value.shape != () or value.dtype.kind != "f":
+            raise ValueError(f"mask_value has shape {value.shape}, expected a number")
+        mask_value = float(value)
+    dtypes = {a.dtype for layer in layers for a in layer.named().values()}
     if len(dtypes) > 1:
         raise ValueError(f"weights mix the dtypes {sorted(map(str, dtypes))}, expected one")
     return Network(
@@ -245,4 +346,5 @@ def _network_from_members(path: Path, arrays: Mapping[str, np.ndarray]) -> Netwo
         head=head,
         notes=notes,
         reset_after=reset_after,
+        mask_value=mask_value,
     )

@@ -16,16 +16,20 @@ module's keys carry a prefix (``encoder.lstm.weight_ih_l0``). Supported:
   :mod:`lstm_sim.engine.formats.torch_surroundings`; what cannot be read exactly is left
   out with a note.
 
+- ``bidirectional=True``: every layer's second pass under the same names with
+  ``_reverse`` (``weight_ih_l0_reverse``...), for LSTM, GRU and RNN; a layer above reads
+  2P features;
+- an LSTM's ``proj_size > 0``: ``weight_hr_l{k}`` (P, H) (and ``weight_hr_l{k}_reverse``),
+  with ``weight_hh_l{k}`` then (4H, P).
+
 A state_dict does not store an RNN's nonlinearity: it is tanh unless the caller says relu
 (or a whole-module file's records say it), and the assumption is noted.
-Bidirectional layers (``_reverse`` keys) and projections (``weight_hr_l{k}``,
-proj_size > 0) raise a ValueError saying they are not supported yet.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +37,7 @@ import numpy as np
 from lstm_sim.engine.formats.module_tree import ModuleRecord
 from lstm_sim.engine.formats.torch_surroundings import find_surroundings
 from lstm_sim.engine.head import describe_stage, stage_arrays, stage_astype
-from lstm_sim.engine.network import Kind, Layer, Network, Readout
+from lstm_sim.engine.network import DirectionWeights, Kind, Layer, Network, Readout
 
 _SUFFIX_STACKED = "weight_ih_l0"
 _SUFFIX_CELL = "weight_ih"
@@ -147,18 +151,36 @@ def _layer_names(arrays: Mapping[str, np.ndarray], prefix: str) -> list[tuple[st
     return names
 
 
-def _reject_unsupported(arrays: Mapping[str, np.ndarray], prefix: str) -> None:
+def _variant_names(
+    arrays: Mapping[str, np.ndarray], prefix: str, names: list[tuple[str, ...]]
+) -> tuple[list[tuple[str, ...]] | None, list[str] | None]:
+    """The ``_reverse`` key names of every layer (None when the module is not
+    bidirectional) and the ``weight_hr_l{k}`` names (None without a projection); a layer
+    that lacks what the others have is named."""
     own = [k[len(prefix) :] for k in arrays if k.startswith(prefix)]
-    if any(k.endswith("_reverse") for k in own):
-        raise ValueError(
-            f"module {_describe(prefix)} is bidirectional (it has _reverse keys); "
-            "bidirectional layers are not supported yet"
-        )
-    if any(re.fullmatch(r"weight_hr_l\d+", k) for k in own):
-        raise ValueError(
-            f"module {_describe(prefix)} has weight_hr_l* keys (an LSTM with proj_size > 0); "
-            "projections are not supported yet"
-        )
+    stacked = prefix + _SUFFIX_STACKED in arrays
+    reverse = None
+    if stacked and any(k.endswith("_reverse") for k in own):
+        reverse = [tuple(n + "_reverse" for n in layer) for layer in names]
+        for layer in reverse:
+            if layer[0] not in arrays or layer[1] not in arrays:
+                missing = layer[0] if layer[0] not in arrays else layer[1]
+                raise ValueError(
+                    f"module {_describe(prefix)} is bidirectional (it has _reverse keys) "
+                    f"but the key {missing} is missing"
+                )
+    projections = None
+    if stacked and any(re.fullmatch(r"weight_hr_l\d+", k) for k in own):
+        projections = [f"{prefix}weight_hr_l{k}" for k in range(len(names))]
+        for name in projections + [n + "_reverse" for n in projections if reverse]:
+            if name not in arrays:
+                raise ValueError(
+                    f"module {_describe(prefix)} has weight_hr_l* keys (proj_size > 0) but "
+                    f"the key {name} is missing"
+                )
+            if arrays[name].ndim != 2:
+                raise ValueError(f"{name} has shape {arrays[name].shape}, expected (P, H)")
+    return reverse, projections
 
 
 def _read_layer(arrays: Mapping[str, np.ndarray], names: tuple[str, ...]) -> list[np.ndarray]:
@@ -185,8 +207,8 @@ def _read_layer(arrays: Mapping[str, np.ndarray], names: tuple[str, ...]) -> lis
     ]
 
 
-def _kind_of(name: str, weight_hh: np.ndarray) -> Kind:
-    rows, hidden = weight_hh.shape
+def _kind_of(name: str, weight_hh: np.ndarray, hidden: int) -> Kind:
+    rows = weight_hh.shape[0]
     blocks = rows // hidden if hidden and rows % hidden == 0 else 0
     if blocks == 4:
         return "lstm"
@@ -196,7 +218,7 @@ def _kind_of(name: str, weight_hh: np.ndarray) -> Kind:
         return "gru"
     raise ValueError(
         f"{name} has shape {weight_hh.shape}, expected (4H, H) for an LSTM, (3H, H) for a GRU "
-        "or (H, H) for an RNN"
+        "or (H, H) for an RNN (H = weight_hr's columns with a projection)"
     )
 
 
@@ -235,6 +257,43 @@ def _narrow_note(
     return f"weights stored as {', '.join(narrow)} are computed in {dtype} (upcast)"
 
 
+def _add_variants(
+    layers: list[Layer],
+    reverse: list[list[np.ndarray]],
+    projections: list[np.ndarray],
+    cast: Callable[[np.ndarray], np.ndarray],
+) -> None:
+    """Give ``layers`` their reverse passes and projections as read (in place)."""
+    count = len(layers)
+    for k, layer in enumerate(layers):
+        own_hr = cast(projections[k]) if projections else None
+        second = None
+        if reverse:
+            reverse_hr = cast(projections[count + k]) if projections else None
+            w_ih, w_hh, b_ih, b_hh = reverse[k]
+            second = DirectionWeights(w_ih, w_hh, b_ih, b_hh, weight_hr=reverse_hr)
+            layer.direction = "bidirectional"
+        own = layer.weights()
+        own.weight_hr = own_hr
+        layers[k] = layer.with_weights(own, second)
+
+
+def _variant_param_names(
+    reverse: list[tuple[str, ...]] | None, projections: list[str] | None
+) -> dict[str, str]:
+    """state_dict name → the file's name, for the reverse passes and the projections."""
+    found = {}
+    parts = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    for k, layer_names in enumerate(reverse or []):
+        for part, name in zip(parts, layer_names, strict=True):
+            found[f"{part}_l{k}_reverse"] = name
+    for k, name in enumerate(projections or []):
+        found[f"weight_hr_l{k}"] = name
+        if reverse:
+            found[f"weight_hr_l{k}_reverse"] = name + "_reverse"
+    return found
+
+
 def network_from_state_dict(
     arrays: Mapping[str, np.ndarray],
     *,
@@ -257,10 +316,21 @@ def network_from_state_dict(
     """
     module = choose_module(list(arrays), prefix)
     recorded = _recorded_options(modules, module[:-1])
-    _reject_unsupported(arrays, module)
     names = _layer_names(arrays, module)
+    reverse_names, projection_names = _variant_names(arrays, module, names)
     layer_arrays = [_read_layer(arrays, layer_names) for layer_names in names]
-    kind = _kind_of(names[0][1], layer_arrays[0][1])
+    reverse_arrays = [_read_layer(arrays, n) for n in reverse_names or []]
+    projections = [
+        _as_float(name, arrays[name])
+        for name in (projection_names or [])
+        + [n + "_reverse" for n in projection_names or [] if reverse_names]
+    ]
+    hidden = int(
+        (layer_arrays[0][1] if not projections else projections[0]).shape[1]
+    )  # H: the columns of weight_hh, or of weight_hr with a projection
+    kind = _kind_of(names[0][1], layer_arrays[0][1], hidden)
+    if projections and kind != "lstm":
+        raise ValueError(f"weight_hr_l0 belongs to an LSTM, but this is an {kind.upper()}")
     if nonlinearity not in (None, "tanh", "relu"):
         raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
     if kind != "rnn" and nonlinearity == "relu":
@@ -272,18 +342,20 @@ def network_from_state_dict(
     if kind == "rnn" and settled is None:
         notes.append("RNN nonlinearity assumed tanh (a state_dict does not record it)")
     nonlinearity = settled
-    hidden = int(layer_arrays[0][1].shape[1])
+    # the width the head reads: P (H without a projection), twice that when bidirectional
+    top = int(layer_arrays[0][1].shape[1]) * (2 if reverse_names else 1)
     found = find_surroundings(
-        arrays, module, int(layer_arrays[0][0].shape[1]), hidden, modules=modules
+        arrays, module, int(layer_arrays[0][0].shape[1]), top, modules=modules
     )
     others = [c for c in find_recurrent_modules(list(arrays)) if c != module]
     if others:
         listed = ", ".join(_describe(c) for c in others)
         notes.append(f"other recurrent modules not run: {listed} (give their state as --h0/--c0)")
     notes += found.notes
-    used = [n for layer_names in names for n in layer_names if n in arrays]
+    used = [n for layer_names in names + (reverse_names or []) for n in layer_names]
+    used = [n for n in used if n in arrays] + (projection_names or [])
     used += [found.names[k] for k in found.names]
-    everything = [a for layer in layer_arrays for a in layer]
+    everything = [a for layer in layer_arrays + reverse_arrays for a in layer] + projections
     if found.embedding is not None:
         everything.append(found.embedding)
     if found.readout is not None:
@@ -297,6 +369,7 @@ def network_from_state_dict(
         return np.ascontiguousarray(array, dtype)
 
     layers = [Layer(*(cast(a) for a in layer)) for layer in layer_arrays]
+    _add_variants(layers, [[cast(a) for a in layer] for layer in reverse_arrays], projections, cast)
     metadata = {"module": module[:-1]} if module else {}
     metadata.update(found.metadata)
     readout = None
@@ -323,6 +396,7 @@ def network_from_state_dict(
         for j, part in enumerate(("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
         if layer_names[j] in arrays
     }
+    param_names.update(_variant_param_names(reverse_names, projection_names))
     param_names.update(found.names)
     if module:
         source = f"{source}, module {module[:-1]!r}"

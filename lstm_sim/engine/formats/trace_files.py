@@ -25,6 +25,24 @@ it was.
 With gradients the .npz gains ``loss`` (a scalar), ``step_loss`` (T,), ``dh`` and, for an
 LSTM, ``dc`` (L, T, H), and ``grad.<name>`` for every parameter under its PyTorch name; the
 .csv gains ``dh`` and ``dc`` columns.
+
+A network with variant layers adds (see :mod:`lstm_sim.engine.network`):
+
+- reverse and bidirectional layers: ``directions`` (L,) unicode, each layer's
+  ``forward``, ``reverse`` or ``bidirectional``, and the reverse passes' quantities under
+  the same names with ``_reverse`` (``h_reverse``, ``c_reverse``, ``pre_reverse``,
+  ``i_reverse``, ..., ``h0_reverse``), **in time order**: index t is the step that read
+  x_t, although the pass ran from x_{T-1} down to x_0; ``h0_reverse`` is the state it
+  started from, before reading x_{T-1}. The forward arrays of a reverse-only layer, and the
+  reverse arrays of a forward layer, are zeros. With gradients, ``dh_reverse`` and
+  ``dc_reverse`` (L, T, ...) in time order too; ``grad.<name>`` carries PyTorch's
+  ``_reverse`` names. Time order was chosen over a direction axis so that every array
+  lines up with ``x`` and with the forward pass, index for index.
+- a projection (``proj_size`` P): ``h`` (and ``h0``, ``dh``) are (L, T, P), and ``m``
+  (L, T, H) is o ⊙ tanh(c_t) before W_hr; the .csv is refused (h and c differ in width).
+- an input mask (Keras ``Masking``): ``mask`` (T,), True at the steps the layers read.
+
+The .csv lists the reverse quantities as ``_reverse`` columns beside the forward ones.
 """
 
 from __future__ import annotations
@@ -57,6 +75,7 @@ def trace_arrays(network: Network, trace: Trace) -> dict[str, np.ndarray]:
         arrays |= {"hn": _gru_hn(trace), "pre": trace.pre}
     else:
         arrays["a"] = trace.pre
+    arrays |= variant_arrays(trace)
     if trace.logits is not None:
         arrays["logits"] = trace.logits
     if trace.probs is not None:
@@ -65,6 +84,37 @@ def trace_arrays(network: Network, trace: Trace) -> dict[str, np.ndarray]:
         arrays["vocab"] = np.array(network.vocab.tokens, dtype=np.str_)
     if trace.tokens is not None:
         arrays["tokens"] = np.array(trace.tokens, dtype=np.str_)
+    return arrays
+
+
+def variant_arrays(trace: Trace) -> dict[str, np.ndarray]:
+    """The arrays a trace of variant layers adds: ``m``, ``mask``, ``directions`` and the
+    reverse passes' quantities, as documented above (empty for a plain network)."""
+    arrays: dict[str, np.ndarray] = {}
+    if trace.m is not None:
+        arrays["m"] = trace.m
+    if trace.mask is not None:
+        arrays["mask"] = trace.mask
+    if not trace.directions:
+        return arrays
+    arrays["directions"] = np.array(trace.directions, dtype=np.str_)
+    steps = trace.num_steps
+    reverse = trace.reverse_arrays()
+    arrays["h_reverse"] = reverse["h_all_reverse"][:, :steps]
+    arrays["h0_reverse"] = reverse["h_all_reverse"][:, steps]
+    if "c_all_reverse" in reverse:
+        arrays["c_reverse"] = reverse["c_all_reverse"][:, :steps]
+        arrays["c0_reverse"] = reverse["c_all_reverse"][:, steps]
+    gates = {"lstm": "ifgo", "gru": "rzn"}.get(trace.kind, "")
+    hidden = trace.cell_size
+    act = reverse.get("act_reverse")
+    for k, gate in enumerate(gates):
+        assert act is not None
+        arrays[f"{gate}_reverse"] = act[..., k * hidden : (k + 1) * hidden]
+    arrays["a_reverse" if trace.kind == "rnn" else "pre_reverse"] = reverse["pre_reverse"]
+    for name in ("fc", "ig", "tanh_c", "hn", "m"):
+        if f"{name}_reverse" in reverse:
+            arrays[f"{name}_reverse"] = reverse[f"{name}_reverse"]
     return arrays
 
 
@@ -91,6 +141,10 @@ def gradient_arrays(grads: Gradients) -> dict[str, np.ndarray]:
     }
     if grads.dc is not None:
         arrays["dc"] = grads.dc
+    if grads.dh_reverse is not None:
+        arrays["dh_reverse"] = grads.dh_reverse
+    if grads.dc_reverse is not None:
+        arrays["dc_reverse"] = grads.dc_reverse
     arrays |= {f"grad.{name}": value for name, value in grads.params.items()}
     return arrays
 
@@ -111,10 +165,30 @@ def csv_columns(trace: Trace, grads: Gradients | None = None) -> dict[str, np.nd
         columns |= {g: trace.gate(g) for g in "ifgo"}
         columns |= {"fc": fc, "ig": ig, "c": c_all[:, 1:], "tanh_c": tanh_c}
         columns["h"] = trace.h
+    if trace.m is not None:
+        raise ValueError(
+            "a projected LSTM's h (P units) and c (H units) cannot share a row per unit: "
+            "write an .npz"
+        )
+    if trace.directions:
+        reverse = variant_arrays(trace)
+        for name in list(columns):
+            source = "a_reverse" if name == "a" else f"{name}_reverse"
+            if name.startswith("pre_"):
+                block = "ifgo".index(name[4]) if trace.kind == "lstm" else "rzn".index(name[4])
+                hidden = trace.cell_size
+                pre_block = reverse["pre_reverse"][..., block * hidden : (block + 1) * hidden]
+                columns[f"{name}_reverse"] = pre_block
+            else:
+                columns[f"{name}_reverse"] = reverse[source]
     if grads is not None:
         columns["dh"] = grads.dh
         if grads.dc is not None:
             columns["dc"] = grads.dc
+        if grads.dh_reverse is not None:
+            columns["dh_reverse"] = grads.dh_reverse
+        if grads.dc_reverse is not None:
+            columns["dc_reverse"] = grads.dc_reverse
     return columns
 
 

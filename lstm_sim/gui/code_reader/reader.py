@@ -30,14 +30,31 @@ from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
 from lstm_sim.model.code_reader import (
     DEFAULT_TEXT,
-    QUANTITIES,
     QUANTITY_TITLES,
     find_units,
+    quantities_for,
     unit_saturation,
     unit_values,
 )
 
-SCALES = {"c": "signed", "h": "signed", "g": "signed", "i": "gate", "f": "gate", "o": "gate"}
+SATURATION_CAPTION = (
+    "Gate saturation, a point per unit: share of characters with the gate "
+    "below 0.1 (x) and above 0.9 (y)"
+)
+NO_SATURATION = (
+    "Gate saturation is measured for an LSTM's i, f and o gates; a GRU has none of them."
+)
+SCALES = {
+    "c": "signed",
+    "h": "signed",
+    "g": "signed",
+    "i": "gate",
+    "f": "gate",
+    "o": "gate",
+    "z": "gate",
+    "r": "gate",
+    "n": "signed",
+}
 MAX_TEXT_CHARS = 20_000
 """The session keeps every quantity of every step (13 numbers per unit of an LSTM), and
 the reader lays out and ranks the whole text when it changes: 20 000 characters of the
@@ -116,10 +133,7 @@ class CodeReader(QWidget):
         self.finder.pattern_changed.connect(self._on_pattern_chosen)
         self.finder.unit_picked.connect(self.session.select_unit)
         self.saturation_plot = SaturationPlot()
-        self.saturation_caption = QLabel(
-            "Gate saturation, a point per unit: share of characters with the gate "
-            "below 0.1 (x) and above 0.9 (y)"
-        )
+        self.saturation_caption = QLabel(SATURATION_CAPTION)
         self.saturation_caption.setWordWrap(True)
 
         bar = QHBoxLayout()
@@ -173,10 +187,11 @@ class CodeReader(QWidget):
 
     @property
     def reads_characters(self) -> bool:
-        """True for an LSTM reading text one character per step: what finding units needs."""
+        """True for an LSTM or a GRU reading text one character per step: what finding
+        units needs."""
         vocab = self.session.network.vocab
         return (
-            self.session.network.kind == "lstm"
+            self.session.network.kind in ("lstm", "gru")
             and self.session.tokens is not None
             and vocab is not None
             and vocab.tokenizer == "char"
@@ -219,7 +234,10 @@ class CodeReader(QWidget):
     def set_theme(self, name: str) -> None:
         self.saturation_plot.set_theme(name)
         self.text_view.set_theme(name)
-        self._recolour()
+        # Hidden, the reader may still hold the text of a model opened before: it
+        # recolours when it is shown again, with the text of the model open then.
+        if self._follow():
+            self._recolour()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -264,8 +282,7 @@ class CodeReader(QWidget):
     def _rebuild(self) -> None:
         self._rebuild_pending = False
         session = self.session
-        lstm = session.network.kind == "lstm"
-        quantities = QUANTITIES if lstm else ("h",)
+        quantities = quantities_for(session.network.kind)
         current = self.quantity_box.currentData() or "c"
         self.quantity_box.blockSignals(True)
         self.quantity_box.clear()
@@ -285,10 +302,12 @@ class CodeReader(QWidget):
             )
         elif not self.reads_characters:
             self.note.setText(
-                "Finding units and gate saturation need an LSTM that reads one character "
-                "per step; the text is still coloured by the selected unit."
+                "Finding units needs an LSTM or a GRU that reads one character per step; "
+                "the text is still coloured by the selected unit."
             )
         self.note.setVisible(not self.reads_characters)
+        lstm = session.network.kind == "lstm"
+        self.saturation_caption.setText(SATURATION_CAPTION if lstm else NO_SATURATION)
         separator = ""
         if session.network.vocab is not None and session.network.vocab.tokenizer == "word":
             separator = " "
@@ -325,7 +344,10 @@ class CodeReader(QWidget):
             self.finder.show_problem("")
             self.saturation_plot.set_data(None, session.unit)
             return
-        self.saturation_plot.set_data(unit_saturation(session.trace, session.layer), session.unit)
+        # The paper measures the saturation of an LSTM's i, f and o; a GRU's is not drawn.
+        lstm = session.network.kind == "lstm"
+        saturation = unit_saturation(session.trace, session.layer) if lstm else None
+        self.saturation_plot.set_data(saturation, session.unit)
         try:
             ranking = find_units(
                 session.network, session.trace, self.finder.pattern, self.quantity, session.layer

@@ -13,6 +13,8 @@ from lstm_sim.engine.gradflow import GradientFlow
 from lstm_sim.gui.colors import THEMES
 
 AXIS_FONT_PT = 12
+LEGEND_PT = 12
+TITLE_PT = 14
 CURVE_PX = 3
 CURVES = (
     ("rnn_h", "RNN  ‖∂h<sub>T</sub>/∂h<sub>t</sub>‖", "#d62728", Qt.PenStyle.SolidLine),
@@ -39,18 +41,23 @@ class GradientPlot(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.palette_ = THEMES["light"]
+        self.text_scale = 1.0
         plot = self.getPlotItem()
         plot.setLogMode(x=False, y=True)
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
         plot.setMenuEnabled(False)
         plot.showGrid(x=False, y=True, alpha=0.25)
-        # Bottom left: the curves start near 1 at T on the right and fall towards the left.
-        self.legend = plot.addLegend(offset=(10, -10), labelTextSize="12pt")
+        # Bottom right: the curves start near 1 at T on the right and the RNN's falls
+        # towards the left, leaving that corner empty.
+        self.legend = plot.addLegend(offset=(-10, -10), labelTextSize=f"{LEGEND_PT}pt")
+        # Two rows, not four: on a short plot a column of four hides the curves it names.
+        self.legend.setColumnCount(2)
         self.curves: dict[str, pg.PlotDataItem] = {}
         for key, name, color, style in CURVES:
             pen = pg.mkPen(color, width=CURVE_PX, style=style)
             self.curves[key] = plot.plot([], [], pen=pen, name=name, connect="finite")
+        self._shown: tuple[GradientFlow, GradientFlow] | None = None
         self.end_line = pg.InfiniteLine(angle=90, movable=False)
         plot.addItem(self.end_line, ignoreBounds=True)
         self.set_theme("light")
@@ -60,15 +67,17 @@ class GradientPlot(pg.PlotWidget):
         plot = self.getPlotItem()
         self.setBackground(self.palette_.background)
         font = QFont()
-        font.setPointSize(AXIS_FONT_PT)
+        font.setPointSize(round(AXIS_FONT_PT * self.text_scale))
         for side in ("left", "bottom"):
             axis = plot.getAxis(side)
             axis.setPen(self.palette_.foreground)
             axis.setTextPen(self.palette_.foreground)
             axis.setStyle(tickFont=font)
             axis.enableAutoSIPrefix(False)  # steps are whole numbers, never "x0.001"
+        # The axis titles keep their size: scaled, the left one outgrows a short plot.
         plot.setLabel("bottom", "earlier step t", color=self.palette_.foreground.name())
         plot.setLabel("left", "gradient reaching step t", color=self.palette_.foreground.name())
+        self.legend.setLabelTextSize(f"{round(LEGEND_PT * self.text_scale)}pt")
         self.end_line.setPen(pg.mkPen(self.palette_.highlight, width=2, style=Qt.PenStyle.DashLine))
         self.legend.setLabelTextColor(self.palette_.foreground)
         for _sample, label in self.legend.items:
@@ -79,9 +88,17 @@ class GradientPlot(pg.PlotWidget):
         self.legend.setBrush(backdrop)
         self.legend.setPen(pg.mkPen(self.palette_.caption))
 
+    def set_text_scale(self, scale: float) -> None:
+        """Every text of the plot at ``scale`` times its size (presentation mode)."""
+        self.text_scale = float(scale)
+        self.set_theme(self.palette_.name)
+        if self._shown is not None:
+            self.show_flows(*self._shown)
+
     def show_flows(self, rnn: GradientFlow, lstm: GradientFlow) -> None:
         """Draw both networks' flows back from their common end step T."""
         assert lstm.dc_norm is not None and lstm.forget_mean is not None
+        self._shown = (rnn, lstm)
         data = {
             "rnn_h": (rnn.steps, rnn.dh_norm),
             "lstm_h": (lstm.steps, lstm.dh_norm),
@@ -98,7 +115,7 @@ class GradientPlot(pg.PlotWidget):
         self.getPlotItem().setTitle(
             f"Gradient from step T = {lstm.end} back to each earlier step t",
             color=self.palette_.foreground.name(),
-            size="14pt",
+            size=f"{round(TITLE_PT * self.text_scale)}pt",
         )
         # At T = 0 there is one point per curve: the range still spans whole steps (and
         # never a fraction that pyqtgraph labels "x0.001"), and the log axis spans a decade

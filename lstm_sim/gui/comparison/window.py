@@ -3,10 +3,8 @@ side, stepping together, above the gradient each network carries back in time.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -15,32 +13,20 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSlider,
-    QSplitter,
     QStyle,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
-from lstm_sim.engine.gradflow import gradient_flow
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import record
 from lstm_sim.gui.actions import Actions, ActionSpec, MenuSpec
-from lstm_sim.gui.comparison.gradient_plot import GradientPlot
-from lstm_sim.gui.diagram import DiagramView
-from lstm_sim.gui.plots.frame_pacer import FramePacer
-from lstm_sim.gui.session_link import follow_theme
-from lstm_sim.model import Session
+from lstm_sim.gui.comparison.panel import ComparisonPanel, Inputs, check_pair
 from lstm_sim.model.demo import model_from_file
 from lstm_sim.model.numbering import index_range
 from lstm_sim.model.view_settings import ViewSettings
 
-MAX_STEPS_BACK = 400
-"""How far back the gradient is followed: each step back is one matrix product."""
 MODEL_FILE_FILTER = "Model files (*.npz *.pt *.pth *.safetensors *.keras *.h5 *.onnx);;All (*)"
-PLOT_HEIGHT_FRACTION = 0.42
-
-Inputs = np.ndarray | Sequence[str]
 
 _pix = QStyle.StandardPixmap
 ACTIONS = (
@@ -68,27 +54,9 @@ ACTIONS = (
 MENUS = (MenuSpec("file", "&File", ("open_lstm", "open_rnn", "close")),)
 
 
-def check_pair(lstm: Network, rnn: Network) -> None:
-    """Raise ValueError unless ``lstm`` is an LSTM, ``rnn`` a simple RNN, and both read
-    inputs of the same size (and tokens, if any, from the same vocabulary)."""
-    if lstm.kind != "lstm":
-        raise ValueError(f"the LSTM side needs an LSTM, got a {lstm.kind.upper()}")
-    if rnn.kind != "rnn":
-        raise ValueError(f"the RNN side needs a simple RNN, got an {rnn.kind.upper()}")
-    if lstm.input_size != rnn.input_size:
-        raise ValueError(
-            f"the two models read inputs of different sizes: the LSTM D = {lstm.input_size}, "
-            f"the RNN D = {rnn.input_size}; the same input must go through both"
-        )
-    lstm_tokens = None if lstm.vocab is None else lstm.vocab.tokens
-    rnn_tokens = None if rnn.vocab is None else rnn.vocab.tokens
-    if lstm_tokens != rnn_tokens:
-        raise ValueError("the two models have different vocabularies; they cannot share an input")
-
-
 class ComparisonWindow(QMainWindow):
-    """Two sessions, one cursor: every move seeks both to the same step t (each showing
-    its whole step), and T of the gradient plot is that step."""
+    """A :class:`ComparisonPanel` with its own stepping toolbar and File menu, to swap
+    either model."""
 
     def __init__(
         self,
@@ -102,43 +70,17 @@ class ComparisonWindow(QMainWindow):
         super().__init__(parent)
         if parent is not None:
             self.setWindowFlag(Qt.WindowType.Window)
-        check_pair(lstm, rnn)
-        self.lstm_session = Session(lstm, inputs, title="LSTM")
-        self.rnn_session = Session(rnn, inputs, title="RNN")
+        self.panel = ComparisonPanel(lstm, rnn, inputs, view_settings=view_settings)
+        self.lstm_session, self.rnn_session = self.panel.lstm_session, self.panel.rnn_session
+        self.lstm_view, self.rnn_view = self.panel.lstm_view, self.panel.rnn_view
+        self.rnn_title, self.lstm_title = self.panel.rnn_title, self.panel.lstm_title
+        self.gradient_plot = self.panel.gradient_plot
         self.setWindowTitle("Vanishing gradient: RNN beside LSTM — lstm-sim")
-        settings = view_settings or ViewSettings()
-        self.rnn_view = DiagramView(self.rnn_session, view_settings=settings)
-        self.lstm_view = DiagramView(self.lstm_session, view_settings=settings)
-        for view in (self.rnn_view, self.lstm_view):
-            view.set_reduced_motion(True)  # the two cells jump together, step by step
-        self.rnn_title, self.lstm_title = QLabel(), QLabel()
-        self.gradient_plot = GradientPlot()
-        self._unfollow_theme = follow_theme(settings, self.gradient_plot.set_theme)
-
-        cells = QSplitter(Qt.Orientation.Horizontal)
-        for title, view in ((self.rnn_title, self.rnn_view), (self.lstm_title, self.lstm_view)):
-            column = QWidget()
-            layout = QVBoxLayout(column)
-            layout.setContentsMargins(4, 4, 4, 4)
-            title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            title.setStyleSheet("font-size: 15pt; font-weight: bold")
-            layout.addWidget(title)
-            layout.addWidget(view, 1)
-            cells.addWidget(column)
-        self.centre = QSplitter(Qt.Orientation.Vertical)
-        self.centre.addWidget(cells)
-        self.centre.addWidget(self.gradient_plot)
-        self.centre.setChildrenCollapsible(False)
-        self.setCentralWidget(self.centre)
+        self.setCentralWidget(self.panel)
         self._build_toolbar()
         self.commands.build_menus(self.menuBar(), MENUS)
-        self._pacer = FramePacer(self._draw_gradients, self)
-        for session in (self.lstm_session, self.rnn_session):
-            session.cursor_changed.connect(self._on_cursor_changed)
-            session.network_changed.connect(self._on_network_changed)
-            session.trace_changed.connect(self._on_trace_changed)
+        self.panel.moved.connect(self._sync)
         self._sync()
-        self._draw_gradients()
 
     # -- controls --------------------------------------------------------------------------
     def _build_toolbar(self) -> None:
@@ -161,16 +103,15 @@ class ComparisonWindow(QMainWindow):
     # -- the shared cursor -----------------------------------------------------------------
     @property
     def t(self) -> int:
-        return self.lstm_session.t
+        return self.panel.t
 
     @property
     def num_steps(self) -> int:
-        return self.lstm_session.num_steps
+        return self.panel.num_steps
 
     def seek(self, t: int) -> None:
         """Both networks to step ``t``, each showing its whole step."""
-        for session in (self.lstm_session, self.rnn_session):
-            session.seek(t)
+        self.panel.seek(t)
 
     def next_step(self) -> None:
         self.seek(self.t + 1)
@@ -202,10 +143,7 @@ class ComparisonWindow(QMainWindow):
             lstm = network if side == "lstm" else self.lstm_session.network
             rnn = network if side == "rnn" else self.rnn_session.network
             check_pair(lstm, rnn)
-            inputs = self._shared_inputs(lstm, rnn, default)
-            # Both record before either session changes, so a failure leaves both as they were.
-            self.lstm_session.load(lstm, inputs, title="LSTM")
-            self.rnn_session.load(rnn, inputs, title="RNN")
+            self.panel.load(lstm, rnn, self._shared_inputs(lstm, rnn, default))
         except (ValueError, OSError) as err:
             QMessageBox.critical(self, f"Cannot open {Path(path).name}", str(err))
             return False
@@ -225,61 +163,18 @@ class ComparisonWindow(QMainWindow):
             return inputs
         raise ValueError("neither the current input nor the new model's default fits both")
 
-    # -- following the sessions ----------------------------------------------------------------
+    # -- following the panel -----------------------------------------------------------------
     def _sync(self) -> None:
-        for label, session in (
-            (self.rnn_title, self.rnn_session),
-            (self.lstm_title, self.lstm_session),
-        ):
-            net = session.network
-            kind = "LSTM" if net.kind == "lstm" else f"{net.nonlinearity} RNN"
-            # A loader's source reads "path (format)": the file name says enough here.
-            name = Path(net.source.split(" (")[0]).name
-            label.setText(f"{kind} · H = {net.hidden_size} · {name}")
         self.timeline.blockSignals(True)
         self.timeline.setRange(0, self.num_steps - 1)
         self.timeline.setValue(self.t)
         self.timeline.blockSignals(False)
         self.step_label.setText(f" {self.t} {index_range(self.num_steps)} ")
 
-    def _on_cursor_changed(self, t: int, phase: int) -> None:
-        self._sync()
-        self._pacer.mark_dirty()
-
-    def _on_network_changed(self) -> None:
-        self._pacer.mark_dirty()
-
-    def _on_trace_changed(self, start: int) -> None:
-        self._pacer.mark_dirty()
-
     def flush(self) -> None:
         """Draw a pending gradient plot now (tests, screenshots)."""
-        self._pacer.flush()
-
-    def _draw_gradients(self) -> None:
-        end = self.t
-        rnn = gradient_flow(
-            self.rnn_session.network, self.rnn_session.trace, end, window=MAX_STEPS_BACK
-        )
-        lstm = gradient_flow(
-            self.lstm_session.network, self.lstm_session.trace, end, window=MAX_STEPS_BACK
-        )
-        self.gradient_plot.show_flows(rnn, lstm)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        total = self.centre.height()
-        plot = round(total * PLOT_HEIGHT_FRACTION)
-        self.centre.setSizes([total - plot, plot])
+        self.panel.flush()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._pacer.stop()
-        self._unfollow_theme()
-        for session in (self.lstm_session, self.rnn_session):
-            session.cursor_changed.disconnect(self._on_cursor_changed)
-            session.network_changed.disconnect(self._on_network_changed)
-            session.trace_changed.disconnect(self._on_trace_changed)
-        for view in (self.rnn_view, self.lstm_view):
-            view.finish_animation()
-            view.detach_settings()
+        self.panel.detach()
         super().closeEvent(event)

@@ -138,6 +138,8 @@ class Debugger(QObject):
         """The clamps offered for the strip cell at ``scene_point`` (None: not a cell of a
         clampable strip)."""
         session = self.session
+        if session.network.kind == "gru":
+            return self._no_clamp_menu(scene_point)
         strips = LSTM_STRIPS if session.network.kind == "lstm" else RNN_STRIPS
         for field, quantity in strips.items():
             try:
@@ -169,6 +171,18 @@ class Debugger(QObject):
                 menu.addAction("Remove every clamp", self.interventions.clear)
             return menu
         return None
+
+    def _no_clamp_menu(self, scene_point: QPointF) -> QMenu | None:
+        """A GRU's strips: a menu that says clamps cannot act on it yet (the engine refuses
+        them), rather than no menu at all."""
+        diagram = self.window.diagram
+        if not any(
+            strip.unit_at(scene_point) is not None for strip in diagram.diagram().strips.values()
+        ):
+            return None
+        menu = QMenu(self.window)
+        menu.addAction("Clamps on a GRU are not supported yet").setEnabled(False)
+        return menu
 
     def _add_clamp_action(self, menu: QMenu, label: str, text: str) -> QAction:
         action = menu.addAction(label)

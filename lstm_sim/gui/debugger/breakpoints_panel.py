@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from lstm_sim.engine.expressions import ExpressionError
 from lstm_sim.gui.plots.trace_plot import MARKER_COLOR
 from lstm_sim.model.breakpoints import Breakpoints
+from lstm_sim.model.expression_examples import condition_placeholder
 from lstm_sim.model.session import Session
 
 ANY_LAYER = "any layer"
@@ -36,7 +37,7 @@ class BreakpointsPanel(QWidget):
         self.list.itemChanged.connect(self._on_item_changed)
         self.list.currentRowChanged.connect(self._on_current_row_changed)
         self.text = QLineEdit()
-        self.text.setPlaceholderText("condition, e.g. f[3] > 0.99 or norm(c) > 10")
+        self.text.setPlaceholderText(condition_placeholder(self.session.network.kind))
         self.text.returnPressed.connect(self.add)
         self.layer = QComboBox()
         self.add_button = QPushButton("Add")
@@ -77,6 +78,7 @@ class BreakpointsPanel(QWidget):
 
     # -- showing the state -------------------------------------------------------------------
     def _fill_layers(self) -> None:
+        self.text.setPlaceholderText(condition_placeholder(self.session.network.kind))
         self.layer.clear()
         self.layer.addItem(ANY_LAYER, None)
         for k in range(self.session.network.num_layers):

@@ -29,6 +29,7 @@ from lstm_sim.engine.trace_diff import (
     difference_map,
     first_difference,
 )
+from lstm_sim.gui.plots.readable_axis import ReadableAxis
 from lstm_sim.gui.plots.trace_plot import MARKER_COLOR
 from lstm_sim.model.session import Session
 
@@ -57,7 +58,7 @@ class ComparePanel(QWidget):
         self.jump_button = QPushButton("Jump")
         self.jump_button.setEnabled(False)
         self.jump_button.clicked.connect(self.jump)
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget(background="w", axisItems={"left": ReadableAxis("left")})
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from lstm_sim.engine.interventions import ClampError
 from lstm_sim.gui.plots.trace_plot import MARKER_COLOR
+from lstm_sim.model.expression_examples import EXAMPLES, clamp_placeholder
 from lstm_sim.model.interventions import Interventions
 
 SYNTAX = (
@@ -33,7 +34,7 @@ class InterventionsPanel(QWidget):
         self.session = interventions.session
         self.list = QListWidget()
         self.text = QLineEdit()
-        self.text.setPlaceholderText("clamp, e.g. f[3] = 1 @ 5:10")
+        self.text.setPlaceholderText(clamp_placeholder(self.session.network.kind))
         self.text.setToolTip(SYNTAX)
         self.text.returnPressed.connect(self.add)
         add = QPushButton("Add")
@@ -67,6 +68,10 @@ class InterventionsPanel(QWidget):
     def refresh(self) -> None:
         self.list.clear()
         self.list.addItems([clamp.text for clamp in self.interventions.clamps])
+        kind = self.session.network.kind
+        self.text.setPlaceholderText(clamp_placeholder(kind))
+        # The engine cannot clamp a GRU yet: the field says so instead of taking a clamp.
+        self.text.setEnabled(EXAMPLES[kind].clamp is not None)
 
     def _on_trace_changed(self, start: int) -> None:
         self.refresh()

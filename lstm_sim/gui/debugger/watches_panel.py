@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from lstm_sim.engine.expressions import ExpressionError
+from lstm_sim.gui.plots.readable_axis import ReadableAxis
 from lstm_sim.gui.plots.trace_plot import MARKER_COLOR
+from lstm_sim.model.expression_examples import watch_placeholder
 from lstm_sim.model.watches import Watches
 
 CURVE_COLORS = ("#1c7ed6", "#e8590c", "#2f9e44", "#ae3ec9", "#f08c00", "#0c8599")
@@ -32,7 +34,7 @@ class WatchesPanel(QWidget):
         self.watches = watches
         self.session = watches.session
         self.text = QLineEdit()
-        self.text.setPlaceholderText("expression, e.g. f[3], norm(c) or abs(c - prev.c)[0:4]")
+        self.text.setPlaceholderText(watch_placeholder(self.session.network.kind))
         self.text.returnPressed.connect(self.add)
         add = QPushButton("Add")
         add.clicked.connect(self.add)
@@ -49,7 +51,7 @@ class WatchesPanel(QWidget):
         # Two rows stay readable however short the dock; the plot takes the rest.
         rows = 2 * self.table.verticalHeader().defaultSectionSize()
         self.table.setMinimumHeight(rows + self.table.horizontalHeader().sizeHint().height() + 4)
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget(background="w", axisItems={"left": ReadableAxis("left")})
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
@@ -70,11 +72,16 @@ class WatchesPanel(QWidget):
         layout.addWidget(self.plot, 1)
         watches.changed.connect(self.refresh)
         self.session.cursor_changed.connect(self._on_cursor_changed)
+        self.session.network_changed.connect(self._on_network_changed)
         self.refresh()
 
     def detach(self) -> None:
         self.watches.changed.disconnect(self.refresh)
         self.session.cursor_changed.disconnect(self._on_cursor_changed)
+        self.session.network_changed.disconnect(self._on_network_changed)
+
+    def _on_network_changed(self) -> None:
+        self.text.setPlaceholderText(watch_placeholder(self.session.network.kind))
 
     def add(self) -> None:
         try:

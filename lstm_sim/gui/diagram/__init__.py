@@ -34,7 +34,8 @@ def scene_for(session: Session, parent: QObject | None = None) -> DiagramScene:
     network = session.network
     layer = session.layer
     input_size = network.input_size if layer == 0 else network.hidden_size
-    x_label = "x<sub>t</sub>" if layer == 0 else f"h<sub>t</sub> of layer {layer}"
+    # Layer l reads the h_t of the layer below it, l - 1.
+    x_label = "x<sub>t</sub>" if layer == 0 else f"h<sub>t</sub> of layer {layer - 1}"
     show_x = not (layer == 0 and session.tokens is not None and input_size > 16)
     return DiagramScene(
         network.kind,
@@ -43,6 +44,7 @@ def scene_for(session: Session, parent: QObject | None = None) -> DiagramScene:
         x_label,
         show_x_strip=show_x,
         nonlinearity=network.nonlinearity,
+        reset_after=network.reset_after,
         parent=parent,
     )
 
@@ -79,7 +81,7 @@ def frame_at(session: Session, t: int, phase: int, progress: float, window_start
 
 
 class DiagramView(QGraphicsView):
-    """The cell of ``session.network`` (LSTM or simple RNN) at the session's cursor.
+    """The cell of ``session.network`` (LSTM, GRU or simple RNN) at the session's cursor.
 
     Reads the session, writes to it only to select a unit (a click on a strip cell).
     ``animation_finished`` is emitted exactly once for every flow that starts, when it
@@ -140,7 +142,7 @@ class DiagramView(QGraphicsView):
         return self._diagram
 
     def diagram_kind(self) -> str:
-        """ "lstm" or "rnn": which cell is drawn."""
+        """ "lstm", "gru" or "rnn": which cell is drawn."""
         return self.diagram().kind
 
     def strip(self, field: str) -> StripItem:

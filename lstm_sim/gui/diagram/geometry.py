@@ -68,6 +68,7 @@ class StripGeometry:
 
     center: QPointF
     label_side: LabelSide
+    value_below: bool = False  # an "above" strip at the scene's edge: its number goes under it
 
 
 @dataclass(frozen=True)
@@ -230,5 +231,112 @@ def rnn_layout(nonlinearity: str = "tanh") -> Layout:
         "h_up": TextAnchor(QPointF(x_fork + 14.0, 180.0), "left"),
         "rnn_layer": TextAnchor(QPointF(x_box, y_main + box.height() / 2 + 16.0), "center"),
         "loop": TextAnchor(QPointF((x_loop_in + x_loop_out) / 2, y_loop + 12.0), "center"),
+    }
+    return layout
+
+
+def gru_layout(reset_after: bool = True) -> Layout:
+    """The GRU cell: no belt; h_{t-1} runs along the top, where z keeps part of it and the
+    candidate fills in the rest (h_t = z ⊙ h_{t-1} + (1 - z) ⊙ n). Below, three layers
+    (σ z, σ r, tanh n); the reset gate scales the candidate's recurrent term on the branch
+    between them: after its layer W_hn·+b_hn (``reset_after``, PyTorch) or before it."""
+    y_top, y_mix, y_reset, y_box, y_bus = 190.0, 400.0, 560.0, 790.0, 930.0
+    y_gate_strip = 655.0
+    x_in, x_cat, x_z, x_r, x_one = 20.0, 330.0, 520.0, 850.0, 960.0
+    x_tap, x_bend, x_n, x_fork, x_out = 1280.0, 1510.0, 1712.0, 1975.0, 2000.0
+    x_linear = x_tap if reset_after else 1420.0
+    y_linear = y_box if reset_after else y_reset
+    r = OP_RADIUS
+    half_box = LAYER_SIZE.height() / 2
+    box_top, box_bottom = y_box - half_box, y_box + half_box
+    pill = 2.0 * OP_RADIUS  # half the width of the "1 −" pill
+
+    layout = Layout(cell_frame=QRectF(150.0, 110.0, 1800.0, 880.0))
+    layout.nodes = {
+        "update_layer": NodeGeometry("layer", QPointF(x_z, y_box), "σ"),
+        "reset_layer": NodeGeometry("layer", QPointF(x_r, y_box), "σ"),
+        "hn_layer": NodeGeometry("layer", QPointF(x_linear, y_linear), "W·+b"),
+        "candidate_layer": NodeGeometry("layer", QPointF(x_n, y_box), "tanh"),
+        "reset_mul": NodeGeometry("pointwise", QPointF(x_tap, y_reset), "×"),
+        "one_minus": NodeGeometry("pointwise", QPointF(x_one, y_mix), "1−"),
+        "keep_mul": NodeGeometry("pointwise", QPointF(x_z, y_top), "×"),
+        "mix_mul": NodeGeometry("pointwise", QPointF(x_n, y_mix), "×"),
+        "hidden_add": NodeGeometry("pointwise", QPointF(x_n, y_top), "+"),
+    }
+    half_linear = LAYER_SIZE.width() / 2
+    if reset_after:
+        # h_{t-1} → W_hn·+b_hn → hn → × r → the candidate.
+        recurrent = {
+            "h_reset": polyline((x_cat, y_bus), (x_tap, y_bus), (x_tap, box_bottom)),
+            "hn": polyline((x_tap, box_top), (x_tap, y_reset + r)),
+            "reset": polyline(
+                (x_tap + r, y_reset), (x_bend, y_reset), (x_bend, y_box), (x_n - 65.0, y_box)
+            ),
+        }
+        hn_strip = StripGeometry(QPointF(x_tap, 640.0), "left")
+    else:
+        # h_{t-1} → × r → W_hn·+b_hn → hn → the candidate.
+        recurrent = {
+            "h_reset": polyline((x_cat, y_bus), (x_tap, y_bus), (x_tap, y_reset + r)),
+            "reset": polyline((x_tap + r, y_reset), (x_linear - half_linear, y_reset)),
+            "hn": polyline(
+                (x_linear + half_linear, y_reset),
+                (x_bend, y_reset),
+                (x_bend, y_box),
+                (x_n - 65.0, y_box),
+            ),
+        }
+        hn_strip = StripGeometry(QPointF(x_bend, 670.0), "left")
+    layout.wires = {
+        # Inputs: h_{t-1} along the top, dropping into the bus where x_t joins it.
+        "h_prev": polyline((x_in, y_top), (x_cat, y_top)),
+        "x": polyline((x_cat, 1110.0), (x_cat, y_bus)),
+        "h_down": polyline((x_cat, y_top), (x_cat, y_bus)),
+        # The concatenation [h_{t-1}, x_t] feeds the two gates; the candidate reads x_t.
+        "bus_z": polyline((x_cat, y_bus), (x_z, y_bus), (x_z, box_bottom)),
+        "bus_r": polyline((x_cat, y_bus), (x_r, y_bus), (x_r, box_bottom)),
+        "bus_n": polyline((x_cat, y_bus), (x_n, y_bus), (x_n, box_bottom)),
+        # Gate outputs.
+        "r": polyline((x_r, box_top), (x_r, y_reset), (x_tap - r, y_reset)),
+        "z": polyline((x_z, box_top), (x_z, y_top + r)),
+        "z_to_one": polyline((x_z, y_mix), (x_one - pill, y_mix)),
+        **recurrent,
+        "n": polyline((x_n, box_top), (x_n, y_mix + r)),
+        # The interpolation along the top.
+        "h_keep": polyline((x_cat, y_top), (x_z - r, y_top)),
+        "one_minus_z": polyline((x_one + pill, y_mix), (x_n - r, y_mix)),
+        "keep": polyline((x_z + r, y_top), (x_n - r, y_top)),
+        "mix": polyline((x_n, y_mix - r), (x_n, y_top + r)),
+        # h_t leaves to the next step (right) and to the layer above or the output (up).
+        "h": polyline((x_n + r, y_top), (x_fork, y_top)),
+        "h_out": polyline((x_fork, y_top), (x_out, y_top)),
+        "h_up": polyline((x_fork, y_top), (x_fork, 40.0)),
+    }
+    layout.strips = {
+        "h_prev": StripGeometry(QPointF(185.0, y_top), "above"),
+        "x": StripGeometry(QPointF(x_cat, 1030.0), "left"),
+        "z": StripGeometry(QPointF(x_z, y_gate_strip), "left"),
+        # Higher than z's, so that z's number and r's label never meet on a projector.
+        "r": StripGeometry(QPointF(x_r, 595.0), "left"),
+        "hn": hn_strip,
+        "n": StripGeometry(QPointF(x_n, 610.0), "left"),
+        "h": StripGeometry(QPointF(1858.0, y_top), "above", value_below=True),
+    }
+    layout.texts = {
+        "header": TextAnchor(QPointF(20.0, 10.0), "left"),
+        "window": TextAnchor(QPointF(1980.0, 1080.0), "right"),
+        # Under each layer, beside the wire that feeds it.
+        "update_layer": TextAnchor(QPointF(x_z + 12.0, box_bottom + 12.0), "left"),
+        "reset_layer": TextAnchor(QPointF(x_r + 12.0, box_bottom + 12.0), "left"),
+        "candidate_layer": TextAnchor(QPointF(x_n + 12.0, box_bottom + 12.0), "left"),
+        # Each convention writes its formula once: above the reset × when r scales
+        # W_hn h_{t-1} + b_hn, above the W·+b box when r scales h_{t-1} before it.
+        "hn_layer": TextAnchor(QPointF(x_linear, y_reset - half_box - 58.0), "center"),
+        # What the top line carries, and what the reset product is.
+        "keep": TextAnchor(QPointF((x_z + x_n) / 2, y_top + 14.0), "center"),
+        "mix_mul": TextAnchor(QPointF(x_n - 40.0, y_mix - 70.0), "right"),
+        "reset_mul": TextAnchor(QPointF(x_tap - 30.0, y_reset - 2 * r - 40.0), "right"),
+        "h_out": TextAnchor(QPointF(x_out - 4.0, y_top + 30.0), "right"),
+        "h_up": TextAnchor(QPointF(x_fork - 14.0, 40.0), "right"),
     }
     return layout

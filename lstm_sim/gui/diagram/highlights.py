@@ -20,9 +20,18 @@ PARTS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "belt": (("c_prev", "fc", "c", "c_out"), ("forget_mul", "cell_add")),
     "forget": (("bus_f", "f"), ("forget_layer", "forget_mul")),
     "input": (("bus_i", "i", "ig"), ("input_layer", "input_mul")),
-    "candidate": (("bus_g", "g"), ("candidate_layer",)),
+    "candidate": (
+        ("bus_g", "g", "bus_n", "h_reset", "hn", "reset", "n"),
+        ("candidate_layer", "hn_layer", "reset_mul"),
+    ),
     "output": (("bus_o", "o", "tanh_c"), ("output_layer", "output_mul", "cell_tanh")),
-    "hidden": (("h", "h_out", "h_up"), ("output_mul", "rnn_layer")),
+    "hidden": (
+        ("h", "h_out", "h_up", "h_keep", "keep", "one_minus_z", "mix"),
+        ("output_mul", "rnn_layer", "keep_mul", "one_minus", "mix_mul", "hidden_add"),
+    ),
+    # A GRU's two gates.
+    "reset": (("bus_r", "r", "reset"), ("reset_layer", "reset_mul")),
+    "update": (("bus_z", "z", "z_to_one"), ("update_layer", "keep_mul", "one_minus")),
     "recurrence": (("h_prev", "loop", "bus"), ("rnn_layer",)),
 }
 """What each highlight name the tour uses lights up."""

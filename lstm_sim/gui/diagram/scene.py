@@ -25,6 +25,7 @@ from lstm_sim.gui.diagram.geometry import (
     Layout,
     StripGeometry,
     TextAnchor,
+    gru_layout,
     lstm_layout,
     rnn_layout,
     strip_rect,
@@ -41,6 +42,7 @@ from lstm_sim.gui.diagram.items import (
     scene_font,
 )
 from lstm_sim.gui.diagram.wiring import Quantity, Wiring, wiring_for
+from lstm_sim.model.gru_terms import gru_term
 from lstm_sim.model.phases import phases_for
 
 _NO_CACHE = QGraphicsItem.CacheMode.NoCache
@@ -74,18 +76,27 @@ class StripLabel:
         scene.addItem(self.value)
 
     def place(self, strip: QRectF) -> None:
-        """On a vertical wire: label left of the strip, value under it beside the wire.
-        On a horizontal wire: label above the strip, value after the label."""
+        """On a vertical wire: label left of the strip (right of it where the scene's edge
+        leaves no room), value under it beside the wire.
+        On a horizontal wire: label above the strip, value after the label (or under the
+        strip, where the scene's edge leaves no room after it)."""
         label = self.label.boundingRect()
         value = self.value.boundingRect()
         if self.geometry.label_side == "left":
-            self.label.setPos(
-                strip.left() - 10.0 - label.width(), strip.center().y() - label.height() / 2
-            )
+            # A long label ("h_t of layer 0") left of a strip near the edge would leave
+            # the scene: it goes right of the strip instead, clear of the wire through it.
+            left = strip.left() - 10.0 - label.width()
+            if left >= SCENE_RECT.left():
+                self.label.setPos(left, strip.center().y() - label.height() / 2)
+            else:  # its foot level with the strip's, above the value under the strip
+                self.label.setPos(strip.right() + 10.0, strip.bottom() - label.height())
             self.value.setPos(strip.center().x() + 10.0, strip.bottom() + 4.0)
         else:
             top = strip.top() - 6.0 - label.height()
             self.label.setPos(strip.left(), top)
+            if self.geometry.value_below:
+                self.value.setPos(strip.left(), strip.bottom() + 4.0)
+                return
             self.value.setPos(
                 strip.left() + label.width() + 12.0,
                 top + label.height() - value.height() - 4.0,
@@ -109,15 +120,23 @@ class DiagramScene(QGraphicsScene):
         *,
         show_x_strip: bool = True,
         nonlinearity: str = "tanh",
+        reset_after: bool = True,
         parent: QObject | None = None,
     ):
         """``x_label``: rich text naming the layer's input; ``show_x_strip`` False shows
         only the token for a one-hot input too long to draw; ``nonlinearity`` is a simple
-        RNN's ("tanh" or "relu")."""
+        RNN's ("tanh" or "relu"); ``reset_after`` a GRU's convention (where r acts)."""
         super().__init__(parent)
         self.kind = kind
-        self.wiring: Wiring = wiring_for(kind, nonlinearity)
-        self.layout: Layout = lstm_layout() if kind == "lstm" else rnn_layout(nonlinearity)
+        self.reset_after = reset_after
+        self.wiring: Wiring = wiring_for(kind, nonlinearity, reset_after)
+        self.layout: Layout
+        if kind == "lstm":
+            self.layout = lstm_layout()
+        elif kind == "gru":
+            self.layout = gru_layout(reset_after)
+        else:
+            self.layout = rnn_layout(nonlinearity)
         self.hidden_size = hidden_size
         self.input_size = input_size
         self.show_x_strip = show_x_strip
@@ -290,7 +309,10 @@ class DiagramScene(QGraphicsScene):
 
     def _values(self, record: StepRecord, field: str, start: int) -> np.ndarray:
         first, count, _ = self._window(field, start)
-        values = getattr(record, field)
+        if any(field == product.field for product in self.wiring.derived):
+            values = gru_term(record, field, self.reset_after)
+        else:
+            values = getattr(record, field)
         return np.asarray(values[first : first + count])
 
     def show_frame(self, frame: Frame) -> None:

@@ -6,6 +6,7 @@ the top, h_{t-1} enters each cell from the left and h_t leaves it to the right (
 each cell shows colour strips of its c_t and h_t from the trace (the gates too for the
 large one), and steps not computed yet stay empty outlines. Stepping slides the chain:
 the items are built once per network and a step recolours only the cells that changed.
+A GRU has no belt: its chain is the simple RNN's, the large cell showing r, z, n and h.
 """
 
 from __future__ import annotations
@@ -48,7 +49,19 @@ GAP = 60.0
 TEXT_PX = 46.0
 STRIP_HEIGHT = 26.0
 GATES = ("f", "i", "g", "o")
-LABELS = {"c": "c", "h": "h", "f": "f", "i": "i", "g": "g", "o": "o", "pre": "W·[h,x]+b"}
+GRU_GATES = ("r", "z", "n")
+LABELS = {
+    "c": "c",
+    "h": "h",
+    "f": "f",
+    "i": "i",
+    "g": "g",
+    "o": "o",
+    "pre": "W·[h,x]+b",
+    "r": "r",
+    "z": "z",
+    "n": "n",
+}
 SCALES = {
     "f": "gate",
     "i": "gate",
@@ -57,6 +70,9 @@ SCALES = {
     "c": "signed",
     "h": "signed",
     "pre": "signed",
+    "r": "gate",
+    "z": "gate",
+    "n": "signed",
 }
 
 
@@ -150,6 +166,8 @@ class UnrolledScene(QGraphicsScene):
             fields: tuple[str, ...] = ("c", "h") if lstm else ("h",)
             if k == CENTRE:
                 fields = ("c", *GATES, "h") if lstm else ("pre", "h")
+                if kind == "gru":
+                    fields = (*GRU_GATES, "h")
             self.cells.append(_Cell(self, rect, fields, self.units, labelled=k == CENTRE))
             x += width + GAP
         self.wires = QGraphicsPathItem(self._wire_path(lstm))
@@ -169,7 +187,7 @@ class UnrolledScene(QGraphicsScene):
         self.addItem(self.unit_mark)
         # The simple RNN's one layer, between its pre-activation and h: Olah's tanh box.
         self.layer_box: QGraphicsRectItem | None = None
-        if not lstm:
+        if kind == "rnn":
             rows = _rows(self.cells[CENTRE].rect, ("pre", "h"))
             middle = (rows["pre"] + rows["h"] + STRIP_HEIGHT) / 2
             centre_x = self.cells[CENTRE].rect.center().x()
@@ -338,9 +356,10 @@ class UnrolledView(QGraphicsView):
         self._on_theme_changed(self.view_settings.theme)
 
     def window_start(self) -> int:
-        """The first unit every strip shows: the page of 16 that holds the selected unit."""
-        unit = max(self.session.unit, 0)
-        return unit // self.chain.units * self.chain.units
+        """The first unit every strip shows: the page of 16 that holds the selected unit,
+        moved back so the window stays full (as the cell's: units 8–23 of 24 for unit 20)."""
+        unit, size = max(self.session.unit, 0), self.chain.units
+        return min(unit // size * size, self.session.network.hidden_size - size)
 
     def steps_shown(self) -> list[int | None]:
         """The step of each cell, left to right (None: before 0 or past the end)."""

@@ -45,6 +45,9 @@ class Wiring:
     quantities: tuple[Quantity, ...]
     node_phases: dict[str, str]  # node name -> key of the phase that computes it
     node_captions: dict[str, str]  # node name -> rich text saying what the node is
+    # What wires carry that the trace does not record: products derived for display
+    # (:mod:`lstm_sim.model.gru_terms`).
+    derived: tuple[Quantity, ...] = ()
 
     def phase_index(self, key: str) -> int:
         """Position of phase ``key`` in the step, 0 for the first."""
@@ -63,7 +66,8 @@ class Wiring:
         return max(stages, default=0) + 1
 
     def quantity(self, field: str) -> Quantity:
-        for quantity in self.quantities:
+        """A strip's quantity, or a product the wires carry (``derived``)."""
+        for quantity in (*self.quantities, *self.derived):
             if quantity.field == field:
                 return quantity
         raise ValueError(f"the {self.kind} diagram shows no quantity {field!r}")
@@ -154,12 +158,92 @@ RNN_WIRING = Wiring(
 )
 
 
-def wiring_for(kind: Kind, nonlinearity: str = "tanh") -> Wiring:
-    """The wiring of a ``kind`` network's diagram; a simple RNN names its nonlinearity."""
-    if kind not in ("lstm", "rnn"):
-        raise ValueError(f"kind must be 'lstm' or 'rnn', got {kind!r}")
+def gru_wiring(reset_after: bool = True) -> Wiring:
+    """The GRU's wiring. The candidate's flow runs h_{t-1} into the branch, then through
+    the branch's two nodes in the convention's order (the recurrent layer W_hn·+b_hn then
+    the reset ×, or the × then the layer), then n up to the mix."""
+    hn_stage, reset_stage = (1, 2) if reset_after else (2, 1)
+    reset_term = (
+        "r<sub>t</sub> ⊙ (W<sub>hn</sub> h<sub>t−1</sub> + b<sub>hn</sub>)"
+        if reset_after
+        else "r<sub>t</sub> ⊙ h<sub>t−1</sub>"
+    )
+    recurrent_term = (
+        "hn<sub>t</sub> = W<sub>hn</sub> (r<sub>t</sub> ⊙ h<sub>t−1</sub>) + b<sub>hn</sub>"
+    )
+    return Wiring(
+        kind="gru",
+        wires=(
+            Wire("h_prev", ("h_prev",), "arrive", 0),
+            Wire("x", ("x",), "arrive", 0),
+            Wire("h_down", ("h_prev",), "arrive", 0),
+            Wire("bus_r", _INPUTS, "reset", 0),
+            Wire("r", ("r",), "reset", 1),
+            Wire("bus_z", _INPUTS, "update", 0),
+            Wire("z", ("z",), "update", 1),
+            Wire("z_to_one", ("z",), "update", 1),
+            Wire("h_reset", ("h_prev",), "candidate", 0),
+            Wire("bus_n", ("x",), "candidate", 0),
+            Wire("hn", ("hn",), "candidate", hn_stage),
+            Wire("reset", ("reset",), "candidate", reset_stage),
+            Wire("n", ("n",), "candidate", 3),
+            Wire("h_keep", ("h_prev",), "hidden", 0),
+            Wire("one_minus_z", ("one_minus_z",), "hidden", 0),
+            Wire("keep", ("keep",), "hidden", 1),
+            Wire("mix", ("mix",), "hidden", 1),
+            Wire("h", ("h",), "hidden", 2),
+            Wire("h_out", ("h",), "hidden", 2),
+            Wire("h_up", ("h",), "hidden", 2),
+        ),
+        quantities=(
+            Quantity("h_prev", "h<sub>t−1</sub>", "signed", 0),
+            Quantity("x", "x<sub>t</sub>", "signed", 0),
+            Quantity("r", "r<sub>t</sub>", "gate", 1),
+            Quantity("z", "z<sub>t</sub>", "gate", 1),
+            Quantity("hn", "hn<sub>t</sub>", "signed", hn_stage),
+            Quantity("n", "n<sub>t</sub>", "signed", 3),
+            Quantity("h", "h<sub>t</sub>", "signed", 2),
+        ),
+        node_phases={
+            "reset_layer": "reset",
+            "update_layer": "update",
+            "hn_layer": "candidate",
+            "reset_mul": "candidate",
+            "candidate_layer": "candidate",
+            "one_minus": "hidden",
+            "keep_mul": "hidden",
+            "mix_mul": "hidden",
+            "hidden_add": "hidden",
+        },
+        node_captions={
+            "reset_layer": "reset gate",
+            "update_layer": "update gate",
+            "candidate_layer": "candidate",
+            # The formula of the reset branch, on the node where it ends.
+            ("reset_mul" if reset_after else "hn_layer"): (
+                reset_term if reset_after else recurrent_term
+            ),
+            "keep": "z<sub>t</sub> ⊙ h<sub>t−1</sub>: what is kept",
+            "mix_mul": "(1 − z<sub>t</sub>) ⊙ n<sub>t</sub>",
+        },
+        derived=(
+            Quantity("reset", reset_term, "signed", reset_stage),
+            Quantity("one_minus_z", "1 − z<sub>t</sub>", "gate", 0),
+            Quantity("keep", "z<sub>t</sub> ⊙ h<sub>t−1</sub>", "signed", 1),
+            Quantity("mix", "(1 − z<sub>t</sub>) ⊙ n<sub>t</sub>", "signed", 1),
+        ),
+    )
+
+
+def wiring_for(kind: Kind, nonlinearity: str = "tanh", reset_after: bool = True) -> Wiring:
+    """The wiring of a ``kind`` network's diagram; a simple RNN names its nonlinearity, a
+    GRU its reset convention."""
+    if kind not in ("lstm", "rnn", "gru"):
+        raise ValueError(f"kind must be 'lstm', 'gru' or 'rnn', got {kind!r}")
     if kind == "lstm":
         return LSTM_WIRING
+    if kind == "gru":
+        return gru_wiring(reset_after)
     if nonlinearity == "relu":
         caption = RNN_WIRING.node_captions["rnn_layer"].replace("tanh(", "ReLU(")
         return replace(RNN_WIRING, node_captions={"rnn_layer": caption})

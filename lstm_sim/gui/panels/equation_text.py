@@ -12,15 +12,22 @@ import re
 
 import numpy as np
 
-from lstm_sim.engine.explain import PreactivationTerms, preactivation_terms
+from lstm_sim.engine.explain import PreactivationTerms, candidate_terms, preactivation_terms
 from lstm_sim.engine.trace import StepRecord
 from lstm_sim.model import Session
+from lstm_sim.model.gru_terms import gru_term
 
 VECTOR_WINDOW = 12
 """How many units of a vector are shown around the selected unit."""
 
-GATE_NAMES = {"i": "i", "f": "f", "g": "g", "o": "o"}
-GATE_FUNCTIONS = {"i": "σ", "f": "σ", "g": "tanh", "o": "σ"}
+GATE_NAMES = {"i": "i", "f": "f", "g": "g", "o": "o", "r": "r", "z": "z"}
+GATE_FUNCTIONS = {"i": "σ", "f": "σ", "g": "tanh", "o": "σ", "r": "σ", "z": "σ"}
+RESET_CONVENTIONS = {
+    True: "reset after the product: PyTorch nn.GRU, Keras reset_after=True, "
+    "ONNX linear_before_reset=1",
+    False: "reset before the product: Keras reset_after=False, ONNX linear_before_reset=0",
+}
+"""Where a GRU's reset gate acts, with the framework names of each convention."""
 MINUS = "\u2212"
 
 
@@ -178,6 +185,55 @@ def _hidden_line(record: StepRecord, unit: int) -> str:
     )
 
 
+def _candidate_lines(session: Session, record: StepRecord, unit: int) -> list[str]:
+    """hn_t[u] with its two terms, n_t[u] with the reset applied where the network's
+    convention applies it, and the convention's name (last: the numbers come first in a
+    short panel)."""
+    assert record.r is not None and record.hn is not None and record.n is not None
+    terms = candidate_terms(session.network, session.trace, record.layer, record.t)
+    reset_after = session.network.reset_after
+    u = f"[{unit}]"
+    h_prev, r, hn = sub("h", "t−1"), sub("r", "t"), sub("hn", "t")
+    seen = h_prev if reset_after else f"({r} ⊙ {h_prev})"
+    hn_line = (
+        f"{hn}{u} = {sub('W', 'hn')}[{unit},:]·{seen} + {sub('b', 'hn')}{u}"
+        f" = {number(terms.hn_product[unit])}{signed_term(terms.hn_bias[unit])}"
+        f" = <b>{number(record.hn[unit])}</b>"
+    )
+    x_terms = f"tanh({sub('W', 'in')}[{unit},:]·{_input_symbol(record.layer)} + {sub('b', 'in')}{u}"
+    x_numbers = f"tanh({number(terms.x_part[unit])}{signed_term(terms.bias[unit])}"
+    if reset_after:
+        symbolic = f"{x_terms} + {r}{u}·{hn}{u})"
+        numeric = (
+            f"{x_numbers} + {factor(record.r[unit])}·{factor(record.hn[unit])})"
+            f" = {x_numbers}{signed_term(terms.reset_part[unit])})"
+        )
+    else:
+        symbolic = f"{x_terms} + {hn}{u})"
+        numeric = f"{x_numbers}{signed_term(terms.reset_part[unit])})"
+    n_line = (
+        f"{sub('n', 't')}{u} = {symbolic}<br>&nbsp;&nbsp;&nbsp;&nbsp;= {numeric}"
+        f" = tanh({number(record.pre_gate('n')[unit])}) = <b>{number(record.n[unit])}</b>"
+    )
+    convention = f"<span style='color:gray'>{RESET_CONVENTIONS[reset_after]}</span>"
+    return [hn_line, n_line, convention]
+
+
+def _gru_hidden_line(session: Session, record: StepRecord, unit: int) -> str:
+    """``h_t[u] = z·h_{t-1} + (1 - z)·n``, with the numbers."""
+    assert record.z is not None and record.n is not None
+    u = f"[{unit}]"
+    z, n, h_prev = float(record.z[unit]), float(record.n[unit]), float(record.h_prev[unit])
+    keep, mix = (gru_term(record, name, session.network.reset_after) for name in ("keep", "mix"))
+    return (
+        f"{sub('h', 't')}{u} = {sub('z', 't')}{u}·{sub('h', 't−1')}{u}"
+        f" + (1 {MINUS} {sub('z', 't')}{u})·{sub('n', 't')}{u}<br>&nbsp;&nbsp;&nbsp;&nbsp;"
+        f"= {factor(z)}·{factor(h_prev)} + {factor(1.0 - z)}·{factor(n)}"
+        f" = {number(keep[unit])}{signed_term(mix[unit])}"
+        f" = <b>{number(float(record.h[unit]))}</b>"
+    )
+
+
 def phase_vectors(session: Session, record: StepRecord) -> list[tuple[str, np.ndarray]]:
     """The (H,) vectors the current phase computes, with their rich-text names."""
     key = session.phases[session.phase].key
@@ -188,6 +244,9 @@ def phase_vectors(session: Session, record: StepRecord) -> list[tuple[str, np.nd
         "cell": ["c"],
         "output": ["o"],
         "hidden": ["h"],
+        "reset": ["r"],
+        "update": ["z"],
+        "candidate": ["hn", "n"],
     }[key]
     labels = {"h_prev": sub("h", "t−1"), "c_prev": sub("c", "t−1")}
     out = []
@@ -211,6 +270,12 @@ def equation_html(session: Session) -> str:
         lines.append(_input_line(session, record, unit))
     elif session.network.kind == "rnn":
         lines.append(_rnn_line(session, record, unit))
+    elif key in ("reset", "update"):
+        lines.append(_gate_line(session, record, "r" if key == "reset" else "z", unit))
+    elif key == "candidate":
+        lines.extend(_candidate_lines(session, record, unit))
+    elif session.network.kind == "gru":
+        lines.append(_gru_hidden_line(session, record, unit))
     elif key == "forget":
         lines.append(_gate_line(session, record, "f", unit))
     elif key == "input":

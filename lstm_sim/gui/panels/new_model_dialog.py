@@ -31,6 +31,7 @@ class NewModelDialog(QDialog):
         self.kind = QComboBox()
         self.kind.addItem("LSTM", "lstm")
         self.kind.addItem("Simple RNN (tanh)", "rnn")
+        self.kind.addItem("GRU (PyTorch's convention)", "gru")
         self.input_size = _spin(1, 256, 3, "D, the number of input features")
         self.hidden_size = _spin(1, 1024, 4, "H, the number of units per layer")
         self.num_layers = _spin(1, 8, 1, "Stacked layers; layer l > 0 reads h of layer l−1")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -28,6 +28,7 @@ from lstm_sim.engine.cells import softmax
 from lstm_sim.gui.colors import THEMES, Palette, value_color
 from lstm_sim.gui.panels.token_text import display_token
 from lstm_sim.gui.plots.frame_pacer import FramePacer
+from lstm_sim.gui.plots.readable_axis import ReadableAxis
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
 from lstm_sim.model.predictions import NEXT_INPUT, PredictionsDescription, describe_predictions
@@ -132,6 +133,11 @@ class PredictionsPanel(QWidget):
             self.value_labels.append(value)
             self.mark_labels.append(mark)
         grid.setColumnStretch(1, 1)
+        # The mark's column keeps its width when no row is marked: the dock is as wide
+        # from the first frame as a marked row needs, and the bars do not jump.
+        bold = QFont(font)
+        bold.setBold(True)
+        grid.setColumnMinimumWidth(3, QFontMetrics(bold).horizontalAdvance(NEXT_MARK) + 2)
         self.next_label = QLabel()
         self.next_label.setWordWrap(True)
         self.next_label.setTextFormat(Qt.TextFormat.RichText)
@@ -153,7 +159,7 @@ class PredictionsPanel(QWidget):
         font = QFont()
         font.setPointSize(ROW_PT)
         self.value_text.setFont(font)
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems={"left": ReadableAxis("left")})
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
@@ -219,19 +225,26 @@ class PredictionsPanel(QWidget):
         return int(ids[session.t + 1])
 
     def probabilities(self, original: bool = False) -> np.ndarray:
-        """(T, V): the recorded probabilities, or the softmax of a linear readout's logits;
-        of the run without clamps (``original``), when clamps act."""
-        trace = self.session.original if original else self.session.trace
-        assert trace is not None
-        if trace.probs is not None:
-            return trace.probs
-        assert trace.logits is not None
-        return softmax(trace.logits.copy())
+        """(V,) at step t: the recorded probabilities, or the softmax of a linear
+        readout's logits; of the run without clamps (``original``), when clamps act."""
+        t = self.session.t
+        if original:
+            kept = self.session.original
+            assert kept is not None
+            probs, logits = kept.readout_at("probs", t), kept.readout_at("logits", t)
+        else:
+            trace = self.session.trace
+            probs = None if trace.probs is None else trace.probs[t]
+            logits = None if trace.logits is None else trace.logits[t]
+        if probs is not None:
+            return probs
+        assert logits is not None
+        return softmax(logits.copy())
 
     def top_k(self, original: bool = False) -> list[tuple[int, float]]:
         """(output index, probability) of the TOP_K most probable at step t; of the run
         without clamps (``original``), when clamps act."""
-        row = self.probabilities(original)[self.session.t]
+        row = self.probabilities(original)
         order = np.argsort(-row, kind="stable")[:TOP_K]
         return [(int(k), float(row[k])) for k in order]
 
@@ -298,10 +311,9 @@ class PredictionsPanel(QWidget):
         elif actual is None:
             self.next_label.setText("The sequence ends here: nothing comes next.")
         elif actual not in [k for k, _ in shown]:
-            rank = int(np.count_nonzero(probs[self.session.t] > probs[self.session.t, actual]))
+            rank = int(np.count_nonzero(probs > probs[actual]))
             self.next_label.setText(
-                f"Comes next: <b>{names[actual]}</b>, p = "
-                f"{probs[self.session.t, actual]:.3f} (rank {rank + 1})"
+                f"Comes next: <b>{names[actual]}</b>, p = {probs[actual]:.3f} (rank {rank + 1})"
             )
         else:
             self.next_label.setText("")

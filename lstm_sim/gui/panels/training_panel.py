@@ -35,6 +35,7 @@ from lstm_sim.gui.colors import THEMES
 from lstm_sim.gui.panels.elided_label import ElidedLabel
 from lstm_sim.gui.panels.training_worker import TrainingWorker
 from lstm_sim.gui.plots.frame_pacer import FramePacer
+from lstm_sim.gui.plots.readable_axis import ReadableAxis
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model.scenario import TRAINING_SEED, Scenario
 from lstm_sim.model.training import Progress
@@ -167,7 +168,7 @@ class TrainingPanel(QWidget):
         for button in (self.apply_button, self.revert_button):
             result_row.addWidget(button)
 
-        self.loss_plot = LossPlot()
+        self.loss_plot = LossPlot(axisItems={"left": ReadableAxis("left")})
         self.loss_plot.setMouseEnabled(x=False, y=False)
         self.loss_plot.hideButtons()
         self.loss_plot.setMenuEnabled(False)

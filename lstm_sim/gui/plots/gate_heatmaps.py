@@ -16,13 +16,20 @@ LSTM_MAPS = (
     ("g", "g<sub>t</sub>  candidate", "signed"),
     ("o", "o<sub>t</sub>  output", "gate"),
 )
+GRU_MAPS = (
+    ("r", "r<sub>t</sub>  reset", "gate"),
+    ("z", "z<sub>t</sub>  update", "gate"),
+    ("n", "n<sub>t</sub>  candidate", "signed"),
+    ("h", "h<sub>t</sub>  hidden state", "signed"),
+)
 RNN_MAPS = (("h", "h<sub>t</sub>  hidden state", "signed"),)
+MAPS = {"lstm": LSTM_MAPS, "gru": GRU_MAPS, "rnn": RNN_MAPS}
 
 
 class GateHeatmaps(TracePlotWidget):
-    """f, i, g, o of the selected layer as images with one row per unit (unit 0 on top,
-    the left axis) and one column per step t (the bottom axis); a simple RNN, which has
-    no gates, shows h instead.
+    """f, i, g, o of the selected layer (a GRU's r, z, n and h) as images with one row per
+    unit (unit 0 on top, the left axis) and one column per step t (the bottom axis); a
+    simple RNN, which has no gates, shows h instead.
 
     Each image has at most one column per pixel (:mod:`.screen_bins`): a column of
     several steps shows, per unit, the value farthest from the middle of its colour
@@ -36,8 +43,7 @@ class GateHeatmaps(TracePlotWidget):
         self.unit_marks: dict[str, pg.PlotCurveItem] = {}
         self.per_bin = 1
         self._columns: dict[str, np.ndarray] = {}  # (H, bins) shown by each image
-        lstm = self.session.network.kind == "lstm"
-        maps = LSTM_MAPS if lstm else RNN_MAPS
+        maps = MAPS[self.session.network.kind]
         hidden = self.session.network.hidden_size
         for k, (key, title, kind) in enumerate(maps):
             plot = self._add_plot(key, title, k // 2, k % 2)

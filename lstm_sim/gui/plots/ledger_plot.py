@@ -40,7 +40,7 @@ class LedgerPlot(TracePlotWidget):
         if self.session.network.kind != "lstm":
             self.summary.setText(
                 "The memory ledger splits an LSTM's cell state c<sub>t</sub> into what each "
-                "step wrote; a simple RNN has no cell state."
+                "step wrote; a GRU or a simple RNN has no cell state."
             )
             return
         plot = self._add_plot("ledger", "", 0, 0)

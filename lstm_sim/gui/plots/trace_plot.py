@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QWidget
 
 from lstm_sim.gui.colors import THEMES, Palette
 from lstm_sim.gui.plots.frame_pacer import FramePacer
+from lstm_sim.gui.plots.readable_axis import ReadableAxis
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
 
@@ -24,8 +25,6 @@ TICK_TEXT_SAMPLE = "-0.000"
 """The widest tick label the axes make room for (wider ones are clipped at the left)."""
 HIT_COLOR = (240, 140, 0, 90)
 """The light lines at the steps where a breakpoint holds (RGBA: faint behind the data)."""
-TICK_TEXT_SAMPLE = "-0.000"
-"""The widest tick label the axes make room for (wider ones are clipped at the left)."""
 
 
 class TracePlotWidget(pg.GraphicsLayoutWidget):
@@ -223,7 +222,12 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
     def _add_plot(self, key: str, title: str, row: int, col: int) -> pg.PlotItem:
         # Without a context menu: it is disabled below anyway, and building it is a good
         # part of the cost of a plot.
-        plot = self.addPlot(row=row, col=col, viewBox=pg.ViewBox(enableMenu=False))
+        plot = self.addPlot(
+            row=row,
+            col=col,
+            viewBox=pg.ViewBox(enableMenu=False),
+            axisItems={"left": ReadableAxis("left")},
+        )
         plot.setTitle(title, size=TITLE_SIZE)
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()

@@ -1,0 +1,63 @@
+"""The window refuses, by name, the layer variants it cannot draw yet."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from lstm_sim.engine.activations import Activation
+from lstm_sim.engine.formats.errors import ModelFileError
+from lstm_sim.engine.network import Network
+from lstm_sim.model.drawable import check_drawable
+
+
+def lstm() -> Network:
+    return Network.random("lstm", 3, 4, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize(
+    ("network", "named"),
+    [
+        (
+            Network.random("lstm", 3, 4, np.random.default_rng(0), bidirectional=True),
+            "layer 0: bidirectional direction",
+        ),
+        (
+            Network.random("rnn", 3, 4, np.random.default_rng(0), bidirectional=True),
+            "layer 0: bidirectional direction",
+        ),
+        (
+            Network.random("lstm", 3, 4, np.random.default_rng(0), proj_size=2),
+            "layer 0: projection (proj_size=2)",
+        ),
+        (
+            replace(lstm(), layers=[replace(lstm().layers[0], direction="reverse")]),
+            "layer 0: reverse direction",
+        ),
+        (
+            replace(lstm(), layers=[replace(lstm().layers[0], peephole=np.zeros(12))]),
+            "layer 0: peepholes",
+        ),
+        (
+            replace(lstm(), layers=[replace(lstm().layers[0], coupling="forget_from_input")]),
+            "layer 0: coupled gates (forget_from_input)",
+        ),
+        (replace(lstm(), layers=[replace(lstm().layers[0], clip=3.0)]), "layer 0: clip 3"),
+        (
+            replace(lstm(), layers=[replace(lstm().layers[0], cell_activation=Activation("Relu"))]),
+            "layer 0: cell output activation Relu",
+        ),
+        (replace(lstm(), mask_value=0.0), "input mask value 0"),
+    ],
+)
+def test_a_variant_is_refused_with_one_line_naming_it(network: Network, named: str) -> None:
+    with pytest.raises(ModelFileError) as caught:
+        check_drawable(network)
+    message = str(caught.value)
+    assert "\n" not in message and named in message
+
+
+def test_a_plain_lstm_is_drawn() -> None:
+    check_drawable(lstm())
