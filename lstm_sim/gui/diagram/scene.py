@@ -41,7 +41,9 @@ from lstm_sim.gui.diagram.items import (
     cosmetic_pen,
     scene_font,
 )
+from lstm_sim.gui.diagram.lstm_options import lstm_options_layout, lstm_options_wiring
 from lstm_sim.gui.diagram.wiring import Quantity, Wiring, wiring_for
+from lstm_sim.model.cell_options import CellOptions
 from lstm_sim.model.gru_terms import gru_term
 from lstm_sim.model.phases import phases_for
 
@@ -121,17 +123,22 @@ class DiagramScene(QGraphicsScene):
         show_x_strip: bool = True,
         nonlinearity: str = "tanh",
         reset_after: bool = True,
+        options: CellOptions | None = None,
         parent: QObject | None = None,
     ):
         """``x_label``: rich text naming the layer's input; ``show_x_strip`` False shows
         only the token for a one-hot input too long to draw; ``nonlinearity`` is a simple
-        RNN's ("tanh" or "relu"); ``reset_after`` a GRU's convention (where r acts)."""
+        RNN's ("tanh" or "relu"); ``reset_after`` a GRU's convention (where r acts);
+        ``options`` an LSTM layer's peepholes, coupling and activations."""
         super().__init__(parent)
         self.kind = kind
         self.reset_after = reset_after
         self.wiring: Wiring = wiring_for(kind, nonlinearity, reset_after)
         self.layout: Layout
-        if kind == "lstm":
+        if kind == "lstm" and options is not None:
+            self.wiring = lstm_options_wiring(options)
+            self.layout = lstm_options_layout(options)
+        elif kind == "lstm":
             self.layout = lstm_layout()
         elif kind == "gru":
             self.layout = gru_layout(reset_after)
