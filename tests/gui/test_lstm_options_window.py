@@ -1,0 +1,212 @@
+"""An LSTM layer's options in the window: peephole wires into the gates, coupled gates
+drawn as 1 − f (or 1 − i), the clip and the layer's own activations written into the
+equations with the trace's numbers, labels that do not run into each other, and the
+variants the window still does not draw refused by name."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPainterPathStroker
+
+from lstm_sim.engine import Network
+from lstm_sim.engine.activations import Activation, keras_activation
+from lstm_sim.engine.formats.errors import ModelFileError
+from lstm_sim.gui.panels.equation_text import number
+from lstm_sim.model import Session
+from lstm_sim.model.drawable import check_drawable
+from tests.gui.test_gru_window import assert_no_overlaps
+
+LSTM_PHASES = ("arrive", "forget", "input", "cell", "output", "hidden")
+PEEPHOLE_WIRES = ("peep_f", "peep_i", "peep_o")
+
+
+def options_network(
+    coupling: str = "none", peephole: bool = True, clip: float | None = 0.8, seed: int = 3
+) -> Network:
+    """Two LSTM layers with random weights and peepholes, a clip and Keras's hard
+    sigmoid: every option the window draws at once."""
+    rng = np.random.default_rng(seed)
+    network = Network.random("lstm", 3, 6, rng, num_layers=2)
+    for layer in network.layers:
+        layer.peephole = rng.uniform(-1.5, 1.5, 18) if peephole else None
+        layer.coupling = coupling  # type: ignore[assignment]
+        layer.clip = clip
+        layer.gate_activation = keras_activation("hard_sigmoid")
+        layer.cell_activation = Activation("Softsign")
+    network.validate()
+    return network
+
+
+def options_session(coupling: str = "none", peephole: bool = True, steps: int = 4) -> Session:
+    network = options_network(coupling, peephole)
+    inputs = np.random.default_rng(5).uniform(-2, 2, size=(steps, 3))
+    return Session(network, inputs, title="options")
+
+
+def bold_numbers(html: str) -> list[str]:
+    return re.findall(r"<b>([^<]*)</b>", html)
+
+
+def held(pre: float, clip: float) -> str:
+    return number(float(np.clip(pre, -clip, clip)))
+
+
+@pytest.mark.parametrize("coupling", ["none", "input_from_forget", "forget_from_input"])
+def test_every_phase_shows_the_numbers_of_the_trace(make_window, settle, qtbot, coupling):
+    window = make_window(options_session(coupling))
+    session = window.session
+    session.select_layer(1)
+    session.select_unit(4)
+    u, network = 4, session.network
+    layer = network.layers[1]
+    assert layer.peephole is not None
+    p_i, p_f, p_o = np.split(layer.peephole, 3)
+    derived = {"none": None, "input_from_forget": "i", "forget_from_input": "f"}[coupling]
+    for step in range(2 * len(LSTM_PHASES)):
+        if step:
+            qtbot.keyClick(window, Qt.Key.Key_Right)
+        settle(window)
+        t, key = session.t, session.phases[session.phase].key
+        assert (t, key) == (step // len(LSTM_PHASES), LSTM_PHASES[step % len(LSTM_PHASES)])
+        record = session.trace.step(1, t)
+        html = window.equation.equation.text()
+        bold = bold_numbers(html)
+        gates = {"forget": "f", "input": "i", "output": "o"}
+        if key in gates:
+            gate = gates[key]
+            value = getattr(record, gate)[u]
+            assert bold[0] == number(value)
+            if gate == derived:
+                other = "f" if gate == "i" else "i"
+                assert f"= 1 − {number(getattr(record, other)[u])}" in html
+                np.testing.assert_allclose(value, 1 - getattr(record, other)[u], atol=1e-15)
+            else:
+                # The peephole term with the engine's own numbers, then the clip.
+                cell = record.c if gate == "o" else record.c_prev
+                peek = {"i": p_i, "f": p_f, "o": p_o}[gate][u] * cell[u]
+                assert f"<sub>{gate}</sub>[{u}]·<i>c</i>" in html
+                assert number(abs(peek)) in html
+                pre = record.pre_gate(gate)[u]
+                assert f"hard σ(clip({number(pre)}, ±0.8)) = hard σ({held(pre, 0.8)})" in html
+                assert "hard σ(a) = clip(0.1667·a + 0.5, 0, 1)" in html
+        elif key == "hidden":
+            assert bold[0] == number(record.h[u])
+            assert f"softsign({number(record.c[u])})" in html
+            assert number(record.c[u] / (1 + abs(record.c[u]))) in html
+        if key == "input":
+            assert bold[-1] == number(record.g[u])
+        for field in session.phases[session.phase].computes:
+            strip = window.diagram.strip(field)
+            assert np.array_equal(strip.values(), getattr(record, field))
+
+
+def test_the_peephole_terms_add_up_to_the_recorded_pre_activation():
+    from lstm_sim.engine.explain import preactivation_terms
+
+    session = options_session()
+    network, trace = session.network, session.trace
+    hidden = network.hidden_size
+    for layer in range(2):
+        record = trace.step(layer, 2)
+        p = network.layers[layer].peephole
+        assert p is not None
+        for k, gate in enumerate("ifo"):
+            terms = preactivation_terms(network, trace, layer, 2, gate)
+            cell = record.c if gate == "o" else record.c_prev
+            np.testing.assert_allclose(terms.peephole, p[k * hidden : (k + 1) * hidden] * cell)
+            np.testing.assert_allclose(terms.total, record.pre_gate(gate), atol=1e-12)
+        assert preactivation_terms(network, trace, layer, 2, "g").peephole is None
+
+
+@pytest.mark.parametrize("peephole", [True, False])
+def test_peephole_wires_are_drawn_only_with_peepholes(make_window, settle, peephole):
+    window = make_window(options_session(peephole=peephole))
+    scene = window.diagram.diagram()
+    names = {wire.name for wire in scene.wiring.wires}
+    assert all((name in names) == peephole for name in PEEPHOLE_WIRES)
+    assert ("peep_prev" in scene.exit_labels) == peephole
+    assert scene.nodes["forget_layer"].geometry.symbol == "hard σ"
+    assert scene.nodes["cell_tanh"].geometry.symbol == "softsign"
+    if peephole:
+        # C_{t-1} feeds the forget gate; C_t (after the +) feeds the output gate.
+        tap = scene.layout.wires["peep_o"].pointAtPercent(0)
+        assert scene.layout.nodes["cell_add"].center.x() < tap.x()
+        forget = scene.layout.nodes["forget_layer"].rect()
+        end = scene.layout.wires["peep_f"].pointAtPercent(1)
+        assert abs(end.x() - forget.left()) < 2 and forget.top() < end.y() < forget.bottom()
+
+
+def test_a_plain_lstm_draws_no_option(make_window):
+    window = make_window()
+    scene = window.diagram.diagram()
+    names = {wire.name for wire in scene.wiring.wires}
+    assert not names & {*PEEPHOLE_WIRES, "couple_i", "couple_f"}
+    assert scene.nodes["input_layer"].geometry.symbol == "σ"
+
+
+@pytest.mark.parametrize("coupling", ["input_from_forget", "forget_from_input"])
+def test_a_coupled_gate_is_drawn_as_one_minus_the_other(make_window, coupling):
+    window = make_window(options_session(coupling))
+    scene = window.diagram.diagram()
+    derived, source = ("i", "f") if coupling == "input_from_forget" else ("f", "i")
+    box = "input_layer" if derived == "i" else "forget_layer"
+    assert scene.nodes[box].geometry.symbol == f"1 − {source}"
+    names = {wire.name for wire in scene.wiring.wires}
+    assert f"couple_{derived}" in names and f"bus_{derived}" not in names
+    assert f"peep_{derived}" not in names  # its own pre-activation reaches nothing
+    assert "= 1 − " + source in scene.exit_labels[box].toPlainText()
+
+
+def _wire_crosses_label(scene, wire_name: str) -> list[str]:
+    # A path intersects a rectangle by the area it encloses; the wire is its stroke.
+    stroker = QPainterPathStroker()
+    stroker.setWidth(4.0)
+    path = stroker.createStroke(scene.layout.wires[wire_name])
+    hits = []
+    for field, pair in scene.strip_labels.items():
+        for what, item in (("label", pair.label), ("value", pair.value)):
+            shown = item.isVisible() and (what == "label" or item.text())
+            if shown and path.intersects(item.sceneBoundingRect()):
+                hits.append(f"{field} {what}")
+    for name, item in scene.exit_labels.items():
+        if path.intersects(item.sceneBoundingRect()):
+            hits.append(name)
+    for field, strip in scene.strips.items():
+        if path.intersects(strip.sceneBoundingRect()):
+            hits.append(f"strip {field}")
+    return hits
+
+
+@pytest.mark.parametrize("coupling", ["none", "input_from_forget", "forget_from_input"])
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_labels_and_peephole_wires_never_overlap(make_window, settle, coupling, size):
+    session = options_session(coupling)
+    session.select_unit(2)
+    session.seek(1, len(LSTM_PHASES) - 1)  # every number filled in
+    window = make_window(session, size=size)
+    settle(window)
+    assert window.diagram.smallest_text_on_screen() >= 14 - 0.5
+    for layer in (0, 1):
+        session.select_layer(layer)
+        settle(window)
+        scene = window.diagram.diagram()
+        assert_no_overlaps(scene)
+        for wire in scene.wiring.wires:
+            if wire.name.startswith(("peep", "couple")):
+                assert _wire_crosses_label(scene, wire.name) == [], wire.name
+
+
+def test_the_window_still_refuses_what_it_does_not_draw():
+    rng = np.random.default_rng(1)
+    check_drawable(options_network())  # a forward LSTM's options are drawn
+    bidirectional = Network.random("lstm", 3, 4, rng, bidirectional=True)
+    with pytest.raises(ModelFileError, match="bidirectional direction"):
+        check_drawable(bidirectional)
+    gru = Network.random("gru", 3, 4, rng)
+    gru.layers[0].clip = 1.0
+    with pytest.raises(ModelFileError, match="clip 1"):
+        check_drawable(gru)
