@@ -101,3 +101,31 @@ def cell_options(network: Network, layer: int) -> CellOptions:
         cell_output=activation_symbol(spec.cell_activation),
         definitions=tuple(definitions),
     )
+
+
+def option_caption(options: CellOptions, phase: str) -> str:
+    """Sentences to read aloud after a phase's caption, saying what this layer's options
+    change in it ("" for the plain cell)."""
+    sentences = []
+    gates_here = {"forget": ("f",), "input": ("i", "g"), "output": ("o",)}.get(phase, ())
+    derived = options.derived_gate
+    if derived in gates_here:
+        source = options.source_gate
+        what = "writes exactly what it forgets" if derived == "i" else "forgets what it writes"
+        sentences.append(
+            f"Coupled gates: this layer {what}, so {derived}_t = 1 - {source}_t is not "
+            "computed from weights of its own."
+        )
+    peeking = [gate for gate in gates_here if gate in ("f", "i", "o") and gate != derived]
+    if options.peephole and peeking:
+        cell = "the new cell state C_t" if phase == "output" else "the old cell state C_{t-1}"
+        sentences.append(f"Through its peephole the gate also looks at {cell}.")
+    if peeking and options.gate != "σ":
+        sentences.append(f"This layer's gates use {options.gate} instead of the sigmoid.")
+    if "g" in gates_here and options.candidate != "tanh":
+        sentences.append(f"Its candidate uses {options.candidate} instead of tanh.")
+    if options.clip is not None and gates_here:
+        sentences.append(f"The sum each gate squashes is first clipped to ±{options.clip:g}.")
+    if phase == "hidden" and options.cell_output != "tanh":
+        sentences.append(f"This layer squashes the cell state with {options.cell_output}.")
+    return " ".join(sentences)

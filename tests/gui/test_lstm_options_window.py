@@ -51,6 +51,10 @@ def bold_numbers(html: str) -> list[str]:
     return re.findall(r"<b>([^<]*)</b>", html)
 
 
+def derived_phase(derived: str | None) -> str | None:
+    return {None: None, "i": "input", "f": "forget"}[derived]
+
+
 def held(pre: float, clip: float) -> str:
     return number(float(np.clip(pre, -clip, clip)))
 
@@ -75,7 +79,18 @@ def test_every_phase_shows_the_numbers_of_the_trace(make_window, settle, qtbot, 
         record = session.trace.step(1, t)
         html = window.equation.equation.text()
         bold = bold_numbers(html)
+        caption = window.equation.caption.text()
         gates = {"forget": "f", "input": "i", "output": "o"}
+        if key in gates:
+            assert "clipped to ±0.8" in caption
+            own_weights = gates[key] != derived
+            assert ("hard σ instead of the sigmoid" in caption) == own_weights
+        if key == "output":
+            assert "peephole the gate also looks at the new cell state" in caption
+        if key == derived_phase(derived):
+            assert "Coupled gates" in caption and "is not computed" in caption
+        if key == "hidden":
+            assert "squashes the cell state with softsign" in caption
         if key in gates:
             gate = gates[key]
             value = getattr(record, gate)[u]
