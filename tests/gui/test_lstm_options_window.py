@@ -6,6 +6,7 @@ variants the window still does not draw refused by name."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from PySide6.QtGui import QPainterPathStroker
 
 from lstm_sim.engine import Network
 from lstm_sim.engine.activations import Activation, keras_activation
+from lstm_sim.engine.formats import load_model
 from lstm_sim.engine.formats.errors import ModelFileError
 from lstm_sim.gui.panels.equation_text import number
 from lstm_sim.model import Session
@@ -225,3 +227,52 @@ def test_the_window_still_refuses_what_it_does_not_draw():
     gru.layers[0].clip = 1.0
     with pytest.raises(ModelFileError, match="clip 1"):
         check_drawable(gru)
+
+
+ONNX_FIXTURES = Path(__file__).parents[1] / "fixtures" / "keras_onnx"
+
+
+def test_an_onnx_lstm_with_clip_coupling_and_activations_steps_in_the_window(
+    make_window, settle, qtbot
+):
+    """ONNX Runtime's own outputs (committed) are what the window steps through, and
+    each layer's options are drawn and written as the file states them."""
+    path = ONNX_FIXTURES / "onnx_lstm_clip_input_forget_activations.onnx"
+    expected = np.load(ONNX_FIXTURES / "onnx_lstm_clip_input_forget_activations.npz")
+    network = load_model(path)
+    session = Session(network, expected["x"].astype(network.dtype), title="onnx")
+    for layer in range(2):
+        np.testing.assert_allclose(
+            session.trace.h[layer], expected[f"h32.{layer}"][:, 0], rtol=0, atol=1e-5
+        )
+    window = make_window(session)
+    scene = window.diagram.diagram()
+    assert scene.nodes["forget_layer"].geometry.symbol == "1 − i"  # ONNX input_forget=1
+    session.select_layer(1)
+    session.select_unit(1)
+    settle(window)
+    scene = window.diagram.diagram()
+    assert scene.nodes["output_layer"].geometry.symbol == "hard σ"
+    assert scene.nodes["candidate_layer"].geometry.symbol == "softsign"
+    assert scene.nodes["cell_tanh"].geometry.symbol == "relu"
+    for step in range(len(LSTM_PHASES)):
+        if step:
+            qtbot.keyClick(window, Qt.Key.Key_Right)
+        settle(window)
+        record = session.trace.step(1, session.t)
+        html = window.equation.equation.text()
+        key = session.phases[session.phase].key
+        if key == "output":
+            assert bold_numbers(html)[0] == number(record.o[1])
+            assert "hard σ(a) = clip(0.3·a + 0.4, 0, 1)" in html
+        if key == "hidden":
+            assert f"relu({number(record.c[1])})" in html
+            assert bold_numbers(html)[0] == number(record.h[1])
+
+
+@pytest.mark.parametrize(
+    "name", ["onnx_lstm_bidirectional_peepholes.onnx", "onnx_lstm_reverse.onnx"]
+)
+def test_onnx_peepholes_in_a_reverse_pass_are_still_refused_by_name(name):
+    with pytest.raises(ModelFileError, match="direction"):
+        check_drawable(load_model(ONNX_FIXTURES / name))
