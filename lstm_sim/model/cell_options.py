@@ -57,7 +57,8 @@ class CellOptions:
     """One LSTM layer's options as the window shows them (all defaults: the plain cell).
 
     ``derived_gate`` is the gate a coupling computes as 1 minus the other ("i" or "f"),
-    None without coupling; ``clip`` bounds every gate's pre-activation.
+    None without coupling; ``clip`` bounds every gate's pre-activation; ``projection`` is
+    P when h_t = W_hr (o_t ⊙ tanh c_t) is P wide.
     """
 
     peephole: bool = False
@@ -67,6 +68,7 @@ class CellOptions:
     candidate: str = "tanh"
     cell_output: str = "tanh"
     definitions: tuple[str, ...] = ()
+    projection: int | None = None  # P, the width of h_t = W_hr m_t
 
     @property
     def source_gate(self) -> str | None:
@@ -100,6 +102,7 @@ def cell_options(network: Network, layer: int) -> CellOptions:
         candidate=activation_symbol(spec.candidate_activation),
         cell_output=activation_symbol(spec.cell_activation),
         definitions=tuple(definitions),
+        projection=None if spec.weight_hr is None else int(spec.weight_hr.shape[0]),
     )
 
 
@@ -128,4 +131,9 @@ def option_caption(options: CellOptions, phase: str) -> str:
         sentences.append(f"The sum each gate squashes is first clipped to ±{options.clip:g}.")
     if phase == "hidden" and options.cell_output != "tanh":
         sentences.append(f"This layer squashes the cell state with {options.cell_output}.")
+    if phase == "hidden" and options.projection is not None:
+        sentences.append(
+            f"Here that result is m_t = o_t ⊙ {options.cell_output} C_t, and a projection "
+            f"layer maps it to the {options.projection} numbers of h_t: h_t = W_hr m_t."
+        )
     return " ".join(sentences)

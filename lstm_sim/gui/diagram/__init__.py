@@ -34,7 +34,7 @@ def scene_for(session: Session, parent: QObject | None = None) -> DiagramScene:
     export's off screen)."""
     network = session.network
     layer = session.layer
-    input_size = network.input_size if layer == 0 else network.hidden_size
+    input_size = network.input_size if layer == 0 else network.layer_output_size(layer - 1)
     # Layer l reads the h_t of the layer below it, l - 1.
     x_label = "x<sub>t</sub>" if layer == 0 else f"h<sub>t</sub> of layer {layer - 1}"
     show_x = not (layer == 0 and session.tokens is not None and input_size > 16)

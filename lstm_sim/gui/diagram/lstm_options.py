@@ -6,7 +6,8 @@ it enters the cell (left of the frame) and runs down into the side of the forget
 over a bridge across the forget gate's output wire, into the input gate; C_t is tapped
 from the belt after the + and runs down into the side of the output gate. A coupled gate
 reads no [h_{t-1}, x_t]: its box says 1 − f (or 1 − i) and a short wire brings it the
-other gate's value instead of the bus.
+other gate's value instead of the bus. A projection is a layer after the output gate's
+×: m_t = o_t ⊙ tanh C_t (H wide) runs into it and h_t = W_hr m_t (P wide) comes out.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ from PySide6.QtGui import QPainterPath
 
 from lstm_sim.gui.diagram.geometry import (
     LAYER_SIZE,
+    OP_RADIUS,
     Layout,
+    NodeGeometry,
     StripGeometry,
     TextAnchor,
     lstm_layout,
     polyline,
 )
-from lstm_sim.gui.diagram.wiring import LSTM_WIRING, Wire, Wiring
+from lstm_sim.gui.diagram.wiring import LSTM_WIRING, Quantity, Wire, Wiring
 from lstm_sim.model.cell_options import CellOptions
 
 BRIDGE_RADIUS = 14.0
@@ -96,6 +99,8 @@ def lstm_options_layout(options: CellOptions) -> Layout:
     layout.wires["couple_f"] = polyline(input_coupled, forget_right)
     layout.texts["peep_prev"] = TextAnchor(QPointF(_TAP_PREV_X + 14.0, 540.0), "left")
     layout.texts["peep_cell"] = TextAnchor(QPointF(_TAP_CELL_X + 14.0, 300.0), "left")
+    if options.projection is not None:
+        _add_projection(layout)
     if options.peephole:
         # The C_t wire runs down where o_t's label would sit: o_t moves onto the part of
         # its wire that runs to the × instead.
@@ -104,6 +109,21 @@ def lstm_options_layout(options: CellOptions) -> Layout:
         tanh_c = layout.strips["tanh_c"].center
         layout.strips["tanh_c"] = StripGeometry(QPointF(tanh_c.x(), tanh_c.y() - 20.0), "left")
     return layout
+
+
+def _add_projection(layout: Layout) -> None:
+    """The projection as a layer after the output gate: m_t leaves the × into a box that
+    maps it to h_t, which then runs down to the bus as before."""
+    mul = layout.nodes["output_mul"].center
+    x, below_mul = mul.x(), mul.y() + OP_RADIUS
+    box_y = below_mul + 150.0
+    layout.nodes["proj_layer"] = NodeGeometry("layer", QPointF(x, box_y), "proj")
+    box_top, box_bottom = box_y - LAYER_SIZE.height() / 2, box_y + LAYER_SIZE.height() / 2
+    bus = layout.wires["h"].pointAtPercent(1.0)
+    layout.wires["m"] = polyline((x, below_mul), (x, box_top))
+    layout.wires["h"] = polyline((x, box_bottom), (x, bus.y()), (bus.x(), bus.y()))
+    layout.strips["m"] = StripGeometry(QPointF(x, below_mul + 45.0), "left")
+    layout.strips["h"] = StripGeometry(QPointF(x, box_bottom + 40.0), "left")
 
 
 def lstm_options_wiring(options: CellOptions) -> Wiring:
@@ -133,4 +153,26 @@ def lstm_options_wiring(options: CellOptions) -> Wiring:
         replace(q, label=f"{options.cell_output} C<sub>t</sub>") if q.field == "tanh_c" else q
         for q in LSTM_WIRING.quantities
     )
-    return replace(LSTM_WIRING, wires=tuple(wires), quantities=quantities, node_captions=captions)
+    wiring = replace(LSTM_WIRING, wires=tuple(wires), quantities=quantities, node_captions=captions)
+    return wiring if options.projection is None else _projection_wiring(wiring)
+
+
+_AFTER_PROJECTION = ("h", "h_out", "h_up")
+
+
+def _projection_wiring(wiring: Wiring) -> Wiring:
+    """m_t = o_t ⊙ tanh C_t flows into the projection a stage before h_t leaves it."""
+    wires = [
+        replace(wire, stage=wire.stage + 1) if wire.name in _AFTER_PROJECTION else wire
+        for wire in wiring.wires
+    ]
+    wires.append(Wire("m", ("m",), "hidden", 2))
+    quantities = [replace(q, stage=3) if q.field == "h" else q for q in wiring.quantities]
+    quantities.append(Quantity("m", "m<sub>t</sub>", "signed", 2))
+    return replace(
+        wiring,
+        wires=tuple(wires),
+        quantities=tuple(quantities),
+        node_phases={**wiring.node_phases, "proj_layer": "hidden"},
+        extra_phases=(("m", "hidden"),),
+    )

@@ -132,6 +132,7 @@ class DiagramScene(QGraphicsScene):
         ``options`` an LSTM layer's peepholes, coupling and activations."""
         super().__init__(parent)
         self.kind = kind
+        self.projection = None if options is None else options.projection
         self.reset_after = reset_after
         self.wiring: Wiring = wiring_for(kind, nonlinearity, reset_after)
         self.layout: Layout
@@ -312,6 +313,9 @@ class DiagramScene(QGraphicsScene):
             return 0, 0, False
         if field == "x" and not self._x_follows_units():
             return 0, min(self.input_size, MAX_CELLS), False
+        if field in ("h", "h_prev") and self.projection is not None:
+            # P wide, its units are not the cell's: shown whole (up to MAX_CELLS).
+            return 0, min(self.projection, MAX_CELLS), False
         return start, self.window_size(), True
 
     def _values(self, record: StepRecord, field: str, start: int) -> np.ndarray:

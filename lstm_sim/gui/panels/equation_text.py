@@ -188,7 +188,11 @@ def _input_line(session: Session, record: StepRecord, unit: int) -> str:
         x = f"{sub('x', 't')} = one-hot(“{tokens[record.t]}”)"
     else:
         x = f"{_input_symbol(record.layer)} = {vector(record.x, -1)}"
-    parts = [x, f"{sub('h', 't−1')}[{unit}] = {number(record.h_prev[unit])}"]
+    h_prev = sub("h", "t−1")
+    if unit < record.h_prev.shape[0]:
+        parts = [x, f"{h_prev}[{unit}] = {number(record.h_prev[unit])}"]
+    else:  # a projected h_{t-1} has fewer units than the cell
+        parts = [x, f"{h_prev} = {vector(record.h_prev, -1)}"]
     if record.c_prev is not None:
         parts.append(f"{sub('c', 't−1')}[{unit}] = {number(record.c_prev[unit])}")
     return "&nbsp;&nbsp;&nbsp;&nbsp;".join(parts)
@@ -210,15 +214,29 @@ def _cell_line(record: StepRecord, unit: int) -> str:
 
 
 def _hidden_line(record: StepRecord, unit: int, cell_output: str = "tanh") -> str:
+    """``h_t[u] = o_t[u]·tanh(c_t[u])`` with the numbers; with a projection the product is
+    m_t, and h_t = W_hr m_t follows on its own line."""
     assert record.o is not None and record.tanh_c is not None and record.c is not None
     u = f"[{unit}]"
     fn = cell_output
-    return (
-        f"{sub('h', 't')}{u} = {sub('o', 't')}{u}·{fn}({sub('c', 't')}{u})"
+    product = record.h if record.m is None else record.m
+    lhs = sub("h", "t") if record.m is None else sub("m", "t")
+    line = (
+        f"{lhs}{u} = {sub('o', 't')}{u}·{fn}({sub('c', 't')}{u})"
         f" = {number(record.o[unit])}·{fn}({number(record.c[unit])})"
         f" = {factor(record.o[unit])}·{factor(record.tanh_c[unit])}"
-        f" = <b>{number(record.h[unit])}</b>"
+        f" = <b>{number(product[unit])}</b>"
     )
+    if record.m is None:
+        return line
+    width = record.h.shape[0]
+    projected = f"{sub('h', 't')} = {sub('W', 'hr')} {sub('m', 't')}, P = {width} units"
+    if unit < width:
+        projected += (
+            f":&nbsp; {sub('h', 't')}[{unit}] = {sub('W', 'hr')}[{unit},:]·{sub('m', 't')}"
+            f" = <b>{number(record.h[unit])}</b>"
+        )
+    return f"{line}<br>{projected}"
 
 
 def _candidate_lines(session: Session, record: StepRecord, unit: int) -> list[str]:
@@ -291,7 +309,7 @@ def phase_vectors(session: Session, record: StepRecord) -> list[tuple[str, np.nd
         "input": ["i", "g"],
         "cell": ["c"],
         "output": ["o"],
-        "hidden": ["h"],
+        "hidden": ["m", "h"],
         "reset": ["r"],
         "update": ["z"],
         "candidate": ["hn", "n"],
