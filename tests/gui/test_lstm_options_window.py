@@ -276,3 +276,70 @@ def test_an_onnx_lstm_with_clip_coupling_and_activations_steps_in_the_window(
 def test_onnx_peepholes_in_a_reverse_pass_are_still_refused_by_name(name):
     with pytest.raises(ModelFileError, match="direction"):
         check_drawable(load_model(ONNX_FIXTURES / name))
+
+
+FAMILY = Path(__file__).parents[1] / "fixtures" / "family"
+
+
+def test_a_projected_lstm_steps_with_m_and_a_narrower_h(make_window, settle, qtbot):
+    """PyTorch's proj_size: h_t = W_hr (o_t ⊙ tanh c_t) is P = 2 wide while the cell has
+    H = 4 units; the trace matches torch's (committed), the cell draws the projection
+    after the output gate and the equations show m_t and h_t with the trace's numbers."""
+    network = load_model(FAMILY / "network_lstm_proj.pt")
+    expected = np.load(FAMILY / "network_lstm_proj.npz")
+    session = Session(network, expected["x"], title="proj")
+    np.testing.assert_allclose(session.trace.h, expected["h"], rtol=0, atol=1e-12)
+    window = make_window(session)
+    window.show_centre_view("unrolled")
+    session.select_layer(1)
+    for unit in (1, 3):  # a unit h has, and a cell unit past h's P = 2
+        session.seek(0, 0)
+        session.select_unit(unit)
+        for step in range(len(LSTM_PHASES)):
+            if step:
+                qtbot.keyClick(window, Qt.Key.Key_Right)
+            settle(window)
+            record = session.trace.step(1, session.t)
+            assert record.m is not None
+            html = window.equation.equation.text()
+            if session.phases[session.phase].key == "hidden":
+                weight_hr = network.layers[1].weight_hr
+                np.testing.assert_allclose(weight_hr @ record.m, record.h, atol=1e-15)
+                bold = bold_numbers(html)
+                assert bold[0] == number(record.m[unit])
+                assert f"tanh({number(record.c[unit])})" in html
+                assert "P = 2 units" in html
+                assert bold[1:] == ([number(record.h[unit])] if unit < 2 else [])
+                assert "projection layer maps it to the 2 numbers" in (
+                    window.equation.caption.text()
+                )
+    window.show_centre_view("cell")
+    settle(window)
+    scene = window.diagram.diagram()
+    assert scene.nodes["proj_layer"].geometry.symbol == "proj"
+    for field in ("h", "h_prev", "x"):  # layer 1 reads layer 0's P-wide h
+        assert len(window.diagram.strip(field).units()) == 2
+    assert len(window.diagram.strip("m").units()) == 4
+    np.testing.assert_array_equal(window.diagram.strip("m").values(), record.m)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_projection_and_peepholes_together_never_overlap(make_window, settle, size):
+    rng = np.random.default_rng(9)
+    network = Network.random("lstm", 3, 6, rng, num_layers=2, proj_size=4)
+    for layer in network.layers:
+        layer.peephole = rng.uniform(-1, 1, 18)
+    session = Session(network, rng.uniform(-1, 1, (4, 3)), title="both")
+    session.select_unit(2)
+    session.seek(1, len(LSTM_PHASES) - 1)
+    window = make_window(session, size=size)
+    settle(window)
+    assert window.diagram.smallest_text_on_screen() >= 14 - 0.5
+    for layer in (0, 1):
+        session.select_layer(layer)
+        settle(window)
+        scene = window.diagram.diagram()
+        assert_no_overlaps(scene)
+        for wire in scene.wiring.wires:
+            if wire.name.startswith(("peep", "couple")) or wire.name in ("m", "h"):
+                assert _wire_crosses_label(scene, wire.name) in ([], ["strip m"], ["strip h"])

@@ -29,10 +29,6 @@ def lstm() -> Network:
             "layer 0: bidirectional direction",
         ),
         (
-            Network.random("lstm", 3, 4, np.random.default_rng(0), proj_size=2),
-            "layer 0: projection (proj_size=2)",
-        ),
-        (
             replace(lstm(), layers=[replace(lstm().layers[0], direction="reverse")]),
             "layer 0: reverse direction",
         ),
@@ -65,6 +61,7 @@ def test_a_plain_lstm_is_drawn() -> None:
     "options",
     [
         {"peephole": np.zeros(12)},
+        {"weight_hr": np.zeros((2, 4)), "weight_hh": np.zeros((16, 2))},
         {"coupling": "forget_from_input"},
         {"clip": 3.0},
         {"cell_activation": Activation("Relu")},
