@@ -343,3 +343,14 @@ def test_projection_and_peepholes_together_never_overlap(make_window, settle, si
         for wire in scene.wiring.wires:
             if wire.name.startswith(("peep", "couple")) or wire.name in ("m", "h"):
                 assert _wire_crosses_label(scene, wire.name) in ([], ["strip m"], ["strip h"])
+
+
+def test_training_refuses_a_variant_by_name_before_it_starts():
+    from lstm_sim.model.training_job import fits, session_data
+
+    rng = np.random.default_rng(0)
+    network = Network.random("lstm", 3, 6, rng, output_size=3, readout_kind="linear")
+    data = session_data(network, Session(network, rng.uniform(size=(5, 3))).trace)
+    assert fits(network, data) is None
+    network.layers[0].peephole = np.zeros(18)
+    assert "layer 0: peepholes is not supported yet" in (fits(network, data) or "")
