@@ -5,6 +5,7 @@ variants the window still does not draw refused by name."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from lstm_sim.engine.formats.errors import ModelFileError
 from lstm_sim.gui.panels.equation_text import number
 from lstm_sim.model import Session
 from lstm_sim.model.drawable import check_drawable
-from tests.gui.test_gru_window import assert_no_overlaps
+from tests.gui.test_gru_window import _label_rects, assert_no_overlaps
 
 LSTM_PHASES = ("arrive", "forget", "input", "cell", "output", "hidden")
 PEEPHOLE_WIRES = ("peep_f", "peep_i", "peep_o")
@@ -354,3 +355,38 @@ def test_training_refuses_a_variant_by_name_before_it_starts():
     assert fits(network, data) is None
     network.layers[0].peephole = np.zeros(18)
     assert "layer 0: peepholes is not supported yet" in (fits(network, data) or "")
+
+
+def _overlapping_labels(scene) -> set[tuple[str, str]]:
+    labels = _label_rects(scene)
+    return {(a, b) for (a, ra), (b, rb) in itertools.combinations(labels, 2) if ra.intersects(rb)}
+
+
+def _presented_overlaps(make_window, qtbot, network: Network) -> set[tuple[str, str]]:
+    session = Session(network, np.random.default_rng(0).uniform(-1, 1, (4, 3)), title="p")
+    window = make_window(session, size=(1920, 1080))
+    window.presentation.enter(full_screen=False)
+    qtbot.waitUntil(lambda: window.diagram.smallest_text_on_screen() > 0)
+    window.diagram.finish_animation()
+    assert window.diagram.smallest_text_on_screen() >= 28 - 0.5
+    session.select_unit(1)
+    session.seek(1, len(LSTM_PHASES) - 1)
+    window.diagram.finish_animation()
+    overlaps = _overlapping_labels(window.diagram.diagram())
+    window.presentation.leave()
+    return overlaps
+
+
+@pytest.mark.parametrize("coupling", ["input_from_forget", "forget_from_input"])
+def test_presentation_text_is_projector_sized_with_every_option(make_window, qtbot, coupling):
+    """At projector size the options add no overlap to those the plain cell of the same
+    size has (its f number and i label touch there already)."""
+    rng = np.random.default_rng(11)
+    plain = Network.random("lstm", 3, 6, rng, num_layers=2, proj_size=4)
+    options = Network.random("lstm", 3, 6, rng, num_layers=2, proj_size=4)
+    for layer in options.layers:
+        layer.peephole = rng.uniform(-1, 1, 18)
+        layer.coupling = coupling  # type: ignore[assignment]
+        layer.gate_activation = keras_activation("hard_sigmoid")
+    before = _presented_overlaps(make_window, qtbot, plain)
+    assert _presented_overlaps(make_window, qtbot, options) <= before

@@ -107,7 +107,7 @@ def lstm_options_layout(options: CellOptions) -> Layout:
         o_wire_y = layout.nodes["output_mul"].center.y()
         layout.strips["o"] = StripGeometry(QPointF(1600.0, o_wire_y), "above")
         tanh_c = layout.strips["tanh_c"].center
-        layout.strips["tanh_c"] = StripGeometry(QPointF(tanh_c.x(), tanh_c.y() - 20.0), "left")
+        layout.strips["tanh_c"] = StripGeometry(QPointF(tanh_c.x(), tanh_c.y() - 45.0), "left")
     return layout
 
 
