@@ -390,3 +390,18 @@ def test_presentation_text_is_projector_sized_with_every_option(make_window, qtb
         layer.gate_activation = keras_activation("hard_sigmoid")
     before = _presented_overlaps(make_window, qtbot, plain)
     assert _presented_overlaps(make_window, qtbot, options) <= before
+
+
+def test_clamps_say_they_do_not_act_on_a_variant_lstm(make_window, settle):
+    window = make_window(options_session())
+    debugger = window.debugger
+    strip = window.diagram.strip("f")
+    menu = debugger.clamp_menu(strip.mapToScene(strip.boundingRect().center()))
+    assert menu is not None
+    assert [a.text() for a in menu.actions()] == [
+        "Clamps are not supported yet (layer 0: peepholes)"
+    ]
+    assert not menu.actions()[0].isEnabled()
+    menu.deleteLater()
+    panel = debugger.interventions_panel
+    assert not panel.text.isEnabled() and "layer 0: peepholes" in panel.text.placeholderText()
