@@ -21,20 +21,13 @@ def lstm() -> Network:
     ("network", "named"),
     [
         (
-            Network.random("lstm", 3, 4, np.random.default_rng(0), bidirectional=True),
-            "layer 0: bidirectional direction",
-        ),
-        (
-            Network.random("rnn", 3, 4, np.random.default_rng(0), bidirectional=True),
-            "layer 0: bidirectional direction",
-        ),
-        (
             Network.random("lstm", 3, 4, np.random.default_rng(0), proj_size=2),
             "layer 0: projection (proj_size=2)",
         ),
         (
-            replace(lstm(), layers=[replace(lstm().layers[0], direction="reverse")]),
-            "layer 0: reverse direction",
+            # A bidirectional layer is drawn; its projection is not, and is named.
+            Network.random("lstm", 3, 4, np.random.default_rng(0), proj_size=2, bidirectional=True),
+            "layer 0: projection (proj_size=2)",
         ),
         (
             replace(lstm(), layers=[replace(lstm().layers[0], peephole=np.zeros(12))]),
@@ -61,3 +54,11 @@ def test_a_variant_is_refused_with_one_line_naming_it(network: Network, named: s
 
 def test_a_plain_lstm_is_drawn() -> None:
     check_drawable(lstm())
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn"])
+def test_bidirectional_and_reverse_layers_of_plain_cells_are_drawn(kind: str) -> None:
+    both = Network.random(kind, 3, 4, np.random.default_rng(0), bidirectional=True)
+    check_drawable(both)
+    forward = Network.random(kind, 3, 4, np.random.default_rng(0))
+    check_drawable(replace(forward, layers=[replace(forward.layers[0], direction="reverse")]))
