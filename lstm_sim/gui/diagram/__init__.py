@@ -16,6 +16,7 @@ from lstm_sim.gui.colors import CONTRAST, THEMES
 from lstm_sim.gui.diagram.animator import PhaseAnimator
 from lstm_sim.gui.diagram.items import DotTrainItem, NodeItem, StripItem, WireItem
 from lstm_sim.gui.diagram.scene import DiagramScene, Frame
+from lstm_sim.gui.panels.equation_text import pass_caption_html
 from lstm_sim.model import Session
 from lstm_sim.model.numbering import index_range
 from lstm_sim.model.view_settings import ViewSettings
@@ -66,11 +67,13 @@ def frame_at(session: Session, t: int, phase: int, progress: float, window_start
     if session.network.num_layers > 1:
         layers = index_range(session.network.num_layers)
         header += f" &nbsp;·&nbsp; layer {session.layer} {layers}"
+    if len(session.passes) > 1 or session.shown_pass == "reverse":
+        header += f" &nbsp;·&nbsp; {pass_caption_html(session.shown_pass)}"
     token = None
     if session.tokens is not None and session.layer == 0:
         token = session.tokens[t]
     return Frame(
-        record=session.trace.step(session.layer, t),
+        record=session.shown.step(session.layer, t),
         phase=phase,
         progress=progress,
         unit=session.unit,
@@ -133,6 +136,7 @@ class DiagramView(QGraphicsView):
         session.trace_changed.connect(self._on_trace_changed)
         session.cursor_changed.connect(self._on_cursor_changed)
         session.layer_changed.connect(self._on_layer_changed)
+        session.pass_changed.connect(self._on_pass_changed)
         session.unit_changed.connect(self._on_unit_changed)
 
     # -- what tests and the window read --------------------------------------------------
@@ -294,6 +298,9 @@ class DiagramView(QGraphicsView):
     def _on_layer_changed(self, layer: int) -> None:
         self.finish_animation()
         self._build()
+
+    def _on_pass_changed(self, followed: str) -> None:
+        self._on_layer_changed(self.session.layer)
 
     def _on_trace_changed(self, start: int) -> None:
         self._redraw()

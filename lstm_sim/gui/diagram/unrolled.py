@@ -262,7 +262,7 @@ class UnrolledScene(QGraphicsScene):
             if key == cell.shown:
                 continue
             cell.shown = key
-            record = session.trace.step(session.layer, step) if exists else None
+            record = session.shown.step(session.layer, step) if exists else None
             known = computed_fields(session.network.kind, drawn) if drawn >= 0 else frozenset()
             for field, strip in cell.strips.items():
                 values = None
@@ -342,6 +342,7 @@ class UnrolledView(QGraphicsView):
             (session.network_changed, self._build),
             (session.layer_changed, self._on_changed),
             (session.trace_changed, self._on_trace_changed),
+            (session.pass_changed, self._on_trace_changed),  # other numbers, same steps
             (session.cursor_changed, self._on_changed),
             (session.unit_changed, self._on_changed),
         ]

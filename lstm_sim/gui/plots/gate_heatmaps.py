@@ -59,7 +59,7 @@ class GateHeatmaps(TracePlotWidget):
 
     def values(self, key: str) -> np.ndarray:
         """What the image of ``key`` shows at full resolution, (H, T): a row per unit."""
-        trace, layer = self.session.trace, self.session.layer
+        trace, layer = self.session.shown, self.session.layer
         data = trace.h[layer] if key == "h" else trace.gate(key)[layer]
         return data.T
 
