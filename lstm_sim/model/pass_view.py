@@ -45,7 +45,7 @@ def shown_pass(network: Network, layer: int, followed: Pass) -> Pass:
 def pass_caption(shown: Pass) -> str:
     """One line telling which way the shown pass reads time."""
     if shown == "reverse":
-        return "reverse pass: reads x_t after x_{t+1}, from the last step back to the first"
+        return "reverse pass: reads x_t after x_{t+1}"
     return "forward pass: reads x_t after x_{t-1}"
 
 

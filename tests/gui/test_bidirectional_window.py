@@ -44,6 +44,11 @@ def test_the_reverse_pass_steps_from_the_end_with_the_trace_numbers(make_window,
     settle(window)
     assert session.followed == "reverse" and switch.isChecked()
     assert "reverse pass" in window.position_label.text()
+    # The same cell, its labels naming the state the reverse pass read: step t+1's.
+    labels = window.diagram.diagram().strip_labels
+    assert labels["h_prev"].label.toPlainText() == "ht+1"
+    assert labels["c_prev"].label.toPlainText() == "Ct+1"
+    assert "t−1" not in window.equation.caption.text()
     qtbot.keyClick(window, Qt.Key.Key_Home)
     settle(window)
     last = session.num_steps - 1
@@ -78,6 +83,7 @@ def test_the_reverse_pass_steps_from_the_end_with_the_trace_numbers(make_window,
     switch.trigger()
     settle(window)
     assert session.followed == "forward" and not switch.isChecked()
+    assert window.diagram.diagram().strip_labels["h_prev"].label.toPlainText() == "ht−1"
     qtbot.keyClick(window, Qt.Key.Key_Down)
     settle(window)
     assert session.t == last  # from step T-2 forward to T-1

@@ -16,9 +16,11 @@ from lstm_sim.gui.colors import CONTRAST, THEMES
 from lstm_sim.gui.diagram.animator import PhaseAnimator
 from lstm_sim.gui.diagram.items import DotTrainItem, NodeItem, StripItem, WireItem
 from lstm_sim.gui.diagram.scene import DiagramScene, Frame
+from lstm_sim.gui.diagram.wiring import PREVIOUS
 from lstm_sim.gui.panels.equation_text import pass_caption_html
 from lstm_sim.model import Session
 from lstm_sim.model.numbering import index_range
+from lstm_sim.model.pass_view import layer_passes
 from lstm_sim.model.view_settings import ViewSettings
 
 ZOOM_STEP = 1.25
@@ -34,9 +36,11 @@ def scene_for(session: Session, parent: QObject | None = None) -> DiagramScene:
     export's off screen)."""
     network = session.network
     layer = session.layer
-    input_size = network.input_size if layer == 0 else network.hidden_size
-    # Layer l reads the h_t of the layer below it, l - 1.
+    input_size = network.layers[layer].input_size
+    # Layer l reads the h_t of the layer below it, l - 1 (both passes' when it has two).
     x_label = "x<sub>t</sub>" if layer == 0 else f"h<sub>t</sub> of layer {layer - 1}"
+    if layer > 0 and len(layer_passes(network, layer - 1)) > 1:
+        x_label = f"[forward ‖ reverse] h<sub>t</sub> of layer {layer - 1}"
     show_x = not (layer == 0 and session.tokens is not None and input_size > 16)
     return DiagramScene(
         network.kind,
@@ -46,6 +50,7 @@ def scene_for(session: Session, parent: QObject | None = None) -> DiagramScene:
         show_x_strip=show_x,
         nonlinearity=network.nonlinearity,
         reset_after=network.reset_after,
+        previous="t+1" if session.shown_pass == "reverse" else PREVIOUS,
         parent=parent,
     )
 

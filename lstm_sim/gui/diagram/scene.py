@@ -41,7 +41,7 @@ from lstm_sim.gui.diagram.items import (
     cosmetic_pen,
     scene_font,
 )
-from lstm_sim.gui.diagram.wiring import Quantity, Wiring, wiring_for
+from lstm_sim.gui.diagram.wiring import PREVIOUS, Quantity, Wiring, relabelled, wiring_for
 from lstm_sim.model.gru_terms import gru_term
 from lstm_sim.model.phases import phases_for
 
@@ -121,15 +121,17 @@ class DiagramScene(QGraphicsScene):
         show_x_strip: bool = True,
         nonlinearity: str = "tanh",
         reset_after: bool = True,
+        previous: str = PREVIOUS,
         parent: QObject | None = None,
     ):
         """``x_label``: rich text naming the layer's input; ``show_x_strip`` False shows
         only the token for a one-hot input too long to draw; ``nonlinearity`` is a simple
-        RNN's ("tanh" or "relu"); ``reset_after`` a GRU's convention (where r acts)."""
+        RNN's ("tanh" or "relu"); ``reset_after`` a GRU's convention (where r acts);
+        ``previous`` the index of the state the step reads ("t+1" in a reverse pass)."""
         super().__init__(parent)
         self.kind = kind
         self.reset_after = reset_after
-        self.wiring: Wiring = wiring_for(kind, nonlinearity, reset_after)
+        self.wiring: Wiring = relabelled(wiring_for(kind, nonlinearity, reset_after), previous)
         self.layout: Layout
         if kind == "lstm":
             self.layout = lstm_layout()
@@ -195,7 +197,7 @@ class DiagramScene(QGraphicsScene):
             self.exit_labels[name] = caption
         if "loop" in texts:
             loop = TextItem(texts["loop"], CAPTION_FONT)
-            loop.set_html("next step: h<sub>t</sub> becomes h<sub>t−1</sub>")
+            loop.set_html(f"next step: h<sub>t</sub> becomes h<sub>{previous}</sub>")
             self.exit_labels["loop"] = loop
         for item in (self.header, self.window_caption, self.token, *self.exit_labels.values()):
             self.addItem(item)

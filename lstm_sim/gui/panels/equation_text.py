@@ -299,12 +299,15 @@ def equation_html(session: Session) -> str:
     body = "<br>".join(lines)
     vectors = "&nbsp;&nbsp;&nbsp;&nbsp;".join(rows)
     html = f"{body}<br><span style='color:gray'>all units:</span> {vectors}"
-    if session.shown_pass == "reverse":
-        # The reverse pass came to step t from step t+1: its previous state is h_{t+1}.
-        html = html.replace("t−1", "t+1")
     if len(session.passes) > 1 or session.shown_pass == "reverse":
         html = f"<span style='color:gray'>{pass_caption_html(session.shown_pass)}</span><br>{html}"
-    return html
+    return shown_pass_html(session, html)
+
+
+def shown_pass_html(session: Session, html: str) -> str:
+    """``html`` for the shown pass: the reverse pass came to step t from step t+1, so the
+    state it read is h_{t+1} (and c_{t+1}), not h_{t−1}."""
+    return html.replace("t−1", "t+1") if session.shown_pass == "reverse" else html
 
 
 def pass_caption_html(shown: Pass) -> str:
