@@ -130,3 +130,18 @@ def test_an_unknown_pass_is_refused() -> None:
     session = Session(bidirectional("rnn"), inputs())
     with pytest.raises(ValueError, match="'sideways'"):
         session.follow("sideways")  # type: ignore[arg-type]
+
+
+def test_watches_follow_the_shown_pass_and_breakpoints_refuse_by_name() -> None:
+    from lstm_sim.model.breakpoints import REVERSE_REFUSAL, Breakpoints
+    from lstm_sim.model.watches import Watches
+
+    session = Session(bidirectional("lstm"), inputs())
+    watches = Watches(session)
+    watches.add("h[0]")
+    np.testing.assert_array_equal(watches.values()[0][:, 0], session.trace.h_all[0, 1:, 0])
+    session.follow("reverse")
+    np.testing.assert_array_equal(watches.values()[0][:, 0], session.trace.h_all_reverse[0, :-1, 0])
+    breakpoints = Breakpoints(session)
+    assert breakpoints.find() is None
+    assert set(breakpoints.errors.values()) == {REVERSE_REFUSAL}
