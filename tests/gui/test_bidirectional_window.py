@@ -79,6 +79,18 @@ def test_the_reverse_pass_steps_from_the_end_with_the_trace_numbers(make_window,
     # The plots and heatmaps show the followed pass in time order.
     np.testing.assert_array_equal(window.state_plot.values("h"), trace.h_all_reverse[0, :-1])
     np.testing.assert_array_equal(window.gate_heatmaps.values("h"), trace.h_all_reverse[0, :-1].T)
+    # The unrolled chain has the later steps done; "no spoilers" hides the earlier ones.
+    window.view_commands.show_centre_view("unrolled")
+    settle(window)
+    cells = window.unrolled.chain.cells
+    done = {cell.shown[0]: cell.shown[1] for cell in cells if cell.shown is not None}
+    assert done[session.t + 1] == len(LSTM_PHASES) - 1 and done[session.t - 1] == -1
+    window.action("no_spoilers").trigger()
+    settle(window)
+    assert window.state_plot.revealed_steps() == session.num_steps - session.t
+    window.action("no_spoilers").trigger()
+    window.view_commands.show_centre_view("cell")
+    settle(window)
     # Back to the forward pass: the same step, the forward numbers, time runs forward.
     switch.trigger()
     settle(window)

@@ -242,8 +242,10 @@ class UnrolledScene(QGraphicsScene):
         for k, cell in enumerate(self.cells):
             step = t + k - CENTRE
             exists = 0 <= step < session.num_steps
-            # Steps before the cursor are complete, later ones not yet computed.
-            drawn = last_phase if step < t else (phase if step == t else -1)
+            # Steps the shown pass ran before the cursor's are complete (the later ones in
+            # time for a reverse pass), the others not yet computed.
+            done = step > t if session.shown_pass == "reverse" else step < t
+            drawn = last_phase if done else (phase if step == t else -1)
             key = (step, drawn, window_start, palette.name) if exists else None
             active = k == CENTRE
             frame = QColor(palette.highlight if active else palette.line)

@@ -169,7 +169,11 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             line.setValue(session.t)
         for curtain in self.curtains.values():
             curtain.setVisible(self.no_spoilers)
-            curtain.setRegion((session.t + 0.5, session.num_steps - 0.5))
+            # The steps the shown pass has not reached: before t for a reverse pass.
+            if session.shown_pass == "reverse":
+                curtain.setRegion((-0.5, session.t - 0.5))
+            else:
+                curtain.setRegion((session.t + 0.5, session.num_steps - 0.5))
         for line in self.markers.values():
             line.setVisible(self.marked_step is not None)
             line.setValue(self.marked_step or 0)
@@ -198,8 +202,12 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         self._pacer.mark_dirty()
 
     def revealed_steps(self) -> int:
-        """How many steps, from t = 0, a viewer can see."""
-        return self.session.t + 1 if self.no_spoilers else self.session.num_steps
+        """How many steps a viewer can see: from t = 0 to the cursor, or from the cursor
+        to the last step while a reverse pass is shown."""
+        session = self.session
+        if not self.no_spoilers:
+            return session.num_steps
+        return session.num_steps - session.t if session.shown_pass == "reverse" else session.t + 1
 
     def mark_step(self, t: int | None) -> None:
         """Draw a marker line at step ``t`` on every plot (None: no marker)."""
