@@ -76,7 +76,9 @@ def test_the_reverse_pass_steps_from_the_end_with_the_trace_numbers(make_window,
             assert bold[0] == number(trace.c_all_reverse[0, t, u])
         elif key == "hidden":
             assert bold[0] == number(trace.h_all_reverse[0, t, u])
-    # The plots and heatmaps show the followed pass in time order.
+    # The plots and heatmaps show the followed pass in time order, and say which.
+    assert window.state_plot.plots["h"].titleLabel.text.endswith(" · reverse pass")
+    assert window.gate_heatmaps.plots["f"].titleLabel.text.endswith(" ←")
     np.testing.assert_array_equal(window.state_plot.values("h"), trace.h_all_reverse[0, :-1])
     np.testing.assert_array_equal(window.gate_heatmaps.values("h"), trace.h_all_reverse[0, :-1].T)
     # The unrolled chain has the later steps done; "no spoilers" hides the earlier ones.

@@ -37,6 +37,8 @@ class GateHeatmaps(TracePlotWidget):
     recomputes the columns from t on and sets the image in place.
     """
 
+    short_pass_label = True  # two images a row: a long title would widen the dock
+
     def _build(self) -> None:
         self.images: dict[str, pg.ImageItem] = {}
         self.kinds: dict[str, str] = {}

@@ -143,7 +143,12 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         if self._waiting_for_first_paint:
             return  # the first paint schedules the build
         session = self.session
-        shape = (session.network.kind, session.num_steps, session.network.hidden_size)
+        shape = (
+            session.network.kind,
+            session.num_steps,
+            session.network.hidden_size,
+            self._pass_label(),
+        )
         if shape != self._built_for:
             self.clear()
             self.plots.clear()
@@ -227,6 +232,18 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         self._data_stale = True
         self._pacer.mark_dirty()
 
+    short_pass_label = False
+    """Titles in a narrow grid name the shown pass with an arrow (← reverse) only."""
+
+    def _pass_label(self) -> str:
+        """What follows each title: which pass a layer with a reverse pass shows."""
+        session = self.session
+        if len(session.passes) == 1 and session.shown_pass == "forward":
+            return ""
+        if self.short_pass_label:
+            return " ←" if session.shown_pass == "reverse" else " →"
+        return f" · {session.shown_pass} pass"
+
     def _add_plot(self, key: str, title: str, row: int, col: int) -> pg.PlotItem:
         # Without a context menu: it is disabled below anyway, and building it is a good
         # part of the cost of a plot.
@@ -236,7 +253,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             viewBox=pg.ViewBox(enableMenu=False),
             axisItems={"left": ReadableAxis("left")},
         )
-        plot.setTitle(title, size=TITLE_SIZE)
+        plot.setTitle(title + self._pass_label(), size=TITLE_SIZE)
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
         plot.setMenuEnabled(False)
