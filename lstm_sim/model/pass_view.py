@@ -14,13 +14,14 @@ shown pre-activations term by term.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Literal
 
 import numpy as np
 
 from lstm_sim.engine.network import Network
-from lstm_sim.engine.trace import StepRecord, Trace
+from lstm_sim.engine.trace import StepRecord, Trace, record
 
 Pass = Literal["forward", "reverse"]
 
@@ -125,3 +126,18 @@ def first_step(num_steps: int, shown: Pass) -> int:
 def later_step(t: int, shown: Pass) -> int:
     """The step the shown pass computes after ``t`` (may fall outside 0..T-1)."""
     return t - 1 if shown == "reverse" else t + 1
+
+
+def record_passes(
+    network: Network,
+    inputs: np.ndarray | Sequence[str],
+    h0: np.ndarray | None = None,
+    c0: np.ndarray | None = None,
+) -> Trace:
+    """:func:`~lstm_sim.engine.trace.record`, for a session that carries h0 and c0 along
+    with every sequence: a network with reverse passes starts every pass from zeros and
+    takes no h0 or c0, so zeros are passed on as None (non-zero values still raise)."""
+    if any(layer.direction != "forward" for layer in network.layers):
+        h0 = None if h0 is None or not np.any(h0) else h0
+        c0 = None if c0 is None or not np.any(c0) else c0
+    return record(network, inputs, h0, c0)

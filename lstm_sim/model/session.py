@@ -29,7 +29,6 @@ from lstm_sim.engine.trace import (
     StepRecord,
     Trace,
     as_tokens,
-    record,
     rerun_from,
     set_initial_state,
 )
@@ -41,6 +40,7 @@ from lstm_sim.model.pass_view import (
     followed_trace,
     later_step,
     layer_passes,
+    record_passes,
     shown_pass,
 )
 from lstm_sim.model.phases import Phase, phases_for
@@ -100,7 +100,7 @@ class Session:
     ) -> None:
         self.network = network
         self.title = title
-        self.trace: Trace = record(network, inputs, h0, c0)
+        self.trace: Trace = record_passes(network, inputs, h0, c0)
         self.clamps: tuple[Clamp, ...] = ()
         """The interventions acting on ``trace``; change them with :meth:`set_clamps`."""
         self.original: Trace | None = None
@@ -203,7 +203,7 @@ class Session:
         clamps. Records first, so a bad pair (or a kind the window does not draw)
         raises ValueError and leaves the session as it was."""
         check_drawable(network)
-        trace = record(network, inputs, h0, c0)
+        trace = record_passes(network, inputs, h0, c0)
         self.network, self.trace, self.title = network, trace, title
         self.clamps, self.original = (), None
         self.generation += 1
@@ -220,7 +220,7 @@ class Session:
         """Replace the whole input sequence (its length may change); keeps h0 and c0."""
         h0 = self.trace.h_all[:, 0].copy()
         c0 = None if self.trace.c_all is None else self.trace.c_all[:, 0].copy()
-        trace = record(self.network, inputs, h0, c0)
+        trace = record_passes(self.network, inputs, h0, c0)
         if self.clamps:
             # The clamps stay: they act on the new sequence where their steps exist.
             self.original = trace
@@ -267,7 +267,7 @@ class Session:
             old_h0 if h0 is None else np.array(h0),
             old_c0 if c0 is None else np.array(c0),
         )
-        record(self.network, new.inputs, new.h0, new.c0)  # raises before anything changes
+        record_passes(self.network, new.inputs, new.h0, new.c0)  # raises before anything changes
         old = SequenceValue(self.sequence(), old_h0, old_c0)
         self._apply(Edit("sequence", (start,), old, new))
 
@@ -496,7 +496,7 @@ class Session:
         """Record ``sequence`` whole: its length may differ, so every view rebuilds; the
         steps before ``start`` come out as they were (the run is deterministic). Clamps
         keep acting where their steps exist, as with :meth:`set_inputs`."""
-        trace = record(self.network, sequence.inputs, sequence.h0, sequence.c0)
+        trace = record_passes(self.network, sequence.inputs, sequence.h0, sequence.c0)
         if self.clamps:
             self.original = trace
             trace = copy_trace(trace)

@@ -145,3 +145,24 @@ def test_watches_follow_the_shown_pass_and_breakpoints_refuse_by_name() -> None:
     breakpoints = Breakpoints(session)
     assert breakpoints.find() is None
     assert set(breakpoints.errors.values()) == {REVERSE_REFUSAL}
+
+
+def test_sequence_edits_and_a_saved_session_keep_the_passes_from_zeros(tmp_path: Path) -> None:
+    from lstm_sim.model.app_state import AppState
+    from lstm_sim.model.session_file import read_session, restore_session, save_session
+
+    session = Session(bidirectional("gru"), inputs())
+    session.follow("reverse")
+    session.insert_step(2)
+    assert session.num_steps == 7
+    session.remove_step(0)
+    session.undo()
+    session.undo()
+    np.testing.assert_array_equal(session.sequence(), inputs())
+    with pytest.raises(ValueError, match="every pass starts from zeros"):
+        session.set_initial("h0", 0, 0, 1.0)
+    session.set_input(3, 1, -2.0)
+    path = save_session(AppState(session), tmp_path / "bidi.lstmsim")
+    other = AppState(Session(bidirectional("rnn"), inputs(3)))
+    restore_session(other, read_session(path))
+    np.testing.assert_array_equal(other.session.trace.h_all_reverse, session.trace.h_all_reverse)

@@ -63,7 +63,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         self._data_stale = True
         self._stale_from: int | None = None  # the first step an edit changed
         self._unit_stale = False
-        self._built_for: tuple[str, int, int] | None = None
+        self._built_for: tuple[str, int, int, str] | None = None
         # Plots are built after the widget's first paint (or on flush), not here: a window
         # then shows its first frame without waiting for pyqtgraph's plot items, and a
         # dock that is never opened never builds them.
