@@ -13,6 +13,10 @@ arrays fit beside other work (about 2.7 GB; ``--float64`` doubles it). Timed:
   number of recurrent matrix-vector products alone, and with the two layers' input
   projections beside them. Each rerun starts over from the same step (nothing is kept
   between repeats: the rerun does not look at what the trace held).
+- the first clamp at t = T - 1000 as the window makes it, through the session (the rerun
+  and the run without clamps kept beside it as the ghost), and its undo, at T and at
+  T = 10 000: CPU and wall time, what the clamp allocates at its peak (tracemalloc, in an
+  untimed run of its own) and how far it raises the process's peak resident memory.
 
 Each figure is the median of several repeats, taken in one process, interleaved with its
 floor so that load from other processes falls on both.
@@ -23,14 +27,16 @@ Usage: OPENBLAS_NUM_THREADS=1 python bench/debugger.py [T] [--float64]
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
 
-from lstm_sim.engine import Network, record
+from lstm_sim.engine import Network
 from lstm_sim.engine.cells import recurrent_weight
 from lstm_sim.engine.expressions import (
     index_hits,
@@ -41,6 +47,7 @@ from lstm_sim.engine.expressions import (
 )
 from lstm_sim.engine.interventions import parse_clamp, rerun_with_clamps
 from lstm_sim.engine.trace import Trace, project_inputs
+from lstm_sim.model import Session
 
 # Thresholds near each quantity's 99.9th percentile on this run: rare hits, as a real
 # breakpoint has, so the jump searches a stretch before it finds one.
@@ -114,6 +121,47 @@ def projection_floor(network: Network, trace: Trace, start: int) -> None:
         project_inputs(layer.weight_ih, trace.layer_input(k), out, start)
 
 
+def peak_rss() -> int:
+    """The process's peak resident memory so far, in bytes (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def trace_bytes(trace: Trace) -> int:
+    arrays = (trace.x, trace.h_all, trace.c_all, trace.pre, trace.act, trace.fc, trace.ig)
+    arrays += (trace.tanh_c, trace.logits, trace.probs)
+    return sum(array.nbytes for array in arrays if array is not None)
+
+
+def first_clamp(session: Session, label: str) -> None:
+    """Time a first clamp at T - 1000 through the session, and its undo; then the memory
+    the clamp allocates, in a run of its own under tracemalloc (which slows it)."""
+    steps = session.num_steps
+    clamp = parse_clamp(f"f[3] = 1 @ {steps - 1000}:{steps - 990}")
+    rss_before = peak_rss()
+    walls: list[list[float]] = [[], []]
+    cpus: list[list[float]] = [[], []]
+    for _ in range(REPEATS):
+        for k, action in enumerate((lambda: session.set_clamps([clamp]), session.undo)):
+            began, began_cpu = time.perf_counter(), time.process_time()
+            action()
+            cpus[k].append((time.process_time() - began_cpu) * 1000)
+            walls[k].append((time.perf_counter() - began) * 1000)
+    clamping, undoing = Timing(walls[0], cpus[0]), Timing(walls[1], cpus[1])
+    rss_growth = peak_rss() - rss_before
+    tracemalloc.start()
+    session.set_clamps([clamp])
+    allocated, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    session.undo()
+    mb = 1 / 2**20
+    print(f"{label}, T={steps}: first clamp at t={clamp.start}: {clamping}; undo: {undoing}")
+    print(
+        f"  the clamp allocates {peak * mb:.1f} MB at its peak and keeps {allocated * mb:.1f} MB "
+        f"(the whole trace: {trace_bytes(session.trace) * mb:.0f} MB); "
+        f"peak RSS grew {rss_growth * mb:.0f} MB over {REPEATS} clamps"
+    )
+
+
 def blas_threads() -> str:
     try:
         from threadpoolctl import threadpool_info
@@ -129,8 +177,12 @@ def main() -> None:
     dtype = np.float64 if "--float64" in sys.argv else np.float32
     rng = np.random.default_rng(0)
     network = Network.random("lstm", 64, 256, rng, num_layers=2, dtype=dtype)
+    inputs = (3 * rng.standard_normal((steps, 64))).astype(dtype)
+    if steps > 10_000:  # first, so that its memory is measured before the long run's
+        first_clamp(Session(network, inputs[:10_000]), "session")
     began = time.perf_counter()
-    trace = record(network, (3 * rng.standard_normal((steps, 64))).astype(dtype))
+    session = Session(network, inputs)  # records the trace the figures below read
+    trace = session.trace
     recording = time.perf_counter() - began
     conditions = [parse_expression(text) for text in BREAKPOINTS]
     print(
@@ -165,6 +217,8 @@ def main() -> None:
     print(f"  back, without an index:                {back}")
     total = every.wall + indexed.wall, every.cpu + indexed.cpu
     print(f"evaluate all, then jump:                 {total[0]:7.1f} ms (CPU {total[1]:6.1f})")
+
+    first_clamp(session, "session")
 
     start = steps - 1000
     clamp = parse_clamp(f"f[3] = 1 @ {start}:{start + 10}")

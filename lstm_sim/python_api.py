@@ -20,7 +20,13 @@ import numpy as np
 from lstm_sim.engine.backprop import Gradients, default_loss, gradients, next_token_targets
 from lstm_sim.engine.file_names import by_file_name
 from lstm_sim.engine.formats import load_model, network_from_module
-from lstm_sim.engine.interventions import Clamp, first_affected_step, parse_clamp, rerun_with_clamps
+from lstm_sim.engine.interventions import (
+    Clamp,
+    first_affected_step,
+    lowest_layer,
+    parse_clamp,
+    rerun_with_clamps,
+)
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import Trace, record
 
@@ -107,7 +113,7 @@ def trace(
     recorded = record(network, _as_inputs(network, inputs), h0, c0)
     first = first_affected_step(clamps, recorded.num_steps)
     if first is not None:
-        rerun_with_clamps(network, recorded, clamps, first)
+        rerun_with_clamps(network, recorded, clamps, first, lowest_layer(clamps))
     if not grad:
         return recorded
     if targets is None:

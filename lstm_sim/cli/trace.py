@@ -62,6 +62,7 @@ from lstm_sim.engine.formats.trace_files import write_trace
 from lstm_sim.engine.interventions import (
     check_clamps,
     first_affected_step,
+    lowest_layer,
     parse_clamp,
     rerun_with_clamps,
 )
@@ -301,7 +302,7 @@ def run(args: argparse.Namespace) -> int:
         trace = record(network, inputs, h0, c0)
         first = first_affected_step(clamps, trace.num_steps)
         if first is not None:
-            rerun_with_clamps(network, trace, clamps, first)
+            rerun_with_clamps(network, trace, clamps, first, lowest_layer(clamps))
         grads = backpropagate(network, trace, args) if args.grad else None
     if clamps and first is None:
         print("lstm-sim trace: note: no clamp reaches a step of this sequence", file=sys.stderr)

@@ -189,9 +189,10 @@ def rerun_with_clamps(
     for k, layer in enumerate(network.layers):
         if k < first_layer:
             continue
-        xw = np.empty((steps, layer.bias_ih.shape[0]), trace.x.dtype)
-        project_inputs(layer.weight_ih, trace.layer_input(k), xw[start:], start)
-        xw[start:] += layer.bias_ih + layer.bias_hh
+        # Steps start..T-1 only: a clamp near the end of a long run allocates what it reruns.
+        xw = np.empty((steps - start, layer.bias_ih.shape[0]), trace.x.dtype)
+        project_inputs(layer.weight_ih, trace.layer_input(k), xw, start)
+        xw += layer.bias_ih + layer.bias_hh
         mine = [clamp for clamp in clamps if clamp.layer == k]
         clamped = np.zeros(steps, bool)
         for clamp in mine:
@@ -204,45 +205,47 @@ def rerun_with_clamps(
             change = np.flatnonzero(clamped[t:] != clamped[t])
             stop = steps if change.size == 0 else t + int(change[0])
             if not clamped[t]:
-                _run_layer(network, trace, k, xw, t, stop)
+                _run_layer(network, trace, k, xw, start, t, stop)
             else:
                 assert w_hh_t is not None
                 for step in range(t, stop):
                     active = [c for c in mine if step in c.steps(steps)]
-                    _clamped_step(network, trace, k, xw[step], w_hh_t, step, active)
+                    _clamped_step(network, trace, k, xw[step - start], w_hh_t, step, active)
             t = stop
     rerun_readout(network, trace, start)  # a head too, exactly as an unclamped run
 
 
 def _run_layer(
-    network: Network, trace: Trace, k: int, xw: np.ndarray, start: int, stop: int
+    network: Network, trace: Trace, k: int, xw: np.ndarray, offset: int, start: int, stop: int
 ) -> None:
-    """Steps start..stop-1 of layer ``k`` through the engine's own loop (its arrays cut at
-    ``stop``, so the loop ends there)."""
+    """Steps start..stop-1 of layer ``k`` through the engine's own loop; ``xw`` holds the
+    input projections of the steps from ``offset`` on. The trace's arrays are handed from
+    ``offset`` on and cut at ``stop``, so the loop ends there."""
     weight_hh = network.layers[k].weight_hh
+    first, last = start - offset, stop - offset
     if network.kind == "rnn":
         rnn_layer_forward(
-            xw[:stop],
+            xw[:last],
             weight_hh,
-            trace.h_all[k, : stop + 1],
-            trace.pre[k, :stop],
+            trace.h_all[k, offset : stop + 1],
+            trace.pre[k, offset:stop],
             network.nonlinearity,
-            start,
+            first,
         )
         return
     assert trace.c_all is not None and trace.act is not None and trace.fc is not None
     assert trace.ig is not None and trace.tanh_c is not None
     lstm_layer_forward(
-        xw[:stop],
+        xw[:last],
         weight_hh,
-        trace.h_all[k, : stop + 1],
-        trace.c_all[k, : stop + 1],
-        trace.pre[k, :stop],
-        trace.act[k, :stop],
-        trace.fc[k, :stop],
-        trace.ig[k, :stop],
-        trace.tanh_c[k, :stop],
-        start,
+        trace.h_all[k, offset : stop + 1],
+        trace.c_all[k, offset : stop + 1],
+        trace.pre[k, offset:stop],
+        trace.act[k, offset:stop],
+        trace.fc[k, offset:stop],
+        trace.ig[k, offset:stop],
+        trace.tanh_c[k, offset:stop],
+        first,
     )
 
 

@@ -19,7 +19,6 @@ from psygnal import Signal
 from lstm_sim.engine.interventions import (
     Clamp,
     check_clamps,
-    copy_trace,
     first_affected_step,
     lowest_layer,
     rerun_with_clamps,
@@ -33,6 +32,7 @@ from lstm_sim.engine.trace import (
     set_initial_state,
 )
 from lstm_sim.model.drawable import check_drawable
+from lstm_sim.model.original_run import OriginalRun
 from lstm_sim.model.pass_view import (
     Pass,
     first_step,
@@ -103,7 +103,7 @@ class Session:
         self.trace: Trace = record_passes(network, inputs, h0, c0)
         self.clamps: tuple[Clamp, ...] = ()
         """The interventions acting on ``trace``; change them with :meth:`set_clamps`."""
-        self.original: Trace | None = None
+        self.original: OriginalRun | None = None
         """The run without the clamps while any act (the ghost), else None."""
         self.t = 0
         self.phase = 0
@@ -220,15 +220,8 @@ class Session:
         """Replace the whole input sequence (its length may change); keeps h0 and c0."""
         h0 = self.trace.h_all[:, 0].copy()
         c0 = None if self.trace.c_all is None else self.trace.c_all[:, 0].copy()
-        trace = record_passes(self.network, inputs, h0, c0)
-        if self.clamps:
-            # The clamps stay: they act on the new sequence where their steps exist.
-            self.original = trace
-            trace = copy_trace(trace)
-            first = first_affected_step(self.clamps, trace.num_steps)
-            if first is not None:
-                rerun_with_clamps(self.network, trace, self.clamps, first)
-        self.trace = trace
+        # The clamps stay: they act on the new sequence where their steps exist.
+        self._record_with_clamps(record_passes(self.network, inputs, h0, c0))
         self.t = min(self.t, self.num_steps - 1)
         self._undo.clear()
         self._redo.clear()
@@ -237,15 +230,17 @@ class Session:
 
     def sequence(self) -> np.ndarray | tuple[str, ...]:
         """The input sequence as :meth:`load` takes it, a copy: the tokens, the token ids
-        of a model that reads ids without a vocabulary, or x (T, D); as clamps found it."""
-        trace = self.original if self.original is not None else self.trace
+        of a model that reads ids without a vocabulary, or x (T, D); as clamps found it
+        (they never change the inputs)."""
+        trace = self.trace
         if trace.tokens is not None:
             return trace.tokens
         return (trace.token_ids if trace.token_ids is not None else trace.x).copy()
 
     def initial_state(self) -> tuple[np.ndarray, np.ndarray | None]:
-        """Copies of (h0, c0), each (L, H); c0 is None for a simple RNN."""
-        trace = self.original if self.original is not None else self.trace
+        """Copies of (h0, c0), each (L, H); c0 is None for a simple RNN (clamps act on
+        h_t and c_t from step 0 on, never on the initial state)."""
+        trace = self.trace
         c_all = trace.c_all
         return trace.h_all[:, 0].copy(), None if c_all is None else c_all[:, 0].copy()
 
@@ -486,34 +481,31 @@ class Session:
         if self.original is None:
             rerun_from(self.network, trace, start)
         else:
-            # The ghost sees the same inputs and initial state, without the clamps.
-            self._copy_inputs(trace, self.original)
-            rerun_from(self.network, self.original, start)
             rerun_with_clamps(self.network, trace, self.clamps, start)
+            # The ghost sees the same inputs and initial state, without the clamps.
+            self.original.rerun(self.network, start)
         self.trace_changed.emit(start)
 
     def _write_sequence(self, sequence: SequenceValue, start: int) -> None:
         """Record ``sequence`` whole: its length may differ, so every view rebuilds; the
         steps before ``start`` come out as they were (the run is deterministic). Clamps
         keep acting where their steps exist, as with :meth:`set_inputs`."""
-        trace = record_passes(self.network, sequence.inputs, sequence.h0, sequence.c0)
-        if self.clamps:
-            self.original = trace
-            trace = copy_trace(trace)
-            first = first_affected_step(self.clamps, trace.num_steps)
-            if first is not None:
-                rerun_with_clamps(self.network, trace, self.clamps, first)
-        self.trace = trace
+        self._record_with_clamps(
+            record_passes(self.network, sequence.inputs, sequence.h0, sequence.c0)
+        )
         self.t = min(start, self.num_steps - 1)
         self.network_changed.emit()
 
-    @staticmethod
-    def _copy_inputs(source: Trace, target: Trace) -> None:
-        target.x[...] = source.x
-        target.tokens = source.tokens
-        target.token_ids = None if source.token_ids is None else source.token_ids.copy()
-        c0 = None if source.c_all is None else source.c_all[:, 0]
-        set_initial_state(target, source.h_all[:, 0], c0)
+    def _record_with_clamps(self, trace: Trace) -> None:
+        """Make ``trace``, a new recording, the session's, with the clamps applied to it
+        and the original kept from the first step they affect."""
+        self.trace = trace
+        if not self.clamps:
+            return
+        first = first_affected_step(self.clamps, trace.num_steps)
+        self.original = OriginalRun(trace, first, lowest_layer(self.clamps))
+        if first is not None:
+            rerun_with_clamps(self.network, trace, self.clamps, first, lowest_layer(self.clamps))
 
     def _write_clamps(self, clamps: tuple[Clamp, ...]) -> None:
         """Act with ``clamps`` instead of the current ones, rerunning from the first step
@@ -524,12 +516,18 @@ class Session:
         start = first_affected_step(changed, steps)
         if not clamps:
             if self.original is not None:
-                self.trace, self.original = self.original, None
+                self.original.restore()
+                self.original = None
             self.clamps = ()
             self.trace_changed.emit(0 if start is None else start)
             return
+        # Kept from the first step the new clamps affect, before they run: the trace
+        # still holds the original there.
+        first = first_affected_step(clamps, steps)
         if self.original is None:
-            self.original = copy_trace(self.trace)
+            self.original = OriginalRun(self.trace, first, lowest_layer(clamps))
+        else:
+            self.original.keep_from(first, lowest_layer(clamps))
         self.clamps = clamps
         if start is not None:
             rerun_with_clamps(self.network, self.trace, clamps, start, lowest_layer(changed))

@@ -115,7 +115,7 @@ def save_session(state: AppState, path: str | os.PathLike[str]) -> Path:
     if path.suffix != SUFFIX:
         raise ValueError(f"a session file must end in {SUFFIX}, got {path.name!r}")
     session, view = state.session, state.view
-    trace = session.original if session.original is not None else session.trace
+    trace = session.trace  # clamps never change the inputs or the initial state
     undo, redo = session.history
     document = {
         "format": FORMAT_NAME,

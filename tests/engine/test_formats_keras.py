@@ -86,10 +86,16 @@ def _weights(d: int = 3, h: int = 5, blocks: int = 4) -> list[np.ndarray]:
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ({"class_name": "GRU", "config": {"name": "gru"}}, "'gru' is a GRU"),
-        ({"class_name": "Bidirectional", "config": {"name": "bi"}}, "'bi' is a Bidirectional"),
-        (_lstm_entry("l", recurrent_activation="hard_sigmoid"), "only tanh and sigmoid"),
-        (_lstm_entry("l", go_backwards=True), "go_backwards"),
+        ({"class_name": "ConvLSTM1D", "config": {"name": "conv"}}, "'conv' is a ConvLSTM1D"),
+        (
+            {"class_name": "Bidirectional", "config": {"name": "l", "merge_mode": "sum"}},
+            "merges its directions with merge_mode 'sum'; lstm-sim reads only 'concat'",
+        ),
+        (
+            {"class_name": "Bidirectional", "config": {"name": "l", "layer": {"class_name": "D"}}},
+            "Bidirectional layer 'l' wraps a D, not LSTM, GRU or SimpleRNN",
+        ),
+        (_lstm_entry("l", recurrent_activation="selu"), "uses recurrent_activation 'selu'"),
         ({"class_name": "Embedding", "config": {"name": "emb"}}, "'emb' is a Embedding"),
     ],
 )
@@ -97,6 +103,39 @@ def test_unsupported_layers_are_named(entry: dict, message: str) -> None:
     config = json.loads(_keras2_config([entry]))
     with pytest.raises(ValueError, match=message):
         network_from_keras(config, {"l": _weights()}, "test")
+
+
+def _masking(name: str = "mask") -> dict:
+    return {"class_name": "Masking", "config": {"name": name, "mask_value": 0.0}}
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        (
+            [_masking(), _lstm_entry("a", go_backwards=True), _lstm_entry("b")],
+            "'a' runs backwards .go_backwards. under a Masking layer and another recurrent",
+        ),
+        (
+            [
+                _lstm_entry("a", go_backwards=True),
+                {"class_name": "Bidirectional", "config": {"name": "b", "layer": _lstm_entry("f")}},
+            ],
+            "Bidirectional layer 'b' reads the outputs of a go_backwards layer last step first",
+        ),
+        ([_masking(), _lstm_entry("a", zero_output_for_mask=True)], "sets zero_output_for_mask"),
+        (
+            [{"class_name": "Embedding", "config": {"name": "e"}}, _masking()],
+            "Masking layer 'mask' after an Embedding",
+        ),
+    ],
+)
+def test_unsupported_combinations_are_named(entries: list[dict], message: str) -> None:
+    bidirectional = entries[-1]["class_name"] == "Bidirectional"  # two sets of arrays
+    weights = {"a": _weights(), "b": _weights(d=5) * (2 if bidirectional else 1)}
+    weights["e"] = [np.zeros((7, 3))]
+    with pytest.raises(ValueError, match=message):
+        network_from_keras(json.loads(_keras2_config(entries)), weights, "test")
 
 
 def test_simple_rnn_relu_without_bias_and_linear_head() -> None:
@@ -161,3 +200,160 @@ def test_live_keras_rnn_and_biasless_lstm(keras: ModuleType, tmp_path: Path) -> 
         expected_h = keras.Model(model.inputs, recurrent.output).predict(x, verbose=0)[0]
         np.testing.assert_allclose(trace.h[0], expected_h, rtol=0, atol=1e-6)
         np.testing.assert_allclose(trace.logits, model.predict(x, verbose=0)[0], atol=1e-6)
+
+
+def _gru_entry(name: str, **cfg: object) -> dict:
+    base = {"name": name, "units": 5, "activation": "tanh", "recurrent_activation": "sigmoid"}
+    return {"class_name": "GRU", "config": {**base, **cfg}}
+
+
+def _keras_gru_h(x: np.ndarray, arrays: list[np.ndarray], reset_after: bool) -> np.ndarray:
+    """Keras's GRU cell written out (keras/src/layers/rnn/gru.py), blocks z, r, h."""
+    kernel, recurrent, bias = arrays
+    input_bias, recurrent_bias = (bias[0], bias[1]) if reset_after else (bias, 0 * bias)
+    h = np.zeros(recurrent.shape[0])
+    sigmoid = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    for x_t in x:
+        x_z, x_r, x_h = np.split(x_t @ kernel + input_bias, 3)
+        r_z, r_r, r_h = np.split(h @ recurrent + recurrent_bias, 3)
+        z, r = sigmoid(x_z + r_z), sigmoid(x_r + r_r)
+        if reset_after:
+            candidate = np.tanh(x_h + r * r_h)
+        else:
+            candidate = np.tanh(x_h + (r * h) @ np.split(recurrent, 3, axis=1)[2])
+        h = z * h + (1 - z) * candidate
+    return h
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+@pytest.mark.parametrize("say_it", [True, False])
+def test_gru_blocks_z_r_h_and_reset_after(reset_after: bool, say_it: bool) -> None:
+    """A GRU's z, r, h blocks land in r, z, n; reset_after comes from the config, or from
+    the bias's shape when the config does not say."""
+    rng = np.random.default_rng(4)
+    arrays = [rng.normal(size=(3, 15)), rng.normal(size=(5, 15))]
+    arrays.append(rng.normal(size=(2, 15) if reset_after else 15))
+    options = {"reset_after": reset_after} if say_it else {}
+    config = json.loads(_keras2_config([_gru_entry("g", **options)]))
+    net = network_from_keras(config, {"g": arrays}, "test")
+    assert (net.kind, net.reset_after) == ("gru", reset_after)
+    x = rng.normal(size=(9, 3))
+    expected = _keras_gru_h(x, arrays, reset_after)
+    np.testing.assert_allclose(record(net, x).h[0, -1], expected, rtol=0, atol=1e-13)
+
+
+def test_gru_bias_contradicting_reset_after_is_refused() -> None:
+    config = json.loads(_keras2_config([_gru_entry("g", reset_after=False)]))
+    arrays = _weights(blocks=3)
+    arrays[2] = np.zeros((2, 15))
+    with pytest.raises(ValueError, match=r"reset_after=False but a bias of shape \(2, 15\)"):
+        network_from_keras(config, {"g": arrays}, "test")
+
+
+def _keras_lstm_h(x: np.ndarray, arrays: list[np.ndarray], slope: float) -> np.ndarray:
+    """Keras's LSTM cell written out, blocks i, f, c, o, hard_sigmoid of ``slope``."""
+    kernel, recurrent, bias = arrays
+    h, c = np.zeros(recurrent.shape[0]), np.zeros(recurrent.shape[0])
+    hard = lambda a: np.clip(slope * a + 0.5, 0, 1)  # noqa: E731
+    for x_t in x:
+        a_i, a_f, a_c, a_o = np.split(x_t @ kernel + h @ recurrent + bias, 4)
+        c = hard(a_f) * c + hard(a_i) * np.tanh(a_c)
+        h = hard(a_o) * np.tanh(c)
+    return h
+
+
+@pytest.mark.parametrize(("version", "slope"), [("2.15.0", 0.2), ("3.15.1", 1 / 6), (None, 1 / 6)])
+def test_hard_sigmoid_follows_the_keras_version(
+    tmp_path: Path, version: str | None, slope: float
+) -> None:
+    """Keras 2's hard_sigmoid has slope 0.2, Keras 3's 1/6: the file's keras_version picks
+    one, and a file that records none is read as Keras 3's, with a note."""
+    rng = np.random.default_rng(6)
+    arrays = [rng.normal(size=(3, 20)), rng.normal(size=(5, 20)), rng.normal(size=20)]
+    path = tmp_path / "old.h5"
+    with h5py.File(path, "w") as h5:
+        entry = _lstm_entry("lstm", recurrent_activation="hard_sigmoid")
+        h5.attrs["model_config"] = _keras2_config([entry]).encode()
+        if version is not None:
+            h5.attrs["keras_version"] = version.encode()
+        group = h5.create_group("model_weights")
+        group.attrs["layer_names"] = [b"lstm"]
+        layer = group.create_group("lstm")
+        names = [f"lstm/lstm_cell/{n}:0" for n in ("kernel", "recurrent_kernel", "bias")]
+        layer.attrs["weight_names"] = [n.encode() for n in names]
+        for name, array in zip(names, arrays, strict=True):
+            layer[name] = array
+    net = load_model(path)
+    x = rng.normal(size=(12, 3))
+    expected = _keras_lstm_h(x, arrays, slope)
+    np.testing.assert_allclose(record(net, x).h[0, -1], expected, rtol=0, atol=1e-13)
+    assert any("does not say which Keras" in note for note in net.notes) == (version is None)
+
+
+def test_keras_1_files_are_refused() -> None:
+    config = json.loads(_keras2_config([_lstm_entry("l")]))
+    with pytest.raises(ValueError, match=r"written by Keras 1\.2\.2; expected Keras 2 or 3"):
+        network_from_keras(config, {"l": _weights()}, "test", "1.2.2")
+
+
+def test_time_distributed_dense_and_dropout_make_the_head() -> None:
+    def wrapped(name: str, class_name: str, **cfg: object) -> dict:
+        inner = {"class_name": class_name, "config": {"name": f"{name}_inner", **cfg}}
+        return {"class_name": "TimeDistributed", "config": {"name": name, "layer": inner}}
+
+    entries = [
+        {"class_name": "SimpleRNN", "config": {"name": "r", "return_sequences": True}},
+        wrapped("drop", "Dropout", rate=0.5),
+        wrapped("dense", "Dense", activation="softmax"),
+    ]
+    rng = np.random.default_rng(2)
+    weights = {
+        "r": [rng.normal(size=(3, 4)), rng.normal(size=(4, 4)), rng.normal(size=4)],
+        "dense": [rng.normal(size=(4, 2)), rng.normal(size=2)],
+    }
+    net = network_from_keras(json.loads(_keras2_config(entries)), weights, "test")
+    assert net.readout is not None and net.readout.kind == "softmax" and net.notes == ()
+    np.testing.assert_array_equal(net.readout.weight, weights["dense"][0].T)
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ([_lstm_entry("l", go_backwards="yes")], "'l' has go_backwards 'yes', expected true or"),
+        ([7], "layer 0 of the model config is not a layer object"),
+        (
+            [{"class_name": "Masking", "config": {"name": "m", "mask_value": "0"}}],
+            "Masking layer 'm' has mask_value '0'",
+        ),
+    ],
+)
+def test_config_values_of_the_wrong_type_are_named(entries: list, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        network_from_keras(json.loads(_keras2_config(entries)), {"l": _weights()}, "test")
+
+
+def _called(entry: dict, *args: object) -> dict:
+    """``entry`` as a functional model's config lists it: with the arguments of its call."""
+    return {**entry, "inbound_nodes": [{"args": list(args), "kwargs": {}}]}
+
+
+def _tensor(source: str) -> dict:
+    return {"class_name": "__keras_tensor__", "config": {"keras_history": [source, 0, 0]}}
+
+
+@pytest.mark.parametrize("compared", [0.0, 5.0])
+def test_a_functional_models_mask_ops_belong_to_its_masking(compared: float) -> None:
+    """A functional model computes a Masking layer's mask as NotEqual(x, mask_value) then
+    Any: those are the mask; a NotEqual against another value is not."""
+    entries = [
+        _called({"class_name": "NotEqual", "config": {"name": "ne"}}, _tensor("in"), compared),
+        _masking(),
+        _called({"class_name": "Any", "config": {"name": "any"}}, _tensor("ne")),
+        _lstm_entry("l"),
+    ]
+    config = json.loads(_keras2_config(entries))
+    if compared == 0.0:
+        assert network_from_keras(config, {"l": _weights()}, "test").mask_value == 0.0
+    else:
+        with pytest.raises(ValueError, match="layer 'ne' is a NotEqual"):
+            network_from_keras(config, {"l": _weights()}, "test")

@@ -73,11 +73,24 @@ def test_hand_built_lstm_reorders_gate_blocks(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("op", "rows", "attrs", "message"),
     [
-        ("LSTM", 8, {"direction": "bidirectional"}, "runs bidirectional; only forward"),
-        ("LSTM", 8, {"clip": 3.0}, "uses clip; not supported yet"),
-        ("LSTM", 8, {"activations": ["HardSigmoid", "Tanh", "Tanh"]}, "only Sigmoid, Tanh"),
-        ("GRU", 6, {}, "GRUs are not supported yet"),
+        (
+            "LSTM",
+            8,
+            {
+                "direction": "bidirectional",
+                "activations": ["Sigmoid", "Tanh", "Tanh"] * 2 + ["Relu"],
+            },
+            "lists 7 activations, expected 3 per direction for 2 direction",
+        ),
+        (
+            "GRU",
+            6,
+            {"direction": "bidirectional", "activations": ["Sigmoid", "Tanh", "Sigmoid", "Relu"]},
+            "runs its two directions with different activations",
+        ),
+        ("LSTM", 8, {"activations": ["Swish", "Tanh", "Tanh"]}, "'Swish' is not one of Sigmoid"),
         ("RNN", 2, {"activations": ["Sigmoid"]}, "expected Tanh or Relu"),
+        ("RNN", 2, {"clip": 2.0}, "uses Tanh and clip; expected Tanh or Relu without clip"),
     ],
 )
 def test_unsupported_nodes(tmp_path: Path, op: str, rows: int, attrs: dict, message: str) -> None:
@@ -89,3 +102,58 @@ def test_not_onnx(tmp_path: Path) -> None:
     (tmp_path / "x.onnx").write_bytes(b"\xff\xfe not protobuf")
     with pytest.raises(ValueError, match=r"x\.onnx: expected an ONNX model"):
         load_model(tmp_path / "x.onnx")
+
+
+@pytest.mark.parametrize("linear_before_reset", [0, 1])
+def test_hand_built_gru_reorders_gate_blocks(tmp_path: Path, linear_before_reset: int) -> None:
+    path = _graph_file(tmp_path, "GRU", 6, linear_before_reset=linear_before_reset)
+    w = onnx.numpy_helper.to_array(onnx.load(path).graph.initializer[0])[0]
+    net = load_model(path)
+    assert (net.kind, net.reset_after) == ("gru", bool(linear_before_reset))
+    # ONNX rows: z 0-1, r 2-3, h 4-5 → the engine's r, z, n.
+    np.testing.assert_array_equal(net.layers[0].weight_ih, w[[2, 3, 0, 1, 4, 5]])
+
+
+def test_sequence_lens_and_initial_states(tmp_path: Path) -> None:
+    """sequence_lens is refused; a stored zero initial state is fine, a non-zero one is
+    refused, and one given as a graph input is noted (lstm-sim starts from zeros)."""
+    path = _graph_file(tmp_path, "GRU", 6)
+    model = onnx.load(path)
+    node, graph = model.graph.node[0], model.graph
+    node.input.extend(["lens"])
+    onnx.save(model, path)
+    with pytest.raises(ValueError, match=r"'GRU #0' takes sequence_lens .a length per sequence."):
+        load_model(path)
+    node.input[4] = ""
+    node.input.extend(["h0"])
+    graph.initializer.append(onnx.numpy_helper.from_array(np.zeros((1, 1, 2), np.float32), "h0"))
+    onnx.save(model, path)
+    assert load_model(path).notes == ()
+    graph.initializer[-1].CopyFrom(
+        onnx.numpy_helper.from_array(np.ones((1, 1, 2), np.float32), "h0")
+    )
+    onnx.save(model, path)
+    with pytest.raises(ValueError, match=r"starts from a stored non-zero initial_h"):
+        load_model(path)
+    del graph.initializer[-1]
+    graph.input.append(onnx.helper.make_tensor_value_info("h0", onnx.TensorProto.FLOAT, [1, 1, 2]))
+    onnx.save(model, path)
+    assert load_model(path).notes == (
+        "GRU node 'GRU #0' takes its initial_h as the graph input 'h0'; lstm-sim starts from zeros",
+    )
+
+
+@pytest.mark.parametrize(
+    ("attrs", "message"),
+    [
+        ({"clip": 3}, "has clip of type INT, expected FLOAT"),
+        ({"direction": "sideways"}, "has direction 'sideways', not an ONNX one"),
+        ({"input_forget": 2}, "has input_forget 2, expected 0 or 1"),
+        ({"activations": ["Sigmoid", "Tanh"]}, "lists 2 activations, expected 3 per direction"),
+    ],
+)
+def test_attributes_out_of_the_specification_are_named(
+    tmp_path: Path, attrs: dict, message: str
+) -> None:
+    with pytest.raises(ValueError, match=rf"g\.onnx: LSTM node 'LSTM #0' {message}"):
+        load_model(_graph_file(tmp_path, "LSTM", 8, **attrs))

@@ -39,6 +39,12 @@ def test_trace_with_clamps_and_with_gradients(network: Network) -> None:
     assert not isinstance(got, tuple)
     expected = intervened(network, record(network, x), [parse_clamp("f[1] = 1 @ 2:5")])
     np.testing.assert_array_equal(got.c, expected.c)
+    # A clamp on layer 1 alone leaves layer 0 as recorded and changes layer 1 from step 6.
+    upper = lstm_sim.trace(network, x, clamp="layer 1: h[0] = 3 @ 6")
+    assert not isinstance(upper, tuple)
+    free = record(network, x)
+    np.testing.assert_array_equal(upper.h[0], free.h[0])
+    assert upper.h[1, 6, 0] == 3.0 and not np.array_equal(upper.h[1, 7:], free.h[1, 7:])
     with pytest.raises(ValueError, match="not supported"):
         lstm_sim.trace(network, x, clamp="f = 1 @ 0", grad=True)
 

@@ -131,7 +131,7 @@ def test_clamp_from_the_context_menu_draws_a_ghost(qtbot, make_window, settle, l
     session.select_unit(unit)
     settle(window)
     _ghost_x, ghost_y = window.state_plot.ghosts["c"].getData()
-    np.testing.assert_array_equal(ghost_y, session.original.c[0, :, unit])
+    np.testing.assert_array_equal(ghost_y, session.original.whole().c[0, :, unit])
     assert not np.array_equal(ghost_y, session.trace.c[0, :, unit])
     assert "was" in window.equation.was.text() and window.equation.was.isVisible()
     window.action("undo").trigger()
@@ -184,7 +184,7 @@ def test_save_and_reopen_a_session(qtbot, make_window, settle, long_session, tmp
     assert [c.text for c in again.clamps] == ["layer 1: h[2] = 0 @ 5:9"]
     for name in ("h_all", "c_all", "act", "pre", "x"):
         np.testing.assert_array_equal(getattr(again.trace, name), getattr(trace, name))
-    np.testing.assert_array_equal(again.original.h_all, session.original.h_all)
+    np.testing.assert_array_equal(again.original.whole().h_all, session.original.whole().h_all)
     assert (again.t, again.phase, again.layer, again.unit) == (12, 2, 1, 4)
     assert other.state.breakpoints.items == window.state.breakpoints.items
     assert other.state.watches.texts == ["f[0]"]

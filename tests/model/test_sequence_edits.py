@@ -112,8 +112,8 @@ def test_clamps_keep_acting_on_a_longer_sequence(numeric: Session) -> None:
     numeric.set_clamps([parse_clamp("f[0] = 1 @ all")])
     x = numeric.sequence()
     numeric.insert_step(numeric.num_steps)
-    assert numeric.original is not None and numeric.original.num_steps == 6
+    assert numeric.original is not None and numeric.original.whole().num_steps == 6
     assert np.all(numeric.trace.gate("f")[0, :, 0] == 1)  # layer 0, every step
     np.testing.assert_array_equal(numeric.sequence(), np.vstack([x, x[-1:]]))
     free = record(numeric.network, np.vstack([x, x[-1:]]))
-    np.testing.assert_array_equal(numeric.original.h_all, free.h_all)
+    np.testing.assert_array_equal(numeric.original.whole().h_all, free.h_all)

@@ -12,7 +12,7 @@ suffix                   reader
                          their pickle or code (:mod:`.torch_pickle`)
 ``.safetensors``         a PyTorch state_dict saved with safetensors
 ``.keras``, ``.h5``      a Keras model (:mod:`.keras`, needs h5py)
-``.onnx``                an ONNX graph's LSTM/RNN nodes (:mod:`.onnx_file`, needs onnx)
+``.onnx``                an ONNX graph's LSTM/GRU/RNN nodes (:mod:`.onnx_file`, needs onnx)
 =======================  ===========================================================
 
 A live ``torch.nn`` module is read by :func:`network_from_module` (torch is never

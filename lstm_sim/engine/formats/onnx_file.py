@@ -1,8 +1,12 @@
-"""ONNX models: the recurrent layers of a graph's ``LSTM`` or ``RNN`` nodes (needs onnx).
+"""ONNX models: the recurrent layers of a graph's ``LSTM``, ``GRU`` or ``RNN`` nodes
+(needs onnx).
 
 An ONNX ``LSTM`` node reads ``W`` [dirs, 4H, D], ``R`` [dirs, 4H, H] and an optional
 ``B`` [dirs, 8H] = [Wb, Rb], gate blocks in the order i, o, f, c. PyTorch's order is
-i, f, g, o (c is the candidate g), so the blocks are taken as (0, 2, 3, 1). An ``RNN``
+i, f, g, o (c is the candidate g), so the blocks are taken as (0, 2, 3, 1). A ``GRU``
+node's blocks are z, r, h (3H rows, ``B`` [dirs, 6H]), the engine's r, z, n
+(:mod:`lstm_sim.engine.gate_orders`); its ``linear_before_reset`` (default 0: h_{t-1} is
+reset before ``R_h``; 1: after, PyTorch's way) becomes ``Network.reset_after``. An ``RNN``
 node has one block and a Tanh or Relu activation. Stacked layers are exported as one node
 per layer, in graph order: node k+1 must read node k's Y (through shape-only nodes such
 as the exporter's Squeeze) and nothing else may read the same input; a graph whose nodes
@@ -14,14 +18,13 @@ position in the graph (``LSTM #21``).
 Tensors kept in external files are refused unless the caller allows them
 (``--allow-external-data``), and even then only regular files beside the model are read.
 
-Refused with a ValueError: bidirectional or reverse direction, peepholes (``P``), ``clip``,
-``input_forget``, activations other than PyTorch's, and weights computed at run time (or
-given as a graph input).
+Each node's directions, peepholes, ``clip``, ``input_forget`` and activations become its
+layer's options (:mod:`.onnx_recurrent`, which also says what is refused: ``sequence_lens``,
+a stored non-zero initial state, weights computed at run time or given as graph inputs).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -29,14 +32,13 @@ from typing import Any
 import numpy as np
 
 from lstm_sim.engine.formats.limits import check_array, read_regular_range, regular_file_size
-from lstm_sim.engine.gates import gate_slices
-from lstm_sim.engine.network import Layer, Network
+from lstm_sim.engine.formats.onnx_recurrent import GraphValues, node_layer
+from lstm_sim.engine.network import Kind, Network
 
-# ONNX gate blocks i, o, f, c, listed in PyTorch's order i, f, g(=c), o.
-_LSTM_BLOCKS = (0, 2, 3, 1)
-_DEFAULT_ACTIVATIONS = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "RNN": ["Tanh"]}
-# Nodes that only move or reshape values (the exporter's plumbing around each layer).
-_SHAPE_ONLY = {"Squeeze", "Unsqueeze", "Reshape", "Identity", "Dropout", "Flatten"}
+_KINDS: dict[str, Kind] = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn"}
+# Nodes that only move or reshape values (the exporter's plumbing around each layer; a
+# bidirectional node's Y [T, 2, B, H] is transposed and reshaped into [T, B, 2H]).
+_SHAPE_ONLY = {"Squeeze", "Unsqueeze", "Reshape", "Identity", "Dropout", "Flatten", "Transpose"}
 _PLUMBING = _SHAPE_ONLY | {
     "Constant", "Shape", "Gather", "Concat", "Expand", "Cast", "Slice", "ConstantOfShape",
 }  # fmt: skip
@@ -125,71 +127,6 @@ def _array(
     return np.asarray(onnx.numpy_helper.to_array(tensor))
 
 
-def _reorder(array: np.ndarray, hidden: int, blocks: tuple[int, ...]) -> np.ndarray:
-    """Gate blocks of H rows (along axis 0) rearranged into ``blocks`` order."""
-    rows = gate_slices("lstm", hidden)
-    return np.concatenate([array[rows[k]] for k in blocks])
-
-
-def _layer(
-    onnx: Any,
-    node: Any,
-    name: str,
-    constants: dict[str, Any],
-    graph_inputs: set[str],
-    read: Callable[[Any], np.ndarray],
-) -> tuple[Layer, str]:
-    """One node as a PyTorch-layout layer, and its nonlinearity; ``read`` turns one of the
-    ``constants`` into an array."""
-    attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
-    direction = attrs.get("direction", b"forward")
-    direction = direction.decode() if isinstance(direction, bytes) else direction
-    if direction != "forward":
-        raise ValueError(
-            f"{node.op_type} node {name!r} runs {direction}; only forward is supported yet"
-        )
-    for unsupported in ("clip", "input_forget"):
-        if attrs.get(unsupported):
-            raise ValueError(f"{node.op_type} node {name!r} uses {unsupported}; not supported yet")
-    activations = [a.decode() if isinstance(a, bytes) else a for a in attrs.get("activations", [])]
-    activations = activations or _DEFAULT_ACTIVATIONS[node.op_type]
-    if node.op_type == "LSTM" and activations != _DEFAULT_ACTIVATIONS["LSTM"]:
-        raise ValueError(f"LSTM node {name!r} uses activations {activations}; only Sigmoid, Tanh")
-    if node.op_type == "RNN" and activations not in (["Tanh"], ["Relu"]):
-        raise ValueError(f"RNN node {name!r} uses activations {activations}; expected Tanh or Relu")
-    inputs = list(node.input) + [""] * 8
-    if node.op_type == "LSTM" and inputs[7]:
-        raise ValueError(f"LSTM node {name!r} has peephole weights P; not supported yet")
-    arrays = []
-    for role, key in (("W", inputs[1]), ("R", inputs[2]), ("B", inputs[3])):
-        if key and key not in constants:
-            where = (
-                f"takes its {role} from the graph input {key!r}"
-                if key in graph_inputs
-                else f"computes its {role} at run time"
-            )
-            raise ValueError(f"{node.op_type} node {name!r} {where}; expected a stored initializer")
-        arrays.append(read(constants[key]) if key else None)
-    w, r, b = arrays
-    if w is None or r is None:
-        raise ValueError(f"{node.op_type} node {name!r} lacks its W or R input")
-    if w.ndim != 3 or w.shape[0] != 1 or r.ndim != 3:
-        raise ValueError(f"{node.op_type} node {name!r} has W {w.shape}, expected [1, G·H, D]")
-    hidden = int(attrs.get("hidden_size") or r.shape[2])
-    weight_ih, weight_hh = w[0], r[0]
-    rows = weight_ih.shape[0]
-    if b is not None and b.size != 2 * rows:
-        raise ValueError(f"{node.op_type} node {name!r} has B {b.shape}, expected [1, {2 * rows}]")
-    bias = np.zeros(2 * rows, weight_ih.dtype) if b is None else b.reshape(-1)
-    bias_ih, bias_hh = bias[:rows], bias[rows:]
-    if node.op_type == "LSTM":
-        weight_ih, weight_hh, bias_ih, bias_hh = (
-            _reorder(a, hidden, _LSTM_BLOCKS) for a in (weight_ih, weight_hh, bias_ih, bias_hh)
-        )
-    layer = Layer(*(np.ascontiguousarray(a) for a in (weight_ih, weight_hh, bias_ih, bias_hh)))
-    return layer, activations[-1].lower()
-
-
 def _check_stack(graph: Any, nodes: list[tuple[int, Any]], names: dict[int, str]) -> None:
     """Raise unless each recurrent node reads the previous one's Y and no two read one input."""
     producer = {out: (k, n) for k, n in enumerate(graph.node) for out in n.output if out}
@@ -238,11 +175,9 @@ def read_onnx(
     nodes = [n for _, n in indexed]
     if not nodes:
         found = sorted({n.op_type for n in model.graph.node})
-        raise ValueError(f"expected LSTM or RNN nodes in the graph, found {found or 'none'}")
-    if any(n.op_type == "GRU" for n in nodes):
-        raise ValueError("the graph has GRU nodes; GRUs are not supported yet")
+        raise ValueError(f"expected LSTM, GRU or RNN nodes in the graph, found {found or 'none'}")
     if len({n.op_type for n in nodes}) > 1:
-        raise ValueError("the graph mixes LSTM and RNN nodes; expected one kind of stack")
+        raise ValueError("the graph mixes LSTM, GRU and RNN nodes; expected one kind of stack")
     names = {k: node_name(n, k) for k, n in indexed}
     _check_stack(graph, indexed, names)
     constants = _constants(graph)
@@ -254,23 +189,26 @@ def read_onnx(
         left[0] -= array.nbytes
         return array
 
-    read = [
-        _layer(onnx, node, names[k], constants, graph_inputs, read_tensor) for k, node in indexed
-    ]
-    if len({nonlinearity for _, nonlinearity in read}) > 1:
+    producers = {out: node for node in graph.node for out in node.output if out}
+    values = GraphValues(constants, graph_inputs, producers, read_tensor)
+    read = [node_layer(onnx, node, names[k], values) for k, node in indexed]
+    if len({node.nonlinearity for node in read}) > 1:
         raise ValueError("the RNN nodes mix Tanh and Relu; expected one activation")
-    others = sorted({n.op_type for n in graph.node} - _PLUMBING - {"LSTM", "RNN"})
-    notes = []
+    if len({node.reset_after for node in read}) > 1:
+        raise ValueError("the GRU nodes mix linear_before_reset 0 and 1; expected one")
+    others = sorted({n.op_type for n in graph.node} - _PLUMBING - set(_KINDS))
+    notes = [note for node in read for note in node.notes]
     if others:
         notes.append(
             f"only the {nodes[0].op_type} nodes are read: the graph's other nodes "
             f"({', '.join(others)}) are not run, so there is no readout"
         )
     return Network(
-        "lstm" if nodes[0].op_type == "LSTM" else "rnn",
-        [layer for layer, _ in read],
-        nonlinearity="relu" if read[0][1] == "relu" else "tanh",
+        _KINDS[nodes[0].op_type],
+        [node.layer for node in read],
+        nonlinearity="relu" if read[0].nonlinearity == "relu" else "tanh",
         source=f"{path} (ONNX model, {len(nodes)} {nodes[0].op_type} node(s))",
         metadata={"nodes": ", ".join(names[k] for k, _ in indexed)},
         notes=tuple(notes),
+        reset_after=read[0].reset_after,
     )

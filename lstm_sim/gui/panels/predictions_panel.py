@@ -225,19 +225,26 @@ class PredictionsPanel(QWidget):
         return int(ids[session.t + 1])
 
     def probabilities(self, original: bool = False) -> np.ndarray:
-        """(T, V): the recorded probabilities, or the softmax of a linear readout's logits;
-        of the run without clamps (``original``), when clamps act."""
-        trace = self.session.original if original else self.session.trace
-        assert trace is not None
-        if trace.probs is not None:
-            return trace.probs
-        assert trace.logits is not None
-        return softmax(trace.logits.copy())
+        """(V,) at step t: the recorded probabilities, or the softmax of a linear
+        readout's logits; of the run without clamps (``original``), when clamps act."""
+        t = self.session.t
+        if original:
+            kept = self.session.original
+            assert kept is not None
+            probs, logits = kept.readout_at("probs", t), kept.readout_at("logits", t)
+        else:
+            trace = self.session.trace
+            probs = None if trace.probs is None else trace.probs[t]
+            logits = None if trace.logits is None else trace.logits[t]
+        if probs is not None:
+            return probs
+        assert logits is not None
+        return softmax(logits.copy())
 
     def top_k(self, original: bool = False) -> list[tuple[int, float]]:
         """(output index, probability) of the TOP_K most probable at step t; of the run
         without clamps (``original``), when clamps act."""
-        row = self.probabilities(original)[self.session.t]
+        row = self.probabilities(original)
         order = np.argsort(-row, kind="stable")[:TOP_K]
         return [(int(k), float(row[k])) for k in order]
 
@@ -304,10 +311,9 @@ class PredictionsPanel(QWidget):
         elif actual is None:
             self.next_label.setText("The sequence ends here: nothing comes next.")
         elif actual not in [k for k, _ in shown]:
-            rank = int(np.count_nonzero(probs[self.session.t] > probs[self.session.t, actual]))
+            rank = int(np.count_nonzero(probs > probs[actual]))
             self.next_label.setText(
-                f"Comes next: <b>{names[actual]}</b>, p = "
-                f"{probs[self.session.t, actual]:.3f} (rank {rank + 1})"
+                f"Comes next: <b>{names[actual]}</b>, p = {probs[actual]:.3f} (rank {rank + 1})"
             )
         else:
             self.next_label.setText("")

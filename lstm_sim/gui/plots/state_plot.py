@@ -80,26 +80,24 @@ class StatePlot(TracePlotWidget):
         assert source is not None
         return source[self.session.layer]
 
-    def ghost_values(self, key: str) -> np.ndarray | None:
-        """The run without clamps (the session's ``original``) of the selected layer,
-        (T, H); None when no clamp acts."""
-        original = self.session.original
-        if original is None:
-            return None
-        source = original.h if key == "h" else original.c
-        assert source is not None
-        return source[self.session.layer]
-
     def _bin_ghost(self, key: str, first: int) -> None:
-        """Bin the ghost's columns from ``first`` on (all of them when it just appeared)."""
-        ghost = self.ghost_values(key)
+        """Bin the ghost's columns from ``first`` on (all of them when it just appeared).
+        The bins before the one where the session's kept original starts are the trace's
+        own (the runs agree there), so only the steps after a clamp are read."""
+        original = self.session.original
         lows, highs = self._ghost_lows.get(key), self._ghost_highs.get(key)
-        if ghost is None:
+        if original is None:
             self._ghost_lows[key] = self._ghost_highs[key] = None
-        elif lows is None or highs is None or first == 0:
-            self._ghost_lows[key], self._ghost_highs[key] = envelope(ghost, self.per_bin)
+            return
+        own = min(original.start // self.per_bin, self._lows[key].shape[0])
+        if lows is None or highs is None or first == 0 or first < own:
+            ghost = original.series(key, self.session.layer, own * self.per_bin)
+            kept_lows, kept_highs = envelope(ghost, self.per_bin)
+            self._ghost_lows[key] = np.concatenate([self._lows[key][:own], kept_lows])
+            self._ghost_highs[key] = np.concatenate([self._highs[key][:own], kept_highs])
         else:
-            lows[first:], highs[first:] = envelope(ghost, self.per_bin, first)
+            ghost = original.series(key, self.session.layer, first * self.per_bin)
+            lows[first:], highs[first:] = envelope(ghost, self.per_bin)
 
     def _pixels(self) -> float:
         return min(self.plots[key].getViewBox().width() for key in self.tiles)
