@@ -12,7 +12,6 @@ hidden temporary file behind, never a broken target.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +19,9 @@ from typing import IO
 
 
 def _temporary_beside(target: Path) -> Path:
-    return target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    # os.urandom is what secrets.token_hex reads, without importing hmac and hashlib
+    # on the window's start-up path.
+    return target.with_name(f".{target.name}.{os.urandom(4).hex()}.tmp")
 
 
 def _sync_folder(folder: Path) -> None:

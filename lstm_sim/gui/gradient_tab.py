@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject
 
 from lstm_sim.engine.network import Network
-from lstm_sim.gui.comparison import ComparisonPanel
 
 if TYPE_CHECKING:
+    from lstm_sim.gui.comparison import ComparisonPanel
     from lstm_sim.gui.main_window import MainWindow
 
 TAB_TITLE = "Vanishing gradient"
@@ -71,6 +71,9 @@ class GradientTab(QObject):
         lstm, inputs = session.network.copy(), session.inputs()
         try:
             if self.panel is None:
+                # Imported with the first tab: most openings never show one.
+                from lstm_sim.gui.comparison import ComparisonPanel
+
                 self.panel = ComparisonPanel(
                     lstm, self._rnn, inputs, view_settings=window.state.view
                 )

@@ -3,7 +3,10 @@ inputs in docks, and every command on the toolbar, in the menus and on the keybo
 
 The window arranges views; what they show lives in the :class:`AppState` (the session,
 view settings, guide, opener and training job), its commands in
-:mod:`lstm_sim.gui.window_actions`, its file commands in :mod:`lstm_sim.gui.file_actions`.
+:mod:`lstm_sim.gui.window_actions`, its file commands in :mod:`lstm_sim.gui.file_actions`,
+where each view goes in :mod:`lstm_sim.gui.window_layout`, the views built after the
+first frame in :mod:`lstm_sim.gui.deferred_views`, what a close undoes in
+:mod:`lstm_sim.gui.window_close`.
 """
 
 from __future__ import annotations
@@ -12,30 +15,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QCloseEvent, QResizeEvent, QShowEvent
-from PySide6.QtWidgets import (
-    QFrame,
-    QMainWindow,
-    QMenu,
-    QMessageBox,
-    QScrollArea,
-    QSplitter,
-    QTabWidget,
-    QTextBrowser,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QTextBrowser, QToolBar, QWidget
 
 from lstm_sim.gui.actions import Actions
 from lstm_sim.gui.controller import PlaybackController
 from lstm_sim.gui.debugger import Debugger
+from lstm_sim.gui.deferred_views import DeferredViews
 from lstm_sim.gui.diagram import MIN_TEXT_PX, DiagramView
 from lstm_sim.gui.diagram.unrolled import UnrolledView
 from lstm_sim.gui.file_actions import FileActions
 from lstm_sim.gui.gradient_tab import GradientTab
-from lstm_sim.gui.lazy_dock import LazyDock
 from lstm_sim.gui.lecture_tour import TourCommands
 from lstm_sim.gui.nonfinite_marker import NonFiniteMarker
 from lstm_sim.gui.open_commands import OpenCommands
@@ -50,12 +41,20 @@ from lstm_sim.gui.panels.token_strip import TokenStrip
 from lstm_sim.gui.plots import GateHeatmaps, StatePlot
 from lstm_sim.gui.presentation import Presentation
 from lstm_sim.gui.session_files import SessionFiles
-from lstm_sim.gui.session_link import SessionView, follow_theme, subscribe
-from lstm_sim.gui.stale_tab_bars import hide_stale_tab_bars
+from lstm_sim.gui.session_link import follow_theme, subscribe
 from lstm_sim.gui.toolbars import build_toolbars
 from lstm_sim.gui.tour_caption import NORMAL_PT, PRESENTING_PT_AT_1080, TourCaption
 from lstm_sim.gui.view_commands import ViewCommands
 from lstm_sim.gui.window_actions import ACTIONS, MENUS
+from lstm_sim.gui.window_close import detach_window
+from lstm_sim.gui.window_layout import (
+    EQUATION_HEIGHT_FRACTION,
+    PRESENTING_EQUATION_FRACTION,
+    arrange_centre,
+    arrange_docks,
+    proportion_centre,
+    size_docks,
+)
 from lstm_sim.gui.window_memory import WindowMemory
 from lstm_sim.model import Session
 from lstm_sim.model.app_state import AppState
@@ -67,19 +66,6 @@ if TYPE_CHECKING:
 
 PRESENTING_EQUATION_SCALE = 1.25
 """The equation's text in presentation mode, over its normal size."""
-DOCK_WIDTH_FRACTION = 0.36
-EQUATION_HEIGHT_FRACTION = 0.36
-PRESENTING_EQUATION_FRACTION = 0.26
-"""In presentation mode the cell takes more of the height: its text is what the room reads."""
-
-
-def scrolled(widget: QWidget) -> QScrollArea:
-    """``widget`` in a frameless scroll area, so its height never squeezes its neighbours."""
-    area = QScrollArea()
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    return area
 
 
 class MainWindow(QMainWindow):
@@ -100,19 +86,17 @@ class MainWindow(QMainWindow):
         ``state``: the state around ``session`` (a fresh one, this window's, if not given)."""
         super().__init__(parent)
         self.session = session
-        self._owns_state = state is None
+        self.owns_state = state is None
         self.state = state or AppState(session)
-        # The training and demo views, and the predictions unless their dock is the one in
-        # front, are built after the first frame (or by flush_views): the window appears
-        # sooner, with empty docks behind the tabs that fill at once.
-        self.views_built = False
-        self._closed = False
+        self.closed = False
         self._equation_fraction = EQUATION_HEIGHT_FRACTION
         self._presenting = self._touring = False
+        # Built after the first frame (see DeferredViews), the predictions sooner when
+        # their dock is in front.
         self.predictions: PredictionsPanel | None = None
         self.training: TrainingPanel
-        # What each view follows in the state, undone when the window closes.
-        self._unfollow: list[Callable[[], None]] = []
+        # What the views follow in the state and the session, undone when the window closes.
+        self.following: list[Callable[[], None]] = []
 
         view = self.state.view
         self.diagram = DiagramView(session, view_settings=view)
@@ -124,9 +108,16 @@ class MainWindow(QMainWindow):
         self.inputs = InputPanel(session)
         self.token_strip = TokenStrip(session)
         self.guide_view = QTextBrowser()
+        self.sequence_editor = SequenceEditor(session)
         self.controller = PlaybackController(session, self.diagram, self, view)
-        self._arrange_centre()
-        self._arrange_docks()
+        self.centre_views, self.centre, self.equation_area = arrange_centre(self)
+        self.docks = arrange_docks(self)
+        self.deferred = DeferredViews(self)
+        if session.network.readout is not None:
+            # Its dock is in front: the first frame shows it, and the right column is
+            # divided by its size as it always was.
+            self.deferred.build_predictions()
+        self._raise_main_dock()
 
         self.controls = SessionControls(self.state, self.controller, self)
         self.commands = Actions(self, ACTIONS)
@@ -157,8 +148,8 @@ class MainWindow(QMainWindow):
         self.session_files = SessionFiles(self)
 
         self.view_commands = ViewCommands(self)
-        self._unsubscribe = subscribe(self, session)
-        self._unfollow += [
+        self.following.append(subscribe(self, session))
+        self.following += [
             follow_theme(view, set_theme)
             for set_theme in (
                 self.state_plot.set_theme,
@@ -171,73 +162,6 @@ class MainWindow(QMainWindow):
         self._sync_with_session()
         for dock in self.docks.values():
             self.panels_menu.addAction(dock.toggleViewAction())
-        self.diagram.viewport().installEventFilter(self)
-
-    # -- arrangement -------------------------------------------------------------------------
-    def _arrange_centre(self) -> None:
-        self.centre = centre = QSplitter(Qt.Orientation.Vertical)
-        # The unrolled chain is a tab beside the cell: one of them fills the centre.
-        self.centre_views = QTabWidget()
-        self.centre_views.setDocumentMode(True)
-        self.centre_views.addTab(self.diagram, "Cell")
-        self.centre_views.addTab(self.unrolled, "Unrolled in time")
-        centre.addWidget(self.centre_views)
-        # A long equation scrolls instead of forcing the window taller than the screen.
-        self.equation_area = scrolled(self.equation)
-        centre.addWidget(self.equation_area)
-        # The equation keeps its natural height; every spare pixel goes to the diagram.
-        centre.setStretchFactor(0, 1)
-        centre.setStretchFactor(1, 0)
-        centre.setChildrenCollapsible(False)
-        # The token strip sits right under the toolbars' timeline, above the diagram.
-        middle = QWidget()
-        layout = QVBoxLayout(middle)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.token_strip)
-        layout.addWidget(centre, 1)
-        layout.addWidget(self.caption)
-        self.setCentralWidget(middle)
-
-    def _arrange_docks(self) -> None:
-        self.docks = {
-            "states": LazyDock("States over time", self, widget=self.state_plot),
-            # Short titles: five tabs share the right column at 1280 pixels wide.
-            "gates": LazyDock("Gates", self, widget=self.gate_heatmaps),
-            "predictions": LazyDock("Predictions", self),
-            "inputs": LazyDock("Inputs", self, widget=self._inputs_column()),
-            "training": LazyDock("Training", self),
-            "guide": LazyDock("Guide", self, widget=self.guide_view),
-            # Filled by install_demo_views; hidden until the Demos menu opens them.
-            "code_reader": LazyDock("Code reader", self, "code reader"),
-            "ledger": LazyDock("Memory ledger", self, "memory ledger"),
-        }
-        right, bottom = (
-            Qt.DockWidgetArea.RightDockWidgetArea,
-            Qt.DockWidgetArea.BottomDockWidgetArea,
-        )
-        self.addDockWidget(right, self.docks["states"])
-        self.addDockWidget(right, self.docks["gates"])
-        for key in ("predictions", "inputs", "training", "guide"):
-            self.tabifyDockWidget(self.docks["gates"], self.docks[key])
-        for key in ("code_reader", "ledger"):
-            self.addDockWidget(bottom, self.docks[key])
-            self.docks[key].hide()
-        if self.session.network.readout is not None:
-            # Its dock is in front: the first frame shows it, and the right column is
-            # divided by its size as it always was.
-            self._build_predictions()
-        self._raise_main_dock()
-
-    def _inputs_column(self) -> QWidget:
-        """The Inputs dock: the sequence's length and sentence above its table."""
-        self.sequence_editor = SequenceEditor(self.session)
-        column = QWidget()
-        layout = QVBoxLayout(column)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.sequence_editor)
-        layout.addWidget(self.inputs, 1)
-        return column
 
     def action(self, action_id: str) -> QAction:
         """The window's action ``action_id`` (see :mod:`lstm_sim.gui.window_actions`)."""
@@ -255,49 +179,15 @@ class MainWindow(QMainWindow):
     def demos_menu(self) -> QMenu:
         return self.menus["demos"]
 
-    # -- views built after the first frame ----------------------------------------------------
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.diagram.viewport() and event.type() == QEvent.Type.Paint:
-            watched.removeEventFilter(self)
-            # On the next turn of the event loop: this frame is finished first.
-            QTimer.singleShot(0, self, self.build_views)
-        return False
-
-    def build_views(self) -> None:
-        """Build the predictions and training panels and the demo views into their docks,
-        once; the first paint calls this, and so does :meth:`flush_views`."""
-        if self.views_built or self._closed:
-            return
-        from lstm_sim.gui.demo_views import install_demo_views
-        from lstm_sim.gui.panels.training_panel import TrainingPanel
-
-        self.views_built = True
-        if self.predictions is None:
-            self._build_predictions()
-        self.training = TrainingPanel(self.state.training)
-        self._unfollow.append(follow_theme(self.state.view, self.training.set_theme))
-        self.docks["training"].fill(scrolled(self.training))
-        install_demo_views(self)
-        hide_stale_tab_bars(self)
-
-    def _build_predictions(self) -> None:
-        from lstm_sim.gui.panels.predictions_panel import PredictionsPanel
-
-        self.predictions = PredictionsPanel(self.session)
-        self._unfollow.append(follow_theme(self.state.view, self.predictions.set_theme))
-        self.docks["predictions"].fill(self.predictions)
+    # -- views built after the first frame (see DeferredViews) ------------------------------
+    @property
+    def views_built(self) -> bool:
+        return self.deferred.built
 
     def flush_views(self) -> None:
         """Build the views still waiting for the first frame and draw every pending plot
         change now (screenshots, benchmarks, tests)."""
-        self.build_views()
-        self.state_plot.flush()
-        self.gate_heatmaps.flush()
-        if self.predictions is not None:
-            self.predictions.flush()
-        if self.views_built:
-            self.training.flush()
-            self.demo_views.flush()
+        self.deferred.flush()
 
     # -- following the state -----------------------------------------------------------------
     def _sync_with_session(self) -> None:
@@ -399,9 +289,7 @@ class MainWindow(QMainWindow):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not getattr(self, "_docks_sized", False):
-            # The diagram keeps most of the width; the plots get a readable column.
-            width = round(self.width() * DOCK_WIDTH_FRACTION)
-            self.resizeDocks([self.docks["states"]], [width], Qt.Orientation.Horizontal)
+            size_docks(self)
             self._docks_sized = True
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -411,42 +299,9 @@ class MainWindow(QMainWindow):
         self.diagram.reset_zoom()
 
     def _proportion_centre(self) -> None:
-        total = self.centre.height()
-        equation = round(total * self._equation_fraction)
-        self.centre.setSizes([total - equation, equation])
+        proportion_centre(self.centre, self._equation_fraction)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._closed = True
-        self.controller.pause()
-        self.diagram.finish_animation()
-        views: list[SessionView] = [
-            self.equation,
-            self.state_plot,
-            self.gate_heatmaps,
-            self.inputs,
-            self.token_strip,
-            self.nonfinite,
-            self.sequence_editor,
-            self.nonlinearity_switch,
-        ]
-        if self.views_built:
-            self.training.shutdown()
-        if self.predictions is not None:
-            views.append(self.predictions)
-        self._unsubscribe()
-        for unfollow in self._unfollow:
-            unfollow()
-        self._unfollow.clear()
-        for view in views:
-            view.detach()
-        self.controls.detach()
-        self.view_commands.detach()
-        self.debugger.detach()
-        self.opening.detach()
-        self.tour.detach()
-        self.caption.detach()
-        self.unrolled.detach()
-        self.status_line.detach()
-        if self._owns_state:
-            self.state.detach()
+        self.closed = True
+        detach_window(self)
         super().closeEvent(event)

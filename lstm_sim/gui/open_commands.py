@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
-from lstm_sim.engine.formats.torch_state_dict import RecurrentModule
 from lstm_sim.gui.panels.module_chooser import ask_for_module
 from lstm_sim.model.input_source import InputSource
 from lstm_sim.model.opening import ModuleChoiceNeeded, Opening
 
 if TYPE_CHECKING:
+    from lstm_sim.engine.formats.torch_state_dict import RecurrentModule
     from lstm_sim.gui.main_window import MainWindow
 
-ModuleQuestion = Callable[[str, Sequence[RecurrentModule], QWidget | None], str | None]
+    ModuleQuestion = Callable[[str, Sequence[RecurrentModule], QWidget | None], str | None]
 
 
 class OpenCommands(QObject):

@@ -21,11 +21,11 @@ from psygnal import Signal
 from lstm_sim.engine.network import Kind, Network
 from lstm_sim.model.demo import DEMO_TITLE, model_from_file, random_model
 from lstm_sim.model.input_source import InputSource, read_source
-from lstm_sim.model.scenario import ViewHint
 from lstm_sim.model.session import Session
 
 if TYPE_CHECKING:
     from lstm_sim.engine.formats.torch_state_dict import RecurrentModule
+    from lstm_sim.model.scenario import ViewHint
 
 OpeningKind = Literal["demo", "file", "scenario", "random", "session"]
 

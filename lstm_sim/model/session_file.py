@@ -36,7 +36,6 @@ from lstm_sim.engine.atomic_write import atomic_write
 from lstm_sim.engine.expressions import ExpressionError
 from lstm_sim.engine.formats.errors import ModelFileError
 from lstm_sim.engine.formats.limits import check_inflation, max_bytes, read_member
-from lstm_sim.engine.formats.native import native_arrays, read_native
 from lstm_sim.engine.interventions import Clamp, ClampError, parse_clamp
 from lstm_sim.engine.network import Network
 from lstm_sim.model.app_state import AppState
@@ -140,6 +139,8 @@ def save_session(state: AppState, path: str | os.PathLike[str]) -> Path:
             "no_spoilers": view.no_spoilers,
         },
     }
+    from lstm_sim.engine.formats.native import native_arrays  # with the first save
+
     model = io.BytesIO()
     np.savez(model, **native_arrays(session.network))  # type: ignore[arg-type]
     members = {
@@ -203,6 +204,9 @@ def _array(path: Path, name: str, data: bytes) -> np.ndarray:
 
 
 def _network(path: Path, data: bytes) -> Network:
+    # Imported with the first session read: the window starts without any reader.
+    from lstm_sim.engine.formats.native import read_native
+
     try:
         return read_native(Path("model.npz"), data, max_bytes())
     except ValueError as err:

@@ -38,7 +38,9 @@ def settle_window(qtbot, window: MainWindow) -> None:
     """Let the diagram's flow finish and the plots draw their pending frame."""
     window.diagram.finish_animation()
     window.flush_views()
-    qtbot.waitUntil(lambda: not still_running(window), timeout=2000)
+    # Generous: a loaded CI machine can take seconds to run a deferred view's first frame,
+    # and waitUntil returns as soon as the window is idle.
+    qtbot.waitUntil(lambda: not still_running(window), timeout=15000)
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """The main window's first frame waits only for what it shows: the training panel, the demo
 views and (when their dock is behind a tab) the predictions are built after the diagram's
-first paint or by flush_views, in docks and a Demos menu that are there from the start. The
-status line's ElidedLabel shows what fits and keeps the whole text."""
+first paint or by flush_views, in docks and a Demos menu that are there from the start; the
+debugger's panels when their dock is first shown. The status line's ElidedLabel shows what
+fits and keeps the whole text."""
 
 from __future__ import annotations
 
@@ -94,6 +95,29 @@ def test_the_first_paint_builds_the_views_without_a_flush(qtbot, unshown_window)
     qtbot.waitUntil(lambda: window.views_built, timeout=5000)
     assert isinstance(window.docks["training"].widget().widget(), TrainingPanel)
     assert len(window.demos_menu.actions()) == 4
+
+
+def test_a_debugger_panel_is_built_when_its_dock_is_first_shown(qtbot, unshown_window) -> None:
+    window = unshown_window()
+    docks = {key: window.docks[key] for key in DOCKS[-4:]}
+    window.resize(1280, 720)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.views_built, timeout=5000)
+    # Behind the States tab, or hidden: the first frames never built them.
+    assert not any(dock.filled for dock in docks.values())
+    docks["watches"].raise_()
+    qtbot.waitUntil(lambda: docks["watches"].filled, timeout=5000)
+    assert docks["watches"].widget().widget() is window.debugger.watches_panel
+    docks["compare"].toggleViewAction().trigger()  # View ▸ Panels: a tab again, behind
+    docks["compare"].raise_()
+    qtbot.waitUntil(lambda: docks["compare"].filled, timeout=5000)
+    assert docks["compare"].isVisible()
+    assert not docks["breakpoints"].filled
+    # F8 reports in the Breakpoints panel: it is built for that, behind its tab.
+    window.debugger.next_break()
+    assert docks["breakpoints"].filled and window.debugger.breakpoints_panel.hit.text()
+    assert not docks["interventions"].filled
 
 
 def test_a_readout_model_has_its_predictions_in_front_from_the_start(unshown_window) -> None:

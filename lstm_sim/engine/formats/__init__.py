@@ -27,26 +27,21 @@ its file declares before allocating (:mod:`.limits`).
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from lstm_sim.engine.formats import limits
 from lstm_sim.engine.formats.errors import ModelFileError, describe_failure
-from lstm_sim.engine.formats.keras import read_keras
-from lstm_sim.engine.formats.module_tree import ModelContents
-from lstm_sim.engine.formats.native import read_native, save_native
-from lstm_sim.engine.formats.onnx_file import read_onnx
-from lstm_sim.engine.formats.safetensors_file import bfloat16_names, read_safetensors
-from lstm_sim.engine.formats.torch_module import network_from_module
-from lstm_sim.engine.formats.torch_pickle import read_torch_contents
-from lstm_sim.engine.formats.torch_state_dict import (
-    RecurrentModule,
-    network_from_state_dict,
-    recurrent_modules,
-)
-from lstm_sim.engine.network import Network
+
+if TYPE_CHECKING:
+    from lstm_sim.engine.formats.module_tree import ModelContents
+    from lstm_sim.engine.formats.native import save_native
+    from lstm_sim.engine.formats.torch_module import network_from_module
+    from lstm_sim.engine.formats.torch_state_dict import RecurrentModule
+    from lstm_sim.engine.network import Network
 
 __all__ = [
     "SUFFIXES",
@@ -58,12 +53,53 @@ __all__ = [
     "save_native",
 ]
 
+# Each reader is imported by its first file (an error type, or an .npz, loads none of the
+# others): the window starts without them, and a library one needs loads only for it.
+_LAZY_NAMES = {
+    "save_native": "native",
+    "network_from_module": "torch_module",
+    "RecurrentModule": "torch_state_dict",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}")
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def _read_native(path: Path, data: bytes, cap: int) -> Network:
+    from lstm_sim.engine.formats.native import read_native
+
+    return read_native(path, data, cap)
+
+
+def _read_keras(path: Path, data: bytes, cap: int) -> Network:
+    from lstm_sim.engine.formats.keras import read_keras
+
+    return read_keras(path, data, cap)
+
+
+def read_onnx(path: Path, data: bytes, cap: int, *, allow_external_data: bool) -> Network:
+    """:func:`.onnx_file.read_onnx`, imported on first use."""
+    from lstm_sim.engine.formats import onnx_file
+
+    return onnx_file.read_onnx(path, data, cap, allow_external_data=allow_external_data)
+
 
 def _read_torch_contents(path: Path, data: bytes, cap: int) -> ModelContents:
+    from lstm_sim.engine.formats.torch_pickle import read_torch_contents
+
     return read_torch_contents(path, max_bytes=cap, data=data)
 
 
 def _read_safetensors_contents(path: Path, data: bytes, cap: int) -> ModelContents:
+    from lstm_sim.engine.formats.module_tree import ModelContents
+    from lstm_sim.engine.formats.safetensors_file import bfloat16_names, read_safetensors
+
     return ModelContents(
         read_safetensors(path, data, cap), bfloat16=frozenset(bfloat16_names(path))
     )
@@ -78,9 +114,9 @@ _STATE_DICT_READERS: dict[str, tuple[str, Callable[[Path, bytes, int], ModelCont
 T = TypeVar("T")
 
 _NETWORK_READERS: dict[str, Callable[[Path, bytes, int], Network]] = {
-    ".npz": read_native,
-    ".keras": read_keras,
-    ".h5": read_keras,
+    ".npz": _read_native,
+    ".keras": _read_keras,
+    ".h5": _read_keras,
 }
 
 SUFFIXES = (*_NETWORK_READERS, ".onnx", *_STATE_DICT_READERS)
@@ -142,6 +178,8 @@ def _load(
         if prefix is not None or nonlinearity is not None:
             raise ValueError("prefix and nonlinearity apply to PyTorch files only")
         return _NETWORK_READERS[suffix](path, data, cap)
+    from lstm_sim.engine.formats.torch_state_dict import network_from_state_dict
+
     description, read = _STATE_DICT_READERS[suffix]
     contents = read(path, data, cap)
     if contents.modules:
@@ -176,6 +214,8 @@ def _modules(
     read: Callable[[Path, bytes, int], ModelContents],
     max_bytes: int | None,
 ) -> list[RecurrentModule]:
+    from lstm_sim.engine.formats.torch_state_dict import recurrent_modules
+
     cap = limits.max_bytes(max_bytes)
     data = limits.read_regular_file(path, cap, "model file")
     return recurrent_modules(read(path, data, cap).state_dict)

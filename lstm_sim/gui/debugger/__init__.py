@@ -8,28 +8,40 @@ in the window's :class:`~lstm_sim.model.app_state.AppState`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Protocol, cast
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QWidget
 
 from lstm_sim.engine.interventions import ClampError
-from lstm_sim.gui.debugger.breakpoints_panel import BreakpointsPanel
-from lstm_sim.gui.debugger.compare_panel import ComparePanel
-from lstm_sim.gui.debugger.interventions_panel import InterventionsPanel
-from lstm_sim.gui.debugger.watches_panel import WatchesPanel
 from lstm_sim.gui.lazy_dock import LazyDock
+from lstm_sim.gui.scrolled import scrolled
 from lstm_sim.model.breakpoints import BreakHit
 from lstm_sim.model.interventions import clamp_from_here
 
 if TYPE_CHECKING:
+    from lstm_sim.gui.debugger.breakpoints_panel import BreakpointsPanel
+    from lstm_sim.gui.debugger.compare_panel import ComparePanel
+    from lstm_sim.gui.debugger.interventions_panel import InterventionsPanel
+    from lstm_sim.gui.debugger.watches_panel import WatchesPanel
     from lstm_sim.gui.main_window import MainWindow
 
 LSTM_STRIPS = {name: name for name in ("i", "f", "g", "o", "c", "h")}
 RNN_STRIPS = {"h": "h", "pre": "a"}
 """Diagram strips a context menu can clamp, by the clamp quantity they show."""
+DOCK_TITLES = {
+    "breakpoints": "Breakpoints",
+    "watches": "Watches",
+    "interventions": "What-if",
+    "compare": "Compare",
+}
+
+
+class DebuggerPanel(Protocol):
+    def detach(self) -> None: ...
 
 
 class Debugger(QObject):
@@ -38,23 +50,18 @@ class Debugger(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        state = window.state
+        self.state = window.state
         self.session = window.session
-        self.breakpoints = state.breakpoints
-        self.interventions = state.interventions
-        self.breakpoints_panel = BreakpointsPanel(state.breakpoints)
-        self.watches_panel = WatchesPanel(state.watches)
-        self.interventions_panel = InterventionsPanel(state.interventions)
-        self.compare_panel = ComparePanel(window.session)
+        self.breakpoints = self.state.breakpoints
+        self.interventions = self.state.interventions
         self.last_hit: BreakHit | None = None
-        from lstm_sim.gui.main_window import scrolled  # the window's module imports this one
-
-        # Scrolled: a short right column scrolls a dock rather than growing the window.
+        self._hit_set: frozenset[int] | None = None
+        self._panels: dict[str, DebuggerPanel] = {}
+        # The first frame shows none of the panels: each is built when its dock is first
+        # shown, or when a command needs it (F8 reports in the Breakpoints panel).
         docks = {
-            "breakpoints": LazyDock("Breakpoints", window, widget=scrolled(self.breakpoints_panel)),
-            "watches": LazyDock("Watches", window, widget=scrolled(self.watches_panel)),
-            "interventions": LazyDock("What-if", window, widget=scrolled(self.interventions_panel)),
-            "compare": LazyDock("Compare", window, widget=scrolled(self.compare_panel)),
+            key: LazyDock(title, window, build=partial(self._build_panel, key))
+            for key, title in DOCK_TITLES.items()
         }
         for dock in docks.values():
             window.tabifyDockWidget(window.docks["states"], dock)
@@ -64,13 +71,55 @@ class Debugger(QObject):
         window.docks["states"].raise_()
         window.docks.update(docks)
         self.plots = (window.state_plot, window.gate_heatmaps)
-        self.breakpoints.changed.connect(self._on_breakpoints_changed)
+        self.breakpoints.changed.connect(self.mark_hits)
         self.session.cursor_changed.connect(self._on_cursor_changed)
         diagram = window.diagram
         diagram.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         diagram.customContextMenuRequested.connect(self._on_context_menu)
-        self._on_breakpoints_changed()
         window.installEventFilter(self)
+
+    # -- panels, built on first use --------------------------------------------------------
+    def _build_panel(self, key: str) -> QWidget:
+        panel: QWidget
+        if key == "breakpoints":
+            from lstm_sim.gui.debugger.breakpoints_panel import BreakpointsPanel
+
+            panel = BreakpointsPanel(self.breakpoints)
+        elif key == "watches":
+            from lstm_sim.gui.debugger.watches_panel import WatchesPanel
+
+            panel = WatchesPanel(self.state.watches)
+        elif key == "interventions":
+            from lstm_sim.gui.debugger.interventions_panel import InterventionsPanel
+
+            panel = InterventionsPanel(self.interventions)
+        else:
+            from lstm_sim.gui.debugger.compare_panel import ComparePanel
+
+            panel = ComparePanel(self.session)
+        self._panels[key] = cast(DebuggerPanel, panel)
+        # Scrolled: a short right column scrolls a dock rather than growing the window.
+        return scrolled(panel)
+
+    def _panel(self, key: str) -> DebuggerPanel:
+        self.window.docks[key].build()
+        return self._panels[key]
+
+    @property
+    def breakpoints_panel(self) -> BreakpointsPanel:
+        return cast("BreakpointsPanel", self._panel("breakpoints"))
+
+    @property
+    def watches_panel(self) -> WatchesPanel:
+        return cast("WatchesPanel", self._panel("watches"))
+
+    @property
+    def interventions_panel(self) -> InterventionsPanel:
+        return cast("InterventionsPanel", self._panel("interventions"))
+
+    @property
+    def compare_panel(self) -> ComparePanel:
+        return cast("ComparePanel", self._panel("compare"))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window and event.type() == QEvent.Type.Show:
@@ -84,14 +133,9 @@ class Debugger(QObject):
         return False
 
     def detach(self) -> None:
-        self.breakpoints.changed.disconnect(self._on_breakpoints_changed)
+        self.breakpoints.changed.disconnect(self.mark_hits)
         self.session.cursor_changed.disconnect(self._on_cursor_changed)
-        for panel in (
-            self.breakpoints_panel,
-            self.watches_panel,
-            self.interventions_panel,
-            self.compare_panel,
-        ):
+        for panel in self._panels.values():
             panel.detach()
 
     # -- breakpoints -----------------------------------------------------------------------
@@ -117,7 +161,9 @@ class Debugger(QObject):
         self.breakpoints_panel.show_hit(message)
         window.statusBar().showMessage(message)
 
-    def _on_breakpoints_changed(self) -> None:
+    def mark_hits(self) -> None:
+        """Mark the steps where a breakpoint holds on the plots; the window calls this
+        after its first frame (the plots draw after it too), the breakpoints on a change."""
         steps = self.breakpoints.hit_steps()
         for plot in self.plots:
             plot.mark_hits(steps)
@@ -125,7 +171,9 @@ class Debugger(QObject):
 
     def _on_cursor_changed(self, t: int, phase: int) -> None:
         controller = self.window.controller
-        if controller.playing and phase == 0 and t in self._hit_set:
+        if controller.playing and phase == 0 and self._hit_set is None:
+            self.mark_hits()
+        if controller.playing and phase == 0 and t in (self._hit_set or ()):
             controller.pause()
             self.last_hit = self.breakpoints.find_at(t)
             text = self.last_hit.describe() if self.last_hit else f"t={t}"

@@ -5,6 +5,7 @@ prefix, kind, layers, H and D."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -18,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lstm_sim.engine.formats.torch_state_dict import RecurrentModule
+if TYPE_CHECKING:
+    from lstm_sim.engine.formats.torch_state_dict import RecurrentModule
 
 COLUMNS = ("Prefix", "Kind", "Layers", "H", "D")
 
