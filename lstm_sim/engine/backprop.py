@@ -443,10 +443,15 @@ def backward(
     scale: float = 1.0,
     activity_l1: float = 0.0,
     loops: Loops | None = None,
+    dh_extra: np.ndarray | None = None,
 ) -> Gradients:
     """Gradients of ``scale`` · Σ_{t, b} (loss_t,b + ``activity_l1`` · Σ_j |h_t,b,j|) for a
     minibatch ``forward`` recorded, h being the top layer's output; the returned ``loss``
     leaves the activity penalty out, so it stays comparable between runs.
+
+    dh_extra: (T, B, H), the gradient of a further loss term with respect to the top
+    layer's outputs h_t, already scaled, added to what the loss sends back (a training
+    signal on chosen units); that term is not in the returned ``loss`` either.
 
     targets: (T, B) token ids for xent, (T, B, K) values for mse. The returned arrays
     are views of ``buffers`` (allocated here when None): copy what must outlive the next
@@ -475,6 +480,10 @@ def backward(
         # d|h|/dh = sign(h): a steady pull towards zero that leaves a unit free to be
         # strongly on where it is needed, which makes units more single-purpose.
         dh_out += (activity_l1 * scale) * np.sign(cache.h_all[-1, 1:])
+    if dh_extra is not None:
+        if dh_extra.shape != dh_out.shape:
+            raise ValueError(f"dh_extra has shape {dh_extra.shape}, expected {dh_out.shape}")
+        dh_out += dh_extra
     lstm_loop = lstm_layer_backward if loops is None else loops.lstm_backward
     rnn_loop = rnn_layer_backward if loops is None else loops.rnn_backward
     one_hot_loop = one_hot_weight_gradient if loops is None else loops.one_hot_weight_gradient

@@ -190,6 +190,9 @@ class Debugger(QObject):
         """The clamps offered for the strip cell at ``scene_point`` (None: not a cell of a
         clampable strip)."""
         session = self.session
+        if not session.network.is_plain:  # the engine refuses clamps on these
+            variant = session.network.variants()[0]
+            return self._no_clamp_menu(scene_point, f"Clamps are not supported yet ({variant})")
         for field, quantity in CLAMP_STRIPS[session.network.kind].items():
             try:
                 strip = self.window.diagram.strip(field)
@@ -220,6 +223,18 @@ class Debugger(QObject):
                 menu.addAction("Remove every clamp", self.interventions.clear)
             return menu
         return None
+
+    def _no_clamp_menu(self, scene_point: QPointF, why: str) -> QMenu | None:
+        """A variant network's strips: a menu that says clamps cannot act on it yet
+        (the engine refuses them), rather than no menu at all."""
+        diagram = self.window.diagram
+        if not any(
+            strip.unit_at(scene_point) is not None for strip in diagram.diagram().strips.values()
+        ):
+            return None
+        menu = QMenu(self.window)
+        menu.addAction(why).setEnabled(False)
+        return menu
 
     def _add_clamp_action(self, menu: QMenu, label: str, text: str) -> QAction:
         action = menu.addAction(label)
