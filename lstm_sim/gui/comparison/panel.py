@@ -32,6 +32,12 @@ PLOT_HEIGHT_FRACTION = 0.42
 TITLE_PT = 15
 PRESENTING_TEXT_SCALE = 1.4
 """The plot's text in presentation mode, over its normal size."""
+LABELS_TEXT_SCALE = 1.7
+"""How far the cells' text may grow in views this small: the labels of every cell still
+stand clear of one another (a little further, the RNN's header meets its loop caption)."""
+NUMBERS_TEXT_SCALE = 1.2
+"""With a unit pinned its numbers join the labels; in the LSTM they meet the next gate's
+label at 1.25."""
 
 Inputs = np.ndarray | Sequence[str]
 
@@ -78,6 +84,10 @@ class ComparisonPanel(QWidget):
         self.lstm_view = DiagramView(self.lstm_session, view_settings=settings)
         for view in (self.rnn_view, self.lstm_view):
             view.set_reduced_motion(True)  # the two cells jump together, step by step
+        # Side by side, each cell gets too little room for its text to reach the main
+        # cell's size without piling up: the cells open with no unit's numbers, which
+        # leaves the labels room to grow (a click on a strip still pins a unit).
+        self._unpin_units()
         self.rnn_title, self.lstm_title = QLabel(), QLabel()
         self.gradient_plot = GradientPlot()
         self._unfollow_theme = follow_theme(settings, self.gradient_plot.set_theme)
@@ -106,6 +116,7 @@ class ComparisonPanel(QWidget):
             session.cursor_changed.connect(self._on_cursor_changed)
             session.network_changed.connect(self._on_changed)
             session.trace_changed.connect(self._on_changed)
+            session.unit_changed.connect(self._limit_text)
         # The panel paints its own background in the theme's colour, with the titles in
         # its foreground: in the main window's dark palette and in a window of its own.
         self.setAutoFillBackground(True)
@@ -157,8 +168,22 @@ class ComparisonPanel(QWidget):
         except ValueError:
             self.rnn_session.load(*rnn_before, title="RNN")
             raise
+        self._unpin_units()
         self._name_sides()
         self.moved.emit()
+
+    def _unpin_units(self) -> None:
+        for session in (self.lstm_session, self.rnn_session):
+            session.select_unit(-1)
+        self._limit_text()
+
+    def _limit_text(self, *_unit: int) -> None:
+        for view, session in (
+            (self.rnn_view, self.rnn_session),
+            (self.lstm_view, self.lstm_session),
+        ):
+            pinned = session.unit >= 0
+            view.set_max_text_scale(NUMBERS_TEXT_SCALE if pinned else LABELS_TEXT_SCALE)
 
     def _name_sides(self) -> None:
         for label, session in (
@@ -212,6 +237,7 @@ class ComparisonPanel(QWidget):
             session.cursor_changed.disconnect(self._on_cursor_changed)
             session.network_changed.disconnect(self._on_changed)
             session.trace_changed.disconnect(self._on_changed)
+            session.unit_changed.disconnect(self._limit_text)
         for view in (self.rnn_view, self.lstm_view):
             view.finish_animation()
             view.detach_settings()
