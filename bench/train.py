@@ -9,7 +9,11 @@ hits them alike; prints the median and the best round's tokens per second and th
 to PyTorch, with the BLAS library, the kernel it picked for this CPU and its thread
 count, the machine and its load average. It never fails a build.
 
-    python bench/train.py [--threads N] [--rounds N] [--hidden 64 256]
+    python bench/train.py [--threads N] [--rounds N] [--hidden 64 256] [--profile]
+
+With ``--profile`` it also says where the compiled trainer's update goes: the matrix
+products alone (the same shapes, by NumPy's BLAS), the compiled recurrences less their
+products, and the rest (readout, softmax, one-hot gradient, Adam, Python), by CPU time.
 
 OpenBLAS picks its kernels by CPU model and reads OPENBLAS_CORETYPE (for example
 SkylakeX, to use AVX-512 kernels on a CPU it does not know) when NumPy is first imported;
@@ -40,6 +44,9 @@ def main() -> None:
     parser.add_argument(
         "--seconds", type=float, default=0.3, help="about how long each timed run lasts"
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="also time the parts of one compiled update"
+    )
     args = parser.parse_args()
     # BLAS reads its thread count when NumPy is first imported.
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -52,6 +59,8 @@ def main() -> None:
     load = os.getloadavg()
     for hidden in args.hidden:
         compare(hidden, args.threads, args.rounds, args.seconds, blas)
+        if args.profile:
+            profile(hidden, args.rounds)
     after = os.getloadavg()
     print(
         f"load average (1, 5, 15 min) before {' '.join(f'{v:.2f}' for v in load)}, "
@@ -116,6 +125,101 @@ def compare(hidden: int, threads: int, rounds: int, seconds: float, blas: str) -
         times = {name: [pair[index] for pair in pairs] for name, pairs in measured.items()}
         print(f"  by {clock}:")
         print_figures(times, tokens, TARGETS.get(hidden))
+
+
+def profile(hidden: int, rounds: int) -> None:
+    """CPU milliseconds per part of one update of the compiled trainer, medians over
+    ``rounds`` interleaved rounds; prints them."""
+    import numpy as np
+
+    from lstm_sim.engine.vocab import Vocabulary
+    from lstm_sim.model.training import TextData, TrainConfig, Trainer, new_network
+
+    rng = np.random.default_rng(0)
+    alphabet = tuple(chr(c) for c in range(32, 32 + VOCAB))
+    data = TextData(Vocabulary(alphabet), rng.integers(0, VOCAB, BATCH * SEQ_LEN * 50 + 1))
+    network = new_network(data, "lstm", hidden, 1, rng)
+    config = TrainConfig(steps=10**6, seq_len=SEQ_LEN, batch_size=BATCH, report_every=1e9)
+    trainer = Trainer(network, data, config, np.random.default_rng(1))
+    loops = trainer._loops
+    if loops is None:
+        print("  profile: needs numba (lstm-sim[fast])")
+        return
+    trainer.train_step(trainer._batches.next(), (None, None))  # compiles, allocates
+    trained = trainer._network
+    cache, buffers = trainer._buffers(SEQ_LEN, BATCH, True)
+    layer, readout = trained.layers[0], trained.readout
+    assert readout is not None and cache.c_all is not None and cache.act is not None
+    assert cache.fc is not None and cache.ig is not None and cache.tanh_c is not None
+    w_t = np.ascontiguousarray(layer.weight_hh.T)
+    step_out = np.empty((BATCH, 4 * hidden), np.float32)
+    dh_step = np.empty((BATCH, hidden), np.float32)
+    flat = SEQ_LEN * BATCH
+    h_flat = cache.h_all[0, 1:].reshape(flat, hidden)
+    dpre_flat = buffers.dpre.reshape(flat, -1)
+    dz_flat = buffers.dz.reshape(flat, -1)
+    weight_grad = np.empty_like(layer.weight_hh)
+    logits, dh_out = np.empty((flat, VOCAB), np.float32), np.empty((flat, hidden), np.float32)
+    readout_grad = np.empty_like(readout.weight)
+
+    def forward_products() -> None:
+        for t in range(SEQ_LEN):  # W_hh h_{t-1}, as the forward loop's gemm
+            np.dot(cache.h_all[0, t], w_t, step_out)
+
+    def backward_products() -> None:
+        for t in range(SEQ_LEN):  # W_hhᵀ dL/da_{t+1} (and dh0)
+            np.dot(buffers.dpre[t], layer.weight_hh, dh_step)
+
+    def other_products() -> None:
+        np.matmul(dpre_flat.T, cache.h_all[0, :-1].reshape(flat, hidden), out=weight_grad)
+        np.matmul(h_flat, readout.weight.T, out=logits)
+        np.matmul(dz_flat, readout.weight, out=dh_out)
+        np.matmul(dz_flat.T, h_flat, out=readout_grad)
+
+    def forward_loop() -> None:
+        loops.lstm_forward(
+            cache.pre[0], layer.weight_hh, cache.h_all[0], cache.c_all[0], cache.pre[0],
+            cache.act[0], cache.fc[0], cache.ig[0], cache.tanh_c[0],
+        )  # fmt: skip
+
+    def backward_loop() -> None:
+        assert cache.c_all is not None and cache.act is not None and cache.tanh_c is not None
+        loops.lstm_backward(
+            layer.weight_hh, cache.c_all[0], cache.act[0], cache.tanh_c[0], buffers.dh_out,
+            buffers, 0,
+        )  # fmt: skip
+
+    def update() -> None:
+        trainer.train_step(trainer._batches.next(), (None, None))
+
+    parts: dict[str, Callable[[], None]] = {
+        "update": update,
+        "forward products": forward_products,
+        "backward products": backward_products,
+        "dW_hh and readout products": other_products,
+        "forward loop": forward_loop,
+        "backward loop": backward_loop,
+    }
+    times: dict[str, list[float]] = {name: [] for name in parts}
+    for _ in range(rounds):
+        for name, run in parts.items():
+            start = time.process_time()
+            for _ in range(5):
+                run()
+            times[name].append((time.process_time() - start) / 5 * 1e3)
+    ms = {name: statistics.median(values) for name, values in times.items()}
+    products = ms["forward products"] + ms["backward products"] + ms["dW_hh and readout products"]
+    loops_less = (ms["forward loop"] - ms["forward products"]) + (
+        ms["backward loop"] - ms["backward products"]
+    )
+    rest = ms["update"] - products - loops_less
+    print(
+        f"  profile (CPU ms per update, median of {rounds}): update {ms['update']:.1f} = "
+        f"BLAS products {products:.1f} ({products / ms['update']:.0%}: forward "
+        f"{ms['forward products']:.1f}, backward {ms['backward products']:.1f}, dW_hh and "
+        f"readout {ms['dW_hh and readout products']:.1f}) + compiled loops less their "
+        f"products {loops_less:.1f} + the rest {rest:.1f}"
+    )
 
 
 def print_figures(times: dict[str, list[float]], tokens: int, target: float | None) -> None:

@@ -86,12 +86,17 @@ def code_reading(window: MainWindow, path: Path, pattern: str) -> None:
     window.docks["code_reader"].hide()
 
 
-def vanishing_gradient(window: MainWindow, path: Path) -> None:
-    scenario = scenario_registry.get("long-lag")
-    lstm, rnn = scenario.load_networks()
-    comparison = open_gradient_comparison(window, lstm, rnn, scenario.default_input())
+def vanishing_gradient(window: MainWindow, path: Path, name: str = "long-lag") -> None:
+    """The comparison window of scenario ``name`` (long-lag: the LSTM and the RNN;
+    gru-vs-lstm: the GRU beside them) at its last step."""
+    scenario = scenario_registry.get(name)
+    kinds = {network.kind: network for network in scenario.load_networks()}
+    inputs = scenario.default_input()
+    comparison = open_gradient_comparison(
+        window, kinds["lstm"], kinds["rnn"], inputs, kinds.get("gru")
+    )
     if comparison is None:
-        raise ValueError("the long-lag models cannot share an input")
+        raise ValueError(f"the {name} models cannot share an input")
     comparison.resize(window.size())
     comparison.last()
     QApplication.processEvents()
@@ -116,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         memory_ledger(window, args.out / "demo-memory-ledger.png")
         vanishing_gradient(window, args.out / "demo-vanishing-gradient.png")
+        vanishing_gradient(window, args.out / "demo-gru-vs-lstm.png", "gru-vs-lstm")
         code_reading(window, args.out / "demo-code-reader.png", "in_string")
         code_reading(window, args.out / "demo-code-reader-comments.png", "in_comment")
     except (OSError, ValueError, KeyError) as err:

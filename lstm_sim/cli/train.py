@@ -57,7 +57,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--data", metavar="FILE", help="a UTF-8 text file, or an .npz with arrays x and y"
     )
     source.add_argument("--task", choices=sorted(TASKS), help="a built-in task")
-    parser.add_argument("--kind", choices=("lstm", "rnn"), default="lstm")
+    parser.add_argument("--kind", choices=("lstm", "gru", "rnn"), default="lstm")
     parser.add_argument("--hidden", type=int, default=64, metavar="H", help="units per layer")
     parser.add_argument("--layers", type=int, default=1, metavar="L")
     parser.add_argument("--steps", type=int, default=1000, metavar="N", help="Adam updates")
@@ -109,7 +109,9 @@ def run(args: argparse.Namespace) -> int:
     network = new_network(data, args.kind, args.hidden, args.layers, rng)
     trainer = Trainer(network, data, config, rng)
     hint = ""
-    if trainer.loops_name == "NumPy":
+    if network.kind == "gru":
+        hint = " (the compiled loops cover LSTM and RNN layers, not GRU ones)"
+    elif trainer.loops_name == "NumPy":
         hint = (
             " (pip install 'lstm-sim[fast]' compiles them)"
             if importlib.util.find_spec("numba") is None

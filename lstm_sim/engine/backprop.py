@@ -26,7 +26,7 @@ import numpy as np
 from lstm_sim.engine.batch import ForwardCache, cache_from_trace
 from lstm_sim.engine.cells import softmax
 from lstm_sim.engine.gates import split_gates
-from lstm_sim.engine.gru import gru_layer_backward
+from lstm_sim.engine.gru import gru_recurrence_backward, gru_weight_hh_gradient
 from lstm_sim.engine.head import head_backward, head_forward
 from lstm_sim.engine.loops import Loops
 from lstm_sim.engine.network import Network, gate_rows
@@ -359,32 +359,30 @@ def gru_backward_into(
     network: Network, cache: ForwardCache, layer: int, buffers: BackwardBuffers
 ) -> None:
     """Backward through GRU layer ``layer`` by
-    :func:`~lstm_sim.engine.gru.gru_layer_backward`, from ``buffers.dh_out`` (what reaches
-    its outputs), which then holds what reaches the layer below (for layer 0 it is left as
-    it was). Writes the layer's parameter gradients, dh, dh0 and dpre (dL/da_t)."""
+    :func:`~lstm_sim.engine.gru.gru_recurrence_backward`, from ``buffers.dh_out`` (what
+    reaches its outputs), which then holds what reaches the layer below (for layer 0 it is
+    left as it was). Writes the layer's parameter gradients, dh (dL/dh_t: the loss's or
+    the layer above's share plus what step t+1 sends back), dh0 and dpre (dL/da_t)."""
     cell = gru_layer(network, layer)
     record = gru_record(cache, cache.layer_input(layer), layer)
-    grads = gru_layer_backward(cell, record, buffers.dh_out)
-    for name, value in grads.params.items():
-        buffers.params[f"{name}_l{layer}"][...] = value
-    buffers.dpre[...] = grads.da
-    buffers.dh0[layer] = grads.dh0
-    # dh_t as the trace files name it: the loss's (or the layer above's) share plus what
-    # step t+1 sends back, dh_{t+1} ⊙ z_{t+1} and the products of W_hh with dL/da_{t+1}.
-    hidden = cell.hidden_size
-    r, z = record.act[..., :hidden], record.act[..., hidden : 2 * hidden]
-    weight_hh = cell.params.weight_hh
-    da_rz, da_n = grads.da[..., : 2 * hidden], grads.da[..., 2 * hidden :]
-    if cell.reset_after:
-        via_gates = da_rz @ weight_hh[: 2 * hidden] + (da_n * r) @ weight_hh[2 * hidden :]
+    da, drec, dh0 = gru_recurrence_backward(cell, record, buffers.dh_out, dh_all=buffers.dh[layer])
+    buffers.dpre[...] = da
+    buffers.dh0[layer] = dh0
+    params, flat = buffers.params, cache.num_steps * cache.batch_size
+    da_flat = buffers.dpre.reshape(flat, -1)
+    params[f"weight_hh_l{layer}"][...] = gru_weight_hh_gradient(cell, record, drec)
+    np.sum(da_flat, axis=0, out=params[f"bias_ih_l{layer}"])
+    np.sum(drec.reshape(flat, -1), axis=0, out=params[f"bias_hh_l{layer}"])
+    weight_ih = network.layers[layer].weight_ih
+    if layer == 0 and cache.token_ids:
+        scratch = buffers.local.reshape(flat, -1)
+        one_hot_weight_gradient(cache.inputs, da_flat, params["weight_ih_l0"], scratch)
     else:
-        via_gates = da_rz @ weight_hh[: 2 * hidden] + (da_n @ weight_hh[2 * hidden :]) * r
-    dh, dh_out = buffers.dh[layer], buffers.dh_out
-    dh[-1] = dh_out[-1]
-    for t in range(dh.shape[0] - 2, -1, -1):
-        dh[t] = dh_out[t] + dh[t + 1] * z[t + 1] + via_gates[t + 1]
+        inputs_flat = cache.layer_input(layer).reshape(flat, -1)
+        np.matmul(da_flat.T, inputs_flat, out=params[f"weight_ih_l{layer}"])
     if layer > 0:
-        dh_out[...] = grads.dx
+        # The layer below only hears from this layer: dL/dh^{l-1}_t = W_ihᵀ dL/da^l_t
+        np.matmul(da_flat, weight_ih, out=buffers.dh_out.reshape(flat, -1))
 
 
 def one_hot_weight_gradient(
@@ -445,10 +443,15 @@ def backward(
     scale: float = 1.0,
     activity_l1: float = 0.0,
     loops: Loops | None = None,
+    dh_extra: np.ndarray | None = None,
 ) -> Gradients:
     """Gradients of ``scale`` · Σ_{t, b} (loss_t,b + ``activity_l1`` · Σ_j |h_t,b,j|) for a
     minibatch ``forward`` recorded, h being the top layer's output; the returned ``loss``
     leaves the activity penalty out, so it stays comparable between runs.
+
+    dh_extra: (T, B, H), the gradient of a further loss term with respect to the top
+    layer's outputs h_t, already scaled, added to what the loss sends back (a training
+    signal on chosen units); that term is not in the returned ``loss`` either.
 
     targets: (T, B) token ids for xent, (T, B, K) values for mse. The returned arrays
     are views of ``buffers`` (allocated here when None): copy what must outlive the next
@@ -477,6 +480,10 @@ def backward(
         # d|h|/dh = sign(h): a steady pull towards zero that leaves a unit free to be
         # strongly on where it is needed, which makes units more single-purpose.
         dh_out += (activity_l1 * scale) * np.sign(cache.h_all[-1, 1:])
+    if dh_extra is not None:
+        if dh_extra.shape != dh_out.shape:
+            raise ValueError(f"dh_extra has shape {dh_extra.shape}, expected {dh_out.shape}")
+        dh_out += dh_extra
     lstm_loop = lstm_layer_backward if loops is None else loops.lstm_backward
     rnn_loop = rnn_layer_backward if loops is None else loops.rnn_backward
     one_hot_loop = one_hot_weight_gradient if loops is None else loops.one_hot_weight_gradient

@@ -3,9 +3,9 @@
 A :class:`ForwardCache` holds the same quantities as a :class:`~lstm_sim.engine.trace.Trace`
 with a batch axis after time, (L, T, B, ...), in arrays allocated once and reused for
 every minibatch of the same shape. The recurrence itself is the simulator's own
-(``lstm_layer_forward`` / ``rnn_layer_forward``), so training and stepping run the same
-code. :func:`cache_from_trace` views a recorded trace as a batch of one, so a single
-sequence and a minibatch go through the same backward pass.
+(``lstm_layer_forward`` / ``rnn_layer_forward`` / ``gru_recurrence``), so training and
+stepping run the same code. :func:`cache_from_trace` views a recorded trace as a batch of
+one, so a single sequence and a minibatch go through the same backward pass.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, softmax
+from lstm_sim.engine.gru import gru_recurrence
 from lstm_sim.engine.head import head_forward
 from lstm_sim.engine.loops import Loops
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.recorded import RecordedArrays
-from lstm_sim.engine.trace import Trace
+from lstm_sim.engine.trace import Trace, gru_layer, gru_record
 
 
 @dataclass(kw_only=True)
@@ -30,7 +31,8 @@ class ForwardCache(RecordedArrays):
     inputs: (T, B) token ids (one-hot encoded implicitly) or (T, B, D) numbers.
     h_all, c_all: (L, T+1, B, H), index 0 the initial state. pre, act: (L, T, B, G*H);
     fc, ig, tanh_c: (L, T, B, H); logits, probs: (T, B, V) with a readout.
-    ``c_all``, ``act``, ``fc``, ``ig`` and ``tanh_c`` are None for a simple RNN.
+    ``c_all``, ``act``, ``fc``, ``ig`` and ``tanh_c`` are None for a simple RNN; a GRU
+    has ``act`` (r, z, n) and ``hn`` (L, T, B, H), and no cell state.
     """
 
     inputs: np.ndarray
@@ -119,11 +121,6 @@ def forward(
     Fill ``cache.inputs`` first. h0, c0: (L, B, H) initial states, zeros when omitted.
     loops: what runs the loops over steps, NumPy when None.
     """
-    if network.kind == "gru":
-        raise ValueError(
-            "minibatch training of a GRU is not supported yet; a GRU is recorded one "
-            "sequence at a time (lstm-sim trace, with --grad for its gradients)"
-        )
     lstm_loop = lstm_layer_forward if loops is None else loops.lstm_forward
     rnn_loop = rnn_layer_forward if loops is None else loops.rnn_forward
     steps, batch = cache.num_steps, cache.batch_size
@@ -143,13 +140,16 @@ def forward(
         # their xw: no (T, B, G*H) buffer is allocated per minibatch.
         xw = cache.pre[k]
         xw_flat = xw.reshape(flat, -1)
-        bias = layer.bias_ih + layer.bias_hh
+        # A GRU's b_hn sits inside the reset product, so its recurrence adds b_hh itself.
+        bias = layer.bias_ih if network.kind == "gru" else layer.bias_ih + layer.bias_hh
         if k == 0 and cache.token_ids:
             _gather_columns(layer.weight_ih, bias, cache.inputs, xw_flat)
         else:
             np.matmul(cache.layer_input(k).reshape(flat, -1), layer.weight_ih.T, out=xw_flat)
             xw += bias
-        if network.kind == "lstm":
+        if network.kind == "gru":
+            gru_recurrence(gru_layer(network, k), gru_record(cache, cache.layer_input(k), k))
+        elif network.kind == "lstm":
             assert cache.c_all is not None and cache.act is not None
             assert cache.fc is not None and cache.ig is not None and cache.tanh_c is not None
             lstm_loop(

@@ -5,7 +5,10 @@ For an end step T and every earlier step t of one layer, :func:`gradient_flow` g
 - the Frobenius norm of the Jacobian ∂h_T/∂h_t through the layer's recurrence;
 - for an LSTM, the norm of ∂c_T/∂c_t, and the product of forget gates f_{t+1}⊙…⊙f_T,
   the factor by which the cell state's own path (the conveyor belt, with no detour
-  through h) carries c_t to c_T.
+  through h) carries c_t to c_T;
+- for a GRU, the product of update gates z_{t+1}⊙…⊙z_T, the factor by which h's own
+  path (h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}, no detour through the gates) carries h_t
+  to h_T.
 
 An LSTM's state at step t is the pair (h_t, c_t); ∂h_T/∂h_t holds c_t fixed and
 ∂c_T/∂c_t holds h_t fixed, and both count every path between them (through h and c at
@@ -15,7 +18,8 @@ layer l is exact with the other layers' states as they were recorded. At t = T t
 Jacobian is the identity, of norm √H.
 
 All rows of the Jacobian travel back together, one (S, G·H) × (G·H, H) product per step
-with S = H seeds (2H for an LSTM: h_T's units and c_T's units).
+with S = H seeds (2H for an LSTM: h_T's units and c_T's units); a GRU's three blocks are
+three (H, H) × (H, H) products.
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ import numpy as np
 
 from lstm_sim.engine.backprop import lstm_local_derivatives
 from lstm_sim.engine.gates import split_gates
+from lstm_sim.engine.gru import GruRecord
 from lstm_sim.engine.network import Network
-from lstm_sim.engine.trace import Trace
+from lstm_sim.engine.trace import Trace, gru_layer, gru_record
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,8 @@ class GradientFlow:
     dh_norm: (n,) ‖∂h_T/∂h_t‖_F. dc_norm: (n,) ‖∂c_T/∂c_t‖_F for an LSTM, else None.
     forget_product: (n, H) Π_{s=t+1}^{T} f_s per unit (1 at t = T), None for an RNN.
     forget_mean: (n,) the mean over units of ``forget_product``, None for an RNN.
+    A GRU's ``forget_product`` and ``forget_mean`` are those of its update gate z, the gate
+    that keeps h_{t-1} as f keeps c_{t-1}; ``dc_norm`` is None (no cell).
     """
 
     layer: int
@@ -75,8 +82,15 @@ def gradient_flow(
     if network.kind == "rnn":
         dh_norm = _rnn_flow(trace, layer, start, end, weight_hh, network.nonlinearity)
         return GradientFlow(layer, end, steps, dh_norm)
-    dh_norm, dc_norm = _lstm_flow(trace, layer, start, end, weight_hh)
-    f = trace.gate("f")[layer, start + 1 : end + 1]  # f_{start+1} .. f_T
+    dc_norm: np.ndarray | None = None
+    if network.kind == "gru":
+        dh_norm = _gru_flow(
+            gru_record(trace, trace.layer_input(layer), layer), network, layer, start, end
+        )
+        f = trace.gate("z")[layer, start + 1 : end + 1]  # z_{start+1} .. z_T
+    else:
+        dh_norm, dc_norm = _lstm_flow(trace, layer, start, end, weight_hh)
+        f = trace.gate("f")[layer, start + 1 : end + 1]  # f_{start+1} .. f_T
     forget_product = np.ones((len(steps), trace.hidden_size), trace.x.dtype)
     # Π_{s=t+1}^{T} f_s: cumulative product from T backwards
     forget_product[:-1] = np.cumprod(f[::-1], axis=0)[::-1]
@@ -145,6 +159,37 @@ def _lstm_flow(
         log_h = _rescale((jh[:hidden], jc[:hidden]), log_h)
         log_c = _rescale((jh[hidden:], jc[hidden:]), log_c)
     return dh_norm, dc_norm
+
+
+def _gru_flow(record: GruRecord, network: Network, layer: int, start: int, end: int) -> np.ndarray:
+    """‖∂h_T/∂h_t‖_F for t = start..end of a GRU layer: the rows of the Jacobian travel
+    back through the same step derivatives as :func:`~lstm_sim.engine.gru.gru_layer_backward`."""
+    cell = gru_layer(network, layer)
+    hidden, dtype = cell.hidden_size, record.pre.dtype
+    weight_hh = cell.params.weight_hh.astype(dtype, copy=False)
+    w_r, w_z, w_n = np.split(weight_hh, 3)
+    jacobian = np.eye(hidden, dtype=dtype)  # rows: units of h_T; columns: units of h_t
+    norms = np.empty(end - start + 1)
+    norms[-1] = np.sqrt(hidden)
+    log_scale = 0.0
+    for t in range(end - 1, start - 1, -1):
+        s = t + 1  # the step whose derivatives lead from h_t to h_{t+1}
+        h_prev, a, act = record.h[s], record.pre[s], record.act[s]
+        r, z, n = act[:hidden], act[hidden : 2 * hidden], act[2 * hidden :]
+        da_n = jacobian * (1 - z) * cell.candidate.derivative(a[2 * hidden :], n)
+        da_z = jacobian * (h_prev - n) * cell.gate.derivative(a[hidden : 2 * hidden], z)
+        if cell.reset_after:  # a_n = … + r ⊙ (W_hn h_t + b_hn)
+            da_r = da_n * record.hn[s] * cell.gate.derivative(a[:hidden], r)
+            through_n = (da_n * r) @ w_n
+        else:  # a_n = … + W_hn (r ⊙ h_t) + b_hn
+            drh = da_n @ w_n
+            da_r = drh * h_prev * cell.gate.derivative(a[:hidden], r)
+            through_n = drh * r
+        # ∂h_{t+1}/∂h_t = diag(z) + the paths through z, r and the candidate
+        jacobian = jacobian * z + da_z @ w_z + da_r @ w_r + through_n
+        norms[t - start] = np.exp(log_scale) * float(np.linalg.norm(jacobian))
+        log_scale = _rescale((jacobian,), log_scale)
+    return norms
 
 
 def _rescale(blocks: tuple[np.ndarray, ...], log_scale: float) -> float:

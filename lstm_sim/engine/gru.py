@@ -259,18 +259,26 @@ def gru_forward(
 def gru_layer_forward(layer: GruLayer, record: GruRecord, start: int = 0) -> None:
     """Fill steps ``start``..T-1 of ``record`` from ``record.h[start]``: after an edit of
     ``record.x`` (the caller's array, not a copy) at step ``start``, the rerun of its tail."""
-    p, f, g, clip = layer.params, layer.gate, layer.candidate, layer.clip
-    dtype, hidden = record.x.dtype, layer.hidden_size
-    rz, cand = slice(0, 2 * hidden), slice(2 * hidden, 3 * hidden)
-    weight_hh = p.weight_hh.astype(dtype, copy=False)
-    bias_hh = p.bias_hh.astype(dtype, copy=False)
+    p, dtype = layer.params, record.x.dtype
     # a_t's input terms for every step at once: W_ih x_t + b_ih, then the recurrent terms
     np.matmul(record.x[start:], p.weight_ih.T.astype(dtype, copy=False), out=record.pre[start:])
     record.pre[start:] += p.bias_ih.astype(dtype, copy=False)
+    gru_recurrence(layer, record, start)
+
+
+def gru_recurrence(layer: GruLayer, record: GruRecord, start: int = 0) -> None:
+    """The recurrence of :func:`gru_layer_forward` alone, for a caller that has written
+    W_ih x_t + b_ih into ``record.pre[start:]`` itself (a minibatch of token ids picks
+    columns of W_ih instead of multiplying one-hot vectors); ``record.x`` is not read."""
+    p, f, g, clip = layer.params, layer.gate, layer.candidate, layer.clip
+    dtype, hidden = record.pre.dtype, layer.hidden_size
+    rz, cand = slice(0, 2 * hidden), slice(2 * hidden, 3 * hidden)
+    weight_hh = p.weight_hh.astype(dtype, copy=False)
+    bias_hh = p.bias_hh.astype(dtype, copy=False)
     w_all = np.ascontiguousarray(weight_hh.T)  # (H, 3H): h_prev @ w_all = (W_hh h)^T
     w_rz, w_n = np.ascontiguousarray(weight_hh[rz].T), np.ascontiguousarray(weight_hh[cand].T)
     mask = record.mask
-    for t in range(start, record.x.shape[0]):
+    for t in range(start, record.pre.shape[0]):
         h_prev, a, act = record.h[t], record.pre[t], record.act[t]
         if layer.reset_after:
             recurrent = h_prev @ w_all + bias_hh  # W_hh h_{t-1} + b_hh, all three blocks
@@ -320,8 +328,31 @@ def gru_layer_backward(
     from beyond the sequence (the final state's own use), zeros when None. ``dh_all``
     (T, ..., H), when given, receives the total gradient reaching h_t at every step.
     """
+    da, drec, dh0 = gru_recurrence_backward(layer, record, doutput, dh_last, dh_all)
+    reduce = tuple(range(da.ndim - 1))
+    params = {
+        "weight_ih": _sum_outer(da, record.x),
+        "weight_hh": gru_weight_hh_gradient(layer, record, drec),
+        "bias_ih": da.sum(axis=reduce),
+        "bias_hh": drec.sum(axis=reduce),
+    }
+    dx = da @ layer.params.weight_ih.astype(record.x.dtype, copy=False)
+    return GruGradients(dx, dh0, params, da)
+
+
+def gru_recurrence_backward(
+    layer: GruLayer,
+    record: GruRecord,
+    doutput: np.ndarray,
+    dh_last: np.ndarray | None = None,
+    dh_all: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The loop of :func:`gru_layer_backward`: (da, drec, dh0), where da (T, ..., 3H) is
+    dL/da_t, what reaches W_ih x_t + b_ih, and drec (T, ..., 3H) what reaches W_hh's three
+    products and b_hh. ``record.x`` is not read. ``dh_all`` (T, ..., H), when given,
+    receives the total gradient reaching h_t at every step."""
     p, f, g, clip = layer.params, layer.gate, layer.candidate, layer.clip
-    hidden, dtype = layer.hidden_size, record.x.dtype
+    hidden, dtype = layer.hidden_size, record.pre.dtype
     if doutput.shape != record.hn.shape:
         raise ValueError(f"doutput has shape {doutput.shape}, expected {record.hn.shape}")
     rz, cand = slice(0, 2 * hidden), slice(2 * hidden, 3 * hidden)
@@ -331,7 +362,7 @@ def gru_layer_backward(
     da = np.empty_like(record.pre)  # dL/da_t: what reaches W_ih x_t + b_ih
     drec = np.empty_like(record.pre)  # what reaches W_hh's three products (+ b_hh)
     dh_next = np.zeros_like(record.h[0]) if dh_last is None else dh_last.astype(dtype)
-    for t in range(record.x.shape[0] - 1, -1, -1):
+    for t in range(record.pre.shape[0] - 1, -1, -1):
         dh = dy[t] + dh_next
         if dh_all is not None:
             dh_all[t] = dh
@@ -362,17 +393,18 @@ def gru_layer_backward(
         dh_next += dhn @ w_n if layer.reset_after else drh * r
         if record.mask is not None:
             dh_next += carried
+    return da, drec, dh_next
+
+
+def gru_weight_hh_gradient(layer: GruLayer, record: GruRecord, drec: np.ndarray) -> np.ndarray:
+    """dL/dW_hh (3H, H) summed over every step: drec's r and z blocks times h_{t-1}, its n
+    block times what W_hn multiplied (h_{t-1}, or r ⊙ h_{t-1} when the reset comes before)."""
+    hidden = layer.hidden_size
     h_prev_all = record.h[:-1]
     reset_input = h_prev_all if layer.reset_after else record.act[..., :hidden] * h_prev_all
-    dweight_hh = np.concatenate(
-        [_sum_outer(drec[..., rz], h_prev_all), _sum_outer(drec[..., cand], reset_input)]
+    return np.concatenate(
+        [
+            _sum_outer(drec[..., : 2 * hidden], h_prev_all),
+            _sum_outer(drec[..., 2 * hidden :], reset_input),
+        ]
     )
-    reduce = tuple(range(da.ndim - 1))
-    params = {
-        "weight_ih": _sum_outer(da, record.x),
-        "weight_hh": dweight_hh,
-        "bias_ih": da.sum(axis=reduce),
-        "bias_hh": drec.sum(axis=reduce),
-    }
-    dx = da @ p.weight_ih.astype(dtype, copy=False)
-    return GruGradients(dx, dh_next, params, da)

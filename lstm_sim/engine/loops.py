@@ -5,8 +5,10 @@ call, and so is the gradient of one-hot inputs' weights (a sum per token over st
 :func:`lstm_sim.engine.batch.forward` and :func:`lstm_sim.engine.backprop.backward` run
 NumPy's loops (``loops=None``), the reference every other implementation is tested
 against, or a :class:`Loops` with the same contract: the compiled loops of
-:mod:`lstm_sim.engine.fast`, which need numba. Only training asks for those, through
-:func:`compiled_if_available`; the window and ``lstm-sim trace`` never import numba.
+:mod:`lstm_sim.engine.fast`, which need numba. They cover LSTM and simple RNN layers; a
+GRU's loops are always NumPy's (:func:`lstm_sim.engine.gru.gru_recurrence`). Only
+training asks for the compiled ones, through :func:`compiled_if_available`; the window
+and ``lstm-sim trace`` never import numba.
 """
 
 from __future__ import annotations

@@ -145,15 +145,19 @@ def open_ledger(window: MainWindow) -> LedgerPlot:
 
 
 def open_gradient_comparison(
-    window: MainWindow, lstm: Network, rnn: Network, inputs: np.ndarray | Sequence[str]
+    window: MainWindow,
+    lstm: Network,
+    rnn: Network,
+    inputs: np.ndarray | Sequence[str],
+    gru: Network | None = None,
 ) -> ComparisonWindow | None:
-    """Open a window with ``inputs`` through ``rnn`` beside ``lstm``; a pair that cannot
-    share the input gets a dialog naming why, and None."""
+    """Open a window with ``inputs`` through ``rnn`` beside ``lstm`` (and ``gru``); models
+    that cannot share the input get a dialog naming why, and None."""
     install_demo_views(window)
     views: DemoViews = window.demo_views
     try:
         comparison = ComparisonWindow(
-            lstm, rnn, inputs, parent=window, view_settings=window.state.view
+            lstm, rnn, inputs, parent=window, view_settings=window.state.view, gru=gru
         )
     except ValueError as err:
         window.show_error("Cannot compare these models", str(err))
@@ -171,11 +175,9 @@ def _forget(views: DemoViews, comparison: ComparisonWindow) -> None:
         views.comparisons.remove(comparison)
 
 
-def partner_network(network: Network, seed: int = PARTNER_SEED) -> Network:
-    """A freshly initialised one-layer network of the other kind (a tanh RNN for an LSTM
-    and the other way round) with ``network``'s sizes and vocabulary; the comparison
-    follows the gradient through layer 0 of each."""
-    kind: Kind = "rnn" if network.kind == "lstm" else "lstm"
+def partner_network(network: Network, kind: Kind, seed: int = PARTNER_SEED) -> Network:
+    """A freshly initialised one-layer network of ``kind`` with ``network``'s sizes and
+    vocabulary; the comparison follows the gradient through layer 0 of each."""
     partner = Network.random(
         kind,
         network.input_size,
@@ -189,15 +191,19 @@ def partner_network(network: Network, seed: int = PARTNER_SEED) -> Network:
 
 
 def open_gradient_comparison_here(window: MainWindow) -> ComparisonWindow | None:
-    """The comparison on the window's own model and input, paired with a fresh network
-    of the other kind; File ▸ Open in the comparison window swaps in trained ones."""
+    """The comparison on the window's own model and input, beside fresh networks of the
+    other kinds (a tanh RNN for an LSTM, an LSTM for an RNN, both for a GRU); File ▸ Open
+    in the comparison window swaps in trained ones."""
     session = window.session
-    network = session.network
-    partner = partner_network(network)
-    lstm, rnn = (network, partner) if network.kind == "lstm" else (partner, network)
+    network = session.network.copy()
+    models = {network.kind: network}
+    for kind in ("lstm", "rnn"):
+        models.setdefault(kind, partner_network(network, kind))
     trace = session.trace
     inputs = trace.tokens if trace.tokens is not None else trace.x.copy()
-    return open_gradient_comparison(window, lstm.copy(), rnn.copy(), inputs)
+    return open_gradient_comparison(
+        window, models["lstm"], models["rnn"], inputs, models.get("gru")
+    )
 
 
 def open_long_lag_comparison(window: MainWindow) -> ComparisonWindow | None:

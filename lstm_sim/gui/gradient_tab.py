@@ -3,8 +3,9 @@
 An opening that asks for the comparison (the long-lag scenario, the lecture tour's stop)
 shows it here rather than in a window of its own, so the presenter's clicker, blanking,
 the pointer ring and the tour's caption work on it as on the cell. The tab follows the
-window's cursor, and its LSTM side is the window's own model on the window's own input:
-an edit there is an edit here; anything the pair can no longer share closes the tab.
+window's cursor, and the side of the window's own model's kind (the LSTM; the GRU of
+``gru-vs-lstm``) is that model on the window's own input: an edit there is an edit here;
+anything the models can no longer share closes the tab.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class GradientTab(QObject):
         super().__init__(window)
         self.window = window
         self.panel: ComparisonPanel | None = None
-        self._rnn: Network | None = None
+        self._partners: tuple[Network, ...] = ()
         session = window.session
         session.cursor_changed.connect(self._on_cursor_changed)
         session.trace_changed.connect(self._on_trace_changed)
@@ -38,10 +39,11 @@ class GradientTab(QObject):
         window.action("present").toggled.connect(self._on_presenting)
         window.installEventFilter(self)
 
-    def show(self, rnn: Network) -> ComparisonPanel | None:
-        """The window's model beside ``rnn`` in the tab, brought to the front; None (and
-        the status bar says why) when the two cannot share the window's input."""
-        self._rnn = rnn
+    def show(self, *partners: Network) -> ComparisonPanel | None:
+        """The window's model beside ``partners`` in the tab (an RNN beside its LSTM; the
+        LSTM and the RNN beside gru-vs-lstm's GRU), brought to the front; None (and the
+        status bar says why) when they cannot share the window's input."""
+        self._partners = partners
         panel = self._refresh()
         if panel is not None:
             self.window.centre_views.setCurrentWidget(panel)
@@ -49,7 +51,7 @@ class GradientTab(QObject):
 
     def remove(self) -> None:
         """Close the tab (the cell comes to the front if the tab was in front)."""
-        self._rnn = None
+        self._partners = ()
         panel, self.panel = self.panel, None
         if panel is None:
             return
@@ -66,21 +68,25 @@ class GradientTab(QObject):
         ``quiet``)."""
         window = self.window
         session = window.session
-        if self._rnn is None:
+        if not self._partners:
             return None
-        lstm, inputs = session.network.copy(), session.inputs()
+        inputs = session.inputs()
+        kinds = {n.kind: n for n in (*self._partners, session.network.copy())}
         try:
+            if "lstm" not in kinds or "rnn" not in kinds:
+                raise ValueError(f"the window's {session.network.kind.upper()} has no place here")
+            lstm, rnn, gru = kinds["lstm"], kinds["rnn"], kinds.get("gru")
             if self.panel is None:
                 # Imported with the first tab: most openings never show one.
                 from lstm_sim.gui.comparison import ComparisonPanel
 
                 self.panel = ComparisonPanel(
-                    lstm, self._rnn, inputs, view_settings=window.state.view
+                    lstm, rnn, inputs, view_settings=window.state.view, gru=gru
                 )
                 self.panel.set_presenting(self._presenting)
                 window.centre_views.addTab(self.panel, TAB_TITLE)
             else:
-                self.panel.load(lstm, self._rnn, inputs)
+                self.panel.load(lstm, rnn, inputs, gru)
         except ValueError as err:
             self.remove()
             if not quiet:

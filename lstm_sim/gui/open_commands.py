@@ -133,6 +133,6 @@ class OpenCommands(QObject):
             if not window.tour.arranges_reader():
                 show_code_reader(window)
         elif opening.view == "gradient_comparison" and opening.partners:
-            window.gradient_tab.show(opening.partners[0].copy())
+            window.gradient_tab.show(*(partner.copy() for partner in opening.partners))
         else:
             window.gradient_tab.remove()

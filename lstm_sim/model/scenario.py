@@ -105,6 +105,9 @@ class Scenario:
     that is long to read); names_unit: the model's metadata names the unit to select
     on opening; describe_input: the opening input in a line, when a list of its tokens
     would not say what it is.
+
+    A model file listed by several scenarios is trained, described and checked by the
+    first of them in the registry (:func:`~lstm_sim.model.scenario_registry.trained_by`).
     """
 
     name: str

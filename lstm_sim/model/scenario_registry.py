@@ -28,12 +28,14 @@ __all__ = [
     "listings",
     "scenario_names",
     "scenario_of",
+    "trained_by",
 ]
 
 SCENARIOS: tuple[Scenario, ...] = (
     sine.SIMPLE_RNN,
     gender_stories.SCENARIO,
     long_lag.SCENARIO,
+    long_lag.GRU_VS_LSTM,
     counting.SCENARIO,
     sine.SINE,
 )
@@ -81,3 +83,13 @@ def scenario_of(network: Network) -> Scenario | None:
     shipped models, and models trained on a scenario's data in the window), or None."""
     name = network.metadata.get("scenario")
     return next((s for s in SCENARIOS if s.name == name), None)
+
+
+def trained_by(resource: str) -> Scenario:
+    """The scenario that trains, describes and checks the shipped model ``resource``: the
+    first in the registry that lists it (``gru-vs-lstm`` shows the long-lag scenario's
+    LSTM and RNN beside its own GRU)."""
+    for scenario in SCENARIOS:
+        if resource in scenario.models:
+            return scenario
+    raise ValueError(f"no scenario lists the model {resource!r}")

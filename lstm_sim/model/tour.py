@@ -288,8 +288,11 @@ STOPS: tuple[Stop, ...] = (
         "code-reader",
         "hidden",
         (),
-        "The last of the lecture's cells follows how deeply a line is indented. The "
-        "colour deepens inside each block and fades as the code steps back out.",
+        "Unit 210 follows how deeply each line is indented: colour the code by its hidden "
+        "state and the colour moves a step with every level of a block, and steps back as "
+        "the code returns. Unlike the string and comment units, which emerged on their own, "
+        "this unit was shaped by an auxiliary training signal: after training, a loss "
+        "pulled it towards the depth of each line.",
         unit_pattern="indent",
     ),
 )

@@ -294,7 +294,8 @@ class Trainer:
     """Adam on minibatches with gradient clipping; iterate :meth:`run` for progress.
 
     The loops over time run compiled when numba is installed (``lstm-sim[fast]``; the
-    first run on a machine compiles them, a few seconds) unless ``compiled`` is False;
+    first run on a machine compiles them, a few seconds) unless ``compiled`` is False or
+    the network is a GRU (whose loops are NumPy's only);
     ``loops_name`` names what runs them. numba is imported by the first update (or by
     asking for ``loops_name``), so a trainer built on the GUI thread does not wait for it.
     """
@@ -332,7 +333,9 @@ class Trainer:
 
     @cached_property
     def _loops(self) -> Loops | None:
-        return compiled_if_available() if self._compiled else None
+        # The compiled loops run LSTM and simple RNN layers; a GRU's run in NumPy.
+        compiled = self._compiled and self._network.kind != "gru"
+        return compiled_if_available() if compiled else None
 
     @property
     def loops_name(self) -> str:

@@ -35,7 +35,7 @@ def test_the_code_reader_shows_its_units_and_its_check_fails_a_random_model(
     assert main(["scenarios", "code-reader"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     named = shipped_units(load_code_reader())
-    for pattern in ("in_string", "in_comment", "in_docstring"):
+    for pattern in ("in_string", "in_comment", "in_docstring", "indent"):
         assert f"unit {named[pattern].unit} " in out
     assert "code_reader.npz" in out and "opening input: 1123 characters of timeit.py" in out
     vocab = Vocabulary(python_code.VOCABULARY)
@@ -43,12 +43,13 @@ def test_the_code_reader_shows_its_units_and_its_check_fails_a_random_model(
         "lstm", len(vocab), 4, np.random.default_rng(0), output_size=len(vocab), vocab=vocab
     )
     network.metadata["units"] = json.dumps(
-        [FoundUnit(p, "h", 0, 0, 1.0, 1.0).as_dict() for p in ("in_string", "in_comment")]
+        [FoundUnit(p, "h", 0, 0, 1.0, 1.0).as_dict() for p in ("in_string", "in_comment", "indent")]
     )
     path = save_native(network, tmp_path / "random_reader.npz")
     assert main(["scenarios", "code-reader", "--check", "--model", str(path)]) == 1
     out = capsys.readouterr().out
-    assert "in_string_auc (unit 0, h)" in out and out.rstrip().endswith("FAIL")
+    assert "in_string_auc (unit 0, h)" in out and "pyqtgraph indent_r (unit 0, h)" in out
+    assert out.rstrip().endswith("FAIL")
 
 
 def test_one_scenario_shows_its_description_models_and_input(capsys: Capture) -> None:

@@ -46,6 +46,17 @@ def test_train_task_and_numeric_npz_data(tmp_path):
     assert network.readout.kind == "linear"
 
 
+def test_train_a_gru_says_its_loops_run_in_numpy(tmp_path, capsys):
+    out = tmp_path / "gru.npz"
+    assert main(["train", "--task", "sine", "--kind", "gru", "--hidden", "6", "--steps", "5",
+                 "--out", str(out)]) == 0  # fmt: skip
+    err = capsys.readouterr().err
+    assert "loops over time run on NumPy (the compiled loops cover LSTM and RNN" in err
+    network = load_model(out)
+    assert network.kind == "gru" and network.reset_after
+    assert network.layers[0].weight_hh.shape == (18, 6)
+
+
 def test_ctrl_c_writes_nothing(tmp_path, monkeypatch, capsys):
     real_run = training.Trainer.run
 

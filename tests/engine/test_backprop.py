@@ -116,6 +116,33 @@ def test_activity_penalty_gradients_match_finite_differences(kind):
     assert not np.allclose(plain.params["weight_hh_l1"], grads.params["weight_hh_l1"])
 
 
+def test_a_further_loss_on_h_adds_its_gradient_through_dh_extra():
+    """A squared gap between one unit's h and a target, the code reader's shaping signal:
+    its dL/dh passed as dh_extra gives the gradients of the sum of both losses."""
+    network, x, h0, c0, targets = make_case("lstm", "softmax", "xent")
+    weight, scale, unit = 0.7, 0.25, 1
+    goal = np.linspace(-0.5, 0.5, STEPS)
+    cache = ForwardCache.allocate(network, STEPS, 1, token_ids=False)
+    cache.inputs[...] = x[:, None]
+
+    def f() -> float:
+        trace = record(network, x, h0, c0)
+        gap = weight * ((trace.h[-1][:, unit] - goal) ** 2).sum()
+        return scale * (sequence_loss(network, trace, targets, "xent") + gap)
+
+    forward(network, cache, h0[:, None], c0[:, None])
+    dh_extra = np.zeros_like(cache.h_all[-1, 1:])
+    dh_extra[:, 0, unit] = 2 * weight * scale * (cache.h_all[-1, 1:, 0, unit] - goal)
+    grads = backward(network, cache, targets[:, None], "xent", scale=scale, dh_extra=dh_extra)
+    unshaped = sequence_loss(network, record(network, x, h0, c0), targets, "xent")
+    assert grads.loss == pytest.approx(scale * unshaped, rel=1e-12)
+    for name, array in network.state_dict().items():
+        numeric = np.array([derivative(f, array, idx) for idx in np.ndindex(array.shape)])
+        assert relative_error(numeric, grads.params[name].ravel()) < 1e-7, name
+    with pytest.raises(ValueError, match="dh_extra has shape"):
+        backward(network, cache, targets[:, None], "xent", dh_extra=dh_extra[:-1])
+
+
 @pytest.mark.parametrize("kind", ["lstm", "rnn"])
 def test_relu_rnn_and_initial_state_gradients(kind):
     network, x, h0, c0, targets = make_case(kind, "linear", "mse", seed=3)

@@ -8,8 +8,9 @@ import pytest
 
 from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward
 from lstm_sim.engine.gradflow import gradient_flow
+from lstm_sim.engine.gru import GruRecord, gru_layer_forward
 from lstm_sim.engine.network import Layer, Network
-from lstm_sim.engine.trace import Trace, record
+from lstm_sim.engine.trace import Trace, gru_layer, gru_record, record
 
 
 def rerun_layer(network: Network, trace: Trace, layer: int, t: int, end: int, h, c=None):
@@ -114,3 +115,32 @@ def test_rnn_gradient_vanishes_exponentially_where_the_lstm_cell_keeps_it():
     assert np.all(lstm_flow.dc_norm > 1.0)
     assert np.all(lstm_flow.forget_mean > 0.97)
     assert lstm_flow.forget_product.shape == (steps, hidden)
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_gru_jacobian_norms_match_finite_differences(reset_after: bool) -> None:
+    rng = np.random.default_rng(6)
+    network = Network.random("gru", 3, 4, rng, num_layers=2)
+    network.reset_after = reset_after
+    for layer in network.layers:
+        layer.weight_hh *= 3.0
+    trace = record(network, rng.normal(size=(9, 3)))
+    end, layer = 7, 1
+    flow = gradient_flow(network, trace, end, layer)
+    assert flow.dc_norm is None and flow.dh_norm[-1] == pytest.approx(2.0)
+    cell = gru_layer(network, layer)
+
+    def end_h(v: np.ndarray, t: int) -> np.ndarray:
+        rerun = gru_record(trace, trace.layer_input(layer), layer)
+        rerun = GruRecord(
+            rerun.x, rerun.h.copy(), rerun.pre.copy(), rerun.act.copy(), rerun.hn.copy()
+        )
+        rerun.h[t + 1] = v
+        gru_layer_forward(cell, rerun, t + 1)
+        return rerun.h[end + 1]
+
+    for t in range(end):
+        jacobian = numeric_jacobian(lambda v, t=t: end_h(v, t), trace.h[layer, t])
+        assert flow.dh_norm[t] == pytest.approx(np.linalg.norm(jacobian), rel=1e-7), t
+        z = trace.gate("z")[layer, t + 1 : end + 1]
+        np.testing.assert_allclose(flow.forget_product[t], z.prod(axis=0), rtol=1e-12)

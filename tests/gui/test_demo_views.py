@@ -129,3 +129,19 @@ def test_the_lecture_pair_comes_from_the_long_lag_scenario(make_window, monkeypa
     assert comparison.lstm_session.network is fake.networks[0]
     assert comparison.rnn_session.network is fake.networks[1]
     assert comparison.lstm_session.tokens == fake.default_input()
+
+
+def test_a_gru_is_compared_beside_a_fresh_lstm_and_rnn(make_window, qtbot) -> None:
+    rng = np.random.default_rng(3)
+    tokens = tuple("abc")
+    gru = Network.random("gru", len(tokens), 4, rng, vocab=Vocabulary(tokens))
+    window = make_window(Session(gru, list("abcab"), title="gru"))
+    install_demo_views(window)
+    action(demos_menu(window), "Vanishing gradient on this model").trigger()
+    (comparison,) = window.demo_views.comparisons
+    assert [n.kind for n in comparison.networks()] == ["lstm", "rnn", "gru"]
+    np.testing.assert_array_equal(
+        comparison.gru_session.network.layers[0].weight_hh, gru.layers[0].weight_hh
+    )
+    assert comparison.gru_session.tokens == window.session.tokens
+    comparison.close()

@@ -100,12 +100,14 @@ def test_each_scenario_opens_by_name(qtbot, make_window, settle, name: str) -> N
         assert window.token_strip.canvas.texts()[0] != ""
     else:
         np.testing.assert_allclose(session.trace.x, inputs, rtol=1e-6)
-    # A scenario with a partner (the long-lag RNN) shows the pair as a centre tab.
+    # A scenario with partners (the long-lag RNN; gru-vs-lstm's LSTM and RNN) shows them
+    # beside its model as a centre tab.
     panel = window.gradient_tab.panel
-    assert (panel is not None) == (len(networks) == 2)
+    assert (panel is not None) == (len(networks) > 1)
     if panel is not None:
         assert window.centre_views.currentWidget() is panel
         assert panel.rnn_session.network.kind == "rnn"
+        assert sorted(n.kind for n in panel.networks()) == sorted(n.kind for n in networks)
     assert window.demo_views.comparisons == []
     settle(window)
 

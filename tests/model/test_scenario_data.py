@@ -265,6 +265,27 @@ def test_the_training_split_is_8_to_10_mb_of_modules_never_held_out() -> None:
     assert 8_000_000 <= size <= 10_000_000
 
 
+def test_code_from_outside_the_standard_library_is_pyqtgraph_never_trained_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    files = python_code.OUTSIDE_STDLIB_FILES
+    assert list(files) == sorted(files) and len(set(files)) == len(files) == 10
+    assert all(name.startswith("pyqtgraph/") and "/tests/" not in name for name in files)
+    outside = python_code.load_corpus("outside_stdlib", max_chars=10**8)
+    assert outside.files == files  # pyqtgraph is a dependency: every module is there
+    assert 150_000 <= len(outside.text) <= 300_000
+    assert set(outside.text) <= set(python_code.VOCABULARY)
+    assert outside.labels.in_comment.any() and outside.labels.indent.max() >= 4
+    # Read from pyqtgraph's install, not from the standard library training reads.
+    assert python_code.outside_stdlib_dir() != python_code.stdlib_dir()
+    assert not (python_code.stdlib_dir() / python_code.OUTSIDE_STDLIB_PACKAGE).exists()
+    monkeypatch.setattr(python_code, "OUTSIDE_STDLIB_PACKAGE", "no_such_package_here")
+    with pytest.raises(ValueError, match="no_such_package_here is not installed"):
+        python_code.load_corpus("outside_stdlib")
+    with pytest.raises(ValueError, match="'train', 'held_out' or 'outside_stdlib'"):
+        python_code.load_corpus("elsewhere")  # type: ignore[arg-type]
+
+
 def test_corpus_labels_agree_with_the_text(held_out: python_code.Corpus) -> None:
     text, lab = held_out.text, held_out.labels
     lines = text.split("\n")

@@ -17,7 +17,8 @@ from lstm_sim.model.scenario_registry import SCENARIOS, Scenario, described_unit
 from lstm_sim.model.scenarios import counting, gender_stories
 from lstm_sim.model.training import SequenceData, TextData, TrainConfig
 
-NAMES = ("simple-rnn", "subject-gender", "long-lag", "counting", "sine")
+NAMES = ("simple-rnn", "subject-gender", "long-lag", "gru-vs-lstm", "counting", "sine")
+PAIRED = {"long-lag": 2, "gru-vs-lstm": 3}  # how many models the comparisons show
 
 
 def test_scenarios_come_in_the_lectures_order_with_slug_names() -> None:
@@ -26,8 +27,9 @@ def test_scenarios_come_in_the_lectures_order_with_slug_names() -> None:
         assert re.fullmatch(r"[a-z]+(-[a-z]+)*", scenario.name)
         assert scenario.title and scenario.summary and scenario.claim
         assert "\n" not in scenario.summary
-    assert len(get("long-lag").models) == 2
-    assert all(len(get(name).models) == 1 for name in NAMES if name != "long-lag")
+    assert all(len(get(name).models) == PAIRED.get(name, 1) for name in NAMES)
+    # The GRU comparison shows the long-lag scenario's LSTM and RNN beside its GRU.
+    assert get("gru-vs-lstm").models[1:] == get("long-lag").models
 
 
 def test_get_finds_each_scenario_and_lists_the_names_otherwise() -> None:
@@ -127,6 +129,20 @@ def test_a_check_refuses_networks_of_the_wrong_count_or_kind() -> None:
         get("sine").check([lstm])
 
 
+def test_the_gru_check_fails_for_an_untrained_gru_and_wrong_kinds() -> None:
+    gru, lstm, rnn = get("gru-vs-lstm").load_networks()
+    blank = Network.random(
+        "gru", gru.input_size, 32, np.random.default_rng(0), output_size=gru.output_size,
+        vocab=gru.vocab,
+    )  # fmt: skip
+    blank.metadata.update(gru.metadata)
+    result = get("gru-vs-lstm").check([blank, lstm, rnn])
+    assert not result.passed and result.numbers["gru_accuracy"] < 0.95
+    assert result.numbers["lstm_accuracy"] >= 0.95  # the same LSTM still recalls
+    with pytest.raises(ValueError, match="a GRU, an LSTM and an RNN of one size"):
+        get("gru-vs-lstm").check([lstm, rnn, gru])
+
+
 def test_gender_check_reads_the_models_own_vocabulary_order() -> None:
     # The same model with its vocabulary and weight columns reversed is the same model.
     (network,) = get("subject-gender").load_networks()
@@ -154,7 +170,6 @@ def test_training_data_and_network_fit_the_shipped_models(scenario: Scenario) ->
     data = scenario.training_data(np.random.default_rng(registry.TRAINING_SEED))
     for shipped in scenario.load_networks():
         assert shipped.metadata["trained_with"] == trained_with(scenario.train_config)
-        assert shipped.metadata["scenario"] == scenario.name
         if isinstance(data, TextData):
             assert data.vocab == shipped.vocab
             assert data.ids.min() >= 0 and data.ids.max() < len(data.vocab)
@@ -205,8 +220,11 @@ def test_long_lag_networks_start_with_the_forget_gate_open() -> None:
 
 def test_scenario_of_reads_the_models_metadata() -> None:
     for scenario in SCENARIOS:
-        for network in scenario.load_networks():
-            assert scenario_of(network) is scenario
+        for resource, network in zip(scenario.models, scenario.load_networks(), strict=True):
+            assert scenario_of(network) is registry.trained_by(resource)
+    assert registry.trained_by(get("gru-vs-lstm").models[1]) is get("long-lag")
+    with pytest.raises(ValueError, match="no scenario lists"):
+        registry.trained_by("models/scenarios/nothing.npz")
     network = Network.random("lstm", 3, 4, np.random.default_rng(0))
     assert scenario_of(network) is None
     network.metadata["scenario"] = "no-such-scenario"

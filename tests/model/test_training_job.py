@@ -105,3 +105,15 @@ def test_revert_is_refused_once_something_else_was_loaded(job: TrainingJob) -> N
     assert not job.can_revert
     job.revert()
     assert session.network is trained and session.title == "again"
+
+
+def test_a_gru_in_the_window_trains_too() -> None:
+    """A GRU is drawn in the window now; its training dock runs the NumPy trainer."""
+    vocab = Vocabulary(("x", "y", "z"), "word")
+    network = Network.random("gru", 3, 4, np.random.default_rng(2), output_size=3, vocab=vocab)
+    gru_job = TrainingJob(Session(network, ["x", "y", "z"] * 5, title="xyz"))
+    run(gru_job, steps=40)
+    losses = [loss for _, loss in gru_job.losses]
+    assert losses[-1] < losses[0]
+    assert gru_job.result is not None and gru_job.result.kind == "gru"
+    assert gru_job.trainer is not None and gru_job.trainer.loops_name == "NumPy"

@@ -1,5 +1,6 @@
 """The vanishing gradient measured: how much of the state at step T reaches each earlier
-step t, for the RNN and the LSTM on one log axis (:mod:`lstm_sim.engine.gradflow`)."""
+step t, for the RNN, the LSTM (and a GRU when one is compared) on one log axis
+(:mod:`lstm_sim.engine.gradflow`)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,11 @@ CURVES = (
     ("lstm_c", "LSTM  ‖∂c<sub>T</sub>/∂c<sub>t</sub>‖", "#1f77b4", Qt.PenStyle.DashLine),
     ("forget", "LSTM  mean Π f  along the belt", "#2ca02c", Qt.PenStyle.DotLine),
 )
+GRU_CURVES = (
+    ("gru_h", "GRU  ‖∂h<sub>T</sub>/∂h<sub>t</sub>‖", "#9467bd", Qt.PenStyle.SolidLine),
+    ("update", "GRU  mean Π z  along h", "#9467bd", Qt.PenStyle.DotLine),
+)
+"""Drawn when a GRU is compared too: added to the legend only then."""
 
 
 def _positive(values: np.ndarray) -> np.ndarray:
@@ -57,7 +63,7 @@ class GradientPlot(pg.PlotWidget):
         for key, name, color, style in CURVES:
             pen = pg.mkPen(color, width=CURVE_PX, style=style)
             self.curves[key] = plot.plot([], [], pen=pen, name=name, connect="finite")
-        self._shown: tuple[GradientFlow, GradientFlow] | None = None
+        self._shown: tuple[GradientFlow, GradientFlow, GradientFlow | None] | None = None
         self.end_line = pg.InfiniteLine(angle=90, movable=False)
         plot.addItem(self.end_line, ignoreBounds=True)
         self.set_theme("light")
@@ -88,6 +94,13 @@ class GradientPlot(pg.PlotWidget):
         self.legend.setBrush(backdrop)
         self.legend.setPen(pg.mkPen(self.palette_.caption))
 
+    def _add_gru_curves(self) -> None:
+        plot = self.getPlotItem()
+        for key, name, color, style in GRU_CURVES:
+            pen = pg.mkPen(color, width=CURVE_PX, style=style)
+            self.curves[key] = plot.plot([], [], pen=pen, name=name, connect="finite")
+        self.set_theme(self.palette_.name)
+
     def set_text_scale(self, scale: float) -> None:
         """Every text of the plot at ``scale`` times its size (presentation mode)."""
         self.text_scale = float(scale)
@@ -95,16 +108,24 @@ class GradientPlot(pg.PlotWidget):
         if self._shown is not None:
             self.show_flows(*self._shown)
 
-    def show_flows(self, rnn: GradientFlow, lstm: GradientFlow) -> None:
-        """Draw both networks' flows back from their common end step T."""
+    def show_flows(
+        self, rnn: GradientFlow, lstm: GradientFlow, gru: GradientFlow | None = None
+    ) -> None:
+        """Draw the networks' flows back from their common end step T."""
         assert lstm.dc_norm is not None and lstm.forget_mean is not None
-        self._shown = (rnn, lstm)
+        self._shown = (rnn, lstm, gru)
         data = {
             "rnn_h": (rnn.steps, rnn.dh_norm),
             "lstm_h": (lstm.steps, lstm.dh_norm),
             "lstm_c": (lstm.steps, lstm.dc_norm),
             "forget": (lstm.steps, lstm.forget_mean),
         }
+        if gru is not None:
+            assert gru.forget_mean is not None  # a GRU's is its update gate's
+            if "gru_h" not in self.curves:
+                self._add_gru_curves()
+            data["gru_h"] = (gru.steps, gru.dh_norm)
+            data["update"] = (gru.steps, gru.forget_mean)
         for key, (steps, values) in data.items():
             curve = self.curves[key]
             curve.setData(steps.astype(np.float64), _positive(values))
@@ -120,7 +141,7 @@ class GradientPlot(pg.PlotWidget):
         # At T = 0 there is one point per curve: the range still spans whole steps (and
         # never a fraction that pyqtgraph labels "x0.001"), and the log axis spans a decade
         # either side of the one value instead of an arbitrary default.
-        first = float(min(rnn.steps[0], lstm.steps[0]))
+        first = float(min(steps[0] for steps, _values in data.values()))
         plot = self.getPlotItem()
         last = max(float(lstm.end), first + 1.0)
         plot.setXRange(first - 0.5, last + 0.5, padding=0.0)

@@ -1,5 +1,6 @@
-"""The vanishing gradient's picture: a tanh RNN's cell beside an LSTM's, both on one input
-and at one step T, above the gradient each carries back from T.
+"""The vanishing gradient's picture: a tanh RNN's cell beside an LSTM's (and a GRU's, for
+the ``gru-vs-lstm`` scenario), all on one input and at one step T, above the gradient each
+carries back from T.
 
 The panel is the picture without controls: the comparison window puts its own stepping
 toolbar around it, and the main window shows it as a centre tab that follows the window's
@@ -24,6 +25,7 @@ from lstm_sim.gui.diagram import DiagramView
 from lstm_sim.gui.plots.frame_pacer import FramePacer
 from lstm_sim.gui.session_link import follow_theme
 from lstm_sim.model import Session
+from lstm_sim.model.scenario import described_unit
 from lstm_sim.model.view_settings import ViewSettings
 
 MAX_STEPS_BACK = 400
@@ -42,27 +44,43 @@ label at 1.25."""
 Inputs = np.ndarray | Sequence[str]
 
 
-def check_pair(lstm: Network, rnn: Network) -> None:
-    """Raise ValueError unless ``lstm`` is an LSTM, ``rnn`` a simple RNN, and both read
-    inputs of the same size (and tokens, if any, from the same vocabulary)."""
+def check_pair(lstm: Network, rnn: Network, gru: Network | None = None) -> None:
+    """Raise ValueError unless ``lstm`` is an LSTM, ``rnn`` a simple RNN, ``gru`` (when
+    given) a GRU, and all read inputs of the same size (and tokens, if any, from the same
+    vocabulary)."""
     if lstm.kind != "lstm":
         raise ValueError(f"the LSTM side needs an LSTM, got a {lstm.kind.upper()}")
     if rnn.kind != "rnn":
         raise ValueError(f"the RNN side needs a simple RNN, got an {rnn.kind.upper()}")
-    if lstm.input_size != rnn.input_size:
-        raise ValueError(
-            f"the two models read inputs of different sizes: the LSTM D = {lstm.input_size}, "
-            f"the RNN D = {rnn.input_size}; the same input must go through both"
-        )
-    lstm_tokens = None if lstm.vocab is None else lstm.vocab.tokens
-    rnn_tokens = None if rnn.vocab is None else rnn.vocab.tokens
-    if lstm_tokens != rnn_tokens:
-        raise ValueError("the two models have different vocabularies; they cannot share an input")
+    if gru is not None and gru.kind != "gru":
+        raise ValueError(f"the GRU side needs a GRU, got an {gru.kind.upper()}")
+    others = (("RNN", rnn),) if gru is None else (("RNN", rnn), ("GRU", gru))
+    for name, other in others:
+        if lstm.input_size != other.input_size:
+            raise ValueError(
+                f"the models read inputs of different sizes: the LSTM D = {lstm.input_size}, "
+                f"the {name} D = {other.input_size}; the same input must go through both"
+            )
+        lstm_tokens = None if lstm.vocab is None else lstm.vocab.tokens
+        other_tokens = None if other.vocab is None else other.vocab.tokens
+        if lstm_tokens != other_tokens:
+            raise ValueError(
+                f"the LSTM and the {name} have different vocabularies; they cannot share an input"
+            )
+
+
+def named_unit(network: Network) -> int:
+    """The unit the model's description names (a scenario's memory unit), else unit 0."""
+    try:
+        return described_unit(network)[0]
+    except ValueError:
+        return 0
 
 
 class ComparisonPanel(QWidget):
-    """Two sessions, one cursor: :meth:`seek` moves both to the same step t (each showing
-    its whole step), and T of the gradient plot is that step. ``moved`` fires after."""
+    """Two sessions (three with a GRU), one cursor: :meth:`seek` moves each to the same
+    step t (each showing its whole step), and T of the gradient plot is that step.
+    ``moved`` fires after."""
 
     moved = Signal()
 
@@ -73,27 +91,31 @@ class ComparisonPanel(QWidget):
         inputs: Inputs,
         parent: QWidget | None = None,
         view_settings: ViewSettings | None = None,
+        gru: Network | None = None,
     ) -> None:
-        """``view_settings``: the theme to follow (the main window's)."""
+        """``view_settings``: the theme to follow (the main window's); ``gru``: a GRU to
+        step in a third column (fixed for the panel's life: :meth:`load` keeps its kind)."""
         super().__init__(parent)
-        check_pair(lstm, rnn)
+        check_pair(lstm, rnn, gru)
         self.lstm_session = Session(lstm, inputs, title="LSTM")
         self.rnn_session = Session(rnn, inputs, title="RNN")
+        self.gru_session = None if gru is None else Session(gru, inputs, title="GRU")
         settings = view_settings or ViewSettings()
         self.rnn_view = DiagramView(self.rnn_session, view_settings=settings)
         self.lstm_view = DiagramView(self.lstm_session, view_settings=settings)
-        for view in (self.rnn_view, self.lstm_view):
-            view.set_reduced_motion(True)  # the two cells jump together, step by step
-        # Side by side, each cell gets too little room for its text to reach the main
-        # cell's size without piling up: the cells open with no unit's numbers, which
-        # leaves the labels room to grow (a click on a strip still pins a unit).
-        self._unpin_units()
-        self.rnn_title, self.lstm_title = QLabel(), QLabel()
+        self.gru_view = (
+            None
+            if self.gru_session is None
+            else DiagramView(self.gru_session, view_settings=settings)
+        )
+        for view in self.views():
+            view.set_reduced_motion(True)  # the cells jump together, step by step
+        self.rnn_title, self.lstm_title, self.gru_title = QLabel(), QLabel(), QLabel()
         self.gradient_plot = GradientPlot()
         self._unfollow_theme = follow_theme(settings, self.gradient_plot.set_theme)
 
         cells = QSplitter(Qt.Orientation.Horizontal)
-        for title, view in ((self.rnn_title, self.rnn_view), (self.lstm_title, self.lstm_view)):
+        for title, view in zip(self.titles(), self.views(), strict=True):
             column = QWidget()
             layout = QVBoxLayout(column)
             layout.setContentsMargins(4, 4, 4, 4)
@@ -112,7 +134,7 @@ class ComparisonPanel(QWidget):
         layout.addWidget(self.centre)
         self._pacer = FramePacer(self._draw_gradients, self)
         self._detached = False
-        for session in (self.lstm_session, self.rnn_session):
+        for session in self.sessions():
             session.cursor_changed.connect(self._on_cursor_changed)
             session.network_changed.connect(self._on_changed)
             session.trace_changed.connect(self._on_changed)
@@ -122,15 +144,34 @@ class ComparisonPanel(QWidget):
         self.setAutoFillBackground(True)
         self._unfollow_own_theme = follow_theme(settings, self._set_theme)
         self.set_presenting(False)
+        self.select_named_units()
+        self._limit_text()
         self._name_sides()
         self._draw_gradients()
+
+    def sessions(self) -> tuple[Session, ...]:
+        """The LSTM's, the RNN's and (when there is one) the GRU's session."""
+        gru = () if self.gru_session is None else (self.gru_session,)
+        return (self.lstm_session, self.rnn_session, *gru)
+
+    def views(self) -> tuple[DiagramView, ...]:
+        """The cells left to right: the RNN's, the LSTM's, the GRU's."""
+        gru = () if self.gru_view is None else (self.gru_view,)
+        return (self.rnn_view, self.lstm_view, *gru)
+
+    def titles(self) -> tuple[QLabel, ...]:
+        return (self.rnn_title, self.lstm_title, self.gru_title)[: len(self.views())]
+
+    def networks(self) -> tuple[Network, ...]:
+        """The networks compared: the LSTM, the RNN and the GRU when there is one."""
+        return tuple(session.network for session in self.sessions())
 
     def _set_theme(self, name: str) -> None:
         palette = THEMES[name]
         own = self.palette()
         own.setColor(QPalette.ColorRole.Window, palette.background)
         self.setPalette(own)
-        for title in (self.rnn_title, self.lstm_title):
+        for title in self.titles():
             title.setStyleSheet(
                 f"font-size: {TITLE_PT}pt; font-weight: bold; color: {palette.foreground.name()}"
             )
@@ -138,7 +179,7 @@ class ComparisonPanel(QWidget):
     def set_presenting(self, on: bool) -> None:
         """Presentation mode's look: the high-contrast palette and larger text."""
         scale = PRESENTING_TEXT_SCALE if on else 1.0
-        for view in (self.rnn_view, self.lstm_view):
+        for view in self.views():
             view.set_contrast(on)
         self.gradient_plot.set_text_scale(scale)
 
@@ -152,49 +193,56 @@ class ComparisonPanel(QWidget):
         return self.lstm_session.num_steps
 
     def seek(self, t: int) -> None:
-        """Both networks to step ``t``, each showing its whole step."""
-        for session in (self.lstm_session, self.rnn_session):
+        """Every network to step ``t``, each showing its whole step."""
+        for session in self.sessions():
             session.seek(t)
 
-    def load(self, lstm: Network, rnn: Network, inputs: Inputs) -> None:
-        """Another pair, or the same pair on another input; ValueError (and nothing
-        changes) when they cannot share it."""
-        check_pair(lstm, rnn)
-        # The RNN side records first: a failure there leaves both sides as they were.
-        rnn_before = (self.rnn_session.network, self.rnn_session.inputs())
-        self.rnn_session.load(rnn, inputs, title="RNN")
+    def load(self, lstm: Network, rnn: Network, inputs: Inputs, gru: Network | None = None) -> None:
+        """Other networks, or the same on another input; ValueError (and nothing changes)
+        when they cannot share it. ``gru`` is needed exactly when the panel has a GRU."""
+        if (gru is None) != (self.gru_session is None):
+            raise ValueError("this panel compares a GRU" if gru is None else "no GRU side here")
+        check_pair(lstm, rnn, gru)
+        networks = (lstm, rnn) if gru is None else (lstm, rnn, gru)
+        before = [(s.network, s.inputs(), s.title) for s in self.sessions()]
+        loaded: list[Session] = []
         try:
-            self.lstm_session.load(lstm, inputs, title="LSTM")
+            for session, network in zip(self.sessions(), networks, strict=True):
+                session.load(network, inputs, title=session.title)
+                loaded.append(session)
         except ValueError:
-            self.rnn_session.load(*rnn_before, title="RNN")
+            for session, (network, old_inputs, title) in zip(loaded, before, strict=False):
+                session.load(network, old_inputs, title=title)  # back as they were
             raise
-        self._unpin_units()
+        self._limit_text()  # a load pins unit 0 without a word
         self._name_sides()
         self.moved.emit()
 
-    def _unpin_units(self) -> None:
-        for session in (self.lstm_session, self.rnn_session):
-            session.select_unit(-1)
-        self._limit_text()
+    def select_named_units(self) -> None:
+        """Each cell on the unit its model's description names: the GRU's memory unit is
+        rarely the LSTM's."""
+        for session in self.sessions():
+            session.select_unit(named_unit(session.network))
 
     def _limit_text(self, *_unit: int) -> None:
-        for view, session in (
-            (self.rnn_view, self.rnn_session),
-            (self.lstm_view, self.lstm_session),
-        ):
+        # Side by side, each cell gets too little room for its text to reach the main
+        # cell's size without piling up: labels alone may grow further than labels and
+        # a pinned unit's numbers.
+        for view, session in zip(self.views(), self._left_to_right(), strict=True):
             pinned = session.unit >= 0
             view.set_max_text_scale(NUMBERS_TEXT_SCALE if pinned else LABELS_TEXT_SCALE)
 
     def _name_sides(self) -> None:
-        for label, session in (
-            (self.rnn_title, self.rnn_session),
-            (self.lstm_title, self.lstm_session),
-        ):
+        for label, session in zip(self.titles(), self._left_to_right(), strict=True):
             net = session.network
-            kind = "LSTM" if net.kind == "lstm" else f"{net.nonlinearity} RNN"
+            kind = f"{net.nonlinearity} RNN" if net.kind == "rnn" else net.kind.upper()
             # A loader's source reads "path (format)": the file name says enough here.
             name = Path(net.source.split(" (")[0]).name
             label.setText(f"{kind} · H = {net.hidden_size} · {name}")
+
+    def _left_to_right(self) -> tuple[Session, ...]:
+        gru = () if self.gru_session is None else (self.gru_session,)
+        return (self.rnn_session, self.lstm_session, *gru)
 
     # -- following the sessions ----------------------------------------------------------------
     def _on_cursor_changed(self, t: int, phase: int) -> None:
@@ -216,7 +264,11 @@ class ComparisonPanel(QWidget):
         lstm = gradient_flow(
             self.lstm_session.network, self.lstm_session.trace, end, window=MAX_STEPS_BACK
         )
-        self.gradient_plot.show_flows(rnn, lstm)
+        gru = None
+        if self.gru_session is not None:
+            session = self.gru_session
+            gru = gradient_flow(session.network, session.trace, end, window=MAX_STEPS_BACK)
+        self.gradient_plot.show_flows(rnn, lstm, gru)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -233,11 +285,11 @@ class ComparisonPanel(QWidget):
         self._pacer.stop()
         self._unfollow_theme()
         self._unfollow_own_theme()
-        for session in (self.lstm_session, self.rnn_session):
+        for session in self.sessions():
             session.cursor_changed.disconnect(self._on_cursor_changed)
             session.network_changed.disconnect(self._on_changed)
             session.trace_changed.disconnect(self._on_changed)
             session.unit_changed.disconnect(self._limit_text)
-        for view in (self.rnn_view, self.lstm_view):
+        for view in self.views():
             view.finish_animation()
             view.detach_settings()
