@@ -77,14 +77,21 @@ def test_the_header_and_numbers_line_stay_clear_at_any_width(qtbot, kind, size):
     assert clashes == []
 
 
+@pytest.mark.parametrize("three_cells", [False, True])
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
-def test_the_gradient_tabs_cells_never_pile_their_text(make_window, settle, qtbot, size):
+def test_the_gradient_tabs_cells_never_pile_their_text(
+    make_window, settle, qtbot, size, three_cells
+):
     window = make_window(size=size)
-    assert window.tour.start("vanishing")
+    if three_cells:
+        window.open_scenario("gru-vs-lstm")
+    else:
+        assert window.tour.start("vanishing")
     settle(window)
     panel = window.gradient_tab.panel
     assert panel is not None
     views = panel.views()
+    assert len(views) == (3 if three_cells else 2)
 
     def assert_clear() -> None:
         for view in views:
