@@ -92,6 +92,8 @@ def test_the_gradient_tabs_cells_never_pile_their_text(
     assert panel is not None
     views = panel.views()
     assert len(views) == (3 if three_cells else 2)
+    # Side by side the cells fit the room the window gives them rather than widening it.
+    assert panel.minimumSizeHint().width() <= panel.width()
 
     def assert_clear() -> None:
         for view in views:

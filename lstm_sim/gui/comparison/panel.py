@@ -34,6 +34,8 @@ PLOT_HEIGHT_FRACTION = 0.42
 TITLE_PT = 15
 PRESENTING_TEXT_SCALE = 1.4
 """The plot's text in presentation mode, over its normal size."""
+CELL_MIN_WIDTH = 200
+"""Pixels: three cells and their margins fit the centre of a window on a 1280x720 screen."""
 LABELS_TEXT_SCALE = 1.7
 """How far the cells' text may grow in views this small: the labels of every cell still
 stand clear of one another (a little further, the RNN's header meets its loop caption)."""
@@ -110,6 +112,9 @@ class ComparisonPanel(QWidget):
         )
         for view in self.views():
             view.set_reduced_motion(True)  # the cells jump together, step by step
+            # Three cells at the main cell's minimum width pushed a 1280-pixel window
+            # off the screen: beside one another they may be thumbnails.
+            view.setMinimumSize(CELL_MIN_WIDTH, CELL_MIN_WIDTH * 9 // 16)
         self.rnn_title, self.lstm_title, self.gru_title = QLabel(), QLabel(), QLabel()
         self.gradient_plot = GradientPlot()
         self._unfollow_theme = follow_theme(settings, self.gradient_plot.set_theme)
