@@ -3,7 +3,8 @@
 The trace records each gate's pre-activation a_t = W_ih·x_t + W_hh·h_{t-1} + b_ih + b_hh
 as one sum. A lecturer wants the sum written out term by term, so this module splits it
 into the part that comes from the input, the part that comes from the previous hidden
-state and the bias, using the same parameters and recorded inputs.
+state and the bias (and, for an LSTM with peepholes, the part that comes from the cell
+state), using the same parameters and recorded inputs.
 """
 
 from __future__ import annotations
@@ -14,23 +15,29 @@ import numpy as np
 
 from lstm_sim.engine.gates import GATE_ORDER, GATES, gate_slice
 from lstm_sim.engine.network import Network
-from lstm_sim.engine.trace import Trace
+from lstm_sim.engine.trace import StepRecord, Trace
 
 GRU_GATES = GATE_ORDER["gru"]
 
 
 @dataclass(frozen=True)
 class PreactivationTerms:
-    """a = x_part + h_part + bias for every unit of one gate, each of shape (H,)."""
+    """a = x_part + h_part + bias (+ peephole) for every unit of one gate, each (H,).
+
+    ``peephole`` is an LSTM gate's p ⊙ c term (c_{t-1} for i and f, c_t for o), None
+    without peepholes and for the candidate g.
+    """
 
     x_part: np.ndarray  # W_i?[u, :]·x_t for each unit u
     h_part: np.ndarray  # W_h?[u, :]·h_{t-1}
     bias: np.ndarray  # b_i?[u] + b_h?[u]
+    peephole: np.ndarray | None = None  # p_?[u]·c[u]
 
     @property
     def total(self) -> np.ndarray:
         """The pre-activation the terms add up to, (H,)."""
-        return np.asarray(self.x_part + self.h_part + self.bias)
+        total = self.x_part + self.h_part + self.bias
+        return np.asarray(total if self.peephole is None else total + self.peephole)
 
 
 def gate_block(network: Network, gate: str | None) -> slice:
@@ -76,7 +83,25 @@ def preactivation_terms(
         x_part=params.weight_ih[rows] @ record.x,
         h_part=params.weight_hh[rows] @ record.h_prev,
         bias=params.bias_ih[rows] + params.bias_hh[rows],
+        peephole=peephole_term(network, record, gate),
     )
+
+
+PEEPHOLE_GATES = ("i", "f", "o")
+"""The blocks of a layer's ``peephole`` (3H,), in order; i and f peek at c_{t-1}, o at c_t."""
+
+
+def peephole_term(network: Network, record: StepRecord, gate: str | None) -> np.ndarray | None:
+    """p_gate ⊙ c for an LSTM layer with peepholes, (H,); None for the candidate g and
+    for a layer without peepholes."""
+    peephole = network.layers[record.layer].peephole
+    if network.kind != "lstm" or peephole is None or gate not in PEEPHOLE_GATES:
+        return None
+    hidden = network.hidden_size
+    k = PEEPHOLE_GATES.index(gate)
+    cell = record.c if gate == "o" else record.c_prev
+    assert cell is not None
+    return np.asarray(peephole[k * hidden : (k + 1) * hidden] * cell)
 
 
 @dataclass(frozen=True)

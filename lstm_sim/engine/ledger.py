@@ -56,8 +56,9 @@ def _check_lstm(trace: Trace, layer: int) -> None:
 
 
 def _check_unit(trace: Trace, unit: int | None) -> None:
-    if unit is not None and not 0 <= unit < trace.hidden_size:
-        raise ValueError(f"unit {unit} is out of range for hidden size {trace.hidden_size}")
+    # A cell unit: H of them, even where a projection makes h narrower.
+    if unit is not None and not 0 <= unit < trace.cell_size:
+        raise ValueError(f"unit {unit} is out of range for hidden size {trace.cell_size}")
 
 
 def suffix_products(f: np.ndarray) -> np.ndarray:

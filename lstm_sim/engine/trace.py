@@ -61,6 +61,7 @@ class StepRecord:
     z: np.ndarray | None = None
     n: np.ndarray | None = None
     hn: np.ndarray | None = None
+    m: np.ndarray | None = None  # o ⊙ tanh(c_t), (H,), when a projection makes h_t = W_hr m_t
 
     def pre_gate(self, gate: str) -> np.ndarray:
         """The pre-activation of one gate (LSTM 'i', 'f', 'g', 'o'; GRU 'r', 'z', 'n'),
@@ -123,6 +124,7 @@ class Trace(RecordedArrays):
             ig=self.ig[layer, t],
             c=self.c_all[layer, t + 1],
             tanh_c=self.tanh_c[layer, t],
+            m=None if self.m is None else self.m[layer, t],
         )
 
 

@@ -1,9 +1,13 @@
 """Which cell kinds the window draws: a model of another kind is refused before it shows.
 
 The window's diagram, phases, equations and plots know an LSTM's gates and cell state, a
-GRU's reset and update gates and candidate, and a simple RNN's pre-activation, in their
-plain forward cells; any other kind, and a layer variant the window does not draw yet, is
-refused with one line, through the same error path as a file that cannot be read.
+GRU's reset and update gates and candidate, and a simple RNN's pre-activation. An LSTM's
+forward layers may also carry the options of :mod:`lstm_sim.engine.lstm_variants`
+(projection, peepholes, coupled gates, clip, other activations): the diagram draws the
+peephole wires, the coupled gate and the projection, and the equations show every option
+with its numbers. Any other kind, and a variant the window does not draw yet (reverse and
+bidirectional passes, Keras's input mask, a GRU's options), is refused with one line,
+through the same error path as a file that cannot be read.
 """
 
 from __future__ import annotations
@@ -19,15 +23,28 @@ def check_drawable(network: Network) -> None:
     """Raise ModelFileError (one line) unless the window can draw ``network``'s cells."""
     if network.kind not in WINDOW_KINDS:
         raise ModelFileError(f"the window draws LSTM, GRU and RNN cells only, not {network.kind!r}")
-    if not network.is_plain:
+    if undrawn_variants(network):
         raise ModelFileError(variant_refusal(network))
+
+
+def undrawn_variants(network: Network) -> tuple[str, ...]:
+    """The network's variants the window does not draw, one phrase each (empty when it
+    draws them all): a forward LSTM layer's options are drawn, its direction is not."""
+    if network.kind != "lstm" or network.mask_value is not None:
+        return network.variants()
+    return tuple(
+        f"layer {k}: {phrase}"
+        for k, layer in enumerate(network.layers)
+        for phrase in layer.variants()
+        if phrase.endswith(" direction")
+    )
 
 
 def variant_refusal(network: Network) -> str:
     """The one line refusing a network whose layers use a variant the window does not draw
-    (reverse or bidirectional passes, projections, peepholes, coupled gates, clips, other
-    activations, an input mask): it names the first."""
+    (reverse or bidirectional passes, an input mask, a GRU's options): it names the
+    first."""
     return (
-        f"the window cannot draw this model yet ({network.variants()[0]}); "
+        f"the window cannot draw this model yet ({undrawn_variants(network)[0]}); "
         "lstm-sim info and lstm-sim trace read it"
     )

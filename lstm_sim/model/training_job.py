@@ -74,6 +74,11 @@ def fits(network: Network, data: Data) -> str | None:
         return "the current model has no readout to train; train one from scratch"
     if network.embedding is not None:
         return "training a model with an input embedding is not supported yet; train from scratch"
+    if not network.is_plain:  # the window opens these; the minibatch trainer refuses them
+        return (
+            f"training a model with {network.variants()[0]} is not supported yet; "
+            "train from scratch"
+        )
     tokens = isinstance(data, TextData) or data.inputs.ndim == 2
     if tokens != (network.readout.kind == "softmax"):
         return "the current model's readout does not match the data; train from scratch"

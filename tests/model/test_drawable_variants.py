@@ -29,25 +29,19 @@ def lstm() -> Network:
             "layer 0: bidirectional direction",
         ),
         (
-            Network.random("lstm", 3, 4, np.random.default_rng(0), proj_size=2),
-            "layer 0: projection (proj_size=2)",
-        ),
-        (
             replace(lstm(), layers=[replace(lstm().layers[0], direction="reverse")]),
             "layer 0: reverse direction",
         ),
         (
-            replace(lstm(), layers=[replace(lstm().layers[0], peephole=np.zeros(12))]),
-            "layer 0: peepholes",
-        ),
-        (
-            replace(lstm(), layers=[replace(lstm().layers[0], coupling="forget_from_input")]),
-            "layer 0: coupled gates (forget_from_input)",
-        ),
-        (replace(lstm(), layers=[replace(lstm().layers[0], clip=3.0)]), "layer 0: clip 3"),
-        (
-            replace(lstm(), layers=[replace(lstm().layers[0], cell_activation=Activation("Relu"))]),
-            "layer 0: cell output activation Relu",
+            replace(
+                Network.random("gru", 3, 4, np.random.default_rng(0)),
+                layers=[
+                    replace(
+                        Network.random("gru", 3, 4, np.random.default_rng(0)).layers[0], clip=3.0
+                    )
+                ],
+            ),
+            "layer 0: clip 3",
         ),
         (replace(lstm(), mask_value=0.0), "input mask value 0"),
     ],
@@ -61,3 +55,17 @@ def test_a_variant_is_refused_with_one_line_naming_it(network: Network, named: s
 
 def test_a_plain_lstm_is_drawn() -> None:
     check_drawable(lstm())
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"peephole": np.zeros(12)},
+        {"weight_hr": np.zeros((2, 4)), "weight_hh": np.zeros((16, 2))},
+        {"coupling": "forget_from_input"},
+        {"clip": 3.0},
+        {"cell_activation": Activation("Relu")},
+    ],
+)
+def test_a_forward_lstm_layer_s_options_are_drawn(options: dict[str, object]) -> None:
+    check_drawable(replace(lstm(), layers=[replace(lstm().layers[0], **options)]))

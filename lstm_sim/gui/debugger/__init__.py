@@ -187,7 +187,10 @@ class Debugger(QObject):
         clampable strip)."""
         session = self.session
         if session.network.kind == "gru":
-            return self._no_clamp_menu(scene_point)
+            return self._no_clamp_menu(scene_point, "Clamps on a GRU are not supported yet")
+        if not session.network.is_plain:  # the engine refuses clamps on these
+            variant = session.network.variants()[0]
+            return self._no_clamp_menu(scene_point, f"Clamps are not supported yet ({variant})")
         strips = LSTM_STRIPS if session.network.kind == "lstm" else RNN_STRIPS
         for field, quantity in strips.items():
             try:
@@ -220,16 +223,16 @@ class Debugger(QObject):
             return menu
         return None
 
-    def _no_clamp_menu(self, scene_point: QPointF) -> QMenu | None:
-        """A GRU's strips: a menu that says clamps cannot act on it yet (the engine refuses
-        them), rather than no menu at all."""
+    def _no_clamp_menu(self, scene_point: QPointF, why: str) -> QMenu | None:
+        """A GRU's or a variant LSTM's strips: a menu that says clamps cannot act on it yet
+        (the engine refuses them), rather than no menu at all."""
         diagram = self.window.diagram
         if not any(
             strip.unit_at(scene_point) is not None for strip in diagram.diagram().strips.values()
         ):
             return None
         menu = QMenu(self.window)
-        menu.addAction("Clamps on a GRU are not supported yet").setEnabled(False)
+        menu.addAction(why).setEnabled(False)
         return menu
 
     def _add_clamp_action(self, menu: QMenu, label: str, text: str) -> QAction:

@@ -68,10 +68,14 @@ class InterventionsPanel(QWidget):
     def refresh(self) -> None:
         self.list.clear()
         self.list.addItems([clamp.text for clamp in self.interventions.clamps])
-        kind = self.session.network.kind
+        network = self.session.network
+        kind = network.kind
         self.text.setPlaceholderText(clamp_placeholder(kind))
-        # The engine cannot clamp a GRU yet: the field says so instead of taking a clamp.
-        self.text.setEnabled(EXAMPLES[kind].clamp is not None)
+        if not network.is_plain:
+            self.text.setPlaceholderText(f"clamps are not supported yet ({network.variants()[0]})")
+        # The engine cannot clamp a GRU or a variant yet: the field says so instead of
+        # taking a clamp.
+        self.text.setEnabled(EXAMPLES[kind].clamp is not None and network.is_plain)
 
     def _on_trace_changed(self, start: int) -> None:
         self.refresh()

@@ -17,6 +17,7 @@ from lstm_sim.gui.diagram.animator import PhaseAnimator
 from lstm_sim.gui.diagram.items import DotTrainItem, NodeItem, StripItem, WireItem
 from lstm_sim.gui.diagram.scene import DiagramScene, Frame
 from lstm_sim.model import Session
+from lstm_sim.model.cell_options import cell_options
 from lstm_sim.model.numbering import index_range
 from lstm_sim.model.view_settings import ViewSettings
 
@@ -33,7 +34,7 @@ def scene_for(session: Session, parent: QObject | None = None) -> DiagramScene:
     export's off screen)."""
     network = session.network
     layer = session.layer
-    input_size = network.input_size if layer == 0 else network.hidden_size
+    input_size = network.input_size if layer == 0 else network.layer_output_size(layer - 1)
     # Layer l reads the h_t of the layer below it, l - 1.
     x_label = "x<sub>t</sub>" if layer == 0 else f"h<sub>t</sub> of layer {layer - 1}"
     show_x = not (layer == 0 and session.tokens is not None and input_size > 16)
@@ -45,6 +46,7 @@ def scene_for(session: Session, parent: QObject | None = None) -> DiagramScene:
         show_x_strip=show_x,
         nonlinearity=network.nonlinearity,
         reset_after=network.reset_after,
+        options=cell_options(network, layer) if network.kind == "lstm" else None,
         parent=parent,
     )
 

@@ -41,7 +41,9 @@ from lstm_sim.gui.diagram.items import (
     cosmetic_pen,
     scene_font,
 )
+from lstm_sim.gui.diagram.lstm_options import lstm_options_layout, lstm_options_wiring
 from lstm_sim.gui.diagram.wiring import Quantity, Wiring, wiring_for
+from lstm_sim.model.cell_options import CellOptions
 from lstm_sim.model.gru_terms import gru_term
 from lstm_sim.model.phases import phases_for
 
@@ -121,17 +123,23 @@ class DiagramScene(QGraphicsScene):
         show_x_strip: bool = True,
         nonlinearity: str = "tanh",
         reset_after: bool = True,
+        options: CellOptions | None = None,
         parent: QObject | None = None,
     ):
         """``x_label``: rich text naming the layer's input; ``show_x_strip`` False shows
         only the token for a one-hot input too long to draw; ``nonlinearity`` is a simple
-        RNN's ("tanh" or "relu"); ``reset_after`` a GRU's convention (where r acts)."""
+        RNN's ("tanh" or "relu"); ``reset_after`` a GRU's convention (where r acts);
+        ``options`` an LSTM layer's peepholes, coupling and activations."""
         super().__init__(parent)
         self.kind = kind
+        self.projection = None if options is None else options.projection
         self.reset_after = reset_after
         self.wiring: Wiring = wiring_for(kind, nonlinearity, reset_after)
         self.layout: Layout
-        if kind == "lstm":
+        if kind == "lstm" and options is not None:
+            self.wiring = lstm_options_wiring(options)
+            self.layout = lstm_options_layout(options)
+        elif kind == "lstm":
             self.layout = lstm_layout()
         elif kind == "gru":
             self.layout = gru_layout(reset_after)
@@ -305,6 +313,9 @@ class DiagramScene(QGraphicsScene):
             return 0, 0, False
         if field == "x" and not self._x_follows_units():
             return 0, min(self.input_size, MAX_CELLS), False
+        if field in ("h", "h_prev") and self.projection is not None:
+            # P wide, its units are not the cell's: shown whole (up to MAX_CELLS).
+            return 0, min(self.projection, MAX_CELLS), False
         return start, self.window_size(), True
 
     def _values(self, record: StepRecord, field: str, start: int) -> np.ndarray:

@@ -299,7 +299,9 @@ def _paint_strip(strip: _Strip, values: np.ndarray | None, scale: str, palette: 
     if values is None:
         colors = [None] * len(strip.cells)
     else:
+        # A projected h_t has P < H units: the cells past them stay empty.
         colors = list(value_colors(values, scale, palette.name))
+        colors += [None] * (len(strip.cells) - len(colors))
     for item, old, new in zip(strip.cells, strip.colors, colors, strict=True):
         if old == new and old is not None:
             continue

@@ -48,6 +48,9 @@ class Wiring:
     # What wires carry that the trace does not record: products derived for display
     # (:mod:`lstm_sim.model.gru_terms`).
     derived: tuple[Quantity, ...] = ()
+    # Strips a phase shows beyond what :mod:`lstm_sim.model.phases` lists: field -> phase
+    # (an LSTM projection's m_t, computed in the hidden-state phase).
+    extra_phases: tuple[tuple[str, str], ...] = ()
 
     def phase_index(self, key: str) -> int:
         """Position of phase ``key`` in the step, 0 for the first."""
@@ -55,6 +58,9 @@ class Wiring:
 
     def quantity_phase(self, field: str) -> str:
         """Key of the phase that computes StepRecord field ``field``."""
+        for extra, key in self.extra_phases:
+            if extra == field:
+                return key
         for phase in phases_for(self.kind):
             if field in phase.computes:
                 return phase.key

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 from lstm_sim.gui.panels.equation_text import caption_html, equation_html
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
+from lstm_sim.model.cell_options import cell_options, option_caption
 from lstm_sim.model.interventions import was_values
 from lstm_sim.model.numbering import index_range
 
@@ -103,7 +104,8 @@ class EquationPanel(QWidget):
         self.title.setText(
             f"t = {session.t} · {phase.title} ({session.phase + 1}/{len(session.phases)}){layer}"
         )
-        self.caption.setText(caption_html(phase.caption))
+        options = option_caption(cell_options(session.network, session.layer), phase.key)
+        self.caption.setText(caption_html(f"{phase.caption} {options}".strip()))
         self.equation.setText(equation_html(session))
         changed = was_values(session)
         # Only what differs at the shown precision; the rest is counted, not hidden.

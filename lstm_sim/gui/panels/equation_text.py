@@ -15,6 +15,7 @@ import numpy as np
 from lstm_sim.engine.explain import PreactivationTerms, candidate_terms, preactivation_terms
 from lstm_sim.engine.trace import StepRecord
 from lstm_sim.model import Session
+from lstm_sim.model.cell_options import cell_options
 from lstm_sim.model.gru_terms import gru_term
 
 VECTOR_WINDOW = 12
@@ -96,31 +97,47 @@ def _affine_line(
     unit: int,
     pre: float,
     value: float,
+    peephole: tuple[str, str] | None = None,
+    clip: float | None = None,
 ) -> str:
-    """``lhs[u] = fn(W_x[u,:]·x_t + W_h[u,:]·h_{t-1} + b[u]) = fn(a + b + c) = fn(s) = v``"""
+    """``lhs[u] = fn(W_x[u,:]·x_t + W_h[u,:]·h_{t-1} + b[u]) = fn(a + b + c) = fn(s) = v``;
+    ``peephole`` (the weight's and the cell state's symbols) adds the term p[u]·c[u], and
+    ``clip`` holds s to ±clip before ``fn``, as the engine does."""
     u = f"[{unit}]"
+    peek = "" if peephole is None else f" + {peephole[0]}{u}·{peephole[1]}{u}"
     symbolic = (
         f"{fn}({weights[0]}[{unit},:]·{_input_symbol(layer)}"
-        f" + {weights[1]}[{unit},:]·{sub('h', 't−1')} + {bias}{u})"
+        f" + {weights[1]}[{unit},:]·{sub('h', 't−1')} + {bias}{u}{peek})"
     )
+    peek_numbers = "" if terms.peephole is None else signed_term(terms.peephole[unit])
     numeric = (
         f"{fn}({number(terms.x_part[unit])}{signed_term(terms.h_part[unit])}"
-        f"{signed_term(terms.bias[unit])})"
+        f"{signed_term(terms.bias[unit])}{peek_numbers})"
     )
+    squashed = f"{fn}({number(pre)})"
+    if clip is not None:
+        held = float(np.clip(pre, -clip, clip))
+        squashed = f"{fn}(clip({number(pre)}, ±{clip:g})) = {fn}({number(held)})"
     return (
         f"{lhs}{u} = {symbolic}<br>&nbsp;&nbsp;&nbsp;&nbsp;= {numeric}"
-        f" = {fn}({number(pre)}) = <b>{number(value)}</b>"
+        f" = {squashed} = <b>{number(value)}</b>"
     )
 
 
 def _gate_line(session: Session, record: StepRecord, gate: str, unit: int) -> str:
-    """``f_t[u] = σ(W_if[u,:]·x_t + W_hf[u,:]·h_{t-1} + b_f[u]) = σ(a + b + c) = σ(s) = v``"""
+    """``f_t[u] = σ(W_if[u,:]·x_t + W_hf[u,:]·h_{t-1} + b_f[u]) = σ(a + b + c) = σ(s) = v``,
+    with the layer's activation, peephole and clip; a coupled gate is 1 minus the other."""
+    options = cell_options(session.network, record.layer)
+    if gate == options.derived_gate:
+        return _coupled_line(record, gate, unit)
     name = GATE_NAMES[gate]
     terms = preactivation_terms(session.network, session.trace, record.layer, record.t, gate)
     weights = (sub("W", "i" + name), sub("W", "h" + name))
+    cell = sub("c", "t" if gate == "o" else "t−1")
+    peephole = None if terms.peephole is None else (sub("p", name), cell)
     return _affine_line(
         sub(name, "t"),
-        GATE_FUNCTIONS[gate],
+        options.function(gate) if session.network.kind == "lstm" else GATE_FUNCTIONS[gate],
         weights,
         sub("b", name),
         terms,
@@ -128,6 +145,24 @@ def _gate_line(session: Session, record: StepRecord, gate: str, unit: int) -> st
         unit,
         record.pre_gate(gate)[unit],
         getattr(record, gate)[unit],
+        peephole=peephole,
+        clip=options.clip,
+    )
+
+
+def _coupled_line(record: StepRecord, gate: str, unit: int) -> str:
+    """``i_t[u] = 1 − f_t[u] = 1 − 0.43 = 0.57``: a coupled gate has no weights of its own
+    in the cell's output (its pre-activation is still recorded, unused)."""
+    other = "f" if gate == "i" else "i"
+    u = f"[{unit}]"
+    source = float(getattr(record, other)[unit])
+    note = (
+        f"<span style='color:gray'>coupled gates: {sub(gate, 't')} is 1 {MINUS} "
+        f"{sub(other, 't')}, not computed from its own weights</span>"
+    )
+    return (
+        f"{sub(gate, 't')}{u} = 1 {MINUS} {sub(other, 't')}{u} = 1 {MINUS} {factor(source)}"
+        f" = <b>{number(float(getattr(record, gate)[unit]))}</b><br>{note}"
     )
 
 
@@ -153,7 +188,11 @@ def _input_line(session: Session, record: StepRecord, unit: int) -> str:
         x = f"{sub('x', 't')} = one-hot(“{tokens[record.t]}”)"
     else:
         x = f"{_input_symbol(record.layer)} = {vector(record.x, -1)}"
-    parts = [x, f"{sub('h', 't−1')}[{unit}] = {number(record.h_prev[unit])}"]
+    h_prev = sub("h", "t−1")
+    if unit < record.h_prev.shape[0]:
+        parts = [x, f"{h_prev}[{unit}] = {number(record.h_prev[unit])}"]
+    else:  # a projected h_{t-1} has fewer units than the cell
+        parts = [x, f"{h_prev} = {vector(record.h_prev, -1)}"]
     if record.c_prev is not None:
         parts.append(f"{sub('c', 't−1')}[{unit}] = {number(record.c_prev[unit])}")
     return "&nbsp;&nbsp;&nbsp;&nbsp;".join(parts)
@@ -174,15 +213,30 @@ def _cell_line(record: StepRecord, unit: int) -> str:
     )
 
 
-def _hidden_line(record: StepRecord, unit: int) -> str:
+def _hidden_line(record: StepRecord, unit: int, cell_output: str = "tanh") -> str:
+    """``h_t[u] = o_t[u]·tanh(c_t[u])`` with the numbers; with a projection the product is
+    m_t, and h_t = W_hr m_t follows on its own line."""
     assert record.o is not None and record.tanh_c is not None and record.c is not None
     u = f"[{unit}]"
-    return (
-        f"{sub('h', 't')}{u} = {sub('o', 't')}{u}·tanh({sub('c', 't')}{u})"
-        f" = {number(record.o[unit])}·tanh({number(record.c[unit])})"
+    fn = cell_output
+    product = record.h if record.m is None else record.m
+    lhs = sub("h", "t") if record.m is None else sub("m", "t")
+    line = (
+        f"{lhs}{u} = {sub('o', 't')}{u}·{fn}({sub('c', 't')}{u})"
+        f" = {number(record.o[unit])}·{fn}({number(record.c[unit])})"
         f" = {factor(record.o[unit])}·{factor(record.tanh_c[unit])}"
-        f" = <b>{number(record.h[unit])}</b>"
+        f" = <b>{number(product[unit])}</b>"
     )
+    if record.m is None:
+        return line
+    width = record.h.shape[0]
+    projected = f"{sub('h', 't')} = {sub('W', 'hr')} {sub('m', 't')}, P = {width} units"
+    if unit < width:
+        projected += (
+            f":&nbsp; {sub('h', 't')}[{unit}] = {sub('W', 'hr')}[{unit},:]·{sub('m', 't')}"
+            f" = <b>{number(record.h[unit])}</b>"
+        )
+    return f"{line}<br>{projected}"
 
 
 def _candidate_lines(session: Session, record: StepRecord, unit: int) -> list[str]:
@@ -234,6 +288,18 @@ def _gru_hidden_line(session: Session, record: StepRecord, unit: int) -> str:
     )
 
 
+def _option_notes(session: Session, layer: int, key: str) -> list[str]:
+    """Grey lines defining what the layer's options mean: an activation's constants and the
+    clip, so the numbers above can be checked by hand."""
+    options = cell_options(session.network, layer)
+    notes = list(options.definitions)
+    if options.clip is not None and key != "hidden":
+        notes.append(
+            f"clip(a, ±{options.clip:g}) holds each gate's pre-activation to ±{options.clip:g}"
+        )
+    return [f"<span style='color:gray'>{html.escape(note, quote=False)}</span>" for note in notes]
+
+
 def phase_vectors(session: Session, record: StepRecord) -> list[tuple[str, np.ndarray]]:
     """The (H,) vectors the current phase computes, with their rich-text names."""
     key = session.phases[session.phase].key
@@ -243,7 +309,7 @@ def phase_vectors(session: Session, record: StepRecord) -> list[tuple[str, np.nd
         "input": ["i", "g"],
         "cell": ["c"],
         "output": ["o"],
-        "hidden": ["h"],
+        "hidden": ["m", "h"],
         "reset": ["r"],
         "update": ["z"],
         "candidate": ["hn", "n"],
@@ -286,7 +352,11 @@ def equation_html(session: Session) -> str:
     elif key == "output":
         lines.append(_gate_line(session, record, "o", unit))
     else:
-        lines.append(_hidden_line(record, unit))
+        lines.append(
+            _hidden_line(record, unit, cell_options(session.network, record.layer).cell_output)
+        )
+    if unit >= 0 and key in ("forget", "input", "output", "hidden"):
+        lines.extend(_option_notes(session, record.layer, key))
     rows = [f"{name} = {vector(values, unit)}" for name, values in phase_vectors(session, record)]
     body = "<br>".join(lines)
     vectors = "&nbsp;&nbsp;&nbsp;&nbsp;".join(rows)

@@ -136,7 +136,8 @@ class StatePlot(TracePlotWidget):
         dashed = pg.mkPen(faint, width=2, style=Qt.PenStyle.DashLine)
         for key, curve in self.selected.items():
             ghost_lows, ghost_highs = self._ghost_lows.get(key), self._ghost_highs.get(key)
-            if unit < 0:
+            # A projected h has P < H units: a cell unit past them has no h curve.
+            if not 0 <= unit < self._lows[key].shape[1]:
                 curve.setData([], [])
                 self.ghosts[key].setData([], [])
                 continue
