@@ -8,7 +8,7 @@ raises. Views therefore disconnect explicitly when their window closes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from lstm_sim.model import Session
 from lstm_sim.model.view_settings import ViewSettings
@@ -31,17 +31,24 @@ class SessionView(Protocol):
 
 
 def subscribe(view: object, session: Session) -> Callable[[], None]:
-    """Connect each ``view._on_<signal>`` that exists to ``session.<signal>``.
+    """Connect each ``view._on_<signal>`` that exists to ``session.<signal>``; a change
+    of the followed pass reaches ``_on_layer_changed`` too (the selected layer's shown
+    data changed, as when another layer is selected).
 
     Returns a function that disconnects exactly those handlers.
     """
-    links = []
+    links: list[tuple[Any, Callable[..., object]]] = []
     for name in SESSION_SIGNALS:
         handler = getattr(view, f"_on_{name}", None)
         if handler is not None:
             signal = getattr(session, name)
             signal.connect(handler)
             links.append((signal, handler))
+    on_layer = getattr(view, "_on_layer_changed", None)
+    if on_layer is not None:
+        relay = _relay_pass(session, on_layer)
+        session.pass_changed.connect(relay)
+        links.append((session.pass_changed, relay))
 
     def unsubscribe() -> None:
         for signal, handler in links:
@@ -49,6 +56,13 @@ def subscribe(view: object, session: Session) -> Callable[[], None]:
         links.clear()
 
     return unsubscribe
+
+
+def _relay_pass(session: Session, on_layer: Callable[[int], object]) -> Callable[[str], None]:
+    def relay(_followed: str) -> None:
+        on_layer(session.layer)
+
+    return relay
 
 
 def follow_theme(

@@ -32,11 +32,18 @@ class ViewCommands:
         self._on_no_spoilers_changed(view.no_spoilers)
         window.controller.playing_changed.connect(self._on_playing_changed)
         window.centre_views.currentChanged.connect(self._on_centre_view_changed)
+        session = window.session
+        self._pass_signals = (session.network_changed, session.layer_changed, session.pass_changed)
+        for signal in self._pass_signals:
+            signal.connect(self._on_pass_changed)
+        self._on_pass_changed()
 
     def detach(self) -> None:
         view = self.window.state.view
         for unfollow in self._unfollow:
             unfollow()
+        for signal in self._pass_signals:
+            signal.disconnect(self._on_pass_changed)
         view.reduced_motion_changed.disconnect(self._on_reduced_motion_changed)
         view.no_spoilers_changed.disconnect(self._on_no_spoilers_changed)
 
@@ -49,6 +56,10 @@ class ViewCommands:
 
     def toggle_no_spoilers(self) -> None:
         self.window.state.view.no_spoilers = self.window.action("no_spoilers").isChecked()
+
+    def toggle_reverse_pass(self) -> None:
+        reverse = self.window.action("reverse_pass").isChecked()
+        self.window.session.follow("reverse" if reverse else "forward")
 
     def toggle_unrolled(self) -> None:
         unrolled = self.window.action("unrolled").isChecked()
@@ -83,6 +94,13 @@ class ViewCommands:
         self._on_playing_changed(window.controller.playing)
         window.setPalette(window_palette(name, QApplication.style().standardPalette()))
         window.inputs.set_highlight_color(THEMES[name].highlight)
+
+    def _on_pass_changed(self, *_: object) -> None:
+        """The switch shows the selected layer's shown pass; it can change it only in a
+        bidirectional layer (a one-way layer has one pass to show)."""
+        session, action = self.window.session, self.window.action("reverse_pass")
+        action.setChecked(session.shown_pass == "reverse")
+        action.setEnabled(len(session.passes) > 1)
 
     def _on_reduced_motion_changed(self, on: bool) -> None:
         self.window.action("reduced").setChecked(on)

@@ -157,6 +157,15 @@ ACTIONS = (
         "The chain of steps around the cursor, beside the cell",
         checkable=True,
     ),
+    ActionSpec(
+        "reverse_pass",
+        "Follow the reverse pass",
+        lambda w: w.view_commands.toggle_reverse_pass,
+        ("Ctrl+Shift+R",),
+        "Bidirectional layer: step the reverse pass, from the last step back to the first",
+        icon_text="Reverse",
+        checkable=True,
+    ),
     ActionSpec("reset_layout", "Reset layout", lambda w: w.memory.reset_layout),
     # Presentation mode and the presenter's clicker (PageDown/PageUp; Space while presenting).
     ActionSpec(
@@ -229,7 +238,7 @@ ACTIONS = (
 )
 
 STEPPING_TOOLBAR = ("first", "prev_step", "prev_phase", "play", "next_phase", "next_step", "last")
-VIEW_TOOLBAR = ("zoom_out", "zoom_reset", "zoom_in", "dark")
+VIEW_TOOLBAR = ("reverse_pass", "zoom_out", "zoom_reset", "zoom_in", "dark")
 
 MENUS = (
     MenuSpec(
@@ -279,6 +288,7 @@ MENUS = (
             "reduced",
             "no_spoilers",
             "unrolled",
+            "reverse_pass",
             SEPARATOR,
             "present",
             "blank",

@@ -57,6 +57,9 @@ class BreakHit:
         return f"t={self.t} layer {self.layer}: {self.text}{units}{more}"
 
 
+REVERSE_REFUSAL = "breakpoints do not search models with reverse or bidirectional layers yet"
+
+
 def compile_breakpoint(breakpoint: Breakpoint) -> Expression:
     """The breakpoint's expression, its layer chooser applied; ExpressionError (with the
     column) if the text does not parse or names a layer twice."""
@@ -167,6 +170,11 @@ class Breakpoints:
         trace = self.session.trace
         for index, breakpoint in enumerate(self.items):
             if not breakpoint.enabled:
+                continue
+            if trace.directions:
+                # A search runs forward through the forward arrays; a reverse pass's steps
+                # run the other way, so such a model is refused rather than half searched.
+                self.errors[index] = REVERSE_REFUSAL
                 continue
             try:
                 expression = compile_breakpoint(breakpoint)

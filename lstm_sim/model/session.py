@@ -28,12 +28,21 @@ from lstm_sim.engine.trace import (
     StepRecord,
     Trace,
     as_tokens,
-    record,
     rerun_from,
     set_initial_state,
 )
 from lstm_sim.model.drawable import check_drawable
 from lstm_sim.model.original_run import OriginalRun
+from lstm_sim.model.pass_view import (
+    Pass,
+    first_step,
+    followed_network,
+    followed_trace,
+    later_step,
+    layer_passes,
+    record_passes,
+    shown_pass,
+)
 from lstm_sim.model.phases import Phase, phases_for
 
 
@@ -78,6 +87,7 @@ class Session:
     layer_changed = Signal(int)
     unit_changed = Signal(int)  # the selected unit, -1 for none
     history_changed = Signal()  # the undo/redo stacks changed
+    pass_changed = Signal(str)  # the followed pass: "forward" or "reverse"
 
     def __init__(
         self,
@@ -90,7 +100,7 @@ class Session:
     ) -> None:
         self.network = network
         self.title = title
-        self.trace: Trace = record(network, inputs, h0, c0)
+        self.trace: Trace = record_passes(network, inputs, h0, c0)
         self.clamps: tuple[Clamp, ...] = ()
         """The interventions acting on ``trace``; change them with :meth:`set_clamps`."""
         self.original: OriginalRun | None = None
@@ -104,6 +114,13 @@ class Session:
         training job's Apply history) compares it instead of object identity."""
         self._undo: list[Edit] = []
         self._redo: list[Edit] = []
+        self.followed: Pass = layer_passes(network, 0)[0]
+        """The pass the window follows in bidirectional layers; see :attr:`shown`."""
+        self._shown: Trace | None = None
+        self.t = first_step(self.trace.num_steps, self.followed)
+        # Forget the shown pass's copy before any view reads it after a change.
+        for signal in (self.network_changed, self.trace_changed, self.pass_changed):
+            signal.connect(self._forget_shown, priority=1000)
 
     # -- what is on screen ---------------------------------------------------------------
     @property
@@ -125,16 +142,52 @@ class Session:
 
     @property
     def current(self) -> StepRecord:
-        """The record of the selected layer at the cursor's step."""
-        return self.trace.step(self.layer, self.t)
+        """The record of the selected layer at the cursor's step, in the shown pass."""
+        return self.shown.step(self.layer, self.t)
+
+    @property
+    def shown(self) -> Trace:
+        """What the views draw: ``trace`` itself, or with reverse or bidirectional layers
+        each layer's shown pass in time order (:func:`~lstm_sim.model.pass_view.followed_trace`)."""
+        if self._shown is None:
+            self._shown = followed_trace(self.network, self.trace, self.followed)
+        return self._shown
+
+    @property
+    def shown_network(self) -> Network:
+        """The network with the shown passes' weights, the ones :attr:`shown` was made with."""
+        return followed_network(self.network, self.followed)
+
+    @property
+    def shown_pass(self) -> Pass:
+        """The pass shown for the selected layer: the stepper walks time its way."""
+        return shown_pass(self.network, self.layer, self.followed)
+
+    @property
+    def passes(self) -> tuple[Pass, ...]:
+        """The passes the selected layer runs (two when it is bidirectional)."""
+        return layer_passes(self.network, self.layer)
 
     @property
     def at_start(self) -> bool:
-        return self.t == 0 and self.phase == 0
+        return self.t == first_step(self.num_steps, self.shown_pass) and self.phase == 0
 
     @property
     def at_end(self) -> bool:
-        return self.t == self.num_steps - 1 and self.phase == len(self.phases) - 1
+        last_t = self.num_steps - 1 - first_step(self.num_steps, self.shown_pass)
+        return self.t == last_t and self.phase == len(self.phases) - 1
+
+    def follow(self, followed: Pass) -> None:
+        """Follow the forward or the reverse pass of bidirectional layers; the cursor
+        keeps its step. ValueError for another name."""
+        if followed not in ("forward", "reverse"):
+            raise ValueError(f"the passes are 'forward' and 'reverse', not {followed!r}")
+        if followed != self.followed:
+            self.followed = followed
+            self.pass_changed.emit(followed)
+
+    def _forget_shown(self, *_: object) -> None:
+        self._shown = None
 
     # -- replacing what is simulated -----------------------------------------------------
     def load(
@@ -150,12 +203,14 @@ class Session:
         clamps. Records first, so a bad pair (or a kind the window does not draw)
         raises ValueError and leaves the session as it was."""
         check_drawable(network)
-        trace = record(network, inputs, h0, c0)
+        trace = record_passes(network, inputs, h0, c0)
         self.network, self.trace, self.title = network, trace, title
         self.clamps, self.original = (), None
         self.generation += 1
         self.t, self.phase, self.layer = 0, 0, 0
         self.unit = 0
+        self.followed = layer_passes(network, 0)[0]
+        self.t = first_step(self.num_steps, self.shown_pass)
         self._undo.clear()
         self._redo.clear()
         self.network_changed.emit()
@@ -166,7 +221,7 @@ class Session:
         h0 = self.trace.h_all[:, 0].copy()
         c0 = None if self.trace.c_all is None else self.trace.c_all[:, 0].copy()
         # The clamps stay: they act on the new sequence where their steps exist.
-        self._record_with_clamps(record(self.network, inputs, h0, c0))
+        self._record_with_clamps(record_passes(self.network, inputs, h0, c0))
         self.t = min(self.t, self.num_steps - 1)
         self._undo.clear()
         self._redo.clear()
@@ -207,7 +262,7 @@ class Session:
             old_h0 if h0 is None else np.array(h0),
             old_c0 if c0 is None else np.array(c0),
         )
-        record(self.network, new.inputs, new.h0, new.c0)  # raises before anything changes
+        record_passes(self.network, new.inputs, new.h0, new.c0)  # raises before anything changes
         old = SequenceValue(self.sequence(), old_h0, old_c0)
         self._apply(Edit("sequence", (start,), old, new))
 
@@ -249,7 +304,7 @@ class Session:
         if self.phase < len(self.phases) - 1:
             self.seek(self.t, self.phase + 1)
         else:
-            self.seek(self.t + 1, 0)
+            self.seek(later_step(self.t, self.shown_pass), 0)
         return True
 
     def prev_phase(self) -> bool:
@@ -258,27 +313,36 @@ class Session:
         if self.phase > 0:
             self.seek(self.t, self.phase - 1)
         else:
-            self.seek(self.t - 1, len(self.phases) - 1)
+            self.seek(self.t - self._step_sign, len(self.phases) - 1)
         return True
 
+    @property
+    def _step_sign(self) -> int:
+        """+1 when the shown pass walks time forward, -1 when it walks it backwards."""
+        return later_step(0, self.shown_pass)
+
     def next_step(self) -> bool:
-        """Same phase of the next step; False at the last step."""
-        if self.t >= self.num_steps - 1:
+        """Same phase of the step the shown pass computes next; False at its last step."""
+        t = later_step(self.t, self.shown_pass)
+        if not 0 <= t < self.num_steps:
             return False
-        self.seek(self.t + 1, self.phase)
+        self.seek(t, self.phase)
         return True
 
     def prev_step(self) -> bool:
-        if self.t == 0:
+        t = self.t - self._step_sign
+        if not 0 <= t < self.num_steps:
             return False
-        self.seek(self.t - 1, self.phase)
+        self.seek(t, self.phase)
         return True
 
     def first(self) -> None:
-        self.seek(0, 0)
+        """The first phase of the step the shown pass starts at."""
+        self.seek(first_step(self.num_steps, self.shown_pass), 0)
 
     def last(self) -> None:
-        self.seek(self.num_steps - 1)
+        """The whole of the step the shown pass ends at."""
+        self.seek(self.num_steps - 1 - first_step(self.num_steps, self.shown_pass))
 
     def select_layer(self, layer: int) -> None:
         if not 0 <= layer < self.network.num_layers:
@@ -426,7 +490,9 @@ class Session:
         """Record ``sequence`` whole: its length may differ, so every view rebuilds; the
         steps before ``start`` come out as they were (the run is deterministic). Clamps
         keep acting where their steps exist, as with :meth:`set_inputs`."""
-        self._record_with_clamps(record(self.network, sequence.inputs, sequence.h0, sequence.c0))
+        self._record_with_clamps(
+            record_passes(self.network, sequence.inputs, sequence.h0, sequence.c0)
+        )
         self.t = min(start, self.num_steps - 1)
         self.network_changed.emit()
 

@@ -38,9 +38,9 @@ from lstm_sim.engine.formats.errors import ModelFileError
 from lstm_sim.engine.formats.limits import check_inflation, max_bytes, read_member
 from lstm_sim.engine.interventions import Clamp, ClampError, parse_clamp
 from lstm_sim.engine.network import Network
-from lstm_sim.engine.trace import record
 from lstm_sim.model.app_state import AppState
 from lstm_sim.model.breakpoints import Breakpoint, compile_breakpoint
+from lstm_sim.model.pass_view import record_passes
 from lstm_sim.model.session import Edit, SequenceValue, Session
 from lstm_sim.model.view_settings import ViewSettings
 
@@ -307,7 +307,7 @@ def restore_session(state: AppState, saved: SavedSession) -> None:
         for edit in (*saved.undo, *saved.redo):
             if edit.target == "sequence":  # a length edit's sequences must fit the model
                 for side in (edit.old, edit.new):
-                    record(saved.network, side.inputs, side.h0, side.c0)
+                    record_passes(saved.network, side.inputs, side.h0, side.c0)
         for breakpoint in saved.breakpoints:
             compile_breakpoint(breakpoint)
         probe = ViewSettings()

@@ -13,7 +13,8 @@ from lstm_sim.model.session import Session
 
 class Watches:
     """The watched expressions, in order. ``changed`` fires when the list changes or their
-    values do (a new trace or layer); :meth:`values` is computed once per change."""
+    values do (a new trace, layer or followed pass); :meth:`values` is computed once per
+    change. A layer with a reverse pass is watched in the pass the window shows."""
 
     changed = Signal()
 
@@ -25,12 +26,14 @@ class Watches:
         session.network_changed.connect(self._on_values_stale)
         session.trace_changed.connect(self._on_values_stale)
         session.layer_changed.connect(self._on_values_stale)
+        session.pass_changed.connect(self._on_values_stale)
 
     def detach(self) -> None:
         for signal in (
             self.session.network_changed,
             self.session.trace_changed,
             self.session.layer_changed,
+            self.session.pass_changed,
         ):
             signal.disconnect(self._on_values_stale)
 
@@ -65,7 +68,8 @@ class Watches:
                     result.append(f"layer {layer} does not exist (column 1)")
                     continue
                 try:
-                    value = evaluate(expression, session.trace, layer)
+                    # The followed pass's values: a watch reads what the window shows.
+                    value = evaluate(expression, session.shown, layer)
                     result.append(np.asarray(value, dtype=float))
                 except ExpressionError as err:
                     result.append(str(err))

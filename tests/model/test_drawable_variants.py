@@ -21,16 +21,9 @@ def lstm() -> Network:
     ("network", "named"),
     [
         (
-            Network.random("lstm", 3, 4, np.random.default_rng(0), bidirectional=True),
-            "layer 0: bidirectional direction",
-        ),
-        (
-            Network.random("rnn", 3, 4, np.random.default_rng(0), bidirectional=True),
-            "layer 0: bidirectional direction",
-        ),
-        (
-            replace(lstm(), layers=[replace(lstm().layers[0], direction="reverse")]),
-            "layer 0: reverse direction",
+            # A bidirectional layer is drawn; its projection is not, and is named.
+            Network.random("lstm", 3, 4, np.random.default_rng(0), proj_size=2, bidirectional=True),
+            "layer 0: projection (proj_size=2)",
         ),
         (
             replace(
@@ -69,3 +62,11 @@ def test_a_plain_lstm_is_drawn() -> None:
 )
 def test_a_forward_lstm_layer_s_options_are_drawn(options: dict[str, object]) -> None:
     check_drawable(replace(lstm(), layers=[replace(lstm().layers[0], **options)]))
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn"])
+def test_bidirectional_and_reverse_layers_of_plain_cells_are_drawn(kind: str) -> None:
+    both = Network.random(kind, 3, 4, np.random.default_rng(0), bidirectional=True)
+    check_drawable(both)
+    forward = Network.random(kind, 3, 4, np.random.default_rng(0))
+    check_drawable(replace(forward, layers=[replace(forward.layers[0], direction="reverse")]))

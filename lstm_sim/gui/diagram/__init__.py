@@ -16,9 +16,12 @@ from lstm_sim.gui.colors import CONTRAST, THEMES
 from lstm_sim.gui.diagram.animator import PhaseAnimator
 from lstm_sim.gui.diagram.items import DotTrainItem, NodeItem, StripItem, WireItem
 from lstm_sim.gui.diagram.scene import DiagramScene, Frame
+from lstm_sim.gui.diagram.wiring import PREVIOUS
+from lstm_sim.gui.panels.equation_text import pass_caption_html
 from lstm_sim.model import Session
 from lstm_sim.model.cell_options import cell_options
 from lstm_sim.model.numbering import index_range
+from lstm_sim.model.pass_view import layer_passes
 from lstm_sim.model.view_settings import ViewSettings
 
 ZOOM_STEP = 1.25
@@ -35,8 +38,10 @@ def scene_for(session: Session, parent: QObject | None = None) -> DiagramScene:
     network = session.network
     layer = session.layer
     input_size = network.input_size if layer == 0 else network.layer_output_size(layer - 1)
-    # Layer l reads the h_t of the layer below it, l - 1.
+    # Layer l reads the h_t of the layer below it, l - 1 (both passes' when it has two).
     x_label = "x<sub>t</sub>" if layer == 0 else f"h<sub>t</sub> of layer {layer - 1}"
+    if layer > 0 and len(layer_passes(network, layer - 1)) > 1:
+        x_label = f"[forward ‖ reverse] h<sub>t</sub> of layer {layer - 1}"
     show_x = not (layer == 0 and session.tokens is not None and input_size > 16)
     return DiagramScene(
         network.kind,
@@ -47,6 +52,7 @@ def scene_for(session: Session, parent: QObject | None = None) -> DiagramScene:
         nonlinearity=network.nonlinearity,
         reset_after=network.reset_after,
         options=cell_options(network, layer) if network.kind == "lstm" else None,
+        previous="t+1" if session.shown_pass == "reverse" else PREVIOUS,
         parent=parent,
     )
 
@@ -70,11 +76,13 @@ def frame_at(session: Session, t: int, phase: int, progress: float, window_start
     if session.network.num_layers > 1:
         layers = index_range(session.network.num_layers)
         header += f" &nbsp;·&nbsp; layer {session.layer} {layers}"
+    if len(session.passes) > 1 or session.shown_pass == "reverse":
+        header += f" &nbsp;·&nbsp; {pass_caption_html(session.shown_pass)}"
     token = None
     if session.tokens is not None and session.layer == 0:
         token = session.tokens[t]
     return Frame(
-        record=session.trace.step(session.layer, t),
+        record=session.shown.step(session.layer, t),
         phase=phase,
         progress=progress,
         unit=session.unit,
@@ -138,6 +146,7 @@ class DiagramView(QGraphicsView):
         session.trace_changed.connect(self._on_trace_changed)
         session.cursor_changed.connect(self._on_cursor_changed)
         session.layer_changed.connect(self._on_layer_changed)
+        session.pass_changed.connect(self._on_pass_changed)
         session.unit_changed.connect(self._on_unit_changed)
 
     # -- what tests and the window read --------------------------------------------------
@@ -308,6 +317,9 @@ class DiagramView(QGraphicsView):
     def _on_layer_changed(self, layer: int) -> None:
         self.finish_animation()
         self._build()
+
+    def _on_pass_changed(self, followed: str) -> None:
+        self._on_layer_changed(self.session.layer)
 
     def _on_trace_changed(self, start: int) -> None:
         self._redraw()

@@ -42,7 +42,7 @@ from lstm_sim.gui.diagram.items import (
     scene_font,
 )
 from lstm_sim.gui.diagram.lstm_options import lstm_options_layout, lstm_options_wiring
-from lstm_sim.gui.diagram.wiring import Quantity, Wiring, wiring_for
+from lstm_sim.gui.diagram.wiring import PREVIOUS, Quantity, Wiring, relabelled, wiring_for
 from lstm_sim.model.cell_options import CellOptions
 from lstm_sim.model.gru_terms import gru_term
 from lstm_sim.model.phases import phases_for
@@ -124,20 +124,22 @@ class DiagramScene(QGraphicsScene):
         nonlinearity: str = "tanh",
         reset_after: bool = True,
         options: CellOptions | None = None,
+        previous: str = PREVIOUS,
         parent: QObject | None = None,
     ):
         """``x_label``: rich text naming the layer's input; ``show_x_strip`` False shows
         only the token for a one-hot input too long to draw; ``nonlinearity`` is a simple
         RNN's ("tanh" or "relu"); ``reset_after`` a GRU's convention (where r acts);
-        ``options`` an LSTM layer's peepholes, coupling and activations."""
+        ``options`` an LSTM layer's peepholes, coupling and activations; ``previous`` the
+        index of the state the step reads ("t+1" in a reverse pass)."""
         super().__init__(parent)
         self.kind = kind
         self.projection = None if options is None else options.projection
         self.reset_after = reset_after
-        self.wiring: Wiring = wiring_for(kind, nonlinearity, reset_after)
+        self.wiring: Wiring = relabelled(wiring_for(kind, nonlinearity, reset_after), previous)
         self.layout: Layout
         if kind == "lstm" and options is not None:
-            self.wiring = lstm_options_wiring(options)
+            self.wiring = relabelled(lstm_options_wiring(options), previous)
             self.layout = lstm_options_layout(options)
         elif kind == "lstm":
             self.layout = lstm_layout()
@@ -203,7 +205,7 @@ class DiagramScene(QGraphicsScene):
             self.exit_labels[name] = caption
         if "loop" in texts:
             loop = TextItem(texts["loop"], CAPTION_FONT)
-            loop.set_html("next step: h<sub>t</sub> becomes h<sub>t−1</sub>")
+            loop.set_html(f"next step: h<sub>t</sub> becomes h<sub>{previous}</sub>")
             self.exit_labels["loop"] = loop
         for item in (self.header, self.window_caption, self.token, *self.exit_labels.values()):
             self.addItem(item)

@@ -242,8 +242,10 @@ class UnrolledScene(QGraphicsScene):
         for k, cell in enumerate(self.cells):
             step = t + k - CENTRE
             exists = 0 <= step < session.num_steps
-            # Steps before the cursor are complete, later ones not yet computed.
-            drawn = last_phase if step < t else (phase if step == t else -1)
+            # Steps the shown pass ran before the cursor's are complete (the later ones in
+            # time for a reverse pass), the others not yet computed.
+            done = step > t if session.shown_pass == "reverse" else step < t
+            drawn = last_phase if done else (phase if step == t else -1)
             key = (step, drawn, window_start, palette.name) if exists else None
             active = k == CENTRE
             frame = QColor(palette.highlight if active else palette.line)
@@ -262,7 +264,7 @@ class UnrolledScene(QGraphicsScene):
             if key == cell.shown:
                 continue
             cell.shown = key
-            record = session.trace.step(session.layer, step) if exists else None
+            record = session.shown.step(session.layer, step) if exists else None
             known = computed_fields(session.network.kind, drawn) if drawn >= 0 else frozenset()
             for field, strip in cell.strips.items():
                 values = None
@@ -344,6 +346,7 @@ class UnrolledView(QGraphicsView):
             (session.network_changed, self._build),
             (session.layer_changed, self._on_changed),
             (session.trace_changed, self._on_trace_changed),
+            (session.pass_changed, self._on_trace_changed),  # other numbers, same steps
             (session.cursor_changed, self._on_changed),
             (session.unit_changed, self._on_changed),
         ]

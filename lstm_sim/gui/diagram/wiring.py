@@ -254,3 +254,26 @@ def wiring_for(kind: Kind, nonlinearity: str = "tanh", reset_after: bool = True)
         caption = RNN_WIRING.node_captions["rnn_layer"].replace("tanh(", "ReLU(")
         return replace(RNN_WIRING, node_captions={"rnn_layer": caption})
     return RNN_WIRING
+
+
+PREVIOUS = "t−1"
+"""The index the labels give the state a step reads: the step before, in a forward pass."""
+
+
+def relabelled(wiring: Wiring, previous: str) -> Wiring:
+    """``wiring`` with its labels naming the state a step reads ``previous`` (``"t+1"``
+    in a reverse pass, which comes to step t from step t+1)."""
+    if previous == PREVIOUS:
+        return wiring
+
+    def label(quantity: Quantity) -> Quantity:
+        return replace(quantity, label=quantity.label.replace(PREVIOUS, previous))
+
+    return replace(
+        wiring,
+        quantities=tuple(label(q) for q in wiring.quantities),
+        derived=tuple(label(q) for q in wiring.derived),
+        node_captions={
+            name: html.replace(PREVIOUS, previous) for name, html in wiring.node_captions.items()
+        },
+    )

@@ -7,7 +7,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from lstm_sim.gui.panels.equation_text import caption_html, equation_html
+from lstm_sim.gui.panels.equation_text import caption_html, equation_html, shown_pass_html
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
 from lstm_sim.model.cell_options import cell_options, option_caption
@@ -105,7 +105,8 @@ class EquationPanel(QWidget):
             f"t = {session.t} · {phase.title} ({session.phase + 1}/{len(session.phases)}){layer}"
         )
         options = option_caption(cell_options(session.network, session.layer), phase.key)
-        self.caption.setText(caption_html(f"{phase.caption} {options}".strip()))
+        caption = caption_html(f"{phase.caption} {options}".strip())
+        self.caption.setText(shown_pass_html(session, caption))
         self.equation.setText(equation_html(session))
         changed = was_values(session)
         # Only what differs at the shown precision; the rest is counted, not hidden.

@@ -17,6 +17,7 @@ from lstm_sim.engine.trace import StepRecord
 from lstm_sim.model import Session
 from lstm_sim.model.cell_options import cell_options
 from lstm_sim.model.gru_terms import gru_term
+from lstm_sim.model.pass_view import Pass, layer_passes, pass_caption
 
 VECTOR_WINDOW = 12
 """How many units of a vector are shown around the selected unit."""
@@ -131,7 +132,7 @@ def _gate_line(session: Session, record: StepRecord, gate: str, unit: int) -> st
     if gate == options.derived_gate:
         return _coupled_line(record, gate, unit)
     name = GATE_NAMES[gate]
-    terms = preactivation_terms(session.network, session.trace, record.layer, record.t, gate)
+    terms = preactivation_terms(session.shown_network, session.shown, record.layer, record.t, gate)
     weights = (sub("W", "i" + name), sub("W", "h" + name))
     cell = sub("c", "t" if gate == "o" else "t−1")
     peephole = None if terms.peephole is None else (sub("p", name), cell)
@@ -167,7 +168,7 @@ def _coupled_line(record: StepRecord, gate: str, unit: int) -> str:
 
 
 def _rnn_line(session: Session, record: StepRecord, unit: int) -> str:
-    terms = preactivation_terms(session.network, session.trace, record.layer, record.t, None)
+    terms = preactivation_terms(session.shown_network, session.shown, record.layer, record.t, None)
     weights = (sub("W", "ih"), sub("W", "hh"))
     return _affine_line(
         sub("h", "t"),
@@ -186,6 +187,13 @@ def _input_line(session: Session, record: StepRecord, unit: int) -> str:
     tokens = session.tokens
     if record.layer == 0 and tokens is not None:
         x = f"{sub('x', 't')} = one-hot(“{tokens[record.t]}”)"
+    elif len(layer_passes(session.network, record.layer - 1)) > 1:
+        # The layer below is bidirectional: this layer reads both its passes' h_t, joined.
+        half = record.x.shape[0] // 2
+        x = (
+            f"{_input_symbol(record.layer)} = [forward ‖ reverse] = "
+            f"{vector(record.x[:half], -1)} ‖ {vector(record.x[half:], -1)}"
+        )
     else:
         x = f"{_input_symbol(record.layer)} = {vector(record.x, -1)}"
     h_prev = sub("h", "t−1")
@@ -244,7 +252,7 @@ def _candidate_lines(session: Session, record: StepRecord, unit: int) -> list[st
     convention applies it, and the convention's name (last: the numbers come first in a
     short panel)."""
     assert record.r is not None and record.hn is not None and record.n is not None
-    terms = candidate_terms(session.network, session.trace, record.layer, record.t)
+    terms = candidate_terms(session.shown_network, session.shown, record.layer, record.t)
     reset_after = session.network.reset_after
     u = f"[{unit}]"
     h_prev, r, hn = sub("h", "t−1"), sub("r", "t"), sub("hn", "t")
@@ -360,4 +368,18 @@ def equation_html(session: Session) -> str:
     rows = [f"{name} = {vector(values, unit)}" for name, values in phase_vectors(session, record)]
     body = "<br>".join(lines)
     vectors = "&nbsp;&nbsp;&nbsp;&nbsp;".join(rows)
-    return f"{body}<br><span style='color:gray'>all units:</span> {vectors}"
+    html = f"{body}<br><span style='color:gray'>all units:</span> {vectors}"
+    if len(session.passes) > 1 or session.shown_pass == "reverse":
+        html = f"<span style='color:gray'>{pass_caption_html(session.shown_pass)}</span><br>{html}"
+    return shown_pass_html(session, html)
+
+
+def shown_pass_html(session: Session, html: str) -> str:
+    """``html`` for the shown pass: the reverse pass came to step t from step t+1, so the
+    state it read is h_{t+1} (and c_{t+1}), not h_{t−1}."""
+    return html.replace("t−1", "t+1") if session.shown_pass == "reverse" else html
+
+
+def pass_caption_html(shown: Pass) -> str:
+    """Which way the shown pass reads time, with real subscripts."""
+    return caption_html(pass_caption(shown))

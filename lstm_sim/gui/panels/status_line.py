@@ -12,6 +12,7 @@ from lstm_sim.gui.panels.elided_label import ElidedLabel
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
 from lstm_sim.model.numbering import index_range
+from lstm_sim.model.pass_view import pass_caption
 from lstm_sim.model.reader_notes import notes_summary
 
 
@@ -51,9 +52,16 @@ class StatusLine(QObject):
         self.notes_label.setVisible(bool(notes))
         self._on_cursor_changed(self.session.t, self.session.phase)
 
+    def _on_layer_changed(self, layer: int) -> None:
+        self._on_cursor_changed(self.session.t, self.session.phase)
+
     def _on_cursor_changed(self, t: int, phase: int) -> None:
         session = self.session
-        self.position_label.setText(f"t = {t} {index_range(session.num_steps)}")
+        position = f"t = {t} {index_range(session.num_steps)}"
+        if len(session.passes) > 1 or session.shown_pass == "reverse":
+            position += f" · {session.shown_pass} pass"
+        self.position_label.setText(position)
+        self.position_label.setToolTip(pass_caption(session.shown_pass))
         self.phase_label.setText(
             f"phase {phase + 1}/{len(session.phases)}: {session.phases[phase].title}"
         )

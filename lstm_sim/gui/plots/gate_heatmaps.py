@@ -37,6 +37,8 @@ class GateHeatmaps(TracePlotWidget):
     recomputes the columns from t on and sets the image in place.
     """
 
+    short_pass_label = True  # two images a row: a long title would widen the dock
+
     def _build(self) -> None:
         self.images: dict[str, pg.ImageItem] = {}
         self.kinds: dict[str, str] = {}
@@ -59,7 +61,7 @@ class GateHeatmaps(TracePlotWidget):
 
     def values(self, key: str) -> np.ndarray:
         """What the image of ``key`` shows at full resolution, (H, T): a row per unit."""
-        trace, layer = self.session.trace, self.session.layer
+        trace, layer = self.session.shown, self.session.layer
         data = trace.h[layer] if key == "h" else trace.gate(key)[layer]
         return data.T
 

@@ -92,11 +92,16 @@ class LedgerPlot(TracePlotWidget):
             return
         plot = self.plots["ledger"]
         unit, t = session.unit, session.t
-        if unit < 0:
+        # The ledger sums the steps 0..t that wrote c_t: the forward recurrence. A reverse
+        # pass's c_t was written by the steps t..T-1; it is not decomposed here, and says so.
+        empty = "Select a unit to see where its cell value came from"
+        if session.shown_pass == "reverse":
+            empty = "The ledger decomposes a forward pass's cell state, not the reverse's"
+        if unit < 0 or session.shown_pass == "reverse":
             self.ledger = None
             self.bars.setOpts(x=[], height=[])
             self.initial_bar.setOpts(x=[], height=[])
-            plot.setTitle("Select a unit to see where its cell value came from", size="13pt")
+            plot.setTitle(empty, size="13pt")
             self.summary.setText("")
             return
         ledger = memory_ledger(session.trace, session.layer, t, unit)

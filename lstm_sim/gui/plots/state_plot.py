@@ -74,8 +74,8 @@ class StatePlot(TracePlotWidget):
             plot.getViewBox().sigResized.connect(self._on_view_resized)
 
     def values(self, key: str) -> np.ndarray:
-        """The recorded h or c of the selected layer, (T, H)."""
-        trace = self.session.trace
+        """The recorded h or c of the selected layer in its shown pass, (T, H)."""
+        trace = self.session.shown
         source = trace.h if key == "h" else trace.c
         assert source is not None
         return source[self.session.layer]

@@ -63,7 +63,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         self._data_stale = True
         self._stale_from: int | None = None  # the first step an edit changed
         self._unit_stale = False
-        self._built_for: tuple[str, int, int] | None = None
+        self._built_for: tuple[str, int, int, str] | None = None
         # Plots are built after the widget's first paint (or on flush), not here: a window
         # then shows its first frame without waiting for pyqtgraph's plot items, and a
         # dock that is never opened never builds them.
@@ -143,7 +143,12 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         if self._waiting_for_first_paint:
             return  # the first paint schedules the build
         session = self.session
-        shape = (session.network.kind, session.num_steps, session.network.hidden_size)
+        shape = (
+            session.network.kind,
+            session.num_steps,
+            session.network.hidden_size,
+            self._pass_label(),
+        )
         if shape != self._built_for:
             self.clear()
             self.plots.clear()
@@ -169,7 +174,11 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             line.setValue(session.t)
         for curtain in self.curtains.values():
             curtain.setVisible(self.no_spoilers)
-            curtain.setRegion((session.t + 0.5, session.num_steps - 0.5))
+            # The steps the shown pass has not reached: before t for a reverse pass.
+            if session.shown_pass == "reverse":
+                curtain.setRegion((-0.5, session.t - 0.5))
+            else:
+                curtain.setRegion((session.t + 0.5, session.num_steps - 0.5))
         for line in self.markers.values():
             line.setVisible(self.marked_step is not None)
             line.setValue(self.marked_step or 0)
@@ -198,8 +207,12 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         self._pacer.mark_dirty()
 
     def revealed_steps(self) -> int:
-        """How many steps, from t = 0, a viewer can see."""
-        return self.session.t + 1 if self.no_spoilers else self.session.num_steps
+        """How many steps a viewer can see: from t = 0 to the cursor, or from the cursor
+        to the last step while a reverse pass is shown."""
+        session = self.session
+        if not self.no_spoilers:
+            return session.num_steps
+        return session.num_steps - session.t if session.shown_pass == "reverse" else session.t + 1
 
     def mark_step(self, t: int | None) -> None:
         """Draw a marker line at step ``t`` on every plot (None: no marker)."""
@@ -219,6 +232,18 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         self._data_stale = True
         self._pacer.mark_dirty()
 
+    short_pass_label = False
+    """Titles in a narrow grid name the shown pass with an arrow (← reverse) only."""
+
+    def _pass_label(self) -> str:
+        """What follows each title: which pass a layer with a reverse pass shows."""
+        session = self.session
+        if len(session.passes) == 1 and session.shown_pass == "forward":
+            return ""
+        if self.short_pass_label:
+            return " ←" if session.shown_pass == "reverse" else " →"
+        return f" · {session.shown_pass} pass"
+
     def _add_plot(self, key: str, title: str, row: int, col: int) -> pg.PlotItem:
         # Without a context menu: it is disabled below anyway, and building it is a good
         # part of the cost of a plot.
@@ -228,7 +253,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             viewBox=pg.ViewBox(enableMenu=False),
             axisItems={"left": ReadableAxis("left")},
         )
-        plot.setTitle(title, size=TITLE_SIZE)
+        plot.setTitle(title + self._pass_label(), size=TITLE_SIZE)
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
         plot.setMenuEnabled(False)
