@@ -34,6 +34,14 @@ PLOT_HEIGHT_FRACTION = 0.42
 TITLE_PT = 15
 PRESENTING_TEXT_SCALE = 1.4
 """The plot's text in presentation mode, over its normal size."""
+CELL_MIN_WIDTH = 200
+"""Pixels: three cells and their margins fit the centre of a window on a 1280x720 screen."""
+LABELS_TEXT_SCALE = 1.7
+"""How far the cells' text may grow in views this small: the labels of every cell still
+stand clear of one another (a little further, the RNN's header meets its loop caption)."""
+NUMBERS_TEXT_SCALE = 1.2
+"""With a unit pinned its numbers join the labels; in the LSTM they meet the next gate's
+label at 1.25."""
 
 Inputs = np.ndarray | Sequence[str]
 
@@ -104,6 +112,9 @@ class ComparisonPanel(QWidget):
         )
         for view in self.views():
             view.set_reduced_motion(True)  # the cells jump together, step by step
+            # Three cells at the main cell's minimum width pushed a 1280-pixel window
+            # off the screen: beside one another they may be thumbnails.
+            view.setMinimumSize(CELL_MIN_WIDTH, CELL_MIN_WIDTH * 9 // 16)
         self.rnn_title, self.lstm_title, self.gru_title = QLabel(), QLabel(), QLabel()
         self.gradient_plot = GradientPlot()
         self._unfollow_theme = follow_theme(settings, self.gradient_plot.set_theme)
@@ -132,12 +143,14 @@ class ComparisonPanel(QWidget):
             session.cursor_changed.connect(self._on_cursor_changed)
             session.network_changed.connect(self._on_changed)
             session.trace_changed.connect(self._on_changed)
+            session.unit_changed.connect(self._limit_text)
         # The panel paints its own background in the theme's colour, with the titles in
         # its foreground: in the main window's dark palette and in a window of its own.
         self.setAutoFillBackground(True)
         self._unfollow_own_theme = follow_theme(settings, self._set_theme)
         self.set_presenting(False)
         self.select_named_units()
+        self._limit_text()
         self._name_sides()
         self._draw_gradients()
 
@@ -206,6 +219,7 @@ class ComparisonPanel(QWidget):
             for session, (network, old_inputs, title) in zip(loaded, before, strict=False):
                 session.load(network, old_inputs, title=title)  # back as they were
             raise
+        self._limit_text()  # a load pins unit 0 without a word
         self._name_sides()
         self.moved.emit()
 
@@ -214,6 +228,14 @@ class ComparisonPanel(QWidget):
         rarely the LSTM's."""
         for session in self.sessions():
             session.select_unit(named_unit(session.network))
+
+    def _limit_text(self, *_unit: int) -> None:
+        # Side by side, each cell gets too little room for its text to reach the main
+        # cell's size without piling up: labels alone may grow further than labels and
+        # a pinned unit's numbers.
+        for view, session in zip(self.views(), self._left_to_right(), strict=True):
+            pinned = session.unit >= 0
+            view.set_max_text_scale(NUMBERS_TEXT_SCALE if pinned else LABELS_TEXT_SCALE)
 
     def _name_sides(self) -> None:
         for label, session in zip(self.titles(), self._left_to_right(), strict=True):
@@ -272,6 +294,7 @@ class ComparisonPanel(QWidget):
             session.cursor_changed.disconnect(self._on_cursor_changed)
             session.network_changed.disconnect(self._on_changed)
             session.trace_changed.disconnect(self._on_changed)
+            session.unit_changed.disconnect(self._limit_text)
         for view in self.views():
             view.finish_animation()
             view.detach_settings()

@@ -57,12 +57,14 @@ def scene_for(session: Session, parent: QObject | None = None) -> DiagramScene:
     )
 
 
-def keep_text_readable(diagram: DiagramScene, scale: float, min_px: float) -> None:
+def keep_text_readable(
+    diagram: DiagramScene, scale: float, min_px: float, max_scale: float = MAX_TEXT_SCALE
+) -> None:
     """Text scales with the view like the shapes, until that would make it smaller than
     ``min_px`` on screen at this ``scale``; then it stops shrinking (the smallest base
-    font sets the factor, at most :data:`MAX_TEXT_SCALE`)."""
+    font sets the factor, at most ``max_scale``)."""
     base = diagram.smallest_text_px() / diagram.text_scale
-    factor = min(max(1.0, min_px / (base * scale)), MAX_TEXT_SCALE)
+    factor = min(max(1.0, min_px / (base * scale)), max_scale)
     diagram.set_text_scale(round(factor, 2))
 
 
@@ -134,6 +136,7 @@ class DiagramView(QGraphicsView):
         self._animator.finished.connect(self.animation_finished)
         self._diagram: DiagramScene | None = None
         self._min_text_px = MIN_TEXT_PX
+        self._max_text_scale = MAX_TEXT_SCALE
         self._highlights: tuple[str, ...] = ()
         self._contrast = False
         self._build()
@@ -194,6 +197,15 @@ class DiagramView(QGraphicsView):
         """Keep every label at least ``pixels`` tall on screen (presentation mode asks for
         a projector's size), as far as :data:`MAX_TEXT_SCALE` allows."""
         self._min_text_px = float(pixels)
+        self._fit()
+
+    def set_max_text_scale(self, factor: float) -> None:
+        """Let text grow at most ``factor`` times its drawn size (default
+        :data:`MAX_TEXT_SCALE`): a view too small for readable labels (a thumbnail of the
+        cell) keeps them small rather than piled on one another."""
+        if factor < 1.0:
+            raise ValueError(f"the text scale limit must be at least 1, got {factor}")
+        self._max_text_scale = float(factor)
         self._fit()
 
     def set_highlights(self, parts: tuple[str, ...]) -> None:
@@ -379,7 +391,9 @@ class DiagramView(QGraphicsView):
         self._scale_text()
 
     def _scale_text(self) -> None:
-        keep_text_readable(self.diagram(), self.transform().m11(), self._min_text_px)
+        keep_text_readable(
+            self.diagram(), self.transform().m11(), self._min_text_px, self._max_text_scale
+        )
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

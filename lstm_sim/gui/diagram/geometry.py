@@ -227,7 +227,9 @@ def rnn_layout(nonlinearity: str = "tanh") -> Layout:
     }
     layout.texts = {
         "header": TextAnchor(QPointF(20.0, 10.0), "left"),
-        "window": TextAnchor(QPointF(1980.0, 10.0), "right"),
+        # Bottom right, as in the other cells: beside the header, a long window of units
+        # ran into it once the text grew for a small view.
+        "window": TextAnchor(QPointF(1980.0, 1080.0), "right"),
         "h_up": TextAnchor(QPointF(x_fork + 14.0, 180.0), "left"),
         "rnn_layer": TextAnchor(QPointF(x_box, y_main + box.height() / 2 + 16.0), "center"),
         "loop": TextAnchor(QPointF((x_loop_in + x_loop_out) / 2, y_loop + 12.0), "center"),

@@ -378,6 +378,7 @@ class DiagramScene(QGraphicsScene):
         height = self.token.boundingRect().height()
         self.token.setPos(x_strip.right() + 18.0, x_strip.center().y() - height / 2)
         self.window_caption.set_html(self._window_text(frame.window_start, frame.unit))
+        _keep_inside(self.window_caption, self.sceneRect())
 
     def _window_text(self, start: int, unit: int) -> str:
         count = self.window_size()
@@ -386,6 +387,16 @@ class DiagramScene(QGraphicsScene):
             return f"{pinned} &nbsp;·&nbsp; H = {self.hidden_size} units"
         shown = f"◀ units {start}–{start + count - 1} of {self.hidden_size} ▶"
         return f"{pinned} &nbsp;·&nbsp; {shown}"
+
+
+def _keep_inside(item: TextItem, bounds: QRectF) -> None:
+    """Move ``item`` up and left from its anchor until it ends inside ``bounds``: text grown
+    for a small view would otherwise run off the scene's bottom or right edge."""
+    rect = item.sceneBoundingRect()
+    dx = min(0.0, bounds.right() - rect.right())
+    dy = min(0.0, bounds.bottom() - rect.bottom())
+    if dx or dy:
+        item.moveBy(dx, dy)
 
 
 def _plain(html: str) -> str:
