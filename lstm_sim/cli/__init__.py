@@ -8,6 +8,7 @@ runs a headless subcommand. Each subcommand lives in its own module with
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import signal
 import sys
@@ -25,19 +26,14 @@ from types import FrameType, ModuleType
 from lstm_sim import __version__
 from lstm_sim.cli import gui
 
+COMMANDS = ("diff", "export", "info", "scenarios", "tour", "trace", "train")
+"""The subcommands, each a module of this package with ``add_parser`` and ``run``."""
+
 
 def _subcommands() -> dict[str, ModuleType]:
-    from lstm_sim.cli import diff, export, info, scenarios, tour, trace, train
-
-    return {
-        "diff": diff,
-        "export": export,
-        "info": info,
-        "scenarios": scenarios,
-        "tour": tour,
-        "trace": trace,
-        "train": train,
-    }
+    # Imported only when a command or --help runs: opening the window needs none of them,
+    # and they pull in the file readers and the scenario registry (tens of ms at start).
+    return {name: importlib.import_module(f"lstm_sim.cli.{name}") for name in COMMANDS}
 
 
 class CommandError(Exception):
@@ -86,12 +82,11 @@ def _sigterm_as_exit() -> Iterator[None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = _subcommands()
-    if argv and argv[0] in commands:
+    if argv and argv[0] in COMMANDS:
         args = build_parser().parse_args(argv)
         try:
             with _sigterm_as_exit():
-                return int(commands[args.command].run(args))
+                return int(_subcommands()[args.command].run(args))
         except (CommandError, ValueError, FileNotFoundError, OSError) as err:
             print(f"lstm-sim {args.command}: error: {err}", file=sys.stderr)
             return 2
