@@ -60,6 +60,29 @@ def _check_shape(name: str, array: np.ndarray, shape: tuple[int, ...]) -> None:
         raise ValueError(f"{name} has shape {array.shape}, expected {shape}")
 
 
+def named_arrays(
+    weight_ih: np.ndarray,
+    weight_hh: np.ndarray,
+    bias_ih: np.ndarray,
+    bias_hh: np.ndarray,
+    weight_hr: np.ndarray | None,
+    peephole: np.ndarray | None,
+) -> dict[str, np.ndarray]:
+    """A layer's arrays by PyTorch name, the optional two only when the layer has them
+    (``peephole`` is lstm-sim's name: PyTorch has no peepholes)."""
+    arrays = {
+        "weight_ih": weight_ih,
+        "weight_hh": weight_hh,
+        "bias_ih": bias_ih,
+        "bias_hh": bias_hh,
+    }
+    if weight_hr is not None:
+        arrays["weight_hr"] = weight_hr
+    if peephole is not None:
+        arrays["peephole"] = peephole
+    return arrays
+
+
 @dataclass(frozen=True)
 class LstmParameters:
     """One LSTM layer's weights by PyTorch name, blocks i, f, g, o.
@@ -105,17 +128,14 @@ class LstmParameters:
 
     def named(self) -> dict[str, np.ndarray]:
         """The arrays under their PyTorch names (``peephole`` has none there)."""
-        arrays = {
-            "weight_ih": self.weight_ih,
-            "weight_hh": self.weight_hh,
-            "bias_ih": self.bias_ih,
-            "bias_hh": self.bias_hh,
-        }
-        if self.weight_hr is not None:
-            arrays["weight_hr"] = self.weight_hr
-        if self.peephole is not None:
-            arrays["peephole"] = self.peephole
-        return arrays
+        return named_arrays(
+            self.weight_ih,
+            self.weight_hh,
+            self.bias_ih,
+            self.bias_hh,
+            self.weight_hr,
+            self.peephole,
+        )
 
     def astype(self, dtype: np.dtype | type) -> LstmParameters:
         return LstmParameters(**{k: v.astype(dtype) for k, v in self.named().items()})

@@ -47,7 +47,7 @@ from lstm_sim.engine.activations import SIGMOID, TANH
 from lstm_sim.engine.activations import Activation as CellActivation
 from lstm_sim.engine.gates import GATES as GATES  # its home is gates.py; re-exported here
 from lstm_sim.engine.head import Activation, HeadStage, output_features, stage_arrays
-from lstm_sim.engine.lstm_variants import Coupling
+from lstm_sim.engine.lstm_variants import Coupling, named_arrays
 from lstm_sim.engine.vocab import Vocabulary
 
 Kind = Literal["lstm", "rnn", "gru"]
@@ -92,17 +92,14 @@ class DirectionWeights:
 
     def named(self) -> dict[str, np.ndarray]:
         """The arrays by their name without ``_l{k}`` (``peephole`` is not PyTorch's)."""
-        arrays = {
-            "weight_ih": self.weight_ih,
-            "weight_hh": self.weight_hh,
-            "bias_ih": self.bias_ih,
-            "bias_hh": self.bias_hh,
-        }
-        if self.weight_hr is not None:
-            arrays["weight_hr"] = self.weight_hr
-        if self.peephole is not None:
-            arrays["peephole"] = self.peephole
-        return arrays
+        return named_arrays(
+            self.weight_ih,
+            self.weight_hh,
+            self.bias_ih,
+            self.bias_hh,
+            self.weight_hr,
+            self.peephole,
+        )
 
 
 @dataclass
