@@ -8,6 +8,7 @@ import pytest
 from lstm_sim.engine import Network, Vocabulary, record
 from lstm_sim.model.demo import (
     DEFAULT_STEPS,
+    DEMO_RECURRENT_WEIGHTS,
     DEMO_TOKENS,
     default_inputs,
     demo_inputs,
@@ -77,3 +78,13 @@ def test_random_model_is_reproducible_from_its_seed() -> None:
     np.testing.assert_array_equal(x_a, x_b)
     with pytest.raises(ValueError, match="sizes must be positive"):
         random_model("lstm", 0, 5, 1, seed=0, steps=3)
+
+
+def test_the_written_out_recurrent_weights_are_still_the_seeded_draw() -> None:
+    # demo.py writes these 64 numbers out so the window need not import numpy.random;
+    # every documented figure of the demo depends on their exact bits.
+    drawn = np.random.default_rng(7).uniform(-0.15, 0.15, size=(16, 4))
+    written = np.array(DEMO_RECURRENT_WEIGHTS)
+    assert written.dtype == drawn.dtype and written.shape == drawn.shape
+    assert written.tobytes() == drawn.tobytes()
+    assert demo_network().layers[0].weight_hh.tobytes() == drawn.tobytes()
