@@ -8,7 +8,7 @@ animator only moves ``progress`` from 0 to 1 when the cursor advances by one pha
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QMouseEvent, QPainter, QResizeEvent, QWheelEvent
+from PySide6.QtGui import QMouseEvent, QPainter, QResizeEvent, QShowEvent, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from lstm_sim.engine.atomic_write import atomic_path
@@ -63,7 +63,9 @@ def keep_text_readable(
     """Text scales with the view like the shapes, until that would make it smaller than
     ``min_px`` on screen at this ``scale``; then it stops shrinking (the smallest base
     font sets the factor, at most ``max_scale``)."""
-    base = diagram.smallest_text_px() / diagram.text_scale
+    # From the unscaled size: the scaled ones are rounded, and dividing them by the scale
+    # would make the result depend on the sizes the view had before.
+    base = diagram.base_text_px
     factor = min(max(1.0, min_px / (base * scale)), max_scale)
     diagram.set_text_scale(round(factor, 2))
 
@@ -391,12 +393,20 @@ class DiagramView(QGraphicsView):
         self._scale_text()
 
     def _scale_text(self) -> None:
+        # Hidden, the view's size is not final (the window is still being laid out, or
+        # another tab is in front): scaling the text now would only be redone when shown.
+        if not self.isVisible():
+            return
         keep_text_readable(
             self.diagram(), self.transform().m11(), self._min_text_px, self._max_text_scale
         )
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
         self._fit()
 
     def wheelEvent(self, event: QWheelEvent) -> None:

@@ -212,6 +212,9 @@ class DiagramScene(QGraphicsScene):
         self.highlight = HighlightItem()
         self.addItem(self.highlight)
         self.text_scale = 1.0
+        self.base_text_px = self.smallest_text_px()
+        """The smallest font at text scale 1: what the scale is computed from, since the
+        scaled sizes are rounded to whole pixels."""
         self.set_palette(self.theme_colors)
 
     # -- text size and highlights ----------------------------------------------------------
