@@ -1,5 +1,5 @@
-"""The unrolled chain: follows the cursor, shows the trace's values, and leaves cells
-that did not change alone."""
+"""The unrolled chain: follows the cursor, shows the trace's values (drawn while it is
+shown, caught up when it comes to the front), and leaves cells that did not change alone."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ def test_the_chain_follows_the_cursor(make_window):
 def test_cells_show_the_traces_values_up_to_the_cursor(make_window):
     window = make_window()
     session, chain = window.session, window.unrolled.chain
+    # Moved while the chain is behind the cell diagram: it catches up when shown.
     session.seek(2, len(session.phases) - 1)
+    window.action("unrolled").trigger()
     palette = chain.palette_.name
     units = chain.units
     for slot, step in ((CENTRE - 1, 1), (CENTRE, 2)):
@@ -39,6 +41,7 @@ def test_cells_show_the_traces_values_up_to_the_cursor(make_window):
 
 def test_a_step_leaves_unchanged_cells_alone(make_window):
     window = make_window()
+    window.action("unrolled").trigger()
     session, chain = window.session, window.unrolled.chain
     session.seek(3, 0)
     before = [cell.shown for cell in chain.cells]
@@ -55,6 +58,7 @@ def test_the_simple_rnn_gets_the_same_chain(make_window):
     scenario = get("simple-rnn")
     network = scenario.load_networks()[0]
     window = make_window(Session(network, scenario.default_input()))
+    window.action("unrolled").trigger()
     chain = window.unrolled.chain
     assert chain.kind == "rnn"
     assert set(chain.cells[CENTRE].strips) == {"pre", "h"}
@@ -62,3 +66,12 @@ def test_the_simple_rnn_gets_the_same_chain(make_window):
     assert window.unrolled.steps_shown() == [2, 3, 4, 5, 6]
     h = window.session.trace.h[0, 4, : chain.units]
     assert chain.strip_colors(CENTRE, "h") == value_colors(h, "signed", chain.palette_.name)
+
+
+def test_the_chain_behind_the_cell_diagram_waits_until_shown(make_window):
+    window = make_window()
+    chain = window.unrolled.chain
+    assert not window.unrolled.isVisible()
+    assert [cell.shown for cell in chain.cells] == [None] * SLOTS
+    window.action("unrolled").trigger()
+    assert [cell.shown for cell in chain.cells][CENTRE:] != [None] * (SLOTS - CENTRE)

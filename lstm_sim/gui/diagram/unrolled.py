@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from psygnal import SignalInstance
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QResizeEvent
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QGraphicsPathItem,
     QGraphicsRectItem,
@@ -390,7 +390,13 @@ class UnrolledView(QGraphicsView):
         self._on_changed()
 
     def _on_changed(self, *_: object) -> None:
-        self.chain.show(self.session, self.window_start())
+        # Behind the cell diagram (where it starts), the chain is drawn when it is shown.
+        if self.isVisible():
+            self.chain.show(self.session, self.window_start())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._on_changed()
 
     def _fit(self) -> None:
         self.fitInView(SCENE, Qt.AspectRatioMode.KeepAspectRatio)
