@@ -304,6 +304,19 @@ def test_a_large_hidden_size_shows_a_window_that_follows_the_unit(make_view):
     assert view.strip("x").units() == range(3)
 
 
+def test_a_view_opened_on_a_unit_past_the_first_window_shows_it(make_view):
+    """A scenario opens on its named unit before any view exists: no unit change
+    announces it, and the strips must still show that unit, on opening and on reload."""
+    session = lstm_session(hidden=40)
+    session.select_unit(33)
+    view = make_view(session)
+    assert view.unit_window() == range(24, 40)
+    session.seek(1)
+    np.testing.assert_array_equal(view.strip("c").values(), session.current.c[24:40])
+    session.load(Network.random("lstm", 3, 40, np.random.default_rng(1)), np.zeros((4, 3)))
+    assert session.unit in view.unit_window()
+
+
 def test_one_hot_tokens_show_the_token_instead_of_a_long_strip(make_view):
     vocab = Vocabulary(tuple("abcdefghijklmnopqrstuvwxyz "))
     rng = np.random.default_rng(0)

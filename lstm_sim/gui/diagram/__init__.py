@@ -356,9 +356,18 @@ class DiagramView(QGraphicsView):
         self.setScene(self._diagram)
         if old is not None:
             old.deleteLater()
+        self._show_selected_unit()
         self._progress = 1.0
         self._redraw()
         self._fit()
+
+    def _show_selected_unit(self) -> None:
+        """Page the unit window onto the selected unit: a scenario or session can open on
+        a unit past the first window, and no unit change announces it then."""
+        unit, size = self.session.unit, self.diagram().window_size()
+        if unit >= 0 and unit not in self.unit_window():
+            hidden = self.session.network.hidden_size
+            self._window_start = max(0, min(unit // size * size, hidden - size))
 
     def _frame(self) -> Frame:
         session = self.session
