@@ -335,9 +335,7 @@ class DiagramView(QGraphicsView):
             self.set_progress(1.0)
 
     def _on_unit_changed(self, unit: int) -> None:
-        if unit >= 0 and unit not in self.unit_window():
-            size = self.diagram().window_size()
-            self.set_unit_window(unit // size * size)
+        self._show_selected_unit()
         self._redraw()
 
     # -- building and drawing ------------------------------------------------------------
@@ -362,8 +360,9 @@ class DiagramView(QGraphicsView):
         self._fit()
 
     def _show_selected_unit(self) -> None:
-        """Page the unit window onto the selected unit: a scenario or session can open on
-        a unit past the first window, and no unit change announces it then."""
+        """Page the unit window onto the selected unit, on a unit change and whenever the
+        scene is built (a scenario or session can open on a unit past the first window,
+        and no unit change announces it then)."""
         unit, size = self.session.unit, self.diagram().window_size()
         if unit >= 0 and unit not in self.unit_window():
             hidden = self.session.network.hidden_size
