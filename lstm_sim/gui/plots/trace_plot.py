@@ -157,8 +157,13 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             self.curtains.clear()
             self.hit_marks.clear()
             self._build()
+            # The styled axes are larger than pyqtgraph's; laid out at once (each plot,
+            # then the grid), the data below is binned and cached for the plots' final
+            # size rather than binned and drawn again when the layout catches up.
             for plot in self.plots.values():
                 self._style_plot(plot)
+                plot.layout.activate()
+            self.ci.layout.activate()
             self._built_for = shape
             self._data_stale = True
             self._hits_stale = True
