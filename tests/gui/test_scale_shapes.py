@@ -16,7 +16,7 @@ from lstm_sim.engine.network import Network
 from lstm_sim.engine.vocab import Vocabulary
 from lstm_sim.gui.colors import value_color_keys, value_colors
 from lstm_sim.gui.panels.input_panel import InputPanel
-from lstm_sim.gui.plots import screen_bins
+from lstm_sim.gui.plots import screen_bins, span_image
 from lstm_sim.model import Session
 
 STEPS = 3000
@@ -113,26 +113,37 @@ def test_an_edit_recomputes_the_plots_from_its_step_on_and_matches_a_full_redraw
 
     monkeypatch.setattr("lstm_sim.gui.plots.state_plot.envelope", spy)
     monkeypatch.setattr("lstm_sim.gui.plots.gate_heatmaps.envelope", spy)
-    tiles = Calls(monkeypatch, pg.PlotCurveItem, "setData")
+    counted_columns: list[int] = []
+    original_counts = span_image.span_counts
+
+    def counts_spy(lows, highs, y_range, rows):  # type: ignore[no-untyped-def]
+        counted_columns.append(lows.shape[0])
+        return original_counts(lows, highs, y_range, rows)
+
+    monkeypatch.setattr("lstm_sim.gui.plots.state_plot.span_counts", counts_spy)
+    curves = Calls(monkeypatch, pg.PlotCurveItem, "setData")
     y_before = dict(states._y_range)
     edit_at = STEPS - 10
     long_session.set_token(edit_at, "d" if long_session.tokens[edit_at] != "d" else "a")
     settle(window)
     assert first_bins and set(first_bins) <= {edit_at // states.per_bin, edit_at // gates.per_bin}
+    # Columns of several steps are one span image per quantity, no curve tiles.
+    assert all(states.tiles[key] == [] for key in states.tiles)
     if states._y_range == y_before:
-        # h and c: their last tile and the selected unit's curve, no other data curve
-        # (the breakpoint marks and the clamp ghost are redrawn once per trace change).
-        data_curves = {id(t) for key in states.tiles for t in states.tiles[key]}
-        data_curves |= {id(curve) for curve in states.selected.values()}
-        assert sum(id(caller) in data_curves for caller in tiles.callers) == 2 * 2
-    incremental = {key: [tile.yData.copy() for tile in states.tiles[key]] for key in states.tiles}
+        # h and c: the columns from the edit's on are counted again, no others, and the
+        # one data curve set is the selected unit's (the breakpoint marks and the clamp
+        # ghost are redrawn once per trace change).
+        columns = screen_bins.bin_count(STEPS, states.per_bin)
+        assert counted_columns == [columns - edit_at // states.per_bin] * 2
+        selected = {id(curve) for curve in states.selected.values()}
+        assert [id(caller) in selected for caller in curves.callers].count(True) == 2
+    spans = {key: image.image.copy() for key, image in states.spans.items()}
     images = {key: image.image.copy() for key, image in gates.images.items()}
     states._mark_all_stale()
     gates._mark_all_stale()
     settle(window)
-    for key, tiles_now in states.tiles.items():
-        for before, tile in zip(incremental[key], tiles_now, strict=True):
-            np.testing.assert_array_equal(before, tile.yData)
+    for key, image in states.spans.items():
+        np.testing.assert_array_equal(spans[key], image.image)
     for key, image in gates.images.items():
         np.testing.assert_array_equal(images[key], image.image)
 
@@ -146,10 +157,31 @@ def test_screen_columns_keep_every_peak_and_stay_bounded(
     states, gates = window.state_plot, window.gate_heatmaps
     columns = screen_bins.bin_count(STEPS, states.per_bin)
     assert columns <= states.plots["h"].getViewBox().width() + 1
-    values = states.values("c")
-    drawn = np.concatenate([tile.yData for tile in states.tiles["c"]])
-    assert np.nanmax(drawn) == values.max() and np.nanmin(drawn) == values.min()
-    assert states.curve_points("c") <= 2 * (columns + len(states.tiles["c"])) * values.shape[1]
+    # The units' curves are one image of the plot's pixels: a column per screen column,
+    # a row per pixel row, however long the sequence.
+    values, per_bin = states.values("c"), states.per_bin  # (T, H)
+    view = states.plots["c"].getViewBox()
+    counts = states._span_counts["c"]
+    rows = round(view.height() * states.devicePixelRatioF())
+    assert counts.shape == (rows, columns)
+    assert states.spans["c"].image.shape == (rows, columns, 4)
+    # Each column covers, per unit, the rows of the values its steps reached and of the
+    # step before it (the line from the previous column): counted from the data here.
+    bottom, top = view.viewRange()[1]
+
+    def row(value: float) -> int:
+        return int(np.clip(np.floor((value - bottom) * rows / (top - bottom)), 0, rows - 1))
+
+    peak_column = int(np.argmax(values.max(axis=1))) // per_bin
+    for column in (0, 7, peak_column, columns - 1):
+        steps = values[max(column * per_bin - 1, 0) : (column + 1) * per_bin]
+        expected = np.zeros(rows, dtype=np.int64)
+        for low, high in zip(steps.min(axis=0), steps.max(axis=0), strict=True):
+            expected[row(low) : row(high) + 1] += 1
+        np.testing.assert_array_equal(counts[:, column], expected)
+    # Nothing is drawn where no value is; the highest value of all is.
+    assert (states.spans["c"].image[..., 3] == 0).tolist() == (counts == 0).tolist()
+    assert counts[row(float(values.max())), peak_column] > 0
     # A heatmap column shows the value farthest from the scale's middle among its steps.
     f = gates.values("f")  # (H, T)
     image = gates.images["f"].image

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem
 
 from lstm_sim.gui.plots.screen_bins import bin_count, envelope, steps_per_bin
+from lstm_sim.gui.plots.span_image import faint_rgba, joined, span_counts
 from lstm_sim.gui.plots.trace_plot import TracePlotWidget
 
 PICK_RADIUS_PX = 12.0
@@ -27,15 +28,19 @@ class StatePlot(TracePlotWidget):
     """h_t (and c_t for an LSTM) of the selected layer against t.
 
     What is drawn is at screen resolution (:mod:`.screen_bins`): at most one column of
-    values per pixel, each unit's lowest and highest value in it. The units share a few
-    curve items (NaN-separated), one per tile of ``TILE_BINS`` columns, each cached as a
-    pixmap: H = 512 costs a draw call per tile, moving the cursor redraws none, and an
-    edit at step t redraws only the tiles from t on. The selected unit has its own bold
-    item on top.
+    values per pixel, each unit's lowest and highest value in it. While every step has a
+    column of its own, the units share a few antialiased curve items (NaN-separated),
+    one per tile of ``TILE_BINS`` columns, each cached as a pixmap: H = 512 costs a draw
+    call per tile, moving the cursor redraws none, and an edit at step t redraws only the
+    tiles from t on. Once steps share columns, the units' spans are one image of the
+    plot's pixels instead (:mod:`.span_image`), whose cost does not grow with T; an edit
+    recounts its columns from t on. The selected unit has its own bold item on top.
     """
 
     def _build(self) -> None:
         self.tiles: dict[str, list[pg.PlotCurveItem]] = {}
+        self.spans: dict[str, pg.ImageItem] = {}  # shown once steps share columns
+        self._span_counts: dict[str, np.ndarray] = {}  # (rows, bins) per quantity
         self.selected: dict[str, pg.PlotCurveItem] = {}
         self.per_bin = 1
         self._lows: dict[str, np.ndarray] = {}  # (bins, H) per quantity
@@ -60,6 +65,8 @@ class StatePlot(TracePlotWidget):
         for row, (key, title) in enumerate(quantities):
             plot = self._add_plot(key, title, row, 0)
             self.tiles[key] = []
+            self.spans[key] = pg.ImageItem(axisOrder="row-major")
+            plot.addItem(self.spans[key])
             # Drawn as separate segments: Qt strokes a wide pen along a jagged path by
             # outlining the whole path, hundreds of ms for a 1000-point curve; segment by
             # segment it takes a few.
@@ -103,8 +110,13 @@ class StatePlot(TracePlotWidget):
         return min(self.plots[key].getViewBox().width() for key in self.tiles)
 
     def _on_view_resized(self) -> None:
-        if self.built and steps_per_bin(self.session.num_steps, self._pixels()) != self.per_bin:
+        if not self.built:
+            return
+        if steps_per_bin(self.session.num_steps, self._pixels()) != self.per_bin:
             self._mark_all_stale()
+        else:  # the same columns on more or fewer pixel rows: recounted at once, cheaply
+            for key in self.spans:
+                self._draw_spans(key, 0)
 
     # -- data ----------------------------------------------------------------------------
     def _update_data(self) -> None:
@@ -114,6 +126,7 @@ class StatePlot(TracePlotWidget):
             self._bin_ghost(key, 0)
             self._fit_y(key)
             self._draw_tiles(key, 0)
+            self._draw_spans(key, 0)
         self._update_unit()
 
     def _update_tail(self, start: int) -> None:
@@ -124,8 +137,9 @@ class StatePlot(TracePlotWidget):
             self._bin_ghost(key, first)
             # A new scale moves every tile; otherwise the tiles from the edit on change
             # (a tile also draws the first column of the next, to join them).
-            first_tile = 0 if self._fit_y(key) else max(first - 1, 0) // TILE_BINS
-            self._draw_tiles(key, first_tile)
+            rescaled = self._fit_y(key)
+            self._draw_tiles(key, 0 if rescaled else max(first - 1, 0) // TILE_BINS)
+            self._draw_spans(key, 0 if rescaled else first)
         self._update_unit()
 
     def _update_unit(self) -> None:
@@ -175,7 +189,8 @@ class StatePlot(TracePlotWidget):
     def _draw_tiles(self, key: str, first_tile: int) -> None:
         """Set the data of tiles ``first_tile``.. (creating or dropping tiles to fit)."""
         bins = bin_count(self.session.num_steps, self.per_bin)
-        count = -(-bins // TILE_BINS)
+        # Columns of several steps are drawn by the span image instead.
+        count = -(-bins // TILE_BINS) if self.per_bin == 1 else 0
         tiles, plot = self.tiles[key], self.plots[key]
         while len(tiles) > count:
             plot.removeItem(tiles.pop())
@@ -192,17 +207,41 @@ class StatePlot(TracePlotWidget):
         # Width 1: Qt draws thin cosmetic lines with its fast line rasteriser; a wider
         # pen makes it outline and fill the whole path of H curves, many times slower.
         pen = pg.mkPen(faint, width=1)
-        # Columns of several steps are mostly vertical strokes, which look the same
-        # without antialiasing and draw several times faster (430 ms against 70 for a
-        # 420 px plot of 256 units on a 2-core Xeon).
-        smooth = self.per_bin == 1
         for k in range(first_tile, count):
             x, y = self._points(key, k * TILE_BINS, min((k + 1) * TILE_BINS + 1, bins))
             units = y.shape[1]
             # Row per unit, a NaN after each so connect="finite" lifts the pen between units.
             xs = np.tile(np.append(x, np.nan), units)
             ys = np.hstack([y.T, np.full((units, 1), np.nan)]).ravel()
-            tiles[k].setData(xs, ys, pen=pen, antialias=smooth)
+            tiles[k].setData(xs, ys, pen=pen, antialias=True)
+
+    def _draw_spans(self, key: str, first: int) -> None:
+        """Count the units' spans into the image of ``key`` from column ``first`` on (all
+        columns when the image has another size), while steps share columns."""
+        image = self.spans[key]
+        if self.per_bin == 1:
+            self._span_counts.pop(key, None)
+            image.clear()
+            return
+        view = self.plots[key].getViewBox()
+        rows = max(round(view.height() * self.devicePixelRatioF()), 1)
+        bins, per_bin = self._lows[key].shape[0], self.per_bin
+        counts = self._span_counts.get(key)
+        if counts is None or counts.shape != (rows, bins):
+            counts = self._span_counts[key] = np.zeros((rows, bins), dtype=np.int32)
+            first = 0
+        # Column k joined to step k*per_bin - 1, the last of the column before it
+        # (column 0 to its own first step, which changes nothing).
+        before = self.values(key)[np.maximum(np.arange(first, bins) * per_bin - 1, 0)]
+        lows, highs = joined(self._lows[key][first:], self._highs[key][first:], before)
+        bottom, top = view.viewRange()[1]
+        counts[:, first:] = span_counts(lows, highs, (bottom, top), rows)
+        faint = QColor(self.palette_.caption)
+        rgb = (faint.red(), faint.green(), faint.blue())
+        image.setImage(faint_rgba(counts, rgb, FAINT_ALPHA), autoLevels=False)
+        # Column k spans steps k*per_bin .. (k+1)*per_bin - 1, centred on integer t; the
+        # last column may reach past T, off the plot.
+        image.setRect(QRectF(-0.5, bottom, bins * per_bin, top - bottom))
 
     def _fit_y(self, key: str) -> bool:
         """Fit the y range to every value shown; True if it changed."""
