@@ -71,9 +71,11 @@ class TokenCanvas(QWidget):
         self.strip_height = self.box_height + index_metrics.height() + 4
         self._width_of.clear()
         tokens = self.session.tokens or ()
-        self._widths = np.fromiter(
-            (self._box_width(token) for token in tokens), dtype=np.int64, count=len(tokens)
-        )
+        for token in set(tokens):
+            self._box_width(token)
+        # Looked up in C (map over the dict), not a Python call per step.
+        widths = map(self._width_of.__getitem__, tokens)
+        self._widths = np.fromiter(widths, dtype=np.int64, count=len(tokens))
         self._place()
 
     def relayout_from(self, t: int) -> None:
