@@ -11,7 +11,12 @@ import pytest
 from lstm_sim.engine import Network, Readout, record
 from lstm_sim.engine.backprop import gradients
 from lstm_sim.engine.formats.trace_files import csv_columns
-from lstm_sim.engine.nonfinite import NonFinite, first_nonfinite, first_nonfinite_gradient
+from lstm_sim.engine.nonfinite import (
+    NonFinite,
+    _first_bad_step,
+    first_nonfinite,
+    first_nonfinite_gradient,
+)
 from lstm_sim.engine.trace import Trace
 
 
@@ -140,4 +145,21 @@ def test_the_search_is_vectorised_not_a_loop_over_steps():
         first_nonfinite(trace)
     finally:
         np.isfinite = real
-    assert calls <= 4
+    # Per quantity: one over its row sums, and for one that went bad, one over its bad
+    # rows and one over the first of them; never one per step of the 1000.
+    assert calls <= 3 * 2
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_the_first_bad_entry_is_the_masks_even_where_row_sums_overflow(reverse: bool) -> None:
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(200, 64)).astype(np.float32)[:, ::2]  # a strided view
+    values[5, :4] = 3e38  # finite values whose row sum overflows: not a bad row
+    values[150, 3] = values[150, 9] = 3e38
+    for t, column, bad in ((40, 7, np.nan), (40, 2, np.inf), (90, 0, -np.inf)):
+        values[t, column] = bad
+    bad = ~np.isfinite(values)
+    rows = np.flatnonzero(bad.any(axis=1))
+    t = int(rows[-1] if reverse else rows[0])
+    assert _first_bad_step(values, reverse) == (t, int(np.argmax(bad[t])))
+    assert _first_bad_step(np.ones((3, 4), np.float32), reverse) is None
