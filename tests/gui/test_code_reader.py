@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from lstm_sim.engine import Network
 from lstm_sim.engine.vocab import Vocabulary
+from lstm_sim.gui.code_reader import CodeReader
 from lstm_sim.gui.colors import value_color, value_colors
 from lstm_sim.gui.demo_views import install_demo_views, open_code_reader
 from lstm_sim.model import Session
@@ -204,3 +205,18 @@ def test_a_theme_change_while_the_reader_is_hidden_waits_for_its_text(make_windo
     reader.flush()
     assert reader.text_view.num_tokens == window.session.num_steps
     assert len(reader.text_view.colors) == window.session.num_steps
+
+
+def test_a_reader_nobody_opened_lays_out_no_text(qtbot) -> None:
+    # The window builds the reader into a closed dock as it opens: the T characters are
+    # laid out when it is first shown, not while every view is being drawn.
+    reader = CodeReader(Session(char_lstm(), list(SNIPPET), title="chars"))
+    qtbot.addWidget(reader)
+    assert reader.text_view.num_tokens == 0
+    reader.set_quantity("h")  # the tour picks a quantity before it shows the reader
+    assert reader.quantity == "h"
+    reader.show()
+    qtbot.waitExposed(reader)
+    assert reader.text_view.num_tokens == len(SNIPPET)
+    assert reader.quantity == "h"
+    reader.detach()

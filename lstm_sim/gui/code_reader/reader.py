@@ -172,7 +172,9 @@ class CodeReader(QWidget):
         self._rebuild_pending = False
         self._pacer = FramePacer(self._on_frame, self)
         self._unsubscribe = subscribe(self, session)
-        self._rebuild()
+        # Built hidden, on a dock opened on demand: the text (T characters) is laid out
+        # when the reader is first shown, as after any change made while it is hidden.
+        self._rebuild_pending = True
 
     # -- what tests and the window read --------------------------------------------------
     @property
@@ -180,6 +182,8 @@ class CodeReader(QWidget):
         return str(self.quantity_box.currentData())
 
     def set_quantity(self, quantity: str) -> None:
+        if self._rebuild_pending:
+            self._rebuild()  # the quantities on offer follow the network
         index = self.quantity_box.findData(quantity)
         if index < 0:
             raise ValueError(f"this model has no quantity {quantity!r} to colour by")
