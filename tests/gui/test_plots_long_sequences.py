@@ -104,3 +104,14 @@ def test_while_each_step_has_a_column_the_plots_show_every_value(
     )
     for key, image in gates.images.items():
         np.testing.assert_array_equal(image.image, gates.values(key))
+
+
+def test_the_span_image_follows_the_plot_height(qtbot, make_window, settle, long_session) -> None:
+    window = make_window(long_session, size=(1280, 720))
+    states = window.state_plot
+    window.resize(1280, 900)
+    settle(window)
+    for key, plot in states.plots.items():
+        rows = round(plot.getViewBox().height() * states.devicePixelRatioF())
+        assert states._span_counts[key].shape[0] == rows
+        assert states.spans[key].image.shape[:2] == states._span_counts[key].shape

@@ -114,7 +114,9 @@ class StatePlot(TracePlotWidget):
             return
         if steps_per_bin(self.session.num_steps, self._pixels()) != self.per_bin:
             self._mark_all_stale()
-        else:  # the same columns on more or fewer pixel rows: recounted at once, cheaply
+        elif not self._data_stale and self._stale_from is None:
+            # The same columns on more or fewer pixel rows: recounted at once, cheaply
+            # (a pending redraw of new data counts them anyway).
             for key in self.spans:
                 self._draw_spans(key, 0)
 
