@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar
 from lstm_sim.gui.panels.elided_label import ElidedLabel
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
+from lstm_sim.model.both_passes import steps_caption
 from lstm_sim.model.numbering import index_range
 from lstm_sim.model.pass_view import pass_caption
 from lstm_sim.model.reader_notes import notes_summary
@@ -60,6 +61,8 @@ class StatusLine(QObject):
         position = f"t = {t} {index_range(session.num_steps)}"
         if len(session.passes) > 1 or session.shown_pass == "reverse":
             position += f" · {session.shown_pass} pass"
+        if len(session.passes) > 1:
+            position += f" ({steps_caption(session.num_steps, session.followed, t)})"
         self.position_label.setText(position)
         self.position_label.setToolTip(pass_caption(session.shown_pass))
         self.phase_label.setText(
