@@ -78,6 +78,9 @@ class GateHeatmaps(TracePlotWidget):
         """What the image of ``key`` shows at full resolution, (H, T): a row per unit; (2H,
         T) for a bidirectional layer, the forward pass's rows then the reverse pass's."""
         session, layer = self.session, self.session.layer
+        if self.both_ways and key == "h":
+            # Exactly what the next layer reads, which the title calls the output.
+            return session.trace.layer_output(layer).T
         if self.both_ways:
             passes = [pass_series(session.trace, layer, shown, key) for shown in session.passes]
             return np.hstack(passes).T
