@@ -209,3 +209,23 @@ def test_a_one_way_layer_beside_a_bidirectional_one_looks_as_before(make_window,
     assert states.plots["h"].titleLabel.text == "h<sub>t</sub>  hidden state"
     assert heatmaps.cursors["f"].value() == 4 and states.cursors["h"].value() == 4
     assert "(" not in window.position_label.text()
+
+
+def test_an_input_edit_redraws_the_reverse_steps_before_it(make_window, settle):
+    window = open_model(make_window, settle, "network_lstm_bidirectional.pt")
+    session, heatmaps, states = window.session, window.gate_heatmaps, window.state_plot
+    hidden, last = session.network.hidden_size, session.num_steps - 1
+    before = heatmaps.images["f"].image.copy()
+    table = window.inputs.sequence_model
+    assert table.setData(table.index(last, 0), "2.5")
+    settle(window)
+    trace = session.trace
+    # The reverse pass reads x_{T-1} first: every one of its steps changed.
+    image = heatmaps.images["f"].image
+    forget = slice(hidden, 2 * hidden)  # i, f, g, o
+    assert not np.array_equal(image[hidden:, 0], before[hidden:, 0])
+    np.testing.assert_array_equal(image[:hidden], trace.act[0][:, forget].T)
+    np.testing.assert_array_equal(image[hidden:], trace.act_reverse[0][:, forget].T)
+    np.testing.assert_array_equal(
+        states.selected["h_reverse"].yData, trace.h_all_reverse[0, :-1, 0]
+    )
