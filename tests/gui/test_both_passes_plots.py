@@ -229,3 +229,17 @@ def test_an_input_edit_redraws_the_reverse_steps_before_it(make_window, settle):
     np.testing.assert_array_equal(
         states.selected["h_reverse"].yData, trace.h_all_reverse[0, :-1, 0]
     )
+
+
+def test_each_block_numbers_its_own_units_without_crowding(qtbot):
+    axis = BlockUnitAxis(64)
+    axis.setStyle(tickTextHeight=14)  # labels stand 1.3 x 14 px apart at least
+    # 37 px a block: unit 0 of each block only (a "50" would print over the next "0").
+    ((_, values),) = axis.tickValues(-0.5, 127.5, 75.0)
+    assert values == [0.0, 64.0]
+    # 300 px a block: more units, the same ones in each block, none near the next 0.
+    ((spacing, values),) = axis.tickValues(-0.5, 127.5, 600.0)
+    first = [value for value in values if value < 64]
+    assert len(first) > 2 and values == first + [value + 64 for value in first]
+    assert (64 - max(first)) * 600 / 128 >= 1.3 * 14
+    assert axis.tickStrings(values, 1.0, spacing)[len(first)] == "0"

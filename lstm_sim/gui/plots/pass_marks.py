@@ -58,6 +58,8 @@ class BlockUnitAxis(ReadableAxis):
         levels = self.tickSpacing(-0.5, rows - 0.5, size * rows / span)
         spacing = max(1.0, levels[0][0]) if levels else float(rows)
         units = np.arange(0.0, rows, spacing)
+        # A label too near the next block's 0 would print over it.
+        units = units[(rows - units) * size / span >= self._min_gap_px()]
         blocks = round(span / rows)
         return [(spacing, [block * rows + unit for block in range(blocks) for unit in units])]
 
