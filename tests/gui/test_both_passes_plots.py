@@ -182,6 +182,10 @@ def test_the_joined_output_is_shown_where_it_is_read(make_window, settle):
     session.select_layer(1)
     settle(window)
     assert "the readout reads" in states.pass_marks._caption.text
+    window.docks["predictions"].raise_()
+    settle(window)
+    heading = window.predictions.heading.text()
+    assert "the head outputs from [h<sub>t</sub>→ ‖ h<sub>t</sub>←]:" in heading
     assert set(states.plots) == {"h", "h_reverse"}
 
 
