@@ -247,3 +247,21 @@ def test_each_block_numbers_its_own_units_without_crowding(qtbot):
     assert len(first) > 2 and values == first + [value + 64 for value in first]
     assert (64 - max(first)) * 600 / 128 >= 1.3 * 14
     assert axis.tickStrings(values, 1.0, spacing)[len(first)] == "0"
+
+
+def test_a_theme_change_restyles_the_pass_marks(make_window, settle):
+    window = open_model(make_window, settle, "network_lstm_bidirectional.pt")
+    heatmaps, states = window.gate_heatmaps, window.state_plot
+    window.action("dark").trigger()
+    settle(window)
+    palette = heatmaps.palette_
+    assert palette.name == "dark"
+    names = heatmaps.plots["f"].getAxis("right")
+    assert names.textPen().color() == palette.foreground
+    assert names.emphasis == palette.highlight
+    separator = heatmaps.pass_marks._separators[0]
+    assert separator.pen.color() == palette.foreground
+    assert states.pass_marks._caption.opts["color"] == palette.caption
+    assert states.cursors["h_reverse"].pen.color() == palette.caption
+    window.action("dark").trigger()
+    settle(window)

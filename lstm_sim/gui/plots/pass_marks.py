@@ -126,6 +126,7 @@ class PassMarks:
         self._axes: list[PassAxis] = []
         self._separators: list[pg.InfiniteLine] = []
         self._caption: pg.LabelItem | None = None
+        self._styled_for: str | None = None  # the theme the axes and the caption have
         self.caption_tail = ""
         """A second line under the caption (what reads the layer's output)."""
 
@@ -214,16 +215,21 @@ class PassMarks:
                         pen=pg.mkPen(None),
                         brush=pg.mkBrush(palette.background),
                     )
+        restyle = palette.name != self._styled_for
+        self._styled_for = palette.name
         if self._caption is not None:
             text = f"{both_steps_caption(num_steps, followed, t)}<br>{self.caption_tail}"
-            if text != self._caption.text:
+            if restyle or text != self._caption.text:
                 self._caption.setText(text, color=palette.caption, size=f"{CAPTION_PT}pt")
-        for separator in self._separators:
-            separator.setPen(pg.mkPen(palette.foreground, width=2))
         for axis in self._axes:
-            axis.setPen(palette.foreground)
-            axis.setTextPen(palette.foreground)
+            # Setting a pen redraws the axis: only when the theme changed.
+            if restyle:
+                axis.setPen(palette.foreground)
+                axis.setTextPen(palette.foreground)
             axis.emphasise(followed, palette.highlight)
+        if restyle:
+            for separator in self._separators:
+                separator.setPen(pg.mkPen(palette.foreground, width=2))
 
 
 def unseen(num_steps: int, shown: Pass, t: int) -> tuple[float, float]:
