@@ -162,6 +162,14 @@ def test_a_click_on_the_reverse_block_follows_the_reverse_pass(make_window, sett
     widget_point = heatmaps.mapFromScene(view.mapViewToScene(QPointF(2, 1)))
     qtbot.mouseClick(heatmaps.viewport(), Qt.MouseButton.LeftButton, pos=widget_point)
     assert (session.followed, session.t, session.unit) == ("forward", 2, 1)
+    # On the reverse pass's h plot, on unit 3's point at t = 9.
+    states = window.state_plot
+    settle(window)
+    value = float(session.trace.h_all_reverse[0, 9, 3])
+    view = states.plots["h_reverse"].getViewBox()
+    widget_point = states.mapFromScene(view.mapViewToScene(QPointF(9, value)))
+    qtbot.mouseClick(states.viewport(), Qt.MouseButton.LeftButton, pos=widget_point)
+    assert (session.followed, session.t, session.unit) == ("reverse", 9, 3)
 
 
 def test_the_joined_output_is_shown_where_it_is_read(make_window, settle):
