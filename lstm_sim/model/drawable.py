@@ -3,13 +3,12 @@
 The window's diagram, phases, equations and plots know an LSTM's gates and cell state, a
 GRU's reset and update gates and candidate, and a simple RNN's pre-activation, run
 forward, in reverse or both ways (a bidirectional layer: the window follows one pass at a
-time, see :mod:`lstm_sim.model.pass_view`). An LSTM's forward layers may also carry the
-options of :mod:`lstm_sim.engine.lstm_variants` (projection, peepholes, coupled gates,
-clip, other activations): the diagram draws the peephole wires, the coupled gate and the
-projection, and the equations show every option with its numbers. Any other kind, and a
-variant the window does not draw yet (an option on a reverse pass, Keras's input mask, a
-GRU's or RNN's options), is refused with one line, through the same error path as a file
-that cannot be read.
+time, see :mod:`lstm_sim.model.pass_view`). Each layer's options, on whichever pass is
+followed, are drawn too (:mod:`lstm_sim.model.cell_options`): an LSTM's peephole wires,
+coupled gate and projection, and, for an LSTM or a GRU, the clip and the activations,
+written into the equations with their numbers. Any other kind, and a variant the window
+does not draw yet (Keras's input mask), is refused with one line, through the same error
+path as a file that cannot be read.
 """
 
 from __future__ import annotations
@@ -31,23 +30,16 @@ def check_drawable(network: Network) -> None:
 
 def undrawn_variants(network: Network) -> tuple[str, ...]:
     """The network's variants the window does not draw, one phrase each (empty when it
-    draws them all): directions are drawn for every cell kind, an LSTM's options only on a
-    layer that runs forward alone (their wires are drawn for one pass)."""
+    draws them all): every direction and every layer option is drawn, Keras's input mask
+    not yet."""
     if network.mask_value is not None:
-        return network.variants()
-    found = []
-    for k, layer in enumerate(network.layers):
-        phrases = layer.variants()
-        options = [phrase for phrase in phrases if not phrase.endswith(" direction")]
-        if options and (network.kind != "lstm" or layer.direction != "forward"):
-            found += [f"layer {k}: {phrase}" for phrase in options]
-    return tuple(found)
+        return (f"input mask value {network.mask_value:g}",)
+    return ()
 
 
 def variant_refusal(network: Network) -> str:
-    """The one line refusing a network whose layers use a variant the window does not draw
-    (an option on a reverse pass, an input mask, a GRU's or RNN's options): it names the
-    first."""
+    """The one line refusing a network with a variant the window does not draw: it names
+    the first."""
     return (
         f"the window cannot draw this model yet ({undrawn_variants(network)[0]}); "
         "lstm-sim info and lstm-sim trace read it"

@@ -51,7 +51,8 @@ def scene_for(session: Session, parent: QObject | None = None) -> DiagramScene:
         show_x_strip=show_x,
         nonlinearity=network.nonlinearity,
         reset_after=network.reset_after,
-        options=cell_options(network, layer) if network.kind == "lstm" else None,
+        # The shown pass's own arrays: its peepholes and projection are its own.
+        options=cell_options(session.shown_network, layer),
         previous="t+1" if session.shown_pass == "reverse" else PREVIOUS,
         parent=parent,
     )

@@ -130,7 +130,8 @@ class DiagramScene(QGraphicsScene):
         """``x_label``: rich text naming the layer's input; ``show_x_strip`` False shows
         only the token for a one-hot input too long to draw; ``nonlinearity`` is a simple
         RNN's ("tanh" or "relu"); ``reset_after`` a GRU's convention (where r acts);
-        ``options`` an LSTM layer's peepholes, coupling and activations; ``previous`` the
+        ``options`` an LSTM layer's peepholes, coupling and activations (a GRU's
+        activations); ``previous`` the
         index of the state the step reads ("t+1" in a reverse pass)."""
         super().__init__(parent)
         self.kind = kind
@@ -143,6 +144,8 @@ class DiagramScene(QGraphicsScene):
             self.layout = lstm_options_layout(options)
         elif kind == "lstm":
             self.layout = lstm_layout()
+        elif kind == "gru" and options is not None:
+            self.layout = gru_layout(reset_after, options.gate, options.candidate)
         elif kind == "gru":
             self.layout = gru_layout(reset_after)
         else:

@@ -104,7 +104,7 @@ class EquationPanel(QWidget):
         self.title.setText(
             f"t = {session.t} · {phase.title} ({session.phase + 1}/{len(session.phases)}){layer}"
         )
-        options = option_caption(cell_options(session.network, session.layer), phase.key)
+        options = option_caption(cell_options(session.shown_network, session.layer), phase.key)
         caption = caption_html(f"{phase.caption} {options}".strip())
         self.caption.setText(shown_pass_html(session, caption))
         self.equation.setText(equation_html(session))

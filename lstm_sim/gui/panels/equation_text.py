@@ -23,7 +23,6 @@ VECTOR_WINDOW = 12
 """How many units of a vector are shown around the selected unit."""
 
 GATE_NAMES = {"i": "i", "f": "f", "g": "g", "o": "o", "r": "r", "z": "z"}
-GATE_FUNCTIONS = {"i": "σ", "f": "σ", "g": "tanh", "o": "σ", "r": "σ", "z": "σ"}
 RESET_CONVENTIONS = {
     True: "reset after the product: PyTorch nn.GRU, Keras reset_after=True, "
     "ONNX linear_before_reset=1",
@@ -31,6 +30,8 @@ RESET_CONVENTIONS = {
 }
 """Where a GRU's reset gate acts, with the framework names of each convention."""
 MINUS = "\u2212"
+OPTION_PHASES = ("forget", "input", "output", "hidden", "reset", "update", "candidate")
+"""The phases whose equations a layer's options (activations, clip) change."""
 
 
 def number(value: float, digits: int = 2) -> str:
@@ -115,20 +116,24 @@ def _affine_line(
         f"{fn}({number(terms.x_part[unit])}{signed_term(terms.h_part[unit])}"
         f"{signed_term(terms.bias[unit])}{peek_numbers})"
     )
-    squashed = f"{fn}({number(pre)})"
-    if clip is not None:
-        held = float(np.clip(pre, -clip, clip))
-        squashed = f"{fn}(clip({number(pre)}, ±{clip:g})) = {fn}({number(held)})"
     return (
         f"{lhs}{u} = {symbolic}<br>&nbsp;&nbsp;&nbsp;&nbsp;= {numeric}"
-        f" = {squashed} = <b>{number(value)}</b>"
+        f" = {squashed(fn, pre, clip)} = <b>{number(value)}</b>"
     )
+
+
+def squashed(fn: str, pre: float, clip: float | None) -> str:
+    """``fn(s)``, or with a clip ``fn(clip(s, ±clip)) = fn(held)``, as the engine computes."""
+    if clip is None:
+        return f"{fn}({number(pre)})"
+    held = float(np.clip(pre, -clip, clip))
+    return f"{fn}(clip({number(pre)}, ±{clip:g})) = {fn}({number(held)})"
 
 
 def _gate_line(session: Session, record: StepRecord, gate: str, unit: int) -> str:
     """``f_t[u] = σ(W_if[u,:]·x_t + W_hf[u,:]·h_{t-1} + b_f[u]) = σ(a + b + c) = σ(s) = v``,
     with the layer's activation, peephole and clip; a coupled gate is 1 minus the other."""
-    options = cell_options(session.network, record.layer)
+    options = cell_options(session.shown_network, record.layer)
     if gate == options.derived_gate:
         return _coupled_line(record, gate, unit)
     name = GATE_NAMES[gate]
@@ -138,7 +143,7 @@ def _gate_line(session: Session, record: StepRecord, gate: str, unit: int) -> st
     peephole = None if terms.peephole is None else (sub("p", name), cell)
     return _affine_line(
         sub(name, "t"),
-        options.function(gate) if session.network.kind == "lstm" else GATE_FUNCTIONS[gate],
+        options.function(gate),
         weights,
         sub("b", name),
         terms,
@@ -187,7 +192,7 @@ def _input_line(session: Session, record: StepRecord, unit: int) -> str:
     tokens = session.tokens
     if record.layer == 0 and tokens is not None:
         x = f"{sub('x', 't')} = one-hot(“{tokens[record.t]}”)"
-    elif len(layer_passes(session.network, record.layer - 1)) > 1:
+    elif record.layer > 0 and len(layer_passes(session.network, record.layer - 1)) > 1:
         # The layer below is bidirectional: this layer reads both its passes' h_t, joined.
         half = record.x.shape[0] // 2
         x = (
@@ -253,6 +258,8 @@ def _candidate_lines(session: Session, record: StepRecord, unit: int) -> list[st
     short panel)."""
     assert record.r is not None and record.hn is not None and record.n is not None
     terms = candidate_terms(session.shown_network, session.shown, record.layer, record.t)
+    options = cell_options(session.shown_network, record.layer)
+    fn = options.candidate
     reset_after = session.network.reset_after
     u = f"[{unit}]"
     h_prev, r, hn = sub("h", "t−1"), sub("r", "t"), sub("hn", "t")
@@ -262,8 +269,8 @@ def _candidate_lines(session: Session, record: StepRecord, unit: int) -> list[st
         f" = {number(terms.hn_product[unit])}{signed_term(terms.hn_bias[unit])}"
         f" = <b>{number(record.hn[unit])}</b>"
     )
-    x_terms = f"tanh({sub('W', 'in')}[{unit},:]·{_input_symbol(record.layer)} + {sub('b', 'in')}{u}"
-    x_numbers = f"tanh({number(terms.x_part[unit])}{signed_term(terms.bias[unit])}"
+    x_terms = f"{fn}({sub('W', 'in')}[{unit},:]·{_input_symbol(record.layer)} + {sub('b', 'in')}{u}"
+    x_numbers = f"{fn}({number(terms.x_part[unit])}{signed_term(terms.bias[unit])}"
     if reset_after:
         symbolic = f"{x_terms} + {r}{u}·{hn}{u})"
         numeric = (
@@ -275,7 +282,8 @@ def _candidate_lines(session: Session, record: StepRecord, unit: int) -> list[st
         numeric = f"{x_numbers}{signed_term(terms.reset_part[unit])})"
     n_line = (
         f"{sub('n', 't')}{u} = {symbolic}<br>&nbsp;&nbsp;&nbsp;&nbsp;= {numeric}"
-        f" = tanh({number(record.pre_gate('n')[unit])}) = <b>{number(record.n[unit])}</b>"
+        f" = {squashed(fn, float(record.pre_gate('n')[unit]), options.clip)}"
+        f" = <b>{number(record.n[unit])}</b>"
     )
     convention = f"<span style='color:gray'>{RESET_CONVENTIONS[reset_after]}</span>"
     return [hn_line, n_line, convention]
@@ -299,7 +307,7 @@ def _gru_hidden_line(session: Session, record: StepRecord, unit: int) -> str:
 def _option_notes(session: Session, layer: int, key: str) -> list[str]:
     """Grey lines defining what the layer's options mean: an activation's constants and the
     clip, so the numbers above can be checked by hand."""
-    options = cell_options(session.network, layer)
+    options = cell_options(session.shown_network, layer)
     notes = list(options.definitions)
     if options.clip is not None and key != "hidden":
         notes.append(
@@ -361,9 +369,13 @@ def equation_html(session: Session) -> str:
         lines.append(_gate_line(session, record, "o", unit))
     else:
         lines.append(
-            _hidden_line(record, unit, cell_options(session.network, record.layer).cell_output)
+            _hidden_line(
+                record, unit, cell_options(session.shown_network, record.layer).cell_output
+            )
         )
-    if unit >= 0 and key in ("forget", "input", "output", "hidden"):
+    # A GRU's h_t applies no function of its own: its notes belong to the gate phases.
+    gru_hidden = key == "hidden" and session.network.kind == "gru"
+    if unit >= 0 and key in OPTION_PHASES and not gru_hidden:
         lines.extend(_option_notes(session, record.layer, key))
     rows = [f"{name} = {vector(values, unit)}" for name, values in phase_vectors(session, record)]
     body = "<br>".join(lines)
