@@ -1,4 +1,4 @@
-"""Which cell kinds the window draws: a model of another kind is refused before it shows.
+"""Which models the window draws: a model it cannot draw is refused before it shows.
 
 The window's diagram, phases, equations and plots know an LSTM's gates and cell state, a
 GRU's reset and update gates and candidate, and a simple RNN's pre-activation, run
@@ -6,9 +6,13 @@ forward, in reverse or both ways (a bidirectional layer: the window follows one 
 time, see :mod:`lstm_sim.model.pass_view`). Each layer's options, on whichever pass is
 followed, are drawn too (:mod:`lstm_sim.model.cell_options`): an LSTM's peephole wires,
 coupled gate and projection, and, for an LSTM or a GRU, the clip and the activations,
-written into the equations with their numbers. Any other kind, and a variant the window
-does not draw yet (Keras's input mask), is refused with one line, through the same error
-path as a file that cannot be read.
+written into the equations with their numbers; and Keras's input mask, whose skipped
+steps show only the state they carry through (:mod:`lstm_sim.model.masked_steps`).
+
+Every variant the engine names (:meth:`~lstm_sim.engine.network.Network.variants`) must
+be one of :data:`DRAWN_VARIANTS`; any other, like another cell kind, is refused with one
+line naming it, through the same error path as a file that cannot be read, so an option
+the engine learns later is never drawn as the plain cell.
 """
 
 from __future__ import annotations
@@ -28,13 +32,30 @@ def check_drawable(network: Network) -> None:
         raise ModelFileError(variant_refusal(network))
 
 
+DRAWN_VARIANTS = (
+    "reverse direction",
+    "bidirectional direction",
+    "projection",
+    "peepholes",
+    "coupled gates",
+    "clip",
+    "gate activation",
+    "candidate activation",
+    "cell output activation",
+    "input mask value",
+)
+"""How each variant phrase the window draws begins (after its ``layer k:``)."""
+
+
 def undrawn_variants(network: Network) -> tuple[str, ...]:
     """The network's variants the window does not draw, one phrase each (empty when it
-    draws them all): every direction and every layer option is drawn, Keras's input mask
-    not yet."""
-    if network.mask_value is not None:
-        return (f"input mask value {network.mask_value:g}",)
-    return ()
+    draws them all)."""
+    found = []
+    for phrase in network.variants():
+        option = phrase.partition(": ")[2] if phrase.startswith("layer ") else phrase
+        if not option.startswith(DRAWN_VARIANTS):
+            found.append(phrase)
+    return tuple(found)
 
 
 def variant_refusal(network: Network) -> str:

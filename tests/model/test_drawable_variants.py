@@ -1,5 +1,5 @@
-"""The window draws every direction and layer option, and refuses by name the variants
-it cannot draw yet."""
+"""The window draws every direction, layer option and input mask, and refuses by name a
+variant it does not know."""
 
 from __future__ import annotations
 
@@ -18,11 +18,23 @@ def lstm() -> Network:
     return Network.random("lstm", 3, 4, np.random.default_rng(0))
 
 
-def test_an_input_mask_is_refused_with_one_line_naming_it() -> None:
+def test_a_variant_the_window_does_not_know_is_refused_with_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An option the engine may learn later is refused by name, not drawn as the plain
+    cell; the ones it knows are drawn."""
+    known = ("layer 0: peepholes", "layer 0: clip 3", "input mask value 0")
+    monkeypatch.setattr(Network, "variants", lambda self: (*known, "layer 1: zoneout 0.1"))
     with pytest.raises(ModelFileError) as caught:
-        check_drawable(replace(lstm(), mask_value=0.0))
+        check_drawable(lstm())
     message = str(caught.value)
-    assert "\n" not in message and "input mask value 0" in message
+    assert "\n" not in message and "(layer 1: zoneout 0.1)" in message
+    monkeypatch.setattr(Network, "variants", lambda self: known)
+    check_drawable(lstm())
+
+
+def test_an_input_mask_is_drawn() -> None:
+    check_drawable(replace(lstm(), mask_value=0.0))
 
 
 def test_a_plain_lstm_is_drawn() -> None:

@@ -17,6 +17,7 @@ from lstm_sim.engine.trace import StepRecord
 from lstm_sim.model import Session
 from lstm_sim.model.cell_options import cell_options
 from lstm_sim.model.gru_terms import gru_term
+from lstm_sim.model.masked_steps import hands_on_zeros, step_is_masked
 from lstm_sim.model.pass_view import Pass, layer_passes, pass_caption
 
 VECTOR_WINDOW = 12
@@ -339,15 +340,48 @@ def phase_vectors(session: Session, record: StepRecord) -> list[tuple[str, np.nd
     return out
 
 
+def _masked_lines(session: Session, record: StepRecord, unit: int) -> list[str]:
+    """A masked step's lines: it computes nothing, h_t and c_t are h_{t-1} and c_{t-1}."""
+    assert session.network.mask_value is not None
+    lines = [
+        f"<b>step {record.t} is masked</b> (every feature of the model's input "
+        f"{sub('x', str(record.t))} equals "
+        f"the mask value {session.network.mask_value:g}): no gate is computed"
+    ]
+    u = f"[{unit}]"
+    h_prev = sub("h", "t−1")
+    if unit < record.h.shape[0]:
+        carried = [f"{sub('h', 't')}{u} = {h_prev}{u} = <b>{number(record.h[unit])}</b>"]
+    else:  # a projected h has fewer units than the cell
+        carried = [f"{sub('h', 't')} = {h_prev} = {vector(record.h, -1)}"]
+    if record.c is not None:
+        carried.append(
+            f"{sub('c', 't')}{u} = {sub('c', 't−1')}{u} = <b>{number(record.c[unit])}</b>"
+        )
+    lines.append("&nbsp;&nbsp;&nbsp;&nbsp;".join(carried) + ", carried through unchanged")
+    layer, shown = record.layer, session.shown_pass
+    if hands_on_zeros(session.network, session.shown, layer, shown, record.t):
+        lines.append(
+            f"<span style='color:gray'>layer {layer} hands on zeros at step {record.t}, "
+            f"not {sub('h', 't')}</span>"
+        )
+    return lines
+
+
 def equation_html(session: Session) -> str:
     """The equations of the session's current phase for the selected unit, with numbers,
-    followed by the vectors of all units."""
+    followed by the vectors of all units; at a masked step only what the step carries."""
     record = session.current
     key = session.phases[session.phase].key
     unit = session.unit
+    masked = step_is_masked(session.shown, record.t)
     lines: list[str] = []
     if unit < 0:
         lines.append("<i>Select a unit to see its equation with numbers.</i>")
+    elif masked:
+        if key == "arrive":
+            lines.append(_input_line(session, record, unit))
+        lines.extend(_masked_lines(session, record, unit))
     elif key == "arrive":
         lines.append(_input_line(session, record, unit))
     elif session.network.kind == "rnn":
@@ -375,9 +409,14 @@ def equation_html(session: Session) -> str:
         )
     # A GRU's h_t applies no function of its own: its notes belong to the gate phases.
     gru_hidden = key == "hidden" and session.network.kind == "gru"
-    if unit >= 0 and key in OPTION_PHASES and not gru_hidden:
+    if unit >= 0 and key in OPTION_PHASES and not gru_hidden and not masked:
         lines.extend(_option_notes(session, record.layer, key))
-    rows = [f"{name} = {vector(values, unit)}" for name, values in phase_vectors(session, record)]
+    shown = phase_vectors(session, record)
+    if masked and key != "arrive":
+        # The gates the kernels computed here were discarded: only the carried state.
+        shown = [(sub(name, "t"), getattr(record, name)) for name in ("h", "c")]
+        shown = [(name, values) for name, values in shown if values is not None]
+    rows = [f"{name} = {vector(values, unit)}" for name, values in shown]
     body = "<br>".join(lines)
     vectors = "&nbsp;&nbsp;&nbsp;&nbsp;".join(rows)
     html = f"{body}<br><span style='color:gray'>all units:</span> {vectors}"
