@@ -152,3 +152,21 @@ def test_a_gru_s_clip_and_activations_on_the_reverse_pass(make_window, settle, q
             assert "elu instead of tanh" in caption
         if key == "hidden":
             assert bold_numbers(html)[0] == number(trace.h_all_reverse[0, t, u])
+
+
+def test_f8_stops_in_the_reverse_pass_and_says_so(make_window, settle, qtbot):
+    window = make_window()
+    assert window.open_model(str(ONNX / "onnx_lstm_bidirectional_peepholes.onnx"))
+    session = window.session
+    session.set_inputs(np.load(ONNX / "onnx_lstm_bidirectional_peepholes.npz")["x"][:6])
+    settle(window)
+    panel = window.debugger.breakpoints_panel
+    assert "'reverse:'" in panel.text.placeholderText()
+    panel.text.setText("layer 1 reverse: t == 2")
+    qtbot.mouseClick(panel.add_button, Qt.MouseButton.LeftButton)
+    assert panel.error.text() == "" and len(window.debugger.breakpoints.items) == 2
+    qtbot.keyClick(window, Qt.Key.Key_F8)
+    settle(window)
+    assert (session.followed, session.layer, session.t, session.phase) == ("reverse", 1, 2, 0)
+    assert "t=2 layer 1 reverse pass: layer 1 reverse: t == 2" in panel.hit.text()
+    assert "reverse pass" in window.position_label.text()

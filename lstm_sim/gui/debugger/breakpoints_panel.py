@@ -78,7 +78,12 @@ class BreakpointsPanel(QWidget):
 
     # -- showing the state -------------------------------------------------------------------
     def _fill_layers(self) -> None:
-        self.text.setPlaceholderText(condition_placeholder(self.session.network.kind))
+        network = self.session.network
+        placeholder = condition_placeholder(network.kind)
+        if any(layer.direction != "forward" for layer in network.layers):
+            # Without a prefix a condition looks at both passes.
+            placeholder += "; 'reverse:' or 'forward:' for one pass"
+        self.text.setPlaceholderText(placeholder)
         self.layer.clear()
         self.layer.addItem(ANY_LAYER, None)
         for k in range(self.session.network.num_layers):
