@@ -15,6 +15,9 @@ Names: ``h c i f g o fc ig tanh_c x`` (LSTM) or ``h a x`` (simple RNN), ``t``, `
 ``token`` (the step's token, a string), ``dh dc`` when gradients were recorded; each
 vector name also as ``prev.<name>``, its value one step earlier (``prev.h``/``prev.c``
 at t = 0 are h0/c0; other quantities have no value before the first step and read NaN).
+At a step Keras's input mask skips (``Trace.mask``), the gates and the other quantities
+the model did not compute read NaN (a comparison with them never holds); h, c and x are
+the carried state and the input.
 Functions: ``max min mean sum norm any all argmax`` reduce over units; ``abs isfinite``
 act on each unit; ``max(a, b)``/``min(a, b)`` compare two operands unit by unit.
 """
@@ -352,10 +355,17 @@ class _Scope:
         if name == "x":
             return np.asarray(trace.layer_input(self.layer))
         if name in ("i", "f", "g", "o", "r", "z", "n"):
-            return np.asarray(trace.gate(name)[self.layer])
-        series = {"h": trace.h, "a": trace.pre, "c": trace.c}.get(name, getattr(trace, name, None))
-        assert series is not None
-        return np.asarray(series[self.layer])
+            values = np.asarray(trace.gate(name)[self.layer])
+        else:
+            series = {"h": trace.h, "a": trace.pre, "c": trace.c}.get(
+                name, getattr(trace, name, None)
+            )
+            assert series is not None
+            values = np.asarray(series[self.layer])
+        if trace.mask is not None and name not in ("h", "c"):
+            # Computed by the kernels at a masked step, then discarded: not the model's.
+            values = np.where(trace.mask[:, None], values, np.nan)
+        return values
 
     def step_value(self, name: str, node: ast.AST, shift: int = 0) -> np.ndarray:
         steps = np.arange(self.start - shift, self.stop - shift)[:, None]

@@ -78,3 +78,23 @@ def test_the_caption_says_the_step_is_masked_and_what_is_handed_on() -> None:
     lstm, _ = keras_session("keras_bidirectional_masked")
     both = masked_caption(lstm.network, lstm.shown, 1, "reverse", 30)
     assert "h_{t-1} and c_{t-1}" in both and "every masked step of a bidirectional layer" in both
+
+
+def test_conditions_and_watches_read_no_gate_at_a_masked_step() -> None:
+    """The gates the kernels computed at a masked step and discarded read NaN, so a
+    condition on them never holds there; h carried through does."""
+    from lstm_sim.model.breakpoints import Breakpoints
+    from lstm_sim.model.watches import Watches
+
+    session, _ = keras_session("keras_bidirectional_masked")
+    breakpoints = Breakpoints(session)
+    breakpoints.add("f[0] >= 0")
+    unmasked = [t for t in range(session.num_steps) if t not in MASKED]
+    assert breakpoints.hit_steps().tolist() == unmasked
+    breakpoints.set_enabled(1, False)
+    breakpoints.add("reverse: all(h == prev.h) and all(c == prev.c)")
+    assert set(MASKED) <= set(breakpoints.hit_steps().tolist())
+    watches = Watches(session)
+    watches.add("f[0]")
+    values = watches.values()[0][:, 0]
+    assert np.isnan(values[list(MASKED)]).all() and np.isfinite(values[unmasked]).all()
