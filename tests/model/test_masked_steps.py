@@ -98,3 +98,20 @@ def test_conditions_and_watches_read_no_gate_at_a_masked_step() -> None:
     watches.add("f[0]")
     values = watches.values()[0][:, 0]
     assert np.isnan(values[list(MASKED)]).all() and np.isfinite(values[unmasked]).all()
+
+
+def test_the_memory_ledger_counts_a_masked_step_as_keeping_c() -> None:
+    from lstm_sim.engine.ledger import ledger_history, memory_ledger
+
+    session, _ = keras_session("keras_bidirectional_masked")
+    trace = session.trace
+    assert trace.c_all is not None
+    for t in (9, 10, 12, 30, 31):
+        ledger = memory_ledger(trace, 1, t)
+        np.testing.assert_allclose(ledger.total(), trace.c_all[1, t + 1], rtol=0, atol=1e-12)
+        # A masked step wrote nothing; the steps before it kept all they had.
+        np.testing.assert_array_equal(ledger.contributions[list(m for m in MASKED if m <= t)], 0)
+    contributions, initial = ledger_history(trace, 0, 2)
+    np.testing.assert_allclose(
+        contributions.sum(axis=1) + initial, trace.c_all[0, 1:, 2], rtol=0, atol=1e-12
+    )
