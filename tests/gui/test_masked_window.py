@@ -86,6 +86,14 @@ def test_a_masked_gru_says_when_it_hands_on_its_carried_h(make_window, settle, q
     assert bold_numbers(html) == ["step 10 is masked", number(session.current.h_prev[0])]
     for field in ("r", "z", "hn", "n"):
         assert window.diagram.strip(field).values() is None
+    # A step the layer reads: Keras's own hard sigmoid, slope 1/6, with the trace's numbers.
+    session.seek(2, 1)
+    settle(window)
+    html = window.equation.equation.text()
+    assert "hard σ(a) = clip(0.1667·a + 0.5, 0, 1)" in html
+    assert bold_numbers(html)[0] == number(session.current.r[0])
+    assert window.diagram.diagram().nodes["reset_layer"].geometry.symbol == "hard σ"
+    session.seek(10, 3)
     window.show_centre_view("unrolled")
     settle(window)
     assert "masked" in window.unrolled.chain.cells[2].title.text()
