@@ -94,6 +94,8 @@ class StatePlot(TracePlotWidget):
                 self.pass_marks.add_plot(key, shown, self.cursors[key], self.curtains[key])
             self.tiles[key] = []
             self.spans[key] = pg.ImageItem(axisOrder="row-major")
+            # Cached like the tiles: a step repaints under the moving cursor line only.
+            self.spans[key].setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             plot.addItem(self.spans[key])
             # Drawn as separate segments: Qt strokes a wide pen along a jagged path by
             # outlining the whole path, hundreds of ms for a 1000-point curve; segment by
