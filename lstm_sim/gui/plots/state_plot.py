@@ -267,8 +267,8 @@ class StatePlot(TracePlotWidget):
         columns when the image has another size), while steps share columns."""
         image = self.spans[key]
         if self.per_bin == 1:
-            self._span_counts.pop(key, None)
-            image.clear()
+            if self._span_counts.pop(key, None) is not None:
+                image.clear()
             return
         view = self.plots[key].getViewBox()
         rows = max(round(view.height() * self.devicePixelRatioF()), 1)
