@@ -20,14 +20,13 @@ import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from lstm_sim.engine.activations import clipped
 from lstm_sim.engine.blocked_products import project_inputs
 from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, sigmoid
-from lstm_sim.engine.gru import GruLayer, GruRecord, gru_recurrence
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import (
     Trace,
@@ -37,6 +36,9 @@ from lstm_sim.engine.trace import (
     rerun_from,
     rerun_readout,
 )
+
+if TYPE_CHECKING:
+    from lstm_sim.engine.gru import GruLayer, GruRecord
 
 Operation = Literal["=", "+=", "*="]
 
@@ -346,6 +348,8 @@ def _rerun_gru_layer(
     every step at once (in blocks from step 0, as a whole run makes them), the GRU's own
     loop over free stretches, and a clamped step through that loop and then
     :func:`_apply_gru_clamps`."""
+    from lstm_sim.engine.gru import gru_recurrence  # loaded with the first GRU, as in trace.py
+
     layer, steps = gru_layer(network, k), trace.num_steps
     run = gru_record(trace, trace.layer_input(k), k)
     dtype = run.x.dtype
