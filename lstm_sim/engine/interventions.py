@@ -47,14 +47,13 @@ GRU_CLAMPABLE = ("r", "z", "n", "h")
 RNN_CLAMPABLE = ("a", "h")
 CLAMPABLE = {"lstm": LSTM_CLAMPABLE, "gru": GRU_CLAMPABLE, "rnn": RNN_CLAMPABLE}
 
-_SPEC = re.compile(
+_SPEC = (  # a pattern, compiled (and cached by re) with the first clamp, not at import
     r"""\s*(?:layer\s+(?P<layer>\d+)\s*:\s*)?
     (?P<quantity>[a-z_]+)\s*
     (?:\[\s*(?P<units>-?\d+\s*(?::\s*-?\d*)?|:\s*-?\d*)\s*\])?\s*
     (?P<op>\+=|\*=|=)\s*
     (?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*
-    @\s*(?P<steps>all|\d+\s*(?::\s*\d+)?)\s*$""",
-    re.VERBOSE,
+    @\s*(?P<steps>all|\d+\s*(?::\s*\d+)?)\s*$"""
 )
 
 
@@ -96,7 +95,7 @@ def parse_clamp(text: str) -> Clamp:
     """``text`` as a :class:`Clamp`; ClampError says what did not fit the syntax."""
     if len(text) > 200:
         raise ClampError("a clamp has at most 200 characters")
-    match = _SPEC.match(text)
+    match = re.match(_SPEC, text, re.VERBOSE)
     if match is None:
         raise ClampError(
             f"'{text}' is not a clamp: expected [layer L:] QUANTITY[UNITS] OP VALUE @ STEPS, "

@@ -10,7 +10,6 @@ Nothing here imports Qt; the window's tour controller applies a stop to the sess
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -122,6 +121,8 @@ def named_unit(network: Network, pattern: str | None = None) -> int | None:
     if pattern is None:
         candidates: list[object] = [network.metadata.get("unit")]
     else:
+        import json  # only the code reader's models list units: not loaded at every start
+
         try:
             units = json.loads(network.metadata.get("units", "[]"))
         except json.JSONDecodeError:
