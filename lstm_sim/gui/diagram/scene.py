@@ -104,6 +104,16 @@ class StripLabel:
                 top + label.height() - value.height() - 4.0,
             )
 
+    def value_spots(self, strip: QRectF) -> list[QPointF]:
+        """Where the value may go besides where :meth:`place` put it, in the order tried
+        when that spot runs into something: grown for a small view, a number beside a
+        vertical wire reaches the next strip's label, one after a label reaches a node."""
+        width = self.value.boundingRect().width()
+        below = strip.bottom() + 4.0
+        if self.geometry.label_side == "left":  # the other side of the wire
+            return [QPointF(strip.center().x() - 10.0 - width, below)]
+        return [QPointF(strip.left(), below), QPointF(strip.right() - width, below)]
+
     def set_colors(self, palette: Palette, *, active: bool = False) -> None:
         """Labels of what the active phase computes take the highlight colour."""
         self.label.setDefaultTextColor(palette.highlight if active else palette.foreground)
@@ -382,6 +392,31 @@ class DiagramScene(QGraphicsScene):
         self.token.setPos(x_strip.right() + 18.0, x_strip.center().y() - height / 2)
         self.window_caption.set_html(self._window_text(frame.window_start, frame.unit))
         _keep_inside(self.window_caption, self.sceneRect())
+        self._settle_values()
+
+    def _settle_values(self) -> None:
+        """Move a number that runs into other text, a node or a strip to the first of its
+        spots that is clear of them and inside the scene, each spot tried as it is and
+        then slid down past what it meets, at most twice the number's height (a number
+        with no clear spot stays where it was placed)."""
+        shown = [(f, pair) for f, pair in self.strip_labels.items() if pair.value.text()]
+        if not shown:
+            return
+        fixed = (self.header, self.window_caption, self.token, *self.exit_labels.values())
+        taken = [item.sceneBoundingRect() for item in fixed]
+        taken += [pair.label.sceneBoundingRect() for pair in self.strip_labels.values()]
+        taken += [node.sceneBoundingRect() for node in self.nodes.values()]
+        taken += [strip.sceneBoundingRect() for strip in self.strips.values() if strip.isVisible()]
+        bounds = self.sceneRect()
+        for field, pair in shown:
+            size = pair.value.boundingRect().size()
+            strip = strip_rect(self.layout.strips[field], len(self.strips[field].units()))
+            for spot in (pair.value.pos(), *pair.value_spots(strip)):
+                clear = _slid_clear(QRectF(spot, size), taken, bounds)
+                if clear is not None:
+                    pair.value.setPos(clear)
+                    break
+            taken.append(pair.value.sceneBoundingRect())
 
     def _window_text(self, start: int, unit: int) -> str:
         count = self.window_size()
@@ -390,6 +425,18 @@ class DiagramScene(QGraphicsScene):
             return f"{pinned} &nbsp;·&nbsp; H = {self.hidden_size} units"
         shown = f"◀ units {start}–{start + count - 1} of {self.hidden_size} ▶"
         return f"{pinned} &nbsp;·&nbsp; {shown}"
+
+
+def _slid_clear(rect: QRectF, taken: list[QRectF], bounds: QRectF) -> QPointF | None:
+    """Where ``rect`` meets none of ``taken`` inside ``bounds``: at its place or slid down
+    past what it meets, at most twice its height; None if nowhere."""
+    lowest = rect.top() + 2.0 * rect.height()
+    while rect.top() <= lowest and bounds.contains(rect):
+        hits = [other for other in taken if rect.intersects(other)]
+        if not hits:
+            return rect.topLeft()
+        rect.moveTop(max(other.bottom() for other in hits) + 2.0)
+    return None
 
 
 def _keep_inside(item: TextItem, bounds: QRectF) -> None:
