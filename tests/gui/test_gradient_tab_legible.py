@@ -36,9 +36,11 @@ def test_every_cell_of_the_gradient_tab_is_legible(make_window, qtbot, size, pre
     panel = window.gradient_tab.panel
     assert panel is not None and window.centre_views.currentWidget() is panel
     pages = panel.pages()
-    # Too small for two legible cells side by side: they take turns, the plot with them
-    # or on a page of its own, which the stop opens on (its narration is about the plot).
-    assert len(pages) > 1 and panel.pager.isVisible()
+    # Below 1080p, or presenting, the room is too small for two legible cells side by
+    # side: they take turns, the plot with them or on a page of its own, the stop opening
+    # on the plot (its narration is about it).
+    paged = present or size == (1280, 720)
+    assert (len(pages) > 1) == paged == panel.pager.isVisible()
     assert PLOT in panel.page()
     for part in ("rnn", "lstm", PLOT):
         assert sum(part in page for page in pages) >= 1
@@ -67,7 +69,7 @@ def test_a_large_room_shows_everything_at_once_and_pages_follow_the_size(qtbot):
     for view in panel.views():
         assert_whole_and_legible(view, MIN_TEXT_PX)
     # Smaller, the cells take turns; a page picked stays in front as the size changes.
-    panel.resize(1200, 800)
+    panel.resize(1000, 700)
     qtbot.waitUntil(lambda: len(panel.pages()) > 1)
     assert panel.pager.isVisible()
     panel.pager.setCurrentIndex(next(k for k, p in enumerate(panel.pages()) if "lstm" in p))
@@ -87,7 +89,7 @@ def room(width: int, height: int, min_text_px: float = 14.0) -> Room:
         height=height,
         cells=("rnn", "lstm"),
         min_text_px=min_text_px,
-        cell_text_px=45.0,
+        cell_text_px=51.0,
         title_height=40,
         pager_height=30,
         plot_min_height=220,
@@ -98,7 +100,7 @@ def room(width: int, height: int, min_text_px: float = 14.0) -> Room:
     ("width", "height", "expected"),
     [
         (2400, 1300, [("rnn", "lstm", PLOT)]),
-        (1200, 800, [("rnn", PLOT), ("lstm", PLOT)]),
+        (1000, 700, [("rnn", PLOT), ("lstm", PLOT)]),
         (720, 430, [("rnn",), ("lstm",), (PLOT,)]),
         (300, 200, [("rnn",), ("lstm",), (PLOT,)]),  # nothing fits: one part at a time
     ],
@@ -108,4 +110,4 @@ def test_pages_for_the_room(width, height, expected):
 
 
 def test_a_projectors_text_needs_more_room():
-    assert pages_for(room(1200, 800)) != pages_for(room(1200, 800, min_text_px=28.0))
+    assert pages_for(room(1000, 700)) != pages_for(room(1000, 700, min_text_px=28.0))

@@ -42,8 +42,8 @@ CELL_MIN_WIDTH = 200
 LABELS_TEXT_SCALE = 1.7
 """How far the cells' text may grow: the labels of every cell still stand clear of one
 another (a little further, the RNN's header meets its loop caption)."""
-NUMBERS_TEXT_SCALE = 1.5
-"""With a unit pinned its numbers join the labels: every cell keeps them clear up to here."""
+NUMBERS_TEXT_SCALE = 1.7
+"""With a unit pinned its numbers join the labels: every cell keeps them clear up to 1.8."""
 PLOT_MIN_HEIGHT = 220
 """Pixels (times the plot's text scale) below which the gradient plot gets a page of its
 own rather than share one with a cell."""
