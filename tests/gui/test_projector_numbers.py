@@ -4,8 +4,11 @@ label), and every cell at the text sizes small views and the vanishing-gradient 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
+from PySide6.QtCore import QPointF, QRectF
 
 from lstm_sim.engine import Network
 from lstm_sim.gui.diagram import DiagramView
@@ -72,3 +75,34 @@ def test_presenting_the_tour_keeps_the_cell_alone_and_its_text_clear(make_window
         qtbot.waitUntil(lambda: window.diagram.smallest_text_on_screen() >= wanted - 0.5)
         assert overlaps(window.diagram.diagram()) == [], key
     window.presentation.leave()
+
+
+def wire_segments(scene) -> list[tuple[str, QRectF]]:
+    """Each straight piece of every wire, as a line-thin rectangle."""
+    found = []
+    for name, wire in scene.wires.items():
+        path = wire.path()
+        points = [path.elementAt(k) for k in range(path.elementCount())]
+        for a, b in itertools.pairwise(points):
+            if b.isLineTo():
+                found.append((name, QRectF(QPointF(a.x, a.y), QPointF(b.x, b.y)).normalized()))
+    return found
+
+
+def test_at_a_projectors_text_size_no_lstm_number_is_crossed_by_a_wire(qtbot):
+    view = DiagramView(pinned_session("lstm", 6))
+    qtbot.addWidget(view)
+    view.resize(1280, 560)
+    view.show()
+    qtbot.waitExposed(view)
+    scene = view.diagram()
+    scene.set_text_scale(1.3)  # what presenting at 720p and 1080p asks
+    segments = wire_segments(scene)
+    crossed = [
+        (field, wire)
+        for field, pair in scene.strip_labels.items()
+        if pair.value.text()
+        for wire, segment in segments
+        if pair.value.sceneBoundingRect().intersects(segment.adjusted(-1, -1, 1, 1))
+    ]
+    assert crossed == []

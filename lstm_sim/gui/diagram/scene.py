@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from itertools import pairwise
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRect, QRectF
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QPainter, QPainterPath
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSimpleTextItem
 
 from lstm_sim.engine.network import Kind
@@ -222,6 +223,8 @@ class DiagramScene(QGraphicsScene):
         self.highlight = HighlightItem()
         self.addItem(self.highlight)
         self.text_scale = 1.0
+        self._settled: tuple[object, dict[str, QPointF]] = (None, {})
+        """The last placement of the numbers, and what it was made for."""
         self.base_text_px = self.smallest_text_px()
         """The smallest font at text scale 1: what the scale is computed from, since the
         scaled sizes are rounded to whole pixels."""
@@ -398,25 +401,42 @@ class DiagramScene(QGraphicsScene):
         """Move a number that runs into other text, a node or a strip to the first of its
         spots that is clear of them and inside the scene, each spot tried as it is and
         then slid down past what it meets, at most twice the number's height (a number
-        with no clear spot stays where it was placed)."""
+        with no clear spot stays where it was placed). A spot clear of the wires too is
+        preferred: a line through a number makes it hard to read."""
         shown = [(f, pair) for f, pair in self.strip_labels.items() if pair.value.text()]
         if not shown:
             return
         fixed = (self.header, self.window_caption, self.token, *self.exit_labels.values())
         taken = [item.sceneBoundingRect() for item in fixed]
+        # A flow redraws many frames with the same numbers: placed once for them.
+        key = (
+            self.text_scale,
+            tuple(rect.getRect() for rect in taken[:3]),
+            tuple((f, len(pair.value.text()), pair.value.pos().toTuple()) for f, pair in shown),
+        )
+        if key == self._settled[0]:
+            for field, pos in self._settled[1].items():
+                self.strip_labels[field].value.setPos(pos)
+            return
         taken += [pair.label.sceneBoundingRect() for pair in self.strip_labels.values()]
         taken += [node.sceneBoundingRect() for node in self.nodes.values()]
         taken += [strip.sceneBoundingRect() for strip in self.strips.values() if strip.isVisible()]
+        lines = [rect for wire in self.wires.values() for rect in _segment_rects(wire.path())]
         bounds = self.sceneRect()
         for field, pair in shown:
             size = pair.value.boundingRect().size()
             strip = strip_rect(self.layout.strips[field], len(self.strips[field].units()))
-            for spot in (pair.value.pos(), *pair.value_spots(strip)):
-                clear = _slid_clear(QRectF(spot, size), taken, bounds)
+            spots = [pair.value.pos(), *pair.value_spots(strip)]
+            for obstacles in (taken + lines, taken):
+                clear = next(
+                    (c for s in spots if (c := _slid_clear(QRectF(s, size), obstacles, bounds))),
+                    None,
+                )
                 if clear is not None:
                     pair.value.setPos(clear)
                     break
             taken.append(pair.value.sceneBoundingRect())
+        self._settled = (key, {field: pair.value.pos() for field, pair in shown})
 
     def _window_text(self, start: int, unit: int) -> str:
         count = self.window_size()
@@ -425,6 +445,16 @@ class DiagramScene(QGraphicsScene):
             return f"{pinned} &nbsp;·&nbsp; H = {self.hidden_size} units"
         shown = f"◀ units {start}–{start + count - 1} of {self.hidden_size} ▶"
         return f"{pinned} &nbsp;·&nbsp; {shown}"
+
+
+def _segment_rects(path: QPainterPath) -> list[QRectF]:
+    """Thin rectangles around each straight segment of a wire (every wire is a polyline)."""
+    points = [path.elementAt(k) for k in range(path.elementCount())]
+    return [
+        QRectF(QPointF(a.x, a.y), QPointF(b.x, b.y)).normalized().adjusted(-3, -3, 3, 3)
+        for a, b in pairwise(points)
+        if b.isLineTo()
+    ]
 
 
 def _slid_clear(rect: QRectF, taken: list[QRectF], bounds: QRectF) -> QPointF | None:
