@@ -10,6 +10,7 @@ from PySide6.QtCore import QRectF
 
 from lstm_sim.gui.comparison import ComparisonPanel
 from lstm_sim.gui.comparison.paging import PLOT, Room, pages_for
+from lstm_sim.gui.comparison.panel import PRESENTING_TEXT_SCALE, TITLE_PT
 from lstm_sim.gui.diagram import MIN_TEXT_PX
 from lstm_sim.model.scenario_registry import get
 from tests.gui.test_text_overlaps import overlaps
@@ -52,6 +53,10 @@ def test_every_cell_of_the_gradient_tab_is_legible(make_window, qtbot, size, pre
     panel.show_page(PLOT)
     assert panel.gradient_plot.isVisible()
     assert panel.gradient_plot.height() >= 200
+    # The cells' titles and the pages' names grow for a projector too.
+    points = round(TITLE_PT * (PRESENTING_TEXT_SCALE if present else 1.0))
+    assert f"font-size: {points}pt" in panel.rnn_title.styleSheet()
+    assert panel.pager.font().pointSize() == points
     if present:
         window.presentation.leave()
 

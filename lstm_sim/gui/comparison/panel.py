@@ -150,6 +150,7 @@ class ComparisonPanel(QWidget):
         self._pages: list[tuple[str, ...]] = [(*self.columns, PLOT)]
         self._min_text_px = MIN_TEXT_PX
         self._text_scale = 1.0
+        self._theme = settings.theme
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -193,13 +194,15 @@ class ComparisonPanel(QWidget):
         return tuple(session.network for session in self.sessions())
 
     def _set_theme(self, name: str) -> None:
+        self._theme = name
         palette = THEMES[name]
         own = self.palette()
         own.setColor(QPalette.ColorRole.Window, palette.background)
         self.setPalette(own)
+        points = round(TITLE_PT * self._text_scale)
         for title in self.titles():
             title.setStyleSheet(
-                f"font-size: {TITLE_PT}pt; font-weight: bold; color: {palette.foreground.name()}"
+                f"font-size: {points}pt; font-weight: bold; color: {palette.foreground.name()}"
             )
 
     def set_presenting(self, on: bool) -> None:
@@ -212,6 +215,7 @@ class ComparisonPanel(QWidget):
         font = self.pager.font()
         font.setPointSize(round(TITLE_PT * scale))
         self.pager.setFont(font)
+        self._set_theme(self._theme)  # the titles' size
         self._arrange()
 
     def set_min_text_px(self, pixels: float) -> None:
