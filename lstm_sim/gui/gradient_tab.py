@@ -79,12 +79,15 @@ class GradientTab(QObject):
             if self.panel is None:
                 # Imported with the first tab: most openings never show one.
                 from lstm_sim.gui.comparison import ComparisonPanel
+                from lstm_sim.gui.comparison.paging import PLOT
 
                 self.panel = ComparisonPanel(
                     lstm, rnn, inputs, view_settings=window.state.view, gru=gru
                 )
                 self.panel.set_presenting(self._presenting)
                 self.panel.set_min_text_px(self._min_text_px())
+                # The plot in front, beside the window's own model where they share a page.
+                self.panel.show_page(PLOT, session.network.kind)
                 window.centre_views.addTab(self.panel, TAB_TITLE)
             else:
                 self.panel.load(lstm, rnn, inputs, gru)

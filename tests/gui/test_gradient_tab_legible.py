@@ -73,18 +73,20 @@ def test_a_large_room_shows_everything_at_once_and_pages_follow_the_size(qtbot):
     assert not panel.pager.isVisible()
     for view in panel.views():
         assert_whole_and_legible(view, MIN_TEXT_PX)
-    # Smaller, the cells take turns; a page picked stays in front as the size changes.
+    # Smaller, the cells take turns, the LSTM's page (with the plot) in front; a page
+    # picked stays in front as the size changes.
     panel.resize(1000, 700)
     qtbot.waitUntil(lambda: len(panel.pages()) > 1)
     assert panel.pager.isVisible()
-    panel.pager.setCurrentIndex(next(k for k, p in enumerate(panel.pages()) if "lstm" in p))
-    assert "lstm" in panel.page() and panel.lstm_view.isVisible()
-    assert not panel.rnn_view.isVisible()
-    qtbot.waitUntil(lambda: panel.lstm_view.smallest_text_on_screen() >= MIN_TEXT_PX - 0.5)
-    assert_whole_and_legible(panel.lstm_view, MIN_TEXT_PX)
+    assert panel.page() == ("lstm", PLOT)
+    panel.pager.setCurrentIndex(next(k for k, p in enumerate(panel.pages()) if "rnn" in p))
+    assert panel.page() == ("rnn", PLOT) and panel.rnn_view.isVisible()
+    assert not panel.lstm_view.isVisible()
+    qtbot.waitUntil(lambda: panel.rnn_view.smallest_text_on_screen() >= MIN_TEXT_PX - 0.5)
+    assert_whole_and_legible(panel.rnn_view, MIN_TEXT_PX)
     panel.resize(700, 450)
     qtbot.waitUntil(lambda: panel.pages()[-1] == (PLOT,))
-    assert panel.page() == ("lstm",)
+    assert panel.page() == ("rnn",)
     panel.detach()
 
 
@@ -116,3 +118,14 @@ def test_pages_for_the_room(width, height, expected):
 
 def test_a_projectors_text_needs_more_room():
     assert pages_for(room(1000, 700)) != pages_for(room(1000, 700, min_text_px=28.0))
+
+
+def test_the_window_opens_the_tab_on_its_own_model_beside_the_plot(make_window, qtbot):
+    window = make_window(size=(1920, 1080))
+    assert window.open_scenario("gru-vs-lstm")
+    window.presentation.enter(full_screen=False)
+    panel = window.gradient_tab.panel
+    qtbot.waitUntil(lambda: len(panel.pages()) == 3)
+    # One cell per page, each above the plot: the window's GRU is the one in front.
+    assert panel.page() == ("gru", PLOT)
+    window.presentation.leave()

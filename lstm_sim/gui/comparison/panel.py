@@ -157,7 +157,9 @@ class ComparisonPanel(QWidget):
         layout.addWidget(self.pager)
         layout.addWidget(self.centre)
         self.pager.hide()
-        self._chosen = PLOT
+        # What the reader wants in front: the plot, and beside it the LSTM (the model
+        # the comparison is about) until a page is picked.
+        self._wanted: tuple[str, ...] = (PLOT, "lstm")
         self.pager.currentChanged.connect(self._on_page_picked)
         self._pacer = FramePacer(self._draw_gradients, self)
         self._detached = False
@@ -237,19 +239,27 @@ class ComparisonPanel(QWidget):
         """What is on show now."""
         return self._pages[max(self.pager.currentIndex(), 0)]
 
-    def show_page(self, part: str) -> None:
-        """Bring the page that shows ``part`` (a cell kind, or "plot") to the front, now
-        and whenever the pages change with the panel's size."""
-        self._chosen = part
-        index = next(k for k, page in enumerate(self._pages) if part in page)
+    def show_page(self, *parts: str) -> None:
+        """Bring the page that shows ``parts`` (cell kinds, "plot") to the front, now and
+        whenever the pages change with the panel's size: the first page with all of them,
+        else the first with the first of them."""
+        if not parts:
+            raise ValueError("show_page needs a part to show")
+        self._wanted = parts
+        index = self._page_for(parts)
         self.pager.blockSignals(True)
         self.pager.setCurrentIndex(index)
         self.pager.blockSignals(False)
         self._on_page_chosen(index)
 
+    def _page_for(self, parts: tuple[str, ...]) -> int:
+        pages = self._pages
+        whole = (k for k, page in enumerate(pages) if all(part in page for part in parts))
+        return next(whole, next(k for k, page in enumerate(pages) if parts[0] in page))
+
     def _on_page_picked(self, index: int) -> None:
         cells = [part for part in self._pages[index] if part != PLOT]
-        self._chosen = cells[0] if len(cells) == 1 else PLOT
+        self._wanted = (cells[0],) if len(cells) == 1 else (PLOT,)
         self._on_page_chosen(index)
 
     def _room(self) -> Room:
@@ -274,8 +284,7 @@ class ComparisonPanel(QWidget):
         if pages == self._pages and self.pager.count() == len(pages) > 1:
             return
         self._pages = pages
-        # The page of the part last chosen: the plot's first until a page is picked.
-        current = next(k for k, page in enumerate(pages) if self._chosen in page)
+        current = self._page_for(self._wanted)
         self.pager.blockSignals(True)
         while self.pager.count():
             self.pager.removeTab(0)
