@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from itertools import pairwise
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRect, QRectF
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QPainter, QPainterPath
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSimpleTextItem
 
 from lstm_sim.engine.network import Kind
@@ -45,6 +46,7 @@ from lstm_sim.gui.diagram.lstm_options import lstm_options_layout, lstm_options_
 from lstm_sim.gui.diagram.wiring import PREVIOUS, Quantity, Wiring, relabelled, wiring_for
 from lstm_sim.model.cell_options import CellOptions
 from lstm_sim.model.gru_terms import gru_term
+from lstm_sim.model.masked_steps import MASKED_STEP_FIELDS
 from lstm_sim.model.phases import phases_for
 
 _NO_CACHE = QGraphicsItem.CacheMode.NoCache
@@ -63,6 +65,7 @@ class Frame:
     window_start: int
     header: str  # rich text: the step and phase
     token: str | None  # the input token at this step, when the inputs are tokens
+    masked: bool = False  # Keras's mask skips this step: only the carried state is shown
 
 
 class StripLabel:
@@ -104,6 +107,16 @@ class StripLabel:
                 top + label.height() - value.height() - 4.0,
             )
 
+    def value_spots(self, strip: QRectF) -> list[QPointF]:
+        """Where the value may go besides where :meth:`place` put it, in the order tried
+        when that spot runs into something: grown for a small view, a number beside a
+        vertical wire reaches the next strip's label, one after a label reaches a node."""
+        width = self.value.boundingRect().width()
+        below = strip.bottom() + 4.0
+        if self.geometry.label_side == "left":  # the other side of the wire
+            return [QPointF(strip.center().x() - 10.0 - width, below)]
+        return [QPointF(strip.left(), below), QPointF(strip.right() - width, below)]
+
     def set_colors(self, palette: Palette, *, active: bool = False) -> None:
         """Labels of what the active phase computes take the highlight colour."""
         self.label.setDefaultTextColor(palette.highlight if active else palette.foreground)
@@ -130,7 +143,8 @@ class DiagramScene(QGraphicsScene):
         """``x_label``: rich text naming the layer's input; ``show_x_strip`` False shows
         only the token for a one-hot input too long to draw; ``nonlinearity`` is a simple
         RNN's ("tanh" or "relu"); ``reset_after`` a GRU's convention (where r acts);
-        ``options`` an LSTM layer's peepholes, coupling and activations; ``previous`` the
+        ``options`` an LSTM layer's peepholes, coupling and activations (a GRU's
+        activations); ``previous`` the
         index of the state the step reads ("t+1" in a reverse pass)."""
         super().__init__(parent)
         self.kind = kind
@@ -143,6 +157,8 @@ class DiagramScene(QGraphicsScene):
             self.layout = lstm_options_layout(options)
         elif kind == "lstm":
             self.layout = lstm_layout()
+        elif kind == "gru" and options is not None:
+            self.layout = gru_layout(reset_after, options.gate, options.candidate)
         elif kind == "gru":
             self.layout = gru_layout(reset_after)
         else:
@@ -212,6 +228,8 @@ class DiagramScene(QGraphicsScene):
         self.highlight = HighlightItem()
         self.addItem(self.highlight)
         self.text_scale = 1.0
+        self._settled: tuple[object, dict[str, QPointF]] = (None, {})
+        """The last placement of the numbers, and what it was made for."""
         self.base_text_px = self.smallest_text_px()
         """The smallest font at text scale 1: what the scale is computed from, since the
         scaled sizes are rounded to whole pixels."""
@@ -352,7 +370,7 @@ class DiagramScene(QGraphicsScene):
                 head = local if 0.0 <= local <= 1.0 else None
             colors: list[QColor] = []
             if head is not None:
-                for field in wire.carries:
+                for field in self._shown_fields(wire.carries, frame.masked):
                     values = self._values(record, field, frame.window_start)
                     scale = self.wiring.quantity(field).scale
                     colors += value_colors(values, scale, self.theme_colors.name)
@@ -366,6 +384,8 @@ class DiagramScene(QGraphicsScene):
             strip.set_selected(frame.unit)
             state = self._state(self.wiring.quantity_phase(quantity.field), phase)
             filled = state == "done" or (state == "active" and stage_done(quantity.stage))
+            if frame.masked and quantity.field not in MASKED_STEP_FIELDS:
+                filled = False  # computed by the kernels, then discarded: not the model's
             values = self._values(record, quantity.field, frame.window_start)
             strip.set_values(values if filled else None)
             label = self.strip_labels[quantity.field]
@@ -382,6 +402,53 @@ class DiagramScene(QGraphicsScene):
         self.token.setPos(x_strip.right() + 18.0, x_strip.center().y() - height / 2)
         self.window_caption.set_html(self._window_text(frame.window_start, frame.unit))
         _keep_inside(self.window_caption, self.sceneRect())
+        self._settle_values()
+
+    def _settle_values(self) -> None:
+        """Move a number that runs into other text, a node or a strip to the first of its
+        spots that is clear of them and inside the scene, each spot tried as it is and
+        then slid down past what it meets, at most twice the number's height (a number
+        with no clear spot stays where it was placed). A spot clear of the wires too is
+        preferred: a line through a number makes it hard to read."""
+        shown = [(f, pair) for f, pair in self.strip_labels.items() if pair.value.text()]
+        if not shown:
+            return
+        fixed = (self.header, self.window_caption, self.token, *self.exit_labels.values())
+        taken = [item.sceneBoundingRect() for item in fixed]
+        # A flow redraws many frames with the same numbers: placed once for them.
+        key = (
+            self.text_scale,
+            tuple(rect.getRect() for rect in taken[:3]),
+            tuple((f, len(pair.value.text()), pair.value.pos().toTuple()) for f, pair in shown),
+        )
+        if key == self._settled[0]:
+            for field, pos in self._settled[1].items():
+                self.strip_labels[field].value.setPos(pos)
+            return
+        taken += [pair.label.sceneBoundingRect() for pair in self.strip_labels.values()]
+        taken += [node.sceneBoundingRect() for node in self.nodes.values()]
+        taken += [strip.sceneBoundingRect() for strip in self.strips.values() if strip.isVisible()]
+        lines = [rect for wire in self.wires.values() for rect in _segment_rects(wire.path())]
+        bounds = self.sceneRect()
+        for field, pair in shown:
+            size = pair.value.boundingRect().size()
+            strip = strip_rect(self.layout.strips[field], len(self.strips[field].units()))
+            spots = [pair.value.pos(), *pair.value_spots(strip)]
+            for obstacles in (taken + lines, taken):
+                clear = next(
+                    (c for s in spots if (c := _slid_clear(QRectF(s, size), obstacles, bounds))),
+                    None,
+                )
+                if clear is not None:
+                    pair.value.setPos(clear)
+                    break
+            taken.append(pair.value.sceneBoundingRect())
+        self._settled = (key, {field: pair.value.pos() for field, pair in shown})
+
+    @staticmethod
+    def _shown_fields(fields: tuple[str, ...], masked: bool) -> tuple[str, ...]:
+        """The fields a wire's dots colour: at a masked step only the carried state."""
+        return tuple(f for f in fields if not masked or f in MASKED_STEP_FIELDS)
 
     def _window_text(self, start: int, unit: int) -> str:
         count = self.window_size()
@@ -390,6 +457,28 @@ class DiagramScene(QGraphicsScene):
             return f"{pinned} &nbsp;·&nbsp; H = {self.hidden_size} units"
         shown = f"◀ units {start}–{start + count - 1} of {self.hidden_size} ▶"
         return f"{pinned} &nbsp;·&nbsp; {shown}"
+
+
+def _segment_rects(path: QPainterPath) -> list[QRectF]:
+    """Thin rectangles around each straight segment of a wire (every wire is a polyline)."""
+    points = [path.elementAt(k) for k in range(path.elementCount())]
+    return [
+        QRectF(QPointF(a.x, a.y), QPointF(b.x, b.y)).normalized().adjusted(-3, -3, 3, 3)
+        for a, b in pairwise(points)
+        if b.isLineTo()
+    ]
+
+
+def _slid_clear(rect: QRectF, taken: list[QRectF], bounds: QRectF) -> QPointF | None:
+    """Where ``rect`` meets none of ``taken`` inside ``bounds``: at its place or slid down
+    past what it meets, at most twice its height; None if nowhere."""
+    lowest = rect.top() + 2.0 * rect.height()
+    while rect.top() <= lowest and bounds.contains(rect):
+        hits = [other for other in taken if rect.intersects(other)]
+        if not hits:
+            return rect.topLeft()
+        rect.moveTop(max(other.bottom() for other in hits) + 2.0)
+    return None
 
 
 def _keep_inside(item: TextItem, bounds: QRectF) -> None:
