@@ -95,3 +95,17 @@ def test_a_short_bar_elides_parts_rather_than_overlap_or_grow(qtbot):
         label = getattr(line, name)
         assert painted(label) == label.text(), name  # whole again when there is room
     line.detach()
+
+
+def test_the_nonlinearity_switch_is_a_part_of_its_own(make_window, settle):
+    window = make_window(size=(1280, 720))
+    assert window.open_model(str(Path(__file__).parents[1] / "fixtures" / "torch" / "rnn_relu.pt"))
+    laid_out(window, settle)
+    bar, switch = window.statusBar(), window.nonlinearity_switch.widget
+    assert switch.isVisibleTo(window)
+    name = switch.findChild(StatusPart)
+    assert name is not None and painted(name) == "RNN nonlinearity"
+    phase_right = part_spans(window.status_line, bar)[-1][1]
+    assert phase_right <= switch.mapTo(bar, switch.rect().topLeft()).x()
+    assert switch.mapTo(bar, switch.rect().topRight()).x() <= bar.width()
+    assert name.toolTip() == "" and "assumed" in switch.toolTip()
