@@ -56,7 +56,11 @@ class StatusPart(ElidedLabel):
         )
         mixed = [
             round(RULE_INK * a + (1 - RULE_INK) * b)
-            for a, b in zip(ink.getRgb()[:3], paper.getRgb()[:3], strict=True)
+            for a, b in (
+                (ink.red(), paper.red()),
+                (ink.green(), paper.green()),
+                (ink.blue(), paper.blue()),
+            )
         ]
         return QColor(*mixed)
 
