@@ -8,6 +8,8 @@ shows the read ones, and only a column of masked steps is drawn masked.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from lstm_sim.gui.plots.screen_bins import envelope
@@ -30,14 +32,36 @@ def read_envelope(
     """
     start = first_bin * per_bin
     values, masked = values[start:], masked[start:]
-    hide = masked[:, None]
     # A masked step can be neither a column's lowest nor its highest value.
-    lows, _ = envelope(np.where(hide, np.inf, values), per_bin)
-    _, highs = envelope(np.where(hide, -np.inf, values), per_bin)
+    lows = _read_extreme(values, masked, per_bin, np.min, np.inf)
+    highs = _read_extreme(values, masked, per_bin, np.max, -np.inf)
     empty = masked_columns(masked, per_bin)
     lows[empty] = np.nan
     highs[empty] = np.nan
     return lows, highs
+
+
+def _read_extreme(
+    values: np.ndarray, masked: np.ndarray, per_bin: int, reduce: Any, initial: float
+) -> np.ndarray:
+    """``reduce`` (np.min or np.max) of each column's read steps, ``initial`` where it has
+    none: a reduction with ``where``, which needs no filled copy of the values."""
+    steps, units = values.shape
+    whole = (steps // per_bin) * per_bin
+    read = ~masked
+    parts = [
+        reduce(
+            values[:whole].reshape(-1, per_bin, units),
+            axis=1,
+            where=read[:whole].reshape(-1, per_bin, 1),
+            initial=initial,
+        )
+    ]
+    if whole < steps:  # the last, shorter column
+        parts.append(
+            reduce(values[whole:], axis=0, where=read[whole:, None], initial=initial)[None]
+        )
+    return np.concatenate(parts)
 
 
 def column_runs(columns: np.ndarray, per_bin: int, num_steps: int) -> list[tuple[float, float]]:
