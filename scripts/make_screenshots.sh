@@ -10,6 +10,9 @@ python -m lstm_sim --screenshot docs/screenshot-dark.png --size 1600x900 --steps
 # A PyTorch GRU (the parity fixture, two layers) at t = 1, its hidden state (5 + 4).
 python -m lstm_sim tests/fixtures/torch/gru2.safetensors --screenshot docs/gru.png \
     --size 1600x900 --steps 9
+# A PyTorch bidirectional LSTM at t = 3: each pass's h and c, the reverse pass at t = 8.
+python -m lstm_sim tests/fixtures/family/network_lstm_bidirectional.pt \
+    --screenshot docs/bidirectional.png --size 1600x900 --steps 23
 
 # One per lecture scenario, at the step its description names. --steps counts phases
 # from t = 0: an LSTM step has 6 (the last, 5, computes h_t), a GRU step 5, a simple RNN

@@ -2,6 +2,10 @@
 
 An expression speaks about one step of one layer: ``f[3] > 0.9``, ``norm(c) > 10 and
 t > 5``, ``token == "he"``, ``abs(c - prev.c)[0:8] > 0.5``, ``layer 1: any(o < 0.05)``.
+A prefix may name the pass of a reverse or bidirectional layer: ``reverse: f[0] > 0.9``,
+``layer 0 forward: ...``; such a pass is evaluated in the order it ran
+(:mod:`lstm_sim.engine.pass_order`), so its ``prev`` is the step it read before (t+1),
+and ``t`` stays the time step.
 It is parsed with :mod:`ast` into a tree whose every node is checked against a short
 whitelist, then evaluated over a range of steps at once with NumPy: each name is a
 ``(n, H)`` slice of the trace, each per-step number a ``(n, 1)`` column, so the result for
@@ -11,6 +15,9 @@ Names: ``h c i f g o fc ig tanh_c x`` (LSTM) or ``h a x`` (simple RNN), ``t``, `
 ``token`` (the step's token, a string), ``dh dc`` when gradients were recorded; each
 vector name also as ``prev.<name>``, its value one step earlier (``prev.h``/``prev.c``
 at t = 0 are h0/c0; other quantities have no value before the first step and read NaN).
+At a step Keras's input mask skips (``Trace.mask``), the gates and the other quantities
+the model did not compute read NaN (a comparison with them never holds); h, c and x are
+the carried state and the input.
 Functions: ``max min mean sum norm any all argmax`` reduce over units; ``abs isfinite``
 act on each unit; ``max(a, b)``/``min(a, b)`` compare two operands unit by unit.
 """
@@ -26,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from lstm_sim.engine.network import Kind
+from lstm_sim.engine.pass_order import ReversePassTrace, runs_pass
 from lstm_sim.engine.trace import Trace
 
 MAX_LENGTH = 500
@@ -135,7 +143,10 @@ _COMPARISONS: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
     ast.Eq: np.equal,
     ast.NotEq: np.not_equal,
 }
-_LAYER_PREFIX = re.compile(r"\s*layer\s+(\d+)\s*:")
+_PREFIX = re.compile(
+    r"\s*(?:layer\s+(?P<layer>\d+)(?:\s+(?P<named>forward|reverse))?|(?P<alone>forward|reverse))\s*:"
+)
+PASS_NAMES = ("forward", "reverse")
 
 # What a node that is not allowed is called in the message.
 _FORBIDDEN_NAMES = {
@@ -163,13 +174,15 @@ class ExpressionError(ValueError):
 
 @dataclass(frozen=True)
 class Expression:
-    """A checked expression: its text, the layer it names (None: every layer) and its tree."""
+    """A checked expression: its text, the layer it names (None: every layer), its tree,
+    and the pass it names (None: the forward arrays, or each pass a caller evaluates)."""
 
     text: str
     layer: int | None
     body: ast.expr
     offset: int
     """Characters before the body in ``text`` (the ``layer L:`` part), for column numbers."""
+    direction: str | None = None
 
     def __str__(self) -> str:
         return self.text
@@ -187,10 +200,14 @@ def parse_expression(text: str) -> Expression:
     if not text.isascii():
         raise ExpressionError("an expression is written in ASCII characters")
     layer: int | None = None
+    direction: str | None = None
     offset = 0
-    prefix = _LAYER_PREFIX.match(text)
+    prefix = _PREFIX.match(text)
     if prefix is not None:
-        layer, offset = int(prefix.group(1)), prefix.end()
+        number = prefix.group("layer")
+        layer = None if number is None else int(number)
+        direction = prefix.group("named") or prefix.group("alone")
+        offset = prefix.end()
     body_text = text[offset:]
     if not body_text.strip():
         raise ExpressionError(f"the expression is empty (column {offset + 1})")
@@ -208,7 +225,7 @@ def parse_expression(text: str) -> Expression:
         raise ExpressionError(f"the expression has more than {MAX_NODES} parts")
     for node in nodes:
         _check_node(node, offset)
-    return Expression(text=text, layer=layer, body=tree.body, offset=offset)
+    return Expression(text=text, layer=layer, body=tree.body, offset=offset, direction=direction)
 
 
 def _check_node(node: ast.AST, offset: int) -> None:
@@ -338,15 +355,22 @@ class _Scope:
         if name == "x":
             return np.asarray(trace.layer_input(self.layer))
         if name in ("i", "f", "g", "o", "r", "z", "n"):
-            return np.asarray(trace.gate(name)[self.layer])
-        series = {"h": trace.h, "a": trace.pre, "c": trace.c}.get(name, getattr(trace, name, None))
-        assert series is not None
-        return np.asarray(series[self.layer])
+            values = np.asarray(trace.gate(name)[self.layer])
+        else:
+            series = {"h": trace.h, "a": trace.pre, "c": trace.c}.get(
+                name, getattr(trace, name, None)
+            )
+            assert series is not None
+            values = np.asarray(series[self.layer])
+        if trace.mask is not None and name not in ("h", "c"):
+            # Computed by the kernels at a masked step, then discarded: not the model's.
+            values = np.where(trace.mask[:, None], values, np.nan)
+        return values
 
     def step_value(self, name: str, node: ast.AST, shift: int = 0) -> np.ndarray:
         steps = np.arange(self.start - shift, self.stop - shift)[:, None]
         if name == "t":
-            return steps
+            return self.trace.step_times(steps)
         if name == "layer":
             return np.full((self.stop - self.start, 1), self.layer)
         if self.trace.tokens is None:
@@ -479,15 +503,30 @@ def _as_columns(value: Any, steps: int) -> np.ndarray:
     return array
 
 
-def _layers(expression: Expression, trace: Trace) -> range:
-    if expression.layer is None:
-        return range(trace.num_layers)
-    if expression.layer >= trace.num_layers:
+def pass_of(trace: Trace) -> str:
+    """Which pass's arrays ``trace`` holds: "reverse" for :func:`reverse_pass`'s."""
+    return "reverse" if isinstance(trace, ReversePassTrace) else "forward"
+
+
+def layers_looked_at(expression: Expression, trace: Trace) -> list[int]:
+    """The layers the expression looks at in the pass ``trace`` holds (those that run it)."""
+    shown = pass_of(trace)
+    named = expression.direction
+    if named is not None and named != shown:
+        has = "this model has no reverse pass" if not trace.directions else "evaluate it there"
+        raise ExpressionError(f"'{named}:' names the {named} pass; {has} (column 1)")
+    if expression.layer is not None and expression.layer >= trace.num_layers:
         raise ExpressionError(
             f"layer {expression.layer} does not exist: the model has {trace.num_layers} "
             f"(layers are numbered from 0) (column 1)"
         )
-    return range(expression.layer, expression.layer + 1)
+    every = range(trace.num_layers) if expression.layer is None else [expression.layer]
+    layers = [k for k in every if runs_pass(trace, k, shown == "reverse")]
+    if not layers:
+        if expression.layer is None:
+            raise ExpressionError(f"no layer runs a {shown} pass (column 1)")
+        raise ExpressionError(f"layer {expression.layer} has no {shown} pass (column 1)")
+    return layers
 
 
 def evaluate(
@@ -551,16 +590,16 @@ def _masks(
     start: int,
     stop: int,
     gradients: dict[str, np.ndarray] | None,
-) -> tuple[range, list[np.ndarray], np.ndarray]:
+) -> tuple[list[int], list[np.ndarray], np.ndarray]:
     """The layers the condition looks at, its (n, k) truth per layer, and (n, layers):
     whether it holds at each step of each of them."""
-    layers = _layers(expression, trace)
+    layers = layers_looked_at(expression, trace)
     masks = [truth(expression, trace, layer, start, stop, gradients) for layer in layers]
     holding = np.stack([mask.any(axis=1) for mask in masks], axis=1)
     return layers, masks, holding
 
 
-def _hit(layers: range, masks: list[np.ndarray], start: int, row: int, column: int) -> Hit:
+def _hit(layers: list[int], masks: list[np.ndarray], start: int, row: int, column: int) -> Hit:
     mask = masks[column][row]
     units = tuple(int(u) for u in np.flatnonzero(mask)) if mask.shape[0] > 1 else ()
     return Hit(t=start + row, layer=layers[column], units=units)
@@ -633,7 +672,7 @@ def next_hit(
         bounds = ((start, min(start + chunk, steps)) for start in range(after + 1, steps, chunk))
     for start, stop in bounds:
         best: tuple[int, int, int] | None = None  # (step, layer, expression index)
-        found: dict[int, tuple[range, list[np.ndarray], np.ndarray]] = {}
+        found: dict[int, tuple[list[int], list[np.ndarray], np.ndarray]] = {}
         for index, expression in enumerate(expressions):
             layers, masks, holding = found[index] = _masks(
                 expression, trace, start, stop, gradients

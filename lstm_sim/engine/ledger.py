@@ -10,7 +10,9 @@ the recorded gates, never by dividing one cumulative product by another: a produ
 underflows to 0 is a real fact (the write was forgotten), not a division hazard.
 
 Steps are indexed like the trace: step t reads c_all[:, t] (c_{t-1}) and writes
-c_all[:, t + 1] (c_t); "c_0" here is the initial state, c_all[:, 0].
+c_all[:, t + 1] (c_t); "c_0" here is the initial state, c_all[:, 0]. A step Keras's input
+mask skipped kept c as it was: it counts as f = 1 and writes nothing (the gates the
+kernels computed there were discarded).
 """
 
 from __future__ import annotations
@@ -86,8 +88,7 @@ def memory_ledger(trace: Trace, layer: int, t: int, unit: int | None = None) -> 
         raise ValueError(f"step {t} is out of range for a sequence of {trace.num_steps}")
     assert trace.c_all is not None and trace.ig is not None
     columns = slice(None) if unit is None else unit
-    f = trace.gate("f")[layer, : t + 1, columns]
-    ig = trace.ig[layer, : t + 1, columns].astype(np.float64)
+    f, ig = _acting_gates(trace, layer, t + 1, columns)
     retention = suffix_products(f)
     c0 = trace.c_all[layer, 0, columns].astype(np.float64)
     return Ledger(
@@ -101,6 +102,19 @@ def memory_ledger(trace: Trace, layer: int, t: int, unit: int | None = None) -> 
     )
 
 
+def _acting_gates(
+    trace: Trace, layer: int, stop: int, columns: slice | int
+) -> tuple[np.ndarray, np.ndarray]:
+    """f and i ⊙ g (float64) of steps 0..stop-1 as they acted on c: a masked step kept c."""
+    assert trace.ig is not None
+    f = trace.gate("f")[layer, :stop, columns]
+    ig = trace.ig[layer, :stop, columns].astype(np.float64)
+    if trace.mask is not None:
+        read = trace.mask[:stop].reshape(-1, *([1] * (f.ndim - 1)))
+        f, ig = np.where(read, f, 1.0).astype(f.dtype), np.where(read, ig, 0.0)
+    return f, ig
+
+
 def ledger_history(trace: Trace, layer: int, unit: int) -> tuple[np.ndarray, np.ndarray]:
     """Every step's ledger for one unit at once, for a heatmap of writes and erasures.
 
@@ -111,8 +125,8 @@ def ledger_history(trace: Trace, layer: int, unit: int) -> tuple[np.ndarray, np.
     _check_lstm(trace, layer)
     _check_unit(trace, unit)
     assert trace.c_all is not None and trace.ig is not None
-    f = trace.gate("f")[layer, :, unit].astype(np.float64)
-    ig = trace.ig[layer, :, unit].astype(np.float64)
+    f, ig = _acting_gates(trace, layer, trace.num_steps, unit)
+    f = f.astype(np.float64)
     steps = f.shape[0]
     # factors[s, r] = f_r for r > s and 1 otherwise, so its running product along r is
     # retained[s, t] = Π_{r=s+1..t} f_r: no division by a product that may be 0.

@@ -91,6 +91,11 @@ class Trace(RecordedArrays):
         bidirectional layer)."""
         return self.x if layer == 0 else self.layer_output(layer - 1)
 
+    def step_times(self, steps: np.ndarray) -> np.ndarray:
+        """The time step t of each index ``steps`` of the arrays' time axis: the index
+        itself (a pass kept in the order it ran from the last step maps it back)."""
+        return steps
+
     def step(self, layer: int, t: int) -> StepRecord:
         """Views of everything ``layer`` computed at step ``t``."""
         if not 0 <= layer < self.num_layers:

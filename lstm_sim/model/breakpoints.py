@@ -2,6 +2,14 @@
 each enabled or not and looking at one layer or all, and the search for the next or
 previous step where any enabled one holds.
 
+A model with reverse or bidirectional layers runs two passes. A condition looks at the
+pass its prefix names (``reverse: f[0] > 0.9``) or, without one, at both; each pass is
+searched in the order it ran (:mod:`lstm_sim.engine.pass_order`), and the hit says which
+pass and its t. "Next" counts steps into a pass: the forward pass's step t and the reverse
+pass's step T-1-t are both its step number t or T-1-t, and at equal step numbers the
+forward pass comes first; the search starts from the cursor's step in the pass the window
+shows.
+
 "Break on the first non-finite value" is there, enabled, from the start; it follows the
 network's kind (an RNN has no cell state to look at).
 """
@@ -19,13 +27,18 @@ from lstm_sim.engine.expressions import (
     Expression,
     ExpressionError,
     HitIndex,
+    hit_steps,
+    hits,
     index_hits,
+    layers_looked_at,
     next_hit,
     next_indexed_hit,
     parse_expression,
     truth,
 )
+from lstm_sim.engine.pass_order import reverse_pass, runs_pass
 from lstm_sim.engine.trace import Trace
+from lstm_sim.model.pass_view import Pass
 from lstm_sim.model.session import Session
 
 NON_FINITE_TEXTS = (NON_FINITE_LSTM, NON_FINITE_RNN)
@@ -44,20 +57,44 @@ class Breakpoint:
 @dataclass(frozen=True)
 class BreakHit:
     """Where a search stopped: the step, the layer, the condition that holds there and the
-    units that make it hold (empty for a condition on the whole step)."""
+    units that make it hold (empty for a condition on the whole step); ``pass_`` is the
+    pass it holds in, for a model with reverse passes (None without)."""
 
     t: int
     layer: int
     text: str
     units: tuple[int, ...]
+    pass_: Pass | None = None
 
     def describe(self) -> str:
         units = f", units {', '.join(map(str, self.units[:8]))}" if self.units else ""
         more = "…" if len(self.units) > 8 else ""
-        return f"t={self.t} layer {self.layer}: {self.text}{units}{more}"
+        where = f"layer {self.layer}" + ("" if self.pass_ is None else f" {self.pass_} pass")
+        return f"t={self.t} {where}: {self.text}{units}{more}"
 
 
-REVERSE_REFUSAL = "breakpoints do not search models with reverse or bidirectional layers yet"
+PASS_RANK: dict[Pass, int] = {"forward": 0, "reverse": 1}
+"""At equal step numbers the forward pass's step comes first."""
+
+
+def pass_trace(trace: Trace, shown: Pass) -> Trace:
+    """``trace``'s arrays of the pass ``shown`` in the order it ran."""
+    return reverse_pass(trace) if shown == "reverse" else trace
+
+
+def pass_step(num_steps: int, shown: Pass, t: int) -> int:
+    """How many steps the pass ``shown`` ran before time step ``t`` (its index there)."""
+    return num_steps - 1 - t if shown == "reverse" else t
+
+
+def model_passes(trace: Trace) -> tuple[Pass, ...]:
+    """The passes the trace's layers run, forward first."""
+    found = {p for k in range(trace.num_layers) for p in _layer_passes(trace, k)}
+    return tuple(p for p in ("forward", "reverse") if p in found)
+
+
+def _layer_passes(trace: Trace, layer: int) -> tuple[Pass, ...]:
+    return tuple(p for p in PASS_RANK if runs_pass(trace, layer, p == "reverse"))
 
 
 def compile_breakpoint(breakpoint: Breakpoint) -> Expression:
@@ -74,18 +111,31 @@ def compile_breakpoint(breakpoint: Breakpoint) -> Expression:
     return replace(expression, layer=breakpoint.layer)
 
 
-def check_on(expression: Expression, trace: Trace) -> None:
-    """ExpressionError if ``expression`` cannot be evaluated on ``trace`` (a name it lacks,
-    a layer it does not have, numbers where a truth value is needed): one step of each
-    layer it looks at is evaluated."""
+def check_on(expression: Expression, trace: Trace) -> tuple[Pass, ...]:
+    """The passes of ``trace`` that ``expression`` looks at; ExpressionError if it cannot be
+    evaluated there (a name it lacks, a layer or pass the model does not have, numbers
+    where a truth value is needed): one step of each layer it looks at is evaluated."""
     if expression.layer is not None and expression.layer >= trace.num_layers:
         raise ExpressionError(
             f"layer {expression.layer} does not exist: the model has {trace.num_layers} "
             "(layers are numbered from 0) (column 1)"
         )
-    layers = range(trace.num_layers) if expression.layer is None else [expression.layer]
-    for layer in layers:
-        truth(expression, trace, layer, 0, 1)
+    named = expression.direction
+    if named is not None:
+        passes: tuple[Pass, ...] = ("reverse",) if named == "reverse" else ("forward",)
+    elif expression.layer is not None:
+        passes = _layer_passes(trace, expression.layer)
+    else:
+        passes = model_passes(trace)
+    for shown in passes:
+        arrays = trace
+        if shown == "reverse":
+            if not trace.directions:
+                raise ExpressionError("'reverse:' names the reverse pass; this model has none")
+            arrays = reverse_pass(trace)
+        for layer in layers_looked_at(expression, arrays):
+            truth(expression, arrays, layer, 0, 1)
+    return passes
 
 
 class Breakpoints:
@@ -102,6 +152,8 @@ class Breakpoints:
         self._index: HitIndex | None = None
         self._changed_from: int | None = None
         """The trace was recomputed from this step on since ``_index`` was made."""
+        self._pass_steps: np.ndarray | None = None
+        """With reverse passes: the steps where any holds, until the list or trace changes."""
         self.errors: dict[int, str] = {}
         session.network_changed.connect(self._on_network_changed)
         session.trace_changed.connect(self._on_trace_changed)
@@ -146,6 +198,7 @@ class Breakpoints:
 
     def _edited(self) -> None:
         self._index = None
+        self._pass_steps = None
         self.changed.emit()
 
     # -- following the session --------------------------------------------------------------
@@ -160,29 +213,27 @@ class Breakpoints:
     def _on_trace_changed(self, start: int) -> None:
         if self._changed_from is None or start < self._changed_from:
             self._changed_from = start
+        # A rerun from any step may change every step of a reverse pass.
+        self._pass_steps = None
         self.changed.emit()
 
     # -- searching -------------------------------------------------------------------------
-    def _enabled(self) -> list[tuple[Breakpoint, Expression]]:
-        """The enabled breakpoints that evaluate on the trace; records the others' errors."""
+    def _enabled(self) -> list[tuple[Breakpoint, Expression, tuple[Pass, ...]]]:
+        """The enabled breakpoints that evaluate on the trace, with the passes each looks
+        at; records the others' errors."""
         self.errors = {}
         result = []
         trace = self.session.trace
         for index, breakpoint in enumerate(self.items):
             if not breakpoint.enabled:
                 continue
-            if trace.directions:
-                # A search runs forward through the forward arrays; a reverse pass's steps
-                # run the other way, so such a model is refused rather than half searched.
-                self.errors[index] = REVERSE_REFUSAL
-                continue
             try:
                 expression = compile_breakpoint(breakpoint)
-                check_on(expression, trace)
+                passes = check_on(expression, trace)
             except ExpressionError as err:
                 self.errors[index] = str(err)
                 continue
-            result.append((breakpoint, expression))
+            result.append((breakpoint, expression, passes))
         return result
 
     def _fresh_index(self) -> HitIndex:
@@ -190,23 +241,44 @@ class Breakpoints:
         the list, and from the first recomputed step on when the trace changes."""
         trace = self.session.trace
         if self._index is None:
-            self._indexed = self._enabled()
+            self._indexed = [(b, e) for b, e, _ in self._enabled()]
             self._index = index_hits([expression for _, expression in self._indexed], trace)
         elif self._changed_from is not None:
             self._index = self._index.refreshed(trace, self._changed_from)
         self._changed_from = None
         return self._index
 
+    def _by_pass(self) -> dict[Pass, list[tuple[str, Expression]]]:
+        """For a model with reverse passes: each pass's enabled conditions, by text."""
+        found: dict[Pass, list[tuple[str, Expression]]] = {}
+        for breakpoint, expression, passes in self._enabled():
+            for shown in passes:
+                found.setdefault(shown, []).append((breakpoint.text, expression))
+        return found
+
     def hit_steps(self) -> np.ndarray:
-        """Every step where an enabled breakpoint holds, ascending (what the plots mark)."""
-        return self._fresh_index().every
+        """Every step where an enabled breakpoint holds, ascending (what the plots mark):
+        in either pass of a model with reverse passes."""
+        trace = self.session.trace
+        if not trace.directions:
+            return self._fresh_index().every
+        if self._pass_steps is None:
+            found = [np.zeros(0, np.intp)]
+            for shown, entries in self._by_pass().items():
+                arrays = pass_trace(trace, shown)
+                found += [arrays.step_times(hit_steps(e, arrays)) for _, e in entries]
+            self._pass_steps = np.unique(np.concatenate(found))
+        return self._pass_steps
 
     def find(self, backward: bool = False, after: int | None = None) -> BreakHit | None:
         """The nearest step after ``after`` (the cursor's step by default; before it,
         ``backward``) where an enabled breakpoint holds; None when none does. The cursor
-        does not move."""
+        does not move. With reverse passes, "after" counts steps into a pass (module
+        docstring)."""
         session = self.session
         after = session.t if after is None else after
+        if session.trace.directions:
+            return self._find_in_passes(after, backward)
         if self._index is not None:
             # The plots asked for every hit already: a binary search finds the step.
             index = self._fresh_index()
@@ -214,7 +286,7 @@ class Breakpoints:
             found = next_indexed_hit(index, session.trace, after, backward=backward)
         else:
             # Nothing evaluated yet: search outward from the cursor, chunk by chunk.
-            enabled = self._enabled()
+            enabled = [(b, e) for b, e, _ in self._enabled()]
             expressions = [expression for _, expression in enabled]
             found = next_hit(expressions, session.trace, after, backward=backward)
         if found is None:
@@ -223,19 +295,59 @@ class Breakpoints:
         text = next(b.text for b, e in enabled if e is expression)
         return BreakHit(hit.t, hit.layer, text, hit.units)
 
+    def _find_in_passes(self, after: int, backward: bool) -> BreakHit | None:
+        """:meth:`find` over both passes: the nearest (step number, pass) past the cursor's
+        in the pass the window shows."""
+        session, trace = self.session, self.session.trace
+        steps, followed = trace.num_steps, session.shown_pass
+        cursor = (pass_step(steps, followed, after), PASS_RANK[followed])
+        best: tuple[tuple[int, int], BreakHit] | None = None
+        for shown, entries in self._by_pass().items():
+            rank = PASS_RANK[shown]
+            # Past the cursor's (step, pass): at its step number only in a later pass.
+            if backward:
+                bound = cursor[0] + 1 if rank < cursor[1] else cursor[0]
+            else:
+                bound = cursor[0] - 1 if rank > cursor[1] else cursor[0]
+            arrays = pass_trace(trace, shown)
+            found = next_hit([e for _, e in entries], arrays, bound, backward=backward)
+            if found is None:
+                continue
+            hit, expression = found
+            key = (hit.t, rank)
+            if best is None or (key > best[0] if backward else key < best[0]):
+                text = next(text for text, e in entries if e is expression)
+                t = int(arrays.step_times(np.array(hit.t)))
+                best = (key, BreakHit(t, hit.layer, text, hit.units, shown))
+        return None if best is None else best[1]
+
     def find_at(self, t: int) -> BreakHit | None:
-        """What holds at step ``t`` (None: no enabled breakpoint does)."""
-        hit = self.find(after=t - 1)
-        return hit if hit is not None and hit.t == t else None
+        """What holds at step ``t`` (None: no enabled breakpoint does); with reverse passes
+        the shown pass's hit first."""
+        trace = self.session.trace
+        if not trace.directions:
+            hit = self.find(after=t - 1)
+            return hit if hit is not None and hit.t == t else None
+        by_pass = self._by_pass()
+        followed = self.session.shown_pass
+        for shown in sorted(by_pass, key=lambda p: p != followed):
+            arrays = pass_trace(trace, shown)
+            at = pass_step(trace.num_steps, shown, t)
+            for text, expression in by_pass[shown]:
+                for found in hits(expression, arrays, at, at + 1):
+                    return BreakHit(t, found.layer, text, found.units, shown)
+        return None
 
     def run_to(self, backward: bool = False) -> BreakHit | None:
         """Move the cursor to the first phase of the next (previous) step where an enabled
-        breakpoint holds, select its layer and first holding unit, and return the hit;
-        None (the cursor stays) when there is none."""
+        breakpoint holds, in the pass it holds in, select its layer and first holding unit,
+        and return the hit; None (the cursor stays) when there is none."""
         hit = self.find(backward)
         if hit is None:
             return None
         session = self.session
+        if hit.pass_ is not None:
+            session.follow(hit.pass_)
         session.select_layer(hit.layer)
         if hit.units:
             session.select_unit(hit.units[0])

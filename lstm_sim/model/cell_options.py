@@ -1,9 +1,11 @@
-"""What an LSTM layer does beyond PyTorch's plain cell, in the words the window shows.
+"""What an LSTM or GRU layer does beyond PyTorch's plain cell, in the words the window shows.
 
 The diagram and the equations read one :class:`CellOptions` per layer: whether the gates
 peek at the cell state, which gate a coupling derives from the other, the clip bound, and
 the name of each activation ("hard σ" for a hard sigmoid), so that what is drawn and what
-is written always name the same function.
+is written always name the same function. A GRU has the clip and the activations (of r
+and z, and of its candidate n); a simple RNN none of them (its function is the network's
+``nonlinearity``).
 """
 
 from __future__ import annotations
@@ -78,13 +80,13 @@ class CellOptions:
         return "f" if self.derived_gate == "i" else "i"
 
     def function(self, gate: str) -> str:
-        """The activation of gate ``gate`` (i, f, g or o)."""
-        return self.candidate if gate == "g" else self.gate
+        """The activation of gate ``gate`` (i, f, g or o; a GRU's r, z or n)."""
+        return self.candidate if gate in ("g", "n") else self.gate
 
 
 def cell_options(network: Network, layer: int) -> CellOptions:
-    """The options of ``network``'s layer ``layer`` (the plain cell for a GRU or RNN)."""
-    if network.kind != "lstm":
+    """The options of ``network``'s layer ``layer`` (the plain cell for a simple RNN)."""
+    if network.kind == "rnn":
         return CellOptions()
     spec = network.layers[layer]
     derived = {"none": None, "input_from_forget": "i", "forget_from_input": "f"}[spec.coupling]
@@ -110,7 +112,14 @@ def option_caption(options: CellOptions, phase: str) -> str:
     """Sentences to read aloud after a phase's caption, saying what this layer's options
     change in it ("" for the plain cell)."""
     sentences = []
-    gates_here = {"forget": ("f",), "input": ("i", "g"), "output": ("o",)}.get(phase, ())
+    gates_here = {
+        "forget": ("f",),
+        "input": ("i", "g"),
+        "output": ("o",),
+        "reset": ("r",),
+        "update": ("z",),
+        "candidate": ("n",),
+    }.get(phase, ())
     derived = options.derived_gate
     if derived in gates_here:
         source = options.source_gate
@@ -123,9 +132,10 @@ def option_caption(options: CellOptions, phase: str) -> str:
     if options.peephole and peeking:
         cell = "the new cell state C_t" if phase == "output" else "the old cell state C_{t-1}"
         sentences.append(f"Through its peephole the gate also looks at {cell}.")
-    if peeking and options.gate != "σ":
+    own_gates = peeking or [gate for gate in gates_here if gate in ("r", "z")]
+    if own_gates and options.gate != "σ":
         sentences.append(f"This layer's gates use {options.gate} instead of the sigmoid.")
-    if "g" in gates_here and options.candidate != "tanh":
+    if {"g", "n"} & set(gates_here) and options.candidate != "tanh":
         sentences.append(f"Its candidate uses {options.candidate} instead of tanh.")
     if options.clip is not None and gates_here:
         sentences.append(f"The sum each gate squashes is first clipped to ±{options.clip:g}.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lstm_sim.engine.expressions import names_for_kind
-from lstm_sim.engine.network import Kind
+from lstm_sim.engine.network import Kind, Network
 
 
 @dataclass(frozen=True)
@@ -43,3 +43,11 @@ def condition_placeholder(kind: Kind) -> str:
 
 def clamp_placeholder(kind: Kind) -> str:
     return f"clamp, e.g. {EXAMPLES[kind].clamp}"
+
+
+def pass_hint(network: Network) -> str:
+    """What a placeholder adds for a model with reverse passes: an expression without a
+    pass prefix looks at both passes (a watch: the shown one)."""
+    if all(layer.direction == "forward" for layer in network.layers):
+        return ""
+    return "; 'reverse:' or 'forward:' for one pass"

@@ -484,6 +484,8 @@ class Session:
             rerun_with_clamps(self.network, trace, self.clamps, start)
             # The ghost sees the same inputs and initial state, without the clamps.
             self.original.rerun(self.network, start)
+        if trace.directions:
+            start = 0  # a reverse pass reads x_{T-1} first: an edit reaches all its steps
         self.trace_changed.emit(start)
 
     def _write_sequence(self, sequence: SequenceValue, start: int) -> None:

@@ -8,13 +8,16 @@ import numpy as np
 from psygnal import Signal
 
 from lstm_sim.engine.expressions import Expression, ExpressionError, evaluate, parse_expression
+from lstm_sim.engine.pass_order import reverse_pass
+from lstm_sim.model.pass_view import layer_passes, shown_pass
 from lstm_sim.model.session import Session
 
 
 class Watches:
     """The watched expressions, in order. ``changed`` fires when the list changes or their
     values do (a new trace, layer or followed pass); :meth:`values` is computed once per
-    change. A layer with a reverse pass is watched in the pass the window shows."""
+    change. A layer with a reverse pass is watched in the pass its text names (``reverse:``)
+    or else the one the window shows, its ``prev`` being the step that pass read before."""
 
     changed = Signal()
 
@@ -67,9 +70,19 @@ class Watches:
                 if layer >= session.network.num_layers:
                     result.append(f"layer {layer} does not exist (column 1)")
                     continue
+                # The pass the text names, else the followed one: what the window shows.
+                shown = expression.direction or shown_pass(session.network, layer, session.followed)
+                if shown not in layer_passes(session.network, layer):
+                    result.append(f"layer {layer} has no {shown} pass (column 1)")
+                    continue
                 try:
-                    # The followed pass's values: a watch reads what the window shows.
-                    value = evaluate(expression, session.shown, layer)
+                    if shown == "reverse":
+                        # Evaluated in the order the pass ran (its prev is step t+1), then
+                        # put back in time order.
+                        ran = evaluate(expression, reverse_pass(session.trace), layer)
+                        value = np.flip(ran, 0)
+                    else:
+                        value = evaluate(expression, session.trace, layer)
                     result.append(np.asarray(value, dtype=float))
                 except ExpressionError as err:
                     result.append(str(err))

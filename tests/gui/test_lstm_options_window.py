@@ -1,7 +1,7 @@
 """An LSTM layer's options in the window: peephole wires into the gates, coupled gates
 drawn as 1 − f (or 1 − i), the clip and the layer's own activations written into the
-equations with the trace's numbers, labels that do not run into each other, and the
-variants the window still does not draw refused by name."""
+equations with the trace's numbers, and labels that do not run into each other (the
+same on a reverse pass: tests/gui/test_reverse_options_window.py)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,8 @@ from PySide6.QtGui import QPainterPathStroker
 from lstm_sim.engine import Network
 from lstm_sim.engine.activations import Activation, keras_activation
 from lstm_sim.engine.formats import load_model
-from lstm_sim.engine.formats.errors import ModelFileError
 from lstm_sim.gui.panels.equation_text import number
 from lstm_sim.model import Session
-from lstm_sim.model.drawable import check_drawable
 from tests.gui.test_gru_window import _label_rects, assert_no_overlaps
 
 LSTM_PHASES = ("arrive", "forget", "input", "cell", "output", "hidden")
@@ -218,20 +216,6 @@ def test_labels_and_peephole_wires_never_overlap(make_window, settle, coupling, 
                 assert _wire_crosses_label(scene, wire.name) == [], wire.name
 
 
-def test_the_window_still_refuses_what_it_does_not_draw():
-    rng = np.random.default_rng(1)
-    check_drawable(options_network())  # a forward LSTM's options are drawn
-    # Both passes of a plain layer are drawn; an option on a reverse pass is not.
-    check_drawable(Network.random("lstm", 3, 4, rng, bidirectional=True))
-    projected = Network.random("lstm", 3, 4, rng, bidirectional=True, proj_size=2)
-    with pytest.raises(ModelFileError, match="projection"):
-        check_drawable(projected)
-    gru = Network.random("gru", 3, 4, rng)
-    gru.layers[0].clip = 1.0
-    with pytest.raises(ModelFileError, match="clip 1"):
-        check_drawable(gru)
-
-
 ONNX_FIXTURES = Path(__file__).parents[1] / "fixtures" / "keras_onnx"
 
 
@@ -271,12 +255,6 @@ def test_an_onnx_lstm_with_clip_coupling_and_activations_steps_in_the_window(
         if key == "hidden":
             assert f"relu({number(record.c[1])})" in html
             assert bold_numbers(html)[0] == number(record.h[1])
-
-
-def test_onnx_peepholes_in_a_reverse_pass_are_still_refused_by_name():
-    with pytest.raises(ModelFileError, match="peepholes"):
-        check_drawable(load_model(ONNX_FIXTURES / "onnx_lstm_bidirectional_peepholes.onnx"))
-    check_drawable(load_model(ONNX_FIXTURES / "onnx_lstm_reverse.onnx"))  # a plain reverse pass
 
 
 FAMILY = Path(__file__).parents[1] / "fixtures" / "family"

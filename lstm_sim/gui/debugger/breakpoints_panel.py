@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from lstm_sim.engine.expressions import ExpressionError
 from lstm_sim.gui.plots.trace_plot import MARKER_COLOR
 from lstm_sim.model.breakpoints import Breakpoints
-from lstm_sim.model.expression_examples import condition_placeholder
+from lstm_sim.model.expression_examples import condition_placeholder, pass_hint
 from lstm_sim.model.session import Session
 
 ANY_LAYER = "any layer"
@@ -78,7 +78,8 @@ class BreakpointsPanel(QWidget):
 
     # -- showing the state -------------------------------------------------------------------
     def _fill_layers(self) -> None:
-        self.text.setPlaceholderText(condition_placeholder(self.session.network.kind))
+        network = self.session.network
+        self.text.setPlaceholderText(condition_placeholder(network.kind) + pass_hint(network))
         self.layer.clear()
         self.layer.addItem(ANY_LAYER, None)
         for k in range(self.session.network.num_layers):

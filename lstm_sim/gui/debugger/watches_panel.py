@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from lstm_sim.engine.expressions import ExpressionError
 from lstm_sim.gui.plots.readable_axis import ReadableAxis
 from lstm_sim.gui.plots.trace_plot import MARKER_COLOR
-from lstm_sim.model.expression_examples import watch_placeholder
+from lstm_sim.model.expression_examples import pass_hint, watch_placeholder
 from lstm_sim.model.watches import Watches
 
 CURVE_COLORS = ("#1c7ed6", "#e8590c", "#2f9e44", "#ae3ec9", "#f08c00", "#0c8599")
@@ -34,7 +34,9 @@ class WatchesPanel(QWidget):
         self.watches = watches
         self.session = watches.session
         self.text = QLineEdit()
-        self.text.setPlaceholderText(watch_placeholder(self.session.network.kind))
+        self.text.setPlaceholderText(
+            watch_placeholder(self.session.network.kind) + pass_hint(self.session.network)
+        )
         self.text.returnPressed.connect(self.add)
         add = QPushButton("Add")
         add.clicked.connect(self.add)
@@ -81,7 +83,9 @@ class WatchesPanel(QWidget):
         self.session.network_changed.disconnect(self._on_network_changed)
 
     def _on_network_changed(self) -> None:
-        self.text.setPlaceholderText(watch_placeholder(self.session.network.kind))
+        self.text.setPlaceholderText(
+            watch_placeholder(self.session.network.kind) + pass_hint(self.session.network)
+        )
 
     def add(self) -> None:
         try:

@@ -20,6 +20,7 @@ from lstm_sim.gui.diagram.wiring import PREVIOUS
 from lstm_sim.gui.panels.equation_text import pass_caption_html
 from lstm_sim.model import Session
 from lstm_sim.model.cell_options import cell_options
+from lstm_sim.model.masked_steps import step_is_masked
 from lstm_sim.model.numbering import index_range
 from lstm_sim.model.pass_view import layer_passes
 from lstm_sim.model.view_settings import ViewSettings
@@ -51,7 +52,8 @@ def scene_for(session: Session, parent: QObject | None = None) -> DiagramScene:
         show_x_strip=show_x,
         nonlinearity=network.nonlinearity,
         reset_after=network.reset_after,
-        options=cell_options(network, layer) if network.kind == "lstm" else None,
+        # The shown pass's own arrays: its peepholes and projection are its own.
+        options=cell_options(session.shown_network, layer),
         previous="t+1" if session.shown_pass == "reverse" else PREVIOUS,
         parent=parent,
     )
@@ -74,7 +76,10 @@ def frame_at(session: Session, t: int, phase: int, progress: float, window_start
     """The frame of step ``t``, ``phase`` of the session's selected layer, ``progress``
     of the way through that phase's flow."""
     title = session.phases[phase].title
-    header = f"<b>t = {t}</b> {index_range(session.num_steps)} &nbsp;·&nbsp; {title}"
+    masked = step_is_masked(session.shown, t)
+    # First, beside t: the rest of a long header may be cut at the view's edge.
+    skipped = " <b>masked: skipped</b>" if masked else ""
+    header = f"<b>t = {t}</b> {index_range(session.num_steps)}{skipped} &nbsp;·&nbsp; {title}"
     if session.network.num_layers > 1:
         layers = index_range(session.network.num_layers)
         header += f" &nbsp;·&nbsp; layer {session.layer} {layers}"
@@ -91,6 +96,7 @@ def frame_at(session: Session, t: int, phase: int, progress: float, window_start
         window_start=window_start,
         header=header,
         token=token,
+        masked=masked,
     )
 
 

@@ -237,11 +237,12 @@ def rnn_layout(nonlinearity: str = "tanh") -> Layout:
     return layout
 
 
-def gru_layout(reset_after: bool = True) -> Layout:
+def gru_layout(reset_after: bool = True, gate: str = "σ", candidate: str = "tanh") -> Layout:
     """The GRU cell: no belt; h_{t-1} runs along the top, where z keeps part of it and the
     candidate fills in the rest (h_t = z ⊙ h_{t-1} + (1 - z) ⊙ n). Below, three layers
-    (σ z, σ r, tanh n); the reset gate scales the candidate's recurrent term on the branch
-    between them: after its layer W_hn·+b_hn (``reset_after``, PyTorch) or before it."""
+    (σ z, σ r, tanh n, or the layer's own ``gate`` and ``candidate`` functions); the reset
+    gate scales the candidate's recurrent term on the branch between them: after its layer
+    W_hn·+b_hn (``reset_after``, PyTorch) or before it."""
     y_top, y_mix, y_reset, y_box, y_bus = 190.0, 400.0, 560.0, 790.0, 930.0
     y_gate_strip = 655.0
     x_in, x_cat, x_z, x_r, x_one = 20.0, 330.0, 520.0, 850.0, 960.0
@@ -255,10 +256,10 @@ def gru_layout(reset_after: bool = True) -> Layout:
 
     layout = Layout(cell_frame=QRectF(150.0, 110.0, 1800.0, 880.0))
     layout.nodes = {
-        "update_layer": NodeGeometry("layer", QPointF(x_z, y_box), "σ"),
-        "reset_layer": NodeGeometry("layer", QPointF(x_r, y_box), "σ"),
+        "update_layer": NodeGeometry("layer", QPointF(x_z, y_box), gate),
+        "reset_layer": NodeGeometry("layer", QPointF(x_r, y_box), gate),
         "hn_layer": NodeGeometry("layer", QPointF(x_linear, y_linear), "W·+b"),
-        "candidate_layer": NodeGeometry("layer", QPointF(x_n, y_box), "tanh"),
+        "candidate_layer": NodeGeometry("layer", QPointF(x_n, y_box), candidate),
         "reset_mul": NodeGeometry("pointwise", QPointF(x_tap, y_reset), "×"),
         "one_minus": NodeGeometry("pointwise", QPointF(x_one, y_mix), "1−"),
         "keep_mul": NodeGeometry("pointwise", QPointF(x_z, y_top), "×"),

@@ -45,6 +45,7 @@ from lstm_sim.gui.diagram.lstm_options import lstm_options_layout, lstm_options_
 from lstm_sim.gui.diagram.wiring import PREVIOUS, Quantity, Wiring, relabelled, wiring_for
 from lstm_sim.model.cell_options import CellOptions
 from lstm_sim.model.gru_terms import gru_term
+from lstm_sim.model.masked_steps import MASKED_STEP_FIELDS
 from lstm_sim.model.phases import phases_for
 
 _NO_CACHE = QGraphicsItem.CacheMode.NoCache
@@ -63,6 +64,7 @@ class Frame:
     window_start: int
     header: str  # rich text: the step and phase
     token: str | None  # the input token at this step, when the inputs are tokens
+    masked: bool = False  # Keras's mask skips this step: only the carried state is shown
 
 
 class StripLabel:
@@ -130,7 +132,8 @@ class DiagramScene(QGraphicsScene):
         """``x_label``: rich text naming the layer's input; ``show_x_strip`` False shows
         only the token for a one-hot input too long to draw; ``nonlinearity`` is a simple
         RNN's ("tanh" or "relu"); ``reset_after`` a GRU's convention (where r acts);
-        ``options`` an LSTM layer's peepholes, coupling and activations; ``previous`` the
+        ``options`` an LSTM layer's peepholes, coupling and activations (a GRU's
+        activations); ``previous`` the
         index of the state the step reads ("t+1" in a reverse pass)."""
         super().__init__(parent)
         self.kind = kind
@@ -143,6 +146,8 @@ class DiagramScene(QGraphicsScene):
             self.layout = lstm_options_layout(options)
         elif kind == "lstm":
             self.layout = lstm_layout()
+        elif kind == "gru" and options is not None:
+            self.layout = gru_layout(reset_after, options.gate, options.candidate)
         elif kind == "gru":
             self.layout = gru_layout(reset_after)
         else:
@@ -352,7 +357,7 @@ class DiagramScene(QGraphicsScene):
                 head = local if 0.0 <= local <= 1.0 else None
             colors: list[QColor] = []
             if head is not None:
-                for field in wire.carries:
+                for field in self._shown_fields(wire.carries, frame.masked):
                     values = self._values(record, field, frame.window_start)
                     scale = self.wiring.quantity(field).scale
                     colors += value_colors(values, scale, self.theme_colors.name)
@@ -366,6 +371,8 @@ class DiagramScene(QGraphicsScene):
             strip.set_selected(frame.unit)
             state = self._state(self.wiring.quantity_phase(quantity.field), phase)
             filled = state == "done" or (state == "active" and stage_done(quantity.stage))
+            if frame.masked and quantity.field not in MASKED_STEP_FIELDS:
+                filled = False  # computed by the kernels, then discarded: not the model's
             values = self._values(record, quantity.field, frame.window_start)
             strip.set_values(values if filled else None)
             label = self.strip_labels[quantity.field]
@@ -382,6 +389,11 @@ class DiagramScene(QGraphicsScene):
         self.token.setPos(x_strip.right() + 18.0, x_strip.center().y() - height / 2)
         self.window_caption.set_html(self._window_text(frame.window_start, frame.unit))
         _keep_inside(self.window_caption, self.sceneRect())
+
+    @staticmethod
+    def _shown_fields(fields: tuple[str, ...], masked: bool) -> tuple[str, ...]:
+        """The fields a wire's dots colour: at a masked step only the carried state."""
+        return tuple(f for f in fields if not masked or f in MASKED_STEP_FIELDS)
 
     def _window_text(self, start: int, unit: int) -> str:
         count = self.window_size()

@@ -32,6 +32,7 @@ from lstm_sim.gui.colors import CONTRAST, THEMES, Palette, value_colors
 from lstm_sim.gui.diagram.geometry import MAX_CELLS
 from lstm_sim.gui.diagram.items import cosmetic_pen, scene_font
 from lstm_sim.model import Session
+from lstm_sim.model.masked_steps import MASKED_STEP_FIELDS, step_is_masked
 from lstm_sim.model.phases import computed_fields
 from lstm_sim.model.view_settings import ViewSettings
 
@@ -256,7 +257,8 @@ class UnrolledScene(QGraphicsScene):
             fill.setAlphaF(0.06 if exists else 0.0)
             cell.box.setBrush(QBrush(fill))
             token = session.tokens[step] if exists and session.tokens is not None else None
-            title = f"t = {step}" if exists else ""
+            masked = exists and step_is_masked(session.shown, step)
+            title = f"t = {step}{' masked' if masked else ''}" if exists else ""
             if token is not None and active:
                 title += f"  ‘{token.strip() or '␣'}’"
             cell.title.setText(title)
@@ -266,6 +268,8 @@ class UnrolledScene(QGraphicsScene):
             cell.shown = key
             record = session.shown.step(session.layer, step) if exists else None
             known = computed_fields(session.network.kind, drawn) if drawn >= 0 else frozenset()
+            if masked:
+                known &= MASKED_STEP_FIELDS  # its gates were discarded: not the model's
             for field, strip in cell.strips.items():
                 values = None
                 if record is not None and field in known:

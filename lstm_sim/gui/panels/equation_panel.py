@@ -12,6 +12,7 @@ from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
 from lstm_sim.model.cell_options import cell_options, option_caption
 from lstm_sim.model.interventions import was_values
+from lstm_sim.model.masked_steps import masked_caption, step_is_masked
 from lstm_sim.model.numbering import index_range
 
 TITLE_PT = 20
@@ -101,11 +102,20 @@ class EquationPanel(QWidget):
         phase = session.phases[session.phase]
         layers = index_range(session.network.num_layers)
         layer = f" · layer {session.layer} {layers}" if session.network.num_layers > 1 else ""
+        masked = " · masked step" if step_is_masked(session.shown, session.t) else ""
         self.title.setText(
-            f"t = {session.t} · {phase.title} ({session.phase + 1}/{len(session.phases)}){layer}"
+            f"t = {session.t} · {phase.title} ({session.phase + 1}/{len(session.phases)})"
+            f"{layer}{masked}"
         )
-        options = option_caption(cell_options(session.network, session.layer), phase.key)
-        caption = caption_html(f"{phase.caption} {options}".strip())
+        options = option_caption(cell_options(session.shown_network, session.layer), phase.key)
+        text = f"{phase.caption} {options}".strip()
+        masked = masked_caption(
+            session.network, session.shown, session.layer, session.shown_pass, session.t
+        )
+        if masked:
+            # The phase's own sentence would describe gates this step does not compute.
+            text = masked
+        caption = caption_html(text)
         self.caption.setText(shown_pass_html(session, caption))
         self.equation.setText(equation_html(session))
         changed = was_values(session)

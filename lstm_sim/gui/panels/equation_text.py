@@ -17,13 +17,13 @@ from lstm_sim.engine.trace import StepRecord
 from lstm_sim.model import Session
 from lstm_sim.model.cell_options import cell_options
 from lstm_sim.model.gru_terms import gru_term
+from lstm_sim.model.masked_steps import hands_on_zeros, step_is_masked
 from lstm_sim.model.pass_view import Pass, layer_passes, pass_caption
 
 VECTOR_WINDOW = 12
 """How many units of a vector are shown around the selected unit."""
 
 GATE_NAMES = {"i": "i", "f": "f", "g": "g", "o": "o", "r": "r", "z": "z"}
-GATE_FUNCTIONS = {"i": "σ", "f": "σ", "g": "tanh", "o": "σ", "r": "σ", "z": "σ"}
 RESET_CONVENTIONS = {
     True: "reset after the product: PyTorch nn.GRU, Keras reset_after=True, "
     "ONNX linear_before_reset=1",
@@ -31,6 +31,8 @@ RESET_CONVENTIONS = {
 }
 """Where a GRU's reset gate acts, with the framework names of each convention."""
 MINUS = "\u2212"
+OPTION_PHASES = ("forget", "input", "output", "hidden", "reset", "update", "candidate")
+"""The phases whose equations a layer's options (activations, clip) change."""
 
 
 def number(value: float, digits: int = 2) -> str:
@@ -115,20 +117,24 @@ def _affine_line(
         f"{fn}({number(terms.x_part[unit])}{signed_term(terms.h_part[unit])}"
         f"{signed_term(terms.bias[unit])}{peek_numbers})"
     )
-    squashed = f"{fn}({number(pre)})"
-    if clip is not None:
-        held = float(np.clip(pre, -clip, clip))
-        squashed = f"{fn}(clip({number(pre)}, ±{clip:g})) = {fn}({number(held)})"
     return (
         f"{lhs}{u} = {symbolic}<br>&nbsp;&nbsp;&nbsp;&nbsp;= {numeric}"
-        f" = {squashed} = <b>{number(value)}</b>"
+        f" = {squashed(fn, pre, clip)} = <b>{number(value)}</b>"
     )
+
+
+def squashed(fn: str, pre: float, clip: float | None) -> str:
+    """``fn(s)``, or with a clip ``fn(clip(s, ±clip)) = fn(held)``, as the engine computes."""
+    if clip is None:
+        return f"{fn}({number(pre)})"
+    held = float(np.clip(pre, -clip, clip))
+    return f"{fn}(clip({number(pre)}, ±{clip:g})) = {fn}({number(held)})"
 
 
 def _gate_line(session: Session, record: StepRecord, gate: str, unit: int) -> str:
     """``f_t[u] = σ(W_if[u,:]·x_t + W_hf[u,:]·h_{t-1} + b_f[u]) = σ(a + b + c) = σ(s) = v``,
     with the layer's activation, peephole and clip; a coupled gate is 1 minus the other."""
-    options = cell_options(session.network, record.layer)
+    options = cell_options(session.shown_network, record.layer)
     if gate == options.derived_gate:
         return _coupled_line(record, gate, unit)
     name = GATE_NAMES[gate]
@@ -138,7 +144,7 @@ def _gate_line(session: Session, record: StepRecord, gate: str, unit: int) -> st
     peephole = None if terms.peephole is None else (sub("p", name), cell)
     return _affine_line(
         sub(name, "t"),
-        options.function(gate) if session.network.kind == "lstm" else GATE_FUNCTIONS[gate],
+        options.function(gate),
         weights,
         sub("b", name),
         terms,
@@ -187,7 +193,7 @@ def _input_line(session: Session, record: StepRecord, unit: int) -> str:
     tokens = session.tokens
     if record.layer == 0 and tokens is not None:
         x = f"{sub('x', 't')} = one-hot(“{tokens[record.t]}”)"
-    elif len(layer_passes(session.network, record.layer - 1)) > 1:
+    elif record.layer > 0 and len(layer_passes(session.network, record.layer - 1)) > 1:
         # The layer below is bidirectional: this layer reads both its passes' h_t, joined.
         half = record.x.shape[0] // 2
         x = (
@@ -253,6 +259,8 @@ def _candidate_lines(session: Session, record: StepRecord, unit: int) -> list[st
     short panel)."""
     assert record.r is not None and record.hn is not None and record.n is not None
     terms = candidate_terms(session.shown_network, session.shown, record.layer, record.t)
+    options = cell_options(session.shown_network, record.layer)
+    fn = options.candidate
     reset_after = session.network.reset_after
     u = f"[{unit}]"
     h_prev, r, hn = sub("h", "t−1"), sub("r", "t"), sub("hn", "t")
@@ -262,8 +270,8 @@ def _candidate_lines(session: Session, record: StepRecord, unit: int) -> list[st
         f" = {number(terms.hn_product[unit])}{signed_term(terms.hn_bias[unit])}"
         f" = <b>{number(record.hn[unit])}</b>"
     )
-    x_terms = f"tanh({sub('W', 'in')}[{unit},:]·{_input_symbol(record.layer)} + {sub('b', 'in')}{u}"
-    x_numbers = f"tanh({number(terms.x_part[unit])}{signed_term(terms.bias[unit])}"
+    x_terms = f"{fn}({sub('W', 'in')}[{unit},:]·{_input_symbol(record.layer)} + {sub('b', 'in')}{u}"
+    x_numbers = f"{fn}({number(terms.x_part[unit])}{signed_term(terms.bias[unit])}"
     if reset_after:
         symbolic = f"{x_terms} + {r}{u}·{hn}{u})"
         numeric = (
@@ -275,7 +283,8 @@ def _candidate_lines(session: Session, record: StepRecord, unit: int) -> list[st
         numeric = f"{x_numbers}{signed_term(terms.reset_part[unit])})"
     n_line = (
         f"{sub('n', 't')}{u} = {symbolic}<br>&nbsp;&nbsp;&nbsp;&nbsp;= {numeric}"
-        f" = tanh({number(record.pre_gate('n')[unit])}) = <b>{number(record.n[unit])}</b>"
+        f" = {squashed(fn, float(record.pre_gate('n')[unit]), options.clip)}"
+        f" = <b>{number(record.n[unit])}</b>"
     )
     convention = f"<span style='color:gray'>{RESET_CONVENTIONS[reset_after]}</span>"
     return [hn_line, n_line, convention]
@@ -299,7 +308,7 @@ def _gru_hidden_line(session: Session, record: StepRecord, unit: int) -> str:
 def _option_notes(session: Session, layer: int, key: str) -> list[str]:
     """Grey lines defining what the layer's options mean: an activation's constants and the
     clip, so the numbers above can be checked by hand."""
-    options = cell_options(session.network, layer)
+    options = cell_options(session.shown_network, layer)
     notes = list(options.definitions)
     if options.clip is not None and key != "hidden":
         notes.append(
@@ -331,15 +340,48 @@ def phase_vectors(session: Session, record: StepRecord) -> list[tuple[str, np.nd
     return out
 
 
+def _masked_lines(session: Session, record: StepRecord, unit: int) -> list[str]:
+    """A masked step's lines: it computes nothing, h_t and c_t are h_{t-1} and c_{t-1}."""
+    assert session.network.mask_value is not None
+    lines = [
+        f"<b>step {record.t} is masked</b> (every feature of the model's input "
+        f"{sub('x', str(record.t))} equals "
+        f"the mask value {session.network.mask_value:g}): no gate is computed"
+    ]
+    u = f"[{unit}]"
+    h_prev = sub("h", "t−1")
+    if unit < record.h.shape[0]:
+        carried = [f"{sub('h', 't')}{u} = {h_prev}{u} = <b>{number(record.h[unit])}</b>"]
+    else:  # a projected h has fewer units than the cell
+        carried = [f"{sub('h', 't')} = {h_prev} = {vector(record.h, -1)}"]
+    if record.c is not None:
+        carried.append(
+            f"{sub('c', 't')}{u} = {sub('c', 't−1')}{u} = <b>{number(record.c[unit])}</b>"
+        )
+    lines.append("&nbsp;&nbsp;&nbsp;&nbsp;".join(carried) + ", carried through unchanged")
+    layer, shown = record.layer, session.shown_pass
+    if hands_on_zeros(session.network, session.shown, layer, shown, record.t):
+        lines.append(
+            f"<span style='color:gray'>layer {layer} hands on zeros at step {record.t}, "
+            f"not {sub('h', 't')}</span>"
+        )
+    return lines
+
+
 def equation_html(session: Session) -> str:
     """The equations of the session's current phase for the selected unit, with numbers,
-    followed by the vectors of all units."""
+    followed by the vectors of all units; at a masked step only what the step carries."""
     record = session.current
     key = session.phases[session.phase].key
     unit = session.unit
+    masked = step_is_masked(session.shown, record.t)
     lines: list[str] = []
     if unit < 0:
         lines.append("<i>Select a unit to see its equation with numbers.</i>")
+    elif masked:
+        if key == "arrive":
+            lines.append(_input_line(session, record, unit))
+        lines.extend(_masked_lines(session, record, unit))
     elif key == "arrive":
         lines.append(_input_line(session, record, unit))
     elif session.network.kind == "rnn":
@@ -361,11 +403,20 @@ def equation_html(session: Session) -> str:
         lines.append(_gate_line(session, record, "o", unit))
     else:
         lines.append(
-            _hidden_line(record, unit, cell_options(session.network, record.layer).cell_output)
+            _hidden_line(
+                record, unit, cell_options(session.shown_network, record.layer).cell_output
+            )
         )
-    if unit >= 0 and key in ("forget", "input", "output", "hidden"):
+    # A GRU's h_t applies no function of its own: its notes belong to the gate phases.
+    gru_hidden = key == "hidden" and session.network.kind == "gru"
+    if unit >= 0 and key in OPTION_PHASES and not gru_hidden and not masked:
         lines.extend(_option_notes(session, record.layer, key))
-    rows = [f"{name} = {vector(values, unit)}" for name, values in phase_vectors(session, record)]
+    shown = phase_vectors(session, record)
+    if masked and key != "arrive":
+        # The gates the kernels computed here were discarded: only the carried state.
+        shown = [(sub(name, "t"), getattr(record, name)) for name in ("h", "c")]
+        shown = [(name, values) for name, values in shown if values is not None]
+    rows = [f"{name} = {vector(values, unit)}" for name, values in shown]
     body = "<br>".join(lines)
     vectors = "&nbsp;&nbsp;&nbsp;&nbsp;".join(rows)
     html = f"{body}<br><span style='color:gray'>all units:</span> {vectors}"

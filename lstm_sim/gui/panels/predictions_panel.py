@@ -31,6 +31,7 @@ from lstm_sim.gui.plots.frame_pacer import FramePacer
 from lstm_sim.gui.plots.readable_axis import ReadableAxis
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
+from lstm_sim.model.both_passes import runs_both_ways
 from lstm_sim.model.predictions import NEXT_INPUT, PredictionsDescription, describe_predictions
 
 TOP_K = 5
@@ -268,6 +269,9 @@ class PredictionsPanel(QWidget):
             says = "the readout predicts the next token"
         else:
             says = "the head outputs"
+        network = self.session.network
+        if runs_both_ways(network, network.num_layers - 1):
+            says += " from [h<sub>t</sub>→ ‖ h<sub>t</sub>←]"  # both passes' h_t, joined
         self.heading.setText(
             f"{description.title}<br>After step t = {t}{read}, {says}:"
             if mode != "none"

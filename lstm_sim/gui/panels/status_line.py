@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QLabel, QStatusBar
 from lstm_sim.gui.panels.elided_label import ElidedLabel
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
+from lstm_sim.model.both_passes import steps_caption
+from lstm_sim.model.masked_steps import step_is_masked
 from lstm_sim.model.numbering import index_range
 from lstm_sim.model.pass_view import pass_caption
 from lstm_sim.model.reader_notes import notes_summary
@@ -55,13 +57,24 @@ class StatusLine(QObject):
     def _on_layer_changed(self, layer: int) -> None:
         self._on_cursor_changed(self.session.t, self.session.phase)
 
+    def _on_trace_changed(self, start: int) -> None:
+        # An edited input may mask or unmask the cursor's step.
+        self._on_cursor_changed(self.session.t, self.session.phase)
+
     def _on_cursor_changed(self, t: int, phase: int) -> None:
         session = self.session
         position = f"t = {t} {index_range(session.num_steps)}"
         if len(session.passes) > 1 or session.shown_pass == "reverse":
             position += f" · {session.shown_pass} pass"
+        if len(session.passes) > 1:
+            position += f" ({steps_caption(session.num_steps, session.followed, t)})"
+        tip = pass_caption(session.shown_pass)
+        if step_is_masked(session.shown, t):
+            carried = "h, c" if session.network.kind == "lstm" else "h"
+            position += f" · masked step: {carried} carried through"
+            tip += f"\nstep {t} is masked: every layer skips it (Keras mask value)"
         self.position_label.setText(position)
-        self.position_label.setToolTip(pass_caption(session.shown_pass))
+        self.position_label.setToolTip(tip)
         self.phase_label.setText(
             f"phase {phase + 1}/{len(session.phases)}: {session.phases[phase].title}"
         )

@@ -7,8 +7,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
 
 from lstm_sim.gui.colors import colormap, value_range
+from lstm_sim.gui.plots.pass_marks import BlockUnitAxis, PassMarks, stacked_blocks
 from lstm_sim.gui.plots.screen_bins import envelope, farthest_from, steps_per_bin
 from lstm_sim.gui.plots.trace_plot import TracePlotWidget
+from lstm_sim.model.both_passes import pass_series
 
 LSTM_MAPS = (
     ("f", "f<sub>t</sub>  forget", "gate"),
@@ -24,6 +26,7 @@ GRU_MAPS = (
 )
 RNN_MAPS = (("h", "h<sub>t</sub>  hidden state", "signed"),)
 MAPS = {"lstm": LSTM_MAPS, "gru": GRU_MAPS, "rnn": RNN_MAPS}
+BOTH_WAYS_OUTPUT_TITLE = "h<sub>t</sub>  output [→ ‖ ←]"
 
 
 class GateHeatmaps(TracePlotWidget):
@@ -35,6 +38,10 @@ class GateHeatmaps(TracePlotWidget):
     several steps shows, per unit, the value farthest from the middle of its colour
     scale, so a gate that snaps shut for one step still shows. An edit at step t
     recomputes the columns from t on and sets the image in place.
+
+    A bidirectional layer has a block of H rows per pass, the forward pass's on top, each
+    in time order (column t is the step that read x_t in both), with a cursor per pass
+    (:mod:`.pass_marks`).
     """
 
     short_pass_label = True  # two images a row: a long title would widen the dock
@@ -47,10 +54,18 @@ class GateHeatmaps(TracePlotWidget):
         self._columns: dict[str, np.ndarray] = {}  # (H, bins) shown by each image
         maps = MAPS[self.session.network.kind]
         hidden = self.session.network.hidden_size
+        if self.both_ways:
+            self.pass_marks = PassMarks()
         for k, (key, title, kind) in enumerate(maps):
+            if key == "h" and self.pass_marks is not None:
+                title = BOTH_WAYS_OUTPUT_TITLE  # its two blocks, read together, are the output
             plot = self._add_plot(key, title, k // 2, k % 2)
             plot.invertY(True)
-            plot.setYRange(-0.5, hidden - 0.5, padding=0.0)
+            plot.setYRange(-0.5, self._rows() - 0.5, padding=0.0)
+            if self.pass_marks is not None:
+                plot.setAxisItems({"left": BlockUnitAxis(hidden)})
+                blocks = stacked_blocks(hidden)
+                self.pass_marks.add_blocks(key, plot, blocks, self.cursors[key], self.curtains[key])
             image = pg.ImageItem(axisOrder="row-major")
             plot.addItem(image)
             mark = pg.PlotCurveItem()  # an outline around the selected unit's row
@@ -60,10 +75,28 @@ class GateHeatmaps(TracePlotWidget):
             plot.getViewBox().sigResized.connect(self._on_view_resized)
 
     def values(self, key: str) -> np.ndarray:
-        """What the image of ``key`` shows at full resolution, (H, T): a row per unit."""
-        trace, layer = self.session.shown, self.session.layer
+        """What the image of ``key`` shows at full resolution, (H, T): a row per unit; (2H,
+        T) for a bidirectional layer, the forward pass's rows then the reverse pass's."""
+        session, layer = self.session, self.session.layer
+        if self.both_ways and key == "h":
+            # Exactly what the next layer reads, which the title calls the output.
+            return session.trace.layer_output(layer).T
+        if self.both_ways:
+            passes = [pass_series(session.trace, layer, shown, key) for shown in session.passes]
+            return np.hstack(passes).T
+        trace = session.shown
         data = trace.h[layer] if key == "h" else trace.gate(key)[layer]
         return data.T
+
+    def _rows(self) -> int:
+        """Rows of each image: a unit's, or a unit's per pass of a bidirectional layer."""
+        return self.session.network.hidden_size * len(self.session.passes)
+
+    def _followed_row(self, unit: int) -> int:
+        """The row of ``unit`` of the followed pass (the reverse pass's rows come second)."""
+        if self.both_ways and self.session.followed == "reverse":
+            return unit + self.session.network.hidden_size
+        return unit
 
     def _pixels(self) -> float:
         return min(self.plots[key].getViewBox().width() for key in self.images)
@@ -80,7 +113,7 @@ class GateHeatmaps(TracePlotWidget):
 
     def _update_data(self) -> None:
         self.per_bin = steps_per_bin(self.session.num_steps, self._pixels())
-        hidden = self.session.network.hidden_size
+        rows = self._rows()
         for key, image in self.images.items():
             kind = self.kinds[key]
             self._columns[key] = np.ascontiguousarray(self._binned(key, 0))
@@ -89,7 +122,7 @@ class GateHeatmaps(TracePlotWidget):
             # Pixel (t, u) centred on the integer coordinates, so t reads off the axis;
             # a column spans per_bin steps (the last one may reach past T, off the plot).
             width = self._columns[key].shape[1] * self.per_bin
-            image.setRect(QRectF(-0.5, -0.5, width, hidden))
+            image.setRect(QRectF(-0.5, -0.5, width, rows))
         self._update_unit()
 
     def _update_tail(self, start: int) -> None:
@@ -102,9 +135,10 @@ class GateHeatmaps(TracePlotWidget):
 
     def _update_unit(self) -> None:
         unit = self.session.unit
+        row = self._followed_row(unit)
         right = self.session.num_steps - 0.5
         outline_x = [-0.5, right, right, -0.5, -0.5]
-        outline_y = [unit - 0.5, unit - 0.5, unit + 0.5, unit + 0.5, unit - 0.5]
+        outline_y = [row - 0.5, row - 0.5, row + 0.5, row + 0.5, row - 0.5]
         for mark in self.unit_marks.values():
             if unit >= 0:
                 mark.setData(outline_x, outline_y, pen=pg.mkPen(self.palette_.highlight, width=3))
@@ -112,5 +146,6 @@ class GateHeatmaps(TracePlotWidget):
                 mark.setData([], [])
 
     def _unit_at(self, key: str, t: int, point: QPointF, scene_pos: QPointF) -> int | None:
-        unit = round(point.y())
-        return unit if 0 <= unit < self.session.network.hidden_size else None
+        row = round(point.y())
+        hidden = self.session.network.hidden_size
+        return row % hidden if 0 <= row < self._rows() else None

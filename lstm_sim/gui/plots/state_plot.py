@@ -9,8 +9,11 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem
 
+from lstm_sim.gui.plots.pass_marks import PassMarks
 from lstm_sim.gui.plots.screen_bins import bin_count, envelope, steps_per_bin
-from lstm_sim.gui.plots.trace_plot import TracePlotWidget
+from lstm_sim.gui.plots.trace_plot import TITLE_SIZE, TracePlotWidget
+from lstm_sim.model.both_passes import PASS_ARROWS, output_reader, pass_series
+from lstm_sim.model.pass_view import Pass
 
 PICK_RADIUS_PX = 12.0
 """How close (in pixels) a click must land to a unit's point to select that unit."""
@@ -21,6 +24,9 @@ Y_MIN_SPAN = 0.1
 TILE_BINS = 64
 """Columns per tile: an edit near the end redraws the last tile, not the whole plot."""
 FAINT_ALPHA = 140
+PASS_SUFFIX: dict[Pass, str] = {"forward": "", "reverse": "_reverse"}
+"""What a plot's key adds for the pass it shows (a bidirectional layer has one per pass)."""
+QUANTITY_SYMBOLS = {"h": "h<sub>t</sub>", "c": "c<sub>t</sub>"}
 
 
 class StatePlot(TracePlotWidget):
@@ -32,6 +38,10 @@ class StatePlot(TracePlotWidget):
     pixmap: H = 512 costs a draw call per tile, moving the cursor redraws none, and an
     edit at step t redraws only the tiles from t on. The selected unit has its own bold
     item on top.
+
+    A bidirectional layer has a column of plots per pass, forward then reverse (keys
+    ``h``, ``h_reverse``, ...), each in time order with its own cursor at the step its
+    pass is at (:mod:`.pass_marks`); the followed pass's titles stand out.
     """
 
     def _build(self) -> None:
@@ -56,9 +66,27 @@ class StatePlot(TracePlotWidget):
                 f"{name} has no cell state c<sub>t</sub>: h<sub>t</sub> is all it remembers.",
                 row=1,
                 col=0,
+                colspan=len(self.session.passes) if self.both_ways else 1,
             )
-        for row, (key, title) in enumerate(quantities):
-            plot = self._add_plot(key, title, row, 0)
+        columns: tuple[Pass, ...] = ("forward",)
+        if self.both_ways:
+            columns = self.session.passes
+            self.pass_marks = PassMarks()
+            caption = self.addLabel(row=len(quantities) + (kind != "lstm"), col=0, colspan=2)
+            self.pass_marks.add_caption(caption)
+            for col in range(len(columns)):  # both passes as wide, whatever their titles
+                self.ci.layout.setColumnStretchFactor(col, 1)
+        plots = [
+            (key + PASS_SUFFIX[shown], title, row, col, shown)
+            for row, (key, title) in enumerate(quantities)
+            for col, shown in enumerate(columns)
+        ]
+        for key, title, row, col, shown in plots:
+            if self.pass_marks is not None:
+                title = self._both_ways_title(key)
+            plot = self._add_plot(key, title, row, col)
+            if self.pass_marks is not None:
+                self.pass_marks.add_plot(key, shown, self.cursors[key], self.curtains[key])
             self.tiles[key] = []
             # Drawn as separate segments: Qt strokes a wide pen along a jagged path by
             # outlining the whole path, hundreds of ms for a 1000-point curve; segment by
@@ -74,7 +102,13 @@ class StatePlot(TracePlotWidget):
             plot.getViewBox().sigResized.connect(self._on_view_resized)
 
     def values(self, key: str) -> np.ndarray:
-        """The recorded h or c of the selected layer in its shown pass, (T, H)."""
+        """The recorded h or c of the selected layer in its shown pass, (T, H); of a pass
+        of a bidirectional layer for the keys of its plots (``h_reverse``, ...)."""
+        if self.both_ways:
+            quantity = key.removesuffix(PASS_SUFFIX["reverse"])
+            return pass_series(
+                self.session.trace, self.session.layer, self._key_pass(key), quantity
+            )
         trace = self.session.shown
         source = trace.h if key == "h" else trace.c
         assert source is not None
@@ -109,6 +143,10 @@ class StatePlot(TracePlotWidget):
     # -- data ----------------------------------------------------------------------------
     def _update_data(self) -> None:
         self.per_bin = steps_per_bin(self.session.num_steps, self._pixels())
+        if self.pass_marks is not None:
+            self._emphasise_followed()
+            # A layer of the same shape is drawn in the same plots: who reads it may differ.
+            self.pass_marks.caption_tail = self._reads_text()
         for key in self.tiles:
             self._lows[key], self._highs[key] = envelope(self.values(key), self.per_bin)
             self._bin_ghost(key, 0)
@@ -134,6 +172,8 @@ class StatePlot(TracePlotWidget):
         faint = QColor(self.palette_.highlight)
         faint.setAlpha(110)
         dashed = pg.mkPen(faint, width=2, style=Qt.PenStyle.DashLine)
+        # The same unit of the pass not followed: there, but not what the stepper shows.
+        beside = pg.mkPen(faint, width=3)
         for key, curve in self.selected.items():
             ghost_lows, ghost_highs = self._ghost_lows.get(key), self._ghost_highs.get(key)
             # A projected h has P < H units: a cell unit past them has no h curve.
@@ -142,7 +182,7 @@ class StatePlot(TracePlotWidget):
                 self.ghosts[key].setData([], [])
                 continue
             x, y = self._points(key, 0, self._lows[key].shape[0], unit)
-            curve.setData(x, y[:, 0], pen=bold)
+            curve.setData(x, y[:, 0], pen=beside if self._followed_elsewhere(key) else bold)
             if ghost_lows is None or ghost_highs is None:
                 self.ghosts[key].setData([], [])
             else:
@@ -225,6 +265,35 @@ class StatePlot(TracePlotWidget):
         self._y_range[key] = (low, high)
         self.plots[key].setYRange(low, high, padding=Y_PADDING)
         return True
+
+    # -- a bidirectional layer -----------------------------------------------------------
+    def _key_pass(self, key: str) -> Pass:
+        return "reverse" if key.endswith(PASS_SUFFIX["reverse"]) else "forward"
+
+    def _followed_elsewhere(self, key: str) -> bool:
+        """Whether plot ``key`` shows the pass of a bidirectional layer not followed."""
+        return self.pass_marks is not None and self._key_pass(key) != self.session.followed
+
+    def _both_ways_title(self, key: str) -> str:
+        shown = self._key_pass(key)
+        quantity = key.removesuffix(PASS_SUFFIX["reverse"])
+        return f"{QUANTITY_SYMBOLS[quantity]}  {PASS_ARROWS[shown]} {shown}"
+
+    def _emphasise_followed(self) -> None:
+        """The followed pass's titles bold in the highlight colour, the other's plain."""
+        for key, plot in self.plots.items():
+            followed = not self._followed_elsewhere(key)
+            color = self.palette_.highlight if followed else self.palette_.foreground
+            plot.titleLabel.setText(
+                self._both_ways_title(key), color=color, size=TITLE_SIZE, bold=followed
+            )
+
+    def _reads_text(self) -> str:
+        """Where the two passes meet: what reads them, joined, at each step."""
+        session = self.session
+        width = 2 * session.network.h_size
+        reader = output_reader(session.network, session.layer)
+        return f"{reader} reads [h<sub>t</sub>→ ‖ h<sub>t</sub>←] ({width} values) at each t"
 
     def curve_points(self, key: str) -> int:
         """How many finite points the tiles of ``key`` draw: what a test counts."""

@@ -13,9 +13,11 @@ from PySide6.QtWidgets import QWidget
 
 from lstm_sim.gui.colors import THEMES, Palette
 from lstm_sim.gui.plots.frame_pacer import FramePacer
+from lstm_sim.gui.plots.pass_marks import PassMarks
 from lstm_sim.gui.plots.readable_axis import ReadableAxis
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
+from lstm_sim.model.both_passes import runs_both_ways
 
 AXIS_FONT_PT = 11
 TITLE_SIZE = "13pt"
@@ -57,13 +59,15 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         # data set once per change of the breakpoints or the trace, never per step.
         self.hit_marks: dict[str, pg.PlotCurveItem] = {}
         self.hit_steps = np.zeros(0, dtype=np.intp)
+        # A bidirectional layer's two passes each have a cursor: built by the subclass.
+        self.pass_marks: PassMarks | None = None
         self._hits_stale = False
         self._pacer = FramePacer(self._on_frame, self)
         self._hidden_changes = False  # changes held back while the plot is hidden
         self._data_stale = True
         self._stale_from: int | None = None  # the first step an edit changed
         self._unit_stale = False
-        self._built_for: tuple[str, int, int, str] | None = None
+        self._built_for: tuple[str, int, int, str, bool] | None = None
         # Plots are built after the widget's first paint (or on flush), not here: a window
         # then shows its first frame without waiting for pyqtgraph's plot items, and a
         # dock that is never opened never builds them.
@@ -148,6 +152,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             session.num_steps,
             session.network.hidden_size,
             self._pass_label(),
+            self.both_ways,
         )
         if shape != self._built_for:
             self.clear()
@@ -156,6 +161,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             self.markers.clear()
             self.curtains.clear()
             self.hit_marks.clear()
+            self.pass_marks = None
             self._build()
             for plot in self.plots.values():
                 self._style_plot(plot)
@@ -179,6 +185,14 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
                 curtain.setRegion((-0.5, session.t - 0.5))
             else:
                 curtain.setRegion((session.t + 0.5, session.num_steps - 0.5))
+        if self.pass_marks is not None:
+            self.pass_marks.move(
+                num_steps=session.num_steps,
+                followed=session.followed,
+                t=session.t,
+                no_spoilers=self.no_spoilers,
+                palette=self.palette_,
+            )
         for line in self.markers.values():
             line.setVisible(self.marked_step is not None)
             line.setValue(self.marked_step or 0)
@@ -235,10 +249,15 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
     short_pass_label = False
     """Titles in a narrow grid name the shown pass with an arrow (← reverse) only."""
 
+    @property
+    def both_ways(self) -> bool:
+        """Whether the selected layer is bidirectional: the plots show both its passes."""
+        return runs_both_ways(self.session.network, self.session.layer)
+
     def _pass_label(self) -> str:
         """What follows each title: which pass a layer with a reverse pass shows."""
         session = self.session
-        if len(session.passes) == 1 and session.shown_pass == "forward":
+        if self.both_ways or (len(session.passes) == 1 and session.shown_pass == "forward"):
             return ""
         if self.short_pass_label:
             return " ←" if session.shown_pass == "reverse" else " →"
@@ -324,6 +343,10 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
                 continue
             point = view.mapSceneToView(event.scenePos())
             t = int(np.clip(round(point.x()), 0, self.session.num_steps - 1))
+            # A click on a pass of a bidirectional layer follows that pass to that step.
+            shown = None if self.pass_marks is None else self.pass_marks.pass_at(key, point.y())
+            if shown is not None:
+                self.session.follow(shown)
             unit = self._unit_at(key, t, point, event.scenePos())
             self.session.seek(t)
             if unit is not None:

@@ -1,0 +1,61 @@
+"""Keras's input mask as the window shows it: which steps are masked, what the cell has
+there, and the sentence that says so.
+
+At a step whose input features all equal the network's ``mask_value`` (Keras
+``Masking``), every layer skips the step: h_t = h_{t-1} and c_t = c_{t-1}, carried through
+unchanged (:mod:`lstm_sim.engine.sequence_mask`). The engine's kernels compute the gates
+of such a step with the others and then discard them, so the trace holds numbers the
+model never used; the window shows only :data:`MASKED_STEP_FIELDS` there and says the
+step is masked. What the layer hands on at a masked step is its carried h, or zeros:
+before its pass has read any step, and at every masked step of a bidirectional layer
+(Keras's ``Bidirectional`` sets ``zero_output_for_mask``).
+"""
+
+from __future__ import annotations
+
+from lstm_sim.engine.network import Network
+from lstm_sim.engine.sequence_mask import zeroed_steps
+from lstm_sim.engine.trace import Trace
+from lstm_sim.model.pass_view import Pass
+
+MASKED_STEP_FIELDS = frozenset({"x", "h_prev", "c_prev", "h", "c"})
+"""What a masked step has: its input, and the state it carries through unchanged."""
+
+
+def step_is_masked(trace: Trace, t: int) -> bool:
+    """Whether step ``t`` is skipped by Keras's input mask (False without a mask)."""
+    return trace.mask is not None and not bool(trace.mask[t])
+
+
+def hands_on_zeros(network: Network, trace: Trace, layer: int, shown: Pass, t: int) -> bool:
+    """Whether ``layer``'s shown pass outputs zeros at masked step ``t`` instead of its
+    carried h (the layer above, or the readout, reads those zeros)."""
+    if trace.mask is None:
+        return False
+    zero_masked = network.layers[layer].direction == "bidirectional"
+    # A pass meets the mask in the order it runs: a reverse pass from the last step.
+    mask = trace.mask if shown == "forward" else trace.mask[::-1]
+    index = t if shown == "forward" else trace.num_steps - 1 - t
+    return bool(zeroed_steps(mask, zero_masked)[index])
+
+
+def masked_caption(network: Network, trace: Trace, layer: int, shown: Pass, t: int) -> str:
+    """Sentences to read aloud at masked step ``t`` ("" when it is not masked), written for
+    a forward pass (h_{t-1}; the window renames it for a reverse pass)."""
+    if not step_is_masked(trace, t):
+        return ""
+    assert network.mask_value is not None
+    carried = "h_{t-1} and c_{t-1}" if network.kind == "lstm" else "h_{t-1}"
+    text = (
+        f"Step {t} is masked: every feature of the model's input x_{t} equals the mask value "
+        f"{network.mask_value:g}, so the layer skips it. It computes no gate and carries "
+        f"{carried} through unchanged."
+    )
+    if hands_on_zeros(network, trace, layer, shown, t):
+        why = (
+            "at every masked step of a bidirectional layer"
+            if network.layers[layer].direction == "bidirectional"
+            else "until its pass has read a step"
+        )
+        text += f" What it hands on here is zeros, as Keras outputs {why}."
+    return text
