@@ -1,9 +1,10 @@
 """What starting the window imports: up to its first frame no model-file reader, no
-reader's library (h5py, onnx, safetensors, torch), no numba, no debugger panel and, for
-the demo, no scenario module, numpy.random or vanishing-gradient view (each waits for its
-first use); with every view built, still none of those libraries. Saved-session files load with the
-first save or open. Runs the window in a fresh offscreen interpreter, since this process
-has imported them all."""
+reader's library (h5py, onnx, safetensors, torch), no numba, no debugger panel, no GRU or
+LSTM-variant kernel (a plain LSTM runs none) and, for the demo, no scenario module,
+numpy.random or vanishing-gradient view (each waits for its first use); with every view
+built, still none of those libraries. Saved-session files load with the first save or
+open. Runs the window in a fresh offscreen interpreter, since this process has imported
+them all."""
 
 from __future__ import annotations
 
@@ -82,6 +83,9 @@ def test_the_first_frame_imports_no_reader_library_or_debugger_panel() -> None:
     assert not [m for m in first_frame if m.startswith(on_first_use)]
     assert "lstm_sim.model.session_file" not in first_frame
     assert "numpy.random" not in first_frame  # the demo's weights are written out
+    # A plain LSTM runs none of the GRU's or the variants' kernels.
+    kernels = ("gru", "lstm_variants", "rnn_variants", "variant_trace")
+    assert not {f"lstm_sim.engine.{name}" for name in kernels} & set(first_frame)
     # The views built after the first frame (training, predictions, demo views) load
     # none of the libraries either.
     assert not top_level(everything) & set(HEAVY_LIBRARIES)

@@ -182,18 +182,24 @@ def main(argv: Sequence[str]) -> int:
     elif problem is not None:
         print(f"lstm-sim: error: {problem}", file=sys.stderr)
         return 2
-    from lstm_sim.gui.app import run
+    from lstm_sim.collector_pause import pause_collection, resume_collection
 
-    return run(
-        model,
-        scenario=args.scenario,
-        inputs=input_source(args),
-        prefix=args.prefix,
-        nonlinearity=args.nonlinearity,
-        screenshot=args.screenshot,
-        steps=args.steps,
-        size=args.size,
-        theme=args.theme,
-        present=args.present,
-        tour=args.tour,
-    )
+    pause_collection()  # until the window's first views are up: see collector_pause
+    try:
+        from lstm_sim.gui.app import run
+
+        return run(
+            model,
+            scenario=args.scenario,
+            inputs=input_source(args),
+            prefix=args.prefix,
+            nonlinearity=args.nonlinearity,
+            screenshot=args.screenshot,
+            steps=args.steps,
+            size=args.size,
+            theme=args.theme,
+            present=args.present,
+            tour=args.tour,
+        )
+    finally:
+        resume_collection()

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_sim.cli import CommandError
+from lstm_sim.cli.break_report import break_lines
 from lstm_sim.cli.info import add_external_data_option
 from lstm_sim.cli.output_path import check_output
 from lstm_sim.engine.backprop import (
@@ -42,7 +43,7 @@ from lstm_sim.engine.backprop import (
     gradients,
     next_token_targets,
 )
-from lstm_sim.engine.expressions import Expression, hits, parse_expression
+from lstm_sim.engine.expressions import parse_expression
 from lstm_sim.engine.file_names import by_file_name
 from lstm_sim.engine.formats import SUFFIXES, load_model
 from lstm_sim.engine.formats.chunked_trace_files import (
@@ -138,7 +139,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="EXPR",
         help="print 'break: t=N layer=L EXPR' for every step and layer where the condition "
-        "holds (repeatable; e.g. 'f[3] > 0.9', 'layer 1: norm(c) > 5')",
+        "holds (repeatable; e.g. 'f[3] > 0.9', 'layer 1: norm(c) > 5'); a model with reverse "
+        "passes adds pass=forward|reverse, and 'reverse: EXPR' looks at that pass only",
     )
     parser.add_argument(
         "--first", action="store_true", help="with --break: print only the first hit"
@@ -265,7 +267,6 @@ def run(args: argparse.Namespace) -> int:
         option
         for option, used in (
             ("--clamp", clamps),
-            ("--break", conditions),
             ("--quantities", args.quantities is not None),
         )
         if used
@@ -313,6 +314,7 @@ def run(args: argparse.Namespace) -> int:
             + "; ".join(args.clamps),
             file=sys.stderr,
         )
+    break_found = break_lines(conditions, trace, grads, first_only=args.first)
     write_trace(network, trace, out, grads, extra=extra)
     # After the run, so a failed run's stderr stays the one error line.
     print_notes(network)
@@ -320,24 +322,9 @@ def run(args: argparse.Namespace) -> int:
         f"wrote {out}: {trace.num_steps} steps through {network.num_layers} "
         f"{network.kind.upper()} layer(s) of {network.hidden_size} units"
     )
-    print_breaks(conditions, trace, grads, first_only=args.first)
+    for line in break_found:
+        print(line)
     return report_nonfinite(trace, grads)
-
-
-def print_breaks(
-    conditions: list[Expression], trace: Trace, grads: Gradients | None, first_only: bool
-) -> None:
-    """One ``break:`` line per (step, layer) where a condition holds, in step order."""
-    recorded = (
-        None if grads is None else {"dh": grads.dh} | ({} if grads.dc is None else {"dc": grads.dc})
-    )
-    found = sorted(
-        (hit.t, hit.layer, index)
-        for index, condition in enumerate(conditions)
-        for hit in hits(condition, trace, gradients=recorded)
-    )
-    for t, layer, index in found[:1] if first_only else found:
-        print(f"break: t={t} layer={layer} {conditions[index].text}")
 
 
 def report_nonfinite(trace: Trace, grads: Gradients | None) -> int:

@@ -20,14 +20,13 @@ import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from lstm_sim.engine.activations import clipped
 from lstm_sim.engine.blocked_products import project_inputs
 from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, sigmoid
-from lstm_sim.engine.gru import GruLayer, GruRecord, gru_recurrence
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import (
     Trace,
@@ -38,6 +37,9 @@ from lstm_sim.engine.trace import (
     rerun_readout,
 )
 
+if TYPE_CHECKING:
+    from lstm_sim.engine.gru import GruLayer, GruRecord
+
 Operation = Literal["=", "+=", "*="]
 
 LSTM_CLAMPABLE = ("i", "f", "g", "o", "c", "h")
@@ -45,14 +47,13 @@ GRU_CLAMPABLE = ("r", "z", "n", "h")
 RNN_CLAMPABLE = ("a", "h")
 CLAMPABLE = {"lstm": LSTM_CLAMPABLE, "gru": GRU_CLAMPABLE, "rnn": RNN_CLAMPABLE}
 
-_SPEC = re.compile(
+_SPEC = (  # a pattern, compiled (and cached by re) with the first clamp, not at import
     r"""\s*(?:layer\s+(?P<layer>\d+)\s*:\s*)?
     (?P<quantity>[a-z_]+)\s*
     (?:\[\s*(?P<units>-?\d+\s*(?::\s*-?\d*)?|:\s*-?\d*)\s*\])?\s*
     (?P<op>\+=|\*=|=)\s*
     (?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*
-    @\s*(?P<steps>all|\d+\s*(?::\s*\d+)?)\s*$""",
-    re.VERBOSE,
+    @\s*(?P<steps>all|\d+\s*(?::\s*\d+)?)\s*$"""
 )
 
 
@@ -94,7 +95,7 @@ def parse_clamp(text: str) -> Clamp:
     """``text`` as a :class:`Clamp`; ClampError says what did not fit the syntax."""
     if len(text) > 200:
         raise ClampError("a clamp has at most 200 characters")
-    match = _SPEC.match(text)
+    match = re.match(_SPEC, text, re.VERBOSE)
     if match is None:
         raise ClampError(
             f"'{text}' is not a clamp: expected [layer L:] QUANTITY[UNITS] OP VALUE @ STEPS, "
@@ -346,6 +347,8 @@ def _rerun_gru_layer(
     every step at once (in blocks from step 0, as a whole run makes them), the GRU's own
     loop over free stretches, and a clamped step through that loop and then
     :func:`_apply_gru_clamps`."""
+    from lstm_sim.engine.gru import gru_recurrence  # loaded with the first GRU, as in trace.py
+
     layer, steps = gru_layer(network, k), trace.num_steps
     run = gru_record(trace, trace.layer_input(k), k)
     dtype = run.x.dtype

@@ -47,6 +47,7 @@ from lstm_sim.engine.gate_orders import (
     reorder_blocks,
     to_engine_order,
 )
+from lstm_sim.engine.network import named_arrays
 from lstm_sim.engine.sequence_mask import check_mask, masked_outputs, output_gradient
 
 LSTM_GATES = ENGINE_ORDER["lstm"]
@@ -58,29 +59,6 @@ Coupling = Literal["none", "input_from_forget", "forget_from_input"]
 def _check_shape(name: str, array: np.ndarray, shape: tuple[int, ...]) -> None:
     if array.shape != shape:
         raise ValueError(f"{name} has shape {array.shape}, expected {shape}")
-
-
-def named_arrays(
-    weight_ih: np.ndarray,
-    weight_hh: np.ndarray,
-    bias_ih: np.ndarray,
-    bias_hh: np.ndarray,
-    weight_hr: np.ndarray | None,
-    peephole: np.ndarray | None,
-) -> dict[str, np.ndarray]:
-    """A layer's arrays by PyTorch name, the optional two only when the layer has them
-    (``peephole`` is lstm-sim's name: PyTorch has no peepholes)."""
-    arrays = {
-        "weight_ih": weight_ih,
-        "weight_hh": weight_hh,
-        "bias_ih": bias_ih,
-        "bias_hh": bias_hh,
-    }
-    if weight_hr is not None:
-        arrays["weight_hr"] = weight_hr
-    if peephole is not None:
-        arrays["peephole"] = peephole
-    return arrays
 
 
 @dataclass(frozen=True)

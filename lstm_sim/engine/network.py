@@ -39,7 +39,7 @@ equal it is skipped by every layer (h and c carried through, see
 from __future__ import annotations
 
 from dataclasses import KW_ONLY, dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -47,8 +47,10 @@ from lstm_sim.engine.activations import SIGMOID, TANH
 from lstm_sim.engine.activations import Activation as CellActivation
 from lstm_sim.engine.gates import GATES as GATES  # its home is gates.py; re-exported here
 from lstm_sim.engine.head import Activation, HeadStage, output_features, stage_arrays
-from lstm_sim.engine.lstm_variants import Coupling, named_arrays
 from lstm_sim.engine.vocab import Vocabulary
+
+if TYPE_CHECKING:  # the variants' kernels load with the first network that has them
+    from lstm_sim.engine.lstm_variants import Coupling
 
 Kind = Literal["lstm", "rnn", "gru"]
 ReadoutKind = Literal["softmax", "linear"]
@@ -77,6 +79,29 @@ def gate_rows(kind: Kind) -> int:
 
 
 _GATE_ROWS: dict[str, int] = {"lstm": 4, "gru": 3, "rnn": 1}
+
+
+def named_arrays(
+    weight_ih: np.ndarray,
+    weight_hh: np.ndarray,
+    bias_ih: np.ndarray,
+    bias_hh: np.ndarray,
+    weight_hr: np.ndarray | None,
+    peephole: np.ndarray | None,
+) -> dict[str, np.ndarray]:
+    """A layer's arrays by PyTorch name, the optional two only when the layer has them
+    (``peephole`` is lstm-sim's name: PyTorch has no peepholes)."""
+    arrays = {
+        "weight_ih": weight_ih,
+        "weight_hh": weight_hh,
+        "bias_ih": bias_ih,
+        "bias_hh": bias_hh,
+    }
+    if weight_hr is not None:
+        arrays["weight_hr"] = weight_hr
+    if peephole is not None:
+        arrays["peephole"] = peephole
+    return arrays
 
 
 @dataclass

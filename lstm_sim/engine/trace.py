@@ -20,17 +20,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lstm_sim.engine.blocked_products import PRODUCT_BLOCK, project_inputs
 from lstm_sim.engine.cells import lstm_layer_forward, rnn_layer_forward, softmax
 from lstm_sim.engine.gates import gate_slice
-from lstm_sim.engine.gru import GruLayer, GruParameters, GruRecord, gru_layer_forward
 from lstm_sim.engine.head import head_forward
 from lstm_sim.engine.network import Kind, Network, check_array, gate_rows
 from lstm_sim.engine.recorded import RecordedArrays
-from lstm_sim.engine.variant_trace import rerun_variant_layers
+
+if TYPE_CHECKING:
+    from lstm_sim.engine.gru import GruLayer, GruRecord
 
 
 @dataclass(frozen=True)
@@ -283,6 +285,10 @@ def rerun_from(network: Network, trace: Trace, start: int) -> None:
         raise ValueError(f"start {start} is out of range for a sequence of {trace.num_steps}")
     check_network_fits(network, trace)
     if not network.is_plain:
+        # The GRU's and the variants' kernels load with the first network that needs
+        # them: a plain LSTM's start does not pay for their modules.
+        from lstm_sim.engine.variant_trace import rerun_variant_layers
+
         rerun_readout(network, trace, rerun_variant_layers(network, trace, trace.x, start))
         return
     if network.kind == "gru":
@@ -317,6 +323,8 @@ def rerun_from(network: Network, trace: Trace, start: int) -> None:
 
 def gru_layer(network: Network, k: int) -> GruLayer:
     """Layer ``k`` of a GRU network as the kernels of :mod:`lstm_sim.engine.gru` take it."""
+    from lstm_sim.engine.gru import GruLayer, GruParameters
+
     layer = network.layers[k]
     params = GruParameters(layer.weight_ih, layer.weight_hh, layer.bias_ih, layer.bias_hh)
     return GruLayer(params, reset_after=network.reset_after)
@@ -324,12 +332,16 @@ def gru_layer(network: Network, k: int) -> GruLayer:
 
 def gru_record(trace: RecordedArrays, inputs: np.ndarray, k: int) -> GruRecord:
     """Layer ``k``'s arrays of a GRU trace (or minibatch cache) as views, no copy."""
+    from lstm_sim.engine.gru import GruRecord
+
     assert trace.act is not None and trace.hn is not None
     return GruRecord(inputs, trace.h_all[k], trace.pre[k], trace.act[k], trace.hn[k])
 
 
 def rerun_gru_layers(network: Network, trace: Trace, start: int) -> None:
     """Steps ``start``..T-1 of every GRU layer, written into the trace's arrays."""
+    from lstm_sim.engine.gru import gru_layer_forward
+
     for k in range(network.num_layers):
         gru_layer_forward(gru_layer(network, k), gru_record(trace, trace.layer_input(k), k), start)
 

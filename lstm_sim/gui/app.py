@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from lstm_sim.collector_pause import resume_collection
 from lstm_sim.model.opening import ModuleChoiceNeeded
 
 if TYPE_CHECKING:
@@ -169,6 +170,8 @@ def run(
 
         # From here on an exception no code caught is a dialog and a log entry, not silence.
         reporter = install_exception_hook()
+        # What the start made lives as long as the window: see collector_pause.
+        window.deferred.finished.connect(lambda: resume_collection(freeze=True))
         window.show()
         window.diagram.reset_zoom()
         if present:

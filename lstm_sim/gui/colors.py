@@ -15,6 +15,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPalette
 
+from lstm_sim.gui.color_tables import LOOKUP_TABLES_HEX
+
 GATE_RANGE = (0.0, 1.0)
 """Levels of the gate scale: a sigmoid's whole range."""
 
@@ -146,9 +148,11 @@ def colormap(kind: str, theme: str = "light") -> pg.ColorMap:
 @cache
 def _lookup_table(kind: str, theme: str) -> tuple[QColor, ...]:
     # The diagram colours hundreds of cells per frame: a table lookup keeps that cheap,
-    # and it is the same table pyqtgraph uses for heatmaps, so both agree to the bit.
-    rgb = colormap(kind, theme).getLookupTable(0.0, 1.0, _LUT_SIZE, alpha=False)
-    return tuple(QColor(int(r), int(g), int(b)) for r, g, b in rgb)
+    # and it is the same table pyqtgraph uses for heatmaps (written out, so the first
+    # frame does not read pyqtgraph's map files), so both agree to the bit.
+    _check(kind, theme)
+    rgb = bytes.fromhex(LOOKUP_TABLES_HEX[_MAP_NAMES[kind, theme]])
+    return tuple(QColor(*rgb[k : k + 3]) for k in range(0, 3 * _LUT_SIZE, 3))
 
 
 def lookup_index(value: float, kind: str) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 
 from lstm_sim.gui.scrolled import scrolled
 from lstm_sim.gui.session_link import follow_theme
@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 class DeferredViews(QObject):
     """Kept as ``window.deferred``; ``built`` once the views are in their docks."""
+
+    finished = Signal()
+    """Emitted once, when the views are in their docks."""
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -52,6 +55,7 @@ class DeferredViews(QObject):
         install_demo_views(window)
         window.debugger.mark_hits()
         hide_stale_tab_bars(window)
+        self.finished.emit()
 
     def build_predictions(self) -> None:
         """The predictions panel, into its dock: before the first frame when that dock is

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QTimer
 
 from lstm_sim.engine.network import Network
 
@@ -79,11 +79,15 @@ class GradientTab(QObject):
             if self.panel is None:
                 # Imported with the first tab: most openings never show one.
                 from lstm_sim.gui.comparison import ComparisonPanel
+                from lstm_sim.gui.comparison.paging import PLOT
 
                 self.panel = ComparisonPanel(
                     lstm, rnn, inputs, view_settings=window.state.view, gru=gru
                 )
                 self.panel.set_presenting(self._presenting)
+                self.panel.set_min_text_px(self._min_text_px())
+                # The plot in front, beside the window's own model where they share a page.
+                self.panel.show_page(PLOT, session.network.kind)
                 window.centre_views.addTab(self.panel, TAB_TITLE)
             else:
                 self.panel.load(lstm, rnn, inputs, gru)
@@ -114,8 +118,21 @@ class GradientTab(QObject):
         self._presenting = on
         if self.panel is not None:
             self.panel.set_presenting(on)
+            self._size_text()
+
+    def _min_text_px(self) -> float:
+        """The cell's text size for the room: a projector's when presenting."""
+        window = self.window
+        return window.presentation.text_px() if self._presenting else window.diagram_min_text_px()
+
+    def _size_text(self) -> None:
+        if self.panel is not None:
+            self.panel.set_min_text_px(self._min_text_px())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Resize and self._presenting:
+            # A projector's size follows the screen's height, once the layout has settled.
+            QTimer.singleShot(0, self, self._size_text)
         if watched is self.window and event.type() == QEvent.Type.Close:
             session = self.window.session
             session.cursor_changed.disconnect(self._on_cursor_changed)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtWidgets import QLabel, QStatusBar
+from PySide6.QtWidgets import QStatusBar
 
 from lstm_sim.engine.nonfinite import NonFinite, first_nonfinite
+from lstm_sim.gui.panels.status_part import StatusPart
 from lstm_sim.gui.plots.trace_plot import MARKER_COLOR, TracePlotWidget
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
@@ -25,7 +26,7 @@ class NonFiniteMarker:
     ) -> None:
         self.session = session
         self.plots = list(plots)
-        self.label = QLabel()
+        self.label = StatusPart()  # set off from the status line's parts before it
         self.label.setStyleSheet(f"color: {MARKER_COLOR}; font-weight: bold")
         self.label.setVisible(False)
         status_bar.addPermanentWidget(self.label)

@@ -126,8 +126,9 @@ class OpenCommands(QObject):
         from lstm_sim.gui.demo_views import show_code_reader
 
         window = self.window
-        if opening.kind == "scenario":
-            # A scenario says what to watch: its Guide comes first among the docks.
+        if opening.kind == "scenario" and not window.presentation.active:
+            # A scenario says what to watch: its Guide comes first among the docks (not
+            # over a presentation, where a tour's stops open scenarios too).
             window.show_guide()
         if opening.view == "code_reader":
             if not window.tour.arranges_reader():

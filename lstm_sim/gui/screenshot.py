@@ -21,6 +21,10 @@ def save_screenshot(window: MainWindow, path: str, steps: int = 0) -> bool:
     window.diagram.finish_animation()
     window.flush_views()
     QApplication.processEvents()
+    # A first paint sizes what paints size (a plot's axis widens for its tick labels and
+    # leaves out the labels that did not fit): the second shows them.
+    window.grab()
+    QApplication.processEvents()
     try:
         save_pixmap(window.grab(), path)
     except OSError:

@@ -16,6 +16,7 @@ network's kind (an RNN has no cell state to look at).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -111,10 +112,16 @@ def compile_breakpoint(breakpoint: Breakpoint) -> Expression:
     return replace(expression, layer=breakpoint.layer)
 
 
-def check_on(expression: Expression, trace: Trace) -> tuple[Pass, ...]:
+def check_on(
+    expression: Expression,
+    trace: Trace,
+    gradients: Mapping[Pass, dict[str, np.ndarray]] | None = None,
+) -> tuple[Pass, ...]:
     """The passes of ``trace`` that ``expression`` looks at; ExpressionError if it cannot be
     evaluated there (a name it lacks, a layer or pass the model does not have, numbers
-    where a truth value is needed): one step of each layer it looks at is evaluated."""
+    where a truth value is needed): one step of each layer it looks at is evaluated.
+    ``gradients``: each pass's recorded ``dh``/``dc`` in the order it ran (``lstm-sim trace
+    --grad``), so a condition on them checks."""
     if expression.layer is not None and expression.layer >= trace.num_layers:
         raise ExpressionError(
             f"layer {expression.layer} does not exist: the model has {trace.num_layers} "
@@ -133,8 +140,9 @@ def check_on(expression: Expression, trace: Trace) -> tuple[Pass, ...]:
             if not trace.directions:
                 raise ExpressionError("'reverse:' names the reverse pass; this model has none")
             arrays = reverse_pass(trace)
+        recorded = None if gradients is None else gradients.get(shown)
         for layer in layers_looked_at(expression, arrays):
-            truth(expression, arrays, layer, 0, 1)
+            truth(expression, arrays, layer, 0, 1, recorded)
     return passes
 
 

@@ -13,6 +13,8 @@ before its pass has read any step, and at every masked step of a bidirectional l
 
 from __future__ import annotations
 
+import numpy as np
+
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.sequence_mask import zeroed_steps
 from lstm_sim.engine.trace import Trace
@@ -25,6 +27,21 @@ MASKED_STEP_FIELDS = frozenset({"x", "h_prev", "c_prev", "h", "c"})
 def step_is_masked(trace: Trace, t: int) -> bool:
     """Whether step ``t`` is skipped by Keras's input mask (False without a mask)."""
     return trace.mask is not None and not bool(trace.mask[t])
+
+
+def masked_steps(trace: Trace) -> np.ndarray | None:
+    """(T,) True at every step Keras's input mask skips, for views over all steps at once
+    (:func:`step_is_masked` asks of one step); None without a mask."""
+    return None if trace.mask is None else ~np.asarray(trace.mask, dtype=bool)
+
+
+def masked_legend(network: Network) -> str:
+    """What a view over time says its masked steps are: ``"masked step (Keras mask value
+    0): h, c carried through"``; "" for a network without a mask."""
+    if network.mask_value is None:
+        return ""
+    carried = "h, c" if network.kind == "lstm" else "h"
+    return f"masked step (Keras mask value {network.mask_value:g}): {carried} carried through"
 
 
 def hands_on_zeros(network: Network, trace: Trace, layer: int, shown: Pass, t: int) -> bool:

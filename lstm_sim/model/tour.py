@@ -10,7 +10,6 @@ Nothing here imports Qt; the window's tour controller applies a stop to the sess
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -122,6 +121,8 @@ def named_unit(network: Network, pattern: str | None = None) -> int | None:
     if pattern is None:
         candidates: list[object] = [network.metadata.get("unit")]
     else:
+        import json  # only the code reader's models list units: not loaded at every start
+
         try:
             units = json.loads(network.metadata.get("units", "[]"))
         except json.JSONDecodeError:
@@ -264,8 +265,10 @@ STOPS: tuple[Stop, ...] = (
         "code-reader",
         "hidden",
         (),
-        "A character-level model read Python's standard library and nothing else. Colour "
-        "the code by this unit and it lights up between quotes, a rule no one taught it.",
+        "A character-level model read Python's standard library. Colour the code by unit "
+        "156 and it lights up between quotes, in code it never read too. Unit 156 was shaped "
+        "by an auxiliary training signal: after training, a loss pulled it up inside "
+        "strings and down outside them.",
         step=inside("in_string"),
         unit_pattern="in_string",
     ),
@@ -277,7 +280,8 @@ STOPS: tuple[Stop, ...] = (
         "hidden",
         (),
         "Another unit switches on at a hash sign and off at the end of the line. It "
-        "tracks comments, and even keeps the prose of comments apart from docstrings.",
+        "tracks comments, and keeps the prose of comments apart from docstrings. Unit 82 was "
+        "shaped the same way: an auxiliary training signal pulled it up inside comments.",
         step=inside("in_comment"),
         unit_pattern="in_comment",
     ),
@@ -290,9 +294,9 @@ STOPS: tuple[Stop, ...] = (
         (),
         "Unit 210 follows how deeply each line is indented: colour the code by its hidden "
         "state and the colour moves a step with every level of a block, and steps back as "
-        "the code returns. Unlike the string and comment units, which emerged on their own, "
-        "this unit was shaped by an auxiliary training signal: after training, a loss "
-        "pulled it towards the depth of each line.",
+        "the code returns. Like the string and comment units, this unit was shaped by an "
+        "auxiliary training signal: after training, a loss pulled it towards the depth of "
+        "each line.",
         unit_pattern="indent",
     ),
 )

@@ -54,8 +54,9 @@ def test_options_that_need_plain_cells_are_refused_by_name(
     np.save(tmp_path / "x.npy", case("lstm_proj")["x"][:5])
     model = str(FIXTURES / "network_lstm_proj.pt")
     inputs = ["--inputs", str(tmp_path / "x.npy")]
-    assert main(["trace", model, *inputs, "--out", str(tmp_path / "t.npz"), "--break", "h[0] > 0"])
-    assert "--break does not support this model yet: layer 0: projection" in capsys.readouterr().err
+    assert main(["trace", model, *inputs, "--out", str(tmp_path / "t.npz"), "--clamp", "f = 1 @ 2"])
+    err = capsys.readouterr().err
+    assert "clamps are not supported on this model yet (layer 0: projection" in err
     assert main(["trace", model, *inputs, "--out", str(tmp_path / "t.csv")])
     assert "cannot share a row per unit" in capsys.readouterr().err
     assert main(["trace", model, *inputs, "--out", str(tmp_path / "t.npz")]) == 0

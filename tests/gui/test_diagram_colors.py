@@ -69,3 +69,14 @@ def test_unknown_kinds_and_themes_are_refused():
         value_color(0.5, "hue")
     with pytest.raises(ValueError, match="theme"):
         colormap("gate", "sepia")
+
+
+@pytest.mark.parametrize("theme", sorted(THEMES))
+@pytest.mark.parametrize("kind", ["gate", "signed"])
+def test_the_written_out_tables_are_pyqtgraphs_own(kind, theme):
+    # The diagram's cells read the written-out table, heatmaps pyqtgraph's: the same colours.
+    table = colormap(kind, theme).getLookupTable(0.0, 1.0, 256, alpha=False)
+    low, high = value_range(kind)
+    values = np.linspace(low, high, 256)
+    cells = [(c.red(), c.green(), c.blue()) for c in value_colors(values, kind, theme)]
+    assert cells == [tuple(int(v) for v in rgb) for rgb in table]

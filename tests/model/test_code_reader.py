@@ -297,31 +297,48 @@ def test_the_shipped_units_score_what_the_metadata_says_outside_the_standard_lib
 
 
 @pytest.mark.slow
-def test_the_shipped_indentation_unit_reaches_the_target_outside_the_standard_library(
-    shipped: Network, outside_columns
+@pytest.mark.parametrize("pattern", ["in_string", "in_comment", "indent"])
+def test_the_shipped_units_reach_the_issue_targets_outside_the_standard_library(
+    outside_columns, pattern: str
 ) -> None:
+    """pyqtgraph's modules, which training never read: strings and comments ROC AUC >= 0.95,
+    the indentation depth |r| >= 0.85, as on the held-out stdlib modules."""
     labels, columns, units = outside_columns
-    k = [u.pattern for u in units].index("indent")
-    assert abs(np.corrcoef(columns[:, k], labels.indent)[0, 1]) >= OUTSIDE_STDLIB_TARGETS["indent"]
+    k = [u.pattern for u in units].index(pattern)
+    if pattern == "indent":
+        score = abs(float(np.corrcoef(columns[:, k], labels.indent)[0, 1]))
+    else:
+        auc = float(roc_auc(columns[:, [k]], labels[pattern])[0])
+        score = max(auc, 1 - auc)
+    assert OUTSIDE_STDLIB_TARGETS[pattern] == CLAIM_TARGETS[pattern]
+    assert score >= (0.85 if pattern == "indent" else 0.95)
 
 
-def test_the_shipped_model_says_its_indentation_unit_was_shaped(shipped: Network) -> None:
-    """The one unit trained towards a label says so where the user reads about it: the
-    metadata, the Guide's text (the description) and the tour's stop."""
+SHAPED_TITLES = {"indent": "indentation", "in_string": "strings", "in_comment": "comments"}
+SHAPED_STOPS = {"indent": "indentation", "in_string": "quotes", "in_comment": "comments"}
+
+
+def test_the_shipped_model_says_which_units_were_shaped(shipped: Network) -> None:
+    """The units trained towards a label say so where the user reads about them: the
+    metadata, the Guide's text (the description) and the tour's stops."""
     from lstm_sim.model.tour import stop
 
-    unit = shipped_units(shipped)["indent"].unit
+    named = shipped_units(shipped)
     meta = shipped.metadata
-    assert int(meta["shaped_unit"]) == unit
-    assert "auxiliary loss" in meta["indent_shaping"]
-    assert "string, comment and docstring units were left" in meta["indent_shaping"]
-    assert "scripts/train_code_reader.py --shape-indent" in meta["shaping_command"]
+    shaped = json.loads(meta["shaped_units"])
+    assert set(shaped) == set(SHAPED_TITLES)
+    assert "auxiliary losses pulled" in meta["unit_shaping"]
+    assert "the docstring unit was left to the next-character loss" in meta["unit_shaping"]
+    assert "scripts/train_code_reader.py --shape" in meta["shaping_command"]
     description = meta["description"]
-    assert f"unit {unit} " in description
-    assert "shaped by an auxiliary training signal" in description
-    assert "string and comment units emerged on their own" in description
-    narration = stop("indentation").narration
-    assert f"Unit {unit} " in narration and "auxiliary training signal" in narration
+    assert "auxiliary training signals shaped" in description
+    assert "the docstring unit emerged with no labels" in description
+    for pattern, unit in shaped.items():
+        assert named[pattern].unit == unit
+        assert f"unit {unit}'s h to" in meta["unit_shaping"]
+        assert f"unit {unit} ({SHAPED_TITLES[pattern]})" in description
+        narration = stop(SHAPED_STOPS[pattern]).narration
+        assert f"Unit {unit} " in narration and "auxiliary training signal" in narration
 
 
 @pytest.mark.slow

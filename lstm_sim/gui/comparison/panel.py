@@ -4,7 +4,9 @@ carries back from T.
 
 The panel is the picture without controls: the comparison window puts its own stepping
 toolbar around it, and the main window shows it as a centre tab that follows the window's
-own cursor (the lecture tour's vanishing-gradient stop, the long-lag scenario).
+own cursor (the lecture tour's vanishing-gradient stop, the long-lag scenario). Where the
+room is too small for every cell's labels to be legible beside one another (a 720p
+screen, a projector's text), the cells take turns on pages (:mod:`.paging`).
 """
 
 from __future__ import annotations
@@ -14,14 +16,15 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPalette, QShowEvent
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtGui import QPalette, QResizeEvent, QShowEvent
+from PySide6.QtWidgets import QLabel, QSplitter, QTabBar, QVBoxLayout, QWidget
 
 from lstm_sim.engine.gradflow import gradient_flow
 from lstm_sim.engine.network import Network
 from lstm_sim.gui.colors import THEMES
 from lstm_sim.gui.comparison.gradient_plot import GradientPlot
-from lstm_sim.gui.diagram import DiagramView
+from lstm_sim.gui.comparison.paging import PLOT, Room, pages_for
+from lstm_sim.gui.diagram import MIN_TEXT_PX, DiagramView
 from lstm_sim.gui.plots.frame_pacer import FramePacer
 from lstm_sim.gui.session_link import follow_theme
 from lstm_sim.model import Session
@@ -37,11 +40,13 @@ PRESENTING_TEXT_SCALE = 1.4
 CELL_MIN_WIDTH = 200
 """Pixels: three cells and their margins fit the centre of a window on a 1280x720 screen."""
 LABELS_TEXT_SCALE = 1.7
-"""How far the cells' text may grow in views this small: the labels of every cell still
-stand clear of one another (a little further, the RNN's header meets its loop caption)."""
-NUMBERS_TEXT_SCALE = 1.2
-"""With a unit pinned its numbers join the labels; in the LSTM they meet the next gate's
-label at 1.25."""
+"""How far the cells' text may grow: the labels of every cell still stand clear of one
+another (a little further, the RNN's header meets its loop caption)."""
+NUMBERS_TEXT_SCALE = 1.7
+"""With a unit pinned its numbers join the labels: every cell keeps them clear up to 1.8."""
+PLOT_MIN_HEIGHT = 220
+"""Pixels (times the plot's text scale) below which the gradient plot gets a page of its
+own rather than share one with a cell."""
 
 Inputs = np.ndarray | Sequence[str]
 
@@ -119,7 +124,8 @@ class ComparisonPanel(QWidget):
         self.gradient_plot = GradientPlot()
         self._unfollow_theme = follow_theme(settings, self.gradient_plot.set_theme)
 
-        cells = QSplitter(Qt.Orientation.Horizontal)
+        self.cells = QSplitter(Qt.Orientation.Horizontal)
+        self.columns: dict[str, QWidget] = {}
         for title, view in zip(self.titles(), self.views(), strict=True):
             column = QWidget()
             layout = QVBoxLayout(column)
@@ -129,14 +135,32 @@ class ComparisonPanel(QWidget):
             title.setWordWrap(True)
             layout.addWidget(title)
             layout.addWidget(view, 1)
-            cells.addWidget(column)
+            self.cells.addWidget(column)
+            self.columns[view.session.network.kind] = column
         self.centre = QSplitter(Qt.Orientation.Vertical)
-        self.centre.addWidget(cells)
+        self.centre.addWidget(self.cells)
         self.centre.addWidget(self.gradient_plot)
         self.centre.setChildrenCollapsible(False)
+        # Where the cells cannot all be legible beside one another and the plot, they
+        # take turns: one page each (with the plot, or the plot on a page of its own).
+        self.pager = QTabBar()
+        self.pager.setDocumentMode(True)
+        self.pager.setExpanding(False)
+        self.pager.setObjectName("comparison pages")
+        self._pages: list[tuple[str, ...]] = [(*self.columns, PLOT)]
+        self._min_text_px = MIN_TEXT_PX
+        self._text_scale = 1.0
+        self._theme = settings.theme
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.pager)
         layout.addWidget(self.centre)
+        self.pager.hide()
+        # What the reader wants in front: the plot, and beside it the LSTM (the model
+        # the comparison is about) until a page is picked.
+        self._wanted: tuple[str, ...] = (PLOT, "lstm")
+        self.pager.currentChanged.connect(self._on_page_picked)
         self._pacer = FramePacer(self._draw_gradients, self)
         self._detached = False
         for session in self.sessions():
@@ -172,13 +196,15 @@ class ComparisonPanel(QWidget):
         return tuple(session.network for session in self.sessions())
 
     def _set_theme(self, name: str) -> None:
+        self._theme = name
         palette = THEMES[name]
         own = self.palette()
         own.setColor(QPalette.ColorRole.Window, palette.background)
         self.setPalette(own)
+        points = round(TITLE_PT * self._text_scale)
         for title in self.titles():
             title.setStyleSheet(
-                f"font-size: {TITLE_PT}pt; font-weight: bold; color: {palette.foreground.name()}"
+                f"font-size: {points}pt; font-weight: bold; color: {palette.foreground.name()}"
             )
 
     def set_presenting(self, on: bool) -> None:
@@ -187,6 +213,113 @@ class ComparisonPanel(QWidget):
         for view in self.views():
             view.set_contrast(on)
         self.gradient_plot.set_text_scale(scale)
+        self._text_scale = scale
+        font = self.pager.font()
+        font.setPointSize(round(TITLE_PT * scale))
+        self.pager.setFont(font)
+        self._set_theme(self._theme)  # the titles' size
+        self._arrange()
+
+    def set_min_text_px(self, pixels: float) -> None:
+        """Keep every cell's labels at least ``pixels`` tall on screen (presentation mode
+        asks for a projector's size): the cells take turns where the room is too small for
+        that beside one another."""
+        self._min_text_px = float(pixels)
+        for view in self.views():
+            view.set_min_text_px(pixels)
+        self._arrange()
+
+    # -- pages -----------------------------------------------------------------------------
+    def pages(self) -> list[tuple[str, ...]]:
+        """What each page shows: cell kinds ("rnn", "lstm", "gru") and "plot"; one page
+        when everything fits."""
+        return list(self._pages)
+
+    def page(self) -> tuple[str, ...]:
+        """What is on show now."""
+        return self._pages[max(self.pager.currentIndex(), 0)]
+
+    def show_page(self, *parts: str) -> None:
+        """Bring the page that shows ``parts`` (cell kinds, "plot") to the front, now and
+        whenever the pages change with the panel's size: the first page with all of them,
+        else the first with the first of them."""
+        if not parts:
+            raise ValueError("show_page needs a part to show")
+        self._wanted = parts
+        index = self._page_for(parts)
+        self.pager.blockSignals(True)
+        self.pager.setCurrentIndex(index)
+        self.pager.blockSignals(False)
+        self._on_page_chosen(index)
+
+    def _page_for(self, parts: tuple[str, ...]) -> int:
+        pages = self._pages
+        whole = (k for k, page in enumerate(pages) if all(part in page for part in parts))
+        return next(whole, next(k for k, page in enumerate(pages) if parts[0] in page))
+
+    def _on_page_picked(self, index: int) -> None:
+        cells = [part for part in self._pages[index] if part != PLOT]
+        self._wanted = (cells[0],) if len(cells) == 1 else (PLOT,)
+        self._on_page_chosen(index)
+
+    def _room(self) -> Room:
+        cells = tuple(self.columns)
+        title = max(title.sizeHint().height() for title in self.titles())
+        return Room(
+            width=self.width(),
+            height=self.height(),
+            cells=cells,
+            min_text_px=self._min_text_px,
+            cell_text_px=min(view.diagram().base_text_px for view in self.views())
+            * NUMBERS_TEXT_SCALE,
+            title_height=title + 8 + self.cells.handleWidth(),
+            pager_height=self.pager.sizeHint().height(),
+            plot_min_height=round(PLOT_MIN_HEIGHT * self._text_scale),
+        )
+
+    def _arrange(self) -> None:
+        if not self.isVisible():
+            return  # arranged for the size it is shown at
+        pages = pages_for(self._room())
+        if pages == self._pages and self.pager.count() == len(pages) > 1:
+            return
+        self._pages = pages
+        current = self._page_for(self._wanted)
+        self.pager.blockSignals(True)
+        while self.pager.count():
+            self.pager.removeTab(0)
+        if len(pages) > 1:
+            for page in pages:
+                self.pager.addTab(" + ".join(self._part_name(part) for part in page))
+            self.pager.setCurrentIndex(current)
+        self.pager.blockSignals(False)
+        self.pager.setVisible(len(pages) > 1)
+        self._on_page_chosen(current)
+
+    def _part_name(self, part: str) -> str:
+        if part == PLOT:
+            return "Gradient"
+        net = next(s.network for s in self.sessions() if s.network.kind == part)
+        return f"{net.nonlinearity} RNN" if net.kind == "rnn" else net.kind.upper()
+
+    def _on_page_chosen(self, index: int) -> None:
+        page = self._pages[max(index, 0)]
+        for kind, column in self.columns.items():
+            column.setVisible(kind in page)
+        self.cells.setVisible(any(kind in page for kind in self.columns))
+        self.gradient_plot.setVisible(PLOT in page)
+        self._share_height()
+
+    def _share_height(self) -> None:
+        total = self.centre.height()
+        plot = round(total * PLOT_HEIGHT_FRACTION)
+        if self.cells.isVisible() and self.gradient_plot.isVisible():
+            room = self._room()
+            # The cells get what legible text needs, the plot the rest (at least its share
+            # when the cells need less).
+            need = room.cell_height_needed(len(self.page()) - 1)
+            plot = max(room.plot_min_height, min(plot, total - need))
+        self.centre.setSizes([total - plot, plot])
 
     # -- the shared cursor -----------------------------------------------------------------
     @property
@@ -277,9 +410,13 @@ class ComparisonPanel(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        total = self.centre.height()
-        plot = round(total * PLOT_HEIGHT_FRACTION)
-        self.centre.setSizes([total - plot, plot])
+        self._arrange()
+        self._share_height()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange()
+        self._share_height()
 
     def detach(self) -> None:
         """Stop following the sessions and the theme: the panel is going away (once;

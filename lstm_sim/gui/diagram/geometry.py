@@ -117,8 +117,11 @@ def strip_rect(geometry: StripGeometry, cells: int) -> QRectF:
 def lstm_layout() -> Layout:
     """The LSTM cell: four layers (σ f, σ i, tanh g, σ o) and the belt above them."""
     y_belt, y_bus, y_box = 190.0, 930.0, 790.0
-    y_gate_strip, y_ig_op, y_ig_strip, y_h_op = 655.0, 500.0, 345.0, 545.0
-    y_tanh, y_tanh_strip, y_h_strip = 360.0, 450.0, 800.0
+    # The gate strips sit high above their layers: grown for a projector, each gate's
+    # number slides down under the labels level with it and still clears the layer box.
+    y_gate_strip, y_ig_op, y_ig_strip, y_h_op = 620.0, 500.0, 345.0, 545.0
+    # tanh C_t's strip sits high, so its number clears the output × below it.
+    y_tanh, y_tanh_strip, y_h_strip = 360.0, 435.0, 800.0
     x_cat, x_f, x_i, x_g, x_o, x_h = 330.0, 480.0, 810.0, 1140.0, 1470.0, 1760.0
     x_in, x_belt_out, x_h_fork, x_out = 20.0, 1870.0, 1920.0, 1990.0
     r = OP_RADIUS
@@ -222,8 +225,10 @@ def rnn_layout(nonlinearity: str = "tanh") -> Layout:
     layout.strips = {
         "h_prev": StripGeometry(QPointF(285.0, y_main), "above"),
         "x": StripGeometry(QPointF(x_cat, 950.0), "left"),
-        "pre": StripGeometry(QPointF(x_box, y_main - 120.0), "left"),
-        "h": StripGeometry(QPointF(1210.0, y_main), "above"),
+        # High above the layer and h right of centre: grown for a projector, the number
+        # under a's strip clears the layer's box and h's label.
+        "pre": StripGeometry(QPointF(x_box, y_main - 140.0), "left"),
+        "h": StripGeometry(QPointF(1280.0, y_main), "above"),
     }
     layout.texts = {
         "header": TextAnchor(QPointF(20.0, 10.0), "left"),

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from itertools import pairwise
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRect, QRectF
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QPainter, QPainterPath
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSimpleTextItem
 
 from lstm_sim.engine.network import Kind
@@ -105,6 +106,16 @@ class StripLabel:
                 strip.left() + label.width() + 12.0,
                 top + label.height() - value.height() - 4.0,
             )
+
+    def value_spots(self, strip: QRectF) -> list[QPointF]:
+        """Where the value may go besides where :meth:`place` put it, in the order tried
+        when that spot runs into something: grown for a small view, a number beside a
+        vertical wire reaches the next strip's label, one after a label reaches a node."""
+        width = self.value.boundingRect().width()
+        below = strip.bottom() + 4.0
+        if self.geometry.label_side == "left":  # the other side of the wire
+            return [QPointF(strip.center().x() - 10.0 - width, below)]
+        return [QPointF(strip.left(), below), QPointF(strip.right() - width, below)]
 
     def set_colors(self, palette: Palette, *, active: bool = False) -> None:
         """Labels of what the active phase computes take the highlight colour."""
@@ -217,6 +228,8 @@ class DiagramScene(QGraphicsScene):
         self.highlight = HighlightItem()
         self.addItem(self.highlight)
         self.text_scale = 1.0
+        self._settled: tuple[object, dict[str, QPointF]] = (None, {})
+        """The last placement of the numbers, and what it was made for."""
         self.base_text_px = self.smallest_text_px()
         """The smallest font at text scale 1: what the scale is computed from, since the
         scaled sizes are rounded to whole pixels."""
@@ -389,6 +402,48 @@ class DiagramScene(QGraphicsScene):
         self.token.setPos(x_strip.right() + 18.0, x_strip.center().y() - height / 2)
         self.window_caption.set_html(self._window_text(frame.window_start, frame.unit))
         _keep_inside(self.window_caption, self.sceneRect())
+        self._settle_values()
+
+    def _settle_values(self) -> None:
+        """Move a number that runs into other text, a node or a strip to the first of its
+        spots that is clear of them and inside the scene, each spot tried as it is and
+        then slid down past what it meets, at most twice the number's height (a number
+        with no clear spot stays where it was placed). A spot clear of the wires too is
+        preferred: a line through a number makes it hard to read."""
+        shown = [(f, pair) for f, pair in self.strip_labels.items() if pair.value.text()]
+        if not shown:
+            return
+        fixed = (self.header, self.window_caption, self.token, *self.exit_labels.values())
+        taken = [item.sceneBoundingRect() for item in fixed]
+        # A flow redraws many frames with the same numbers: placed once for them.
+        key = (
+            self.text_scale,
+            tuple(rect.getRect() for rect in taken[:3]),
+            tuple((f, len(pair.value.text()), pair.value.pos().toTuple()) for f, pair in shown),
+        )
+        if key == self._settled[0]:
+            for field, pos in self._settled[1].items():
+                self.strip_labels[field].value.setPos(pos)
+            return
+        taken += [pair.label.sceneBoundingRect() for pair in self.strip_labels.values()]
+        taken += [node.sceneBoundingRect() for node in self.nodes.values()]
+        taken += [strip.sceneBoundingRect() for strip in self.strips.values() if strip.isVisible()]
+        lines = [rect for wire in self.wires.values() for rect in _segment_rects(wire.path())]
+        bounds = self.sceneRect()
+        for field, pair in shown:
+            size = pair.value.boundingRect().size()
+            strip = strip_rect(self.layout.strips[field], len(self.strips[field].units()))
+            spots = [pair.value.pos(), *pair.value_spots(strip)]
+            for obstacles in (taken + lines, taken):
+                clear = next(
+                    (c for s in spots if (c := _slid_clear(QRectF(s, size), obstacles, bounds))),
+                    None,
+                )
+                if clear is not None:
+                    pair.value.setPos(clear)
+                    break
+            taken.append(pair.value.sceneBoundingRect())
+        self._settled = (key, {field: pair.value.pos() for field, pair in shown})
 
     @staticmethod
     def _shown_fields(fields: tuple[str, ...], masked: bool) -> tuple[str, ...]:
@@ -402,6 +457,28 @@ class DiagramScene(QGraphicsScene):
             return f"{pinned} &nbsp;·&nbsp; H = {self.hidden_size} units"
         shown = f"◀ units {start}–{start + count - 1} of {self.hidden_size} ▶"
         return f"{pinned} &nbsp;·&nbsp; {shown}"
+
+
+def _segment_rects(path: QPainterPath) -> list[QRectF]:
+    """Thin rectangles around each straight segment of a wire (every wire is a polyline)."""
+    points = [path.elementAt(k) for k in range(path.elementCount())]
+    return [
+        QRectF(QPointF(a.x, a.y), QPointF(b.x, b.y)).normalized().adjusted(-3, -3, 3, 3)
+        for a, b in pairwise(points)
+        if b.isLineTo()
+    ]
+
+
+def _slid_clear(rect: QRectF, taken: list[QRectF], bounds: QRectF) -> QPointF | None:
+    """Where ``rect`` meets none of ``taken`` inside ``bounds``: at its place or slid down
+    past what it meets, at most twice its height; None if nowhere."""
+    lowest = rect.top() + 2.0 * rect.height()
+    while rect.top() <= lowest and bounds.contains(rect):
+        hits = [other for other in taken if rect.intersects(other)]
+        if not hits:
+            return rect.topLeft()
+        rect.moveTop(max(other.bottom() for other in hits) + 2.0)
+    return None
 
 
 def _keep_inside(item: TextItem, bounds: QRectF) -> None:

@@ -17,7 +17,15 @@ from dataclasses import dataclass
 import numpy as np
 from psygnal import SignalInstance
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QResizeEvent, QShowEvent
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QResizeEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QGraphicsPathItem,
     QGraphicsRectItem,
@@ -46,8 +54,11 @@ H_Y = 560.0
 LARGE = QRectF(0.0, 90.0, 640.0, 600.0)
 """The cursor's cell (x is set per slot)."""
 SMALL = QRectF(0.0, 140.0, 250.0, 500.0)
-GAP = 60.0
+GAP = 50.0
+ENTRY_ROOM = 130.0
+"""Left of the first cell: the h_{t-1} that enters the chain is named there."""
 TEXT_PX = 46.0
+"""Every label and title: 14 px on screen where the chain is 620 pixels wide (720p)."""
 STRIP_HEIGHT = 26.0
 GATES = ("f", "i", "g", "o")
 GRU_GATES = ("r", "z", "n")
@@ -109,8 +120,13 @@ class _Cell:
         self.strips: dict[str, _Strip] = {}
         rows = _rows(rect, fields)
         width = min(rect.width() - 90.0, units * 30.0)
+        left = rect.center().x() - width / 2 + 20.0
+        if labelled:
+            # The strips start right of the longest label ("W·[h,x]+b"), inside the box.
+            room = max(_label_width(LABELS[field]) for field in fields) + 12.0 + 16.0
+            width = min(rect.width() - room - 20.0, units * 30.0)
+            left = max(left, rect.left() + room)
         for field, y in rows.items():
-            left = rect.center().x() - width / 2 + 20.0
             step = width / units
             cells = []
             for k in range(units):
@@ -122,7 +138,7 @@ class _Cell:
             if not labelled:
                 continue
             label = QGraphicsSimpleTextItem(LABELS[field])
-            label.setFont(scene_font(TEXT_PX * 0.8))
+            label.setFont(scene_font(TEXT_PX))
             label.setZValue(4)
             height = label.boundingRect().height()
             label.setPos(
@@ -132,6 +148,10 @@ class _Cell:
             self.labels[field] = label
         self.shown: tuple[int, int, int, str] | None = None
         """(t, last phase drawn, unit window start, palette) of what the strips show."""
+
+
+def _label_width(text: str) -> float:
+    return QFontMetricsF(scene_font(TEXT_PX)).horizontalAdvance(text)
 
 
 def _rows(rect: QRectF, fields: tuple[str, ...]) -> dict[str, float]:
@@ -159,7 +179,7 @@ class UnrolledScene(QGraphicsScene):
         self.palette_: Palette = THEMES["light"]
         lstm = kind == "lstm"
         widths = [LARGE.width() if k == CENTRE else SMALL.width() for k in range(SLOTS)]
-        x = (SCENE.width() - sum(widths) - GAP * (SLOTS - 1)) / 2
+        x = ENTRY_ROOM
         self.cells: list[_Cell] = []
         for k, width in enumerate(widths):
             shape = LARGE if k == CENTRE else SMALL
@@ -180,7 +200,7 @@ class UnrolledScene(QGraphicsScene):
         self.addItem(self.entry)
         if lstm:
             self.belt_label = QGraphicsSimpleTextItem("c: the belt")
-            self.belt_label.setFont(scene_font(TEXT_PX * 0.8))
+            self.belt_label.setFont(scene_font(TEXT_PX))
             self.belt_label.setPos(10.0, BELT_Y - 70.0)
             self.addItem(self.belt_label)
         self.unit_mark = QGraphicsRectItem()
@@ -290,6 +310,10 @@ class UnrolledScene(QGraphicsScene):
         )
         self.unit_mark.setVisible(True)
 
+    def texts(self) -> list[QGraphicsSimpleTextItem]:
+        """Every label and title the chain draws."""
+        return [item for item in self.items() if isinstance(item, QGraphicsSimpleTextItem)]
+
     def strip_colors(self, slot: int, field: str) -> list[QColor | None]:
         """The colours slot ``slot``'s strip of ``field`` shows (None: not computed)."""
         return list(self.cells[slot].strips[field].colors)
@@ -369,6 +393,11 @@ class UnrolledView(QGraphicsView):
         moved back so the window stays full (as the cell's: units 8–23 of 24 for unit 20)."""
         unit, size = max(self.session.unit, 0), self.chain.units
         return min(unit // size * size, self.session.network.hidden_size - size)
+
+    def smallest_text_on_screen(self) -> float:
+        """The smallest label or title as drawn, in device-independent pixels."""
+        smallest = min(item.font().pixelSize() for item in self.chain.texts())
+        return smallest * self.transform().m11()
 
     def steps_shown(self) -> list[int | None]:
         """The step of each cell, left to right (None: before 0 or past the end)."""

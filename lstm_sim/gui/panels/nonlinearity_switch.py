@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QStatusBar, QWidget
 
+from lstm_sim.gui.panels.status_part import StatusPart
 from lstm_sim.model.opening import Opener, Opening
 
 CHOICES = ("tanh", "relu")
@@ -28,7 +29,9 @@ class NonlinearitySwitch(QObject):
         self.widget = QWidget()
         layout = QHBoxLayout(self.widget)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("RNN nonlinearity"))
+        name = StatusPart("RNN nonlinearity")  # set off from the status line's parts
+        name.setToolTip("")  # the switch's own tooltip says what it is for
+        layout.addWidget(name)
         layout.addWidget(self.combo)
         bar.addPermanentWidget(self.widget)
         self.combo.activated.connect(self._on_activated)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QLabel, QStatusBar
+from PySide6.QtWidgets import QStatusBar
 
-from lstm_sim.gui.panels.elided_label import ElidedLabel
+from lstm_sim.gui.panels.status_part import StatusPart, YieldingLabel
 from lstm_sim.gui.session_link import subscribe
 from lstm_sim.model import Session
 from lstm_sim.model.both_passes import steps_caption
@@ -20,16 +20,18 @@ from lstm_sim.model.reader_notes import notes_summary
 
 class StatusLine(QObject):
     """Fills ``bar`` with ``source_label`` (elided: a long title or path never widens the
-    window), ``notes_label``, ``position_label`` and ``phase_label``, and keeps them on the
-    session."""
+    window), ``notes_label``, ``position_label`` and ``phase_label`` (each set off by a rule
+    and elided when the bar is short of room, see :mod:`.status_part`), and keeps them on
+    the session."""
 
     def __init__(self, session: Session, bar: QStatusBar) -> None:
         super().__init__(bar)
         self.session = session
-        self.source_label = ElidedLabel()
-        self.position_label = QLabel()
-        self.phase_label = QLabel()
-        self.notes_label = QLabel()  # what the model's reader assumed; details in its tooltip
+        # The parts elide rather than run together; what is simulated gives way first.
+        self.source_label = YieldingLabel()
+        self.position_label = StatusPart()
+        self.phase_label = StatusPart()
+        self.notes_label = StatusPart()  # what the model's reader assumed; details in its tooltip
         bar.addWidget(self.source_label, 1)
         bar.addPermanentWidget(self.notes_label)
         bar.addPermanentWidget(self.position_label)

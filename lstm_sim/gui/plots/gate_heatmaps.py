@@ -7,10 +7,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
 
 from lstm_sim.gui.colors import colormap, value_range
+from lstm_sim.gui.plots.masked_bins import read_envelope
+from lstm_sim.gui.plots.masked_marks import MaskedMarks
 from lstm_sim.gui.plots.pass_marks import BlockUnitAxis, PassMarks, stacked_blocks
 from lstm_sim.gui.plots.screen_bins import envelope, farthest_from, steps_per_bin
 from lstm_sim.gui.plots.trace_plot import TracePlotWidget
 from lstm_sim.model.both_passes import pass_series
+from lstm_sim.model.masked_steps import masked_legend, masked_steps
 
 LSTM_MAPS = (
     ("f", "f<sub>t</sub>  forget", "gate"),
@@ -42,6 +45,10 @@ class GateHeatmaps(TracePlotWidget):
     A bidirectional layer has a block of H rows per pass, the forward pass's on top, each
     in time order (column t is the step that read x_t in both), with a cursor per pass
     (:mod:`.pass_marks`).
+
+    A model with Keras's input mask draws each masked step's column of a gate in a
+    neutral hatched fill, not the values the model discarded, and hatches its columns of
+    h, the state carried through (:mod:`.masked_marks`).
     """
 
     short_pass_label = True  # two images a row: a long title would widen the dock
@@ -56,6 +63,8 @@ class GateHeatmaps(TracePlotWidget):
         hidden = self.session.network.hidden_size
         if self.both_ways:
             self.pass_marks = PassMarks()
+        legend = masked_legend(self.session.network)
+        self.masked_marks = MaskedMarks(legend.replace(": ", ": no gates; ", 1)) if legend else None
         for k, (key, title, kind) in enumerate(maps):
             if key == "h" and self.pass_marks is not None:
                 title = BOTH_WAYS_OUTPUT_TITLE  # its two blocks, read together, are the output
@@ -72,7 +81,13 @@ class GateHeatmaps(TracePlotWidget):
             mark.setZValue(9)
             plot.addItem(mark)
             self.images[key], self.kinds[key], self.unit_marks[key] = image, kind, mark
+            if self.masked_marks is not None:
+                # h at a masked step is the carried state, a value of the model's: hatched
+                # over, not hidden.
+                self.masked_marks.add_plot(key, plot, "hatch" if key == "h" else "hide")
             plot.getViewBox().sigResized.connect(self._on_view_resized)
+        if self.masked_marks is not None:
+            self.masked_marks.add_legend(self.ci)
 
     def values(self, key: str) -> np.ndarray:
         """What the image of ``key`` shows at full resolution, (H, T): a row per unit; (2H,
@@ -108,7 +123,12 @@ class GateHeatmaps(TracePlotWidget):
     def _binned(self, key: str, first_bin: int) -> np.ndarray:
         """Columns ``first_bin``.. of the image of ``key``, (H, bins - first_bin)."""
         low, high = value_range(self.kinds[key])
-        lows, highs = envelope(self.values(key).T, self.per_bin, first_bin)
+        masked = masked_steps(self.session.trace)
+        if masked is not None and key != "h":
+            # The gates of a masked step were discarded: a column shows its read steps.
+            lows, highs = read_envelope(self.values(key).T, masked, self.per_bin, first_bin)
+        else:
+            lows, highs = envelope(self.values(key).T, self.per_bin, first_bin)
         return farthest_from(lows, highs, (low + high) / 2.0).T
 
     def _update_data(self) -> None:
@@ -123,6 +143,7 @@ class GateHeatmaps(TracePlotWidget):
             # a column spans per_bin steps (the last one may reach past T, off the plot).
             width = self._columns[key].shape[1] * self.per_bin
             image.setRect(QRectF(-0.5, -0.5, width, rows))
+        self._mark_masked(0)
         self._update_unit()
 
     def _update_tail(self, start: int) -> None:
@@ -132,6 +153,12 @@ class GateHeatmaps(TracePlotWidget):
             image.setImage(
                 self._columns[key], levels=value_range(self.kinds[key]), autoLevels=False
             )
+        self._mark_masked(first)
+
+    def _mark_masked(self, first_bin: int) -> None:
+        masked = masked_steps(self.session.trace)
+        if self.masked_marks is not None and masked is not None:
+            self.masked_marks.update(masked, self.per_bin, first_bin, self.palette_)
 
     def _update_unit(self) -> None:
         unit = self.session.unit

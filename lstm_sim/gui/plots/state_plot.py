@@ -9,11 +9,13 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem
 
+from lstm_sim.gui.plots.masked_marks import MaskedMarks
 from lstm_sim.gui.plots.pass_marks import PassMarks
 from lstm_sim.gui.plots.screen_bins import bin_count, envelope, steps_per_bin
 from lstm_sim.gui.plots.span_image import faint_rgba, joined, span_counts
 from lstm_sim.gui.plots.trace_plot import TITLE_SIZE, TracePlotWidget
 from lstm_sim.model.both_passes import PASS_ARROWS, output_reader, pass_series
+from lstm_sim.model.masked_steps import masked_legend, masked_steps
 from lstm_sim.model.pass_view import Pass
 
 PICK_RADIUS_PX = 12.0
@@ -45,6 +47,9 @@ class StatePlot(TracePlotWidget):
     A bidirectional layer has a column of plots per pass, forward then reverse (keys
     ``h``, ``h_reverse``, ...), each in time order with its own cursor at the step its
     pass is at (:mod:`.pass_marks`); the followed pass's titles stand out.
+
+    A model with Keras's input mask has its masked steps shaded: the curves there are
+    the state carried through (:mod:`.masked_marks`).
     """
 
     def _build(self) -> None:
@@ -109,6 +114,12 @@ class StatePlot(TracePlotWidget):
             self.ghosts[key].setZValue(4)
             plot.addItem(self.ghosts[key])
             plot.getViewBox().sigResized.connect(self._on_view_resized)
+        legend = masked_legend(self.session.network)
+        if legend:
+            self.masked_marks = MaskedMarks(legend)
+            for key, plot in self.plots.items():
+                self.masked_marks.add_plot(key, plot, "shade")
+            self.masked_marks.add_legend(self.ci)
 
     def values(self, key: str) -> np.ndarray:
         """The recorded h or c of the selected layer in its shown pass, (T, H); of a pass
@@ -169,6 +180,7 @@ class StatePlot(TracePlotWidget):
             self._fit_y(key)
             self._draw_tiles(key, 0)
             self._draw_spans(key, 0)
+        self._mark_masked(0)
         self._update_unit()
 
     def _update_tail(self, start: int) -> None:
@@ -182,7 +194,13 @@ class StatePlot(TracePlotWidget):
             rescaled = self._fit_y(key)
             self._draw_tiles(key, 0 if rescaled else max(first - 1, 0) // TILE_BINS)
             self._draw_spans(key, 0 if rescaled else first)
+        self._mark_masked(first)
         self._update_unit()
+
+    def _mark_masked(self, first_bin: int) -> None:
+        masked = masked_steps(self.session.trace)
+        if self.masked_marks is not None and masked is not None:
+            self.masked_marks.update(masked, self.per_bin, first_bin, self.palette_)
 
     def _update_unit(self) -> None:
         unit = self.session.unit

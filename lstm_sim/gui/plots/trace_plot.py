@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QWidget
 
 from lstm_sim.gui.colors import THEMES, Palette
 from lstm_sim.gui.plots.frame_pacer import FramePacer
+from lstm_sim.gui.plots.masked_marks import MaskedMarks
 from lstm_sim.gui.plots.pass_marks import PassMarks
 from lstm_sim.gui.plots.readable_axis import ReadableAxis
 from lstm_sim.gui.session_link import subscribe
@@ -61,13 +62,15 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         self.hit_steps = np.zeros(0, dtype=np.intp)
         # A bidirectional layer's two passes each have a cursor: built by the subclass.
         self.pass_marks: PassMarks | None = None
+        # Keras's masked steps, shaded or hatched: built by the subclass for a masked model.
+        self.masked_marks: MaskedMarks | None = None
         self._hits_stale = False
         self._pacer = FramePacer(self._on_frame, self)
         self._hidden_changes = False  # changes held back while the plot is hidden
         self._data_stale = True
         self._stale_from: int | None = None  # the first step an edit changed
         self._unit_stale = False
-        self._built_for: tuple[str, int, int, str, bool] | None = None
+        self._built_for: tuple[str, int, int, str, bool, bool] | None = None
         # Plots are built after the widget's first paint (or on flush), not here: a window
         # then shows its first frame without waiting for pyqtgraph's plot items, and a
         # dock that is never opened never builds them.
@@ -153,6 +156,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             session.network.hidden_size,
             self._pass_label(),
             self.both_ways,
+            session.network.mask_value is not None,
         )
         if shape != self._built_for:
             self.clear()
@@ -162,6 +166,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
             self.curtains.clear()
             self.hit_marks.clear()
             self.pass_marks = None
+            self.masked_marks = None
             self._build()
             # The styled axes are larger than pyqtgraph's; laid out at once (each plot,
             # then the grid), the data below is binned and cached for the plots' final

@@ -349,12 +349,12 @@ SUMMARY = (
     "brackets, and the gate-saturation plot shows which gates act as switches."
 )
 CLAIM = (
-    "on standard-library modules it never read, the unit named for one-line string "
-    "literals reaches ROC AUC >= 0.95, the one named for # comments >= 0.95 and the one "
-    "named for the indentation depth |Pearson r| >= 0.85 (that unit was shaped by an "
-    "auxiliary training signal; the others emerged on their own); on modules of pyqtgraph "
-    "the indentation unit reaches |r| >= 0.85 too, and the string and comment units' "
-    "scores there are reported, not claimed"
+    "on standard-library modules it never read and on modules of pyqtgraph (code from "
+    "outside the standard library), the unit named for one-line string literals reaches "
+    "ROC AUC >= 0.95, the one named for # comments >= 0.95 and the one named for the "
+    "indentation depth |Pearson r| >= 0.85; all three units were shaped by auxiliary "
+    "training signals (losses pulling each towards its label on the training text), the "
+    "docstring unit emerged on its own"
 )
 
 DEFAULT_TEXT = """\
