@@ -184,3 +184,18 @@ def test_the_comes_next_mark_is_never_cut_off(make_window, settle, size) -> None
             right = label.mapTo(window, label.rect().topLeft()).x() + need
             assert right <= dock_right and right <= window.width(), (t, right, dock_right)
     assert marked > 0
+
+
+def test_the_legend_box_hides_the_curves_behind_its_names_in_either_theme(
+    qtbot, make_window, settle, sine_session
+) -> None:
+    window = make_window(sine_session)
+    legend = window.predictions.legend
+    for theme in ("light", "dark"):
+        window.state.view.theme = theme
+        settle(window)
+        palette = window.predictions.palette_
+        assert legend.brush().color().rgb() == palette.background.rgb()
+        assert legend.brush().color().alpha() >= 200
+        assert legend.labelTextColor().rgb() == palette.foreground.rgb()
+        assert legend.zValue() > window.predictions.predicted_curve.zValue()

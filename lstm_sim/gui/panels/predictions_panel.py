@@ -403,6 +403,14 @@ class PredictionsPanel(QWidget):
             pg.mkPen(QColor(self.palette_.caption), width=2, style=Qt.PenStyle.DashLine)
         )
         self.step_line.setPen(pg.mkPen(self.palette_.foreground, width=1))
+        # The legend sits over the curves' top right: an opaque box keeps its names
+        # readable where a curve passes behind them.
+        backing = QColor(self.palette_.background)
+        backing.setAlpha(230)
+        self.legend.setBrush(pg.mkBrush(backing))
+        self.legend.setPen(pg.mkPen(QColor(self.palette_.caption), width=1))
+        self.legend.setLabelTextColor(QColor(self.palette_.foreground))
+        self.legend.setZValue(10)
         self._curves_stale = True
         self._pacer.mark_dirty()
 
