@@ -21,8 +21,9 @@ import numpy as np
 from lstm_sim.cli import CommandError
 from lstm_sim.engine.backprop import Gradients
 from lstm_sim.engine.expressions import Expression, ExpressionError, hits
+from lstm_sim.engine.pass_order import pass_index
 from lstm_sim.engine.trace import Trace
-from lstm_sim.model.breakpoints import PASS_RANK, check_on, pass_step, pass_trace
+from lstm_sim.model.breakpoints import PASS_RANK, check_on, pass_trace
 from lstm_sim.model.pass_view import Pass
 
 
@@ -74,7 +75,7 @@ def break_lines(
             given = None if recorded is None else recorded.get(shown)
             for hit in hits(condition, arrays, gradients=given):
                 t = int(arrays.step_times(np.array(hit.t)))
-                step = pass_step(trace.num_steps, shown, t)
+                step = pass_index(trace.num_steps, shown, t)
                 found.append((step, PASS_RANK[shown], hit.layer, index, t, shown))
     found.sort()
     lines = []

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from lstm_sim.engine.network import Kind
-from lstm_sim.engine.pass_order import ReversePassTrace, runs_pass
+from lstm_sim.engine.pass_order import ReversePassTrace, layer_passes_of
 from lstm_sim.engine.trace import Trace
 
 MAX_LENGTH = 500
@@ -521,7 +521,7 @@ def layers_looked_at(expression: Expression, trace: Trace) -> list[int]:
             f"(layers are numbered from 0) (column 1)"
         )
     every = range(trace.num_layers) if expression.layer is None else [expression.layer]
-    layers = [k for k in every if runs_pass(trace, k, shown == "reverse")]
+    layers = [k for k in every if shown in layer_passes_of(trace, k)]
     if not layers:
         if expression.layer is None:
             raise ExpressionError(f"no layer runs a {shown} pass (column 1)")

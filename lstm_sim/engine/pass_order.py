@@ -8,15 +8,39 @@ flipped, so that index s is the s-th step the pass ran (it read x_{T-1-s}) and
 ``h_all[layer, 0]`` the state it started from: the expressions of
 :mod:`lstm_sim.engine.expressions` then read ``prev`` right, and :meth:`Trace.step_times`
 turns s back into t. Nothing is copied.
+
+:func:`pass_index` is that mapping for one step, and :func:`direction_passes` says which
+passes a layer runs: the one place each is worked out, for the engine and the model.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, overload
 
 import numpy as np
 
 from lstm_sim.engine.trace import Trace
+
+Pass = Literal["forward", "reverse"]
+
+
+def direction_passes(direction: str) -> tuple[Pass, ...]:
+    """The passes a layer running ``direction`` runs, forward first (the order the next
+    layer reads them)."""
+    if direction == "bidirectional":
+        return ("forward", "reverse")
+    return ("reverse",) if direction == "reverse" else ("forward",)
+
+
+@overload
+def pass_index(num_steps: int, pass_: Pass, t: int) -> int: ...
+@overload
+def pass_index(num_steps: int, pass_: Pass, t: np.ndarray) -> np.ndarray: ...
+def pass_index(num_steps: int, pass_: Pass, t: int | np.ndarray) -> int | np.ndarray:
+    """How many steps ``pass_`` ran before time step ``t`` (its index there): t forward,
+    T-1-t in reverse. The mapping is its own inverse: it also turns an index back into t."""
+    return num_steps - 1 - t if pass_ == "reverse" else t
 
 
 @dataclass(kw_only=True)
@@ -32,7 +56,7 @@ class ReversePassTrace(Trace):
 
     def step_times(self, steps: np.ndarray) -> np.ndarray:
         """The time step t of the pass's s-th step: T-1-s."""
-        return self.num_steps - 1 - steps
+        return pass_index(self.num_steps, "reverse", steps)
 
 
 def _flipped(array: np.ndarray | None) -> np.ndarray | None:
@@ -64,6 +88,12 @@ def reverse_pass(trace: Trace) -> ReversePassTrace:
     )
 
 
-def runs_pass(trace: Trace, layer: int, reverse: bool) -> bool:
-    """Whether ``layer`` of ``trace`` runs the reverse pass (``reverse``) or the forward one."""
-    return trace.direction(layer) != ("forward" if reverse else "reverse")
+def layer_passes_of(trace: Trace, layer: int) -> tuple[Pass, ...]:
+    """The passes ``layer`` of ``trace`` runs, forward first."""
+    return direction_passes(trace.direction(layer))
+
+
+def model_passes(trace: Trace) -> tuple[Pass, ...]:
+    """The passes the trace's layers run, forward first."""
+    found = {p for k in range(trace.num_layers) for p in layer_passes_of(trace, k)}
+    return tuple(p for p in ("forward", "reverse") if p in found)

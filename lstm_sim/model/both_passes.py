@@ -15,6 +15,7 @@ import numpy as np
 
 from lstm_sim.engine.gates import gate_slice
 from lstm_sim.engine.network import Network
+from lstm_sim.engine.pass_order import pass_index
 from lstm_sim.engine.trace import Trace
 from lstm_sim.model.pass_view import Pass, layer_passes
 
@@ -68,7 +69,9 @@ def pass_steps(num_steps: int, followed: Pass, t: int) -> dict[Pass, int]:
     the other pass has taken as many steps from its own end, so it is at T-1-t."""
     if not 0 <= t < num_steps:
         raise ValueError(f"step {t} is outside 0..{num_steps - 1}")
-    return {followed: t, other_pass(followed): num_steps - 1 - t}
+    taken = pass_index(num_steps, followed, t)
+    other = other_pass(followed)
+    return {followed: t, other: pass_index(num_steps, other, taken)}
 
 
 def steps_caption(num_steps: int, followed: Pass, t: int) -> str:
@@ -81,7 +84,7 @@ def both_steps_caption(num_steps: int, followed: Pass, t: int) -> str:
     """Where both passes are, in words: ``"forward at t = 3 · reverse at t = 8 · step 4
     of 12"`` (the passes' 4th step each)."""
     steps = pass_steps(num_steps, followed, t)
-    taken = t + 1 if followed == "forward" else num_steps - t
+    taken = pass_index(num_steps, followed, t) + 1
     return (
         f"forward at t = {steps['forward']} · reverse at t = {steps['reverse']} · "
         f"step {taken} of {num_steps}"

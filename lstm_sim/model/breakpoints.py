@@ -37,7 +37,7 @@ from lstm_sim.engine.expressions import (
     parse_expression,
     truth,
 )
-from lstm_sim.engine.pass_order import reverse_pass, runs_pass
+from lstm_sim.engine.pass_order import layer_passes_of, model_passes, pass_index, reverse_pass
 from lstm_sim.engine.trace import Trace
 from lstm_sim.model.pass_view import Pass
 from lstm_sim.model.session import Session
@@ -83,21 +83,6 @@ def pass_trace(trace: Trace, shown: Pass) -> Trace:
     return reverse_pass(trace) if shown == "reverse" else trace
 
 
-def pass_step(num_steps: int, shown: Pass, t: int) -> int:
-    """How many steps the pass ``shown`` ran before time step ``t`` (its index there)."""
-    return num_steps - 1 - t if shown == "reverse" else t
-
-
-def model_passes(trace: Trace) -> tuple[Pass, ...]:
-    """The passes the trace's layers run, forward first."""
-    found = {p for k in range(trace.num_layers) for p in _layer_passes(trace, k)}
-    return tuple(p for p in ("forward", "reverse") if p in found)
-
-
-def _layer_passes(trace: Trace, layer: int) -> tuple[Pass, ...]:
-    return tuple(p for p in PASS_RANK if runs_pass(trace, layer, p == "reverse"))
-
-
 def compile_breakpoint(breakpoint: Breakpoint) -> Expression:
     """The breakpoint's expression, its layer chooser applied; ExpressionError (with the
     column) if the text does not parse or names a layer twice."""
@@ -131,7 +116,7 @@ def check_on(
     if named is not None:
         passes: tuple[Pass, ...] = ("reverse",) if named == "reverse" else ("forward",)
     elif expression.layer is not None:
-        passes = _layer_passes(trace, expression.layer)
+        passes = layer_passes_of(trace, expression.layer)
     else:
         passes = model_passes(trace)
     for shown in passes:
@@ -308,7 +293,7 @@ class Breakpoints:
         in the pass the window shows."""
         session, trace = self.session, self.session.trace
         steps, followed = trace.num_steps, session.shown_pass
-        cursor = (pass_step(steps, followed, after), PASS_RANK[followed])
+        cursor = (pass_index(steps, followed, after), PASS_RANK[followed])
         best: tuple[tuple[int, int], BreakHit] | None = None
         for shown, entries in self._by_pass().items():
             rank = PASS_RANK[shown]
@@ -340,7 +325,7 @@ class Breakpoints:
         followed = self.session.shown_pass
         for shown in sorted(by_pass, key=lambda p: p != followed):
             arrays = pass_trace(trace, shown)
-            at = pass_step(trace.num_steps, shown, t)
+            at = pass_index(trace.num_steps, shown, t)
             for text, expression in by_pass[shown]:
                 for found in hits(expression, arrays, at, at + 1):
                     return BreakHit(t, found.layer, text, found.units, shown)

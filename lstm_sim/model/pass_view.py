@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Literal
 
 import numpy as np
 
 from lstm_sim.engine.network import Network
+from lstm_sim.engine.pass_order import Pass as Pass  # the model and the window name it here
+from lstm_sim.engine.pass_order import direction_passes, pass_index
 from lstm_sim.engine.trace import StepRecord, Trace, record
-
-Pass = Literal["forward", "reverse"]
 
 PASS_ARRAYS = ("pre", "act", "fc", "ig", "tanh_c", "hn", "m")
 """The per-step arrays, (L, T, ...), a reverse pass keeps under ``<name>_reverse``."""
@@ -31,10 +30,7 @@ PASS_ARRAYS = ("pre", "act", "fc", "ig", "tanh_c", "hn", "m")
 
 def layer_passes(network: Network, layer: int) -> tuple[Pass, ...]:
     """The passes ``layer`` runs, in the order the next layer reads them."""
-    direction = network.layers[layer].direction
-    if direction == "bidirectional":
-        return ("forward", "reverse")
-    return ("reverse",) if direction == "reverse" else ("forward",)
+    return direction_passes(network.layers[layer].direction)
 
 
 def shown_pass(network: Network, layer: int, followed: Pass) -> Pass:
@@ -120,7 +116,7 @@ def followed_network(network: Network, followed: Pass) -> Network:
 
 def first_step(num_steps: int, shown: Pass) -> int:
     """Where the shown pass starts: step 0 forward, the last step in reverse."""
-    return num_steps - 1 if shown == "reverse" else 0
+    return pass_index(num_steps, shown, 0)
 
 
 def later_step(t: int, shown: Pass) -> int:
