@@ -21,9 +21,9 @@ import numpy as np
 from lstm_sim.cli import CommandError
 from lstm_sim.engine.backprop import Gradients
 from lstm_sim.engine.expressions import Expression, ExpressionError, hits
-from lstm_sim.engine.pass_order import pass_index
+from lstm_sim.engine.pass_order import pass_index, pass_trace
 from lstm_sim.engine.trace import Trace
-from lstm_sim.model.breakpoints import PASS_RANK, check_on, pass_trace
+from lstm_sim.model.breakpoints import PASS_RANK, check_on
 from lstm_sim.model.pass_view import Pass
 
 

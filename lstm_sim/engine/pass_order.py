@@ -88,6 +88,11 @@ def reverse_pass(trace: Trace) -> ReversePassTrace:
     )
 
 
+def pass_trace(trace: Trace, shown: Pass) -> Trace:
+    """``trace``'s arrays of the pass ``shown`` in the order it ran."""
+    return reverse_pass(trace) if shown == "reverse" else trace
+
+
 def layer_passes_of(trace: Trace, layer: int) -> tuple[Pass, ...]:
     """The passes ``layer`` of ``trace`` runs, forward first."""
     return direction_passes(trace.direction(layer))

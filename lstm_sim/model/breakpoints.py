@@ -37,7 +37,13 @@ from lstm_sim.engine.expressions import (
     parse_expression,
     truth,
 )
-from lstm_sim.engine.pass_order import layer_passes_of, model_passes, pass_index, reverse_pass
+from lstm_sim.engine.pass_order import (
+    layer_passes_of,
+    model_passes,
+    pass_index,
+    pass_trace,
+    reverse_pass,
+)
 from lstm_sim.engine.trace import Trace
 from lstm_sim.model.pass_view import Pass
 from lstm_sim.model.session import Session
@@ -76,11 +82,6 @@ class BreakHit:
 
 PASS_RANK: dict[Pass, int] = {"forward": 0, "reverse": 1}
 """At equal step numbers the forward pass's step comes first."""
-
-
-def pass_trace(trace: Trace, shown: Pass) -> Trace:
-    """``trace``'s arrays of the pass ``shown`` in the order it ran."""
-    return reverse_pass(trace) if shown == "reverse" else trace
 
 
 def compile_breakpoint(breakpoint: Breakpoint) -> Expression:

@@ -8,7 +8,7 @@ import numpy as np
 from psygnal import Signal
 
 from lstm_sim.engine.expressions import Expression, ExpressionError, evaluate, parse_expression
-from lstm_sim.engine.pass_order import reverse_pass
+from lstm_sim.engine.pass_order import pass_trace
 from lstm_sim.model.pass_view import layer_passes, shown_pass
 from lstm_sim.model.session import Session
 
@@ -76,13 +76,11 @@ class Watches:
                     result.append(f"layer {layer} has no {shown} pass (column 1)")
                     continue
                 try:
+                    # Evaluated in the order the pass ran (a reverse pass's prev is step
+                    # t+1), then put back in time order.
+                    value = evaluate(expression, pass_trace(session.trace, shown), layer)
                     if shown == "reverse":
-                        # Evaluated in the order the pass ran (its prev is step t+1), then
-                        # put back in time order.
-                        ran = evaluate(expression, reverse_pass(session.trace), layer)
-                        value = np.flip(ran, 0)
-                    else:
-                        value = evaluate(expression, session.trace, layer)
+                        value = np.flip(value, 0)
                     result.append(np.asarray(value, dtype=float))
                 except ExpressionError as err:
                     result.append(str(err))
