@@ -21,7 +21,7 @@ import numpy as np
 from lstm_sim.cli import CommandError
 from lstm_sim.engine.backprop import Gradients
 from lstm_sim.engine.expressions import Expression, ExpressionError, hits
-from lstm_sim.engine.pass_order import pass_index, pass_trace
+from lstm_sim.engine.pass_order import pass_trace
 from lstm_sim.engine.trace import Trace
 from lstm_sim.model.breakpoints import PASS_RANK, check_on
 from lstm_sim.model.pass_view import Pass
@@ -74,9 +74,9 @@ def break_lines(
             arrays = pass_trace(trace, shown)
             given = None if recorded is None else recorded.get(shown)
             for hit in hits(condition, arrays, gradients=given):
+                # hit.t counts steps into the pass: the order the run meets them.
                 t = int(arrays.step_times(np.array(hit.t)))
-                step = pass_index(trace.num_steps, shown, t)
-                found.append((step, PASS_RANK[shown], hit.layer, index, t, shown))
+                found.append((hit.t, PASS_RANK[shown], hit.layer, index, t, shown))
     found.sort()
     lines = []
     for _, _, layer, index, t, shown in found[:1] if first_only else found:
