@@ -508,6 +508,15 @@ def pass_of(trace: Trace) -> str:
     return "reverse" if isinstance(trace, ReversePassTrace) else "forward"
 
 
+def check_layer(layer: int, num_layers: int) -> None:
+    """ExpressionError unless a model of ``num_layers`` layers has ``layer``."""
+    if layer >= num_layers:
+        raise ExpressionError(
+            f"layer {layer} does not exist: the model has {num_layers} "
+            f"(layers are numbered from 0) (column 1)"
+        )
+
+
 def layers_looked_at(expression: Expression, trace: Trace) -> list[int]:
     """The layers the expression looks at in the pass ``trace`` holds (those that run it)."""
     shown = pass_of(trace)
@@ -515,11 +524,8 @@ def layers_looked_at(expression: Expression, trace: Trace) -> list[int]:
     if named is not None and named != shown:
         has = "this model has no reverse pass" if not trace.directions else "evaluate it there"
         raise ExpressionError(f"'{named}:' names the {named} pass; {has} (column 1)")
-    if expression.layer is not None and expression.layer >= trace.num_layers:
-        raise ExpressionError(
-            f"layer {expression.layer} does not exist: the model has {trace.num_layers} "
-            f"(layers are numbered from 0) (column 1)"
-        )
+    if expression.layer is not None:
+        check_layer(expression.layer, trace.num_layers)
     every = range(trace.num_layers) if expression.layer is None else [expression.layer]
     layers = [k for k in every if shown in layer_passes_of(trace, k)]
     if not layers:

@@ -28,6 +28,7 @@ from lstm_sim.engine.expressions import (
     Expression,
     ExpressionError,
     HitIndex,
+    check_layer,
     hit_steps,
     hits,
     index_hits,
@@ -42,7 +43,6 @@ from lstm_sim.engine.pass_order import (
     model_passes,
     pass_index,
     pass_trace,
-    reverse_pass,
 )
 from lstm_sim.engine.trace import Trace
 from lstm_sim.model.pass_view import Pass
@@ -108,11 +108,9 @@ def check_on(
     where a truth value is needed): one step of each layer it looks at is evaluated.
     ``gradients``: each pass's recorded ``dh``/``dc`` in the order it ran (``lstm-sim trace
     --grad``), so a condition on them checks."""
-    if expression.layer is not None and expression.layer >= trace.num_layers:
-        raise ExpressionError(
-            f"layer {expression.layer} does not exist: the model has {trace.num_layers} "
-            "(layers are numbered from 0) (column 1)"
-        )
+    if expression.layer is not None:
+        # Before the layer's passes are looked up; layers_looked_at would say the same.
+        check_layer(expression.layer, trace.num_layers)
     named = expression.direction
     if named is not None:
         passes: tuple[Pass, ...] = ("reverse",) if named == "reverse" else ("forward",)
@@ -121,11 +119,9 @@ def check_on(
     else:
         passes = model_passes(trace)
     for shown in passes:
-        arrays = trace
-        if shown == "reverse":
-            if not trace.directions:
-                raise ExpressionError("'reverse:' names the reverse pass; this model has none")
-            arrays = reverse_pass(trace)
+        # A model without reverse passes has no reverse arrays: on its forward ones
+        # layers_looked_at refuses a 'reverse:' prefix.
+        arrays = pass_trace(trace, shown) if trace.directions else trace
         recorded = None if gradients is None else gradients.get(shown)
         for layer in layers_looked_at(expression, arrays):
             truth(expression, arrays, layer, 0, 1, recorded)

@@ -7,7 +7,13 @@ from __future__ import annotations
 import numpy as np
 from psygnal import Signal
 
-from lstm_sim.engine.expressions import Expression, ExpressionError, evaluate, parse_expression
+from lstm_sim.engine.expressions import (
+    Expression,
+    ExpressionError,
+    check_layer,
+    evaluate,
+    parse_expression,
+)
 from lstm_sim.engine.pass_order import pass_trace
 from lstm_sim.model.pass_view import layer_passes, shown_pass
 from lstm_sim.model.session import Session
@@ -67,8 +73,10 @@ class Watches:
             result: list[np.ndarray | str] = []
             for expression in self._expressions:
                 layer = session.layer if expression.layer is None else expression.layer
-                if layer >= session.network.num_layers:
-                    result.append(f"layer {layer} does not exist (column 1)")
+                try:
+                    check_layer(layer, session.network.num_layers)
+                except ExpressionError as err:
+                    result.append(str(err))
                     continue
                 # The pass the text names, else the followed one: what the window shows.
                 shown = expression.direction or shown_pass(session.network, layer, session.followed)

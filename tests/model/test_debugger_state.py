@@ -198,3 +198,13 @@ def test_marks_and_f8_follow_a_clamp_from_the_step_it_changes() -> None:
     assert hit is not None and hit.t == min(t for t in after if t > 11)
     session.undo()
     assert breakpoints.hit_steps().tolist() == before
+
+
+def test_a_missing_layer_gets_one_message_from_a_watch_and_a_breakpoint() -> None:
+    session = make_session(layers=1)
+    watches, breakpoints = Watches(session), Breakpoints(session)
+    watches.add("layer 4: f[0]")
+    breakpoints.add("layer 4: f[0] > 0")
+    assert breakpoints.run_to() is None
+    assert watches.values()[0] == breakpoints.errors[1]
+    assert breakpoints.errors[1].startswith("layer 4 does not exist: the model has 1")

@@ -92,7 +92,7 @@ def test_a_pass_the_model_does_not_run_is_an_error_with_its_name() -> None:
     breakpoints.add("forward: t == 2")
     hit = breakpoints.run_to()
     assert hit is not None and hit.t == 2 and hit.pass_ is None
-    assert "has none" in breakpoints.errors[1]
+    assert "this model has no reverse pass (column 1)" in breakpoints.errors[1]
     rng = np.random.default_rng(1)
     network = Network.random("gru", 3, 4, rng, num_layers=2)
     network = replace(
