@@ -27,7 +27,6 @@ from lstm_sim.gui.diagram.geometry import (
     StripGeometry,
     TextAnchor,
     gru_layout,
-    lstm_layout,
     rnn_layout,
     strip_rect,
 )
@@ -144,23 +143,20 @@ class DiagramScene(QGraphicsScene):
         only the token for a one-hot input too long to draw; ``nonlinearity`` is a simple
         RNN's ("tanh" or "relu"); ``reset_after`` a GRU's convention (where r acts);
         ``options`` an LSTM layer's peepholes, coupling and activations (a GRU's
-        activations); ``previous`` the
+        activations; None: the plain cell); ``previous`` the
         index of the state the step reads ("t+1" in a reverse pass)."""
         super().__init__(parent)
+        options = CellOptions() if options is None else options
         self.kind = kind
-        self.projection = None if options is None else options.projection
+        self.projection = options.projection
         self.reset_after = reset_after
         self.wiring: Wiring = relabelled(wiring_for(kind, nonlinearity, reset_after), previous)
         self.layout: Layout
-        if kind == "lstm" and options is not None:
+        if kind == "lstm":
             self.wiring = relabelled(lstm_options_wiring(options), previous)
             self.layout = lstm_options_layout(options)
-        elif kind == "lstm":
-            self.layout = lstm_layout()
-        elif kind == "gru" and options is not None:
-            self.layout = gru_layout(reset_after, options.gate, options.candidate)
         elif kind == "gru":
-            self.layout = gru_layout(reset_after)
+            self.layout = gru_layout(reset_after, options.gate, options.candidate)
         else:
             self.layout = rnn_layout(nonlinearity)
         self.hidden_size = hidden_size
