@@ -146,7 +146,6 @@ _COMPARISONS: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
 _PREFIX = re.compile(
     r"\s*(?:layer\s+(?P<layer>\d+)(?:\s+(?P<named>forward|reverse))?|(?P<alone>forward|reverse))\s*:"
 )
-PASS_NAMES = ("forward", "reverse")
 
 # What a node that is not allowed is called in the message.
 _FORBIDDEN_NAMES = {
