@@ -13,6 +13,7 @@ from lstm_sim.engine import Network
 from lstm_sim.gui.diagram import MIN_TEXT_PX
 from lstm_sim.gui.diagram.unrolled import CENTRE
 from lstm_sim.model import Session
+from tests.gui.unrolled_text import chain_texts, smallest_text_on_screen
 
 
 @pytest.mark.parametrize(("kind", "hidden"), [("rnn", 8), ("rnn", 32), ("lstm", 32), ("gru", 4)])
@@ -24,7 +25,7 @@ def test_every_label_is_whole_clear_and_legible(make_window, kind, hidden):
     window.action("unrolled").trigger()
     view, chain = window.unrolled, window.unrolled.chain
     viewport = QRectF(view.viewport().rect())
-    texts = [item for item in chain.texts() if item.text()]
+    texts = [item for item in chain_texts(chain) if item.text()]
     boxes = [cell.rect for cell in chain.cells]
     centre = chain.cells[CENTRE]
     inside_centre = [*centre.labels.values()]
@@ -41,4 +42,4 @@ def test_every_label_is_whole_clear_and_legible(make_window, kind, hidden):
             assert not any(rect.intersects(box) for box in boxes), item.text()
     for a, b in itertools.combinations(texts, 2):
         assert not a.sceneBoundingRect().intersects(b.sceneBoundingRect()), (a.text(), b.text())
-    assert view.smallest_text_on_screen() >= MIN_TEXT_PX - 0.5
+    assert smallest_text_on_screen(view) >= MIN_TEXT_PX - 0.5

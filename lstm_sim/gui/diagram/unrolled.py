@@ -310,10 +310,6 @@ class UnrolledScene(QGraphicsScene):
         )
         self.unit_mark.setVisible(True)
 
-    def texts(self) -> list[QGraphicsSimpleTextItem]:
-        """Every label and title the chain draws."""
-        return [item for item in self.items() if isinstance(item, QGraphicsSimpleTextItem)]
-
     def strip_colors(self, slot: int, field: str) -> list[QColor | None]:
         """The colours slot ``slot``'s strip of ``field`` shows (None: not computed)."""
         return list(self.cells[slot].strips[field].colors)
@@ -393,11 +389,6 @@ class UnrolledView(QGraphicsView):
         moved back so the window stays full (as the cell's: units 8–23 of 24 for unit 20)."""
         unit, size = max(self.session.unit, 0), self.chain.units
         return min(unit // size * size, self.session.network.hidden_size - size)
-
-    def smallest_text_on_screen(self) -> float:
-        """The smallest label or title as drawn, in device-independent pixels."""
-        smallest = min(item.font().pixelSize() for item in self.chain.texts())
-        return smallest * self.transform().m11()
 
     def steps_shown(self) -> list[int | None]:
         """The step of each cell, left to right (None: before 0 or past the end)."""
