@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from lstm_sim.engine.finite_rows import rows_all_finite, rows_with_nan
 from lstm_sim.engine.network import Kind
 from lstm_sim.engine.pass_order import ReversePassTrace, layer_passes_of
 from lstm_sim.engine.trace import Trace
@@ -50,35 +51,6 @@ STEP_NAMES = ("t", "layer", "token")
 
 _SIGNED = {2: np.int16, 4: np.int32, 8: np.int64}
 _UNSIGNED = {2: np.uint16, 4: np.uint32, 8: np.uint64}
-
-
-def rows_with_nan(values: np.ndarray) -> np.ndarray:
-    """(n,) whether each row of a float (n, k) array holds a NaN.
-
-    A row's sum is NaN when one of its values is, and BLAS sums the rows at the speed
-    they stream from memory, several times faster than ``isnan`` writes a mask of them;
-    only rows whose sum is NaN (a NaN, or +inf and -inf together) are looked at again.
-    """
-    with np.errstate(over="ignore", invalid="ignore"):  # those rows are looked at again
-        sums = values @ np.ones(values.shape[1], values.dtype)
-    suspects = np.flatnonzero(np.isnan(sums))
-    found = np.zeros(values.shape[0], bool)
-    if suspects.size:
-        found[suspects] = np.isnan(values[suspects]).any(axis=1)
-    return found
-
-
-def rows_all_finite(values: np.ndarray) -> np.ndarray:
-    """(n,) whether every value of each row of a float (n, k) array is finite: a row
-    whose sum is finite is (an infinity or a NaN would make it one), so only the rest are
-    looked at value by value."""
-    with np.errstate(over="ignore", invalid="ignore"):  # those rows are looked at again
-        sums = values @ np.ones(values.shape[1], values.dtype)
-    finite: np.ndarray = np.isfinite(sums)
-    suspects = np.flatnonzero(~finite)
-    if suspects.size:
-        finite[suspects] = np.isfinite(values[suspects]).all(axis=1)
-    return finite
 
 
 def unit_extreme(values: np.ndarray, largest: bool) -> np.ndarray:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lstm_sim.engine.expressions import rows_all_finite
+from lstm_sim.engine.finite_rows import rows_all_finite
 from lstm_sim.engine.gates import GATE_ORDER, GATES
 
 if TYPE_CHECKING:  # the window imports this at start; it needs neither module's code

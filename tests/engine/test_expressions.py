@@ -21,10 +21,10 @@ from lstm_sim.engine.expressions import (
     next_indexed_hit,
     non_finite_condition,
     parse_expression,
-    rows_all_finite,
     truth,
     unit_extreme,
 )
+from lstm_sim.engine.finite_rows import rows_all_finite
 from lstm_sim.engine.interventions import parse_clamp, rerun_with_clamps
 from lstm_sim.engine.network import Network
 from lstm_sim.engine.trace import Trace, record
