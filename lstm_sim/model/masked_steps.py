@@ -44,6 +44,16 @@ def masked_legend(network: Network) -> str:
     return f"masked step (Keras mask value {network.mask_value:g}): {carried} carried through"
 
 
+def masked_output_legend(network: Network) -> str:
+    """What a view of a bidirectional layer's output says its masked steps are: ``"masked
+    step (Keras mask value 0): the layer hands on zeros"`` (Keras's ``Bidirectional`` sets
+    ``zero_output_for_mask``, so the output there is not the carried h); "" without a
+    mask."""
+    if network.mask_value is None:
+        return ""
+    return f"masked step (Keras mask value {network.mask_value:g}): the layer hands on zeros"
+
+
 def hands_on_zeros(network: Network, trace: Trace, layer: int, shown: Pass, t: int) -> bool:
     """Whether ``layer``'s shown pass outputs zeros at masked step ``t`` instead of its
     carried h (the layer above, or the readout, reads those zeros)."""
