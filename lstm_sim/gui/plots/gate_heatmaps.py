@@ -116,11 +116,11 @@ class GateHeatmaps(TracePlotWidget):
         """Rows of each image: a unit's, or a unit's per pass of a bidirectional layer."""
         return self.session.network.hidden_size * len(self.session.passes)
 
-    def _followed_row(self, unit: int) -> int:
-        """The row of ``unit`` of the followed pass (the reverse pass's rows come second)."""
+    def _followed_block(self) -> int:
+        """The first row of the followed pass's block (the reverse pass's rows come second)."""
         if self.both_ways and self.session.followed == "reverse":
-            return unit + self.session.network.hidden_size
-        return unit
+            return self.session.network.hidden_size
+        return 0
 
     def _pixels(self) -> float:
         return min(self.plots[key].getViewBox().width() for key in self.images)
@@ -169,13 +169,19 @@ class GateHeatmaps(TracePlotWidget):
         if self.masked_marks is not None and masked is not None:
             self.masked_marks.update(masked, self.per_bin, first_bin, self.palette_)
 
+    def _update_pass(self) -> None:
+        # The same images: the unit's outline moves to the followed pass's block.
+        for mark in self.unit_marks.values():
+            mark.setPos(0, self._followed_block())
+
     def _update_unit(self) -> None:
         unit = self.session.unit
-        row = self._followed_row(unit)
         right = self.session.num_steps - 0.5
         outline_x = [-0.5, right, right, -0.5, -0.5]
-        outline_y = [row - 0.5, row - 0.5, row + 0.5, row + 0.5, row - 0.5]
+        # Drawn in the first block, moved to the followed pass's (a pass switch moves it).
+        outline_y = [unit - 0.5, unit - 0.5, unit + 0.5, unit + 0.5, unit - 0.5]
         for mark in self.unit_marks.values():
+            mark.setPos(0, self._followed_block())
             if unit >= 0:
                 mark.setData(outline_x, outline_y, pen=pg.mkPen(self.palette_.highlight, width=3))
             else:
