@@ -102,7 +102,7 @@ class EquationPanel(QWidget):
         phase = session.phases[session.phase]
         layers = index_range(session.network.num_layers)
         layer = f" · layer {session.layer} {layers}" if session.network.num_layers > 1 else ""
-        masked = " · masked step" if step_is_masked(session.shown, session.t) else ""
+        masked = " · masked step" if step_is_masked(session.trace, session.t) else ""
         self.title.setText(
             f"t = {session.t} · {phase.title} ({session.phase + 1}/{len(session.phases)})"
             f"{layer}{masked}"
@@ -110,7 +110,7 @@ class EquationPanel(QWidget):
         options = option_caption(cell_options(session.shown_network, session.layer), phase.key)
         text = f"{phase.caption} {options}".strip()
         masked = masked_caption(
-            session.network, session.shown, session.layer, session.shown_pass, session.t
+            session.network, session.trace, session.layer, session.shown_pass, session.t
         )
         if masked:
             # The phase's own sentence would describe gates this step does not compute.
