@@ -18,11 +18,9 @@ import weakref
 import numpy as np
 
 from lstm_sim.engine.network import Network
+from lstm_sim.engine.sequence_mask import MASKED_STEP_FIELDS as MASKED_STEP_FIELDS
 from lstm_sim.engine.trace import Trace
 from lstm_sim.model.pass_view import Pass
-
-MASKED_STEP_FIELDS = frozenset({"x", "h_prev", "c_prev", "h", "c"})
-"""What a masked step has: its input, and the state it carries through unchanged."""
 
 
 def step_is_masked(trace: Trace, t: int) -> bool:
