@@ -94,3 +94,36 @@ def test_the_window_starts_paused_and_resumes_after_its_views(tmp_path: Path) ->
         "status": 0,
         "on after": True,
     }
+
+
+NEVER_PAINTED = """
+import gc, json
+from PySide6.QtCore import QTimer
+from lstm_sim.gui import app as app_module
+from lstm_sim.gui.deferred_views import DeferredViews
+
+app = app_module.create_application()
+seen = {}
+DeferredViews.build = lambda self: None  # as if the window were never painted
+
+
+def look() -> None:
+    seen["on without a paint"] = gc.isenabled()
+    app.quit()
+
+
+QTimer.singleShot(app_module.COLLECTOR_DEADLINE_MS + 500, look)
+from lstm_sim.cli import main
+
+status = main([])
+print(json.dumps({**seen, "status": status}))
+"""
+
+
+def test_the_collector_comes_back_on_even_if_the_window_never_paints(tmp_path: Path) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", NEVER_PAINTED], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == {"on without a paint": True, "status": 0}

@@ -27,6 +27,10 @@ FONT_PT = 12
 DEFAULT_SIZE = (1600, 900)
 SESSION_SUFFIX = ".lstmsim"
 """A saved session (see :mod:`lstm_sim.model.session_file`), opened whole instead of a model."""
+COLLECTOR_DEADLINE_MS = 3000
+"""When the garbage collector comes back on even if the window has not painted yet (it
+starts minimised, or on a screen that never exposes it): a normal start is done in half
+a second, and a session must not run for hours without collecting."""
 
 
 def create_application() -> QApplication:
@@ -172,6 +176,7 @@ def run(
         reporter = install_exception_hook()
         # What the start made lives as long as the window: see collector_pause.
         window.deferred.finished.connect(lambda: resume_collection(freeze=True))
+        QTimer.singleShot(COLLECTOR_DEADLINE_MS, lambda: resume_collection(freeze=True))
         window.show()
         window.diagram.reset_zoom()
         if present:

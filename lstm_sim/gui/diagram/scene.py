@@ -184,6 +184,9 @@ class DiagramScene(QGraphicsScene):
         self.dots = {
             w.name: DotTrainItem(w.name, self.layout.wires[w.name]) for w in self.wiring.wires
         }
+        # A wire's path is fixed when it is made: the numbers' placement reads these
+        # rectangles on every step instead of walking each path again.
+        self._wire_rects = [rect for w in self.wires.values() for rect in _segment_rects(w.path())]
         self.strips: dict[str, StripItem] = {}
         self.strip_labels: dict[str, StripLabel] = {}
         for quantity in self.wiring.quantities:
@@ -428,13 +431,12 @@ class DiagramScene(QGraphicsScene):
         taken += [pair.label.sceneBoundingRect() for pair in self.strip_labels.values()]
         taken += [node.sceneBoundingRect() for node in self.nodes.values()]
         taken += [strip.sceneBoundingRect() for strip in self.strips.values() if strip.isVisible()]
-        lines = [rect for wire in self.wires.values() for rect in _segment_rects(wire.path())]
         bounds = self.sceneRect()
         for field, pair in shown:
             size = pair.value.boundingRect().size()
             strip = strip_rect(self.layout.strips[field], len(self.strips[field].units()))
             spots = [pair.value.pos(), *pair.value_spots(strip)]
-            for obstacles in (taken + lines, taken):
+            for obstacles in (taken + self._wire_rects, taken):
                 clear = next(
                     (c for s in spots if (c := _slid_clear(QRectF(s, size), obstacles, bounds))),
                     None,
