@@ -241,12 +241,12 @@ def test_play_stops_where_the_other_pass_holds_and_follows_it(qtbot, make_window
     window.state.view.reduced_motion = True
     window.state.view.speed = 4.0
     window.state.breakpoints.replace_all([])
-    window.state.breakpoints.add("reverse: t == 2")
+    window.state.breakpoints.add("reverse: t == 7")
     window.controller.play()
     qtbot.waitUntil(lambda: not window.controller.playing, timeout=10000)
-    # The forward pass reached t = 6 as the reverse pass reached t = 2: the window shows
-    # the reverse pass there.
-    assert (session.followed, session.t, session.phase) == ("reverse", 2, 0)
+    # The forward pass reached t = 1 as the reverse pass reached t = 7 (not at t = 7, where
+    # the reverse pass is at 1): the window shows the reverse pass there.
+    assert (session.followed, session.t, session.phase) == ("reverse", 7, 0)
     hit = window.debugger.last_hit
-    assert hit is not None and (hit.pass_, hit.t) == ("reverse", 2)
+    assert hit is not None and (hit.pass_, hit.t) == ("reverse", 7)
     assert "reverse pass" in window.debugger.breakpoints_panel.hit.text()
