@@ -35,6 +35,7 @@ import numpy as np
 from lstm_sim.engine.finite_rows import rows_all_finite, rows_with_nan
 from lstm_sim.engine.network import Kind
 from lstm_sim.engine.pass_order import ReversePassTrace, layer_passes_of
+from lstm_sim.engine.sequence_mask import MASKED_STEP_FIELDS
 from lstm_sim.engine.trace import Trace
 
 MAX_LENGTH = 500
@@ -333,7 +334,7 @@ class _Scope:
             )
             assert series is not None
             values = np.asarray(series[self.layer])
-        if trace.mask is not None and name not in ("h", "c"):
+        if trace.mask is not None and name not in MASKED_STEP_FIELDS:
             # Computed by the kernels at a masked step, then discarded: not the model's.
             values = np.where(trace.mask[:, None], values, np.nan)
         return values

@@ -14,6 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
+MASKED_STEP_FIELDS = frozenset({"x", "h_prev", "c_prev", "h", "c"})
+"""What a masked step has that is the model's: its input, and the state it carries through
+unchanged. The kernels compute the rest (the gates, the pre-activations) and the model
+discards it."""
+
 
 def check_mask(mask: np.ndarray | None, x: np.ndarray) -> np.ndarray | None:
     """``mask`` as a boolean (T, ...) matching x (T, ..., D) without its features."""

@@ -136,7 +136,10 @@ def rerun_variant_layers(network: Network, trace: RecordedArrays, x: np.ndarray,
     if trace.mask is not None:
         mask = input_mask(network, x)
         assert mask is not None
-        trace.mask[...] = mask
+        if not np.array_equal(mask, trace.mask):
+            # A new array, not written in place: what was worked out from the old mask
+            # (the read steps, :mod:`lstm_sim.model.masked_steps`) is keyed on it.
+            trace.mask = mask
     for k in range(network.num_layers):
         inputs = x if k == 0 else trace.layer_output(k - 1)
         direction = trace.direction(k)

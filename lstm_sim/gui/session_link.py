@@ -32,8 +32,9 @@ class SessionView(Protocol):
 
 def subscribe(view: object, session: Session) -> Callable[[], None]:
     """Connect each ``view._on_<signal>`` that exists to ``session.<signal>``; a change
-    of the followed pass reaches ``_on_layer_changed`` too (the selected layer's shown
-    data changed, as when another layer is selected).
+    of the followed pass reaches ``_on_pass_changed``, or in a view without one
+    ``_on_layer_changed`` (the selected layer's shown data changed, as when another layer
+    is selected).
 
     Returns a function that disconnects exactly those handlers.
     """
@@ -44,8 +45,12 @@ def subscribe(view: object, session: Session) -> Callable[[], None]:
             signal = getattr(session, name)
             signal.connect(handler)
             links.append((signal, handler))
+    on_pass = getattr(view, "_on_pass_changed", None)
     on_layer = getattr(view, "_on_layer_changed", None)
-    if on_layer is not None:
+    if on_pass is not None:
+        session.pass_changed.connect(on_pass)
+        links.append((session.pass_changed, on_pass))
+    elif on_layer is not None:
         relay = _relay_pass(session, on_layer)
         session.pass_changed.connect(relay)
         links.append((session.pass_changed, relay))

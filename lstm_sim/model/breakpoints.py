@@ -45,6 +45,7 @@ from lstm_sim.engine.pass_order import (
     pass_trace,
 )
 from lstm_sim.engine.trace import Trace
+from lstm_sim.model.both_passes import pass_steps, runs_both_ways
 from lstm_sim.model.pass_view import Pass
 from lstm_sim.model.session import Session
 
@@ -321,11 +322,36 @@ class Breakpoints:
         by_pass = self._by_pass()
         followed = self.session.shown_pass
         for shown in sorted(by_pass, key=lambda p: p != followed):
-            arrays = pass_trace(trace, shown)
-            at = pass_index(trace.num_steps, shown, t)
-            for text, expression in by_pass[shown]:
-                for found in hits(expression, arrays, at, at + 1):
-                    return BreakHit(t, found.layer, text, found.units, shown)
+            hit = self._hit_in_pass(by_pass[shown], shown, t)
+            if hit is not None:
+                return hit
+        return None
+
+    def find_playing(self, t: int) -> BreakHit | None:
+        """What playback stops for when the shown pass reaches step ``t`` (None: nothing
+        holds). With reverse passes the two passes take their steps together, so the other
+        pass is then at its own step T-1-t (:func:`~lstm_sim.model.both_passes.pass_steps`)
+        and is checked there, not at t; the shown pass's hit first."""
+        trace = self.session.trace
+        if not trace.directions:
+            return self.find_at(t)
+        by_pass = self._by_pass()
+        for shown, step in pass_steps(trace.num_steps, self.session.shown_pass, t).items():
+            hit = self._hit_in_pass(by_pass.get(shown, []), shown, step)
+            if hit is not None:
+                return hit
+        return None
+
+    def _hit_in_pass(
+        self, entries: list[tuple[str, Expression]], shown: Pass, t: int
+    ) -> BreakHit | None:
+        """The first of ``entries`` that holds in the pass ``shown`` at time step ``t``."""
+        trace = self.session.trace
+        arrays = pass_trace(trace, shown)
+        at = pass_index(trace.num_steps, shown, t)
+        for text, expression in entries:
+            for found in hits(expression, arrays, at, at + 1):
+                return BreakHit(t, found.layer, text, found.units, shown)
         return None
 
     def run_to(self, backward: bool = False) -> BreakHit | None:
@@ -333,13 +359,19 @@ class Breakpoints:
         breakpoint holds, in the pass it holds in, select its layer and first holding unit,
         and return the hit; None (the cursor stays) when there is none."""
         hit = self.find(backward)
-        if hit is None:
-            return None
+        if hit is not None:
+            self.go_to(hit)
+        return hit
+
+    def go_to(self, hit: BreakHit) -> None:
+        """Show ``hit``: its layer, its first holding unit and the first phase of its step, in
+        its pass. Only a bidirectional layer's hit changes the followed pass (which every
+        bidirectional layer shows); a layer that runs one pass shows it whatever is
+        followed."""
         session = self.session
-        if hit.pass_ is not None:
+        if hit.pass_ is not None and runs_both_ways(session.network, hit.layer):
             session.follow(hit.pass_)
         session.select_layer(hit.layer)
         if hit.units:
             session.select_unit(hit.units[0])
         session.seek(hit.t, 0)
-        return hit

@@ -13,15 +13,14 @@ before its pass has read any step, and at every masked step of a bidirectional l
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from lstm_sim.engine.network import Network
-from lstm_sim.engine.sequence_mask import zeroed_steps
+from lstm_sim.engine.sequence_mask import MASKED_STEP_FIELDS as MASKED_STEP_FIELDS
 from lstm_sim.engine.trace import Trace
 from lstm_sim.model.pass_view import Pass
-
-MASKED_STEP_FIELDS = frozenset({"x", "h_prev", "c_prev", "h", "c"})
-"""What a masked step has: its input, and the state it carries through unchanged."""
 
 
 def step_is_masked(trace: Trace, t: int) -> bool:
@@ -44,16 +43,48 @@ def masked_legend(network: Network) -> str:
     return f"masked step (Keras mask value {network.mask_value:g}): {carried} carried through"
 
 
+def masked_output_legend(network: Network) -> str:
+    """What a view of a bidirectional layer's output says its masked steps are: ``"masked
+    step (Keras mask value 0): the layer hands on zeros"`` (Keras's ``Bidirectional`` sets
+    ``zero_output_for_mask``, so the output there is not the carried h); "" without a
+    mask."""
+    if network.mask_value is None:
+        return ""
+    return f"masked step (Keras mask value {network.mask_value:g}): the layer hands on zeros"
+
+
+def read_span(mask: np.ndarray) -> tuple[int, int]:
+    """The first and the last step ``mask`` (T,) reads ((T, -1) when it reads none),
+    worked out once per mask array: the engine puts a new array in the trace when an edit
+    changes the mask, so a cursor move costs no pass over the steps."""
+    if _last_span and _last_span[0][0]() is mask:
+        return _last_span[0][1]
+    span = first_and_last_read(mask)
+    _last_span[:] = [(weakref.ref(mask), span)]
+    return span
+
+
+def first_and_last_read(mask: np.ndarray) -> tuple[int, int]:
+    """:func:`read_span` worked out, O(T)."""
+    read = np.flatnonzero(mask)
+    return (int(read[0]), int(read[-1])) if read.size else (mask.shape[0], -1)
+
+
+_last_span: list[tuple[weakref.ref[np.ndarray], tuple[int, int]]] = []
+"""The last mask :func:`read_span` saw and its span (the views ask of one trace's)."""
+
+
 def hands_on_zeros(network: Network, trace: Trace, layer: int, shown: Pass, t: int) -> bool:
     """Whether ``layer``'s shown pass outputs zeros at masked step ``t`` instead of its
     carried h (the layer above, or the readout, reads those zeros)."""
-    if trace.mask is None:
+    if not step_is_masked(trace, t):
         return False
-    zero_masked = network.layers[layer].direction == "bidirectional"
-    # A pass meets the mask in the order it runs: a reverse pass from the last step.
-    mask = trace.mask if shown == "forward" else trace.mask[::-1]
-    index = t if shown == "forward" else trace.num_steps - 1 - t
-    return bool(zeroed_steps(mask, zero_masked)[index])
+    if network.layers[layer].direction == "bidirectional":
+        return True  # Keras's zero_output_for_mask: zeros at every masked step
+    assert trace.mask is not None
+    # Else only before the pass's first read step: a reverse pass starts from the last.
+    first, last = read_span(trace.mask)
+    return t < first if shown == "forward" else t > last
 
 
 def masked_caption(network: Network, trace: Trace, layer: int, shown: Pass, t: int) -> str:

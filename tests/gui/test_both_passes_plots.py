@@ -9,9 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 
 from lstm_sim.engine.network import Network
+from lstm_sim.gui.plots import state_plot
 from lstm_sim.gui.plots.pass_marks import BlockUnitAxis, PassAxis
 from lstm_sim.model import Session
 
@@ -77,8 +79,9 @@ def test_each_heatmap_has_a_row_block_per_pass_with_the_trace_values(make_window
     session.follow("reverse")
     settle(window)
     assert names.followed == "reverse"
-    outline = heatmaps.unit_marks["f"].yData
-    assert (outline.min(), outline.max()) == (hidden + 0.5, hidden + 1.5)
+    outline = heatmaps.unit_marks["f"]
+    top = outline.pos().y() + outline.yData
+    assert (top.min(), top.max()) == (hidden + 0.5, hidden + 1.5)
 
 
 def test_a_step_moves_each_pass_cursor_to_its_own_step(make_window, settle, qtbot):
@@ -273,3 +276,48 @@ def test_a_theme_change_restyles_the_pass_marks(make_window, settle):
     assert states.cursors["h_reverse"].pen.color() == palette.caption
     window.action("dark").trigger()
     settle(window)
+
+
+def test_a_pass_switch_restyles_the_plots_without_redrawing_their_data(
+    make_window, settle, monkeypatch
+):
+    window = open_model(make_window, settle, "network_lstm_bidirectional.pt")
+    session, heatmaps, states = window.session, window.gate_heatmaps, window.state_plot
+    session.select_unit(1)
+    settle(window)
+    # The pass marks move on every step; any other item set again is data redone.
+    pass_marks = [
+        item
+        for widget in (heatmaps, states)
+        for items in (*widget.pass_marks._cursors.values(), *widget.pass_marks._curtains.values())
+        for item in items
+    ]
+    calls: list[str] = []
+    for cls, name in ((pg.PlotCurveItem, "setData"), (pg.ImageItem, "setImage")):
+        original = getattr(cls, name)
+
+        def counted(item, *args, _original=original, _name=name, **kwargs):  # type: ignore[no-untyped-def]
+            if not any(item is mark for mark in pass_marks):
+                calls.append(_name)
+            return _original(item, *args, **kwargs)
+
+        monkeypatch.setattr(cls, name, counted)
+    counts = state_plot.span_counts
+    monkeypatch.setattr(
+        state_plot, "span_counts", lambda *a: calls.append("span_counts") or counts(*a)
+    )
+    session.follow("reverse")
+    settle(window)
+    assert calls == []
+    # What stands out is the reverse pass: its titles, its unit curve, its row block.
+    assert states.plots["h_reverse"].titleLabel.opts["bold"] is True
+    assert states.plots["h"].titleLabel.opts["bold"] is False
+    assert (
+        states.selected["h_reverse"].opts["pen"].width() > states.selected["h"].opts["pen"].width()
+    )
+    hidden = session.network.hidden_size
+    outline = heatmaps.unit_marks["f"]
+    top = outline.pos().y() + outline.yData
+    assert (top.min(), top.max()) == (hidden + 0.5, hidden + 1.5)
+    reverse_cursor = heatmaps.pass_marks._cursors["g"][1]
+    assert reverse_cursor.opts["pen"].color() == states.palette_.highlight

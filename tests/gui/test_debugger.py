@@ -231,3 +231,22 @@ def test_predictions_show_both_top_k_lists_under_a_clamp(qtbot, make_window, set
     window.session.undo()
     settle(window)
     assert panel.original_label.isHidden()
+
+
+def test_play_stops_where_the_other_pass_holds_and_follows_it(qtbot, make_window) -> None:
+    rng = np.random.default_rng(4)
+    network = Network.random("lstm", 3, 4, rng, bidirectional=True)
+    session = Session(network, rng.normal(size=(9, 3)))
+    window = make_window(session)
+    window.state.view.reduced_motion = True
+    window.state.view.speed = 4.0
+    window.state.breakpoints.replace_all([])
+    window.state.breakpoints.add("reverse: t == 7")
+    window.controller.play()
+    qtbot.waitUntil(lambda: not window.controller.playing, timeout=10000)
+    # The forward pass reached t = 1 as the reverse pass reached t = 7 (not at t = 7, where
+    # the reverse pass is at 1): the window shows the reverse pass there.
+    assert (session.followed, session.t, session.phase) == ("reverse", 7, 0)
+    hit = window.debugger.last_hit
+    assert hit is not None and (hit.pass_, hit.t) == ("reverse", 7)
+    assert "reverse pass" in window.debugger.breakpoints_panel.hit.text()

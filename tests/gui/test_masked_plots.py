@@ -137,6 +137,12 @@ def test_a_bidirectional_layer_hides_both_passes_at_each_masked_step(
         assert (output[:, masked] == 0).all() and np.isfinite(output).all()
         assert heatmaps.masked_marks is not None
         assert heatmaps.masked_marks.bands["h"].style == "hatch"
+        # The output is not the carried h there, and the hatching says so.
+        zeros = "masked step (Keras mask value 0): the layer hands on zeros"
+        assert heatmaps.masked_marks.bands["h"].toolTip() == zeros
+        assert heatmaps.masked_marks.legend is not None
+        assert "no gates; the layer hands on zeros" in heatmaps.masked_marks.legend.text
+        assert "carried" not in heatmaps.masked_marks.legend.text
     marks, state_marks = heatmaps.masked_marks, states.masked_marks
     assert marks is not None and state_marks is not None
     assert set(state_marks.bands) == state_keys

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
+from lstm_sim.engine import sequence_mask
 from lstm_sim.engine.formats import load_model
+from lstm_sim.model import masked_steps
 from lstm_sim.model.masked_steps import hands_on_zeros, masked_caption, step_is_masked
 from lstm_sim.model.session import Session
 
@@ -115,3 +117,9 @@ def test_the_memory_ledger_counts_a_masked_step_as_keeping_c() -> None:
     np.testing.assert_allclose(
         contributions.sum(axis=1) + initial, trace.c_all[0, 1:, 2], rtol=0, atol=1e-12
     )
+
+
+def test_the_masked_step_fields_are_the_engine_s() -> None:
+    # One definition: what the conditions read at a masked step is what the window shows.
+    assert masked_steps.MASKED_STEP_FIELDS is sequence_mask.MASKED_STEP_FIELDS
+    assert {"h", "c", "x"} <= sequence_mask.MASKED_STEP_FIELDS

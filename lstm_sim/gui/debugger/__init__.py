@@ -177,13 +177,26 @@ class Debugger(QObject):
         controller = self.window.controller
         if controller.playing and phase == 0 and self._hit_set is None:
             self.mark_hits()
-        if controller.playing and phase == 0 and t in (self._hit_set or ()):
-            controller.pause()
-            self.last_hit = self.breakpoints.find_at(t)
-            text = self.last_hit.describe() if self.last_hit else f"t={t}"
-            message = f"Stopped at a breakpoint: {text}"
-            self.breakpoints_panel.show_hit(message)
-            self.window.statusBar().showMessage(message)
+        if not (controller.playing and phase == 0 and self._may_stop_at(t)):
+            return
+        hit = self.breakpoints.find_playing(t)
+        if hit is None:
+            return
+        controller.pause()
+        self.last_hit = hit
+        if hit.pass_ is not None and hit.pass_ != self.session.shown_pass:
+            # It holds in the other pass, at the step that pass is at: show that pass.
+            self.breakpoints.go_to(hit)
+        message = f"Stopped at a breakpoint: {hit.describe()}"
+        self.breakpoints_panel.show_hit(message)
+        self.window.statusBar().showMessage(message)
+
+    def _may_stop_at(self, t: int) -> bool:
+        """Whether a breakpoint may hold when playback reaches step ``t``, from the marked
+        steps alone: at t, or (with reverse passes) at T-1-t, where the other pass is."""
+        marked = self._hit_set or frozenset()
+        mirrored = self.session.num_steps - 1 - t
+        return t in marked or (bool(self.session.trace.directions) and mirrored in marked)
 
     # -- the diagram's context menu -----------------------------------------------------------
     def clamp_menu(self, scene_point: QPointF) -> QMenu | None:

@@ -76,7 +76,7 @@ def frame_at(session: Session, t: int, phase: int, progress: float, window_start
     """The frame of step ``t``, ``phase`` of the session's selected layer, ``progress``
     of the way through that phase's flow."""
     title = session.phases[phase].title
-    masked = step_is_masked(session.shown, t)
+    masked = step_is_masked(session.trace, t)
     # First, beside t: the rest of a long header may be cut at the view's edge.
     skipped = " <b>masked: skipped</b>" if masked else ""
     header = f"<b>t = {t}</b> {index_range(session.num_steps)}{skipped} &nbsp;·&nbsp; {title}"

@@ -277,7 +277,7 @@ class UnrolledScene(QGraphicsScene):
             fill.setAlphaF(0.06 if exists else 0.0)
             cell.box.setBrush(QBrush(fill))
             token = session.tokens[step] if exists and session.tokens is not None else None
-            masked = exists and step_is_masked(session.shown, step)
+            masked = exists and step_is_masked(session.trace, step)
             title = f"t = {step}{' masked' if masked else ''}" if exists else ""
             if token is not None and active:
                 title += f"  ‘{token.strip() or '␣'}’"

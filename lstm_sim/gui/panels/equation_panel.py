@@ -102,19 +102,19 @@ class EquationPanel(QWidget):
         phase = session.phases[session.phase]
         layers = index_range(session.network.num_layers)
         layer = f" · layer {session.layer} {layers}" if session.network.num_layers > 1 else ""
-        masked = " · masked step" if step_is_masked(session.shown, session.t) else ""
+        masked_suffix = " · masked step" if step_is_masked(session.trace, session.t) else ""
         self.title.setText(
             f"t = {session.t} · {phase.title} ({session.phase + 1}/{len(session.phases)})"
-            f"{layer}{masked}"
+            f"{layer}{masked_suffix}"
         )
         options = option_caption(cell_options(session.shown_network, session.layer), phase.key)
         text = f"{phase.caption} {options}".strip()
-        masked = masked_caption(
-            session.network, session.shown, session.layer, session.shown_pass, session.t
+        masked_text = masked_caption(
+            session.network, session.trace, session.layer, session.shown_pass, session.t
         )
-        if masked:
+        if masked_text:
             # The phase's own sentence would describe gates this step does not compute.
-            text = masked
+            text = masked_text
         caption = caption_html(text)
         self.caption.setText(shown_pass_html(session, caption))
         self.equation.setText(equation_html(session))

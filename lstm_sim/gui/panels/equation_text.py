@@ -360,7 +360,7 @@ def _masked_lines(session: Session, record: StepRecord, unit: int) -> list[str]:
         )
     lines.append("&nbsp;&nbsp;&nbsp;&nbsp;".join(carried) + ", carried through unchanged")
     layer, shown = record.layer, session.shown_pass
-    if hands_on_zeros(session.network, session.shown, layer, shown, record.t):
+    if hands_on_zeros(session.network, session.trace, layer, shown, record.t):
         lines.append(
             f"<span style='color:gray'>layer {layer} hands on zeros at step {record.t}, "
             f"not {sub('h', 't')}</span>"
@@ -374,7 +374,7 @@ def equation_html(session: Session) -> str:
     record = session.current
     key = session.phases[session.phase].key
     unit = session.unit
-    masked = step_is_masked(session.shown, record.t)
+    masked = step_is_masked(session.trace, record.t)
     lines: list[str] = []
     if unit < 0:
         lines.append("<i>Select a unit to see its equation with numbers.</i>")

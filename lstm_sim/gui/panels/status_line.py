@@ -71,7 +71,7 @@ class StatusLine(QObject):
         if len(session.passes) > 1:
             position += f" ({steps_caption(session.num_steps, session.followed, t)})"
         tip = pass_caption(session.shown_pass)
-        if step_is_masked(session.shown, t):
+        if step_is_masked(session.trace, t):
             carried = "h, c" if session.network.kind == "lstm" else "h"
             position += f" · masked step: {carried} carried through"
             tip += f"\nstep {t} is masked: every layer skips it (Keras mask value)"

@@ -13,7 +13,7 @@ from lstm_sim.gui.plots.pass_marks import BlockUnitAxis, PassMarks, stacked_bloc
 from lstm_sim.gui.plots.screen_bins import envelope, farthest_from, steps_per_bin
 from lstm_sim.gui.plots.trace_plot import TracePlotWidget
 from lstm_sim.model.both_passes import pass_series
-from lstm_sim.model.masked_steps import masked_legend, masked_steps
+from lstm_sim.model.masked_steps import masked_legend, masked_output_legend, masked_steps
 
 LSTM_MAPS = (
     ("f", "f<sub>t</sub>  forget", "gate"),
@@ -48,7 +48,8 @@ class GateHeatmaps(TracePlotWidget):
 
     A model with Keras's input mask draws each masked step's column of a gate in a
     neutral hatched fill, not the values the model discarded, and hatches its columns of
-    h, the state carried through (:mod:`.masked_marks`).
+    h: the state carried through, or the zeros a bidirectional layer outputs at a masked
+    step (:mod:`.masked_marks`).
     """
 
     short_pass_label = True  # two images a row: a long title would widen the dock
@@ -63,7 +64,14 @@ class GateHeatmaps(TracePlotWidget):
         hidden = self.session.network.hidden_size
         if self.both_ways:
             self.pass_marks = PassMarks()
-        legend = masked_legend(self.session.network)
+        network = self.session.network
+        legend = masked_legend(network)
+        # A bidirectional layer's h map is its output, zeros at a masked step, not the
+        # carried h (Keras's zero_output_for_mask): its bands and the legend say so.
+        shows_output = self.both_ways and any(key == "h" for key, _, _ in maps)
+        output_note = masked_output_legend(network) if shows_output else None
+        if output_note:
+            legend = output_note
         self.masked_marks = MaskedMarks(legend.replace(": ", ": no gates; ", 1)) if legend else None
         for k, (key, title, kind) in enumerate(maps):
             if key == "h" and self.pass_marks is not None:
@@ -82,9 +90,10 @@ class GateHeatmaps(TracePlotWidget):
             plot.addItem(mark)
             self.images[key], self.kinds[key], self.unit_marks[key] = image, kind, mark
             if self.masked_marks is not None:
-                # h at a masked step is the carried state, a value of the model's: hatched
-                # over, not hidden.
-                self.masked_marks.add_plot(key, plot, "hatch" if key == "h" else "hide")
+                # h at a masked step is a value of the model's (the carried state, or a
+                # bidirectional layer's zero output): hatched over, not hidden.
+                tooltip = output_note if key == "h" else None
+                self.masked_marks.add_plot(key, plot, "hatch" if key == "h" else "hide", tooltip)
             plot.getViewBox().sigResized.connect(self._on_view_resized)
         if self.masked_marks is not None:
             self.masked_marks.add_legend(self.ci)
@@ -107,11 +116,11 @@ class GateHeatmaps(TracePlotWidget):
         """Rows of each image: a unit's, or a unit's per pass of a bidirectional layer."""
         return self.session.network.hidden_size * len(self.session.passes)
 
-    def _followed_row(self, unit: int) -> int:
-        """The row of ``unit`` of the followed pass (the reverse pass's rows come second)."""
+    def _followed_block(self) -> int:
+        """The first row of the followed pass's block (the reverse pass's rows come second)."""
         if self.both_ways and self.session.followed == "reverse":
-            return unit + self.session.network.hidden_size
-        return unit
+            return self.session.network.hidden_size
+        return 0
 
     def _pixels(self) -> float:
         return min(self.plots[key].getViewBox().width() for key in self.images)
@@ -160,13 +169,19 @@ class GateHeatmaps(TracePlotWidget):
         if self.masked_marks is not None and masked is not None:
             self.masked_marks.update(masked, self.per_bin, first_bin, self.palette_)
 
+    def _update_pass(self) -> None:
+        # The same images: the unit's outline moves to the followed pass's block.
+        for mark in self.unit_marks.values():
+            mark.setPos(0, self._followed_block())
+
     def _update_unit(self) -> None:
         unit = self.session.unit
-        row = self._followed_row(unit)
         right = self.session.num_steps - 0.5
         outline_x = [-0.5, right, right, -0.5, -0.5]
-        outline_y = [row - 0.5, row - 0.5, row + 0.5, row + 0.5, row - 0.5]
+        # Drawn in the first block, moved to the followed pass's (a pass switch moves it).
+        outline_y = [unit - 0.5, unit - 0.5, unit + 0.5, unit + 0.5, unit - 0.5]
         for mark in self.unit_marks.values():
+            mark.setPos(0, self._followed_block())
             if unit >= 0:
                 mark.setData(outline_x, outline_y, pen=pg.mkPen(self.palette_.highlight, width=3))
             else:

@@ -38,8 +38,8 @@ Z_UNDER_CURVES = -1.0
 BandStyle = Literal["hide", "hatch", "shade"]
 """How a plot's masked steps are drawn: hatched over a neutral fill that hides a
 heatmap's discarded gate values (``hide``); hatched over a heatmap whose values there are
-the model's (``hatch``: h, carried through); shaded and hatched under a plot's curves
-(``shade``)."""
+the model's (``hatch``: h carried through, or the zeros a bidirectional layer hands on);
+shaded and hatched under a plot's curves (``shade``)."""
 
 
 class MaskedBands(pg.GraphicsObject):
@@ -130,9 +130,13 @@ class MaskedMarks:
         self.columns = np.zeros(0, dtype=bool)
         """(bins,) True for each screen column drawn masked."""
 
-    def add_plot(self, key: str, plot: pg.PlotItem, style: BandStyle) -> None:
+    def add_plot(
+        self, key: str, plot: pg.PlotItem, style: BandStyle, tooltip: str | None = None
+    ) -> None:
+        """Bands over ``plot``; their tooltip is the legend's unless ``tooltip`` says what
+        this plot has at a masked step."""
         bands = MaskedBands(style)
-        bands.setToolTip(self.legend_text)
+        bands.setToolTip(self.legend_text if tooltip is None else tooltip)
         plot.addItem(bands, ignoreBounds=True)
         self.bands[key] = bands
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from lstm_sim.gui.plots.masked_marks import MaskedMarks
@@ -202,14 +202,24 @@ class StatePlot(TracePlotWidget):
         if self.masked_marks is not None and masked is not None:
             self.masked_marks.update(masked, self.per_bin, first_bin, self.palette_)
 
-    def _update_unit(self) -> None:
-        unit = self.session.unit
+    def _unit_pens(self) -> tuple[QPen, QPen, QPen]:
+        """The selected unit's pens: its curve in the followed pass, in the pass not
+        followed (there, but not what the stepper shows), and its ghost."""
         bold = pg.mkPen(self.palette_.highlight, width=4)
         faint = QColor(self.palette_.highlight)
         faint.setAlpha(110)
-        dashed = pg.mkPen(faint, width=2, style=Qt.PenStyle.DashLine)
-        # The same unit of the pass not followed: there, but not what the stepper shows.
-        beside = pg.mkPen(faint, width=3)
+        return bold, pg.mkPen(faint, width=3), pg.mkPen(faint, width=2, style=Qt.PenStyle.DashLine)
+
+    def _update_pass(self) -> None:
+        # The same curves: the followed pass's titles and unit curve stand out instead.
+        self._emphasise_followed()
+        bold, beside, _ = self._unit_pens()
+        for key, curve in self.selected.items():
+            curve.setPen(beside if self._followed_elsewhere(key) else bold)
+
+    def _update_unit(self) -> None:
+        unit = self.session.unit
+        bold, beside, dashed = self._unit_pens()
         for key, curve in self.selected.items():
             ghost_lows, ghost_highs = self._ghost_lows.get(key), self._ghost_highs.get(key)
             # A projected h has P < H units: a cell unit past them has no h curve.

@@ -35,8 +35,9 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
 
     Subclasses create their items in ``_build`` (on a new network) and update them with
     ``setData`` in ``_update_data``; the cursor lines follow ``session.t``, and a step
-    moves only them. An edit at step t calls ``_update_tail(t)`` and a new selected unit
-    ``_update_unit()``; both redo all the data unless a subclass updates less.
+    moves only them. An edit at step t calls ``_update_tail(t)``, a new selected unit
+    ``_update_unit()`` and a new followed pass of a bidirectional layer
+    ``_update_pass()``; each redoes all the data unless a subclass updates less.
     """
 
     # Hooks every subclass defines (Qt's metaclass rules out abc's abstract methods).
@@ -70,6 +71,7 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         self._data_stale = True
         self._stale_from: int | None = None  # the first step an edit changed
         self._unit_stale = False
+        self._pass_stale = False  # a bidirectional layer's followed pass changed
         self._built_for: tuple[str, int, int, str, bool, bool] | None = None
         # Plots are built after the widget's first paint (or on flush), not here: a window
         # then shows its first frame without waiting for pyqtgraph's plot items, and a
@@ -90,6 +92,14 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
 
     def _on_layer_changed(self, layer: int) -> None:
         self._data_stale = True
+        self._pacer.mark_dirty()
+
+    def _on_pass_changed(self, followed: str) -> None:
+        if not self.both_ways:
+            self._on_layer_changed(self.session.layer)
+            return
+        # Both passes are drawn already: only which one stands out changes.
+        self._pass_stale = True
         self._pacer.mark_dirty()
 
     def _on_unit_changed(self, unit: int) -> None:
@@ -183,9 +193,12 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
         else:
             if self._stale_from is not None:
                 self._update_tail(self._stale_from)
+            if self._pass_stale:
+                self._update_pass()
             if self._unit_stale:
                 self._update_unit()
         self._data_stale, self._stale_from, self._unit_stale = False, None, False
+        self._pass_stale = False
         for line in self.cursors.values():
             line.setValue(session.t)
         for curtain in self.curtains.values():
@@ -249,6 +262,11 @@ class TracePlotWidget(pg.GraphicsLayoutWidget):
 
     def _update_unit(self) -> None:
         """Show the newly selected unit."""
+        self._update_data()
+
+    def _update_pass(self) -> None:
+        """Show which pass of the bidirectional layer drawn is followed now (the pass
+        marks move with the cursors); the data is the same."""
         self._update_data()
 
     def _mark_all_stale(self) -> None:
