@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 
+from tests.launched import run_lstm_sim
+
 GRU_FILE = Path(__file__).parent / "fixtures" / "torch" / "gru2.safetensors"
-
-
-def run_lstm_sim(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.run(
-        [sys.executable, "-m", "lstm_sim", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_a_gru_file_opens_in_the_window_and_renders(tmp_path: Path) -> None:

@@ -3,25 +3,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 
+from tests.launched import run_lstm_sim
+
 RNN = Path(__file__).resolve().parent / "fixtures" / "torch" / "rnn_relu.pt"
-
-
-def run_lstm_sim(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.run(
-        [sys.executable, "-m", "lstm_sim", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_a_screenshot_on_given_inputs_and_h0(tmp_path: Path) -> None:

@@ -3,22 +3,11 @@ scaling (a subprocess: the scale factor is fixed when Qt starts)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *args],
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.launched import run_lstm_sim, run_python
 
 
 def test_present_renders_offscreen_with_screenshot(tmp_path: Path) -> None:
@@ -26,7 +15,7 @@ def test_present_renders_offscreen_with_screenshot(tmp_path: Path) -> None:
 
     png = tmp_path / "present.png"
     args = ("--tour", "forget", "--present", "--screenshot", str(png), "--size", "1280x720")
-    done = run("-m", "lstm_sim", *args)
+    done = run_lstm_sim(*args)
     assert done.returncode == 0, done.stderr
     image = QImage(str(png)).convertToFormat(QImage.Format.Format_RGB32)
     assert (image.width(), image.height()) == (1280, 720)
@@ -36,7 +25,7 @@ def test_present_renders_offscreen_with_screenshot(tmp_path: Path) -> None:
 
 
 def test_an_unknown_chapter_is_refused(tmp_path: Path) -> None:
-    done = run("-m", "lstm_sim", "--tour", "nope", "--screenshot", str(tmp_path / "x.png"))
+    done = run_lstm_sim("--tour", "nope", "--screenshot", str(tmp_path / "x.png"))
     assert done.returncode == 2
     assert "no tour stop 'nope'" in done.stderr
     assert not (tmp_path / "x.png").exists()
@@ -65,7 +54,7 @@ window.close()
 
 
 def test_a_4k_screen_at_2x_scaling_gets_the_1080p_layout_at_twice_the_pixels() -> None:
-    done = run("-c", MEASURE_AT_2X, env={"QT_SCALE_FACTOR": "2"})
+    done = run_python("-c", MEASURE_AT_2X, env={"QT_SCALE_FACTOR": "2"})
     assert done.returncode == 0, done.stderr
     ratio, width, height, normal, presenting = (float(v) for v in done.stdout.split())
     assert ratio == 2.0 and (width, height) == (3840, 2160)
@@ -75,16 +64,14 @@ def test_a_4k_screen_at_2x_scaling_gets_the_1080p_layout_at_twice_the_pixels() -
 
 
 def test_a_tour_and_a_scenario_together_are_refused() -> None:
-    done = run("-m", "lstm_sim", "--tour", "--scenario", "sine", "--screenshot", "x.png")
+    done = run_lstm_sim("--tour", "--scenario", "sine", "--screenshot", "x.png")
     assert done.returncode == 2
     assert "give --tour or a model/--scenario" in done.stderr
 
 
 def test_a_commands_options_are_not_taken_for_window_options(tmp_path: Path) -> None:
     # "--to" of export once read as an abbreviation of the window's "--tour"/"--tokens".
-    done = run(
-        "-m",
-        "lstm_sim",
+    done = run_lstm_sim(
         "export",
         "none.npz",
         "--from",
