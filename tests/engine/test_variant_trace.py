@@ -63,13 +63,15 @@ def test_every_layer_equals_its_kernels_run_directly() -> None:
     np.testing.assert_allclose(trace.logits, expected, rtol=0, atol=1e-14)
 
 
-def test_gradients_match_finite_differences() -> None:
-    rng = np.random.default_rng(4)
-    net, x = every_option(rng), inputs(rng)
+def assert_gradients_match_finite_differences(
+    net: Network, x: np.ndarray, names: tuple[str, ...], rng: np.random.Generator
+) -> None:
+    """The MSE loss's gradient for one random entry of each named array equals the central
+    difference of the loss around it."""
     targets = rng.normal(size=(x.shape[0], 3))
     grads = gradients(net, record(net, x), targets, "mse")
     arrays = net.state_dict()
-    for name in ("peephole_l0", "weight_hh_l0", "weight_ih_l1_reverse", "peephole_l1_reverse"):
+    for name in names:
         index = tuple(int(rng.integers(0, n)) for n in arrays[name].shape)
         losses = []
         for step in (1e-6, -1e-6):
@@ -79,6 +81,14 @@ def test_gradients_match_finite_differences() -> None:
             losses.append(gradients(shifted, record(shifted, x), targets, "mse").loss)
         numeric = (losses[0] - losses[1]) / 2e-6
         assert grads.params[name][index] == pytest.approx(numeric, rel=1e-5, abs=1e-8), name
+
+
+def test_gradients_match_finite_differences() -> None:
+    rng = np.random.default_rng(4)
+    net, x = every_option(rng), inputs(rng)
+    assert_gradients_match_finite_differences(
+        net, x, ("peephole_l0", "weight_hh_l0", "weight_ih_l1_reverse", "peephole_l1_reverse"), rng
+    )
 
 
 @pytest.mark.parametrize("kind", ["lstm", "gru", "rnn"])
@@ -123,16 +133,6 @@ def test_reverse_masked_gru_and_rnn_gradients_match_finite_differences(kind: str
     first = replace(net.layers[0], direction="reverse", **(options if kind == "gru" else {}))
     net = replace(net, layers=[first, net.layers[1]], mask_value=0.0, reset_after=False)
     x = inputs(rng)
-    targets = rng.normal(size=(x.shape[0], 3))
-    grads = gradients(net, record(net, x), targets, "mse")
-    arrays = net.state_dict()
-    for name in ("weight_hh_l0", "bias_ih_l0", "weight_ih_l1"):
-        index = tuple(int(rng.integers(0, n)) for n in arrays[name].shape)
-        losses = []
-        for step in (1e-6, -1e-6):
-            moved = {key: value.copy() for key, value in arrays.items()}
-            moved[name][index] += step
-            shifted = net.from_arrays(moved)
-            losses.append(gradients(shifted, record(shifted, x), targets, "mse").loss)
-        numeric = (losses[0] - losses[1]) / 2e-6
-        assert grads.params[name][index] == pytest.approx(numeric, rel=1e-5, abs=1e-8), name
+    assert_gradients_match_finite_differences(
+        net, x, ("weight_hh_l0", "bias_ih_l0", "weight_ih_l1"), rng
+    )
