@@ -32,6 +32,17 @@ def test_a_lone_zero_becomes_a_tick_either_side(qapp) -> None:
     assert axis.tickSpacing(-1.1, 1.1, 50.0) == [(1.0, 0.0)]
 
 
+def test_ticks_offset_by_half_a_step_are_labelled_with_their_own_values(qapp) -> None:
+    from lstm_sim.gui.plots.readable_axis import ReadableAxis
+
+    axis = ReadableAxis("left")
+    # h from -0.7 to 0.7 in 50 pixels: ticks 1 apart at -0.5 and 0.5, not "-0" and "0".
+    assert axis.tickStrings([-0.5, 0.5], 1.0, 1.0) == ["-0.5", "0.5"]
+    assert axis.tickStrings([-2.5, 2.5], 1.0, 5.0) == ["-2.5", "2.5"]
+    assert axis.tickStrings([-1.0, 0.0, 1.0], 1.0, 1.0) == ["-1", "0", "1"]  # as pyqtgraph's
+    assert axis.tickStrings([0.1 + 0.2], 1.0, 0.1) == ["0.3"]
+
+
 def label_rects(axis) -> list:
     """The rectangles pyqtgraph draws the axis's tick labels in, top to bottom."""
     image = QImage(400, 400, QImage.Format.Format_ARGB32)

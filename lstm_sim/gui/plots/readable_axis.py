@@ -59,6 +59,24 @@ class ReadableAxis(pg.AxisItem):
         # there is room, and the minor labels would crowd again.
         return [(wide, offset)]
 
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        # pyqtgraph gives every label as many decimals as the spacing has, which is too few
+        # for ticks offset by half of it: 0.5 and -0.5, a whole unit apart, print "0" and
+        # "-0". Each label gets the decimals its own value needs.
+        strings: list[str] = super().tickStrings(values, scale, spacing)
+        if self.logMode:
+            return strings
+        tolerance = abs(spacing * scale) * 1e-6
+        for k, value in enumerate(values):
+            shown = value * scale
+            if abs(shown) < 0.001 or abs(shown) >= 10000:
+                continue  # pyqtgraph's %g: already exact enough
+            places = len(strings[k].partition(".")[2])
+            while abs(round(shown, places) - shown) > tolerance and places < 6:
+                places += 1
+            strings[k] = f"{shown:.{places}f}"
+        return strings
+
     def logTickValues(
         self,
         minVal: float,
